@@ -1,0 +1,102 @@
+# quire — build, run, test. See README.md.
+#   make            build build/quired, build/quire and the unit tests
+#   make run        start quired on its embedded defaults (https://localhost:8443)
+#   make check      install missing dependencies, build normal and ASan+UBSan trees, run
+#                   every test (unit + end-to-end on SQLite and PostgreSQL)
+#   make SANITIZE=address,undefined   the sanitizer build (in build-asan/)
+#   make fuzz       libFuzzer targets (build-fuzz/)
+#   make bench      benchmarks (bench/README.md)
+#   make format     clang-format the C sources
+
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+  B := build
+  OPT := -O2
+  SAN :=
+else
+  B := build-asan
+  OPT := -O1
+  SAN := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+CC ?= cc
+PG_INC := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+          -Wno-format-nonliteral -fstack-protector-strong -pthread -Isrc -I$(PG_INC) $(SAN) \
+          -MMD -MP
+LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lssl -lcrypto -largon2 -lpthread
+LDFLAGS := $(SAN) -pthread
+
+LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \
+             src/report/*.c src/http/*.c src/api/*.c) src/cmd/app.c
+LIB_ASM := src/auth/common_passwords.S
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(LIB_ASM:%.S=$(B)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:%.c=$(B)/%)
+
+all: $(B)/quired $(B)/quire $(UNIT_BIN)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/obj/%.o: %.S data/common-passwords.txt
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+$(B)/libquire.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/quired: $(B)/obj/src/cmd/quired.o $(B)/libquire.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/quire: $(B)/obj/src/cmd/quire.o $(B)/libquire.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(B)/libquire.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+deps:
+	@scripts/deps.sh
+
+run: $(B)/quired
+	$(B)/quired
+
+check: deps
+	$(MAKE) all
+	$(MAKE) SANITIZE=address,undefined all
+	$(MAKE) lint
+	scripts/check.sh
+
+# Style gate (STYLE.md): formatted sources, no banned string functions.
+lint:
+	@clang-format --dry-run --Werror $(shell find src tests/unit tests/fuzz -name '*.[ch]')
+	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets)\s*\(' \
+	    $(shell find src tests/unit tests/fuzz -name '*.[ch]') || \
+	    (echo "banned function used (STYLE.md)"; exit 1)
+
+format:
+	clang-format -i $(shell find src tests/unit tests/fuzz -name '*.[ch]')
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Isrc -I$(PG_INC) \
+               -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -pthread
+
+fuzz: $(FUZZ_BIN)
+
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_ASM)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIB_ASM) $(LDLIBS)
+
+bench: all
+	bench/run.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all deps run check lint format fuzz bench clean
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what quire needs to build and test (Debian 12). Idempotent: installs only
+# what is missing, runs `apt-get update` at most once, then `npm ci` when needed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+
+PKGS=(
+    build-essential pkg-config clang libclang-rt-14-dev
+    libmicrohttpd-dev libssl-dev libargon2-dev libjansson-dev
+    libsqlite3-dev libpq-dev libcmocka-dev
+    postgresql-15 postgresql-client-15
+    nginx wrk openssl ca-certificates nodejs
+)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo -E)
+    fi
+fi
+
+is_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
+}
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! is_installed "$p"; then
+        missing+=("$p")
+    fi
+done
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "deps: missing packages: ${missing[*]}"
+    echo "deps: apt-get update"
+    "${SUDO[@]}" apt-get update
+    echo "deps: apt-get install ${missing[*]}"
+    "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+else
+    echo "deps: all Debian packages present"
+fi
+
+# Debian's postgresql package may start a cluster service; the tests use their own
+# private server (scripts/pg.sh), so nothing else is needed here.
+
+if [ -f package-lock.json ]; then
+    if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+        echo "deps: npm ci"
+        npm ci --no-audit --no-fund
+        mkdir -p node_modules && touch node_modules
+    else
+        echo "deps: node_modules up to date"
+    fi
+else
+    echo "deps: no package-lock.json, skipping npm ci" >&2
+    exit 1
+fi
+echo "deps: done"

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the JSON API: one file per resource; each handler parses the request, calls the
+ * domain with the principal, and writes JSON. No SQL here. */
+#ifndef QR_API_H
+#define QR_API_H
+
+#include <jansson.h>
+
+#include "http/server.h"
+
+/* The route table of the whole API. */
+extern const qr_route_t qr_api_routes[];
+extern const size_t qr_api_nroutes;
+
+/* Writes the outcome of a domain call: on success out (stolen) with status ok_status (or
+ * 204 if out is NULL), else the error. */
+void qr_api_finish(qr_req_t *r, qr_status_t st, const qr_err_t *err, json_t *out, int ok_status);
+/* Checks the body's keys against allowed and fails with 403 read_only_field if one of
+ * read_only is present. Replies and returns non-zero on error. */
+int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only);
+
+/* Handlers, by resource. */
+void qr_api_health(qr_req_t *r);
+void qr_api_test_clock(qr_req_t *r);
+void qr_api_login(qr_req_t *r);
+void qr_api_refresh(qr_req_t *r);
+void qr_api_logout(qr_req_t *r);
+void qr_api_me_get(qr_req_t *r);
+void qr_api_me_patch(qr_req_t *r);
+void qr_api_me_password(qr_req_t *r);
+void qr_api_orgs_list(qr_req_t *r);
+void qr_api_orgs_create(qr_req_t *r);
+void qr_api_orgs_get(qr_req_t *r);
+void qr_api_orgs_patch(qr_req_t *r);
+void qr_api_orgs_delete(qr_req_t *r);
+void qr_api_org_audit(qr_req_t *r);
+void qr_api_users_list(qr_req_t *r);
+void qr_api_users_create(qr_req_t *r);
+void qr_api_users_get(qr_req_t *r);
+void qr_api_users_patch(qr_req_t *r);
+void qr_api_users_delete(qr_req_t *r);
+void qr_api_users_unlock(qr_req_t *r);
+void qr_api_groups_list(qr_req_t *r);
+void qr_api_groups_create(qr_req_t *r);
+void qr_api_groups_get(qr_req_t *r);
+void qr_api_groups_patch(qr_req_t *r);
+void qr_api_groups_delete(qr_req_t *r);
+void qr_api_groups_member_put(qr_req_t *r);
+void qr_api_groups_member_delete(qr_req_t *r);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: /api/v1/auth (login, refresh, logout), /api/v1/me, /healthz and the test clock. */
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/login.h"
+#include "auth/session.h"
+#include "core/json.h"
+#include "tenancy/user.h"
+
+#define MAX_SECRET 256 /* longest password or token accepted before authentication */
+
+void qr_api_health(qr_req_t *r) {
+    qr_req_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void qr_api_test_clock(qr_req_t *r) {
+    qr_ctx_t *ctx = qr_req_ctx(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!ctx->cfg->test_clock) {
+        qr_err_set(&err, QR_E_NOT_FOUND, NULL, "no such resource");
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    static const char *const keys[] = {"advance_seconds", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    long long secs = 0;
+    if (qr_json_get_int(qr_req_body(r), "advance_seconds", 1, -100000000LL, 100000000LL, &secs,
+                        NULL, &err)) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_clock_advance(ctx->clock, secs);
+    qr_req_reply_json(r, 200, json_pack("{s:I}", "now", (json_int_t)qr_clock_now(ctx->clock)));
+}
+
+static json_t *tokens_json(qr_tokens_t *t) {
+    return json_pack("{s:s, s:s, s:s, s:i}", "access_token", t->access_token, "refresh_token",
+                     t->refresh_token, "token_type", "Bearer", "expires_in", t->expires_in);
+}
+
+void qr_api_login(qr_req_t *r) {
+    static const char *const keys[] = {"org", "username", "password", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    json_t *b = qr_req_body(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *org, *username, *password;
+    if (qr_json_get_str(b, "org", 1, 63, &org, &err) ||
+        qr_json_get_str(b, "username", 1, MAX_SECRET, &username, &err) ||
+        qr_json_get_str(b, "password", 1, MAX_SECRET, &password, &err)) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_tokens_t t;
+    qr_status_t st =
+        qr_login(qr_req_ctx(r), org, username, password, qr_req_source(r), &t, &err);
+    qr_api_finish(r, st, &err, st ? NULL : tokens_json(&t), 200);
+    qr_tokens_free(&t);
+}
+
+void qr_api_refresh(qr_req_t *r) {
+    static const char *const keys[] = {"refresh_token", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *tok;
+    if (qr_json_get_str(qr_req_body(r), "refresh_token", 1, MAX_SECRET, &tok, &err)) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_tokens_t t;
+    qr_status_t st = qr_session_refresh(qr_req_ctx(r), tok, &t, &err);
+    qr_api_finish(r, st, &err, st ? NULL : tokens_json(&t), 200);
+    qr_tokens_free(&t);
+}
+
+void qr_api_logout(qr_req_t *r) {
+    static const char *const keys[] = {NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_session_logout(qr_req_ctx(r), qr_req_principal(r), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}
+
+void qr_api_me_get(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    const qr_principal_t *p = qr_req_principal(r);
+    qr_status_t st = qr_user_get(qr_req_ctx(r), p, p->user_id, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_me_patch(qr_req_t *r) {
+    static const char *const keys[] = {"first_name", "last_name", "email", NULL};
+    static const char *const ro[] = {"id",     "org_id", "username", "role",
+                                     "active", "locked", "password", "created_at", NULL};
+    if (qr_api_check_body(r, keys, ro))
+        return;
+    json_t *b = qr_req_body(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_user_input_t in;
+    qr_user_input_init(&in);
+    json_t *out = NULL;
+    qr_status_t st = qr_json_get_str(b, "first_name", 0, 256, &in.first_name, &err);
+    if (!st)
+        st = qr_json_get_str(b, "last_name", 0, 256, &in.last_name, &err);
+    if (!st)
+        st = qr_json_get_str(b, "email", 0, 254, &in.email, &err);
+    if (!st)
+        st = qr_me_update(qr_req_ctx(r), qr_req_principal(r), &in, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_me_password(qr_req_t *r) {
+    static const char *const keys[] = {"current_password", "new_password", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    json_t *b = qr_req_body(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *cur, *pw;
+    qr_status_t st = qr_json_get_str(b, "current_password", 1, MAX_SECRET, &cur, &err);
+    if (!st)
+        st = qr_json_get_str(b, "new_password", 1, MAX_SECRET, &pw, &err);
+    if (!st)
+        st = qr_me_set_password(qr_req_ctx(r), qr_req_principal(r), cur, pw, &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}

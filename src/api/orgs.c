@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: /api/v1/orgs and the org's audit log. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/json.h"
+#include "report/audit.h"
+#include "tenancy/org.h"
+
+static const char *const org_read_only[] = {"id", "type", "parent_id", "slug", "created_at",
+                                            NULL};
+
+/* Reads the optional nested "license" and "retention" objects and the plain fields. */
+static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err_t *err) {
+    qr_org_input_init(in);
+    qr_status_t st = QR_OK;
+    if (creating) {
+        if ((st = qr_json_get_str(b, "parent_id", 1, 64, &in->parent_id, err)) ||
+            (st = qr_json_get_str(b, "type", 1, 16, &in->type, err)) ||
+            (st = qr_json_get_str(b, "slug", 1, 63, &in->slug, err)))
+            return st;
+    }
+    if ((st = qr_json_get_str(b, "name", creating, 200, &in->name, err)) ||
+        (st = qr_json_get_str(b, "portal_url", 0, 2048, &in->portal_url, err)))
+        return st;
+    in->admin_emails = json_object_get(b, "admin_emails");
+    json_t *lic = json_object_get(b, "license");
+    if (lic) {
+        static const char *const keys[] = {"devices", "ocr_pages_per_month", "storage_mb",
+                                           "features", NULL};
+        if (!json_is_object(lic))
+            return qr_err_set(err, QR_E_INVALID, NULL, "field 'license' must be an object");
+        if ((st = qr_json_check_keys(lic, keys, err)) ||
+            (st = qr_json_get_int(lic, "devices", 0, 0, 1000000, &in->lic_devices, NULL, err)) ||
+            (st = qr_json_get_int(lic, "ocr_pages_per_month", 0, 0, 1000000000,
+                                  &in->lic_ocr_pages, NULL, err)) ||
+            (st = qr_json_get_int(lic, "storage_mb", 0, 0, 1000000000, &in->lic_storage_mb, NULL,
+                                  err)))
+            return st;
+        in->lic_features = json_object_get(lic, "features");
+    }
+    json_t *ret = json_object_get(b, "retention");
+    if (ret) {
+        static const char *const keys[] = {"print_jobs_days", "scan_documents_days",
+                                           "audit_days", NULL};
+        if (!json_is_object(ret))
+            return qr_err_set(err, QR_E_INVALID, NULL, "field 'retention' must be an object");
+        if ((st = qr_json_check_keys(ret, keys, err)) ||
+            (st = qr_json_get_int(ret, "print_jobs_days", 0, 1, 3650, &in->ret_print_days, NULL,
+                                  err)) ||
+            (st = qr_json_get_int(ret, "scan_documents_days", 0, 1, 3650, &in->ret_scan_days,
+                                  NULL, err)) ||
+            (st = qr_json_get_int(ret, "audit_days", 0, 1, 3650, &in->ret_audit_days, NULL, err)))
+            return st;
+    }
+    return QR_OK;
+}
+
+void qr_api_orgs_list(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_org_list(qr_req_ctx(r), qr_req_principal(r), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_orgs_create(qr_req_t *r) {
+    static const char *const keys[] = {"parent_id", "type",      "name",      "slug",  "portal_url",
+                                       "admin_emails", "license", "retention", "admin", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    json_t *b = qr_req_body(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_org_input_t in;
+    qr_admin_input_t admin = {0};
+    json_t *out = NULL;
+    qr_status_t st = parse_org(b, &in, 1, &err);
+    json_t *a = json_object_get(b, "admin");
+    if (!st && a) {
+        static const char *const akeys[] = {"username", "email", "first_name", "last_name", NULL};
+        if (!json_is_object(a))
+            st = qr_err_set(&err, QR_E_INVALID, NULL, "field 'admin' must be an object");
+        if (!st)
+            st = qr_json_check_keys(a, akeys, &err);
+        if (!st)
+            st = qr_json_get_str(a, "username", 1, 256, &admin.username, &err);
+        if (!st)
+            st = qr_json_get_str(a, "email", 0, 254, &admin.email, &err);
+        if (!st)
+            st = qr_json_get_str(a, "first_name", 0, 256, &admin.first_name, &err);
+        if (!st)
+            st = qr_json_get_str(a, "last_name", 0, 256, &admin.last_name, &err);
+    }
+    if (!st)
+        st = qr_org_create(qr_req_ctx(r), qr_req_principal(r), &in, a ? &admin : NULL, &out, &err);
+    qr_api_finish(r, st, &err, out, 201);
+}
+
+void qr_api_orgs_get(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_org_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_orgs_patch(qr_req_t *r) {
+    static const char *const keys[] = {"name", "portal_url", "admin_emails", "license",
+                                       "retention", NULL};
+    if (qr_api_check_body(r, keys, org_read_only))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_org_input_t in;
+    json_t *out = NULL;
+    qr_status_t st = parse_org(qr_req_body(r), &in, 0, &err);
+    if (!st)
+        st = qr_org_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out,
+                           &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_orgs_delete(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_org_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}
+
+void qr_api_org_audit(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    long limit = 100;
+    const char *q = qr_req_query(r, "limit");
+    if (q) {
+        char *end = NULL;
+        limit = strtol(q, &end, 10);
+        if (!*q || *end || limit < 1 || limit > 1000) {
+            qr_err_set(&err, QR_E_INVALID, NULL, "limit must be an integer from 1 to 1000");
+            qr_req_reply_error(r, &err);
+            return;
+        }
+    }
+    qr_status_t st = qr_audit_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
+                                   (int)limit, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}

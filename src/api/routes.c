@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the route table and the shared response helpers of the API. */
+#include <string.h>
+
+#include "api/api.h"
+#include "core/json.h"
+
+#define A QR_ROUTE_AUTH
+#define S QR_ROUTE_SLOW
+
+const qr_route_t qr_api_routes[] = {
+    {"GET", "/healthz", qr_api_health, 0, NULL},
+    {"POST", "/_test/clock", qr_api_test_clock, 0, NULL},
+    {"POST", "/api/v1/auth/login", qr_api_login, S, NULL},
+    {"POST", "/api/v1/auth/refresh", qr_api_refresh, 0, NULL},
+    {"POST", "/api/v1/auth/logout", qr_api_logout, A, NULL},
+    {"GET", "/api/v1/me", qr_api_me_get, A, NULL},
+    {"PATCH", "/api/v1/me", qr_api_me_patch, A, NULL},
+    {"POST", "/api/v1/me/password", qr_api_me_password, A | S, NULL},
+    {"GET", "/api/v1/orgs", qr_api_orgs_list, A, NULL},
+    {"POST", "/api/v1/orgs", qr_api_orgs_create, A | S, NULL},
+    {"GET", "/api/v1/orgs/{}", qr_api_orgs_get, A, NULL},
+    {"PATCH", "/api/v1/orgs/{}", qr_api_orgs_patch, A, NULL},
+    {"DELETE", "/api/v1/orgs/{}", qr_api_orgs_delete, A, NULL},
+    {"GET", "/api/v1/orgs/{}/audit", qr_api_org_audit, A, "limit"},
+    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A, NULL},
+    {"POST", "/api/v1/orgs/{}/users", qr_api_users_create, A | S, NULL},
+    {"GET", "/api/v1/orgs/{}/groups", qr_api_groups_list, A, NULL},
+    {"POST", "/api/v1/orgs/{}/groups", qr_api_groups_create, A, NULL},
+    {"GET", "/api/v1/users/{}", qr_api_users_get, A, NULL},
+    {"PATCH", "/api/v1/users/{}", qr_api_users_patch, A | S, NULL},
+    {"DELETE", "/api/v1/users/{}", qr_api_users_delete, A, NULL},
+    {"POST", "/api/v1/users/{}/unlock", qr_api_users_unlock, A, NULL},
+    {"GET", "/api/v1/groups/{}", qr_api_groups_get, A, NULL},
+    {"PATCH", "/api/v1/groups/{}", qr_api_groups_patch, A, NULL},
+    {"DELETE", "/api/v1/groups/{}", qr_api_groups_delete, A, NULL},
+    {"PUT", "/api/v1/groups/{}/members/{}", qr_api_groups_member_put, A, NULL},
+    {"DELETE", "/api/v1/groups/{}/members/{}", qr_api_groups_member_delete, A, NULL},
+};
+
+const size_t qr_api_nroutes = sizeof(qr_api_routes) / sizeof(qr_api_routes[0]);
+
+void qr_api_finish(qr_req_t *r, qr_status_t st, const qr_err_t *err, json_t *out, int ok_status) {
+    if (st) {
+        json_decref(out);
+        qr_req_reply_error(r, err);
+    } else if (out) {
+        qr_req_reply_json(r, ok_status, out);
+    } else {
+        qr_req_reply_empty(r);
+    }
+}
+
+int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only) {
+    json_t *body = qr_req_body(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    for (const char *const *k = read_only; k && *k; k++)
+        if (json_object_get(body, *k)) {
+            qr_err_set(&err, QR_E_READ_ONLY, NULL, "the field '%s' cannot be changed", *k);
+            qr_req_reply_error(r, &err);
+            return 1;
+        }
+    if (qr_json_check_keys(body, allowed, &err)) {
+        qr_req_reply_error(r, &err);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: password login with lockout (AUTH-5).
+ *
+ * An attempt first claims a slot atomically: the UPDATE records it as a failure in advance
+ * and, if it is the third within 15 minutes, locks the account at once. Only an attempt
+ * whose claim succeeded evaluates the real hash, so 50 parallel guesses evaluate at most 3;
+ * a correct password then clears the record. Unknown users and locked accounts verify a
+ * dummy hash, so every failure costs the same and answers the same. */
+#include "auth/login.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/session.h"
+#include "auth/throttle.h"
+#include "core/log.h"
+#include "crypto/password.h"
+#include "report/audit.h"
+#include "store/db.h"
+
+static const char BAD_LOGIN[] = "the organization, username or password is wrong, or the "
+                                "account is locked";
+
+void qr_tokens_free(qr_tokens_t *t) {
+    if (!t)
+        return;
+    free(t->access_token);
+    free(t->refresh_token);
+    t->access_token = t->refresh_token = NULL;
+}
+
+/* Claims an attempt for user_id. Returns 1 if the attempt may be evaluated (*locked_now
+ * tells whether this claim was the one that locked the account), 0 if the account is
+ * locked, -1 on database error. */
+static int claim_attempt(qr_dbc_t *c, const char *user_id, int64_t now, int *locked_now) {
+    qr_dbres_t *r = NULL;
+    int64_t window = now - QR_LOCK_WINDOW_S;
+    qr_status_t st = qr_db_q(
+        c, &r, NULL,
+        "UPDATE users SET fail_prev = fail_last, fail_last = ?, "
+        "locked_until = CASE WHEN fail_prev IS NOT NULL AND fail_prev > ? AND fail_last > ? "
+        "THEN ? ELSE locked_until END "
+        "WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING locked_until",
+        QR_INT(now), QR_INT(window), QR_INT(window), QR_INT(now + QR_LOCK_DURATION_S),
+        QR_TEXT(user_id), QR_INT(now));
+    if (st) {
+        qr_dbres_free(r);
+        return -1;
+    }
+    int rows = qr_dbres_rows(r);
+    *locked_now = rows == 1 && !qr_dbres_isnull(r, 0, 0) && qr_dbres_int(r, 0, 0) > now;
+    qr_dbres_free(r);
+    return rows == 1;
+}
+
+/* The common path of every password entry point: claim, verify, account for the result.
+ * Returns QR_OK if the password is right and the account may log in. */
+static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, const char *org_id,
+                            const char *hash, int active, const char *password,
+                            const char *source, int64_t now) {
+    int locked_now = 0;
+    int claimed = claim_attempt(c, user_id, now, &locked_now);
+    if (claimed < 0)
+        return QR_E_DB;
+    if (!claimed) {
+        qr_password_verify(ctx->dummy_hash, password);
+        qr_throttle_add(ctx->throttle, source, now);
+        return QR_E_UNAUTHORIZED;
+    }
+    int ok = qr_password_verify(hash, password) && active;
+    if (ok) {
+        qr_db_q(c, NULL, NULL,
+                "UPDATE users SET fail_prev = NULL, fail_last = NULL, locked_until = NULL "
+                "WHERE id = ?",
+                QR_TEXT(user_id));
+        return QR_OK;
+    }
+    qr_throttle_add(ctx->throttle, source, now);
+    qr_audit_write(c, now, org_id, user_id, "login_failed", user_id, source);
+    if (locked_now) {
+        qr_audit_write(c, now, org_id, user_id, "account_locked", user_id,
+                       "3 failed password entries within 15 minutes");
+        qr_log_warn("account_locked", "user %s locked for 30 minutes", user_id);
+    }
+    return QR_E_UNAUTHORIZED;
+}
+
+qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, const char *password,
+                     const char *source, qr_tokens_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    int64_t now = qr_clock_now(ctx->clock);
+    if (qr_throttle_is_blocked(ctx->throttle, source, now, ctx->cfg->login_throttle_per_min))
+        return qr_err_set(err, QR_E_THROTTLED, NULL,
+                          "too many failed logins from your address; try again in a minute");
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT u.id, u.org_id, u.pw_hash, u.active FROM users u "
+                             "JOIN orgs o ON o.id = u.org_id WHERE o.slug = ? AND u.username = ?",
+                             QR_TEXT(slug), QR_TEXT(username));
+    if (st)
+        goto out;
+    if (qr_dbres_rows(r) != 1) {
+        qr_password_verify(ctx->dummy_hash, password);
+        qr_throttle_add(ctx->throttle, source, now);
+        st = qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials", BAD_LOGIN);
+        goto out;
+    }
+    const char *uid = qr_dbres_text(r, 0, 0), *oid = qr_dbres_text(r, 0, 1);
+    st = evaluate(ctx, c, uid, oid, qr_dbres_text(r, 0, 2), (int)qr_dbres_int(r, 0, 3), password,
+                  source, now);
+    if (st == QR_E_UNAUTHORIZED) {
+        qr_err_set(err, st, "invalid_credentials", BAD_LOGIN);
+        goto out;
+    }
+    if (st)
+        goto out;
+    if ((st = qr_dbc_begin(c)))
+        goto out;
+    if ((st = qr_session_start(ctx, c, uid, oid, now, out, err)))
+        goto out;
+    qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
+    st = qr_dbc_commit(c);
+out:
+    if (st && st != QR_E_UNAUTHORIZED && st != QR_E_THROTTLED)
+        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
+    if (st)
+        qr_tokens_free(out);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const char *org_id,
+                                    const char *password, qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT pw_hash, active FROM users WHERE id = ? AND org_id = ?",
+                             QR_TEXT(user_id), QR_TEXT(org_id));
+    if (!st && qr_dbres_rows(r) == 1)
+        st = evaluate(ctx, c, user_id, org_id, qr_dbres_text(r, 0, 0), (int)qr_dbres_int(r, 0, 1),
+                      password, user_id, now);
+    else if (!st)
+        st = QR_E_UNAUTHORIZED;
+    if (st == QR_E_UNAUTHORIZED)
+        qr_err_set(err, QR_E_FORBIDDEN, "invalid_credentials",
+                   "the current password is wrong, or the account is locked");
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st == QR_E_UNAUTHORIZED ? QR_E_FORBIDDEN : st;
+}

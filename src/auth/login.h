@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: password login with lockout (AUTH-5) and per-source throttling. Slow by design
+ * (Argon2id): call these from the slow worker pool. */
+#ifndef QR_LOGIN_H
+#define QR_LOGIN_H
+
+#include "core/ctx.h"
+#include "core/error.h"
+
+#define QR_LOCK_WINDOW_S (15 * 60) /* 3 failures within this window ... */
+#define QR_LOCK_FAILURES 3
+#define QR_LOCK_DURATION_S (30 * 60) /* ... lock the account this long */
+
+/* Tokens handed to a client; all strings are owned (free with qr_tokens_free). */
+typedef struct qr_tokens {
+    char *access_token;
+    char *refresh_token;
+    int expires_in;
+} qr_tokens_t;
+
+/* Frees the strings of t. */
+void qr_tokens_free(qr_tokens_t *t);
+
+/* Logs username of the org with slug in with password, from source (an address). Every
+ * failure (unknown org or user, wrong password, locked or inactive account) returns the
+ * same QR_E_UNAUTHORIZED error after the same work; QR_E_THROTTLED when the source has
+ * failed too often. */
+qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, const char *password,
+                     const char *source, qr_tokens_t *out, qr_err_t *err);
+/* Checks the password of a known user with the same lockout accounting as a login. */
+qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const char *org_id,
+                                    const char *password, qr_err_t *err);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: sessions, access tokens and rotating refresh tokens (AUTH-7). A session is a
+ * refresh-token family: reuse of a spent refresh token revokes the whole family. */
+#ifndef QR_SESSION_H
+#define QR_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/login.h"
+#include "store/db.h"
+#include "tenancy/policy.h"
+
+#define QR_ACCESS_TTL_S (15 * 60)
+#define QR_SESSION_TTL_S (12 * 60 * 60)
+#define QR_TOKEN_AUDIENCE "quire-api"
+
+/* Opens a session for a user on connection c and issues its first tokens. */
+qr_status_t qr_session_start(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, const char *org_id,
+                             int64_t now, qr_tokens_t *out, qr_err_t *err);
+/* Exchanges a refresh token for new tokens (rotation). */
+qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_tokens_t *out,
+                               qr_err_t *err);
+/* Ends the principal's session: its access and refresh tokens stop working. */
+qr_status_t qr_session_logout(qr_ctx_t *ctx, const qr_principal_t *p, qr_err_t *err);
+/* Resolves a bearer access token to a principal (role and org read fresh from the
+ * database). QR_E_UNAUTHORIZED if the token is invalid, expired or revoked. */
+qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
+                                    qr_principal_t *p, qr_err_t *err);
+
+#endif

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the admin CLI. Exit status 0 on success, 1 on failure, 2 on bad usage (one line on
+ * stderr). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/app.h"
+#include "tenancy/org.h"
+
+static int usage(FILE *f, int rc) {
+    fprintf(f, "usage: quire [--config FILE] COMMAND\n"
+               "commands:\n"
+               "  bootstrap [--username NAME] [--json]\n"
+               "      create the root provider and its first admin if the database is empty,\n"
+               "      and print the one-time password (as JSON with --json)\n");
+    return rc;
+}
+
+static void json_string_out(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static int cmd_bootstrap(const char *config_path, int argc, char **argv) {
+    const char *username = "admin";
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--username") == 0 && i + 1 < argc)
+            username = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else {
+            fprintf(stderr, "quire bootstrap: unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    int rc = 1;
+    char *org_id = NULL, *password = NULL;
+    if (qr_app_open(&ctx, &cfg, config_path, 0, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+        goto out;
+    }
+    if (qr_org_bootstrap(&ctx, username, &org_id, &password, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+        goto out;
+    }
+    if (!password) {
+        fprintf(stderr, "quire: already bootstrapped: the database has a root organization\n");
+        goto out;
+    }
+    if (json) {
+        printf("{\"org_id\":\"%s\",\"org_slug\":\"root\",\"username\":", org_id);
+        json_string_out(username);
+        printf(",\"password\":");
+        json_string_out(password);
+        printf("}\n");
+    } else {
+        printf("organization: root\nusername: %s\npassword: %s\n", username, password);
+    }
+    rc = 0;
+out:
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    free(org_id);
+    if (ctx.cfg)
+        qr_app_close(&ctx, &cfg);
+    else
+        qr_config_free(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    const char *config_path = NULL;
+    int i = 1;
+    if (i + 1 < argc && strcmp(argv[i], "--config") == 0) {
+        config_path = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc)
+        return usage(stderr, 2);
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "help") == 0)
+        return usage(stdout, 0);
+    if (strcmp(argv[i], "bootstrap") == 0)
+        return cmd_bootstrap(config_path, argc - i - 1, argv + i + 1);
+    fprintf(stderr, "quire: unknown command '%s' (try --help)\n", argv[i]);
+    return 2;
+}

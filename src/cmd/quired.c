@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quired: the quire server. With no arguments it serves a working single-machine install
+ * on https://localhost:8443, creating its data directory, database, master key and a
+ * self-signed certificate on first start. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/session.h"
+#include "cmd/app.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "tenancy/org.h"
+
+#define SHUTDOWN_GRACE_S 30
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: quired [--config FILE]\n"
+               "Serves quire over HTTPS. Settings come from FILE (or $QUIRE_CONFIG) and\n"
+               "QUIRE_* environment variables; see docs/configuration.md.\n");
+}
+
+int main(int argc, char **argv) {
+    const char *config_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "quired: unknown argument '%s' (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+
+    /* Signals are taken synchronously by the main thread; every thread inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    int rc = 1;
+    qr_http_t *http = NULL;
+    if (qr_app_open(&ctx, &cfg, config_path, 1, &err)) {
+        fprintf(stderr, "quired: %s\n", err.msg);
+        goto out;
+    }
+    if (cfg.test_clock)
+        qr_log_warn("test_clock", "the test clock is enabled: never do this in production");
+
+    char *org_id = NULL, *password = NULL;
+    if (qr_org_bootstrap(&ctx, "admin", &org_id, &password, &err)) {
+        fprintf(stderr, "quired: %s\n", err.msg);
+        goto out;
+    }
+    if (password) {
+        printf("\n"
+               "  quire is set up. Sign in once with this one-time password:\n"
+               "    organization: root\n"
+               "    username:     admin\n"
+               "    password:     %s\n"
+               "  It is shown only now; change it after signing in.\n\n",
+               password);
+        fflush(stdout);
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    free(org_id);
+
+    http = qr_http_start(&ctx, qr_api_routes, qr_api_nroutes, qr_session_authenticate, &err);
+    if (!http) {
+        fprintf(stderr, "quired: %s\n", err.msg);
+        goto out;
+    }
+    qr_log_info("listening", "serving https://%s:%d (database %s)", cfg.listen,
+                qr_http_port(http), strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database
+                                                                             : "postgresql");
+    int sig = 0;
+    sigwait(&set, &sig);
+    qr_log_info("shutdown", "signal %d: finishing in-flight requests", sig);
+    qr_http_stop(http, SHUTDOWN_GRACE_S);
+    rc = 0;
+out:
+    if (ctx.cfg)
+        qr_app_close(&ctx, &cfg);
+    else
+        qr_config_free(&cfg);
+    if (rc == 0)
+        qr_log_info("stopped", "quired stopped");
+    return rc;
+}

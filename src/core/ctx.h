@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the server context. All state lives here and is passed down explicitly; there
+ * are no mutable globals. */
+#ifndef QR_CTX_H
+#define QR_CTX_H
+
+#include "core/clock.h"
+#include "core/config.h"
+
+struct qr_db;
+struct qr_keys;
+struct qr_workq;
+struct qr_common_passwords;
+struct qr_throttle;
+
+typedef struct qr_ctx {
+    const qr_config_t *cfg;
+    struct qr_db *db;
+    qr_clock_t *clock;
+    const struct qr_keys *keys;
+    struct qr_workq *slowq;                  /* Argon2id and other slow work */
+    const struct qr_common_passwords *common; /* AUTH-2 list */
+    struct qr_throttle *throttle;             /* failed logins per source address */
+    char *dummy_hash; /* verified when there is no real hash, so timing reveals nothing */
+} qr_ctx_t;
+
+#endif

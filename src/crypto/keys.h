@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the master key (32 random bytes in a 0600 file, created on first start) and the
+ * keys derived from it with HKDF-SHA-256, plus the self-signed TLS certificate. */
+#ifndef QR_KEYS_H
+#define QR_KEYS_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+#define QR_KEY_LEN 32
+
+typedef struct qr_keys {
+    unsigned char master[QR_KEY_LEN];
+    unsigned char token_mac[QR_KEY_LEN]; /* signs access tokens */
+} qr_keys_t;
+
+/* Loads the master key from path, creating it (mode 0600) if absent, and derives the
+ * subkeys. Refuses a key file readable by group or others. */
+qr_status_t qr_keys_load(qr_keys_t *k, const char *path, qr_err_t *err);
+/* Derives len bytes for purpose label from the master key (HKDF-SHA-256). */
+qr_status_t qr_keys_derive(const qr_keys_t *k, const char *label, unsigned char *out, size_t len);
+/* Creates a self-signed ECDSA P-256 certificate for localhost, 127.0.0.1 and ::1 at
+ * cert_path/key_path (key 0600) unless both files exist. */
+qr_status_t qr_tls_ensure_cert(const char *cert_path, const char *key_path, qr_err_t *err);
+/* Creates directory path and its parents with the given mode if they do not exist. */
+qr_status_t qr_mkdirs(const char *path, int mode, qr_err_t *err);
+/* Reads a whole (small) file into a new NUL-terminated string; caller frees. */
+char *qr_read_file(const char *path, size_t max, size_t *len);
+
+#endif

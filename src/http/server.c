@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the HTTPS server on libmicrohttpd.
+ *
+ * Request life: the URI-log callback sees the raw request target first and allocates the
+ * request; the access handler's first call only stores it (answering on the first call
+ * would turn off keep-alive, DESIGN 5); later calls collect the body within its ceiling;
+ * the final call validates path, route, query, body and token, then runs the handler, or
+ * suspends the connection and hands the request to the slow pool, whose worker resumes it
+ * once the answer is ready. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/text.h"
+#include "core/workq.h"
+#include "crypto/keys.h"
+
+#define QUERY_MAX_BYTES 2048
+
+struct qr_http {
+    qr_ctx_t *ctx;
+    struct MHD_Daemon *d;
+    const qr_route_t *routes;
+    size_t nroutes;
+    qr_authenticate_fn auth;
+    char *cert, *key;
+    int port;
+    pthread_mutex_t mu;
+    pthread_cond_t idle;
+    int inflight;
+};
+
+struct qr_req {
+    qr_http_t *http;
+    struct MHD_Connection *conn;
+    char *target; /* raw request target as received */
+    char *path;   /* copy of the path part, segments split for params */
+    const char *params[QR_ROUTE_MAX_PARAMS];
+    char *qnames[QR_QUERY_MAX_PARAMS], *qvalues[QR_QUERY_MAX_PARAMS];
+    int nquery;
+    const qr_route_t *route;
+    qr_buf_t body;
+    int body_too_large;
+    int started, dispatched, done;
+    json_t *json;
+    qr_principal_t principal;
+    char source[INET6_ADDRSTRLEN];
+    int status;
+    char *reply;
+    char allow[128]; /* Allow header for 405 */
+    const char *www_auth;
+};
+
+static const char *const security_headers[][2] = {
+    {"Strict-Transport-Security", "max-age=63072000; includeSubDomains"},
+    {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+    {"X-Frame-Options", "DENY"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cache-Control", "no-store"},
+};
+
+qr_ctx_t *qr_req_ctx(qr_req_t *r) {
+    return r->http->ctx;
+}
+
+const char *qr_req_param(qr_req_t *r, int i) {
+    return i >= 0 && i < QR_ROUTE_MAX_PARAMS ? r->params[i] : NULL;
+}
+
+const char *qr_req_query(qr_req_t *r, const char *name) {
+    for (int i = 0; i < r->nquery; i++)
+        if (strcmp(r->qnames[i], name) == 0)
+            return r->qvalues[i];
+    return NULL;
+}
+
+json_t *qr_req_body(qr_req_t *r) {
+    return r->json;
+}
+
+const qr_principal_t *qr_req_principal(qr_req_t *r) {
+    return &r->principal;
+}
+
+const char *qr_req_source(qr_req_t *r) {
+    return r->source;
+}
+
+void qr_req_reply_json(qr_req_t *r, int status, json_t *body) {
+    free(r->reply);
+    r->status = status;
+    r->reply = body ? qr_json_dump(body) : NULL;
+    json_decref(body);
+}
+
+void qr_req_reply_empty(qr_req_t *r) {
+    free(r->reply);
+    r->reply = NULL;
+    r->status = MHD_HTTP_NO_CONTENT;
+}
+
+static int http_status(qr_status_t st) {
+    switch (st) {
+    case QR_OK:
+        return MHD_HTTP_OK;
+    case QR_E_INVALID:
+        return MHD_HTTP_BAD_REQUEST;
+    case QR_E_UNAUTHORIZED:
+        return MHD_HTTP_UNAUTHORIZED;
+    case QR_E_FORBIDDEN:
+    case QR_E_READ_ONLY:
+        return MHD_HTTP_FORBIDDEN;
+    case QR_E_NOT_FOUND:
+        return MHD_HTTP_NOT_FOUND;
+    case QR_E_CONFLICT:
+        return MHD_HTTP_CONFLICT;
+    case QR_E_TOO_LARGE:
+        return MHD_HTTP_CONTENT_TOO_LARGE;
+    case QR_E_THROTTLED:
+        return MHD_HTTP_TOO_MANY_REQUESTS;
+    case QR_E_BUSY:
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    default:
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+void qr_req_reply_error(qr_req_t *r, const qr_err_t *err) {
+    int status = http_status(err->status);
+    const char *code = qr_err_code(err);
+    const char *msg = err->msg[0] ? err->msg : code;
+    if (status >= 500) {
+        qr_log_error("request_failed", "%s %s: %s", r->route ? r->route->method : "-",
+                     r->route ? r->route->pattern : "-", msg);
+        if (err->status != QR_E_BUSY) {
+            code = "internal_error";
+            msg = "the server failed to complete the request; it has been logged";
+        }
+    }
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        r->www_auth = "Bearer realm=\"quire\"";
+    qr_req_reply_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
+}
+
+static void reply_err(qr_req_t *r, qr_status_t st, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void reply_err(qr_req_t *r, qr_status_t st, const char *code, const char *fmt, ...) {
+    qr_err_t e = {st, code, ""};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+    va_end(ap);
+    qr_req_reply_error(r, &e);
+}
+
+/* Called by MHD with the raw request target before anything else. */
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn) {
+    qr_http_t *h = cls;
+    qr_req_t *r = qr_xcalloc(1, sizeof(*r));
+    r->http = h;
+    r->conn = conn;
+    r->target = qr_xstrndup(uri, strnlen(uri, QR_PATH_MAX + QUERY_MAX_BYTES + 2));
+    qr_buf_init(&r->body, QR_BODY_MAX);
+    pthread_mutex_lock(&h->mu);
+    h->inflight++;
+    pthread_mutex_unlock(&h->mu);
+    return r;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                      enum MHD_RequestTerminationCode toe) {
+    (void)conn;
+    (void)toe;
+    qr_http_t *h = cls;
+    qr_req_t *r = *req_cls;
+    if (!r)
+        return;
+    *req_cls = NULL;
+    qr_buf_free(&r->body);
+    json_decref(r->json);
+    for (int i = 0; i < r->nquery; i++) {
+        free(r->qnames[i]);
+        free(r->qvalues[i]);
+    }
+    free(r->target);
+    free(r->path);
+    free(r->reply);
+    free(r);
+    pthread_mutex_lock(&h->mu);
+    if (--h->inflight == 0)
+        pthread_cond_broadcast(&h->idle);
+    pthread_mutex_unlock(&h->mu);
+}
+
+static enum MHD_Result send_reply(qr_req_t *r) {
+    const char *body = r->reply ? r->reply : "";
+    size_t len = strlen(body);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
+        MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    if (r->reply)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json; charset=utf-8");
+    if (r->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->www_auth)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Matches the path against one pattern, capturing "{}" segments. */
+static int match(const char *pattern, char *path, const char **params) {
+    int np = 0;
+    const char *p = pattern;
+    char *s = path;
+    while (*p && *s) {
+        if (*p != '/' || *s != '/')
+            return 0;
+        p++;
+        s++;
+        const char *pe = strchr(p, '/');
+        size_t plen = pe ? (size_t)(pe - p) : strlen(p);
+        char *se = strchr(s, '/');
+        size_t slen = se ? (size_t)(se - s) : strlen(s);
+        if (plen == 2 && p[0] == '{' && p[1] == '}') {
+            if (slen == 0 || np >= QR_ROUTE_MAX_PARAMS)
+                return 0;
+            params[np++] = s;
+        } else if (plen != slen || memcmp(p, s, plen) != 0) {
+            return 0;
+        }
+        p += plen;
+        s += slen;
+    }
+    return !*p && !*s;
+}
+
+/* Finds the route; fills r->params (pointing into a split copy of the path). Returns 0 if
+ * found, 404 if no pattern matches, 405 if only the method differs. */
+static int route(qr_req_t *r, const char *method, const char *path, size_t plen) {
+    qr_http_t *h = r->http;
+    char *probe = qr_xstrndup(path, plen);
+    int path_known = 0;
+    char *allow = r->allow;
+    allow[0] = '\0';
+    for (size_t i = 0; i < h->nroutes; i++) {
+        const char *params[QR_ROUTE_MAX_PARAMS] = {0};
+        if (!match(h->routes[i].pattern, probe, params))
+            continue;
+        path_known = 1;
+        size_t al = strlen(allow);
+        snprintf(allow + al, sizeof(r->allow) - al, "%s%s", al ? ", " : "", h->routes[i].method);
+        if (strcmp(h->routes[i].method, method) != 0)
+            continue;
+        r->route = &h->routes[i];
+        allow[0] = '\0';
+        /* Split the copy so that each captured segment is its own string. */
+        for (int k = 0; k < QR_ROUTE_MAX_PARAMS; k++)
+            r->params[k] = params[k];
+        for (char *c = probe; *c; c++)
+            if (*c == '/')
+                *c = '\0';
+        r->path = probe;
+        return 0;
+    }
+    free(probe);
+    if (path_known)
+        return 405;
+    return 404;
+}
+
+static int query_name_allowed(const char *allowed, const char *name) {
+    if (!allowed)
+        return 0;
+    size_t n = strlen(name);
+    for (const char *p = allowed; *p;) {
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && memcmp(p, name, n) == 0)
+            return 1;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+/* Parses and validates the query string of the request. */
+static qr_status_t parse_query(qr_req_t *r, const char *q, qr_err_t *err) {
+    size_t n = strlen(q);
+    if (n > QUERY_MAX_BYTES)
+        return qr_err_set(err, QR_E_INVALID, NULL, "the query string is longer than %d bytes",
+                          QUERY_MAX_BYTES);
+    const char *p = q;
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t klen = eq ? (size_t)(eq - p) : len;
+        char name[64], value[QUERY_MAX_BYTES + 1];
+        if (len == 0 || qr_percent_decode(p, klen, name, sizeof(name)) <= 0)
+            return qr_err_set(err, QR_E_INVALID, NULL, "malformed query string");
+        long vl = eq ? qr_percent_decode(eq + 1, len - klen - 1, value, sizeof(value)) : 0;
+        if (!eq)
+            value[0] = '\0';
+        if (vl < 0)
+            return qr_err_set(err, QR_E_INVALID, NULL, "malformed value of query parameter '%s'",
+                              name);
+        if (!query_name_allowed(r->route->query, name))
+            return qr_err_set(err, QR_E_INVALID, NULL, "unknown query parameter '%s'", name);
+        if (qr_req_query(r, name))
+            return qr_err_set(err, QR_E_INVALID, NULL, "query parameter '%s' is repeated", name);
+        if (r->nquery >= QR_QUERY_MAX_PARAMS)
+            return qr_err_set(err, QR_E_INVALID, NULL, "too many query parameters");
+        r->qnames[r->nquery] = qr_xstrdup(name);
+        r->qvalues[r->nquery++] = qr_xstrdup(value);
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    return QR_OK;
+}
+
+static void slow_work(void *arg) {
+    qr_req_t *r = arg;
+    r->route->fn(r);
+    r->done = 1;
+    MHD_resume_connection(r->conn);
+}
+
+static void client_address(qr_req_t *r) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(r->source, sizeof(r->source), "unknown");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->source,
+                  sizeof(r->source));
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                  r->source, sizeof(r->source));
+}
+
+/* Validates everything about the request and runs (or queues) its handler. Returns 1 if
+ * the connection was suspended for the slow pool. */
+static int dispatch(qr_req_t *r, const char *method) {
+    qr_http_t *h = r->http;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *qmark = strchr(r->target, '?');
+    size_t plen = qmark ? (size_t)(qmark - r->target) : strlen(r->target);
+    if (!qr_path_is_canonical(r->target, plen)) {
+        reply_err(r, QR_E_INVALID, "invalid_path",
+                  "the request path is not canonical: only letters, digits, - . _ ~ and single "
+                  "'/' are allowed, without escapes or dot segments");
+        return 0;
+    }
+    int rc = route(r, method, r->target, plen);
+    if (rc == 404) {
+        reply_err(r, QR_E_NOT_FOUND, NULL, "no such resource");
+        return 0;
+    }
+    if (rc == 405) {
+        qr_req_reply_json(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+                          json_pack("{s:s, s:s}", "error", "method_not_allowed", "message",
+                                    "this method is not allowed here"));
+        return 0;
+    }
+    if (qmark && parse_query(r, qmark + 1, &err)) {
+        qr_req_reply_error(r, &err);
+        return 0;
+    }
+    if (r->body_too_large) {
+        reply_err(r, QR_E_TOO_LARGE, NULL, "the request body is larger than %d bytes",
+                  QR_BODY_MAX);
+        return 0;
+    }
+    if (r->body.len > 0) {
+        const char *ct =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        size_t ctl = strlen("application/json");
+        if (!ct || strncasecmp(ct, "application/json", ctl) != 0 ||
+            (ct[ctl] && ct[ctl] != ';' && ct[ctl] != ' ')) {
+            qr_req_reply_json(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                              json_pack("{s:s, s:s}", "error", "unsupported_media_type",
+                                        "message", "the request body must be application/json"));
+            return 0;
+        }
+    }
+    if (qr_json_parse_object(r->body.ptr ? r->body.ptr : "", r->body.len, &r->json, &err)) {
+        qr_req_reply_error(r, &err);
+        return 0;
+    }
+    client_address(r);
+    if (r->route->flags & QR_ROUTE_AUTH) {
+        const char *a =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!a || strncasecmp(a, "Bearer ", 7) != 0) {
+            reply_err(r, QR_E_UNAUTHORIZED, NULL, "a bearer access token is required");
+            return 0;
+        }
+        const char *tok = a + 7;
+        if (h->auth(h->ctx, tok, strlen(tok), &r->principal, &err)) {
+            qr_req_reply_error(r, &err);
+            return 0;
+        }
+    }
+    if (r->route->flags & QR_ROUTE_SLOW) {
+        MHD_suspend_connection(r->conn);
+        if (qr_workq_submit(h->ctx->slowq, slow_work, r) != QR_OK) {
+            MHD_resume_connection(r->conn);
+            reply_err(r, QR_E_BUSY, NULL, "the server is busy; try again shortly");
+            return 0;
+        }
+        return 1;
+    }
+    r->route->fn(r);
+    return 0;
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **req_cls) {
+    (void)cls;
+    (void)url;
+    (void)version;
+    qr_req_t *r = *req_cls;
+    if (!r)
+        return MHD_NO;
+    r->conn = conn;
+    if (!r->started) {
+        r->started = 1;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!r->body_too_large &&
+            qr_buf_append(&r->body, upload_data, *upload_data_size) != QR_OK) {
+            r->body_too_large = 1;
+            qr_buf_free(&r->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->done)
+        return send_reply(r);
+    if (r->dispatched)
+        return MHD_YES; /* resumed without an answer yet: cannot happen, be safe */
+    r->dispatched = 1;
+    if (dispatch(r, method))
+        return MHD_YES;
+    r->done = 1;
+    if (!r->status)
+        reply_err(r, QR_E_INTERNAL, NULL, "the handler gave no answer");
+    return send_reply(r);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    qr_log_debug("http", "%s", msg);
+}
+
+qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes,
+                         qr_authenticate_fn auth, qr_err_t *err) {
+    const qr_config_t *cfg = ctx->cfg;
+    qr_http_t *h = qr_xcalloc(1, sizeof(*h));
+    h->ctx = ctx;
+    h->routes = routes;
+    h->nroutes = nroutes;
+    h->auth = auth;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->idle, NULL);
+    h->cert = qr_read_file(cfg->tls_cert, 1 << 20, NULL);
+    h->key = qr_read_file(cfg->tls_key, 1 << 20, NULL);
+    if (!h->cert || !h->key) {
+        qr_err_set(err, QR_E_IO, NULL, "cannot read the TLS certificate %s or key %s",
+                   cfg->tls_cert, cfg->tls_key);
+        goto fail;
+    }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL))
+        flags |= MHD_USE_EPOLL;
+    if (inet_pton(AF_INET, cfg->listen, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)cfg->port);
+    } else if (inet_pton(AF_INET6, cfg->listen, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)cfg->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        qr_err_set(err, QR_E_INVALID, NULL, "listen must be an IPv4 or IPv6 address, not '%s'",
+                   cfg->listen);
+        goto fail;
+    }
+    h->d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, access_handler, h, MHD_OPTION_SOCK_ADDR, &ss,
+        MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_MEM_KEY, h->key,
+        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log,
+        h, MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_CONNECTION_LIMIT, 2048u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    if (!h->d) {
+        qr_err_set(err, QR_E_IO, NULL, "cannot listen on %s port %d (in use, or not permitted)",
+                   cfg->listen, cfg->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : cfg->port;
+    return h;
+fail:
+    free(h->cert);
+    free(h->key);
+    free(h);
+    return NULL;
+}
+
+int qr_http_port(const qr_http_t *h) {
+    return h->port;
+}
+
+void qr_http_stop(qr_http_t *h, int timeout_s) {
+    if (!h)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(h->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_s;
+    pthread_mutex_lock(&h->mu);
+    while (h->inflight > 0)
+        if (pthread_cond_timedwait(&h->idle, &h->mu, &until) != 0)
+            break;
+    int left = h->inflight;
+    pthread_mutex_unlock(&h->mu);
+    if (left)
+        qr_log_warn("shutdown", "%d requests still running after %d s; closing them", left,
+                    timeout_s);
+    MHD_stop_daemon(h->d);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->idle);
+    free(h->cert);
+    free(h->key);
+    free(h);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the HTTPS server (libmicrohttpd + GnuTLS): TLS 1.2/1.3 only, one canonical path
+ * per resource, bounded bodies, strict JSON and query intake, security headers on every
+ * response, slow handlers on a bounded worker pool, graceful stop. */
+#ifndef QR_HTTP_SERVER_H
+#define QR_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/ctx.h"
+#include "core/error.h"
+#include "tenancy/policy.h"
+
+#define QR_BODY_MAX (64 * 1024)
+#define QR_QUERY_MAX_PARAMS 16
+#define QR_ROUTE_MAX_PARAMS 4
+
+typedef struct qr_http qr_http_t;
+typedef struct qr_req qr_req_t;
+typedef void (*qr_handler_fn)(qr_req_t *req);
+
+enum {
+    QR_ROUTE_AUTH = 1, /* requires a valid bearer access token */
+    QR_ROUTE_SLOW = 2, /* runs on the slow worker pool (password hashing) */
+};
+
+typedef struct qr_route {
+    const char *method;
+    const char *pattern; /* segments; "{}" matches one id-like segment */
+    qr_handler_fn fn;
+    int flags;
+    const char *query; /* space-separated allowed query parameter names, or NULL */
+} qr_route_t;
+
+/* Resolves "Authorization: Bearer <token>" into a principal. */
+typedef qr_status_t (*qr_authenticate_fn)(qr_ctx_t *ctx, const char *token, size_t len,
+                                          qr_principal_t *p, qr_err_t *err);
+
+/* Starts serving routes on the configured address and port with the certificate files.
+ * Returns NULL (and err) if the daemon cannot start. */
+qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes,
+                         qr_authenticate_fn auth, qr_err_t *err);
+/* The TCP port actually bound (useful with port 0). */
+int qr_http_port(const qr_http_t *h);
+/* Stops accepting, lets in-flight requests finish (at most timeout_s), then stops. */
+void qr_http_stop(qr_http_t *h, int timeout_s);
+
+/* Accessors for handlers. Strings are owned by the request. */
+qr_ctx_t *qr_req_ctx(qr_req_t *r);
+/* The i-th "{}" segment of the matched route. */
+const char *qr_req_param(qr_req_t *r, int i);
+/* A decoded query parameter, or NULL. */
+const char *qr_req_query(qr_req_t *r, const char *name);
+/* The parsed JSON body (an object; {} if there was none). Borrowed. */
+json_t *qr_req_body(qr_req_t *r);
+/* The authenticated principal (routes with QR_ROUTE_AUTH). */
+const qr_principal_t *qr_req_principal(qr_req_t *r);
+/* The client's address as text. */
+const char *qr_req_source(qr_req_t *r);
+
+/* Answers with status and a JSON body (the reference is stolen). */
+void qr_req_reply_json(qr_req_t *r, int status, json_t *body);
+/* Answers 204 No Content. */
+void qr_req_reply_empty(qr_req_t *r);
+/* Answers with the HTTP form of err: {"error": code, "message": text}. The one place that
+ * maps a status to an HTTP code; it logs server errors once. */
+void qr_req_reply_error(qr_req_t *r, const qr_err_t *err);
+
+#endif

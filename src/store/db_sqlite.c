@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the SQLite backend (WAL mode, foreign keys on, busy timeout). */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/db_private.h"
+
+#define BUSY_TIMEOUT_MS 15000
+
+static void *sq_connect(const char *path, qr_err_t *err) {
+    sqlite3 *h = NULL;
+    int rc = sqlite3_open_v2(path, &h,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        qr_err_set(err, QR_E_DB, NULL, "cannot open SQLite database %s: %s", path,
+                   h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+        sqlite3_close(h);
+        return NULL;
+    }
+    sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+    char *msg = NULL;
+    rc = sqlite3_exec(h,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                      "PRAGMA foreign_keys=ON;",
+                      NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        qr_err_set(err, QR_E_DB, NULL, "cannot configure SQLite database %s: %s", path,
+                   msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        sqlite3_close(h);
+        return NULL;
+    }
+    return h;
+}
+
+static void sq_disconnect(void *h) {
+    sqlite3_close_v2(h);
+}
+
+static qr_status_t map_error(sqlite3 *h, int rc, const char *sql) {
+    int ext = sqlite3_extended_errcode(h);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return QR_E_CONFLICT;
+    qr_log_error("db_error", "sqlite: %s (%d) in: %.120s", sqlite3_errmsg(h), rc, sql);
+    return QR_E_DB;
+}
+
+static qr_status_t sq_exec(void *hv, const char *sql, const qr_dbval_t *params, int n,
+                           qr_dbres_t **res, long long *changes) {
+    sqlite3 *h = hv;
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(h, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return map_error(h, rc, sql);
+    for (int i = 0; i < n; i++) {
+        if (params[i].type == 1)
+            rc = sqlite3_bind_text(stmt, i + 1, params[i].s, -1, SQLITE_STATIC);
+        else if (params[i].type == 2)
+            rc = sqlite3_bind_int64(stmt, i + 1, params[i].i);
+        else
+            rc = sqlite3_bind_null(stmt, i + 1);
+        if (rc != SQLITE_OK) {
+            sqlite3_finalize(stmt);
+            return map_error(h, rc, sql);
+        }
+    }
+    qr_dbres_t *r = res ? qr_xcalloc(1, sizeof(*r)) : NULL;
+    int cols = sqlite3_column_count(stmt);
+    const char **cells = cols ? qr_xcalloc((size_t)cols, sizeof(char *)) : NULL;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!r)
+            continue;
+        for (int i = 0; i < cols; i++)
+            cells[i] = (const char *)sqlite3_column_text(stmt, i);
+        qr__dbres_add_row(r, cols, cells);
+    }
+    free(cells);
+    if (r)
+        r->cols = cols;
+    if (rc != SQLITE_DONE) {
+        qr_status_t st = map_error(h, rc, sql);
+        sqlite3_finalize(stmt);
+        qr_dbres_free(r);
+        return st;
+    }
+    if (changes)
+        *changes = sqlite3_changes64(h);
+    sqlite3_finalize(stmt);
+    if (res)
+        *res = r;
+    return QR_OK;
+}
+
+static qr_status_t sq_script(void *hv, const char *sql) {
+    sqlite3 *h = hv;
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        qr_log_error("db_error", "sqlite: %s in: %.120s", msg ? msg : sqlite3_errstr(rc), sql);
+        sqlite3_free(msg);
+        return QR_E_DB;
+    }
+    return QR_OK;
+}
+
+const struct qr_db_backend qr__db_sqlite = {
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .exec = sq_exec,
+    .script = sq_script,
+    .begin_sql = "BEGIN IMMEDIATE",
+};

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: versioned schema migrations, applied at start. One text serves both backends; the
+ * few dialect differences are written as {{TOKENS}} and substituted here. All times are
+ * integer Unix seconds from the injected clock; booleans are 0/1 integers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/db.h"
+
+static const char *const migrations[] = {
+    /* 1: organizations, users, groups, sessions, refresh tokens, audit log. */
+    "CREATE TABLE orgs ("
+    "  id TEXT PRIMARY KEY,"
+    "  parent_id TEXT REFERENCES orgs(id),"
+    "  path {{CTEXT}} NOT NULL UNIQUE," /* /root-id/.../own-id/ : descendants by range */
+    "  depth INTEGER NOT NULL,"
+    "  type TEXT NOT NULL CHECK (type IN ('provider','customer')),"
+    "  name TEXT NOT NULL,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  portal_url TEXT NOT NULL DEFAULT '',"
+    "  admin_emails TEXT NOT NULL DEFAULT '[]',"
+    "  lic_devices INTEGER NOT NULL DEFAULT 0,"
+    "  lic_ocr_pages INTEGER NOT NULL DEFAULT 0,"
+    "  lic_storage_mb INTEGER NOT NULL DEFAULT 0,"
+    "  lic_features TEXT NOT NULL DEFAULT '[]',"
+    "  ret_print_days INTEGER NOT NULL DEFAULT 7,"
+    "  ret_scan_days INTEGER NOT NULL DEFAULT 30,"
+    "  ret_audit_days INTEGER NOT NULL DEFAULT 365,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL);"
+    "CREATE INDEX orgs_parent ON orgs(parent_id);"
+    "CREATE TABLE users ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,"
+    "  username TEXT NOT NULL,"
+    "  email TEXT NOT NULL DEFAULT '',"
+    "  first_name TEXT NOT NULL DEFAULT '',"
+    "  last_name TEXT NOT NULL DEFAULT '',"
+    "  role TEXT NOT NULL,"
+    "  active INTEGER NOT NULL DEFAULT 1,"
+    "  pw_hash TEXT,"
+    "  fail_prev BIGINT,"
+    "  fail_last BIGINT,"
+    "  locked_until BIGINT,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL,"
+    "  UNIQUE (org_id, username));"
+    "CREATE TABLE user_groups ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  UNIQUE (org_id, name));"
+    "CREATE TABLE group_members ("
+    "  group_id TEXT NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  org_id TEXT NOT NULL,"
+    "  PRIMARY KEY (group_id, user_id));"
+    "CREATE INDEX group_members_user ON group_members(user_id);"
+    "CREATE TABLE sessions ("
+    "  id TEXT PRIMARY KEY,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  org_id TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE TABLE refresh_tokens ("
+    "  hash TEXT PRIMARY KEY,"
+    "  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    "  used INTEGER NOT NULL DEFAULT 0,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL);"
+    "CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);"
+    "CREATE TABLE audit ("
+    "  id {{AUTOID}},"
+    "  org_id TEXT NOT NULL,"
+    "  time BIGINT NOT NULL,"
+    "  actor_id TEXT,"
+    "  action TEXT NOT NULL,"
+    "  target_id TEXT,"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX audit_org_time ON audit(org_id, id);",
+};
+
+/* Substitutes the dialect tokens. Returns a new string. */
+static char *dialect(const char *sql, qr_db_kind_t kind) {
+    static const char *const tokens[][3] = {
+        {"{{AUTOID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
+        {"{{CTEXT}}", "TEXT", "TEXT COLLATE \"C\""},
+    };
+    qr_buf_t b;
+    qr_buf_init(&b, strlen(sql) * 2 + 64);
+    const char *p = sql;
+    while (*p) {
+        int hit = 0;
+        for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+            size_t n = strlen(tokens[i][0]);
+            if (strncmp(p, tokens[i][0], n) == 0) {
+                qr_buf_puts(&b, tokens[i][kind == QR_DB_SQLITE ? 1 : 2]);
+                p += n;
+                hit = 1;
+                break;
+            }
+        }
+        if (!hit)
+            qr_buf_append(&b, p++, 1);
+    }
+    return qr_buf_take(&b);
+}
+
+qr_status_t qr_db_migrate(qr_db_t *db, qr_err_t *err) {
+    qr_dbc_t *c = qr_db_acquire(db);
+    qr_status_t st = qr_dbc_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                      "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+    if (st)
+        goto out;
+    for (size_t v = 1; v <= sizeof(migrations) / sizeof(migrations[0]); v++) {
+        if ((st = qr_dbc_begin(c)))
+            goto out;
+        if (qr_dbc_kind(c) == QR_DB_PG &&
+            (st = qr_dbc_script(c, "SELECT pg_advisory_xact_lock(7331001)")))
+            goto out;
+        qr_dbres_t *r = NULL;
+        st = qr_db_q(c, &r, NULL, "SELECT version FROM schema_migrations WHERE version = ?",
+                     QR_INT(v));
+        int done = qr_dbres_rows(r) > 0;
+        qr_dbres_free(r);
+        if (st)
+            goto out;
+        if (done) {
+            qr_dbc_rollback(c);
+            continue;
+        }
+        char *sql = dialect(migrations[v - 1], qr_dbc_kind(c));
+        st = qr_dbc_script(c, sql);
+        free(sql);
+        if (!st)
+            st = qr_db_q(c, NULL, NULL,
+                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                         QR_INT(v), QR_INT(0));
+        if (!st)
+            st = qr_dbc_commit(c);
+        if (st)
+            goto out;
+        qr_log_info("db_migrated", "applied schema migration %zu", v);
+    }
+out:
+    if (st)
+        qr_err_set(err, st, NULL, "database migration failed (see the log)");
+    qr_db_release(c);
+    return st;
+}

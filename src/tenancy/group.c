@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: user groups. Every query carries the org condition of the resolved org. */
+#include "tenancy/group.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "report/audit.h"
+#include "store/db.h"
+#include "tenancy/org.h"
+
+#define MAX_PARAMS 16
+
+static qr_status_t check_name(const char *name, qr_err_t *err) {
+    size_t n = strlen(name);
+    int bad = n == 0 || n > 100 || name[0] == ' ' || name[n - 1] == ' ';
+    for (const char *s = name; *s && !bad; s++)
+        bad = (unsigned char)*s < 0x20 || *s == 0x7f;
+    if (bad)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "name must be 1 to 100 characters without control characters or "
+                          "leading or trailing spaces");
+    return QR_OK;
+}
+
+static json_t *group_json(qr_dbc_t *c, const char *id, const char *org_id, const char *name) {
+    qr_dbres_t *r = NULL;
+    json_t *members = json_array();
+    if (qr_db_q(c, &r, NULL,
+                "SELECT user_id FROM group_members WHERE group_id = ? AND org_id = ? "
+                "ORDER BY user_id",
+                QR_TEXT(id), QR_TEXT(org_id)) == QR_OK)
+        for (int i = 0; i < qr_dbres_rows(r); i++)
+            json_array_append_new(members, json_string(qr_dbres_text(r, i, 0)));
+    qr_dbres_free(r);
+    return json_pack("{s:s, s:s, s:s, s:o}", "id", id, "org_id", org_id, "name", name, "members",
+                     members);
+}
+
+/* Finds a group in an org where the principal has want on groups. */
+static qr_status_t resolve_group(qr_dbc_t *c, const qr_principal_t *p, const char *id,
+                                 qr_access_t want, qr_org_ref_t *ref, char *name, size_t namelen,
+                                 qr_err_t *err) {
+    if (!qr_id_is_valid(id))
+        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "group not found");
+    qr_buf_t sql;
+    qr_buf_init(&sql, 4096);
+    qr_buf_puts(&sql, "SELECT g.org_id, g.name FROM user_groups g JOIN orgs o ON o.id = g.org_id "
+                      "WHERE g.id = ? AND ");
+    qr_dbval_t params[MAX_PARAMS];
+    int n = 0;
+    char scratch[512];
+    params[n++] = QR_TEXT(id);
+    qr_policy_scope(p, QR_RES_GROUPS, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
+                    sizeof(scratch));
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
+    qr_buf_free(&sql);
+    if (!st && qr_dbres_rows(r) != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "group not found");
+    if (!st) {
+        snprintf(name, namelen, "%s", qr_dbres_text(r, 0, 1));
+        st = qr_org_resolve(c, p, qr_dbres_text(r, 0, 0), QR_RES_GROUPS, want, ref, err);
+    }
+    qr_dbres_free(r);
+    return st;
+}
+
+qr_status_t qr_group_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                            const char *name, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    if (check_name(name, err))
+        return QR_E_INVALID;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    char id[QR_ID_LEN + 1];
+    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_GROUPS, QR_ACCESS_WRITE, &ref, err);
+    if (st)
+        goto out;
+    qr_random_id(id);
+    st = qr_db_q(c, NULL, NULL,
+                 "INSERT INTO user_groups (id, org_id, name, created_at) VALUES (?, ?, ?, ?)",
+                 QR_TEXT(id), QR_TEXT(ref.id), QR_TEXT(name), QR_INT(now));
+    if (st == QR_E_CONFLICT)
+        qr_err_set(err, st, NULL, "a group named '%.100s' already exists", name);
+    if (st)
+        goto out;
+    qr_audit_write(c, now, ref.id, p->user_id, "group_created", id, name);
+    *out = group_json(c, id, ref.id, name);
+out:
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_group_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                          json_t **out, qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_GROUPS, QR_ACCESS_READ, &ref, err);
+    if (!st)
+        st = qr_db_q(c, &r, NULL, "SELECT id, name FROM user_groups WHERE org_id = ? ORDER BY name",
+                     QR_TEXT(ref.id));
+    if (!st) {
+        json_t *items = json_array();
+        for (int i = 0; i < qr_dbres_rows(r); i++)
+            json_array_append_new(items, group_json(c, qr_dbres_text(r, i, 0), ref.id,
+                                                    qr_dbres_text(r, i, 1)));
+        *out = json_pack("{s:o}", "items", items);
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_group_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                         qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    char name[128];
+    qr_status_t st = resolve_group(c, p, id, QR_ACCESS_READ, &ref, name, sizeof(name), err);
+    if (!st)
+        *out = group_json(c, id, ref.id, name);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_group_rename(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                            const char *name, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    if (check_name(name, err))
+        return QR_E_INVALID;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    char old[128];
+    qr_status_t st = resolve_group(c, p, id, QR_ACCESS_WRITE, &ref, old, sizeof(old), err);
+    if (!st)
+        st = qr_db_q(c, NULL, NULL, "UPDATE user_groups SET name = ? WHERE id = ? AND org_id = ?",
+                     QR_TEXT(name), QR_TEXT(id), QR_TEXT(ref.id));
+    if (st == QR_E_CONFLICT)
+        qr_err_set(err, st, NULL, "a group named '%.100s' already exists", name);
+    if (!st) {
+        qr_audit_write(c, now, ref.id, p->user_id, "group_renamed", id, name);
+        *out = group_json(c, id, ref.id, name);
+    }
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_group_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                            qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    char name[128];
+    qr_status_t st = resolve_group(c, p, id, QR_ACCESS_WRITE, &ref, name, sizeof(name), err);
+    if (!st)
+        st = qr_db_q(c, NULL, NULL, "DELETE FROM user_groups WHERE id = ? AND org_id = ?",
+                     QR_TEXT(id), QR_TEXT(ref.id));
+    if (!st)
+        qr_audit_write(c, now, ref.id, p->user_id, "group_deleted", id, name);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_group_set_member(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                                const char *user_id, int add, qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_dbres_t *r = NULL;
+    char name[128];
+    qr_status_t st = resolve_group(c, p, id, QR_ACCESS_WRITE, &ref, name, sizeof(name), err);
+    if (st)
+        goto out;
+    if (!qr_id_is_valid(user_id)) {
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "user not found");
+        goto out;
+    }
+    if ((st = qr_db_q(c, &r, NULL, "SELECT id FROM users WHERE id = ? AND org_id = ?",
+                      QR_TEXT(user_id), QR_TEXT(ref.id))))
+        goto out;
+    if (qr_dbres_rows(r) != 1) {
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "user not found in this organization");
+        goto out;
+    }
+    if (add) {
+        st = qr_db_q(c, NULL, NULL,
+                     "INSERT INTO group_members (group_id, user_id, org_id) VALUES (?, ?, ?)",
+                     QR_TEXT(id), QR_TEXT(user_id), QR_TEXT(ref.id));
+        if (st == QR_E_CONFLICT)
+            st = QR_OK; /* already a member: PUT is idempotent */
+    } else {
+        st = qr_db_q(c, NULL, NULL,
+                     "DELETE FROM group_members WHERE group_id = ? AND user_id = ? AND org_id = ?",
+                     QR_TEXT(id), QR_TEXT(user_id), QR_TEXT(ref.id));
+    }
+    if (!st)
+        qr_audit_write(c, now, ref.id, p->user_id, add ? "group_member_added" : "group_member_removed",
+                       id, user_id);
+out:
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}

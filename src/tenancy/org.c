@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: organizations. The tree is a materialized path (/root/child/.../self/, ids are
+ * hex) so "all descendants" is one range scan on an index (DESIGN rule 2). */
+#include "tenancy/org.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "report/audit.h"
+#include "tenancy/user.h"
+
+#define ORG_COLS                                                                                   \
+    "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "    \
+    "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "     \
+    "o.ret_audit_days, o.created_at, o.path, o.depth"
+
+#define MAX_PARAMS 16
+
+void qr_org_input_init(qr_org_input_t *in) {
+    memset(in, 0, sizeof(*in));
+    in->lic_devices = in->lic_ocr_pages = in->lic_storage_mb = -1;
+    in->ret_print_days = in->ret_scan_days = in->ret_audit_days = -1;
+}
+
+static json_t *parse_array(const char *s) {
+    json_t *v = s ? json_loads(s, 0, NULL) : NULL;
+    if (!json_is_array(v)) {
+        json_decref(v);
+        v = json_array();
+    }
+    return v;
+}
+
+/* The client view of row i of a result selected with ORG_COLS. */
+static json_t *org_json(const qr_dbres_t *r, int i) {
+    const char *parent = qr_dbres_text(r, i, 1);
+    return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:o}, "
+                     "s:{s:I, s:I, s:I}, s:I}",
+                     "id", qr_dbres_text(r, i, 0), "parent_id",
+                     parent ? json_string(parent) : json_null(), "type", qr_dbres_text(r, i, 2),
+                     "name", qr_dbres_text(r, i, 3), "slug", qr_dbres_text(r, i, 4), "portal_url",
+                     qr_dbres_text(r, i, 5), "admin_emails",
+                     parse_array(qr_dbres_text(r, i, 6)), "license", "devices",
+                     (json_int_t)qr_dbres_int(r, i, 7), "ocr_pages_per_month",
+                     (json_int_t)qr_dbres_int(r, i, 8), "storage_mb",
+                     (json_int_t)qr_dbres_int(r, i, 9), "features",
+                     parse_array(qr_dbres_text(r, i, 10)), "retention", "print_jobs_days",
+                     (json_int_t)qr_dbres_int(r, i, 11), "scan_documents_days",
+                     (json_int_t)qr_dbres_int(r, i, 12), "audit_days",
+                     (json_int_t)qr_dbres_int(r, i, 13), "created_at",
+                     (json_int_t)qr_dbres_int(r, i, 14));
+}
+
+static int has_ctl(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+static qr_status_t check_email(const char *field, const char *e, qr_err_t *err) {
+    const char *at = strchr(e, '@');
+    size_t n = strlen(e);
+    if (n > 254 || !at || at == e || !at[1] || strchr(at + 1, '@') || strpbrk(e, " ,;<>\"") ||
+        has_ctl(e) || !strchr(at + 1, '.'))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "%s must be an email address like name@example.com", field);
+    return QR_OK;
+}
+
+static qr_status_t check_string_array(const char *field, json_t *a, size_t max_items,
+                                      int is_email, qr_err_t *err) {
+    if (!json_is_array(a))
+        return qr_err_set(err, QR_E_INVALID, NULL, "field '%s' must be an array of strings",
+                          field);
+    if (json_array_size(a) > max_items)
+        return qr_err_set(err, QR_E_INVALID, NULL, "field '%s' has more than %zu entries", field,
+                          max_items);
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        if (!json_is_string(v))
+            return qr_err_set(err, QR_E_INVALID, NULL, "field '%s' must be an array of strings",
+                              field);
+        const char *s = json_string_value(v);
+        if (is_email) {
+            if (check_email(field, s, err))
+                return QR_E_INVALID;
+        } else {
+            size_t n = strlen(s);
+            if (n == 0 || n > 32 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+                return qr_err_set(err, QR_E_INVALID, NULL,
+                                  "each of '%s' must be 1 to 32 of a-z, 0-9 and _", field);
+        }
+    }
+    return QR_OK;
+}
+
+/* Checks the fields that are given; on create, name, type and slug are required. */
+static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *err) {
+    if (in->name) {
+        size_t n = strlen(in->name);
+        if (n == 0 || n > 200 || has_ctl(in->name) || in->name[0] == ' ' ||
+            in->name[n - 1] == ' ')
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "name must be 1 to 200 characters without control characters or "
+                              "leading or trailing spaces");
+    } else if (creating) {
+        return qr_err_set(err, QR_E_INVALID, NULL, "field 'name' is required");
+    }
+    if (in->type) {
+        if (strcmp(in->type, "provider") != 0 && strcmp(in->type, "customer") != 0)
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "type must be 'provider' or 'customer'");
+    } else if (creating) {
+        return qr_err_set(err, QR_E_INVALID, NULL, "field 'type' is required");
+    }
+    if (in->slug) {
+        size_t n = strlen(in->slug);
+        if (n < 3 || n > 63 || strspn(in->slug, "abcdefghijklmnopqrstuvwxyz0123456789-") != n ||
+            in->slug[0] == '-' || in->slug[n - 1] == '-')
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "slug must be 3 to 63 of a-z, 0-9 and '-', not starting or ending "
+                              "with '-'");
+    } else if (creating) {
+        return qr_err_set(err, QR_E_INVALID, NULL, "field 'slug' is required");
+    }
+    if (in->portal_url && in->portal_url[0] &&
+        (strncmp(in->portal_url, "https://", 8) != 0 || strlen(in->portal_url) > 2048 ||
+         strlen(in->portal_url) < 9 || has_ctl(in->portal_url) || strchr(in->portal_url, ' ')))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "portal_url must be empty or an https:// URL of at most 2048 bytes");
+    if (in->admin_emails && check_string_array("admin_emails", in->admin_emails, 10, 1, err))
+        return QR_E_INVALID;
+    if (in->lic_features && check_string_array("features", in->lic_features, 32, 0, err))
+        return QR_E_INVALID;
+    return QR_OK;
+}
+
+qr_status_t qr_org_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *org_id,
+                           qr_resource_t res, qr_access_t want, qr_org_ref_t *ref,
+                           qr_err_t *err) {
+    if (!qr_id_is_valid(org_id))
+        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "organization not found");
+    qr_buf_t sql;
+    qr_buf_init(&sql, 4096);
+    qr_buf_puts(&sql, "SELECT o.id, o.parent_id, o.path, o.depth, o.type FROM orgs o "
+                      "WHERE o.id = ? AND ");
+    qr_dbval_t params[MAX_PARAMS];
+    int n = 0;
+    char scratch[512];
+    params[n++] = QR_TEXT(org_id);
+    qr_policy_scope(p, res, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
+                    sizeof(scratch));
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
+    qr_buf_free(&sql);
+    if (st)
+        goto out;
+    if (qr_dbres_rows(r) != 1) {
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "organization not found");
+        goto out;
+    }
+    memset(ref, 0, sizeof(*ref));
+    snprintf(ref->id, sizeof(ref->id), "%s", qr_dbres_text(r, 0, 0));
+    if (!qr_dbres_isnull(r, 0, 1))
+        snprintf(ref->parent_id, sizeof(ref->parent_id), "%s", qr_dbres_text(r, 0, 1));
+    snprintf(ref->path, sizeof(ref->path), "%s", qr_dbres_text(r, 0, 2));
+    ref->depth = (int)qr_dbres_int(r, 0, 3);
+    ref->is_customer = strcmp(qr_dbres_text(r, 0, 4), "customer") == 0;
+    ref->rel = qr_policy_relation(p, ref->path, ref->depth);
+    if (want == QR_ACCESS_WRITE && !qr_policy_allows(p, res, ref->rel, QR_ACCESS_WRITE))
+        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                        "your role may view but not change this organization's %s",
+                        res == QR_RES_CONTRACT ? "license and retention" : "data");
+out:
+    qr_dbres_free(r);
+    return st;
+}
+
+static qr_status_t select_org(qr_dbc_t *c, const char *id, json_t **out) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = ?",
+                             QR_TEXT(id));
+    if (!st && qr_dbres_rows(r) == 1)
+        *out = org_json(r, 0);
+    else if (!st)
+        st = QR_E_NOT_FOUND;
+    qr_dbres_free(r);
+    return st;
+}
+
+static char *dump_or(json_t *v, const char *dflt) {
+    return v ? qr_json_dump(v) : qr_xstrdup(dflt);
+}
+
+qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_input_t *in,
+                          const qr_admin_input_t *admin, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    if (!in->parent_id)
+        return qr_err_set(err, QR_E_INVALID, NULL, "field 'parent_id' is required");
+    if (validate(in, 1, err))
+        return QR_E_INVALID;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    char *emails = NULL, *features = NULL, *generated = NULL, *path = NULL;
+    qr_org_ref_t parent;
+    qr_status_t st = qr_org_resolve(c, p, in->parent_id, QR_RES_ORG, QR_ACCESS_READ, &parent, err);
+    if (st)
+        goto out;
+    /* The new org would stand one level below the parent: ask the matrix about that. */
+    qr_relation_t rel = parent.rel == QR_REL_SELF ? QR_REL_CHILD
+                        : p->org_depth == 0       ? QR_REL_TREE
+                                                  : QR_REL_DEEPER;
+    if (!qr_policy_allows(p, QR_RES_ORG, rel, QR_ACCESS_WRITE)) {
+        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                        "only a provider admin of the parent organization can create its "
+                        "children");
+        goto out;
+    }
+    if (parent.is_customer) {
+        st = qr_err_set(err, QR_E_INVALID, NULL, "a customer organization cannot have children");
+        goto out;
+    }
+    if (parent.depth + 1 >= QR_ORG_MAX_DEPTH) {
+        st = qr_err_set(err, QR_E_INVALID, NULL, "the organization tree is limited to %d levels",
+                        QR_ORG_MAX_DEPTH);
+        goto out;
+    }
+    char id[QR_ID_LEN + 1];
+    qr_random_id(id);
+    path = qr_xasprintf("%s%s/", parent.path, id);
+    emails = dump_or(in->admin_emails, "[]");
+    features = dump_or(in->lic_features, "[]");
+    if ((st = qr_dbc_begin(c)))
+        goto out;
+    st = qr_db_q(c, NULL, NULL,
+                 "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, portal_url, "
+                 "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_features, "
+                 "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 QR_TEXT(id), QR_TEXT(parent.id), QR_TEXT(path), QR_INT(parent.depth + 1),
+                 QR_TEXT(in->type), QR_TEXT(in->name), QR_TEXT(in->slug),
+                 QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails),
+                 QR_INT(in->lic_devices >= 0 ? in->lic_devices : 0),
+                 QR_INT(in->lic_ocr_pages >= 0 ? in->lic_ocr_pages : 0),
+                 QR_INT(in->lic_storage_mb >= 0 ? in->lic_storage_mb : 0), QR_TEXT(features),
+                 QR_INT(in->ret_print_days >= 0 ? in->ret_print_days : 7),
+                 QR_INT(in->ret_scan_days >= 0 ? in->ret_scan_days : 30),
+                 QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now),
+                 QR_INT(now));
+    if (st == QR_E_CONFLICT) {
+        qr_err_set(err, st, NULL, "the slug '%s' is already taken", in->slug);
+        goto out;
+    }
+    if (st)
+        goto out;
+    char admin_id[QR_ID_LEN + 1] = "";
+    if (admin) {
+        qr_user_input_t u;
+        qr_user_input_init(&u);
+        u.username = admin->username;
+        u.email = admin->email;
+        u.first_name = admin->first_name;
+        u.last_name = admin->last_name;
+        u.role = strcmp(in->type, "provider") == 0 ? "provider_admin" : "customer_admin";
+        if ((st = qr__user_insert(ctx, c, id, in->type, &u, now, admin_id, &generated, err)))
+            goto out;
+        qr_audit_write(c, now, id, p->user_id, "user_created", admin_id, u.role);
+    }
+    qr_audit_write(c, now, parent.id, p->user_id, "org_created", id, in->slug);
+    if ((st = qr_dbc_commit(c)))
+        goto out;
+    if ((st = select_org(c, id, out)))
+        goto out;
+    if (admin) {
+        json_t *a = qr__user_json(c, admin_id, now);
+        json_object_set_new(a, "password", json_string(generated));
+        json_object_set_new(*out, "admin", a);
+    }
+out:
+    qr_db_release(c);
+    if (generated) {
+        memset(generated, 0, strlen(generated));
+        free(generated);
+    }
+    free(path);
+    free(emails);
+    free(features);
+    return st;
+}
+
+qr_status_t qr_org_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                       qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
+    if (!st)
+        st = select_org(c, ref.id, out);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_org_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err) {
+    (void)err;
+    *out = NULL;
+    qr_buf_t sql;
+    qr_buf_init(&sql, 4096);
+    qr_buf_puts(&sql, "SELECT " ORG_COLS " FROM orgs o WHERE ");
+    qr_dbval_t params[MAX_PARAMS];
+    int n = 0;
+    char scratch[512];
+    qr_policy_scope(p, QR_RES_ORG, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
+                    sizeof(scratch));
+    qr_buf_puts(&sql, " ORDER BY o.path");
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
+    qr_db_release(c);
+    qr_buf_free(&sql);
+    if (!st) {
+        json_t *items = json_array();
+        for (int i = 0; i < qr_dbres_rows(r); i++)
+            json_array_append_new(items, org_json(r, i));
+        *out = json_pack("{s:o}", "items", items);
+    }
+    qr_dbres_free(r);
+    return st;
+}
+
+qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                          const qr_org_input_t *in, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    if (validate(in, 0, err))
+        return QR_E_INVALID;
+    int contract = in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
+                   in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
+                   in->ret_audit_days >= 0;
+    int record = in->name || in->portal_url || in->admin_emails;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    char *emails = NULL, *features = NULL;
+    qr_org_ref_t ref;
+    qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
+    if (st)
+        goto out;
+    if (record && !qr_policy_allows(p, QR_RES_ORG, ref.rel, QR_ACCESS_WRITE)) {
+        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                        "your role may view but not change this organization");
+        goto out;
+    }
+    if (contract && !qr_policy_allows(p, QR_RES_CONTRACT, ref.rel, QR_ACCESS_WRITE)) {
+        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                        "license and retention are set by the parent organization's provider "
+                        "admin");
+        goto out;
+    }
+    emails = in->admin_emails ? qr_json_dump(in->admin_emails) : NULL;
+    features = in->lic_features ? qr_json_dump(in->lic_features) : NULL;
+    if ((st = qr_dbc_begin(c)))
+        goto out;
+    st = qr_db_q(c, NULL, NULL,
+                 "UPDATE orgs SET name = COALESCE(?, name), portal_url = COALESCE(?, portal_url), "
+                 "admin_emails = COALESCE(?, admin_emails), "
+                 "lic_devices = CASE WHEN ? >= 0 THEN ? ELSE lic_devices END, "
+                 "lic_ocr_pages = CASE WHEN ? >= 0 THEN ? ELSE lic_ocr_pages END, "
+                 "lic_storage_mb = CASE WHEN ? >= 0 THEN ? ELSE lic_storage_mb END, "
+                 "lic_features = COALESCE(?, lic_features), "
+                 "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
+                 "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
+                 "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
+                 "updated_at = ? WHERE id = ?",
+                 QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails),
+                 QR_INT(in->lic_devices), QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages),
+                 QR_INT(in->lic_ocr_pages), QR_INT(in->lic_storage_mb),
+                 QR_INT(in->lic_storage_mb), QR_TEXT(features), QR_INT(in->ret_print_days),
+                 QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days),
+                 QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days),
+                 QR_INT(in->ret_audit_days), QR_INT(now), QR_TEXT(ref.id));
+    if (st)
+        goto out;
+    const char *audit_org = ref.rel == QR_REL_SELF ? ref.id : p->org_id;
+    qr_audit_write(c, now, audit_org, p->user_id, contract ? "org_license_changed" : "org_updated",
+                   ref.id, "");
+    if ((st = qr_dbc_commit(c)))
+        goto out;
+    st = select_org(c, ref.id, out);
+out:
+    qr_db_release(c);
+    free(emails);
+    free(features);
+    return st;
+}
+
+qr_status_t qr_org_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_WRITE, &ref, err);
+    if (st)
+        goto out;
+    if (ref.rel == QR_REL_SELF) {
+        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                        "an organization cannot delete itself; its parent's admin can");
+        goto out;
+    }
+    if ((st = qr_dbc_begin(c)))
+        goto out;
+    if ((st = qr_db_q(c, &r, NULL, "SELECT COUNT(*) FROM orgs WHERE parent_id = ?",
+                      QR_TEXT(ref.id))))
+        goto out;
+    if (qr_dbres_int(r, 0, 0) > 0) {
+        st = qr_err_set(err, QR_E_CONFLICT, "org_has_children",
+                        "the organization has child organizations: delete them first");
+        goto out;
+    }
+    if ((st = qr_db_q(c, NULL, NULL, "DELETE FROM orgs WHERE id = ?", QR_TEXT(ref.id))))
+        goto out;
+    qr_audit_write(c, now, p->org_id, p->user_id, "org_deleted", ref.id, "");
+    st = qr_dbc_commit(c);
+out:
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_org_bootstrap(qr_ctx_t *ctx, const char *username, char **org_id,
+                             char **password, qr_err_t *err) {
+    *password = NULL;
+    *org_id = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    char *path = NULL;
+    qr_status_t st = qr_dbc_begin(c);
+    if (st)
+        goto out;
+    if ((st = qr_db_q(c, &r, NULL, "SELECT id FROM orgs WHERE parent_id IS NULL AND depth = ?",
+                      QR_INT(0))))
+        goto out;
+    if (qr_dbres_rows(r) > 0) {
+        *org_id = qr_xstrdup(qr_dbres_text(r, 0, 0));
+        goto out;
+    }
+    char id[QR_ID_LEN + 1], uid[QR_ID_LEN + 1];
+    qr_random_id(id);
+    path = qr_xasprintf("/%s/", id);
+    st = qr_db_q(c, NULL, NULL,
+                 "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, created_at, "
+                 "updated_at) VALUES (?, NULL, ?, 0, 'provider', 'Root provider', 'root', ?, ?)",
+                 QR_TEXT(id), QR_TEXT(path), QR_INT(now), QR_INT(now));
+    if (st)
+        goto out;
+    qr_user_input_t u;
+    qr_user_input_init(&u);
+    u.username = username;
+    u.role = "provider_admin";
+    u.first_name = "Root";
+    u.last_name = "Administrator";
+    if ((st = qr__user_insert(ctx, c, id, "provider", &u, now, uid, password, err)))
+        goto out;
+    qr_audit_write(c, now, id, NULL, "bootstrap", uid, "root provider and first admin created");
+    if ((st = qr_dbc_commit(c)))
+        goto out;
+    *org_id = qr_xstrdup(id);
+out:
+    if (st && *password) {
+        free(*password);
+        *password = NULL;
+    }
+    free(path);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    if (st && !err->msg[0])
+        qr_err_set(err, st, NULL, "bootstrap failed (see the log)");
+    return st;
+}

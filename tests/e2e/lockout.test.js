@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lockout (AUTH-5) on the test clock: 3 failures within 15 minutes lock for 30 minutes;
+// identical answers for unknown user, wrong password and locked account; parallel guessing
+// evaluates at most 3 passwords; per-source throttling.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+    startServer, assertStatus, assertError, createOrg, createUser, withinOneSecond, uniq,
+} from './lib/server.js';
+
+const WRONG = 'Wrong-Pass-9z!';
+
+let srv;
+let rootToken;
+let cust;
+
+before(async () => {
+    // A high per-source limit: this file makes many failures from one address on purpose.
+    srv = await startServer({ env: { QUIRE_LOGIN_THROTTLE_PER_MIN: '100000' } });
+    rootToken = await srv.rootToken();
+    cust = await createOrg(srv, rootToken, { parentId: srv.root.orgId, type: 'customer' });
+});
+
+after(async () => {
+    if (srv)
+        await srv.stop();
+});
+
+/** Renews the admin token (tests move the clock past its lifetime). */
+async function adminToken(org = cust) {
+    org.token = (await srv.login(org.admin.slug, org.admin.username, org.admin.password)).access_token;
+    return org.token;
+}
+
+async function freshUser(org = cust) {
+    return createUser(srv, await adminToken(org), org.org, { role: 'customer_user' });
+}
+
+const wrong = (u) => srv.tryLogin(u.slug, u.username, WRONG);
+const right = (u) => srv.tryLogin(u.slug, u.username, u.password);
+
+async function lockedFlag(u, org = cust) {
+    const r = await srv.request('GET', `/api/v1/users/${u.id}`, { token: await adminToken(org) });
+    assertStatus(r, 200);
+    return r.json.locked;
+}
+
+async function fail(u, times) {
+    for (let i = 0; i < times; i++)
+        assertError(await wrong(u), 401, 'invalid_credentials', `wrong password #${i + 1}`);
+}
+
+describe('AUTH-5 lockout', () => {
+    test('AUTH-5 three wrong passwords lock the account; the right one is then refused the same way', async () => {
+        const u = await freshUser();
+        const unknown = await srv.tryLogin(u.slug, `nobody.${uniq()}`, u.password);
+        const w1 = await wrong(u);
+        await fail(u, 2);
+        const locked = await right(u);
+        assertError(locked, 401, 'invalid_credentials', 'right password on a locked account');
+        assert.equal(locked.text, w1.text, 'locked answer == wrong password answer');
+        assert.equal(locked.text, unknown.text, 'locked answer == unknown user answer');
+        assert.equal(await lockedFlag(u), true, 'the admin sees the account locked');
+    });
+
+    test('AUTH-5 two failures do not lock; a success resets the count', async () => {
+        const u = await freshUser();
+        await fail(u, 2);
+        assertStatus(await right(u), 200, 'after 2 failures');
+        await fail(u, 2);
+        assertStatus(await right(u), 200, 'the count restarted after the success');
+        assert.equal(await lockedFlag(u), false);
+    });
+
+    test('AUTH-5 failures spread over 14:59 lock the account', async () => {
+        const obs = await withinOneSecond(srv, async (u) => {
+            await fail(u, 1);
+            await srv.advanceClock(899);
+            await fail(u, 2);
+            return { advanced: 899, r: await right(u) };
+        }, { prepare: () => freshUser() });
+        assertError(obs.r, 401, 'invalid_credentials', 'locked after 3 failures within 14:59');
+    });
+
+    test('AUTH-5 a failure older than 15 minutes does not count (15:01)', async () => {
+        const u = await freshUser();
+        await fail(u, 1);
+        await srv.advanceClock(901);
+        await fail(u, 2);
+        assertStatus(await right(u), 200, 'only 2 failures within the window');
+    });
+
+    test('AUTH-5 the lock lasts exactly 30 minutes: locked at 29:59, unlocked at 30:00', async () => {
+        // x probes with its right password at 29:59; y is only looked at by the admin, so
+        // that a refused attempt cannot be what keeps it locked.
+        const obs = await withinOneSecond(srv, async ({ x, y, tok }) => {
+            await Promise.all([fail(x, 3), fail(y, 3)]);
+            await srv.advanceClock(1799);
+            const xAt2959 = await right(x);
+            const yFlagAt2959 = (await srv.request('GET', `/api/v1/users/${y.id}`, { token: tok })).json;
+            await srv.advanceClock(1);
+            const yAt3000 = await right(y);
+            const xAt3000 = await right(x);
+            return { advanced: 1800, xAt2959, yFlagAt2959, yAt3000, xAt3000 };
+        }, { prepare: async () => ({ x: await freshUser(), y: await freshUser(), tok: await adminToken() }) });
+        assertError(obs.xAt2959, 401, 'invalid_credentials', 'still locked at 29:59');
+        assert.equal(obs.yFlagAt2959 && obs.yFlagAt2959.locked, true, 'admin view: locked at 29:59');
+        assertStatus(obs.yAt3000, 200, 'unlocked by itself at 30:00');
+        assertStatus(obs.xAt3000, 200, 'a refused attempt during the lock does not extend it');
+    });
+
+    test('AUTH-5 an admin unlocks a locked account', async () => {
+        const u = await freshUser();
+        await fail(u, 3);
+        assertError(await right(u), 401, 'invalid_credentials');
+        const tok = await adminToken();
+        const r = await srv.request('POST', `/api/v1/users/${u.id}/unlock`, { token: tok });
+        assertStatus(r, 204);
+        assert.equal(await lockedFlag(u), false);
+        assertStatus(await right(u), 200, 'login after unlock');
+    });
+
+    test('AUTH-5 a non-admin cannot unlock', async () => {
+        const u = await freshUser();
+        const other = await freshUser();
+        const ot = (await srv.login(other.slug, other.username, other.password)).access_token;
+        await fail(u, 3);
+        const r = await srv.request('POST', `/api/v1/users/${u.id}/unlock`, { token: ot });
+        assertStatus(r, [403, 404]);
+        assert.equal(await lockedFlag(u), true);
+    });
+
+    test('AUTH-5 refresh is refused while the account is locked', async () => {
+        const u = await freshUser();
+        const t = await srv.login(u.slug, u.username, u.password);
+        await fail(u, 3);
+        const r = await srv.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: t.refresh_token } });
+        assertError(r, 401, 'invalid_grant', 'refresh after a lock');
+    });
+
+    test('AUTH-5 unknown user, wrong password, locked, inactive account and unknown org get identical answers', async () => {
+        const u = await freshUser();
+        const inactive = await freshUser();
+        const tok = await adminToken();
+        assertStatus(await srv.request('PATCH', `/api/v1/users/${inactive.id}`, { token: tok, body: { active: false } }), 200);
+        const locked = await freshUser();
+        await fail(locked, 3);
+        const answers = {
+            'unknown user': await srv.tryLogin(u.slug, `ghost.${uniq()}`, u.password),
+            'wrong password': await wrong(u),
+            'locked (right password)': await right(locked),
+            'locked (wrong password)': await wrong(locked),
+            'inactive (right password)': await right(inactive),
+            'unknown org': await srv.tryLogin(`no-such-org-${uniq()}`, u.username, u.password),
+        };
+        const ref = answers['wrong password'];
+        assertError(ref, 401, 'invalid_credentials');
+        for (const [what, r] of Object.entries(answers)) {
+            assert.equal(r.status, 401, what);
+            assert.equal(r.text, ref.text, `${what}: same body as a wrong password`);
+            assert.equal(r.headers['content-type'], ref.headers['content-type'], `${what}: same content type`);
+            assert.equal(r.headers['www-authenticate'], ref.headers['www-authenticate'], `${what}: same WWW-Authenticate`);
+        }
+    });
+
+    test('AUTH-5 50 parallel wrong attempts: locked, and at most 3 passwords were evaluated (audit log)', async () => {
+        // A fresh org keeps its audit log small and ours alone.
+        const org = await createOrg(srv, await srv.rootToken(), { parentId: srv.root.orgId, type: 'customer' });
+        const u = await freshUser(org);
+        const rs = await Promise.all(Array.from({ length: 50 }, () => wrong(u)));
+        const counts = {};
+        for (const r of rs)
+            counts[r.status] = (counts[r.status] || 0) + 1;
+        assert.deepEqual(counts, { 401: 50 }, 'every attempt answered 401');
+        assert.equal(new Set(rs.map((r) => r.text)).size, 1, 'all answers identical');
+        assertError(await right(u), 401, 'invalid_credentials', 'locked after the burst');
+        assert.equal(await lockedFlag(u, org), true);
+
+        const a = await srv.request('GET', `/api/v1/orgs/${org.org.id}/audit`, { token: await adminToken(org) });
+        assertStatus(a, 200);
+        const mine = a.json.items.filter((e) => String(e.target_id) === String(u.id) ||
+            (e.actor_id !== null && String(e.actor_id) === String(u.id)) ||
+            ((e.target_id === null || e.target_id === undefined) && JSON.stringify(e.detail ?? '').includes(u.username)));
+        const failed = mine.filter((e) => e.action === 'login_failed');
+        const lockedEv = mine.filter((e) => e.action === 'account_locked');
+        assert.ok(failed.length >= 1 && failed.length <= 3,
+            `AUTH-5 at most 3 passwords evaluated in the burst, audit shows ${failed.length} login_failed`);
+        assert.equal(lockedEv.length, 1, `one account_locked event, got ${lockedEv.length}`);
+        // Newest first.
+        const times = a.json.items.map((e) => e.time);
+        const sorted = [...times].sort((x, y) => (x < y ? 1 : x > y ? -1 : 0));
+        assert.deepEqual(times, sorted, 'audit items are newest first');
+        assert.doesNotMatch(a.text, new RegExp(WRONG.replace(/[^A-Za-z0-9]/g, '.')), 'the tried password is not logged');
+    });
+});
+
+describe('AUTH-5 per-source throttle', () => {
+    for (const [limit, env] of [[5, { QUIRE_LOGIN_THROTTLE_PER_MIN: '5' }], [20, {}]]) {
+        test(`AUTH-5 after ${limit} failures a minute from one address, logins answer 429 (${env.QUIRE_LOGIN_THROTTLE_PER_MIN ? 'QUIRE_LOGIN_THROTTLE_PER_MIN' : 'default'})`, async () => {
+            const s = await startServer({ env });
+            try {
+                const rt = (await s.login(s.root.slug, s.root.username, s.root.password)).access_token;
+                const org = await createOrg(s, rt, { parentId: s.root.orgId, type: 'customer' });
+                const victim = await createUser(s, org.token, org.org, { role: 'customer_user' });
+                // Start at the top of a clock minute, in case the throttle counts per clock minute.
+                const now = await s.clockNow();
+                await s.advanceClock(60 - (now % 60));
+                const statuses = [];
+                let throttled = null;
+                for (let i = 0; i < limit + 5; i++) {
+                    // Unknown usernames: the account lock cannot be what refuses us.
+                    const r = await s.tryLogin(org.org.slug, `nobody${i}.${uniq()}`, WRONG);
+                    statuses.push(r.status);
+                    if (r.status === 429 && !throttled)
+                        throttled = r;
+                }
+                assert.ok(statuses.slice(0, limit - 1).every((x) => x === 401), `first failures are 401: ${statuses}`);
+                assert.ok(statuses.slice(limit + 1).every((x) => x === 429), `throttled after ${limit}: ${statuses}`);
+                assertError(throttled, 429, 'too_many_requests');
+                // The throttle is per source, independent of the account: even the right password waits.
+                assertError(await s.tryLogin(victim.slug, victim.username, victim.password), 429, 'too_many_requests', 'right password while throttled');
+                await s.advanceClock(61);
+                assertStatus(await s.tryLogin(victim.slug, victim.username, victim.password), 200, 'after a minute');
+                assertStatus(await s.request('GET', '/healthz'), 200);
+            } finally {
+                await s.stop();
+            }
+        });
+    }
+});
