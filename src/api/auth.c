@@ -54,8 +54,7 @@ void qr_api_login(qr_req_t *r) {
         return;
     }
     qr_tokens_t t;
-    qr_status_t st =
-        qr_login(qr_req_ctx(r), org, username, password, qr_req_source(r), &t, &err);
+    qr_status_t st = qr_login(qr_req_ctx(r), org, username, password, qr_req_source(r), &t, &err);
     qr_api_finish(r, st, &err, st ? NULL : tokens_json(&t), 200);
     qr_tokens_free(&t);
 }
@@ -95,8 +94,8 @@ void qr_api_me_get(qr_req_t *r) {
 
 void qr_api_me_patch(qr_req_t *r) {
     static const char *const keys[] = {"first_name", "last_name", "email", NULL};
-    static const char *const ro[] = {"id",     "org_id", "username", "role",
-                                     "active", "locked", "password", "created_at", NULL};
+    static const char *const ro[] = {"id",     "org_id",   "username",   "role", "active",
+                                     "locked", "password", "created_at", NULL};
     if (qr_api_check_body(r, keys, ro))
         return;
     json_t *b = qr_req_body(r);

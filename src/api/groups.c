@@ -32,8 +32,8 @@ void qr_api_groups_create(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     json_t *out = NULL;
-    qr_status_t st = qr_group_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name,
-                                     &out, &err);
+    qr_status_t st =
+        qr_group_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &out, &err);
     qr_api_finish(r, st, &err, out, 201);
 }
 
@@ -51,15 +51,14 @@ void qr_api_groups_patch(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     json_t *out = NULL;
-    qr_status_t st = qr_group_rename(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name,
-                                     &out, &err);
+    qr_status_t st =
+        qr_group_rename(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &out, &err);
     qr_api_finish(r, st, &err, out, 200);
 }
 
 void qr_api_groups_delete(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    qr_status_t st =
-        qr_group_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
+    qr_status_t st = qr_group_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
     qr_api_finish(r, st, &err, NULL, 204);
 }
 

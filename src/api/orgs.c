@@ -8,8 +8,7 @@
 #include "report/audit.h"
 #include "tenancy/org.h"
 
-static const char *const org_read_only[] = {"id", "type", "parent_id", "slug", "created_at",
-                                            NULL};
+static const char *const org_read_only[] = {"id", "type", "parent_id", "slug", "created_at", NULL};
 
 /* Reads the optional nested "license" and "retention" objects and the plain fields. */
 static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err_t *err) {
@@ -33,8 +32,8 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
             return qr_err_set(err, QR_E_INVALID, NULL, "field 'license' must be an object");
         if ((st = qr_json_check_keys(lic, keys, err)) ||
             (st = qr_json_get_int(lic, "devices", 0, 0, 1000000, &in->lic_devices, NULL, err)) ||
-            (st = qr_json_get_int(lic, "ocr_pages_per_month", 0, 0, 1000000000,
-                                  &in->lic_ocr_pages, NULL, err)) ||
+            (st = qr_json_get_int(lic, "ocr_pages_per_month", 0, 0, 1000000000, &in->lic_ocr_pages,
+                                  NULL, err)) ||
             (st = qr_json_get_int(lic, "storage_mb", 0, 0, 1000000000, &in->lic_storage_mb, NULL,
                                   err)))
             return st;
@@ -42,15 +41,15 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
     }
     json_t *ret = json_object_get(b, "retention");
     if (ret) {
-        static const char *const keys[] = {"print_jobs_days", "scan_documents_days",
-                                           "audit_days", NULL};
+        static const char *const keys[] = {"print_jobs_days", "scan_documents_days", "audit_days",
+                                           NULL};
         if (!json_is_object(ret))
             return qr_err_set(err, QR_E_INVALID, NULL, "field 'retention' must be an object");
         if ((st = qr_json_check_keys(ret, keys, err)) ||
             (st = qr_json_get_int(ret, "print_jobs_days", 0, 1, 3650, &in->ret_print_days, NULL,
                                   err)) ||
-            (st = qr_json_get_int(ret, "scan_documents_days", 0, 1, 3650, &in->ret_scan_days,
-                                  NULL, err)) ||
+            (st = qr_json_get_int(ret, "scan_documents_days", 0, 1, 3650, &in->ret_scan_days, NULL,
+                                  err)) ||
             (st = qr_json_get_int(ret, "audit_days", 0, 1, 3650, &in->ret_audit_days, NULL, err)))
             return st;
     }
@@ -65,8 +64,9 @@ void qr_api_orgs_list(qr_req_t *r) {
 }
 
 void qr_api_orgs_create(qr_req_t *r) {
-    static const char *const keys[] = {"parent_id", "type",      "name",      "slug",  "portal_url",
-                                       "admin_emails", "license", "retention", "admin", NULL};
+    static const char *const keys[] = {
+        "parent_id",    "type",    "name",      "slug",  "portal_url",
+        "admin_emails", "license", "retention", "admin", NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     json_t *b = qr_req_body(r);
@@ -104,8 +104,8 @@ void qr_api_orgs_get(qr_req_t *r) {
 }
 
 void qr_api_orgs_patch(qr_req_t *r) {
-    static const char *const keys[] = {"name", "portal_url", "admin_emails", "license",
-                                       "retention", NULL};
+    static const char *const keys[] = {"name",    "portal_url", "admin_emails",
+                                       "license", "retention",  NULL};
     if (qr_api_check_body(r, keys, org_read_only))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -113,8 +113,7 @@ void qr_api_orgs_patch(qr_req_t *r) {
     json_t *out = NULL;
     qr_status_t st = parse_org(qr_req_body(r), &in, 0, &err);
     if (!st)
-        st = qr_org_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out,
-                           &err);
+        st = qr_org_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out, &err);
     qr_api_finish(r, st, &err, out, 200);
 }
 

@@ -42,8 +42,8 @@ void qr_api_users_create(qr_req_t *r) {
     json_t *out = NULL;
     qr_status_t st = parse_user(qr_req_body(r), &in, 1, &err);
     if (!st)
-        st = qr_user_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out,
-                            &err);
+        st =
+            qr_user_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out, &err);
     qr_api_finish(r, st, &err, out, 201);
 }
 
@@ -66,8 +66,8 @@ void qr_api_users_patch(qr_req_t *r) {
     json_t *out = NULL;
     qr_status_t st = parse_user(qr_req_body(r), &in, 0, &err);
     if (!st)
-        st = qr_user_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out,
-                            &err);
+        st =
+            qr_user_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out, &err);
     qr_api_finish(r, st, &err, out, 200);
 }
 

@@ -57,8 +57,8 @@ static int claim_attempt(qr_dbc_t *c, const char *user_id, int64_t now, int *loc
 /* The common path of every password entry point: claim, verify, account for the result.
  * Returns QR_OK if the password is right and the account may log in. */
 static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, const char *org_id,
-                            const char *hash, int active, const char *password,
-                            const char *source, int64_t now) {
+                            const char *hash, int active, const char *password, const char *source,
+                            int64_t now) {
     int locked_now = 0;
     int claimed = claim_attempt(c, user_id, now, &locked_now);
     if (claimed < 0)
@@ -137,9 +137,9 @@ qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const ch
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT pw_hash, active FROM users WHERE id = ? AND org_id = ?",
-                             QR_TEXT(user_id), QR_TEXT(org_id));
+    qr_status_t st =
+        qr_db_q(c, &r, NULL, "SELECT pw_hash, active FROM users WHERE id = ? AND org_id = ?",
+                QR_TEXT(user_id), QR_TEXT(org_id));
     if (!st && qr_dbres_rows(r) == 1)
         st = evaluate(ctx, c, user_id, org_id, qr_dbres_text(r, 0, 0), (int)qr_dbres_int(r, 0, 1),
                       password, user_id, now);

@@ -19,10 +19,10 @@ static char *new_access_token(qr_ctx_t *ctx, const char *user_id, const char *or
                               const char *sid, int64_t now) {
     char jti[QR_ID_LEN + 1];
     qr_random_id(jti);
-    json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss",
-                               ctx->cfg->public_url, "aud", QR_TOKEN_AUDIENCE, "sub", user_id,
-                               "org", org_id, "sid", sid, "iat", (json_int_t)now, "exp",
-                               (json_int_t)(now + QR_ACCESS_TTL_S), "jti", jti);
+    json_t *claims =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", ctx->cfg->public_url, "aud",
+                  QR_TOKEN_AUDIENCE, "sub", user_id, "org", org_id, "sid", sid, "iat",
+                  (json_int_t)now, "exp", (json_int_t)(now + QR_ACCESS_TTL_S), "jti", jti);
     char *tok = qr_token_sign(ctx->keys->token_mac, QR_KEY_LEN, claims);
     json_decref(claims);
     return tok;
@@ -50,11 +50,11 @@ qr_status_t qr_session_start(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, co
     char sid[QR_ID_LEN + 1];
     qr_random_id(sid);
     int64_t expires = now + QR_SESSION_TTL_S;
-    qr_status_t st = qr_db_q(c, NULL, NULL,
-                             "INSERT INTO sessions (id, user_id, org_id, created_at, expires_at, "
-                             "revoked) VALUES (?, ?, ?, ?, ?, 0)",
-                             QR_TEXT(sid), QR_TEXT(user_id), QR_TEXT(org_id), QR_INT(now),
-                             QR_INT(expires));
+    qr_status_t st =
+        qr_db_q(c, NULL, NULL,
+                "INSERT INTO sessions (id, user_id, org_id, created_at, expires_at, "
+                "revoked) VALUES (?, ?, ?, ?, ?, 0)",
+                QR_TEXT(sid), QR_TEXT(user_id), QR_TEXT(org_id), QR_INT(now), QR_INT(expires));
     if (st)
         return qr_err_set(err, st, NULL, "could not start a session");
     out->refresh_token = new_refresh_token(c, sid, now, expires);
@@ -102,8 +102,7 @@ qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_toke
         goto out;
     }
     int locked = !qr_dbres_isnull(r, 0, 7) && qr_dbres_int(r, 0, 7) > now;
-    if (qr_dbres_int(r, 0, 3) || qr_dbres_int(r, 0, 2) <= now || !qr_dbres_int(r, 0, 6) ||
-        locked) {
+    if (qr_dbres_int(r, 0, 3) || qr_dbres_int(r, 0, 2) <= now || !qr_dbres_int(r, 0, 6) || locked) {
         st = QR_E_UNAUTHORIZED;
         goto out;
     }
@@ -155,17 +154,17 @@ qr_status_t qr_session_logout(qr_ctx_t *ctx, const qr_principal_t *p, qr_err_t *
     (void)err;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_status_t st = qr_db_q(c, NULL, NULL,
-                             "UPDATE sessions SET revoked = 1 WHERE id = ? AND user_id = ?",
-                             QR_TEXT(p->session_id), QR_TEXT(p->user_id));
+    qr_status_t st =
+        qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE id = ? AND user_id = ?",
+                QR_TEXT(p->session_id), QR_TEXT(p->user_id));
     if (!st)
         qr_audit_write(c, now, p->org_id, p->user_id, "logout", p->session_id, "");
     qr_db_release(c);
     return st;
 }
 
-qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
-                                    qr_principal_t *p, qr_err_t *err) {
+qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len, qr_principal_t *p,
+                                    qr_err_t *err) {
     int64_t now = qr_clock_now(ctx->clock);
     json_t *claims = qr_token_verify(ctx->keys->token_mac, QR_KEY_LEN, token, len,
                                      ctx->cfg->public_url, QR_TOKEN_AUDIENCE, now);

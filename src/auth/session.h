@@ -25,7 +25,7 @@ qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_toke
 qr_status_t qr_session_logout(qr_ctx_t *ctx, const qr_principal_t *p, qr_err_t *err);
 /* Resolves a bearer access token to a principal (role and org read fresh from the
  * database). QR_E_UNAUTHORIZED if the token is invalid, expired or revoked. */
-qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
-                                    qr_principal_t *p, qr_err_t *err);
+qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len, qr_principal_t *p,
+                                    qr_err_t *err);
 
 #endif

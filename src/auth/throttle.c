@@ -45,7 +45,8 @@ void qr_throttle_destroy(qr_throttle_t *t) {
 static struct slot *find(qr_throttle_t *t, const char *key, int64_t now, int create) {
     unsigned char h[32];
     qr_hmac_sha256(t->hkey, sizeof(t->hkey), key, strlen(key), h);
-    uint32_t idx = ((uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3]) % SLOTS;
+    uint32_t idx =
+        ((uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3]) % SLOTS;
     struct slot *s = &t->slots[idx];
     int same = strncmp(s->key, key, KEY_MAX - 1) == 0;
     int expired = now - s->window_start >= t->window_s;

@@ -48,8 +48,8 @@ qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path
         return st;
     if (with_tls && (st = qr_tls_ensure_cert(cfg->tls_cert, cfg->tls_key, err)))
         return st;
-    ctx->common = qr_common_passwords_load_mem(qr_common_passwords_data,
-                                               (size_t)qr_common_passwords_size);
+    ctx->common =
+        qr_common_passwords_load_mem(qr_common_passwords_data, (size_t)qr_common_passwords_size);
     if (!ctx->common)
         return qr_err_set(err, QR_E_INTERNAL, NULL, "the built-in common-password list is broken");
     if ((st = qr_db_open(cfg->database, cfg->db_pool, &ctx->db, err)))

@@ -80,9 +80,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "quired: %s\n", err.msg);
         goto out;
     }
-    qr_log_info("listening", "serving https://%s:%d (database %s)", cfg.listen,
-                qr_http_port(http), strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database
-                                                                             : "postgresql");
+    qr_log_info("listening", "serving https://%s:%d (database %s)", cfg.listen, qr_http_port(http),
+                strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database : "postgresql");
     int sig = 0;
     sigwait(&set, &sig);
     qr_log_info("shutdown", "signal %d: finishing in-flight requests", sig);

@@ -21,8 +21,10 @@ struct key {
     int min, max;
 };
 
-#define S(n) {#n, K_STR, offsetof(qr_config_t, n), 0, 0}
-#define I(n, lo, hi) {#n, K_INT, offsetof(qr_config_t, n), lo, hi}
+#define S(n)                                                                                       \
+    { #n, K_STR, offsetof(qr_config_t, n), 0, 0 }
+#define I(n, lo, hi)                                                                               \
+    { #n, K_INT, offsetof(qr_config_t, n), lo, hi }
 
 static const struct key keys[] = {
     S(listen),

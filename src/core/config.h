@@ -8,22 +8,22 @@
 #include <stddef.h>
 
 typedef struct qr_config {
-    char *listen;             /* bind address, default 0.0.0.0 */
-    int port;                 /* default 8443 */
-    char *data_dir;           /* default quire-data */
-    char *database;           /* sqlite:PATH or postgresql://...; default sqlite:<data_dir>/quire.db */
-    char *tls_cert;           /* PEM; default <data_dir>/tls/cert.pem (created if absent) */
-    char *tls_key;            /* PEM; default <data_dir>/tls/key.pem (created if absent) */
-    char *public_url;         /* token issuer; default https://localhost:<port> */
-    char *log_level;          /* debug|info|warn|error */
-    int threads;              /* HTTP worker threads, default 2 */
-    int hash_workers;         /* Argon2id worker threads, default = number of CPUs */
-    int hash_queue;           /* pending password checks before 503, default 64 */
-    int db_pool;              /* database connections, default 8 */
-    int argon2_memory_kib;    /* default 19456 (OWASP) */
-    int argon2_iterations;    /* default 2 (OWASP) */
+    char *listen;          /* bind address, default 0.0.0.0 */
+    int port;              /* default 8443 */
+    char *data_dir;        /* default quire-data */
+    char *database;        /* sqlite:PATH or postgresql://...; default sqlite:<data_dir>/quire.db */
+    char *tls_cert;        /* PEM; default <data_dir>/tls/cert.pem (created if absent) */
+    char *tls_key;         /* PEM; default <data_dir>/tls/key.pem (created if absent) */
+    char *public_url;      /* token issuer; default https://localhost:<port> */
+    char *log_level;       /* debug|info|warn|error */
+    int threads;           /* HTTP worker threads, default 2 */
+    int hash_workers;      /* Argon2id worker threads, default = number of CPUs */
+    int hash_queue;        /* pending password checks before 503, default 64 */
+    int db_pool;           /* database connections, default 8 */
+    int argon2_memory_kib; /* default 19456 (OWASP) */
+    int argon2_iterations; /* default 2 (OWASP) */
     int login_throttle_per_min; /* failed logins per source address per minute, default 20 */
-    int test_clock;           /* 1 enables POST /_test/clock (tests only), default 0 */
+    int test_clock;             /* 1 enables POST /_test/clock (tests only), default 0 */
 } qr_config_t;
 
 /* Fills cfg with defaults, then reads the file at path (NULL: $QUIRE_CONFIG if set, else no

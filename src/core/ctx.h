@@ -18,7 +18,7 @@ typedef struct qr_ctx {
     struct qr_db *db;
     qr_clock_t *clock;
     const struct qr_keys *keys;
-    struct qr_workq *slowq;                  /* Argon2id and other slow work */
+    struct qr_workq *slowq;                   /* Argon2id and other slow work */
     const struct qr_common_passwords *common; /* AUTH-2 list */
     struct qr_throttle *throttle;             /* failed logins per source address */
     char *dummy_hash; /* verified when there is no real hash, so timing reveals nothing */

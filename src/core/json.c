@@ -30,10 +30,7 @@ static int nesting_too_deep(const char *s, size_t n, int max) {
 
 qr_status_t qr_json_parse_object(const char *data, size_t len, json_t **out, qr_err_t *err) {
     *out = NULL;
-    size_t i = 0;
-    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
-        i++;
-    if (i == len) {
+    if (len == 0) {
         *out = json_object();
         return QR_OK;
     }
@@ -43,8 +40,8 @@ qr_status_t qr_json_parse_object(const char *data, size_t len, json_t **out, qr_
     json_error_t je;
     json_t *v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     if (!v)
-        return qr_err_set(err, QR_E_INVALID, "invalid_json", "invalid JSON at line %d column %d: %s",
-                          je.line, je.column, je.text);
+        return qr_err_set(err, QR_E_INVALID, "invalid_json",
+                          "invalid JSON at line %d column %d: %s", je.line, je.column, je.text);
     if (!json_is_object(v)) {
         json_decref(v);
         return qr_err_set(err, QR_E_INVALID, "invalid_json", "the body must be a JSON object");
@@ -119,8 +116,8 @@ qr_status_t qr_json_get_int(json_t *obj, const char *key, int required, long lon
     return QR_OK;
 }
 
-qr_status_t qr_json_get_bool(json_t *obj, const char *key, int required, int *out,
-                             int *present, qr_err_t *err) {
+qr_status_t qr_json_get_bool(json_t *obj, const char *key, int required, int *out, int *present,
+                             qr_err_t *err) {
     if (present)
         *present = 0;
     json_t *v = json_object_get(obj, key);

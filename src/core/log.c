@@ -53,8 +53,9 @@ void qr_log(qr_log_level_t level, const char *event, const char *fmt, ...) {
     gmtime_r(&ts.tv_sec, &tm);
     char line[2600];
     size_t pos = strftime(line, sizeof(line), "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
-    pos += (size_t)snprintf(line + pos, sizeof(line) - pos, ".%03ldZ\",\"level\":\"%s\",\"event\":\"",
-                            ts.tv_nsec / 1000000, level_names[level]);
+    pos +=
+        (size_t)snprintf(line + pos, sizeof(line) - pos, ".%03ldZ\",\"level\":\"%s\",\"event\":\"",
+                         ts.tv_nsec / 1000000, level_names[level]);
     pos = json_escape(line, pos, sizeof(line) - 40, event);
     pos += (size_t)snprintf(line + pos, sizeof(line) - pos, "\",\"msg\":\"");
     pos = json_escape(line, pos, sizeof(line) - 8, msg);

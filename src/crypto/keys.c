@@ -57,15 +57,13 @@ char *qr_read_file(const char *path, size_t max, size_t *len) {
     return buf;
 }
 
-qr_status_t qr_keys_derive(const qr_keys_t *k, const char *label, unsigned char *out,
-                           size_t len) {
+qr_status_t qr_keys_derive(const qr_keys_t *k, const char *label, unsigned char *out, size_t len) {
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-    int ok = ctx && EVP_PKEY_derive_init(ctx) > 0 &&
-             EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) > 0 &&
-             EVP_PKEY_CTX_set1_hkdf_key(ctx, k->master, QR_KEY_LEN) > 0 &&
-             EVP_PKEY_CTX_add1_hkdf_info(ctx, (const unsigned char *)label, (int)strlen(label)) >
-                 0 &&
-             EVP_PKEY_derive(ctx, out, &len) > 0;
+    int ok =
+        ctx && EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) > 0 &&
+        EVP_PKEY_CTX_set1_hkdf_key(ctx, k->master, QR_KEY_LEN) > 0 &&
+        EVP_PKEY_CTX_add1_hkdf_info(ctx, (const unsigned char *)label, (int)strlen(label)) > 0 &&
+        EVP_PKEY_derive(ctx, out, &len) > 0;
     EVP_PKEY_CTX_free(ctx);
     return ok ? QR_OK : QR_E_CRYPTO;
 }
@@ -109,8 +107,8 @@ static int add_san(X509 *x) {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
-                                              "DNS:localhost,IP:127.0.0.1,IP:::1");
+    X509_EXTENSION *ext =
+        X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
     if (!ext)
         return 0;
     int ok = X509_add_ext(x, ext, -1);
@@ -138,10 +136,9 @@ qr_status_t qr_tls_ensure_cert(const char *cert_path, const char *key_path, qr_e
     X509_gmtime_adj(X509_getm_notAfter(x), 365L * 24 * 3600);
     X509_set_pubkey(x, pkey);
     X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"quire", -1, -1,
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"quire", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1,
                                0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
-                               -1, 0);
     X509_set_issuer_name(x, name);
     if (!add_san(x) || !X509_sign(x, pkey, EVP_sha256()))
         goto out;

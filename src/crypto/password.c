@@ -14,8 +14,8 @@
 char *qr_password_hash(const qr_argon2_params_t *p, const char *password) {
     unsigned char salt[SALT_LEN];
     qr_random_bytes(salt, sizeof(salt));
-    size_t enclen = argon2_encodedlen(p->iterations, p->memory_kib, 1, SALT_LEN, HASH_LEN,
-                                      Argon2_id);
+    size_t enclen =
+        argon2_encodedlen(p->iterations, p->memory_kib, 1, SALT_LEN, HASH_LEN, Argon2_id);
     char *enc = malloc(enclen);
     if (!enc)
         return NULL;

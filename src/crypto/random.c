@@ -57,7 +57,8 @@ char *qr_random_password(size_t n) {
     static const char lower[] = "abcdefghijkmnopqrstuvwxyz";
     static const char digit[] = "23456789";
     static const char symbol[] = "!#%+-.:=?@^_~";
-    static const char all[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+-.:=?@^_~";
+    static const char all[] =
+        "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+-.:=?@^_~";
     if (n < 8)
         n = 8;
     char *p = qr_xmalloc(n + 1);

@@ -28,8 +28,8 @@
 #include "core/text.h"
 #include "core/workq.h"
 #include "crypto/keys.h"
-
-#define QUERY_MAX_BYTES 2048
+#include "crypto/random.h"
+#include "http/query.h"
 
 struct qr_http {
     qr_ctx_t *ctx;
@@ -50,8 +50,7 @@ struct qr_req {
     char *target; /* raw request target as received */
     char *path;   /* copy of the path part, segments split for params */
     const char *params[QR_ROUTE_MAX_PARAMS];
-    char *qnames[QR_QUERY_MAX_PARAMS], *qvalues[QR_QUERY_MAX_PARAMS];
-    int nquery;
+    qr_query_t query;
     const qr_route_t *route;
     qr_buf_t body;
     int body_too_large;
@@ -83,10 +82,7 @@ const char *qr_req_param(qr_req_t *r, int i) {
 }
 
 const char *qr_req_query(qr_req_t *r, const char *name) {
-    for (int i = 0; i < r->nquery; i++)
-        if (strcmp(r->qnames[i], name) == 0)
-            return r->qvalues[i];
-    return NULL;
+    return qr_query_get(&r->query, name);
 }
 
 json_t *qr_req_body(qr_req_t *r) {
@@ -175,7 +171,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn) {
     qr_req_t *r = qr_xcalloc(1, sizeof(*r));
     r->http = h;
     r->conn = conn;
-    r->target = qr_xstrndup(uri, strnlen(uri, QR_PATH_MAX + QUERY_MAX_BYTES + 2));
+    r->target = qr_xstrndup(uri, strnlen(uri, QR_PATH_MAX + QR_QUERY_MAX_BYTES + 2));
     qr_buf_init(&r->body, QR_BODY_MAX);
     pthread_mutex_lock(&h->mu);
     h->inflight++;
@@ -194,10 +190,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
     qr_buf_free(&r->body);
     json_decref(r->json);
-    for (int i = 0; i < r->nquery; i++) {
-        free(r->qnames[i]);
-        free(r->qvalues[i]);
-    }
+    qr_query_free(&r->query);
     free(r->target);
     free(r->path);
     free(r->reply);
@@ -290,58 +283,6 @@ static int route(qr_req_t *r, const char *method, const char *path, size_t plen)
     return 404;
 }
 
-static int query_name_allowed(const char *allowed, const char *name) {
-    if (!allowed)
-        return 0;
-    size_t n = strlen(name);
-    for (const char *p = allowed; *p;) {
-        const char *e = strchr(p, ' ');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && memcmp(p, name, n) == 0)
-            return 1;
-        p += len;
-        while (*p == ' ')
-            p++;
-    }
-    return 0;
-}
-
-/* Parses and validates the query string of the request. */
-static qr_status_t parse_query(qr_req_t *r, const char *q, qr_err_t *err) {
-    size_t n = strlen(q);
-    if (n > QUERY_MAX_BYTES)
-        return qr_err_set(err, QR_E_INVALID, NULL, "the query string is longer than %d bytes",
-                          QUERY_MAX_BYTES);
-    const char *p = q;
-    while (*p) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        size_t klen = eq ? (size_t)(eq - p) : len;
-        char name[64], value[QUERY_MAX_BYTES + 1];
-        if (len == 0 || qr_percent_decode(p, klen, name, sizeof(name)) <= 0)
-            return qr_err_set(err, QR_E_INVALID, NULL, "malformed query string");
-        long vl = eq ? qr_percent_decode(eq + 1, len - klen - 1, value, sizeof(value)) : 0;
-        if (!eq)
-            value[0] = '\0';
-        if (vl < 0)
-            return qr_err_set(err, QR_E_INVALID, NULL, "malformed value of query parameter '%s'",
-                              name);
-        if (!query_name_allowed(r->route->query, name))
-            return qr_err_set(err, QR_E_INVALID, NULL, "unknown query parameter '%s'", name);
-        if (qr_req_query(r, name))
-            return qr_err_set(err, QR_E_INVALID, NULL, "query parameter '%s' is repeated", name);
-        if (r->nquery >= QR_QUERY_MAX_PARAMS)
-            return qr_err_set(err, QR_E_INVALID, NULL, "too many query parameters");
-        r->qnames[r->nquery] = qr_xstrdup(name);
-        r->qvalues[r->nquery++] = qr_xstrdup(value);
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return QR_OK;
-}
-
 static void slow_work(void *arg) {
     qr_req_t *r = arg;
     r->route->fn(r);
@@ -360,8 +301,8 @@ static void client_address(qr_req_t *r) {
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->source,
                   sizeof(r->source));
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                  r->source, sizeof(r->source));
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->source,
+                  sizeof(r->source));
 }
 
 /* Validates everything about the request and runs (or queues) its handler. Returns 1 if
@@ -388,24 +329,35 @@ static int dispatch(qr_req_t *r, const char *method) {
                                     "this method is not allowed here"));
         return 0;
     }
-    if (qmark && parse_query(r, qmark + 1, &err)) {
+    for (int i = 0; i < QR_ROUTE_MAX_PARAMS && r->params[i]; i++)
+        if (!qr_id_is_valid(r->params[i])) {
+            reply_err(r, QR_E_INVALID, NULL,
+                      "'%.40s' is not a valid id: ids are 32 lowercase hexadecimal characters",
+                      r->params[i]);
+            return 0;
+        }
+    if (qmark && qr_query_parse(qmark + 1, r->route->query, &r->query, &err)) {
         qr_req_reply_error(r, &err);
         return 0;
     }
     if (r->body_too_large) {
-        reply_err(r, QR_E_TOO_LARGE, NULL, "the request body is larger than %d bytes",
-                  QR_BODY_MAX);
+        reply_err(r, QR_E_TOO_LARGE, NULL, "the request body is larger than %d bytes", QR_BODY_MAX);
+        return 0;
+    }
+    const char *ct =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (r->body.len == 0 && ct && strncasecmp(ct, "application/json", 16) == 0) {
+        reply_err(r, QR_E_INVALID, "invalid_json",
+                  "the body is declared as JSON but is empty; send {} or no Content-Type");
         return 0;
     }
     if (r->body.len > 0) {
-        const char *ct =
-            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         size_t ctl = strlen("application/json");
         if (!ct || strncasecmp(ct, "application/json", ctl) != 0 ||
             (ct[ctl] && ct[ctl] != ';' && ct[ctl] != ' ')) {
             qr_req_reply_json(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                              json_pack("{s:s, s:s}", "error", "unsupported_media_type",
-                                        "message", "the request body must be application/json"));
+                              json_pack("{s:s, s:s}", "error", "unsupported_media_type", "message",
+                                        "the request body must be application/json"));
             return 0;
         }
     }
@@ -530,8 +482,8 @@ qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes
         MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log,
         h, MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_CONNECTION_LIMIT, 2048u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, 2048u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!h->d) {
         qr_err_set(err, QR_E_IO, NULL, "cannot listen on %s port %d (in use, or not permitted)",
                    cfg->listen, cfg->port);

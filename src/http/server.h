@@ -13,7 +13,6 @@
 #include "tenancy/policy.h"
 
 #define QR_BODY_MAX (64 * 1024)
-#define QR_QUERY_MAX_PARAMS 16
 #define QR_ROUTE_MAX_PARAMS 4
 
 typedef struct qr_http qr_http_t;

@@ -32,14 +32,13 @@ qr_status_t qr_audit_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *or
         json_t *items = json_array();
         for (int i = 0; i < qr_dbres_rows(r); i++) {
             const char *actor = qr_dbres_text(r, i, 2), *target = qr_dbres_text(r, i, 4);
-            json_array_append_new(
-                items, json_pack("{s:I, s:I, s:o, s:s, s:o, s:s}", "id",
-                                 (json_int_t)qr_dbres_int(r, i, 0), "time",
-                                 (json_int_t)qr_dbres_int(r, i, 1), "actor_id",
-                                 actor ? json_string(actor) : json_null(), "action",
-                                 qr_dbres_text(r, i, 3), "target_id",
-                                 target ? json_string(target) : json_null(), "detail",
-                                 qr_dbres_text(r, i, 5)));
+            json_array_append_new(items, json_pack("{s:I, s:I, s:o, s:s, s:o, s:s}", "id",
+                                                   (json_int_t)qr_dbres_int(r, i, 0), "time",
+                                                   (json_int_t)qr_dbres_int(r, i, 1), "actor_id",
+                                                   actor ? json_string(actor) : json_null(),
+                                                   "action", qr_dbres_text(r, i, 3), "target_id",
+                                                   target ? json_string(target) : json_null(),
+                                                   "detail", qr_dbres_text(r, i, 5)));
         }
         *out = json_pack("{s:o}", "items", items);
     }

@@ -13,8 +13,8 @@ struct qr_dbres {
 struct qr_db_backend {
     void *(*connect)(const char *target, qr_err_t *err);
     void (*disconnect)(void *h);
-    qr_status_t (*exec)(void *h, const char *sql, const qr_dbval_t *params, int n,
-                        qr_dbres_t **res, long long *changes);
+    qr_status_t (*exec)(void *h, const char *sql, const qr_dbval_t *params, int n, qr_dbres_t **res,
+                        long long *changes);
     qr_status_t (*script)(void *h, const char *sql);
     const char *begin_sql;
 };

@@ -12,9 +12,8 @@
 
 static void *sq_connect(const char *path, qr_err_t *err) {
     sqlite3 *h = NULL;
-    int rc = sqlite3_open_v2(path, &h,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         qr_err_set(err, QR_E_DB, NULL, "cannot open SQLite database %s: %s", path,
                    h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));

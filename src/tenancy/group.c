@@ -95,8 +95,8 @@ out:
     return st;
 }
 
-qr_status_t qr_group_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                          json_t **out, qr_err_t *err) {
+qr_status_t qr_group_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
+                          qr_err_t *err) {
     *out = NULL;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
@@ -108,8 +108,8 @@ qr_status_t qr_group_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *or
     if (!st) {
         json_t *items = json_array();
         for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, group_json(c, qr_dbres_text(r, i, 0), ref.id,
-                                                    qr_dbres_text(r, i, 1)));
+            json_array_append_new(
+                items, group_json(c, qr_dbres_text(r, i, 0), ref.id, qr_dbres_text(r, i, 1)));
         *out = json_pack("{s:o}", "items", items);
     }
     qr_dbres_free(r);
@@ -153,8 +153,7 @@ qr_status_t qr_group_rename(qr_ctx_t *ctx, const qr_principal_t *p, const char *
     return st;
 }
 
-qr_status_t qr_group_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                            qr_err_t *err) {
+qr_status_t qr_group_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err) {
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
@@ -202,8 +201,8 @@ qr_status_t qr_group_set_member(qr_ctx_t *ctx, const qr_principal_t *p, const ch
                      QR_TEXT(id), QR_TEXT(user_id), QR_TEXT(ref.id));
     }
     if (!st)
-        qr_audit_write(c, now, ref.id, p->user_id, add ? "group_member_added" : "group_member_removed",
-                       id, user_id);
+        qr_audit_write(c, now, ref.id, p->user_id,
+                       add ? "group_member_added" : "group_member_removed", id, user_id);
 out:
     qr_dbres_free(r);
     qr_db_release(c);

@@ -15,8 +15,8 @@
 #include "tenancy/user.h"
 
 #define ORG_COLS                                                                                   \
-    "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "    \
-    "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "     \
+    "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
+    "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
     "o.ret_audit_days, o.created_at, o.path, o.depth"
 
 #define MAX_PARAMS 16
@@ -39,21 +39,19 @@ static json_t *parse_array(const char *s) {
 /* The client view of row i of a result selected with ORG_COLS. */
 static json_t *org_json(const qr_dbres_t *r, int i) {
     const char *parent = qr_dbres_text(r, i, 1);
-    return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:o}, "
-                     "s:{s:I, s:I, s:I}, s:I}",
-                     "id", qr_dbres_text(r, i, 0), "parent_id",
-                     parent ? json_string(parent) : json_null(), "type", qr_dbres_text(r, i, 2),
-                     "name", qr_dbres_text(r, i, 3), "slug", qr_dbres_text(r, i, 4), "portal_url",
-                     qr_dbres_text(r, i, 5), "admin_emails",
-                     parse_array(qr_dbres_text(r, i, 6)), "license", "devices",
-                     (json_int_t)qr_dbres_int(r, i, 7), "ocr_pages_per_month",
-                     (json_int_t)qr_dbres_int(r, i, 8), "storage_mb",
-                     (json_int_t)qr_dbres_int(r, i, 9), "features",
-                     parse_array(qr_dbres_text(r, i, 10)), "retention", "print_jobs_days",
-                     (json_int_t)qr_dbres_int(r, i, 11), "scan_documents_days",
-                     (json_int_t)qr_dbres_int(r, i, 12), "audit_days",
-                     (json_int_t)qr_dbres_int(r, i, 13), "created_at",
-                     (json_int_t)qr_dbres_int(r, i, 14));
+    return json_pack(
+        "{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:o}, "
+        "s:{s:I, s:I, s:I}, s:I}",
+        "id", qr_dbres_text(r, i, 0), "parent_id", parent ? json_string(parent) : json_null(),
+        "type", qr_dbres_text(r, i, 2), "name", qr_dbres_text(r, i, 3), "slug",
+        qr_dbres_text(r, i, 4), "portal_url", qr_dbres_text(r, i, 5), "admin_emails",
+        parse_array(qr_dbres_text(r, i, 6)), "license", "devices",
+        (json_int_t)qr_dbres_int(r, i, 7), "ocr_pages_per_month", (json_int_t)qr_dbres_int(r, i, 8),
+        "storage_mb", (json_int_t)qr_dbres_int(r, i, 9), "features",
+        parse_array(qr_dbres_text(r, i, 10)), "retention", "print_jobs_days",
+        (json_int_t)qr_dbres_int(r, i, 11), "scan_documents_days",
+        (json_int_t)qr_dbres_int(r, i, 12), "audit_days", (json_int_t)qr_dbres_int(r, i, 13),
+        "created_at", (json_int_t)qr_dbres_int(r, i, 14));
 }
 
 static int has_ctl(const char *s) {
@@ -73,11 +71,10 @@ static qr_status_t check_email(const char *field, const char *e, qr_err_t *err) 
     return QR_OK;
 }
 
-static qr_status_t check_string_array(const char *field, json_t *a, size_t max_items,
-                                      int is_email, qr_err_t *err) {
+static qr_status_t check_string_array(const char *field, json_t *a, size_t max_items, int is_email,
+                                      qr_err_t *err) {
     if (!json_is_array(a))
-        return qr_err_set(err, QR_E_INVALID, NULL, "field '%s' must be an array of strings",
-                          field);
+        return qr_err_set(err, QR_E_INVALID, NULL, "field '%s' must be an array of strings", field);
     if (json_array_size(a) > max_items)
         return qr_err_set(err, QR_E_INVALID, NULL, "field '%s' has more than %zu entries", field,
                           max_items);
@@ -105,8 +102,7 @@ static qr_status_t check_string_array(const char *field, json_t *a, size_t max_i
 static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *err) {
     if (in->name) {
         size_t n = strlen(in->name);
-        if (n == 0 || n > 200 || has_ctl(in->name) || in->name[0] == ' ' ||
-            in->name[n - 1] == ' ')
+        if (n == 0 || n > 200 || has_ctl(in->name) || in->name[0] == ' ' || in->name[n - 1] == ' ')
             return qr_err_set(err, QR_E_INVALID, NULL,
                               "name must be 1 to 200 characters without control characters or "
                               "leading or trailing spaces");
@@ -115,8 +111,7 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
     }
     if (in->type) {
         if (strcmp(in->type, "provider") != 0 && strcmp(in->type, "customer") != 0)
-            return qr_err_set(err, QR_E_INVALID, NULL,
-                              "type must be 'provider' or 'customer'");
+            return qr_err_set(err, QR_E_INVALID, NULL, "type must be 'provider' or 'customer'");
     } else if (creating) {
         return qr_err_set(err, QR_E_INVALID, NULL, "field 'type' is required");
     }
@@ -143,8 +138,7 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
 }
 
 qr_status_t qr_org_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *org_id,
-                           qr_resource_t res, qr_access_t want, qr_org_ref_t *ref,
-                           qr_err_t *err) {
+                           qr_resource_t res, qr_access_t want, qr_org_ref_t *ref, qr_err_t *err) {
     if (!qr_id_is_valid(org_id))
         return qr_err_set(err, QR_E_NOT_FOUND, NULL, "organization not found");
     qr_buf_t sql;
@@ -155,8 +149,7 @@ qr_status_t qr_org_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *org
     int n = 0;
     char scratch[512];
     params[n++] = QR_TEXT(org_id);
-    qr_policy_scope(p, res, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
-                    sizeof(scratch));
+    qr_policy_scope(p, res, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch, sizeof(scratch));
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
     qr_buf_free(&sql);
@@ -185,8 +178,8 @@ out:
 
 static qr_status_t select_org(qr_dbc_t *c, const char *id, json_t **out) {
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = ?",
-                             QR_TEXT(id));
+    qr_status_t st =
+        qr_db_q(c, &r, NULL, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = ?", QR_TEXT(id));
     if (!st && qr_dbres_rows(r) == 1)
         *out = org_json(r, 0);
     else if (!st)
@@ -213,6 +206,10 @@ qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_i
     qr_status_t st = qr_org_resolve(c, p, in->parent_id, QR_RES_ORG, QR_ACCESS_READ, &parent, err);
     if (st)
         goto out;
+    if (parent.is_customer) {
+        st = qr_err_set(err, QR_E_INVALID, NULL, "a customer organization cannot have children");
+        goto out;
+    }
     /* The new org would stand one level below the parent: ask the matrix about that. */
     qr_relation_t rel = parent.rel == QR_REL_SELF ? QR_REL_CHILD
                         : p->org_depth == 0       ? QR_REL_TREE
@@ -221,10 +218,6 @@ qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_i
         st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
                         "only a provider admin of the parent organization can create its "
                         "children");
-        goto out;
-    }
-    if (parent.is_customer) {
-        st = qr_err_set(err, QR_E_INVALID, NULL, "a customer organization cannot have children");
         goto out;
     }
     if (parent.depth + 1 >= QR_ORG_MAX_DEPTH) {
@@ -239,21 +232,20 @@ qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_i
     features = dump_or(in->lic_features, "[]");
     if ((st = qr_dbc_begin(c)))
         goto out;
-    st = qr_db_q(c, NULL, NULL,
-                 "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, portal_url, "
-                 "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_features, "
-                 "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 QR_TEXT(id), QR_TEXT(parent.id), QR_TEXT(path), QR_INT(parent.depth + 1),
-                 QR_TEXT(in->type), QR_TEXT(in->name), QR_TEXT(in->slug),
-                 QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails),
-                 QR_INT(in->lic_devices >= 0 ? in->lic_devices : 0),
-                 QR_INT(in->lic_ocr_pages >= 0 ? in->lic_ocr_pages : 0),
-                 QR_INT(in->lic_storage_mb >= 0 ? in->lic_storage_mb : 0), QR_TEXT(features),
-                 QR_INT(in->ret_print_days >= 0 ? in->ret_print_days : 7),
-                 QR_INT(in->ret_scan_days >= 0 ? in->ret_scan_days : 30),
-                 QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now),
-                 QR_INT(now));
+    st = qr_db_q(
+        c, NULL, NULL,
+        "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, portal_url, "
+        "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_features, "
+        "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        QR_TEXT(id), QR_TEXT(parent.id), QR_TEXT(path), QR_INT(parent.depth + 1), QR_TEXT(in->type),
+        QR_TEXT(in->name), QR_TEXT(in->slug), QR_TEXT(in->portal_url ? in->portal_url : ""),
+        QR_TEXT(emails), QR_INT(in->lic_devices >= 0 ? in->lic_devices : 0),
+        QR_INT(in->lic_ocr_pages >= 0 ? in->lic_ocr_pages : 0),
+        QR_INT(in->lic_storage_mb >= 0 ? in->lic_storage_mb : 0), QR_TEXT(features),
+        QR_INT(in->ret_print_days >= 0 ? in->ret_print_days : 7),
+        QR_INT(in->ret_scan_days >= 0 ? in->ret_scan_days : 30),
+        QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now), QR_INT(now));
     if (st == QR_E_CONFLICT) {
         qr_err_set(err, st, NULL, "the slug '%s' is already taken", in->slug);
         goto out;
@@ -378,10 +370,9 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                  "updated_at = ? WHERE id = ?",
                  QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails),
                  QR_INT(in->lic_devices), QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages),
-                 QR_INT(in->lic_ocr_pages), QR_INT(in->lic_storage_mb),
-                 QR_INT(in->lic_storage_mb), QR_TEXT(features), QR_INT(in->ret_print_days),
-                 QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days),
-                 QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days),
+                 QR_INT(in->lic_ocr_pages), QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb),
+                 QR_TEXT(features), QR_INT(in->ret_print_days), QR_INT(in->ret_print_days),
+                 QR_INT(in->ret_scan_days), QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days),
                  QR_INT(in->ret_audit_days), QR_INT(now), QR_TEXT(ref.id));
     if (st)
         goto out;
@@ -431,8 +422,8 @@ out:
     return st;
 }
 
-qr_status_t qr_org_bootstrap(qr_ctx_t *ctx, const char *username, char **org_id,
-                             char **password, qr_err_t *err) {
+qr_status_t qr_org_bootstrap(qr_ctx_t *ctx, const char *username, char **org_id, char **password,
+                             qr_err_t *err) {
     *password = NULL;
     *org_id = NULL;
     int64_t now = qr_clock_now(ctx->clock);

@@ -42,8 +42,7 @@ void qr_org_input_init(qr_org_input_t *in);
 /* Finds org_id among the orgs where p may read res; 404 if none. If want is
  * QR_ACCESS_WRITE and p may read but not write, 403. Fills ref. */
 qr_status_t qr_org_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *org_id,
-                           qr_resource_t res, qr_access_t want, qr_org_ref_t *ref,
-                           qr_err_t *err);
+                           qr_resource_t res, qr_access_t want, qr_org_ref_t *ref, qr_err_t *err);
 
 /* Creates a child org of in->parent_id (TEN-1). With admin, also creates its first admin
  * account with a generated one-time password (in the result's "admin" member). *out is a
@@ -64,7 +63,7 @@ qr_status_t qr_org_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
 
 /* Creates the root provider and its first provider admin if the database has no org.
  * *password receives the one-time password (caller frees) or NULL if nothing was done. */
-qr_status_t qr_org_bootstrap(qr_ctx_t *ctx, const char *username, char **org_id,
-                             char **password, qr_err_t *err);
+qr_status_t qr_org_bootstrap(qr_ctx_t *ctx, const char *username, char **org_id, char **password,
+                             qr_err_t *err);
 
 #endif

@@ -14,57 +14,58 @@
  * Deeper descendants are seen only aggregated through reports (TEN-4), except that the root
  * provider views its whole tree's org records (TEN-7). Own jobs are their owner's alone
  * and are not governed here: QR_RES_JOBS is about other people's documents. */
-static const unsigned char matrix[QR_ROLE_COUNT][QR_RES_COUNT][QR_REL_COUNT] = {
-    [QR_ROLE_PROVIDER_ADMIN] =
-        {
-            [QR_RES_ORG] = {W, W, N, R, N, N, N, N},
-            [QR_RES_USERS] = {W, N, N, N, N, N, N, N},
-            [QR_RES_GROUPS] = {W, N, N, N, N, N, N, N},
-            [QR_RES_DEVICES] = {W, W, N, N, N, N, N, N},
-            [QR_RES_REPORTS] = {R, N, N, N, N, N, N, N},
-            [QR_RES_JOBS] = {N, N, N, N, N, N, N, N},
-            [QR_RES_CONTRACT] = {R, W, N, N, N, N, N, N},
-            [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
-            [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
-        },
-    [QR_ROLE_PROVIDER_SUPPORT] =
-        {
-            [QR_RES_ORG] = {R, R, N, R, N, N, N, N},
-            [QR_RES_USERS] = {N, N, N, N, N, N, N, N},
-            [QR_RES_GROUPS] = {N, N, N, N, N, N, N, N},
-            [QR_RES_DEVICES] = {R, W, N, N, N, N, N, N},
-            [QR_RES_REPORTS] = {N, N, N, N, N, N, N, N},
-            [QR_RES_JOBS] = {N, N, N, N, N, N, N, N},
-            [QR_RES_CONTRACT] = {R, R, N, N, N, N, N, N},
-            [QR_RES_QUOTA] = {N, N, N, N, N, N, N, N},
-            [QR_RES_AUDIT] = {N, N, N, N, N, N, N, N},
-        },
-    [QR_ROLE_CUSTOMER_ADMIN] =
-        {
-            [QR_RES_ORG] = {W, N, N, N, N, N, N, N},
-            [QR_RES_USERS] = {W, N, N, N, N, N, N, N},
-            [QR_RES_GROUPS] = {W, N, N, N, N, N, N, N},
-            [QR_RES_DEVICES] = {W, N, N, N, N, N, N, N},
-            [QR_RES_REPORTS] = {R, N, N, N, N, N, N, N},
-            [QR_RES_JOBS] = {N, N, N, N, N, N, N, N},
-            [QR_RES_CONTRACT] = {R, N, N, N, N, N, N, N},
-            [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
-            [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
-        },
-    [QR_ROLE_PRINT_MANAGER] =
-        {
-            [QR_RES_ORG] = {R, N, N, N, N, N, N, N},
-            [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
-        },
-    [QR_ROLE_CUSTOMER_USER] =
-        {
-            [QR_RES_ORG] = {R, N, N, N, N, N, N, N},
-            [QR_RES_CONTRACT] = {R, N, N, N, N, N, N, N},
-        },
-    [QR_ROLE_GUEST_USER] =
-        {
-            [QR_RES_ORG] = {R, N, N, N, N, N, N, N},
-        },
+static const unsigned char matrix[QR_ROLE_COUNT][QR_RES_COUNT][QR_REL_COUNT] =
+    {
+        [QR_ROLE_PROVIDER_ADMIN] =
+            {
+                [QR_RES_ORG] = {W, W, N, R, N, N, N, N},
+                [QR_RES_USERS] = {W, N, N, N, N, N, N, N},
+                [QR_RES_GROUPS] = {W, N, N, N, N, N, N, N},
+                [QR_RES_DEVICES] = {W, W, N, N, N, N, N, N},
+                [QR_RES_REPORTS] = {R, N, N, N, N, N, N, N},
+                [QR_RES_JOBS] = {N, N, N, N, N, N, N, N},
+                [QR_RES_CONTRACT] = {R, W, N, N, N, N, N, N},
+                [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
+                [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
+            },
+        [QR_ROLE_PROVIDER_SUPPORT] =
+            {
+                [QR_RES_ORG] = {R, R, N, R, N, N, N, N},
+                [QR_RES_USERS] = {N, N, N, N, N, N, N, N},
+                [QR_RES_GROUPS] = {N, N, N, N, N, N, N, N},
+                [QR_RES_DEVICES] = {R, W, N, N, N, N, N, N},
+                [QR_RES_REPORTS] = {N, N, N, N, N, N, N, N},
+                [QR_RES_JOBS] = {N, N, N, N, N, N, N, N},
+                [QR_RES_CONTRACT] = {R, R, N, N, N, N, N, N},
+                [QR_RES_QUOTA] = {N, N, N, N, N, N, N, N},
+                [QR_RES_AUDIT] = {N, N, N, N, N, N, N, N},
+            },
+        [QR_ROLE_CUSTOMER_ADMIN] =
+            {
+                [QR_RES_ORG] = {W, N, N, N, N, N, N, N},
+                [QR_RES_USERS] = {W, N, N, N, N, N, N, N},
+                [QR_RES_GROUPS] = {W, N, N, N, N, N, N, N},
+                [QR_RES_DEVICES] = {W, N, N, N, N, N, N, N},
+                [QR_RES_REPORTS] = {R, N, N, N, N, N, N, N},
+                [QR_RES_JOBS] = {N, N, N, N, N, N, N, N},
+                [QR_RES_CONTRACT] = {R, N, N, N, N, N, N, N},
+                [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
+                [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
+            },
+        [QR_ROLE_PRINT_MANAGER] =
+            {
+                [QR_RES_ORG] = {R, N, N, N, N, N, N, N},
+                [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
+            },
+        [QR_ROLE_CUSTOMER_USER] =
+            {
+                [QR_RES_ORG] = {R, N, N, N, N, N, N, N},
+                [QR_RES_CONTRACT] = {R, N, N, N, N, N, N, N},
+            },
+        [QR_ROLE_GUEST_USER] =
+            {
+                [QR_RES_ORG] = {R, N, N, N, N, N, N, N},
+            },
 };
 
 #undef N
@@ -106,7 +107,8 @@ qr_relation_t qr_policy_relation(const qr_principal_t *p, const char *path, int 
             a--;
         while (b > path && *b != '/')
             b--;
-        if (a - p->org_path == b - path && memcmp(p->org_path, path, (size_t)(a - p->org_path)) == 0)
+        if (a - p->org_path == b - path &&
+            memcmp(p->org_path, path, (size_t)(a - p->org_path)) == 0)
             return QR_REL_SIBLING;
     }
     return QR_REL_UNRELATED;

@@ -34,14 +34,14 @@ typedef enum qr_resource {
 
 /* Where the target organization stands relative to the principal's organization. */
 typedef enum qr_relation {
-    QR_REL_SELF = 0,   /* the principal's own org */
-    QR_REL_CHILD,      /* a direct child */
-    QR_REL_DEEPER,     /* a deeper descendant, principal not the root provider */
-    QR_REL_TREE,       /* a deeper descendant, principal is the root provider (TEN-7) */
-    QR_REL_PARENT,     /* the direct parent */
-    QR_REL_ANCESTOR,   /* a higher ancestor */
-    QR_REL_SIBLING,    /* another child of the same parent */
-    QR_REL_UNRELATED,  /* anything else */
+    QR_REL_SELF = 0,  /* the principal's own org */
+    QR_REL_CHILD,     /* a direct child */
+    QR_REL_DEEPER,    /* a deeper descendant, principal not the root provider */
+    QR_REL_TREE,      /* a deeper descendant, principal is the root provider (TEN-7) */
+    QR_REL_PARENT,    /* the direct parent */
+    QR_REL_ANCESTOR,  /* a higher ancestor */
+    QR_REL_SIBLING,   /* another child of the same parent */
+    QR_REL_UNRELATED, /* anything else */
     QR_REL_COUNT
 } qr_relation_t;
 

@@ -16,7 +16,7 @@
 #include "tenancy/org.h"
 
 #define USER_COLS                                                                                  \
-    "u.id, u.org_id, u.username, u.email, u.first_name, u.last_name, u.role, u.active, "         \
+    "u.id, u.org_id, u.username, u.email, u.first_name, u.last_name, u.role, u.active, "           \
     "u.locked_until, u.created_at"
 #define MAX_PARAMS 16
 #define GENERATED_PASSWORD_LEN 16
@@ -32,8 +32,8 @@ static json_t *user_row_json(const qr_dbres_t *r, int i, int64_t now) {
                      qr_dbres_text(r, i, 0), "org_id", qr_dbres_text(r, i, 1), "username",
                      qr_dbres_text(r, i, 2), "email", qr_dbres_text(r, i, 3), "first_name",
                      qr_dbres_text(r, i, 4), "last_name", qr_dbres_text(r, i, 5), "role",
-                     qr_dbres_text(r, i, 6), "active", (int)qr_dbres_int(r, i, 7), "locked",
-                     locked, "created_at", (json_int_t)qr_dbres_int(r, i, 9));
+                     qr_dbres_text(r, i, 6), "active", (int)qr_dbres_int(r, i, 7), "locked", locked,
+                     "created_at", (json_int_t)qr_dbres_int(r, i, 9));
 }
 
 json_t *qr__user_json(qr_dbc_t *c, const char *id, int64_t now) {
@@ -52,8 +52,8 @@ static qr_status_t check_email(const char *e, qr_err_t *err) {
         return QR_OK;
     const char *at = strchr(e, '@');
     size_t n = strlen(e);
-    int bad = n > 254 || !at || at == e || !at[1] || strchr(at + 1, '@') ||
-              !strchr(at + 1, '.') || strpbrk(e, " ,;<>\"()[]\\");
+    int bad = n > 254 || !at || at == e || !at[1] || strchr(at + 1, '@') || !strchr(at + 1, '.') ||
+              strpbrk(e, " ,;<>\"()[]\\");
     for (const char *s = e; *s && !bad; s++)
         bad = (unsigned char)*s < 0x21 || *s == 0x7f;
     if (bad)
@@ -65,8 +65,8 @@ static qr_status_t check_email(const char *e, qr_err_t *err) {
 /* Checks the given name and email fields (AUTH-4). */
 static qr_status_t check_profile(const qr_user_input_t *in, qr_err_t *err) {
     char msg[256];
-    if (in->first_name && in->first_name[0] && qr_name_check("first_name", in->first_name, msg,
-                                                             sizeof(msg)))
+    if (in->first_name && in->first_name[0] &&
+        qr_name_check("first_name", in->first_name, msg, sizeof(msg)))
         return qr_err_set(err, QR_E_INVALID, "invalid_name", "%s", msg);
     if (in->last_name && in->last_name[0] &&
         qr_name_check("last_name", in->last_name, msg, sizeof(msg)))
@@ -107,8 +107,8 @@ qr_status_t qr__user_insert(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, cons
                           "role must be one of provider_admin, provider_support, customer_admin, "
                           "print_manager, customer_user, guest_user");
     if (!qr_role_fits_org((qr_role_t)role, org_type))
-        return qr_err_set(err, QR_E_INVALID, NULL, "the role %s does not exist in a %s organization",
-                          in->role, org_type);
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "the role %s does not exist in a %s organization", in->role, org_type);
     if (check_profile(in, err))
         return QR_E_INVALID;
     const char *password = in->password;
@@ -202,8 +202,7 @@ static qr_status_t resolve_user(qr_dbc_t *c, const qr_principal_t *p, const char
     if (qr_dbres_rows(*r) != 1)
         return qr_err_set(err, QR_E_NOT_FOUND, NULL, "user not found");
     if (want == QR_ACCESS_WRITE) {
-        st = qr_org_resolve(c, p, qr_dbres_text(*r, 0, 1), QR_RES_USERS, QR_ACCESS_WRITE, ref,
-                            err);
+        st = qr_org_resolve(c, p, qr_dbres_text(*r, 0, 1), QR_RES_USERS, QR_ACCESS_WRITE, ref, err);
         if (st == QR_E_NOT_FOUND)
             st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
                             "only an admin of your organization can change this account");
@@ -224,8 +223,8 @@ qr_status_t qr_user_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, 
     return st;
 }
 
-qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                         json_t **out, qr_err_t *err) {
+qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
+                         qr_err_t *err) {
     *out = NULL;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
@@ -262,9 +261,11 @@ qr_status_t qr_user_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
     const char *username = qr_dbres_text(r, 0, 2);
     if (in->role) {
         int role = qr_role_parse(in->role);
-        if (role < 0 || !qr_role_fits_org((qr_role_t)role, ref.is_customer ? "customer" : "provider")) {
-            st = qr_err_set(err, QR_E_INVALID, NULL, "the role %.40s does not exist in a %s organization",
-                            in->role, ref.is_customer ? "customer" : "provider");
+        if (role < 0 ||
+            !qr_role_fits_org((qr_role_t)role, ref.is_customer ? "customer" : "provider")) {
+            st = qr_err_set(err, QR_E_INVALID, NULL,
+                            "the role %.40s does not exist in a %s organization", in->role,
+                            ref.is_customer ? "customer" : "provider");
             goto out;
         }
         if (self && role != (int)p->role) {
@@ -288,18 +289,19 @@ qr_status_t qr_user_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
     }
     if ((st = qr_dbc_begin(c)))
         goto out;
-    st = qr_db_q(c, NULL, NULL,
-                 "UPDATE users SET email = COALESCE(?, email), first_name = COALESCE(?, "
-                 "first_name), last_name = COALESCE(?, last_name), role = COALESCE(?, role), "
-                 "active = CASE WHEN ? >= 0 THEN ? ELSE active END, "
-                 "pw_hash = COALESCE(?, pw_hash), "
-                 "fail_prev = CASE WHEN CAST(? AS TEXT) IS NULL THEN fail_prev ELSE NULL END, "
-                 "fail_last = CASE WHEN CAST(? AS TEXT) IS NULL THEN fail_last ELSE NULL END, "
-                 "locked_until = CASE WHEN CAST(? AS TEXT) IS NULL THEN locked_until ELSE NULL END, "
-                 "updated_at = ? WHERE id = ?",
-                 QR_TEXT(in->email), QR_TEXT(in->first_name), QR_TEXT(in->last_name),
-                 QR_TEXT(in->role), QR_INT(in->active), QR_INT(in->active), QR_TEXT(hash),
-                 QR_TEXT(hash), QR_TEXT(hash), QR_TEXT(hash), QR_INT(now), QR_TEXT(id));
+    st =
+        qr_db_q(c, NULL, NULL,
+                "UPDATE users SET email = COALESCE(?, email), first_name = COALESCE(?, "
+                "first_name), last_name = COALESCE(?, last_name), role = COALESCE(?, role), "
+                "active = CASE WHEN ? >= 0 THEN ? ELSE active END, "
+                "pw_hash = COALESCE(?, pw_hash), "
+                "fail_prev = CASE WHEN CAST(? AS TEXT) IS NULL THEN fail_prev ELSE NULL END, "
+                "fail_last = CASE WHEN CAST(? AS TEXT) IS NULL THEN fail_last ELSE NULL END, "
+                "locked_until = CASE WHEN CAST(? AS TEXT) IS NULL THEN locked_until ELSE NULL END, "
+                "updated_at = ? WHERE id = ?",
+                QR_TEXT(in->email), QR_TEXT(in->first_name), QR_TEXT(in->last_name),
+                QR_TEXT(in->role), QR_INT(in->active), QR_INT(in->active), QR_TEXT(hash),
+                QR_TEXT(hash), QR_TEXT(hash), QR_TEXT(hash), QR_INT(now), QR_TEXT(id));
     if (st)
         goto out;
     /* A role change, deactivation or password reset ends the user's sessions. */
@@ -323,8 +325,7 @@ out:
     return st;
 }
 
-qr_status_t qr_user_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                           qr_err_t *err) {
+qr_status_t qr_user_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err) {
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
@@ -349,8 +350,7 @@ out:
     return st;
 }
 
-qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                           qr_err_t *err) {
+qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err) {
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
@@ -420,8 +420,7 @@ qr_status_t qr_me_set_password(qr_ctx_t *ctx, const qr_principal_t *p, const cha
                  QR_TEXT(hash), QR_INT(now), QR_TEXT(p->user_id));
     /* Every other session of the user ends; the current one goes on. */
     if (!st)
-        st = qr_db_q(c, NULL, NULL,
-                     "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND id <> ?",
+        st = qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND id <> ?",
                      QR_TEXT(p->user_id), QR_TEXT(p->session_id));
     if (!st)
         qr_audit_write(c, now, p->org_id, p->user_id, "password_changed", p->user_id, "");

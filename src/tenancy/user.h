@@ -37,18 +37,16 @@ qr_status_t qr_user_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *o
 qr_status_t qr_user_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
                         qr_err_t *err);
 /* Lists the users of org_id: {"items": [...]}. */
-qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                         json_t **out, qr_err_t *err);
+qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
+                         qr_err_t *err);
 /* Updates a user as an admin of its org. An admin cannot change their own role or
  * deactivate themselves. A new password is checked against AUTH-2 and unlocks. */
 qr_status_t qr_user_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
                            const qr_user_input_t *in, json_t **out, qr_err_t *err);
 /* Deletes a user (not oneself). */
-qr_status_t qr_user_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                           qr_err_t *err);
+qr_status_t qr_user_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 /* Clears a lockout (AUTH-5 admin unlock). */
-qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                           qr_err_t *err);
+qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 /* Updates the principal's own names and email (AUTH-12: nothing else). */
 qr_status_t qr_me_update(qr_ctx_t *ctx, const qr_principal_t *p, const qr_user_input_t *in,
                          json_t **out, qr_err_t *err);

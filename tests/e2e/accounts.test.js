@@ -134,7 +134,8 @@ describe('AUTH-2 password rules', () => {
         assert.match(p, /[0-9]/);
         assert.match(p, /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/);
         assert.match(p, /^[\x21-\x7e]+$/);
-        assertNoSecrets({ ...r.json, password: undefined }, 'create response besides the one-time password');
+        const { password: _once, ...rest } = r.json;
+        assertNoSecrets(rest, 'create response besides the one-time password');
         if (r.json.active === false)
             assertStatus(await srv.request('PATCH', `/api/v1/users/${r.json.id}`, { token: cust.token, body: { active: true } }), 200);
         await srv.login(cust.org.slug, username, p);
@@ -163,7 +164,8 @@ describe('AUTH-3 username rules', () => {
     test('AUTH-3 usernames shorter than 4 or longer than 64 characters are refused', async () => {
         for (const username of ['abc', 'a'.repeat(65), '']) {
             const r = await newUser({ username });
-            assertError(r, 400, 'invalid_username', `length ${username.length}`);
+            // An empty username may also be refused as a missing field.
+            assertError(r, 400, username ? 'invalid_username' : ['invalid_username', 'invalid_request'], `length ${username.length}`);
             assert.match(r.json.message, /4|64|short|long|length|characters|empty/i);
         }
     });

@@ -123,6 +123,7 @@ export async function startServer(opts = {}) {
         ca: null,
         env: null,
         stopped: true,
+        clockOffset: 0,
     };
     const pgBase = process.env.QUIRE_TEST_PG_URL;
     if (pgBase) {
@@ -349,6 +350,7 @@ function attachMethods(srv) {
         const r = await srv.request('POST', '/_test/clock', { body: { advance_seconds: seconds } });
         assertStatus(r, 200, `advance clock by ${seconds}`);
         assert.equal(typeof r.json.now, 'number', '/_test/clock answers {"now": N}');
+        srv.clockOffset += seconds;
         return r.json.now;
     };
 
@@ -378,10 +380,16 @@ function attachMethods(srv) {
             `OPS-3 quired must exit with status 0 on SIGTERM, got ${JSON.stringify(res)}\n--- quired stderr (tail) ---\n${srv.logTail()}`);
     };
 
-    /** Stops and starts quired again on the same data directory, database and port. */
+    /** Stops and starts quired again on the same data directory, database and port. The
+     * test clock's offset lives in the process, so it is moved forward again to where it was
+     * (otherwise tokens issued before the restart would come from the future). */
     srv.restart = async () => {
         await srv.halt();
         await srv.spawn();
+        const offset = srv.clockOffset;
+        srv.clockOffset = 0;
+        if (offset)
+            await srv.advanceClock(offset);
     };
 
     /** Stops quired (asserting exit status 0) and drops its PostgreSQL database; removes

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: libFuzzer target for everything a request brings from outside before a handler
+ * runs: the path check, the query string, the JSON body with its typed getters, and the
+ * bearer token parser. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/text.h"
+#include "crypto/token.h"
+#include "http/query.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char *s = malloc(size + 1);
+    if (!s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    qr_err_t err = {QR_OK, NULL, ""};
+
+    (void)qr_path_is_canonical(s, size);
+
+    qr_query_t q;
+    memset(&q, 0, sizeof(q));
+    (void)qr_query_parse(s, "limit offset name", &q, &err);
+    qr_query_free(&q);
+
+    json_t *obj = NULL;
+    if (qr_json_parse_object(s, size, &obj, &err) == QR_OK) {
+        static const char *const keys[] = {"name", "limit", "active", NULL};
+        const char *str;
+        long long n;
+        int b, present;
+        (void)qr_json_check_keys(obj, keys, &err);
+        (void)qr_json_get_str(obj, "name", 0, 200, &str, &err);
+        (void)qr_json_get_int(obj, "limit", 0, 0, 1000, &n, &present, &err);
+        (void)qr_json_get_bool(obj, "active", 0, &b, &present, &err);
+        json_decref(obj);
+    }
+
+    static const unsigned char key[32] = {1, 2, 3};
+    json_t *claims = qr_token_verify(key, sizeof(key), s, size, "https://localhost:8443",
+                                     "quire-api", 1700000000);
+    json_decref(claims);
+    free(s);
+    return 0;
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: AUTH-5 lockout and AUTH-7 refresh rotation, through the auth module on a real
+ * SQLite database with the injected clock (no sleeping). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/login.h"
+#include "auth/session.h"
+#include "cmd/app.h"
+#include "store/db.h"
+#include "tenancy/org.h"
+
+static qr_ctx_t ctx;
+static qr_config_t cfg;
+static char dir[] = "/tmp/quire-login-XXXXXX";
+static char *root_password;
+static const char *SRC = "192.0.2.1";
+
+static int setup(void **state) {
+    (void)state;
+    if (!mkdtemp(dir))
+        return -1;
+    setenv("QUIRE_DATA_DIR", dir, 1);
+    setenv("QUIRE_ARGON2_MEMORY_KIB", "256", 1);
+    setenv("QUIRE_ARGON2_ITERATIONS", "1", 1);
+    setenv("QUIRE_LOGIN_THROTTLE_PER_MIN", "1000000", 1);
+    setenv("QUIRE_LOG_LEVEL", "error", 1);
+    unsetenv("QUIRE_DATABASE");
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_app_open(&ctx, &cfg, NULL, 0, &err)) {
+        fprintf(stderr, "setup: %s\n", err.msg);
+        return -1;
+    }
+    char *org = NULL;
+    if (qr_org_bootstrap(&ctx, "admin", &org, &root_password, &err))
+        return -1;
+    free(org);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    qr_app_close(&ctx, &cfg);
+    free(root_password);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static qr_status_t login(const char *user, const char *pw, qr_err_t *err) {
+    qr_tokens_t t;
+    qr_status_t st = qr_login(&ctx, "root", user, pw, SRC, &t, err);
+    qr_tokens_free(&t);
+    return st;
+}
+
+static void unlock_admin(void) {
+    qr_dbc_t *c = qr_db_acquire(ctx.db);
+    qr_dbc_script(c, "UPDATE users SET fail_prev = NULL, fail_last = NULL, locked_until = NULL");
+    qr_db_release(c);
+}
+
+static void test_auth5_correct_password_logs_in(void **state) {
+    (void)state;
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(login("admin", root_password, &err), QR_OK);
+}
+
+static void test_auth5_three_failures_lock_for_30_minutes(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 30 * 60 - 1); /* 29:59 after the lock: still locked */
+    assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 1); /* 30:00: unlocked by itself */
+    assert_int_equal(login("admin", root_password, &err), QR_OK);
+}
+
+static void test_auth5_window_boundary_14_59_locks(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 7 * 60);
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 7 * 60 + 59); /* third failure at 14:59 */
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 30 * 60);
+}
+
+static void test_auth5_window_boundary_15_01_does_not_lock(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 8 * 60);
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 7 * 60 + 1); /* third failure at 15:01: the first fell out */
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", root_password, &err), QR_OK);
+}
+
+static void test_auth5_success_resets_the_count(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", root_password, &err), QR_OK);
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", root_password, &err), QR_OK);
+}
+
+static void test_auth5_same_answer_for_unknown_wrong_and_locked(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t unknown = {QR_OK, NULL, ""}, wrong = {QR_OK, NULL, ""}, locked = {QR_OK, NULL, ""};
+    assert_int_equal(login("nobody-here", "Wrong-pass-1", &unknown), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", "Wrong-pass-1", &wrong), QR_E_UNAUTHORIZED);
+    login("admin", "Wrong-pass-1", &wrong);
+    login("admin", "Wrong-pass-1", &wrong);
+    assert_int_equal(login("admin", root_password, &locked), QR_E_UNAUTHORIZED);
+    assert_string_equal(qr_err_code(&unknown), qr_err_code(&wrong));
+    assert_string_equal(qr_err_code(&unknown), qr_err_code(&locked));
+    assert_string_equal(unknown.msg, wrong.msg);
+    assert_string_equal(unknown.msg, locked.msg);
+    qr_clock_advance(ctx.clock, 30 * 60);
+}
+
+static long long count_audit(const char *action) {
+    qr_dbc_t *c = qr_db_acquire(ctx.db);
+    qr_dbres_t *r = NULL;
+    qr_db_q(c, &r, NULL, "SELECT COUNT(*) FROM audit WHERE action = ?", QR_TEXT(action));
+    long long n = qr_dbres_int(r, 0, 0);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return n;
+}
+
+static void *guess(void *arg) {
+    (void)arg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    login("admin", "Wrong-pass-1", &err);
+    return NULL;
+}
+
+static void test_auth5_50_parallel_attempts_evaluate_at_most_3(void **state) {
+    (void)state;
+    unlock_admin();
+    long long before = count_audit("login_failed");
+    pthread_t th[50];
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, guess, NULL), 0);
+    for (int i = 0; i < 50; i++)
+        pthread_join(th[i], NULL);
+    long long evaluated = count_audit("login_failed") - before;
+    assert_true(evaluated >= 1 && evaluated <= 3);
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 30 * 60);
+}
+
+struct refresh_arg {
+    const char *token;
+    int ok;
+};
+
+static void *refresh_once(void *p) {
+    struct refresh_arg *a = p;
+    qr_tokens_t t;
+    qr_err_t err = {QR_OK, NULL, ""};
+    a->ok = qr_session_refresh(&ctx, a->token, &t, &err) == QR_OK;
+    qr_tokens_free(&t);
+    return NULL;
+}
+
+static void test_auth7_100_concurrent_refreshes_one_success(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_tokens_t t;
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, SRC, &t, &err), QR_OK);
+    pthread_t th[100];
+    struct refresh_arg args[100];
+    for (int i = 0; i < 100; i++) {
+        args[i] = (struct refresh_arg){t.refresh_token, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, refresh_once, &args[i]), 0);
+    }
+    int ok = 0;
+    for (int i = 0; i < 100; i++) {
+        pthread_join(th[i], NULL);
+        ok += args[i].ok;
+    }
+    assert_int_equal(ok, 1);
+    qr_tokens_free(&t);
+}
+
+static void test_auth7_reuse_revokes_family(void **state) {
+    (void)state;
+    qr_tokens_t t1, t2, t3;
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, SRC, &t1, &err), QR_OK);
+    assert_int_equal(qr_session_refresh(&ctx, t1.refresh_token, &t2, &err), QR_OK);
+    qr_principal_t p;
+    assert_int_equal(
+        qr_session_authenticate(&ctx, t2.access_token, strlen(t2.access_token), &p, &err), QR_OK);
+    /* The spent token comes back: the whole family ends, the new tokens too. */
+    assert_int_equal(qr_session_refresh(&ctx, t1.refresh_token, &t3, &err), QR_E_UNAUTHORIZED);
+    assert_string_equal(qr_err_code(&err), "invalid_grant");
+    assert_int_equal(qr_session_refresh(&ctx, t2.refresh_token, &t3, &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(
+        qr_session_authenticate(&ctx, t2.access_token, strlen(t2.access_token), &p, &err),
+        QR_E_UNAUTHORIZED);
+    qr_tokens_free(&t1);
+    qr_tokens_free(&t2);
+}
+
+static void test_auth7_access_token_lives_15_minutes(void **state) {
+    (void)state;
+    qr_tokens_t t;
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, SRC, &t, &err), QR_OK);
+    qr_principal_t p;
+    size_t n = strlen(t.access_token);
+    qr_clock_advance(ctx.clock, 15 * 60 - 1);
+    assert_int_equal(qr_session_authenticate(&ctx, t.access_token, n, &p, &err), QR_OK);
+    qr_clock_advance(ctx.clock, 1);
+    assert_int_equal(qr_session_authenticate(&ctx, t.access_token, n, &p, &err), QR_E_UNAUTHORIZED);
+    /* A tampered token is refused. */
+    t.access_token[n - 2] = t.access_token[n - 2] == 'A' ? 'B' : 'A';
+    qr_clock_advance(ctx.clock, -60);
+    assert_int_equal(qr_session_authenticate(&ctx, t.access_token, n, &p, &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 60);
+    qr_tokens_free(&t);
+}
+
+static void test_auth5_throttle_per_source(void **state) {
+    (void)state;
+    unlock_admin();
+    cfg.login_throttle_per_min = 5;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_tokens_t t;
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(qr_login(&ctx, "root", "nobody-here", "x", "198.51.100.7", &t, &err),
+                         QR_E_UNAUTHORIZED);
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, "198.51.100.7", &t, &err),
+                     QR_E_THROTTLED);
+    /* Another address is not affected; a minute later the first one may try again. */
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, "198.51.100.8", &t, &err),
+                     QR_OK);
+    qr_tokens_free(&t);
+    qr_clock_advance(ctx.clock, 60);
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, "198.51.100.7", &t, &err),
+                     QR_OK);
+    qr_tokens_free(&t);
+    cfg.login_throttle_per_min = 1000000;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_auth5_correct_password_logs_in),
+        cmocka_unit_test(test_auth5_three_failures_lock_for_30_minutes),
+        cmocka_unit_test(test_auth5_window_boundary_14_59_locks),
+        cmocka_unit_test(test_auth5_window_boundary_15_01_does_not_lock),
+        cmocka_unit_test(test_auth5_success_resets_the_count),
+        cmocka_unit_test(test_auth5_same_answer_for_unknown_wrong_and_locked),
+        cmocka_unit_test(test_auth5_50_parallel_attempts_evaluate_at_most_3),
+        cmocka_unit_test(test_auth7_100_concurrent_refreshes_one_success),
+        cmocka_unit_test(test_auth7_reuse_revokes_family),
+        cmocka_unit_test(test_auth7_access_token_lives_15_minutes),
+        cmocka_unit_test(test_auth5_throttle_per_source),
+    };
+    return cmocka_run_group_tests_name("login", tests, setup, teardown);
+}
