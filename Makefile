@@ -61,7 +61,8 @@ $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(B)/libquire.a
 deps:
 	@scripts/deps.sh
 
-run: $(B)/quired
+run: deps
+	$(MAKE) $(B)/quired
 	$(B)/quired
 
 check: deps
@@ -98,5 +99,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 .PHONY: all deps run check lint format fuzz bench clean
+.SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
