@@ -8,7 +8,8 @@
 
 #include "http/server.h"
 
-/* The route table of the whole API. */
+/* The route table of the whole API. The test-clock route is served only when the
+ * test_clock setting is on (quired leaves it out otherwise). */
 extern const qr_route_t qr_api_routes[];
 extern const size_t qr_api_nroutes;
 

@@ -365,6 +365,10 @@ static int dispatch(qr_req_t *r, const char *method) {
         qr_req_reply_error(r, &err);
         return 0;
     }
+    if (!(r->route->flags & QR_ROUTE_BODY) && json_object_size(r->json) > 0) {
+        reply_err(r, QR_E_INVALID, NULL, "this request takes no body fields");
+        return 0;
+    }
     client_address(r);
     if (r->route->flags & QR_ROUTE_AUTH) {
         const char *a =

@@ -22,6 +22,7 @@ typedef void (*qr_handler_fn)(qr_req_t *req);
 enum {
     QR_ROUTE_AUTH = 1, /* requires a valid bearer access token */
     QR_ROUTE_SLOW = 2, /* runs on the slow worker pool (password hashing) */
+    QR_ROUTE_BODY = 4, /* takes a JSON body; without this flag a non-empty body is refused */
 };
 
 typedef struct qr_route {

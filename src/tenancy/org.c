@@ -36,22 +36,31 @@ static json_t *parse_array(const char *s) {
     return v;
 }
 
-/* The client view of row i of a result selected with ORG_COLS. */
-static json_t *org_json(const qr_dbres_t *r, int i) {
+/* The client view of row i of a result selected with ORG_COLS, as principal p may see it:
+ * license and retention only with contract read access (TEN-3). */
+static json_t *org_json(const qr_principal_t *p, const qr_dbres_t *r, int i) {
     const char *parent = qr_dbres_text(r, i, 1);
-    return json_pack(
-        "{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:o}, "
-        "s:{s:I, s:I, s:I}, s:I}",
-        "id", qr_dbres_text(r, i, 0), "parent_id", parent ? json_string(parent) : json_null(),
-        "type", qr_dbres_text(r, i, 2), "name", qr_dbres_text(r, i, 3), "slug",
-        qr_dbres_text(r, i, 4), "portal_url", qr_dbres_text(r, i, 5), "admin_emails",
-        parse_array(qr_dbres_text(r, i, 6)), "license", "devices",
-        (json_int_t)qr_dbres_int(r, i, 7), "ocr_pages_per_month", (json_int_t)qr_dbres_int(r, i, 8),
-        "storage_mb", (json_int_t)qr_dbres_int(r, i, 9), "features",
-        parse_array(qr_dbres_text(r, i, 10)), "retention", "print_jobs_days",
-        (json_int_t)qr_dbres_int(r, i, 11), "scan_documents_days",
-        (json_int_t)qr_dbres_int(r, i, 12), "audit_days", (json_int_t)qr_dbres_int(r, i, 13),
-        "created_at", (json_int_t)qr_dbres_int(r, i, 14));
+    json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:I}", "id", qr_dbres_text(r, i, 0),
+                          "parent_id", parent ? json_string(parent) : json_null(), "type",
+                          qr_dbres_text(r, i, 2), "name", qr_dbres_text(r, i, 3), "slug",
+                          qr_dbres_text(r, i, 4), "portal_url", qr_dbres_text(r, i, 5),
+                          "admin_emails", parse_array(qr_dbres_text(r, i, 6)), "created_at",
+                          (json_int_t)qr_dbres_int(r, i, 14));
+    qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(r, i, 15), (int)qr_dbres_int(r, i, 16));
+    if (!qr_policy_allows(p, QR_RES_CONTRACT, rel, QR_ACCESS_READ))
+        return o;
+    json_object_set_new(o, "license",
+                        json_pack("{s:I, s:I, s:I, s:o}", "devices",
+                                  (json_int_t)qr_dbres_int(r, i, 7), "ocr_pages_per_month",
+                                  (json_int_t)qr_dbres_int(r, i, 8), "storage_mb",
+                                  (json_int_t)qr_dbres_int(r, i, 9), "features",
+                                  parse_array(qr_dbres_text(r, i, 10))));
+    json_object_set_new(o, "retention",
+                        json_pack("{s:I, s:I, s:I}", "print_jobs_days",
+                                  (json_int_t)qr_dbres_int(r, i, 11), "scan_documents_days",
+                                  (json_int_t)qr_dbres_int(r, i, 12), "audit_days",
+                                  (json_int_t)qr_dbres_int(r, i, 13)));
+    return o;
 }
 
 static int has_ctl(const char *s) {
@@ -176,12 +185,12 @@ out:
     return st;
 }
 
-static qr_status_t select_org(qr_dbc_t *c, const char *id, json_t **out) {
+static qr_status_t select_org(qr_dbc_t *c, const qr_principal_t *p, const char *id, json_t **out) {
     qr_dbres_t *r = NULL;
     qr_status_t st =
         qr_db_q(c, &r, NULL, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = ?", QR_TEXT(id));
     if (!st && qr_dbres_rows(r) == 1)
-        *out = org_json(r, 0);
+        *out = org_json(p, r, 0);
     else if (!st)
         st = QR_E_NOT_FOUND;
     qr_dbres_free(r);
@@ -197,6 +206,9 @@ qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_i
     *out = NULL;
     if (!in->parent_id)
         return qr_err_set(err, QR_E_INVALID, NULL, "field 'parent_id' is required");
+    if (!qr_id_is_valid(in->parent_id))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "parent_id must be an id of 32 lowercase hexadecimal characters");
     if (validate(in, 1, err))
         return QR_E_INVALID;
     int64_t now = qr_clock_now(ctx->clock);
@@ -268,7 +280,7 @@ qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_i
     qr_audit_write(c, now, parent.id, p->user_id, "org_created", id, in->slug);
     if ((st = qr_dbc_commit(c)))
         goto out;
-    if ((st = select_org(c, id, out)))
+    if ((st = select_org(c, p, id, out)))
         goto out;
     if (admin) {
         json_t *a = qr__user_json(c, admin_id, now);
@@ -294,7 +306,7 @@ qr_status_t qr_org_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, j
     qr_org_ref_t ref;
     qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
     if (!st)
-        st = select_org(c, ref.id, out);
+        st = select_org(c, p, ref.id, out);
     qr_db_release(c);
     return st;
 }
@@ -319,7 +331,7 @@ qr_status_t qr_org_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr
     if (!st) {
         json_t *items = json_array();
         for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, org_json(r, i));
+            json_array_append_new(items, org_json(p, r, i));
         *out = json_pack("{s:o}", "items", items);
     }
     qr_dbres_free(r);
@@ -342,7 +354,7 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
     if (st)
         goto out;
-    if (record && !qr_policy_allows(p, QR_RES_ORG, ref.rel, QR_ACCESS_WRITE)) {
+    if ((record || !contract) && !qr_policy_allows(p, QR_RES_ORG, ref.rel, QR_ACCESS_WRITE)) {
         st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
                         "your role may view but not change this organization");
         goto out;
@@ -381,7 +393,7 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                    ref.id, "");
     if ((st = qr_dbc_commit(c)))
         goto out;
-    st = select_org(c, ref.id, out);
+    st = select_org(c, p, ref.id, out);
 out:
     qr_db_release(c);
     free(emails);
