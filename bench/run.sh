@@ -212,7 +212,7 @@ cpu_busy() { # percent of all CPUs busy over one second, servers idle: other wor
     sleep 1
     b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
     awk -v a="$a" -v b="$b" 'BEGIN{split(a,x," "); split(b,y," "); bu=y[1]-x[1]; id=y[2]-x[2];
-        printf "%d", (bu+id) > 0 ? 100*bu/(bu+id) : 0}'
+        t = bu + id; printf "%d", (t > 0 ? 100 * bu / t : 0)}'
 }
 BUSY0=$(cpu_busy)
 if [ "$BUSY0" -gt 10 ]; then

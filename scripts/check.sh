@@ -151,7 +151,10 @@ run_e2e() { # tree db
         f=1
     fi
     if [ "$f" -ne 0 ]; then
-        cat "$out"
+        # The failing tests with their diagnostics, then the tail (summary, crash output).
+        awk '/^ *not ok /{p=1} p{print} p && /^ *\.\.\.$/{p=0}' "$out" | head -n 2000
+        echo "-- tail of the TAP output:"
+        tail -n 40 "$out"
     else
         grep -aE '^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' "$out" | tail -n 8
     fi

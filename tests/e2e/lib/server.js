@@ -266,7 +266,9 @@ function attachMethods(srv) {
                     try {
                         json = text.length ? JSON.parse(text) : null;
                     } catch { /* not JSON */ }
-                    resolve({ status: res.statusCode, headers: res.headers, json, text, raw: buf });
+                    const out = { status: res.statusCode, headers: res.headers, json, text, raw: buf };
+                    Object.defineProperty(out, 'logTail', { value: srv.logTail, enumerable: false });
+                    resolve(out);
                 });
             });
             req.on('timeout', () => req.destroy(new Error(`${method} ${reqPath}: timed out`)));
@@ -412,8 +414,11 @@ function hasHeader(headers, name) {
 /** Asserts an HTTP status; the message carries the response body. */
 export function assertStatus(res, status, what = '') {
     const ok = Array.isArray(status) ? status.includes(res.status) : res.status === status;
-    if (!ok)
-        assert.fail(`${what ? what + ': ' : ''}expected HTTP ${Array.isArray(status) ? status.join('|') : status}, got ${res.status} ${res.text.slice(0, 500)}`);
+    if (!ok) {
+        // A server error: quired's own words help more than ours.
+        const log = res.status >= 500 && res.logTail ? `\n--- quired stderr (tail) ---\n${res.logTail(30)}` : '';
+        assert.fail(`${what ? what + ': ' : ''}expected HTTP ${Array.isArray(status) ? status.join('|') : status}, got ${res.status} ${res.text.slice(0, 500)}${log}`);
+    }
 }
 
 /** Asserts an error answer: status and error code (code may be an array of allowed codes). */
@@ -477,7 +482,8 @@ export async function tokenOf(srv, user) {
  * only observe (no asserts: the caller asserts on what it returns, because a run that
  * straddled a second is thrown away) and returns {advanced, ...} with the seconds it moved
  * the clock. Returns the result of a clean run. */
-export async function withinOneSecond(srv, fn, { prepare = null, tries = 6 } = {}) {
+export async function withinOneSecond(srv, fn, { prepare = null, tries = 10 } = {}) {
+    const took = [];
     for (let i = 0; i < tries; i++) {
         const ctx = prepare ? await prepare() : undefined;
         let start = await srv.clockNow();
@@ -488,10 +494,12 @@ export async function withinOneSecond(srv, fn, { prepare = null, tries = 6 } = {
                 break;
             }
         }
+        const t0 = Date.now();
         const res = await fn(ctx);
         const end = await srv.clockNow();
         if (end === start + (res.advanced || 0))
             return res;
+        took.push(Date.now() - t0);
     }
-    assert.fail(`could not run a time-boundary check within one clock second in ${tries} tries`);
+    assert.fail(`could not run a time-boundary check within one clock second in ${tries} tries (ms: ${took.join(' ')})`);
 }
