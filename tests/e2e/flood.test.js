@@ -47,3 +47,26 @@ test('AUTH-5 a login flood is bounded by the hash pool and does not starve other
     // The server is still fine afterwards.
     assertStatus(await srv.request('GET', '/healthz'), 200, 'after the flood');
 });
+
+test('OPS-3 SIGTERM lets queued logins finish, then exits 0', async () => {
+    const s = await startServer({
+        env: { QUIRE_HASH_WORKERS: '1', QUIRE_HASH_QUEUE: '64', QUIRE_ARGON2_MEMORY_KIB: '65536',
+            QUIRE_LOGIN_THROTTLE_PER_MIN: '100000' },
+    });
+    try {
+        const body = { org: s.root.slug, username: 'nobody-at-all', password: 'Not-the-password-1' };
+        const reqs = [];
+        for (let i = 0; i < 6; i++)
+            reqs.push(s.request('POST', '/api/v1/auth/login', { body }));
+        // One answer means the hash worker has been busy for one hash; the other five were
+        // sent with it and are queued behind it now.
+        const first = await Promise.race(reqs);
+        assertStatus(first, 401, 'first login');
+        s.proc.kill('SIGTERM');
+        const all = await Promise.all(reqs);
+        for (const r of all)
+            assertStatus(r, 401, 'login in flight at SIGTERM');
+    } finally {
+        await s.stop(); // asserts exit code 0
+    }
+});
