@@ -220,9 +220,41 @@ if [ "$BUSY0" -gt 10 ]; then
         "figures will be low and noisy" >&2
 fi
 
+# CPU accounting in clock ticks, to tell how much of the machine other work took during a run:
+# all CPUs' busy and total ticks (/proc/stat), ours = quired + nginx (/proc/PID/stat, all
+# threads) + wrk (bash's `times`: CPU of waited-for children).
+cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+proc_ticks() {
+    local p
+    for p in "$QPID" "$NPID" $(pgrep -P "$NPID" 2>/dev/null || true); do
+        awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true
+    done | awk '{s += $1} END {print s + 0}'
+}
+HZ=$(getconf CLK_TCK)
+child_ticks() { # user+sys of waited-for children: `times` must run in this shell, not a $( )
+    times >"$D/times"
+    awk -v hz="$HZ" 'NR == 2 {
+        s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] }
+        printf "%d", s * hz }' "$D/times"
+}
+other_pct() { # c0 c1 ours_ticks: percent of all CPU ticks spent by other processes
+    awk -v a="$1" -v b="$2" -v ours="$3" 'BEGIN {
+        split(a, x, " "); split(b, y, " "); t = y[2] - x[2]; o = y[1] - x[1] - ours;
+        if (o < 0) o = 0; printf "%d", (t > 0 ? 100 * o / t : 0) }'
+}
+
 # --- Argon2id hash time (nothing else is running yet besides idle servers) ------------------
+noisy=0
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -pthread "$HERE/hashtime.c" -o "$D/hashtime" -largon2
+c0=$(cpu_ticks)
+p0=$(proc_ticks)
+child_ticks >"$D/k0"
 HASH_OUT=$(timeout 60 "$D/hashtime" "$HN" "$NCPU") || die "hashtime failed"
+child_ticks >"$D/k1"
+p1=$(proc_ticks)
+c1=$(cpu_ticks)
+H_OTHER=$(other_pct "$c0" "$c1" $((p1 - p0 + $(cat "$D/k1") - $(cat "$D/k0"))))
+[ "$H_OTHER" -le 10 ] || noisy=1
 HS=$(grep '^HASHSTAT' <<<"$HASH_OUT")
 hv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$HS"; }
 H_MED=$(hv median_ms)
@@ -235,18 +267,28 @@ export QUIRE_BENCH_DIR=$HERE QUIRE_BENCH_LOGIN_BODY=$LOGIN_BODY
 # when keep-alive works, about the request count when every response closes the connection.
 tcp_opens() { awk '/^Tcp:/ { if (h) { print $6; exit } h = 1 }' /proc/net/snmp; }
 wrk_run() { # name script conns url [wrk args...]: runs wrk, leaves WRKSTAT in $D/name.stat
-    local name=$1 script=$2 conns=$3 url=$4 tw0 tw1
+    local name=$1 script=$2 conns=$3 url=$4 tw0 tw1 c0 c1 p0 p1 k0 k1 other
     shift 4
     if [ "$WARM" -gt 0 ]; then
         timeout $((WARM + 30)) wrk -t"$WT" -c"$conns" -d"${WARM}s" -s "$HERE/$script" "$@" "$url" \
             >/dev/null 2>&1 || true
     fi
     tw0=$(tcp_opens)
+    c0=$(cpu_ticks)
+    p0=$(proc_ticks)
+    child_ticks >"$D/k0"
     timeout $((DUR + 60)) wrk -t"$WT" -c"$conns" -d"${DUR}s" --latency \
         -s "$HERE/$script" "$@" "$url" \
         >"$D/$name.wrk" 2>&1 || { cat "$D/$name.wrk" >&2; die "wrk $name failed"; }
+    child_ticks >"$D/k1"
+    p1=$(proc_ticks)
+    k0=$(cat "$D/k0")
+    k1=$(cat "$D/k1")
+    c1=$(cpu_ticks)
     tw1=$(tcp_opens)
-    grep '^WRKSTAT' "$D/$name.wrk" | sed "s/\$/ connects=$((tw1 - tw0))/" >"$D/$name.stat"
+    other=$(other_pct "$c0" "$c1" $((p1 - p0 + k1 - k0)))
+    grep '^WRKSTAT' "$D/$name.wrk" |
+        sed "s/\$/ connects=$((tw1 - tw0)) other=$other/" >"$D/$name.stat"
     kill -0 "$QPID" 2>/dev/null || { tail -20 "$D/quired.err" >&2; die "quired died during $name"; }
 }
 echo "bench: quired :$QPORT, nginx :$NPORT, wrk -t$WT -c$WC -d${DUR}s (login -c$LC)," \
@@ -272,8 +314,9 @@ row() { # name label
     errs=$(($(sv "$n" err_status) + $(sv "$n" err_connect) + $(sv "$n" err_read) +
             $(sv "$n" err_write) + $(sv "$n" err_timeout)))
     [ "$errs" -eq 0 ] || problems=1
-    printf '%-34s %10s %9s %9s %8s %8s\n' "$2" "$(sv "$n" rps)" "$(ms "$(sv "$n" p50_us)")" \
-        "$(ms "$(sv "$n" p99_us)")" "$errs" "$(sv "$n" connects)"
+    [ "$(sv "$n" other)" -le 10 ] || noisy=1
+    printf '%-34s %10s %9s %9s %8s %8s %7s\n' "$2" "$(sv "$n" rps)" "$(ms "$(sv "$n" p50_us)")" \
+        "$(ms "$(sv "$n" p99_us)")" "$errs" "$(sv "$n" connects)" "$(sv "$n" other)%"
 }
 NG_RPS=$(sv nginx rps)
 NG_P99=$(sv nginx p99_us)
@@ -288,7 +331,7 @@ echo "TLS: quired $TLS_Q, nginx $TLS_N; quired QUIRE_THREADS=$QT, nginx 1 worker
 echo "static file $ME_BYTES bytes; response bytes (headers+body): /me $SZ_ME, nginx $SZ_NG, /healthz $SZ_HZ;" \
     "connects for 2 requests: /me $KA_ME, nginx $KA_NG, /healthz $KA_HZ, login $KA_LG"
 echo
-printf '%-34s %10s %9s %9s %8s %8s\n' "" "req/s" "p50 ms" "p99 ms" "errors" "connects"
+printf '%-34s %10s %9s %9s %8s %8s %7s\n' "" "req/s" "p50 ms" "p99 ms" "errors" "connects" "other"
 row me "(a) quired GET /api/v1/me"
 row nginx "(b) nginx static, same size"
 row healthz "(c) quired GET /healthz"
@@ -299,7 +342,8 @@ echo "  /api/v1/me : req/s $(ratio "$(sv me rps)" "$NG_RPS")x   p99 $(ratio "$(s
 echo "  /healthz   : req/s $(ratio "$(sv healthz rps)" "$NG_RPS")x   p99 $(ratio "$(sv healthz p99_us)" "$NG_P99")x"
 echo "  /me vs /healthz (cost of token check + DB read): req/s $(ratio "$(sv me rps)" "$(sv healthz rps)")x"
 echo "login vs Argon2id:"
-echo "  one hash (m=19456 KiB, t=2, p=1, N=$HN): median $H_MED ms, mean $H_MEAN ms"
+echo "  one hash (m=19456 KiB, t=2, p=1, N=$HN): median $H_MED ms, mean $H_MEAN ms" \
+    "(other ${H_OTHER}%)"
 echo "  bound = nproc / hash time = $NCPU / $H_MED ms = $BOUND logins/s;" \
     "$NCPU hashing threads at once measured $H_PAR hashes/s"
 echo "  login $LG_RPS req/s = $(ratio "$LG_RPS" "$BOUND")x of the bound," \
@@ -307,7 +351,12 @@ echo "  login $LG_RPS req/s = $(ratio "$LG_RPS" "$BOUND")x of the bound," \
 echo "other load: CPU ${BUSY0}% busy in the second before the runs;" \
     "loadavg (1/5/15 min) at start $LOAD0, at end $LOAD_END"
 echo "(errors = non-2xx/3xx + socket errors + timeouts counted by wrk; connects = TCP connects"
-echo " on the machine during the run: about the wrk connection count when keep-alive works)"
+echo " on the machine during the run: about the wrk connection count when keep-alive works;"
+echo " other = CPU share taken by processes other than quired, nginx and wrk during the run)"
+if [ "$noisy" != 0 ]; then
+    echo "bench: WARNING: other processes took more than 10% of the CPUs during a run;" \
+        "those figures are low and noisy: rerun on an idle machine" >&2
+fi
 
 if grep -qiE '"level":"(error|fatal)"' "$D/quired.err"; then
     echo "bench: quired logged errors:" >&2

@@ -44,9 +44,9 @@ record() { # stage pass fail skip
 }
 
 env_for_tree() { # tree -> prints env assignments, one per line
-    if [ "$1" = build-asan ]; then
-        printf '%s\n' "${ASAN_ENV[@]}"
-    fi
+    case "$(basename "$1")" in
+    *asan*) printf '%s\n' "${ASAN_ENV[@]}" ;;
+    esac
 }
 
 # ---- unit tests -------------------------------------------------------------------------
@@ -60,7 +60,7 @@ run_units() { # tree
         [ -f "$bin" ] && [ -x "$bin" ] || continue
         case "$bin" in *.c | *.o | *.d | *.h) continue ;; esac
         n=$((n + 1))
-        out="$WORK/unit-$tree-$(basename "$bin").log"
+        out="$WORK/unit-${tree//\//_}-$(basename "$bin").log"
         env "${envs[@]}" timeout "$UNIT_TIMEOUT" "$bin" >"$out" 2>&1
         rc=$?
         p=$(grep -aE '^\[  PASSED  \] [0-9]+ test\(s\)\.' "$out" | awk '{s += $4} END {print s + 0}')
@@ -131,7 +131,7 @@ run_e2e() { # tree db
         record "$stage" 0 1 0
         return
     fi
-    out="$WORK/e2e-$tree-$db.tap"
+    out="$WORK/e2e-${tree//\//_}-$db.tap"
     env -u QUIRE_TEST_PG_URL "${envs[@]}" QUIRE_BIN_DIR="$tree" \
         timeout -k 10 "$E2E_TIMEOUT" node --test --test-reporter=tap "${files[@]}" >"$out" 2>&1
     rc=$?

@@ -469,6 +469,24 @@ export async function createUser(srv, token, org, { role, username, password, ex
     return { ...r.json, password: p, slug: org.slug, orgId: org.id };
 }
 
+/** Builds an org tree through the API, as the bootstrap root admin and then each parent's
+ * admin. spec: ordered entries [key, {parent: 'root' | earlier key, type, users: [roles]}].
+ * Returns {root: {org: {id, slug}, token}, [key]: {org, admin, token, users: {role: user}}};
+ * every user (admins included) carries its password and logs in with tokenOf(). */
+export async function createOrgTree(srv, spec) {
+    const tree = { root: { org: { id: srv.root.orgId, slug: srv.root.slug }, token: await srv.rootToken(), users: {} } };
+    for (const [key, { parent = 'root', type, users = [] }] of spec) {
+        const p = tree[parent];
+        assert.ok(p, `createOrgTree: parent ${parent} of ${key} comes first`);
+        const o = await createOrg(srv, p.token, { parentId: p.org.id, type, slug: `${key.toLowerCase().replace(/[^a-z0-9]/g, '')}-${uniq()}` });
+        o.users = {};
+        for (const role of users)
+            o.users[role] = await createUser(srv, o.token, o.org, { role });
+        tree[key] = o;
+    }
+    return tree;
+}
+
 /** Logs a user made by these helpers in; returns the access token. */
 export async function tokenOf(srv, user) {
     return (await srv.login(user.slug, user.username, user.password)).access_token;
