@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "auth/keyring.h"
 #include "auth/login.h"
 #include "auth/session.h"
 #include "core/json.h"
@@ -12,6 +13,10 @@
 
 void qr_api_health(qr_req_t *r) {
     qr_req_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void qr_api_jwks(qr_req_t *r) {
+    qr_req_reply_json(r, 200, qr_keyring_jwks(qr_req_ctx(r)));
 }
 
 void qr_api_test_clock(qr_req_t *r) {

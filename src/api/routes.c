@@ -11,6 +11,7 @@
 
 const qr_route_t qr_api_routes[] = {
     {"GET", "/healthz", qr_api_health, 0, NULL},
+    {"GET", "/.well-known/jwks.json", qr_api_jwks, 0, NULL},
     {"POST", "/_test/clock", qr_api_test_clock, B, NULL},
     {"POST", "/api/v1/auth/login", qr_api_login, S | B, NULL},
     {"POST", "/api/v1/auth/refresh", qr_api_refresh, B, NULL},

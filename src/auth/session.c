@@ -10,7 +10,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
-#include "crypto/keys.h"
+#include "auth/keyring.h"
 #include "crypto/random.h"
 #include "crypto/token.h"
 #include "report/audit.h"
@@ -23,7 +23,7 @@ static char *new_access_token(qr_ctx_t *ctx, const char *user_id, const char *or
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", ctx->cfg->public_url, "aud",
                   QR_TOKEN_AUDIENCE, "sub", user_id, "org", org_id, "sid", sid, "iat",
                   (json_int_t)now, "exp", (json_int_t)(now + QR_ACCESS_TTL_S), "jti", jti);
-    char *tok = qr_token_sign(ctx->keys->token_mac, QR_KEY_LEN, claims);
+    char *tok = qr_keyring_sign(ctx, "at+jwt", claims);
     json_decref(claims);
     return tok;
 }
@@ -166,8 +166,7 @@ qr_status_t qr_session_logout(qr_ctx_t *ctx, const qr_principal_t *p, qr_err_t *
 qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len, qr_principal_t *p,
                                     qr_err_t *err) {
     int64_t now = qr_clock_now(ctx->clock);
-    json_t *claims = qr_token_verify(ctx->keys->token_mac, QR_KEY_LEN, token, len,
-                                     ctx->cfg->public_url, QR_TOKEN_AUDIENCE, now);
+    json_t *claims = qr_keyring_verify(ctx, token, len, QR_TOKEN_AUDIENCE);
     if (!claims)
         return qr_err_set(err, QR_E_UNAUTHORIZED, NULL, "the access token is invalid or expired");
     const char *sub = json_string_value(json_object_get(claims, "sub"));

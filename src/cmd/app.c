@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "auth/account_rules.h"
+#include "auth/keyring.h"
 #include "auth/throttle.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -56,6 +57,8 @@ qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path
         return st;
     if ((st = qr_db_migrate(ctx->db, err)))
         return st;
+    if ((st = qr_keyring_open(ctx, &ctx->keyring, err)))
+        return st;
     ctx->throttle = qr_throttle_create(60);
     ctx->slowq = qr_workq_create(cfg->hash_workers, cfg->hash_queue);
     qr_argon2_params_t ap = {(unsigned)cfg->argon2_memory_kib, (unsigned)cfg->argon2_iterations};
@@ -71,6 +74,7 @@ qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path
 void qr_app_close(qr_ctx_t *ctx, qr_config_t *cfg) {
     qr_workq_destroy(ctx->slowq);
     qr_throttle_destroy(ctx->throttle);
+    qr_keyring_destroy(ctx->keyring);
     qr_db_close(ctx->db);
     qr_common_passwords_destroy((qr_common_passwords_t *)ctx->common);
     if (ctx->keys) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/keyring.h"
 #include "cmd/app.h"
 #include "tenancy/org.h"
 
@@ -13,7 +14,10 @@ static int usage(FILE *f, int rc) {
                "commands:\n"
                "  bootstrap [--username NAME] [--json]\n"
                "      create the root provider and its first admin if the database is empty,\n"
-               "      and print the one-time password (as JSON with --json)\n");
+               "      and print the one-time password (as JSON with --json)\n"
+               "  keys rotate\n"
+               "      create a new token signing key; the old one stays valid until the\n"
+               "      tokens it signed expire (running servers switch within a minute)\n");
     return rc;
 }
 
@@ -83,6 +87,32 @@ out:
     return rc;
 }
 
+static int cmd_keys(const char *config_path, int argc, char **argv) {
+    if (argc != 1 || strcmp(argv[0], "rotate") != 0) {
+        fprintf(stderr, "quire keys: expected 'rotate'\n");
+        return 2;
+    }
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    char kid[33] = "";
+    int rc = 1;
+    if (qr_app_open(&ctx, &cfg, config_path, 0, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+    } else if (qr_keyring_rotate(&ctx, kid, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+    } else {
+        printf("new signing key %s\n", kid);
+        rc = 0;
+    }
+    if (ctx.cfg)
+        qr_app_close(&ctx, &cfg);
+    else
+        qr_config_free(&cfg);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     const char *config_path = NULL;
     int i = 1;
@@ -96,6 +126,8 @@ int main(int argc, char **argv) {
         return usage(stdout, 0);
     if (strcmp(argv[i], "bootstrap") == 0)
         return cmd_bootstrap(config_path, argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "keys") == 0)
+        return cmd_keys(config_path, argc - i - 1, argv + i + 1);
     fprintf(stderr, "quire: unknown command '%s' (try --help)\n", argv[i]);
     return 2;
 }

@@ -12,6 +12,7 @@ struct qr_keys;
 struct qr_workq;
 struct qr_common_passwords;
 struct qr_throttle;
+struct qr_keyring;
 
 typedef struct qr_ctx {
     const qr_config_t *cfg;
@@ -21,6 +22,7 @@ typedef struct qr_ctx {
     struct qr_workq *slowq;                   /* Argon2id and other slow work */
     const struct qr_common_passwords *common; /* AUTH-2 list */
     struct qr_throttle *throttle;             /* failed logins per source address */
+    struct qr_keyring *keyring;               /* token signing keys */
     char *dummy_hash; /* verified when there is no real hash, so timing reveals nothing */
 } qr_ctx_t;
 

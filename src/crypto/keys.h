@@ -12,7 +12,7 @@
 
 typedef struct qr_keys {
     unsigned char master[QR_KEY_LEN];
-    unsigned char token_mac[QR_KEY_LEN]; /* signs access tokens */
+    unsigned char signing_kek[QR_KEY_LEN]; /* seals the token signing keys */
 } qr_keys_t;
 
 /* Loads the master key from path, creating it (mode 0600) if absent, and derives the

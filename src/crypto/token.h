@@ -1,21 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: signed access tokens (JWT, RFC 7519). The foundation signs with HMAC-SHA-256 under
- * a key derived from the master key; asymmetric signatures and a JWKS follow with the
- * OAuth 2.0 server. */
+/* quire: signed tokens (JWS compact serialization, RFC 7515) with ES256 (ECDSA P-256 with
+ * SHA-256, RFC 7518 3.4): access tokens and, later, ID tokens. The header names the key
+ * (kid) so that keys rotate without invalidating tokens already issued. */
 #ifndef QR_TOKEN_H
 #define QR_TOKEN_H
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define QR_TOKEN_MAX 4096
+#define QR_KID_MAX 64
 
-/* Signs claims (a JSON object) into a compact JWS. Returns a new string; caller frees. */
-char *qr_token_sign(const unsigned char *key, size_t keylen, const json_t *claims);
-/* Verifies signature, iss, aud and exp/iat against now. Returns the claims (new reference,
- * caller decrefs) or NULL if the token is not valid for any reason. */
-json_t *qr_token_verify(const unsigned char *key, size_t keylen, const char *token, size_t len,
-                        const char *iss, const char *aud, int64_t now);
+/* Signs claims with an EC P-256 private key under key id kid. Returns a new string (caller
+ * frees) or NULL if signing failed. */
+char *qr_token_sign(EVP_PKEY *key, const char *kid, const char *typ, const json_t *claims);
+/* Reads the kid of a token's header if the header is exactly {"alg":"ES256", "kid", "typ"}
+ * and well-formed; returns 0 and fills kid, -1 otherwise. No signature is checked here. */
+int qr_token_kid(const char *token, size_t len, char kid[QR_KID_MAX + 1]);
+/* Verifies the signature with key, then iss, aud, exp and iat against now. Returns the
+ * claims (new reference, caller decrefs) or NULL if the token is not valid for any reason. */
+json_t *qr_token_verify(EVP_PKEY *key, const char *token, size_t len, const char *iss,
+                        const char *aud, int64_t now);
+/* The public JWK (RFC 7517) of an EC P-256 key: {"kty":"EC","crv":"P-256","x","y","kid",
+ * "alg":"ES256","use":"sig"}. New reference or NULL. */
+json_t *qr_token_jwk(EVP_PKEY *key, const char *kid);
 
 #endif

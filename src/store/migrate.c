@@ -84,6 +84,12 @@ static const char *const migrations[] = {
     "  target_id TEXT,"
     "  detail TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX audit_org_time ON audit(org_id, id);",
+    /* 2: token signing keys (ES256), sealed with a key derived from the master key. */
+    "CREATE TABLE signing_keys ("
+    "  kid TEXT PRIMARY KEY,"
+    "  private_sealed TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  retired_at BIGINT);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ec.h>
+
 #include "core/json.h"
 #include "core/text.h"
 #include "crypto/token.h"
@@ -41,9 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         json_decref(obj);
     }
 
-    static const unsigned char key[32] = {1, 2, 3};
-    json_t *claims = qr_token_verify(key, sizeof(key), s, size, "https://localhost:8443",
-                                     "quire-api", 1700000000);
+    static EVP_PKEY *key;
+    if (!key)
+        key = EVP_EC_gen("P-256");
+    char kid[QR_KID_MAX + 1];
+    (void)qr_token_kid(s, size, kid);
+    json_t *claims =
+        qr_token_verify(key, s, size, "https://localhost:8443", "quire-api", 1700000000);
     json_decref(claims);
     free(s);
     return 0;

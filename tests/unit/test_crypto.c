@@ -14,31 +14,55 @@
 #include <unistd.h>
 
 #include "auth/account_rules.h"
+#include <openssl/ec.h>
+
+#include "crypto/aead.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "crypto/token.h"
 
-static const unsigned char key[32] = {7, 7, 7};
 static const char ISS[] = "https://localhost:8443";
+static EVP_PKEY *key, *other;
+
+static int setup(void **state) {
+    (void)state;
+    key = EVP_EC_gen("P-256");
+    other = EVP_EC_gen("P-256");
+    return key && other ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(other);
+    return 0;
+}
 
 static char *sign(int64_t iat, int64_t exp, const char *aud) {
     json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", ISS, "aud", aud, "sub", "u", "iat",
                           (json_int_t)iat, "exp", (json_int_t)exp);
-    char *t = qr_token_sign(key, sizeof(key), c);
+    char *t = qr_token_sign(key, "k1", "at+jwt", c);
     json_decref(c);
     return t;
 }
 
-static int valid(const char *t, int64_t now) {
-    json_t *c = qr_token_verify(key, sizeof(key), t, strlen(t), ISS, "quire-api", now);
+static int valid_with(EVP_PKEY *k, const char *t, int64_t now) {
+    json_t *c = qr_token_verify(k, t, strlen(t), ISS, "quire-api", now);
     json_decref(c);
     return c != NULL;
+}
+
+static int valid(const char *t, int64_t now) {
+    return valid_with(key, t, now);
 }
 
 static void test_auth7_token_round_trip_and_expiry(void **state) {
     (void)state;
     char *t = sign(1000, 1900, "quire-api");
+    char kid[QR_KID_MAX + 1];
+    assert_int_equal(qr_token_kid(t, strlen(t), kid), 0);
+    assert_string_equal(kid, "k1");
     assert_true(valid(t, 1000));
     assert_true(valid(t, 1899));
     assert_false(valid(t, 1900)); /* expired at exp */
@@ -54,24 +78,59 @@ static void test_auth12_token_tampering_refused(void **state) {
     dot[3] = dot[3] == 'A' ? 'B' : 'A';
     assert_false(valid(copy, 1000));
     free(copy);
-    /* alg=none header with the same payload. */
-    char *payload = strchr(t, '.') + 1;
-    char *none = NULL;
-    assert_true(asprintf(&none, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.%s", payload) > 0);
+    /* alg=none and HS256 headers with the same payload and signature. */
+    const char *rest = strchr(t, '.');
+    char *none = NULL, *hs = NULL, kid[QR_KID_MAX + 1];
+    assert_true(asprintf(&none, "eyJhbGciOiJub25lIiwia2lkIjoiazEifQ%s", rest) > 0);
+    assert_true(asprintf(&hs, "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0%s", rest) > 0);
+    assert_int_equal(qr_token_kid(none, strlen(none), kid), -1);
+    assert_int_equal(qr_token_kid(hs, strlen(hs), kid), -1);
     assert_false(valid(none, 1000));
+    assert_false(valid(hs, 1000));
     free(none);
-    /* Another key. */
-    unsigned char other[32] = {8};
-    json_t *c = qr_token_verify(other, sizeof(other), t, strlen(t), ISS, "quire-api", 1000);
-    assert_null(c);
-    /* Wrong audience or issuer. */
+    free(hs);
+    /* Another key, another audience, another issuer. */
+    assert_false(valid_with(other, t, 1000));
     char *aud = sign(1000, 1900, "someone-else");
     assert_false(valid(aud, 1000));
-    assert_null(qr_token_verify(key, sizeof(key), t, strlen(t), "https://evil", "quire-api", 1000));
+    assert_null(qr_token_verify(key, t, strlen(t), "https://evil", "quire-api", 1000));
     free(aud);
     free(t);
     assert_false(valid("", 1000));
     assert_false(valid("a.b.c", 1000));
+    assert_int_equal(qr_token_kid("a.b.c", 5, kid), -1);
+}
+
+static void test_auth7_jwk_of_key(void **state) {
+    (void)state;
+    json_t *jwk = qr_token_jwk(key, "k1");
+    assert_non_null(jwk);
+    assert_string_equal(json_string_value(json_object_get(jwk, "kty")), "EC");
+    assert_string_equal(json_string_value(json_object_get(jwk, "crv")), "P-256");
+    assert_string_equal(json_string_value(json_object_get(jwk, "alg")), "ES256");
+    assert_int_equal(strlen(json_string_value(json_object_get(jwk, "x"))), 43);
+    assert_null(json_object_get(jwk, "d")); /* never the private part */
+    json_decref(jwk);
+}
+
+static void test_sec2_aead_seal_open(void **state) {
+    (void)state;
+    unsigned char k[32] = {1}, k2[32] = {2};
+    char *s = qr_aead_seal(k, "aad", "secret", 6);
+    assert_non_null(s);
+    assert_null(strstr(s, "secret"));
+    size_t n = 0;
+    unsigned char *p = qr_aead_open(k, "aad", s, &n);
+    assert_non_null(p);
+    assert_int_equal(n, 6);
+    assert_memory_equal(p, "secret", 6);
+    free(p);
+    assert_null(qr_aead_open(k2, "aad", s, &n));
+    assert_null(qr_aead_open(k, "other", s, &n));
+    s[10] = s[10] == 'A' ? 'B' : 'A';
+    assert_null(qr_aead_open(k, "aad", s, &n));
+    assert_null(qr_aead_open(k, "aad", "short", &n));
+    free(s);
 }
 
 static void test_b64url(void **state) {
@@ -148,7 +207,7 @@ static void test_sec2_master_key_file(void **state) {
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(qr_keys_load(&k2, path, &err), QR_OK); /* same key on the next start */
     assert_memory_equal(k1.master, k2.master, QR_KEY_LEN);
-    assert_memory_not_equal(k1.master, k1.token_mac, QR_KEY_LEN);
+    assert_memory_not_equal(k1.master, k1.signing_kek, QR_KEY_LEN);
     chmod(path, 0644);
     assert_int_equal(qr_keys_load(&k2, path, &err), QR_E_IO);
     assert_non_null(strstr(err.msg, "chmod 600"));
@@ -160,11 +219,13 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth7_token_round_trip_and_expiry),
         cmocka_unit_test(test_auth12_token_tampering_refused),
+        cmocka_unit_test(test_auth7_jwk_of_key),
+        cmocka_unit_test(test_sec2_aead_seal_open),
         cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_auth2_argon2id_hash_and_verify),
         cmocka_unit_test(test_auth2_generated_passwords_follow_the_rules),
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_sec2_master_key_file),
     };
-    return cmocka_run_group_tests_name("crypto", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("crypto", tests, setup, teardown);
 }
