@@ -49,5 +49,11 @@ void qr_api_groups_patch(qr_req_t *r);
 void qr_api_groups_delete(qr_req_t *r);
 void qr_api_groups_member_put(qr_req_t *r);
 void qr_api_groups_member_delete(qr_req_t *r);
+void qr_api_oauth_token(qr_req_t *r);
+void qr_api_oauth_introspect(qr_req_t *r);
+void qr_api_oauth_revoke(qr_req_t *r);
+void qr_api_clients_list(qr_req_t *r);
+void qr_api_clients_create(qr_req_t *r);
+void qr_api_clients_delete(qr_req_t *r);
 
 #endif

@@ -51,6 +51,7 @@ struct qr_req {
     char *path;   /* copy of the path part, segments split for params */
     const char *params[QR_ROUTE_MAX_PARAMS];
     qr_query_t query;
+    qr_query_t form;
     const qr_route_t *route;
     qr_buf_t body;
     int body_too_large;
@@ -83,6 +84,14 @@ const char *qr_req_param(qr_req_t *r, int i) {
 
 const char *qr_req_query(qr_req_t *r, const char *name) {
     return qr_query_get(&r->query, name);
+}
+
+const char *qr_req_form(qr_req_t *r, const char *name) {
+    return qr_query_get(&r->form, name);
+}
+
+const char *qr_req_header(qr_req_t *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 json_t *qr_req_body(qr_req_t *r) {
@@ -148,6 +157,24 @@ void qr_req_reply_error(qr_req_t *r, const qr_err_t *err) {
             msg = "the server failed to complete the request; it has been logged";
         }
     }
+    if (r->route && (r->route->flags & QR_ROUTE_OAUTH)) {
+        /* RFC 6749 5.2: the OAuth error codes, and a description. */
+        if (status >= 500)
+            code = "server_error";
+        else if (!err->code || strncmp(err->code, "invalid_", 8) == 0 ||
+                 strncmp(err->code, "unsupported_", 12) == 0)
+            code = err->code && strcmp(err->code, "invalid_json") != 0 &&
+                           strcmp(err->code, "invalid_path") != 0
+                       ? err->code
+                       : "invalid_request";
+        if (strcmp(code, "invalid_client") == 0) {
+            status = MHD_HTTP_UNAUTHORIZED;
+            r->www_auth = "Basic realm=\"quire\"";
+        }
+        qr_req_reply_json(r, status,
+                          json_pack("{s:s, s:s}", "error", code, "error_description", msg));
+        return;
+    }
     if (status == MHD_HTTP_UNAUTHORIZED)
         r->www_auth = "Bearer realm=\"quire\"";
     qr_req_reply_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
@@ -191,6 +218,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     qr_buf_free(&r->body);
     json_decref(r->json);
     qr_query_free(&r->query);
+    qr_query_free(&r->form);
     free(r->target);
     free(r->path);
     free(r->reply);
@@ -351,7 +379,21 @@ static int dispatch(qr_req_t *r, const char *method) {
                   "the body is declared as JSON but is empty; send {} or no Content-Type");
         return 0;
     }
-    if (r->body.len > 0) {
+    if (r->route->flags & QR_ROUTE_FORM) {
+        static const char form_ct[] = "application/x-www-form-urlencoded";
+        size_t fl = sizeof(form_ct) - 1;
+        if (!ct || strncasecmp(ct, form_ct, fl) != 0 ||
+            (ct[fl] && ct[fl] != ';' && ct[fl] != ' ')) {
+            reply_err(r, QR_E_INVALID, "invalid_request",
+                      "the body must be application/x-www-form-urlencoded");
+            return 0;
+        }
+        if (qr_query_parse(r->body.ptr ? r->body.ptr : "", r->route->form, &r->form, &err)) {
+            qr_req_reply_error(r, &err);
+            return 0;
+        }
+        r->json = json_object();
+    } else if (r->body.len > 0) {
         size_t ctl = strlen("application/json");
         if (!ct || strncasecmp(ct, "application/json", ctl) != 0 ||
             (ct[ctl] && ct[ctl] != ';' && ct[ctl] != ' ')) {
@@ -361,7 +403,8 @@ static int dispatch(qr_req_t *r, const char *method) {
             return 0;
         }
     }
-    if (qr_json_parse_object(r->body.ptr ? r->body.ptr : "", r->body.len, &r->json, &err)) {
+    if (!r->json &&
+        qr_json_parse_object(r->body.ptr ? r->body.ptr : "", r->body.len, &r->json, &err)) {
         qr_req_reply_error(r, &err);
         return 0;
     }

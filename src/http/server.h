@@ -20,9 +20,11 @@ typedef struct qr_req qr_req_t;
 typedef void (*qr_handler_fn)(qr_req_t *req);
 
 enum {
-    QR_ROUTE_AUTH = 1, /* requires a valid bearer access token */
-    QR_ROUTE_SLOW = 2, /* runs on the slow worker pool (password hashing) */
-    QR_ROUTE_BODY = 4, /* takes a JSON body; without this flag a non-empty body is refused */
+    QR_ROUTE_AUTH = 1,   /* requires a valid bearer access token */
+    QR_ROUTE_SLOW = 2,   /* runs on the slow worker pool (password hashing) */
+    QR_ROUTE_BODY = 4,   /* takes a JSON body; without this flag a non-empty body is refused */
+    QR_ROUTE_FORM = 8,   /* takes an application/x-www-form-urlencoded body (names in form) */
+    QR_ROUTE_OAUTH = 16, /* errors in RFC 6749 form: {"error", "error_description"} */
 };
 
 typedef struct qr_route {
@@ -31,6 +33,7 @@ typedef struct qr_route {
     qr_handler_fn fn;
     int flags;
     const char *query; /* space-separated allowed query parameter names, or NULL */
+    const char *form;  /* with QR_ROUTE_FORM: space-separated allowed form field names */
 } qr_route_t;
 
 /* Resolves "Authorization: Bearer <token>" into a principal. */
@@ -52,6 +55,10 @@ qr_ctx_t *qr_req_ctx(qr_req_t *r);
 const char *qr_req_param(qr_req_t *r, int i);
 /* A decoded query parameter, or NULL. */
 const char *qr_req_query(qr_req_t *r, const char *name);
+/* A decoded form field of a QR_ROUTE_FORM request, or NULL. */
+const char *qr_req_form(qr_req_t *r, const char *name);
+/* A request header, or NULL. */
+const char *qr_req_header(qr_req_t *r, const char *name);
 /* The parsed JSON body (an object; {} if there was none). Borrowed. */
 json_t *qr_req_body(qr_req_t *r);
 /* The authenticated principal (routes with QR_ROUTE_AUTH). */

@@ -90,6 +90,15 @@ static const char *const migrations[] = {
     "  private_sealed TEXT NOT NULL,"
     "  created_at BIGINT NOT NULL,"
     "  retired_at BIGINT);",
+    /* 3: OAuth API clients (client credentials grant); secrets stored as SHA-256. */
+    "CREATE TABLE oauth_clients ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  secret_hash TEXT NOT NULL,"
+    "  created_by TEXT,"
+    "  created_at BIGINT NOT NULL);"
+    "CREATE INDEX oauth_clients_org ON oauth_clients(org_id);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -27,6 +27,7 @@ static const unsigned char matrix[QR_ROLE_COUNT][QR_RES_COUNT][QR_REL_COUNT] =
                 [QR_RES_CONTRACT] = {R, W, N, N, N, N, N, N},
                 [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
                 [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
+                [QR_RES_CLIENTS] = {W, N, N, N, N, N, N, N},
             },
         [QR_ROLE_PROVIDER_SUPPORT] =
             {
@@ -51,6 +52,7 @@ static const unsigned char matrix[QR_ROLE_COUNT][QR_RES_COUNT][QR_REL_COUNT] =
                 [QR_RES_CONTRACT] = {R, N, N, N, N, N, N, N},
                 [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
                 [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
+                [QR_RES_CLIENTS] = {W, N, N, N, N, N, N, N},
             },
         [QR_ROLE_PRINT_MANAGER] =
             {

@@ -29,6 +29,7 @@ typedef enum qr_resource {
     QR_RES_CONTRACT, /* license, usage counters, retention */
     QR_RES_QUOTA,    /* print-quota settings */
     QR_RES_AUDIT,    /* the audit log */
+    QR_RES_CLIENTS,  /* OAuth API clients (client credentials) of the org */
     QR_RES_COUNT
 } qr_resource_t;
 

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the OAuth 2.0 endpoints (form-encoded, RFC 6749 errors): /oauth/token,
+ * /oauth/introspect (RFC 7662), /oauth/revoke (RFC 7009); and the API-client registry under
+ * /api/v1/orgs/{id}/clients. */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "auth/client.h"
+#include "auth/oauth.h"
+#include "auth/session.h"
+#include "core/json.h"
+#include "core/text.h"
+
+#define CRED_MAX 256
+
+/* Client authentication (RFC 6749 2.3.1): HTTP Basic with form-encoded id and secret, or
+ * client_id/client_secret in the body, never both. Returns 1 if credentials were presented
+ * (then *st tells whether they were valid), 0 if none were. */
+static int client_auth(qr_req_t *r, qr_client_t *cl, qr_status_t *st, qr_err_t *err) {
+    const char *basic = qr_req_header(r, "Authorization");
+    const char *fid = qr_req_form(r, "client_id"), *fsecret = qr_req_form(r, "client_secret");
+    *st = QR_OK;
+    if (basic && strncasecmp(basic, "Basic ", 6) == 0) {
+        if (fsecret) {
+            *st = qr_err_set(err, QR_E_INVALID, "invalid_request",
+                             "use one client authentication method, not two");
+            return 1;
+        }
+        const char *b64 = basic + 6;
+        size_t n = strlen(b64);
+        unsigned char raw[2 * CRED_MAX + 4];
+        char id[CRED_MAX], secret[CRED_MAX];
+        int len =
+            n < sizeof(raw) * 3 / 4 ? EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n) : -1;
+        /* EVP_DecodeBlock counts padding as bytes: drop them. */
+        while (len > 0 && n > 0 && b64[n - 1] == '=') {
+            len--;
+            n--;
+        }
+        char *colon = len > 0 ? memchr(raw, ':', (size_t)len) : NULL;
+        if (!colon ||
+            qr_percent_decode((char *)raw, (size_t)(colon - (char *)raw), id, sizeof(id)) < 0 ||
+            qr_percent_decode(colon + 1, (size_t)len - (size_t)(colon + 1 - (char *)raw), secret,
+                              sizeof(secret)) < 0) {
+            *st = qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_client",
+                             "client authentication failed");
+            return 1;
+        }
+        *st = qr_client_authenticate(qr_req_ctx(r), id, secret, cl, err);
+        return 1;
+    }
+    if (fsecret) {
+        *st = qr_client_authenticate(qr_req_ctx(r), fid, fsecret, cl, err);
+        return 1;
+    }
+    return 0;
+}
+
+static void token_refresh(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *rt = qr_req_form(r, "refresh_token");
+    if (!rt || !*rt || strlen(rt) > CRED_MAX) {
+        qr_err_set(&err, QR_E_INVALID, "invalid_request", "refresh_token is required");
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_tokens_t t;
+    qr_status_t st = qr_session_refresh(qr_req_ctx(r), rt, &t, &err);
+    if (st == QR_E_UNAUTHORIZED)
+        err.status = QR_E_INVALID; /* invalid_grant is a 400 at the token endpoint */
+    if (st) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_req_reply_json(r, 200,
+                      json_pack("{s:s, s:s, s:s, s:i}", "access_token", t.access_token,
+                                "refresh_token", t.refresh_token, "token_type", "Bearer",
+                                "expires_in", t.expires_in));
+    qr_tokens_free(&t);
+}
+
+void qr_api_oauth_token(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_client_t cl;
+    qr_status_t st;
+    int authed = client_auth(r, &cl, &st, &err);
+    if (authed && st) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    const char *grant = qr_req_form(r, "grant_type");
+    if (!grant || !*grant) {
+        qr_err_set(&err, QR_E_INVALID, "invalid_request", "grant_type is required");
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    if (strcmp(grant, "refresh_token") == 0) {
+        token_refresh(r);
+        return;
+    }
+    if (strcmp(grant, "client_credentials") == 0) {
+        if (!authed) {
+            qr_err_set(&err, QR_E_UNAUTHORIZED, "invalid_client",
+                       "the client_credentials grant needs client authentication");
+            qr_req_reply_error(r, &err);
+            return;
+        }
+        json_t *out = NULL;
+        st = qr_oauth_client_token(qr_req_ctx(r), &cl, &out, &err);
+        qr_api_finish(r, st, &err, out, 200);
+        return;
+    }
+    qr_err_set(&err, QR_E_INVALID, "unsupported_grant_type",
+               "grant_type must be client_credentials or refresh_token (the password and "
+               "implicit grants are not offered)");
+    qr_req_reply_error(r, &err);
+}
+
+void qr_api_oauth_introspect(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_client_t cl;
+    qr_status_t st;
+    if (!client_auth(r, &cl, &st, &err)) {
+        qr_err_set(&err, QR_E_UNAUTHORIZED, "invalid_client",
+                   "introspection needs client authentication");
+        st = QR_E_UNAUTHORIZED;
+    }
+    const char *tok = qr_req_form(r, "token");
+    if (!st && (!tok || !*tok))
+        st = qr_err_set(&err, QR_E_INVALID, "invalid_request", "token is required");
+    if (st) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_req_reply_json(r, 200, qr_oauth_introspect(qr_req_ctx(r), &cl, tok));
+}
+
+void qr_api_oauth_revoke(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_client_t cl;
+    qr_status_t st;
+    int authed = client_auth(r, &cl, &st, &err);
+    const char *tok = qr_req_form(r, "token");
+    if (!st && (!tok || !*tok))
+        st = qr_err_set(&err, QR_E_INVALID, "invalid_request", "token is required");
+    if (st) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_oauth_revoke(qr_req_ctx(r), authed ? &cl : NULL, tok);
+    qr_req_reply_json(r, 200, NULL);
+}
+
+void qr_api_clients_list(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_client_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_clients_create(qr_req_t *r) {
+    static const char *const keys[] = {"name", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *name;
+    json_t *out = NULL;
+    qr_status_t st = qr_json_get_str(qr_req_body(r), "name", 1, 100, &name, &err);
+    if (!st)
+        st = qr_client_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &out,
+                              &err);
+    qr_api_finish(r, st, &err, out, 201);
+}
+
+void qr_api_clients_delete(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_client_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}

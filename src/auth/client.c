@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: OAuth API clients. */
+#include "auth/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "report/audit.h"
+#include "store/db.h"
+#include "tenancy/org.h"
+
+#define MAX_PARAMS 16
+
+static qr_status_t check_name(const char *name, qr_err_t *err) {
+    size_t n = strlen(name);
+    int bad = n == 0 || n > 100 || name[0] == ' ' || name[n - 1] == ' ';
+    for (const char *s = name; *s && !bad; s++)
+        bad = (unsigned char)*s < 0x20 || *s == 0x7f;
+    if (bad)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "name must be 1 to 100 characters without control characters or "
+                          "leading or trailing spaces");
+    return QR_OK;
+}
+
+qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                             const char *name, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    if (check_name(name, err))
+        return QR_E_INVALID;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CLIENTS, QR_ACCESS_WRITE, &ref, err);
+    if (!st) {
+        char id[QR_ID_LEN + 1], hash[65];
+        unsigned char raw[32];
+        qr_random_id(id);
+        qr_random_bytes(raw, sizeof(raw));
+        char *secret = qr_b64url_encode(raw, sizeof(raw));
+        qr_sha256_hex(secret, strlen(secret), hash);
+        st = qr_db_q(c, NULL, NULL,
+                     "INSERT INTO oauth_clients (id, org_id, name, secret_hash, created_by, "
+                     "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                     QR_TEXT(id), QR_TEXT(ref.id), QR_TEXT(name), QR_TEXT(hash),
+                     QR_TEXT(p->user_id), QR_INT(now));
+        if (!st) {
+            qr_audit_write(c, now, ref.id, p->user_id, "client_created", id, name);
+            *out = json_pack("{s:s, s:s, s:s, s:I, s:s}", "client_id", id, "org_id", ref.id, "name",
+                             name, "created_at", (json_int_t)now, "client_secret", secret);
+        }
+        memset(secret, 0, strlen(secret));
+        free(secret);
+    }
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
+                           qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CLIENTS, QR_ACCESS_READ, &ref, err);
+    if (!st)
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT id, name, created_at FROM oauth_clients WHERE org_id = ? "
+                     "ORDER BY created_at, id",
+                     QR_TEXT(ref.id));
+    if (!st) {
+        json_t *items = json_array();
+        for (int i = 0; i < qr_dbres_rows(r); i++)
+            json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:I}", "client_id",
+                                                   qr_dbres_text(r, i, 0), "org_id", ref.id, "name",
+                                                   qr_dbres_text(r, i, 1), "created_at",
+                                                   (json_int_t)qr_dbres_int(r, i, 2)));
+        *out = json_pack("{s:o}", "items", items);
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                             qr_err_t *err) {
+    if (!qr_id_is_valid(id))
+        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "client not found");
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_buf_t sql;
+    qr_buf_init(&sql, 4096);
+    qr_buf_puts(&sql, "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = k.org_id "
+                      "WHERE k.id = ? AND ");
+    qr_dbval_t params[MAX_PARAMS];
+    int n = 0;
+    char scratch[512];
+    params[n++] = QR_TEXT(id);
+    qr_policy_scope(p, QR_RES_CLIENTS, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
+                    sizeof(scratch));
+    qr_dbres_t *r = NULL;
+    qr_org_ref_t ref;
+    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
+    qr_buf_free(&sql);
+    if (!st && qr_dbres_rows(r) != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "client not found");
+    if (!st)
+        st = qr_org_resolve(c, p, qr_dbres_text(r, 0, 0), QR_RES_CLIENTS, QR_ACCESS_WRITE, &ref,
+                            err);
+    if (!st)
+        st = qr_db_q(c, NULL, NULL, "DELETE FROM oauth_clients WHERE id = ? AND org_id = ?",
+                     QR_TEXT(id), QR_TEXT(ref.id));
+    if (!st)
+        qr_audit_write(c, now, ref.id, p->user_id, "client_deleted", id, "");
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_client_authenticate(qr_ctx_t *ctx, const char *id, const char *secret,
+                                   qr_client_t *out, qr_err_t *err) {
+    char hash[65];
+    qr_sha256_hex(secret ? secret : "", secret ? strlen(secret) : 0, hash);
+    qr_status_t st = QR_E_UNAUTHORIZED;
+    if (id && secret && qr_id_is_valid(id)) {
+        qr_dbc_t *c = qr_db_acquire(ctx->db);
+        qr_dbres_t *r = NULL;
+        if (qr_db_q(c, &r, NULL, "SELECT org_id, secret_hash FROM oauth_clients WHERE id = ?",
+                    QR_TEXT(id)) == QR_OK &&
+            qr_dbres_rows(r) == 1 && qr_ct_equal(qr_dbres_text(r, 0, 1), hash, 64)) {
+            memset(out, 0, sizeof(*out));
+            memcpy(out->id, id, QR_ID_LEN);
+            memcpy(out->org_id, qr_dbres_text(r, 0, 0), QR_ID_LEN);
+            st = QR_OK;
+        }
+        qr_dbres_free(r);
+        qr_db_release(c);
+    }
+    if (st)
+        qr_err_set(err, st, "invalid_client", "client authentication failed");
+    return st;
+}
+
+int qr_client_exists(qr_ctx_t *ctx, const char *id, const char *org_id) {
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    int ok = qr_db_q(c, &r, NULL, "SELECT 1 FROM oauth_clients WHERE id = ? AND org_id = ?",
+                     QR_TEXT(id), QR_TEXT(org_id)) == QR_OK &&
+             qr_dbres_rows(r) == 1;
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return ok;
+}

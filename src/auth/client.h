@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: OAuth 2.0 API clients of an organization (confidential clients that use the
+ * client credentials grant, RFC 6749 4.4). The secret is shown once at creation and kept
+ * only as SHA-256 (it is 256 random bits, so a slow hash adds nothing). */
+#ifndef QR_CLIENT_H
+#define QR_CLIENT_H
+
+#include <jansson.h>
+
+#include "core/ctx.h"
+#include "core/error.h"
+#include "crypto/random.h"
+#include "tenancy/policy.h"
+
+typedef struct qr_client {
+    char id[QR_ID_LEN + 1];
+    char org_id[QR_ID_LEN + 1];
+} qr_client_t;
+
+/* Registers a client named name in org_id; *out carries client_id and, once,
+ * client_secret. */
+qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                             const char *name, json_t **out, qr_err_t *err);
+/* Lists the clients of org_id (never their secrets): {"items": [...]}. */
+qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
+                           qr_err_t *err);
+/* Deletes a client; tokens it holds stop working at once. */
+qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
+/* Checks a client id and secret (constant time). QR_E_UNAUTHORIZED with code
+ * invalid_client if they do not match a client. */
+qr_status_t qr_client_authenticate(qr_ctx_t *ctx, const char *id, const char *secret,
+                                   qr_client_t *out, qr_err_t *err);
+/* 1 if the client still exists (its tokens are valid only while it does). */
+int qr_client_exists(qr_ctx_t *ctx, const char *id, const char *org_id);
+
+#endif
