@@ -102,8 +102,8 @@ int main(int argc, char **argv) {
 
     printf("argon2id m=%u KiB t=%u p=%u, %d hashes: mean %.2f ms, median %.2f ms, min %.2f ms\n",
            M_KIB, T_COST, PAR, g_n, mean * 1e3, median * 1e3, min * 1e3);
-    printf("%d threads x %d hashes at once: %.1f hashes/s (%.2f ms per hash per thread)\n",
-           threads, g_n, par_rate, par_s / g_n * 1e3);
+    printf("%d threads x %d hashes at once: %.1f hashes/s (%.2f ms per hash per thread)\n", threads,
+           g_n, par_rate, par_s / g_n * 1e3);
     printf("HASHSTAT n=%d mean_ms=%.3f median_ms=%.3f min_ms=%.3f threads=%d par_rate=%.2f\n", g_n,
            mean * 1e3, median * 1e3, min * 1e3, threads, par_rate);
     free(t);
