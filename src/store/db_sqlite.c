@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the SQLite backend (WAL mode, foreign keys on, busy timeout). */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,15 @@
 
 #define BUSY_TIMEOUT_MS 15000
 
+/* SQLite's allocation statistics take a global lock on every malloc; quire never reads
+ * them, and under load that lock was the largest single cost (bench/README.md). */
+static void configure_once(void) {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static void *sq_connect(const char *path, qr_err_t *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_once);
     sqlite3 *h = NULL;
     int rc = sqlite3_open_v2(
         path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
