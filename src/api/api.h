@@ -55,5 +55,9 @@ void qr_api_oauth_revoke(qr_req_t *r);
 void qr_api_clients_list(qr_req_t *r);
 void qr_api_clients_create(qr_req_t *r);
 void qr_api_clients_delete(qr_req_t *r);
+void qr_api_discovery(qr_req_t *r);
+void qr_api_authorize(qr_req_t *r);
+void qr_api_login_form(qr_req_t *r);
+void qr_api_userinfo(qr_req_t *r);
 
 #endif

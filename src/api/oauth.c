@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "auth/authorize.h"
 #include "auth/client.h"
 #include "auth/oauth.h"
 #include "auth/session.h"
@@ -101,6 +102,31 @@ void qr_api_oauth_token(qr_req_t *r) {
         token_refresh(r);
         return;
     }
+    if (strcmp(grant, "authorization_code") == 0) {
+        /* A public client names itself; a confidential one must authenticate. */
+        qr_client_t known;
+        const char *fid = qr_req_form(r, "client_id");
+        if (authed ? qr_client_lookup(qr_req_ctx(r), cl.id, &known) != QR_OK
+                   : !fid || qr_client_lookup(qr_req_ctx(r), fid, &known) != QR_OK ||
+                         !known.is_public) {
+            if (!authed && fid)
+                qr_client_clear(&known);
+            qr_err_set(&err, QR_E_UNAUTHORIZED, "invalid_client",
+                       "unknown client, or a confidential client without its secret");
+            qr_req_reply_error(r, &err);
+            return;
+        }
+        const char *code = qr_req_form(r, "code");
+        json_t *out = NULL;
+        if (!code || !*code || strlen(code) > CRED_MAX)
+            st = qr_err_set(&err, QR_E_INVALID, "invalid_request", "code is required");
+        else
+            st = qr_authz_redeem(qr_req_ctx(r), &known, code, qr_req_form(r, "redirect_uri"),
+                                 qr_req_form(r, "code_verifier"), &out, &err);
+        qr_client_clear(&known);
+        qr_api_finish(r, st, &err, out, 200);
+        return;
+    }
     if (strcmp(grant, "client_credentials") == 0) {
         if (!authed) {
             qr_err_set(&err, QR_E_UNAUTHORIZED, "invalid_client",
@@ -114,8 +140,8 @@ void qr_api_oauth_token(qr_req_t *r) {
         return;
     }
     qr_err_set(&err, QR_E_INVALID, "unsupported_grant_type",
-               "grant_type must be client_credentials or refresh_token (the password and "
-               "implicit grants are not offered)");
+               "grant_type must be authorization_code, client_credentials or refresh_token (the "
+               "password and implicit grants are not offered)");
     qr_req_reply_error(r, &err);
 }
 
@@ -163,16 +189,19 @@ void qr_api_clients_list(qr_req_t *r) {
 }
 
 void qr_api_clients_create(qr_req_t *r) {
-    static const char *const keys[] = {"name", NULL};
+    static const char *const keys[] = {"name", "redirect_uris", "public", NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
+    json_t *b = qr_req_body(r), *out = NULL;
     const char *name;
-    json_t *out = NULL;
-    qr_status_t st = qr_json_get_str(qr_req_body(r), "name", 1, 100, &name, &err);
+    int is_public = 0;
+    qr_status_t st = qr_json_get_str(b, "name", 1, 100, &name, &err);
     if (!st)
-        st = qr_client_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &out,
-                              &err);
+        st = qr_json_get_bool(b, "public", 0, &is_public, NULL, &err);
+    if (!st)
+        st = qr_client_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name,
+                              json_object_get(b, "redirect_uris"), is_public, &out, &err);
     qr_api_finish(r, st, &err, out, 201);
 }
 

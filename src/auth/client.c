@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/json.h"
+#include "core/mem.h"
 #include "report/audit.h"
 #include "store/db.h"
 #include "tenancy/org.h"
@@ -25,10 +27,87 @@ static qr_status_t check_name(const char *name, qr_err_t *err) {
     return QR_OK;
 }
 
+/* A redirect URI: https, or http on the loopback interface for native apps (RFC 8252 7.3);
+ * absolute, no fragment, no wildcard, no user info, no whitespace. */
+static int redirect_ok(const char *u) {
+    size_t n = strlen(u);
+    if (n > 2000 || strpbrk(u, "#*\\<>\"") || strchr(u, '@'))
+        return 0;
+    for (const char *s = u; *s; s++)
+        if ((unsigned char)*s < 0x21 || *s == 0x7f)
+            return 0;
+    if (strncmp(u, "https://", 8) == 0)
+        return n > 8 && u[8] != '/';
+    return strncmp(u, "http://127.0.0.1:", 17) == 0 || strncmp(u, "http://127.0.0.1/", 17) == 0 ||
+           strncmp(u, "http://[::1]:", 13) == 0 || strncmp(u, "http://localhost:", 17) == 0 ||
+           strncmp(u, "http://localhost/", 17) == 0;
+}
+
+static qr_status_t check_redirects(json_t *uris, int is_public, qr_err_t *err) {
+    if (!uris)
+        return is_public ? qr_err_set(err, QR_E_INVALID, NULL,
+                                      "a public client needs at least one redirect URI")
+                         : QR_OK;
+    if (!json_is_array(uris) || json_array_size(uris) > 10)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "redirect_uris must be an array of at most 10 URIs");
+    size_t i;
+    json_t *v;
+    json_array_foreach(uris, i, v) {
+        if (!json_is_string(v) || !redirect_ok(json_string_value(v)))
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "each redirect URI must be an absolute https:// URL (or http:// on "
+                              "127.0.0.1, [::1] or localhost) without fragment, wildcard or user "
+                              "info");
+    }
+    if (is_public && json_array_size(uris) == 0)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "a public client needs at least one redirect URI");
+    return QR_OK;
+}
+
+void qr_client_clear(qr_client_t *cl) {
+    json_decref(cl->redirect_uris);
+    cl->redirect_uris = NULL;
+}
+
+qr_status_t qr_client_lookup(qr_ctx_t *ctx, const char *id, qr_client_t *out) {
+    memset(out, 0, sizeof(*out));
+    if (!qr_id_is_valid(id))
+        return QR_E_NOT_FOUND;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st =
+        qr_db_q(c, &r, NULL, "SELECT org_id, public, redirect_uris FROM oauth_clients WHERE id = ?",
+                QR_TEXT(id));
+    if (!st && qr_dbres_rows(r) == 1) {
+        memcpy(out->id, id, QR_ID_LEN);
+        memcpy(out->org_id, qr_dbres_text(r, 0, 0), QR_ID_LEN);
+        out->is_public = (int)qr_dbres_int(r, 0, 1);
+        out->redirect_uris = json_loads(qr_dbres_text(r, 0, 2), 0, NULL);
+    } else if (!st) {
+        st = QR_E_NOT_FOUND;
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+int qr_client_has_redirect(const qr_client_t *cl, const char *uri) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(cl->redirect_uris, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), uri) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                             const char *name, json_t **out, qr_err_t *err) {
+                             const char *name, json_t *redirect_uris, int is_public, json_t **out,
+                             qr_err_t *err) {
     *out = NULL;
-    if (check_name(name, err))
+    if (check_name(name, err) || check_redirects(redirect_uris, is_public, err))
         return QR_E_INVALID;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
@@ -41,16 +120,21 @@ qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char 
         qr_random_bytes(raw, sizeof(raw));
         char *secret = qr_b64url_encode(raw, sizeof(raw));
         qr_sha256_hex(secret, strlen(secret), hash);
+        char *uris = redirect_uris ? qr_json_dump(redirect_uris) : qr_xstrdup("[]");
         st = qr_db_q(c, NULL, NULL,
                      "INSERT INTO oauth_clients (id, org_id, name, secret_hash, created_by, "
-                     "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                     QR_TEXT(id), QR_TEXT(ref.id), QR_TEXT(name), QR_TEXT(hash),
-                     QR_TEXT(p->user_id), QR_INT(now));
+                     "created_at, redirect_uris, public) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     QR_TEXT(id), QR_TEXT(ref.id), QR_TEXT(name), QR_TEXT(is_public ? "-" : hash),
+                     QR_TEXT(p->user_id), QR_INT(now), QR_TEXT(uris), QR_INT(is_public ? 1 : 0));
         if (!st) {
             qr_audit_write(c, now, ref.id, p->user_id, "client_created", id, name);
-            *out = json_pack("{s:s, s:s, s:s, s:I, s:s}", "client_id", id, "org_id", ref.id, "name",
-                             name, "created_at", (json_int_t)now, "client_secret", secret);
+            *out = json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}", "client_id", id, "org_id", ref.id,
+                             "name", name, "created_at", (json_int_t)now, "public", is_public,
+                             "redirect_uris", json_loads(uris, 0, NULL));
+            if (!is_public)
+                json_object_set_new(*out, "client_secret", json_string(secret));
         }
+        free(uris);
         memset(secret, 0, strlen(secret));
         free(secret);
     }
@@ -67,16 +151,18 @@ qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *o
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CLIENTS, QR_ACCESS_READ, &ref, err);
     if (!st)
         st = qr_db_q(c, &r, NULL,
-                     "SELECT id, name, created_at FROM oauth_clients WHERE org_id = ? "
-                     "ORDER BY created_at, id",
+                     "SELECT id, name, created_at, public, redirect_uris FROM oauth_clients "
+                     "WHERE org_id = ? ORDER BY created_at, id",
                      QR_TEXT(ref.id));
     if (!st) {
         json_t *items = json_array();
         for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:I}", "client_id",
+            json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}", "client_id",
                                                    qr_dbres_text(r, i, 0), "org_id", ref.id, "name",
                                                    qr_dbres_text(r, i, 1), "created_at",
-                                                   (json_int_t)qr_dbres_int(r, i, 2)));
+                                                   (json_int_t)qr_dbres_int(r, i, 2), "public",
+                                                   (int)qr_dbres_int(r, i, 3), "redirect_uris",
+                                                   json_loads(qr_dbres_text(r, i, 4), 0, NULL)));
         *out = json_pack("{s:o}", "items", items);
     }
     qr_dbres_free(r);
@@ -127,9 +213,11 @@ qr_status_t qr_client_authenticate(qr_ctx_t *ctx, const char *id, const char *se
     if (id && secret && qr_id_is_valid(id)) {
         qr_dbc_t *c = qr_db_acquire(ctx->db);
         qr_dbres_t *r = NULL;
-        if (qr_db_q(c, &r, NULL, "SELECT org_id, secret_hash FROM oauth_clients WHERE id = ?",
+        if (qr_db_q(c, &r, NULL,
+                    "SELECT org_id, secret_hash FROM oauth_clients WHERE id = ? AND public = 0",
                     QR_TEXT(id)) == QR_OK &&
-            qr_dbres_rows(r) == 1 && qr_ct_equal(qr_dbres_text(r, 0, 1), hash, 64)) {
+            qr_dbres_rows(r) == 1 && strlen(qr_dbres_text(r, 0, 1)) == 64 &&
+            qr_ct_equal(qr_dbres_text(r, 0, 1), hash, 64)) {
             memset(out, 0, sizeof(*out));
             memcpy(out->id, id, QR_ID_LEN);
             memcpy(out->org_id, qr_dbres_text(r, 0, 0), QR_ID_LEN);

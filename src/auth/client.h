@@ -15,12 +15,23 @@
 typedef struct qr_client {
     char id[QR_ID_LEN + 1];
     char org_id[QR_ID_LEN + 1];
+    int is_public;         /* a public client (browser or native app): no secret, PKCE */
+    json_t *redirect_uris; /* owned; release with qr_client_clear */
 } qr_client_t;
 
-/* Registers a client named name in org_id; *out carries client_id and, once,
+/* Frees what a qr_client_t owns. */
+void qr_client_clear(qr_client_t *cl);
+/* Loads a client by id (no authentication). QR_E_NOT_FOUND if there is none. */
+qr_status_t qr_client_lookup(qr_ctx_t *ctx, const char *id, qr_client_t *out);
+/* 1 if uri is registered for the client, compared exactly (RFC 9700 2.1). */
+int qr_client_has_redirect(const qr_client_t *cl, const char *uri);
+
+/* Registers a client named name in org_id with its redirect URIs (array of strings, may be
+ * NULL) and kind; *out carries client_id and, for a confidential client, once, the
  * client_secret. */
 qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                             const char *name, json_t **out, qr_err_t *err);
+                             const char *name, json_t *redirect_uris, int is_public, json_t **out,
+                             qr_err_t *err);
 /* Lists the clients of org_id (never their secrets): {"items": [...]}. */
 qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
                            qr_err_t *err);

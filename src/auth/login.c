@@ -16,6 +16,7 @@
 #include "auth/throttle.h"
 #include "core/log.h"
 #include "crypto/password.h"
+#include "crypto/random.h"
 #include "report/audit.h"
 #include "store/db.h"
 
@@ -86,47 +87,114 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
     return QR_E_UNAUTHORIZED;
 }
 
-qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, const char *password,
-                     const char *source, qr_tokens_t *out, qr_err_t *err) {
-    memset(out, 0, sizeof(*out));
-    int64_t now = qr_clock_now(ctx->clock);
+/* The shared first step of every login by org, username and password: throttle, look up,
+ * claim, verify. Fills uid and oid on success. */
+static qr_status_t check_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
+                               const char *password, const char *source, int64_t now,
+                               char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], qr_err_t *err) {
     if (qr_throttle_is_blocked(ctx->throttle, source, now, ctx->cfg->login_throttle_per_min))
         return qr_err_set(err, QR_E_THROTTLED, NULL,
                           "too many failed logins from your address; try again in a minute");
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_db_q(c, &r, NULL,
                              "SELECT u.id, u.org_id, u.pw_hash, u.active FROM users u "
                              "JOIN orgs o ON o.id = u.org_id WHERE o.slug = ? AND u.username = ?",
                              QR_TEXT(slug), QR_TEXT(username));
-    if (st)
-        goto out;
-    if (qr_dbres_rows(r) != 1) {
+    if (!st && qr_dbres_rows(r) != 1) {
         qr_password_verify(ctx->dummy_hash, password);
         qr_throttle_add(ctx->throttle, source, now);
-        st = qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials", BAD_LOGIN);
-        goto out;
+        st = QR_E_UNAUTHORIZED;
+    } else if (!st) {
+        snprintf(uid, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 0));
+        snprintf(oid, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 1));
+        st = evaluate(ctx, c, uid, oid, qr_dbres_text(r, 0, 2), (int)qr_dbres_int(r, 0, 3),
+                      password, source, now);
     }
-    const char *uid = qr_dbres_text(r, 0, 0), *oid = qr_dbres_text(r, 0, 1);
-    st = evaluate(ctx, c, uid, oid, qr_dbres_text(r, 0, 2), (int)qr_dbres_int(r, 0, 3), password,
-                  source, now);
-    if (st == QR_E_UNAUTHORIZED) {
+    qr_dbres_free(r);
+    if (st == QR_E_UNAUTHORIZED)
         qr_err_set(err, st, "invalid_credentials", BAD_LOGIN);
-        goto out;
+    else if (st)
+        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
+    return st;
+}
+
+qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, const char *password,
+                     const char *source, qr_tokens_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    int64_t now = qr_clock_now(ctx->clock);
+    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = check_login(ctx, c, slug, username, password, source, now, uid, oid, err);
+    if (!st && !(st = qr_dbc_begin(c)) &&
+        !(st = qr_session_start(ctx, c, uid, oid, now, out, err))) {
+        qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
+        st = qr_dbc_commit(c);
     }
-    if (st)
-        goto out;
-    if ((st = qr_dbc_begin(c)))
-        goto out;
-    if ((st = qr_session_start(ctx, c, uid, oid, now, out, err)))
-        goto out;
-    qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
-    st = qr_dbc_commit(c);
-out:
     if (st && st != QR_E_UNAUTHORIZED && st != QR_E_THROTTLED)
         qr_err_set(err, st, NULL, "login failed on the server (see the log)");
     if (st)
         qr_tokens_free(out);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
+                         const char *password, const char *source, char **cookie, qr_err_t *err) {
+    *cookie = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = check_login(ctx, c, slug, username, password, source, now, uid, oid, err);
+    if (!st) {
+        unsigned char raw[32];
+        char hash[65];
+        qr_random_bytes(raw, sizeof(raw));
+        *cookie = qr_b64url_encode(raw, sizeof(raw));
+        qr_sha256_hex(*cookie, strlen(*cookie), hash);
+        st = qr_db_q(c, NULL, NULL,
+                     "INSERT INTO web_sessions (hash, user_id, org_id, created_at, last_seen, "
+                     "expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                     QR_TEXT(hash), QR_TEXT(uid), QR_TEXT(oid), QR_INT(now), QR_INT(now),
+                     QR_INT(now + QR_WEB_SESSION_MAX_S));
+        if (!st)
+            qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
+        else
+            qr_err_set(err, st, NULL, "login failed on the server (see the log)");
+    }
+    if (st) {
+        free(*cookie);
+        *cookie = NULL;
+    }
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_web_session_check(qr_ctx_t *ctx, const char *cookie, char user_id[QR_ID_LEN + 1],
+                                 char org_id[QR_ID_LEN + 1], int64_t *auth_time) {
+    int64_t now = qr_clock_now(ctx->clock);
+    char hash[65];
+    qr_sha256_hex(cookie, strlen(cookie), hash);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    long long changed = 0;
+    /* Touching last_seen is the idle check: a session idle for 15 minutes is not touched. */
+    qr_status_t st =
+        qr_db_q(c, NULL, &changed,
+                "UPDATE web_sessions SET last_seen = ? WHERE hash = ? AND revoked = 0 "
+                "AND expires_at > ? AND last_seen > ?",
+                QR_INT(now), QR_TEXT(hash), QR_INT(now), QR_INT(now - QR_WEB_SESSION_IDLE_S));
+    qr_dbres_t *r = NULL;
+    if (!st && changed == 1)
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT w.user_id, w.org_id, w.created_at FROM web_sessions w JOIN users u "
+                     "ON u.id = w.user_id WHERE w.hash = ? AND u.active = 1",
+                     QR_TEXT(hash));
+    if (!st && qr_dbres_rows(r) == 1) {
+        snprintf(user_id, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 0));
+        snprintf(org_id, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 1));
+        *auth_time = qr_dbres_int(r, 0, 2);
+    } else {
+        st = QR_E_UNAUTHORIZED;
+    }
     qr_dbres_free(r);
     qr_db_release(c);
     return st;

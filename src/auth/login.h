@@ -6,6 +6,7 @@
 
 #include "core/ctx.h"
 #include "core/error.h"
+#include <stdint.h>
 
 #define QR_LOCK_WINDOW_S (15 * 60) /* 3 failures within this window ... */
 #define QR_LOCK_FAILURES 3
@@ -27,6 +28,17 @@ void qr_tokens_free(qr_tokens_t *t);
  * failed too often. */
 qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, const char *password,
                      const char *source, qr_tokens_t *out, qr_err_t *err);
+#define QR_WEB_SESSION_IDLE_S (15 * 60)     /* AUTH-7: a browser session ends when idle */
+#define QR_WEB_SESSION_MAX_S (12 * 60 * 60) /* and after 12 hours in any case */
+
+/* Like qr_login, for a browser: opens a web session and returns its cookie value (caller
+ * frees) in *cookie. */
+qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
+                         const char *password, const char *source, char **cookie, qr_err_t *err);
+/* Resolves a web-session cookie (and counts the request as activity). QR_E_UNAUTHORIZED if
+ * it is unknown, revoked, idle for 15 minutes or older than 12 hours. */
+qr_status_t qr_web_session_check(qr_ctx_t *ctx, const char *cookie, char user_id[33],
+                                 char org_id[33], int64_t *auth_time);
 /* Checks the password of a known user with the same lockout accounting as a login. */
 qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const char *org_id,
                                     const char *password, qr_err_t *err);

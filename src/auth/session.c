@@ -65,6 +65,19 @@ qr_status_t qr_session_start(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, co
     return QR_OK;
 }
 
+json_t *qr_session_claims(const char *token) {
+    const char *d1 = strchr(token, '.');
+    const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+    if (!d2)
+        return NULL;
+    size_t n = (size_t)(d2 - d1 - 1);
+    unsigned char *buf = qr_xmalloc(n + 1);
+    long len = qr_b64url_decode(d1 + 1, n, buf, n);
+    json_t *v = len > 0 ? json_loadb((const char *)buf, (size_t)len, 0, NULL) : NULL;
+    free(buf);
+    return v;
+}
+
 static void revoke_family(qr_dbc_t *c, const char *sid, const char *org_id, const char *user_id,
                           int64_t now) {
     qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE id = ?", QR_TEXT(sid));

@@ -4,6 +4,7 @@
 #ifndef QR_SESSION_H
 #define QR_SESSION_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,9 @@
 /* Opens a session for a user on connection c and issues its first tokens. */
 qr_status_t qr_session_start(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, const char *org_id,
                              int64_t now, qr_tokens_t *out, qr_err_t *err);
+/* The claims of a token this server signed, without verifying it (for a token it has just
+ * issued itself). New reference or NULL. */
+json_t *qr_session_claims(const char *token);
 /* Exchanges a refresh token for new tokens (rotation). */
 qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_tokens_t *out,
                                qr_err_t *err);

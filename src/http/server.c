@@ -63,6 +63,9 @@ struct qr_req {
     char *reply;
     char allow[128]; /* Allow header for 405 */
     const char *www_auth;
+    const char *content_type;
+    int nextra;
+    char *extra[4][2];
 };
 
 static const char *const security_headers[][2] = {
@@ -90,6 +93,36 @@ const char *qr_req_form(qr_req_t *r, const char *name) {
     return qr_query_get(&r->form, name);
 }
 
+const char *qr_req_cookie(qr_req_t *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+void qr_req_add_header(qr_req_t *r, const char *name, const char *value) {
+    if (r->nextra >= 4)
+        return;
+    r->extra[r->nextra][0] = qr_xstrdup(name);
+    r->extra[r->nextra++][1] = qr_xstrdup(value);
+}
+
+void qr_req_reply_html(qr_req_t *r, int status, const char *html) {
+    free(r->reply);
+    r->status = status;
+    r->reply = qr_xstrdup(html);
+    r->content_type = "text/html; charset=utf-8";
+}
+
+void qr_req_redirect(qr_req_t *r, int status, const char *location) {
+    free(r->reply);
+    r->reply = NULL;
+    r->status = status;
+    qr_req_add_header(r, "Location", location);
+}
+
+const char *qr_req_target_query(qr_req_t *r) {
+    const char *q = strchr(r->target, '?');
+    return q ? q + 1 : NULL;
+}
+
 const char *qr_req_header(qr_req_t *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
@@ -108,6 +141,7 @@ const char *qr_req_source(qr_req_t *r) {
 
 void qr_req_reply_json(qr_req_t *r, int status, json_t *body) {
     free(r->reply);
+    r->content_type = NULL;
     r->status = status;
     r->reply = body ? qr_json_dump(body) : NULL;
     json_decref(body);
@@ -219,6 +253,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     json_decref(r->json);
     qr_query_free(&r->query);
     qr_query_free(&r->form);
+    for (int i = 0; i < r->nextra; i++) {
+        free(r->extra[i][0]);
+        free(r->extra[i][1]);
+    }
     free(r->target);
     free(r->path);
     free(r->reply);
@@ -240,7 +278,10 @@ static enum MHD_Result send_reply(qr_req_t *r) {
         MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
     if (r->reply)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                "application/json; charset=utf-8");
+                                r->content_type ? r->content_type
+                                                : "application/json; charset=utf-8");
+    for (int i = 0; i < r->nextra; i++)
+        MHD_add_response_header(resp, r->extra[i][0], r->extra[i][1]);
     if (r->allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     if (r->www_auth)

@@ -57,6 +57,8 @@ const char *qr_req_param(qr_req_t *r, int i);
 const char *qr_req_query(qr_req_t *r, const char *name);
 /* A decoded form field of a QR_ROUTE_FORM request, or NULL. */
 const char *qr_req_form(qr_req_t *r, const char *name);
+/* The raw (still encoded) query string of the request target, or NULL. */
+const char *qr_req_target_query(qr_req_t *r);
 /* A request header, or NULL. */
 const char *qr_req_header(qr_req_t *r, const char *name);
 /* The parsed JSON body (an object; {} if there was none). Borrowed. */
@@ -66,6 +68,14 @@ const qr_principal_t *qr_req_principal(qr_req_t *r);
 /* The client's address as text. */
 const char *qr_req_source(qr_req_t *r);
 
+/* A cookie sent by the client, or NULL. */
+const char *qr_req_cookie(qr_req_t *r, const char *name);
+/* Adds a response header (at most 4 per response; name and value are copied). */
+void qr_req_add_header(qr_req_t *r, const char *name, const char *value);
+/* Answers with status and an HTML page (copied). */
+void qr_req_reply_html(qr_req_t *r, int status, const char *html);
+/* Answers with a redirect (302 or 303) to location, which the caller has validated. */
+void qr_req_redirect(qr_req_t *r, int status, const char *location);
 /* Answers with status and a JSON body (the reference is stolen). */
 void qr_req_reply_json(qr_req_t *r, int status, json_t *body);
 /* Answers 204 No Content. */

@@ -99,6 +99,32 @@ static const char *const migrations[] = {
     "  created_by TEXT,"
     "  created_at BIGINT NOT NULL);"
     "CREATE INDEX oauth_clients_org ON oauth_clients(org_id);",
+    /* 4: authorization code flow: client redirect URIs, public clients, codes, browser
+     * sessions. */
+    "ALTER TABLE oauth_clients ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE oauth_clients ADD COLUMN public INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE auth_codes ("
+    "  hash TEXT PRIMARY KEY,"
+    "  client_id TEXT NOT NULL REFERENCES oauth_clients(id) ON DELETE CASCADE,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  org_id TEXT NOT NULL,"
+    "  redirect_uri TEXT NOT NULL,"
+    "  code_challenge TEXT NOT NULL,"
+    "  scope TEXT NOT NULL,"
+    "  nonce TEXT,"
+    "  auth_time BIGINT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL,"
+    "  used INTEGER NOT NULL DEFAULT 0,"
+    "  session_id TEXT);"
+    "CREATE TABLE web_sessions ("
+    "  hash TEXT PRIMARY KEY,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  org_id TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  last_seen BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

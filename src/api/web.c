@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the browser side of sign-in: OpenID Connect discovery, the authorization endpoint
+ * with its server-rendered login page (no JavaScript; CSRF token; __Host- cookies), and the
+ * userinfo endpoint. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/authorize.h"
+#include "auth/client.h"
+#include "auth/login.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/text.h"
+#include "crypto/random.h"
+#include "http/query.h"
+
+#define SESSION_COOKIE "__Host-quire_session"
+#define CSRF_COOKIE "__Host-quire_csrf"
+#define RETURN_MAX 4096
+#define AUTHORIZE_PARAMS                                                                           \
+    "response_type client_id redirect_uri scope state nonce code_challenge "                       \
+    "code_challenge_method prompt login_hint"
+
+static const char *const known_scopes[] = {"openid", "profile", "email", "offline_access", NULL};
+
+void qr_api_discovery(qr_req_t *r) {
+    const char *iss = qr_req_ctx(r)->cfg->public_url;
+    char *u[6];
+    const char *paths[6] = {"/oauth/authorize",       "/oauth/token",  "/oauth/userinfo",
+                            "/.well-known/jwks.json", "/oauth/revoke", "/oauth/introspect"};
+    for (int i = 0; i < 6; i++)
+        u[i] = qr_xasprintf("%s%s", iss, paths[i]);
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s], s:[s, s, s], s:[s], s:[s], "
+        "s:[s, s, s, s], s:[s, s], s:[s, s], s:b, s:[s, s, s, s, s, s, s, s, s, s]}",
+        "issuer", iss, "authorization_endpoint", u[0], "token_endpoint", u[1], "userinfo_endpoint",
+        u[2], "jwks_uri", u[3], "revocation_endpoint", u[4], "introspection_endpoint", u[5],
+        "response_types_supported", "code", "response_modes_supported", "query",
+        "grant_types_supported", "authorization_code", "refresh_token", "client_credentials",
+        "subject_types_supported", "public", "id_token_signing_alg_values_supported", "ES256",
+        "scopes_supported", "openid", "profile", "email", "offline_access",
+        "token_endpoint_auth_methods_supported", "client_secret_basic", "client_secret_post",
+        "code_challenge_methods_supported", "S256", "S256",
+        "authorization_response_iss_parameter_supported", 1, "claims_supported", "iss", "sub",
+        "aud", "exp", "iat", "auth_time", "nonce", "name", "preferred_username", "email");
+    /* "S256" twice above keeps the format simple; publish it once. */
+    json_array_remove(json_object_get(doc, "code_challenge_methods_supported"), 1);
+    json_object_set_new(doc, "code_challenge_methods_supported", json_pack("[s]", "S256"));
+    json_object_set_new(
+        doc, "token_endpoint_auth_methods_supported",
+        json_pack("[s, s, s]", "client_secret_basic", "client_secret_post", "none"));
+    json_object_set_new(
+        doc, "revocation_endpoint_auth_methods_supported",
+        json_pack("[s, s, s]", "client_secret_basic", "client_secret_post", "none"));
+    for (int i = 0; i < 6; i++)
+        free(u[i]);
+    qr_req_reply_json(r, 200, doc);
+}
+
+static void html_escape(qr_buf_t *b, const char *s) {
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            qr_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            qr_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            qr_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            qr_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            qr_buf_puts(b, "&#39;");
+            break;
+        default:
+            qr_buf_append(b, s, 1);
+        }
+    }
+}
+
+static void page(qr_req_t *r, int status, const char *title, const char *text) {
+    qr_buf_t b;
+    qr_buf_init(&b, 1 << 16);
+    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<title>quire</title></head><body><h1>");
+    html_escape(&b, title);
+    qr_buf_puts(&b, "</h1><p>");
+    html_escape(&b, text);
+    qr_buf_puts(&b, "</p></body></html>\n");
+    qr_req_reply_html(r, status, b.ptr);
+    qr_buf_free(&b);
+}
+
+/* Appends name=value, percent-encoded, to a URL being built. */
+static void url_param(qr_buf_t *b, const char *name, const char *value) {
+    static const char hex[] = "0123456789ABCDEF";
+    qr_buf_puts(b, strchr(b->ptr, '?') ? "&" : "?");
+    qr_buf_puts(b, name);
+    qr_buf_puts(b, "=");
+    for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
+        if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+            *s == '-' || *s == '.' || *s == '_' || *s == '~') {
+            qr_buf_append(b, s, 1);
+        } else {
+            char enc[3] = {'%', hex[*s >> 4], hex[*s & 15]};
+            qr_buf_append(b, enc, 3);
+        }
+    }
+}
+
+/* Sends the user agent back to the client with an error or a code (RFC 6749 4.1.2, RFC
+ * 9207 iss). Only called with a redirect URI registered for the client. */
+static void back_to_client(qr_req_t *r, const char *redirect_uri, const char *state,
+                           const char *code, const char *error, const char *desc) {
+    qr_buf_t b;
+    qr_buf_init(&b, 16384);
+    qr_buf_puts(&b, redirect_uri);
+    if (code)
+        url_param(&b, "code", code);
+    if (error) {
+        url_param(&b, "error", error);
+        url_param(&b, "error_description", desc);
+    }
+    if (state)
+        url_param(&b, "state", state);
+    url_param(&b, "iss", qr_req_ctx(r)->cfg->public_url);
+    qr_req_redirect(r, 302, b.ptr);
+    qr_buf_free(&b);
+}
+
+static int scope_ok(const char *scope) {
+    if (strlen(scope) > 256)
+        return 0;
+    for (const char *p = scope; *p;) {
+        size_t len = strcspn(p, " ");
+        int known = len == 0;
+        for (const char *const *k = known_scopes; *k && !known; k++)
+            known = strlen(*k) == len && memcmp(*k, p, len) == 0;
+        if (!known)
+            return 0;
+        p += len;
+        if (*p == ' ')
+            p++;
+    }
+    return 1;
+}
+
+static void login_page(qr_req_t *r, int status, const char *slug, const char *return_to,
+                       const char *error) {
+    char *csrf = NULL;
+    const char *have = qr_req_cookie(r, CSRF_COOKIE);
+    if (have && strlen(have) == 43) {
+        csrf = qr_xstrdup(have);
+    } else {
+        unsigned char raw[32];
+        qr_random_bytes(raw, sizeof(raw));
+        csrf = qr_b64url_encode(raw, sizeof(raw));
+        char *cookie =
+            qr_xasprintf(CSRF_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", csrf);
+        qr_req_add_header(r, "Set-Cookie", cookie);
+        free(cookie);
+    }
+    qr_buf_t b;
+    qr_buf_init(&b, 1 << 16);
+    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width\">"
+                    "<title>Sign in to quire</title></head><body><h1>Sign in to quire</h1>");
+    if (error) {
+        qr_buf_puts(&b, "<p role=\"alert\">");
+        html_escape(&b, error);
+        qr_buf_puts(&b, "</p>");
+    }
+    qr_buf_puts(&b, "<form method=\"post\" action=\"/login\">"
+                    "<input type=\"hidden\" name=\"csrf\" value=\"");
+    html_escape(&b, csrf);
+    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"org\" value=\"");
+    html_escape(&b, slug);
+    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"return_to\" value=\"");
+    html_escape(&b, return_to);
+    qr_buf_puts(&b, "\"><p><label>Username <input name=\"username\" autocomplete=\"username\" "
+                    "required></label></p><p><label>Password <input type=\"password\" "
+                    "name=\"password\" autocomplete=\"current-password\" required></label></p>"
+                    "<p><button type=\"submit\">Sign in</button></p></form></body></html>\n");
+    qr_req_reply_html(r, status, b.ptr);
+    qr_buf_free(&b);
+    free(csrf);
+}
+
+void qr_api_authorize(qr_req_t *r) {
+    qr_ctx_t *ctx = qr_req_ctx(r);
+    const char *client_id = qr_req_query(r, "client_id");
+    const char *redirect_uri = qr_req_query(r, "redirect_uri");
+    qr_client_t cl;
+    /* Until client and redirect URI are known good, errors are shown here, never sent to
+     * an unverified address (no open redirect). */
+    if (!client_id || qr_client_lookup(ctx, client_id, &cl) != QR_OK) {
+        page(r, 400, "Sign-in request refused", "The application is not registered with quire.");
+        return;
+    }
+    if (!redirect_uri || !qr_client_has_redirect(&cl, redirect_uri)) {
+        qr_client_clear(&cl);
+        page(r, 400, "Sign-in request refused",
+             "The application asked to return to an address it has not registered.");
+        return;
+    }
+    const char *state = qr_req_query(r, "state"), *nonce = qr_req_query(r, "nonce");
+    const char *rtype = qr_req_query(r, "response_type"), *scope = qr_req_query(r, "scope");
+    const char *challenge = qr_req_query(r, "code_challenge");
+    const char *method = qr_req_query(r, "code_challenge_method");
+    const char *prompt = qr_req_query(r, "prompt");
+    const char *err = NULL, *desc = NULL;
+    if (!rtype || strcmp(rtype, "code") != 0)
+        err = "unsupported_response_type", desc = "only response_type=code is supported";
+    else if (scope && !scope_ok(scope))
+        err = "invalid_scope", desc = "scope may hold openid, profile, email and offline_access";
+    else if (!challenge || strlen(challenge) != 43 ||
+             strspn(challenge,
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != 43)
+        err = "invalid_request", desc = "PKCE is required: send an S256 code_challenge";
+    else if (!method || strcmp(method, "S256") != 0)
+        err = "invalid_request", desc = "code_challenge_method must be S256 (plain is refused)";
+    else if ((state && strlen(state) > 512) || (nonce && strlen(nonce) > 512))
+        err = "invalid_request", desc = "state and nonce are limited to 512 bytes";
+    if (err) {
+        back_to_client(r, redirect_uri, state, NULL, err, desc);
+        qr_client_clear(&cl);
+        return;
+    }
+    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
+    int64_t auth_time = 0;
+    const char *cookie = qr_req_cookie(r, SESSION_COOKIE);
+    int signed_in = cookie && strlen(cookie) < 100 &&
+                    qr_web_session_check(ctx, cookie, uid, oid, &auth_time) == QR_OK &&
+                    strcmp(oid, cl.org_id) == 0;
+    if (signed_in) {
+        char *code = NULL;
+        qr_err_t e = {QR_OK, NULL, ""};
+        if (qr_authz_issue(ctx, &cl, uid, redirect_uri, challenge, scope ? scope : "", nonce,
+                           auth_time, &code, &e) == QR_OK)
+            back_to_client(r, redirect_uri, state, code, NULL, NULL);
+        else
+            back_to_client(r, redirect_uri, state, NULL, "server_error", e.msg);
+        free(code);
+    } else if (prompt && strcmp(prompt, "none") == 0) {
+        back_to_client(r, redirect_uri, state, NULL, "login_required", "the user is not signed in");
+    } else {
+        char slug[64];
+        qr_authz_org_slug(ctx, cl.org_id, slug, sizeof(slug));
+        const char *target = qr_req_target_query(r);
+        login_page(r, 200, slug, target ? target : "", NULL);
+    }
+    qr_client_clear(&cl);
+}
+
+void qr_api_login_form(qr_req_t *r) {
+    qr_ctx_t *ctx = qr_req_ctx(r);
+    const char *csrf = qr_req_form(r, "csrf"), *cookie = qr_req_cookie(r, CSRF_COOKIE);
+    const char *origin = qr_req_header(r, "Origin");
+    const char *return_to = qr_req_form(r, "return_to"), *slug = qr_req_form(r, "org");
+    const char *username = qr_req_form(r, "username"), *password = qr_req_form(r, "password");
+    /* CSRF: the form's token must equal the cookie's, and a browser's Origin must be ours. */
+    if (!csrf || !cookie || strlen(csrf) != 43 || strlen(cookie) != 43 ||
+        !qr_ct_equal(csrf, cookie, 43) || (origin && strcmp(origin, ctx->cfg->public_url) != 0)) {
+        page(r, 403, "Sign-in refused",
+             "The sign-in form has expired or did not come from this site. Go back to the "
+             "application and start again.");
+        return;
+    }
+    /* return_to is the authorization request's own query: check it like one. */
+    qr_query_t q = {0};
+    qr_err_t qe = {QR_OK, NULL, ""};
+    int bad_return = !return_to || strlen(return_to) > RETURN_MAX ||
+                     strpbrk(return_to, " \r\n#") != NULL ||
+                     qr_query_parse(return_to, AUTHORIZE_PARAMS, &q, &qe) != QR_OK;
+    qr_query_free(&q);
+    if (bad_return || !slug || !username || !password || strlen(username) > 256 ||
+        strlen(password) > 256) {
+        page(r, 400, "Sign-in refused", "The sign-in form was incomplete.");
+        return;
+    }
+    char *session = NULL;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_login_web(ctx, slug, username, password, qr_req_source(r), &session, &err);
+    if (st == QR_E_UNAUTHORIZED || st == QR_E_THROTTLED) {
+        login_page(r, st == QR_E_THROTTLED ? 429 : 401, slug, return_to,
+                   st == QR_E_THROTTLED ? "Too many failed sign-ins from your address; try again "
+                                          "in a minute."
+                                        : "The username or password is wrong, or the account is "
+                                          "locked.");
+        return;
+    }
+    if (st) {
+        page(r, 500, "Sign-in failed", "The server could not complete the sign-in.");
+        return;
+    }
+    char *set = qr_xasprintf(SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Lax", session);
+    qr_req_add_header(r, "Set-Cookie", set);
+    char *location = qr_xasprintf("/oauth/authorize?%s", return_to);
+    qr_req_redirect(r, 303, location);
+    free(location);
+    free(set);
+    free(session);
+}
+
+void qr_api_userinfo(qr_req_t *r) {
+    const qr_principal_t *p = qr_req_principal(r);
+    json_t *info = qr_authz_userinfo(qr_req_ctx(r), p->user_id, p->org_id);
+    if (!info) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "the user no longer exists");
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_req_reply_json(r, 200, info);
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: Apache-2.0
+// AUTH-7, AUTH-12, SEC-4: the authorization code flow with PKCE through the server-rendered
+// login page (no JavaScript), OpenID Connect discovery, ID tokens and userinfo.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { startServer, assertStatus } from './lib/server.js';
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+let srv;
+let rootToken;
+let client;
+
+before(async () => {
+    srv = await startServer();
+    rootToken = (await srv.login(srv.root.slug, srv.root.username, srv.root.password)).access_token;
+    const r = await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/clients`, {
+        token: rootToken, body: { name: 'Portal', public: true, redirect_uris: [REDIRECT] },
+    });
+    assertStatus(r, 201, 'register public client');
+    assert.equal(r.json.client_secret, undefined, 'a public client has no secret');
+    client = r.json;
+});
+
+after(async () => {
+    if (srv)
+        await srv.stop();
+});
+
+function pkce() {
+    const verifier = crypto.randomBytes(32).toString('base64url');
+    const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+    return { verifier, challenge };
+}
+
+function authorizeUrl(params) {
+    return '/oauth/authorize?' + new URLSearchParams(params).toString();
+}
+
+function cookiesOf(res) {
+    const out = {};
+    for (const c of res.headers['set-cookie'] || []) {
+        const [pair] = c.split(';');
+        const i = pair.indexOf('=');
+        out[pair.slice(0, i)] = { value: pair.slice(i + 1), attrs: c };
+    }
+    return out;
+}
+
+function hidden(html, name) {
+    const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+    return m ? m[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>') : null;
+}
+
+const form = (path, fields, headers = {}) => srv.request('POST', path, {
+    rawBody: new URLSearchParams(fields).toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+});
+
+/** Runs the browser part: authorize -> login page -> POST /login -> authorize -> redirect. */
+async function signIn({ username = srv.root.username, password = srv.root.password, extra = {} } = {}) {
+    const { verifier, challenge } = pkce();
+    const state = crypto.randomBytes(8).toString('hex');
+    const nonce = crypto.randomBytes(8).toString('hex');
+    const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT,
+        scope: 'openid profile email', state, nonce, code_challenge: challenge, code_challenge_method: 'S256', ...extra };
+    const page = await srv.request('GET', authorizeUrl(params));
+    assertStatus(page, 200, 'login page');
+    assert.match(page.headers['content-type'], /^text\/html/);
+    const csrfCookie = cookiesOf(page)['__Host-quire_csrf'];
+    assert.ok(csrfCookie, 'CSRF cookie set');
+    const fields = { csrf: hidden(page.text, 'csrf'), org: hidden(page.text, 'org'),
+        return_to: hidden(page.text, 'return_to'), username, password };
+    const login = await form('/login', fields, { Cookie: `__Host-quire_csrf=${csrfCookie.value}` });
+    if (login.status !== 303)
+        return { login, page, csrfCookie, fields };
+    const session = cookiesOf(login)['__Host-quire_session'];
+    const back = await srv.request('GET', login.headers.location, { headers: { Cookie: `__Host-quire_session=${session.value}` } });
+    assertStatus(back, 302, 'authorize with a session');
+    const url = new URL(back.headers.location);
+    return { url, verifier, state, nonce, session, login, page };
+}
+
+describe('authorization code flow', () => {
+    test('AUTH-7 discovery document names the endpoints and capabilities', async () => {
+        const r = await srv.request('GET', '/.well-known/openid-configuration');
+        assertStatus(r, 200);
+        const d = r.json;
+        assert.equal(d.issuer, `https://localhost:${srv.port}`);
+        for (const k of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'revocation_endpoint', 'introspection_endpoint'])
+            assert.ok(d[k].startsWith(d.issuer), k);
+        assert.deepEqual(d.code_challenge_methods_supported, ['S256']);
+        assert.deepEqual(d.response_types_supported, ['code']);
+        assert.ok(!d.grant_types_supported.includes('implicit') && !d.grant_types_supported.includes('password'));
+        assert.equal(d.authorization_response_iss_parameter_supported, true);
+    });
+
+    test('AUTH-7 login page, code with state and iss, tokens, ID token and userinfo', async () => {
+        const s = await signIn();
+        assert.equal(s.session.attrs.includes('Secure'), true);
+        assert.equal(s.session.attrs.includes('HttpOnly'), true);
+        assert.match(s.session.attrs, /SameSite=Lax/);
+        assert.equal(s.url.origin + s.url.pathname, REDIRECT);
+        assert.equal(s.url.searchParams.get('state'), s.state);
+        assert.equal(s.url.searchParams.get('iss'), `https://localhost:${srv.port}`);
+        const code = s.url.searchParams.get('code');
+        const tok = await form('/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT,
+            client_id: client.client_id, code_verifier: s.verifier });
+        assertStatus(tok, 200, 'code exchange');
+        assert.ok(tok.json.access_token && tok.json.refresh_token && tok.json.id_token);
+        const idc = JSON.parse(Buffer.from(tok.json.id_token.split('.')[1], 'base64url'));
+        assert.equal(idc.aud, client.client_id);
+        assert.equal(idc.nonce, s.nonce);
+        assert.equal(idc.iss, `https://localhost:${srv.port}`);
+        // The ID token verifies against the JWKS.
+        const jwks = (await srv.request('GET', '/.well-known/jwks.json')).json;
+        const [h, p, sig] = tok.json.id_token.split('.');
+        const jwk = jwks.keys.find((k) => k.kid === JSON.parse(Buffer.from(h, 'base64url')).kid);
+        assert.ok(crypto.verify('sha256', Buffer.from(`${h}.${p}`),
+            { key: crypto.createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url')));
+        const ui = await srv.request('GET', '/oauth/userinfo', { token: tok.json.access_token });
+        assertStatus(ui, 200, 'userinfo');
+        assert.equal(ui.json.sub, idc.sub);
+        assert.equal(ui.json.preferred_username, srv.root.username);
+        // The code works once; a second use revokes what the first issued.
+        const again = await form('/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT,
+            client_id: client.client_id, code_verifier: s.verifier });
+        assertStatus(again, 400);
+        assert.equal(again.json.error, 'invalid_grant');
+        assertStatus(await srv.request('GET', '/oauth/userinfo', { token: tok.json.access_token }), 401, 'tokens of a replayed code');
+    });
+
+    test('AUTH-12 PKCE, redirect URI and code lifetime are enforced', async () => {
+        let s = await signIn();
+        let r = await form('/oauth/token', { grant_type: 'authorization_code', code: s.url.searchParams.get('code'),
+            redirect_uri: REDIRECT, client_id: client.client_id, code_verifier: pkce().verifier });
+        assert.equal(r.json.error, 'invalid_grant', 'wrong verifier');
+        s = await signIn();
+        r = await form('/oauth/token', { grant_type: 'authorization_code', code: s.url.searchParams.get('code'),
+            redirect_uri: 'http://127.0.0.1:9/other', client_id: client.client_id, code_verifier: s.verifier });
+        assert.equal(r.json.error, 'invalid_grant', 'other redirect_uri');
+        s = await signIn();
+        await srv.advanceClock(61);
+        r = await form('/oauth/token', { grant_type: 'authorization_code', code: s.url.searchParams.get('code'),
+            redirect_uri: REDIRECT, client_id: client.client_id, code_verifier: s.verifier });
+        assert.equal(r.json.error, 'invalid_grant', 'code older than 60 s');
+        // plain PKCE and a missing challenge are refused back at the client.
+        const bad = await srv.request('GET', authorizeUrl({ response_type: 'code', client_id: client.client_id,
+            redirect_uri: REDIRECT, code_challenge: 'x'.repeat(43), code_challenge_method: 'plain', state: 'st' }));
+        assertStatus(bad, 302);
+        const u = new URL(bad.headers.location);
+        assert.equal(u.searchParams.get('error'), 'invalid_request');
+        assert.equal(u.searchParams.get('state'), 'st');
+    });
+
+    test('AUTH-12 no open redirect: unregistered or loosely matching redirect URIs get a page, not a redirect', async () => {
+        const { challenge } = pkce();
+        for (const redirect of ['https://evil.example/cb', `${REDIRECT}/extra`, `${REDIRECT}?x=1`, 'http://127.0.0.1:9/CALLBACK']) {
+            const r = await srv.request('GET', authorizeUrl({ response_type: 'code', client_id: client.client_id,
+                redirect_uri: redirect, code_challenge: challenge, code_challenge_method: 'S256' }));
+            assertStatus(r, 400, redirect);
+            assert.equal(r.headers.location, undefined);
+            assert.match(r.text, /not registered/);
+        }
+        const r = await srv.request('GET', authorizeUrl({ response_type: 'code', client_id: '0'.repeat(32), redirect_uri: REDIRECT }));
+        assertStatus(r, 400);
+        assert.equal(r.headers.location, undefined);
+    });
+
+    test('SEC-4 the login form checks CSRF and Origin; pages carry anti-framing headers', async () => {
+        const s = await signIn({ password: 'Wrong-password-1' });
+        assertStatus(s.login, 401, 'wrong password re-renders the page');
+        assert.match(s.login.text, /wrong/);
+        assert.equal(s.page.headers['x-frame-options'], 'DENY');
+        assert.match(s.page.headers['content-security-policy'], /frame-ancestors 'none'/);
+        const fields = { ...s.fields, password: srv.root.password };
+        let r = await form('/login', fields); // no CSRF cookie
+        assertStatus(r, 403);
+        r = await form('/login', { ...fields, csrf: 'A'.repeat(43) }, { Cookie: `__Host-quire_csrf=${s.csrfCookie.value}` });
+        assertStatus(r, 403, 'token differs from cookie');
+        r = await form('/login', fields, { Cookie: `__Host-quire_csrf=${s.csrfCookie.value}`, Origin: 'https://evil.example' });
+        assertStatus(r, 403, 'foreign Origin');
+        r = await form('/login', { ...fields, return_to: 'client_id=x\r\nSet-Cookie: a=b' }, { Cookie: `__Host-quire_csrf=${s.csrfCookie.value}` });
+        assertStatus(r, 400, 'header injection in return_to');
+    });
+
+    test('AUTH-7 a browser session ends after 15 minutes idle', async () => {
+        const s = await signIn();
+        const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT,
+            code_challenge: pkce().challenge, code_challenge_method: 'S256' };
+        const cookie = { Cookie: `__Host-quire_session=${s.session.value}` };
+        await srv.advanceClock(14 * 60);
+        assertStatus(await srv.request('GET', authorizeUrl(params), { headers: cookie }), 302, 'active at 14 min');
+        await srv.advanceClock(15 * 60 + 1);
+        const r = await srv.request('GET', authorizeUrl(params), { headers: cookie });
+        assertStatus(r, 200, 'idle 15 min: the login page again');
+        assert.match(r.text, /Sign in/);
+        const none = await srv.request('GET', authorizeUrl({ ...params, prompt: 'none', state: 'z' }), { headers: cookie });
+        assertStatus(none, 302);
+        assert.equal(new URL(none.headers.location).searchParams.get('error'), 'login_required');
+    });
+});
