@@ -59,5 +59,11 @@ void qr_api_discovery(qr_req_t *r);
 void qr_api_authorize(qr_req_t *r);
 void qr_api_login_form(qr_req_t *r);
 void qr_api_userinfo(qr_req_t *r);
+void qr_api_reset_page(qr_req_t *r);
+void qr_api_reset_submit(qr_req_t *r);
+void qr_api_activate_page(qr_req_t *r);
+void qr_api_activate_submit(qr_req_t *r);
+void qr_api_reset_request(qr_req_t *r);
+void qr_api_link_complete(qr_req_t *r);
 
 #endif

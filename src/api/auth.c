@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "auth/keyring.h"
 #include "auth/login.h"
+#include "auth/recovery.h"
 #include "auth/session.h"
 #include "core/json.h"
 #include "tenancy/user.h"
@@ -122,5 +123,43 @@ void qr_api_me_password(qr_req_t *r) {
         st = qr_json_get_str(b, "new_password", 1, MAX_SECRET, &pw, &err);
     if (!st)
         st = qr_me_set_password(qr_req_ctx(r), qr_req_principal(r), cur, pw, &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}
+
+void qr_api_reset_request(qr_req_t *r) {
+    static const char *const keys[] = {"org", "username", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    json_t *b = qr_req_body(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *org, *username;
+    if (qr_json_get_str(b, "org", 1, 63, &org, &err) ||
+        qr_json_get_str(b, "username", 1, MAX_SECRET, &username, &err)) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_reset_request(qr_req_ctx(r), org, username, &err);
+    qr_req_reply_json(r, 202,
+                      json_pack("{s:s}", "status",
+                                "if the account exists and has an email address, a reset link "
+                                "was sent to it"));
+}
+
+void qr_api_link_complete(qr_req_t *r) {
+    static const char *const keys[] = {"token", "password", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    json_t *b = qr_req_body(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *token, *password;
+    qr_status_t st = qr_json_get_str(b, "token", 1, 64, &token, &err);
+    if (!st)
+        st = qr_json_get_str(b, "password", 1, MAX_SECRET, &password, &err);
+    if (!st) {
+        /* The route says which kind of link this is. */
+        qr_link_purpose_t purpose =
+            strstr(qr_req_target_path(r), "activate") ? QR_LINK_ACTIVATE : QR_LINK_RESET;
+        st = qr_link_complete(qr_req_ctx(r), token, purpose, password, &err);
+    }
     qr_api_finish(r, st, &err, NULL, 204);
 }

@@ -17,7 +17,10 @@ static qr_status_t parse_user(json_t *b, qr_user_input_t *in, int creating, qr_e
         (st = qr_json_get_str(b, "first_name", 0, 256, &in->first_name, err)) ||
         (st = qr_json_get_str(b, "last_name", 0, 256, &in->last_name, err)))
         return st;
-    int present = 0, active = 1;
+    int present = 0, active = 1, invite = 0;
+    if (creating && (st = qr_json_get_bool(b, "invite", 0, &invite, NULL, err)))
+        return st;
+    in->invite = invite;
     if ((st = qr_json_get_bool(b, "active", 0, &active, &present, err)))
         return st;
     in->active = present ? active : -1;
@@ -33,8 +36,8 @@ void qr_api_users_list(qr_req_t *r) {
 }
 
 void qr_api_users_create(qr_req_t *r) {
-    static const char *const keys[] = {"username",   "role",      "password", "email",
-                                       "first_name", "last_name", "active",   NULL};
+    static const char *const keys[] = {"username",  "role",   "password", "email", "first_name",
+                                       "last_name", "active", "invite",   NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};

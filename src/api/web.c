@@ -10,6 +10,7 @@
 #include "auth/authorize.h"
 #include "auth/client.h"
 #include "auth/login.h"
+#include "auth/recovery.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/text.h"
@@ -317,4 +318,119 @@ void qr_api_userinfo(qr_req_t *r) {
         return;
     }
     qr_req_reply_json(r, 200, info);
+}
+
+/* The CSRF token of this browser (set as a cookie if it has none). Caller frees. */
+static char *csrf_token(qr_req_t *r) {
+    const char *have = qr_req_cookie(r, CSRF_COOKIE);
+    if (have && strlen(have) == 43)
+        return qr_xstrdup(have);
+    unsigned char raw[32];
+    qr_random_bytes(raw, sizeof(raw));
+    char *csrf = qr_b64url_encode(raw, sizeof(raw));
+    char *cookie = qr_xasprintf(CSRF_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", csrf);
+    qr_req_add_header(r, "Set-Cookie", cookie);
+    free(cookie);
+    return csrf;
+}
+
+static int csrf_ok(qr_req_t *r) {
+    const char *csrf = qr_req_form(r, "csrf"), *cookie = qr_req_cookie(r, CSRF_COOKIE);
+    const char *origin = qr_req_header(r, "Origin");
+    return csrf && cookie && strlen(csrf) == 43 && strlen(cookie) == 43 &&
+           qr_ct_equal(csrf, cookie, 43) &&
+           !(origin && strcmp(origin, qr_req_ctx(r)->cfg->public_url) != 0);
+}
+
+/* The "choose a password" form of an emailed link. */
+static void link_form(qr_req_t *r, int status, qr_link_purpose_t purpose, const char *token,
+                      const char *username, const char *error) {
+    char *csrf = csrf_token(r);
+    const char *path = purpose == QR_LINK_RESET ? "/reset" : "/activate";
+    qr_buf_t b;
+    qr_buf_init(&b, 1 << 16);
+    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width\">"
+                    "<title>Choose a password</title></head><body><h1>Choose a password for ");
+    html_escape(&b, username);
+    qr_buf_puts(&b, "</h1>");
+    if (error) {
+        qr_buf_puts(&b, "<p role=\"alert\">");
+        html_escape(&b, error);
+        qr_buf_puts(&b, "</p>");
+    }
+    qr_buf_puts(&b, "<p>8 to 64 characters with an upper-case letter, a lower-case letter, a "
+                    "digit and a symbol; not a common password and not containing your "
+                    "username.</p><form method=\"post\" action=\"");
+    qr_buf_puts(&b, path);
+    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
+    html_escape(&b, csrf);
+    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"token\" value=\"");
+    html_escape(&b, token);
+    qr_buf_puts(&b, "\"><p><label>New password <input type=\"password\" name=\"password\" "
+                    "autocomplete=\"new-password\" required></label></p>"
+                    "<p><button type=\"submit\">Save</button></p></form></body></html>\n");
+    qr_req_reply_html(r, status, b.ptr);
+    qr_buf_free(&b);
+    free(csrf);
+}
+
+static void link_get(qr_req_t *r, qr_link_purpose_t purpose) {
+    const char *token = qr_req_query(r, "token");
+    char username[300];
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!token || strlen(token) > 64 ||
+        qr_link_check(qr_req_ctx(r), token, purpose, username, sizeof(username), &err)) {
+        page(r, 400, "This link cannot be used",
+             "The link is unknown, expired or already used. Ask for a new one.");
+        return;
+    }
+    link_form(r, 200, purpose, token, username, NULL);
+}
+
+static void link_post(qr_req_t *r, qr_link_purpose_t purpose) {
+    const char *token = qr_req_form(r, "token"), *password = qr_req_form(r, "password");
+    if (!csrf_ok(r)) {
+        page(r, 403, "Refused",
+             "The form has expired or did not come from this site. Open the "
+             "link from the email again.");
+        return;
+    }
+    char username[300];
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!token || !password || strlen(token) > 64 || strlen(password) > 256 ||
+        qr_link_check(qr_req_ctx(r), token, purpose, username, sizeof(username), &err)) {
+        page(r, 400, "This link cannot be used",
+             "The link is unknown, expired or already used. Ask for a new one.");
+        return;
+    }
+    qr_status_t st = qr_link_complete(qr_req_ctx(r), token, purpose, password, &err);
+    if (st == QR_E_INVALID) {
+        link_form(r, 400, purpose, token, username, err.msg);
+        return;
+    }
+    if (st) {
+        page(r, 500, "Failed", "The server could not save the password.");
+        return;
+    }
+    page(r, 200, "Password saved",
+         purpose == QR_LINK_RESET
+             ? "Your password was changed and the account unlocked. Sign in with the new password."
+             : "Your account is active. Sign in with your new password.");
+}
+
+void qr_api_reset_page(qr_req_t *r) {
+    link_get(r, QR_LINK_RESET);
+}
+
+void qr_api_reset_submit(qr_req_t *r) {
+    link_post(r, QR_LINK_RESET);
+}
+
+void qr_api_activate_page(qr_req_t *r) {
+    link_get(r, QR_LINK_ACTIVATE);
+}
+
+void qr_api_activate_submit(qr_req_t *r) {
+    link_post(r, QR_LINK_ACTIVATE);
 }

@@ -2,6 +2,7 @@
 /* quire: process set-up shared by the commands. */
 #include "cmd/app.h"
 
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ extern const unsigned long long qr_common_passwords_size;
 qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path, int with_tls,
                         qr_err_t *err) {
     memset(ctx, 0, sizeof(*ctx));
+    /* libcurl's global set-up is not thread-safe: do it here, before any thread starts. */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     if (qr_config_load(cfg, config_path, err->msg, sizeof(err->msg)) != 0)
         return err->status = QR_E_INVALID;
     int level = qr_log_parse_level(cfg->log_level);
@@ -85,4 +88,5 @@ void qr_app_close(qr_ctx_t *ctx, qr_config_t *cfg) {
     qr_clock_destroy(ctx->clock);
     qr_config_free(cfg);
     memset(ctx, 0, sizeof(*ctx));
+    curl_global_cleanup();
 }

@@ -43,6 +43,11 @@ static const struct key keys[] = {
     I(argon2_iterations, 1, 100),
     I(login_throttle_per_min, 1, 1000000),
     I(test_clock, 0, 1),
+    S(smtp_url),
+    S(smtp_user),
+    S(smtp_password),
+    S(smtp_from),
+    S(smtp_ca_file),
 };
 
 static int set_key(qr_config_t *cfg, const char *name, const char *value, char *err,
@@ -128,6 +133,11 @@ int qr_config_load(qr_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->argon2_iterations = 2;
     cfg->login_throttle_per_min = 20;
     cfg->test_clock = 0;
+    cfg->smtp_url = qr_xstrdup("");
+    cfg->smtp_user = qr_xstrdup("");
+    cfg->smtp_password = qr_xstrdup("");
+    cfg->smtp_from = qr_xstrdup("quire@localhost");
+    cfg->smtp_ca_file = qr_xstrdup("");
 
     if (!path)
         path = getenv("QUIRE_CONFIG");

@@ -24,6 +24,11 @@ typedef struct qr_config {
     int argon2_iterations; /* default 2 (OWASP) */
     int login_throttle_per_min; /* failed logins per source address per minute, default 20 */
     int test_clock;             /* 1 enables POST /_test/clock (tests only), default 0 */
+    char *smtp_url;             /* smtp://host:port (STARTTLS required) or smtps://; "" = no mail */
+    char *smtp_user;            /* SMTP login, "" = none */
+    char *smtp_password;        /* SMTP password */
+    char *smtp_from;            /* sender address, default quire@localhost */
+    char *smtp_ca_file;         /* CA bundle to verify the SMTP server, "" = system store */
 } qr_config_t;
 
 /* Fills cfg with defaults, then reads the file at path (NULL: $QUIRE_CONFIG if set, else no

@@ -118,6 +118,10 @@ void qr_req_redirect(qr_req_t *r, int status, const char *location) {
     qr_req_add_header(r, "Location", location);
 }
 
+const char *qr_req_target_path(qr_req_t *r) {
+    return r->target;
+}
+
 const char *qr_req_target_query(qr_req_t *r) {
     const char *q = strchr(r->target, '?');
     return q ? q + 1 : NULL;

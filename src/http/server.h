@@ -57,6 +57,8 @@ const char *qr_req_param(qr_req_t *r, int i);
 const char *qr_req_query(qr_req_t *r, const char *name);
 /* A decoded form field of a QR_ROUTE_FORM request, or NULL. */
 const char *qr_req_form(qr_req_t *r, const char *name);
+/* The request target as received (path and query). Owned by the request. */
+const char *qr_req_target_path(qr_req_t *r);
 /* The raw (still encoded) query string of the request target, or NULL. */
 const char *qr_req_target_query(qr_req_t *r);
 /* A request header, or NULL. */

@@ -125,6 +125,16 @@ static const char *const migrations[] = {
     "  last_seen BIGINT NOT NULL,"
     "  expires_at BIGINT NOT NULL,"
     "  revoked INTEGER NOT NULL DEFAULT 0);",
+    /* 5: emailed single-use links (invitation, password reset). */
+    "CREATE TABLE account_tokens ("
+    "  hash TEXT PRIMARY KEY,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  org_id TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL,"
+    "  used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX account_tokens_user ON account_tokens(user_id);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -9,6 +9,8 @@
 
 #include "auth/account_rules.h"
 #include "auth/login.h"
+#include "auth/recovery.h"
+#include "core/mail.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "crypto/password.h"
@@ -112,7 +114,17 @@ qr_status_t qr__user_insert(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, cons
     if (check_profile(in, err))
         return QR_E_INVALID;
     const char *password = in->password;
-    if (password) {
+    if (in->invite) {
+        if (password)
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "an invited user chooses the password: leave 'password' out");
+        if (!in->email || !*in->email)
+            return qr_err_set(err, QR_E_INVALID, NULL, "an invitation needs 'email'");
+        if (!qr_mail_enabled(ctx->cfg))
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "invitations need email, which this server has not configured "
+                              "(smtp_url)");
+    } else if (password) {
         if (check_password(ctx, password, in->username, err))
             return QR_E_INVALID;
     } else {
@@ -122,8 +134,8 @@ qr_status_t qr__user_insert(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, cons
         } while (qr_password_check(*generated, in->username, ctx->common, msg, sizeof(msg)));
         password = *generated;
     }
-    char *hash = hash_password(ctx, password);
-    if (!hash) {
+    char *hash = in->invite ? NULL : hash_password(ctx, password);
+    if (!hash && !in->invite) {
         free(*generated);
         *generated = NULL;
         return qr_err_set(err, QR_E_CRYPTO, NULL, "password hashing failed");
@@ -135,8 +147,8 @@ qr_status_t qr__user_insert(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, cons
         "pw_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(in->username), QR_TEXT(in->email ? in->email : ""),
         QR_TEXT(in->first_name ? in->first_name : ""), QR_TEXT(in->last_name ? in->last_name : ""),
-        QR_TEXT(in->role), QR_INT(in->active == 0 ? 0 : 1), QR_TEXT(hash), QR_INT(now),
-        QR_INT(now));
+        QR_TEXT(in->role), QR_INT(in->active == 0 || in->invite ? 0 : 1), QR_TEXT(hash),
+        QR_INT(now), QR_INT(now));
     free(hash);
     if (st == QR_E_CONFLICT)
         qr_err_set(err, st, NULL, "the username '%s' is already taken in this organization",
@@ -163,7 +175,15 @@ qr_status_t qr_user_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *o
                               id, &generated, err)))
         goto out;
     qr_audit_write(c, now, ref.id, p->user_id, "user_created", id, in->role);
+    if (in->invite && (st = qr_invite_send(ctx, id, err))) {
+        /* Nothing half-done: an invitation that cannot be sent leaves no account behind. */
+        qr_db_q(c, NULL, NULL, "DELETE FROM users WHERE id = ? AND org_id = ?", QR_TEXT(id),
+                QR_TEXT(ref.id));
+        goto out;
+    }
     *out = qr__user_json(c, id, now);
+    if (*out && in->invite)
+        json_object_set_new(*out, "invited", json_true());
     if (*out && generated)
         json_object_set_new(*out, "password", json_string(generated));
 out:

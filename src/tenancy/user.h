@@ -16,6 +16,7 @@
 typedef struct qr_user_input {
     const char *username, *email, *first_name, *last_name, *role, *password;
     int active;
+    int invite; /* 1: no password; the account stays inactive until its emailed link is used */
 } qr_user_input_t;
 
 /* Sets every field of in to "not given". */

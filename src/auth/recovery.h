@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: emailed account links (AUTH-1, AUTH-5): invitations that activate a new account
+ * and password resets. Each link carries a single-use random token, stored only as SHA-256,
+ * valid 7 days (invitation) or 30 minutes (reset). Completing either sets a password that
+ * satisfies AUTH-2; a reset also unlocks the account and ends its sessions. */
+#ifndef QR_RECOVERY_H
+#define QR_RECOVERY_H
+
+#include "core/ctx.h"
+#include "core/error.h"
+
+#define QR_RESET_TTL_S (30 * 60)
+#define QR_INVITE_TTL_S (7 * 24 * 60 * 60)
+
+typedef enum qr_link_purpose { QR_LINK_RESET = 0, QR_LINK_ACTIVATE } qr_link_purpose_t;
+
+/* Mails a reset link if the org and user exist and the user has an email address. Answers
+ * the same (QR_OK) in every case, so it reveals nothing; delivery failures are logged. */
+qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *username, qr_err_t *err);
+/* Mails an invitation (activation link) to a user who has none yet. */
+qr_status_t qr_invite_send(qr_ctx_t *ctx, const char *user_id, qr_err_t *err);
+/* Checks a link's token without using it; fills username (for the form). */
+qr_status_t qr_link_check(qr_ctx_t *ctx, const char *token, qr_link_purpose_t purpose,
+                          char *username, size_t len, qr_err_t *err);
+/* Uses a link's token: sets password (AUTH-2), activates or unlocks, ends sessions. */
+qr_status_t qr_link_complete(qr_ctx_t *ctx, const char *token, qr_link_purpose_t purpose,
+                             const char *password, qr_err_t *err);
+
+#endif

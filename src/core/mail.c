@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: SMTP via libcurl. */
+#include "core/mail.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "crypto/random.h"
+
+#define SMTP_TIMEOUT_S 30L
+
+int qr_mail_enabled(const qr_config_t *cfg) {
+    return cfg->smtp_url && *cfg->smtp_url;
+}
+
+static int has_crlf(const char *s) {
+    return s && strpbrk(s, "\r\n") != NULL;
+}
+
+struct payload {
+    const char *data;
+    size_t len, pos;
+};
+
+qr_status_t qr_mail_send(const qr_config_t *cfg, const char *from_name, const char *to,
+                         const char *subject, const char *text, const char *html, qr_err_t *err) {
+    if (!qr_mail_enabled(cfg))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "email is not configured on this server (smtp_url)");
+    if (has_crlf(to) || has_crlf(from_name) || has_crlf(subject) || !strchr(to, '@') ||
+        strpbrk(to, " <>,\"") || strpbrk(cfg->smtp_from, "\r\n<>"))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "refusing to send: malformed address or subject");
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "libcurl failed to start");
+    struct curl_slist *rcpt = NULL, *headers = NULL;
+    char *rcpt_addr = qr_xasprintf("<%s>", to);
+    char *from_addr = qr_xasprintf("<%s>", cfg->smtp_from);
+    rcpt = curl_slist_append(rcpt, rcpt_addr);
+    char date[64], msgid[QR_ID_LEN + 1];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S +0000", &tm);
+    qr_random_id(msgid);
+    char *h_from = from_name && *from_name
+                       ? qr_xasprintf("From: \"%s\" <%s>", from_name, cfg->smtp_from)
+                       : qr_xasprintf("From: <%s>", cfg->smtp_from);
+    char *h_to = qr_xasprintf("To: <%s>", to);
+    char *h_subject = qr_xasprintf("Subject: %s", subject);
+    char *h_id = qr_xasprintf("Message-ID: <%s@quire>", msgid);
+    headers = curl_slist_append(headers, date);
+    headers = curl_slist_append(headers, h_from);
+    headers = curl_slist_append(headers, h_to);
+    headers = curl_slist_append(headers, h_subject);
+    headers = curl_slist_append(headers, h_id);
+
+    curl_mime *mime = curl_mime_init(curl), *alt = curl_mime_init(curl);
+    curl_mimepart *part = curl_mime_addpart(alt);
+    curl_mime_data(part, text, CURL_ZERO_TERMINATED);
+    curl_mime_type(part, "text/plain; charset=utf-8");
+    part = curl_mime_addpart(alt);
+    curl_mime_data(part, html, CURL_ZERO_TERMINATED);
+    curl_mime_type(part, "text/html; charset=utf-8");
+    part = curl_mime_addpart(mime);
+    curl_mime_subparts(part, alt);
+    curl_mime_type(part, "multipart/alternative");
+
+    curl_easy_setopt(curl, CURLOPT_URL, cfg->smtp_url);
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (*cfg->smtp_ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->smtp_ca_file);
+    if (*cfg->smtp_user) {
+        curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->smtp_user);
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, cfg->smtp_password);
+    }
+    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from_addr);
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, SMTP_TIMEOUT_S);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(curl);
+    qr_status_t st = QR_OK;
+    if (rc != CURLE_OK) {
+        qr_log_error("mail_failed", "sending to a recipient failed: %s", curl_easy_strerror(rc));
+        st = qr_err_set(err, QR_E_IO, NULL, "the email could not be sent (see the log)");
+    }
+    curl_mime_free(mime);
+    curl_slist_free_all(rcpt);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    free(rcpt_addr);
+    free(from_addr);
+    free(h_from);
+    free(h_to);
+    free(h_subject);
+    free(h_id);
+    return st;
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// AUTH-1, AUTH-5: invitations and password resets by email, against a real SMTP server with
+// STARTTLS; the tests read the mail and follow its link like a person would.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, assertStatus, strongPassword } from './lib/server.js';
+import { startMail, linkIn } from './lib/mail.js';
+
+let srv;
+let mail;
+let rootToken;
+
+before(async () => {
+    mail = await startMail();
+    srv = await startServer({ env: mail.env });
+    rootToken = (await srv.login(srv.root.slug, srv.root.username, srv.root.password)).access_token;
+});
+
+after(async () => {
+    if (srv)
+        await srv.stop();
+    if (mail)
+        await mail.stop();
+});
+
+const cookieOf = (res, name) => (res.headers['set-cookie'] || []).map((c) => c.split(';')[0])
+    .find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+const hidden = (html, name) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1];
+
+async function newUser(email, extra = {}) {
+    const username = `mailer${Math.random().toString(36).slice(2, 8)}`;
+    const password = strongPassword();
+    const r = await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/users`, {
+        token: rootToken, body: { username, role: 'provider_support', email, password, ...extra } });
+    assertStatus(r, 201, 'create user');
+    return { username, password, id: r.json.id };
+}
+
+/** Opens a link from a mail in the "browser" and submits the password form. */
+async function followLink(url, password) {
+    const page = await srv.request('GET', url.pathname + url.search);
+    assertStatus(page, 200, 'link page');
+    assert.match(page.text, /Choose a password/);
+    const csrf = cookieOf(page, '__Host-quire_csrf');
+    const body = new URLSearchParams({ csrf: hidden(page.text, 'csrf'), token: hidden(page.text, 'token'), password });
+    return srv.request('POST', url.pathname, { rawBody: body.toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `__Host-quire_csrf=${csrf}` } });
+}
+
+describe('email links', () => {
+    test('AUTH-5 a password reset by emailed link unlocks the account and is single use', async () => {
+        const email = `reset-${Date.now()}@example.com`;
+        const u = await newUser(email);
+        for (let i = 0; i < 3; i++)
+            await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username: u.username, password: 'Wrong-pass-1' } });
+        assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username: u.username, password: u.password } }), 401, 'locked');
+
+        const r = await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: u.username } });
+        assertStatus(r, 202);
+        const msgs = mail.to(email);
+        assert.equal(msgs.length, 1, 'one reset mail');
+        assert.equal(msgs[0].secure, true, 'delivered over STARTTLS');
+        assert.match(msgs[0].raw, /Subject: Reset your quire password/);
+        assert.match(msgs[0].raw, /text\/plain/);
+        assert.match(msgs[0].raw, /text\/html/);
+        const link = linkIn(msgs[0], '/reset');
+        assert.ok(link, 'the mail holds a reset link');
+
+        const weak = await followLink(link, 'short');
+        assertStatus(weak, 400, 'AUTH-2 still applies');
+        assert.match(weak.text, /8/);
+        const fresh = strongPassword();
+        const done = await followLink(link, fresh);
+        assertStatus(done, 200, 'reset');
+        assert.match(done.text, /unlocked/);
+        assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username: u.username, password: fresh } }), 200, 'new password, unlocked');
+        assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username: u.username, password: u.password } }), 401, 'old password');
+        assertStatus(await srv.request('GET', link.pathname + link.search), 400, 'the link works once');
+    });
+
+    test('AUTH-5 reset requests reveal nothing and links expire after 30 minutes', async () => {
+        const before = mail.messages.length;
+        const r = await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: 'no-such-user' } });
+        assertStatus(r, 202);
+        assert.equal(mail.messages.length, before, 'no mail for an unknown user');
+        const email = `expire-${Date.now()}@example.com`;
+        const u = await newUser(email);
+        const same = await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: u.username } });
+        assert.deepEqual(same.json, r.json, 'same answer for known and unknown users');
+        const link = linkIn(mail.to(email)[0], '/reset');
+        await srv.advanceClock(30 * 60 + 1);
+        assertStatus(await srv.request('GET', link.pathname + link.search), 400, 'expired');
+        const api = await srv.request('POST', '/api/v1/auth/password-reset/complete', { body: { token: link.searchParams.get('token'), password: strongPassword() } });
+        assertStatus(api, 400);
+        assert.equal(api.json.error, 'invalid_token');
+    });
+
+    test('AUTH-1 an invited account logs in only after activation by its emailed link', async () => {
+        rootToken = (await srv.login(srv.root.slug, srv.root.username, srv.root.password)).access_token;
+        const email = `invite-${Date.now()}@example.com`;
+        const username = `invitee${Date.now() % 100000}`;
+        const r = await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/users`, {
+            token: rootToken, body: { username, role: 'provider_support', email, invite: true } });
+        assertStatus(r, 201, 'invite');
+        assert.equal(r.json.active, false);
+        assert.equal(r.json.password, undefined, 'no password is made for an invited user');
+        const msg = mail.to(email)[0];
+        assert.match(msg.raw, /Subject: Your quire account is ready/);
+        const link = linkIn(msg, '/activate');
+        assert.ok(link);
+        const password = strongPassword();
+        const act = await srv.request('POST', '/api/v1/auth/activate', { body: { token: link.searchParams.get('token'), password } });
+        assertStatus(act, 204, 'activate');
+        assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username, password } }), 200, 'login after activation');
+        const again = await srv.request('POST', '/api/v1/auth/activate', { body: { token: link.searchParams.get('token'), password } });
+        assertStatus(again, 400, 'single use');
+    });
+
+    test('AUTH-1 an invitation without email address is refused and creates nothing', async () => {
+        const username = `noemail${Date.now() % 100000}`;
+        const r = await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/users`, {
+            token: rootToken, body: { username, role: 'provider_support', invite: true } });
+        assertStatus(r, 400);
+        const list = await srv.request('GET', `/api/v1/orgs/${srv.root.orgId}/users`, { token: rootToken });
+        assert.ok(!list.json.items.some((x) => x.username === username));
+    });
+});
