@@ -25,6 +25,8 @@ void qr_api_health(qr_req_t *r);
 void qr_api_jwks(qr_req_t *r);
 void qr_api_test_clock(qr_req_t *r);
 void qr_api_login(qr_req_t *r);
+void qr_api_login_mfa(qr_req_t *r);
+void qr_api_login_mfa_form(qr_req_t *r);
 void qr_api_refresh(qr_req_t *r);
 void qr_api_logout(qr_req_t *r);
 void qr_api_me_get(qr_req_t *r);

@@ -56,6 +56,29 @@ void qr_api_login(qr_req_t *r) {
     }
     qr_tokens_t t;
     qr_status_t st = qr_login(qr_req_ctx(r), org, username, password, qr_req_source(r), &t, &err);
+    if (!st && t.mfa_token)
+        qr_req_reply_json(r, 200,
+                          json_pack("{s:b, s:s, s:i}", "mfa_required", 1, "mfa_token", t.mfa_token,
+                                    "expires_in", QR_MFA_TTL_S));
+    else
+        qr_api_finish(r, st, &err, st ? NULL : tokens_json(&t), 200);
+    qr_tokens_free(&t);
+}
+
+void qr_api_login_mfa(qr_req_t *r) {
+    static const char *const keys[] = {"mfa_token", "code", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    json_t *b = qr_req_body(r);
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *token, *code;
+    if (qr_json_get_str(b, "mfa_token", 1, MAX_SECRET, &token, &err) ||
+        qr_json_get_str(b, "code", 1, 16, &code, &err)) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_tokens_t t;
+    qr_status_t st = qr_login_mfa(qr_req_ctx(r), token, code, qr_req_source(r), &t, &err);
     qr_api_finish(r, st, &err, st ? NULL : tokens_json(&t), 200);
     qr_tokens_free(&t);
 }

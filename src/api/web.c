@@ -258,6 +258,53 @@ void qr_api_authorize(qr_req_t *r) {
     qr_client_clear(&cl);
 }
 
+/* return_to is the authorization request's own query: check it like one. */
+static int return_ok(const char *return_to) {
+    qr_query_t q = {0};
+    qr_err_t qe = {QR_OK, NULL, ""};
+    int ok = strlen(return_to) <= RETURN_MAX && strpbrk(return_to, " \r\n#") == NULL &&
+             qr_query_parse(return_to, AUTHORIZE_PARAMS, &q, &qe) == QR_OK;
+    qr_query_free(&q);
+    return ok;
+}
+
+/* Sets the web-session cookie and goes back to the authorization request. */
+static void finish_login(qr_req_t *r, const char *session, const char *return_to) {
+    char *set = qr_xasprintf(SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Lax", session);
+    qr_req_add_header(r, "Set-Cookie", set);
+    char *location = qr_xasprintf("/oauth/authorize?%s", return_to);
+    qr_req_redirect(r, 303, location);
+    free(location);
+    free(set);
+}
+
+static char *csrf_token(qr_req_t *r);
+static int csrf_ok(qr_req_t *r);
+
+/* AUTH-6: the page that asks for the emailed code. */
+static void mfa_page(qr_req_t *r, int status, const char *token, const char *return_to) {
+    char *csrf = csrf_token(r);
+    qr_buf_t b;
+    qr_buf_init(&b, 1 << 16);
+    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width\">"
+                    "<title>Enter your code</title></head><body><h1>Enter your code</h1>"
+                    "<p>We sent a 6-digit code to your email address. It is valid for 5 "
+                    "minutes.</p><form method=\"post\" action=\"/login/mfa\">"
+                    "<input type=\"hidden\" name=\"csrf\" value=\"");
+    html_escape(&b, csrf);
+    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"mfa_token\" value=\"");
+    html_escape(&b, token);
+    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"return_to\" value=\"");
+    html_escape(&b, return_to);
+    qr_buf_puts(&b, "\"><p><label>Code <input name=\"code\" inputmode=\"numeric\" "
+                    "autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\" required></label></p>"
+                    "<p><button type=\"submit\">Sign in</button></p></form></body></html>\n");
+    qr_req_reply_html(r, status, b.ptr);
+    qr_buf_free(&b);
+    free(csrf);
+}
+
 void qr_api_login_form(qr_req_t *r) {
     qr_ctx_t *ctx = qr_req_ctx(r);
     const char *csrf = qr_req_form(r, "csrf"), *cookie = qr_req_cookie(r, CSRF_COOKIE);
@@ -272,21 +319,15 @@ void qr_api_login_form(qr_req_t *r) {
              "application and start again.");
         return;
     }
-    /* return_to is the authorization request's own query: check it like one. */
-    qr_query_t q = {0};
-    qr_err_t qe = {QR_OK, NULL, ""};
-    int bad_return = !return_to || strlen(return_to) > RETURN_MAX ||
-                     strpbrk(return_to, " \r\n#") != NULL ||
-                     qr_query_parse(return_to, AUTHORIZE_PARAMS, &q, &qe) != QR_OK;
-    qr_query_free(&q);
-    if (bad_return || !slug || !username || !password || strlen(username) > 256 ||
-        strlen(password) > 256) {
+    if (!return_to || !return_ok(return_to) || !slug || !username || !password ||
+        strlen(username) > 256 || strlen(password) > 256) {
         page(r, 400, "Sign-in refused", "The sign-in form was incomplete.");
         return;
     }
-    char *session = NULL;
+    char *session = NULL, *pending = NULL;
     qr_err_t err = {QR_OK, NULL, ""};
-    qr_status_t st = qr_login_web(ctx, slug, username, password, qr_req_source(r), &session, &err);
+    qr_status_t st =
+        qr_login_web(ctx, slug, username, password, qr_req_source(r), &session, &pending, &err);
     if (st == QR_E_UNAUTHORIZED || st == QR_E_THROTTLED) {
         login_page(r, st == QR_E_THROTTLED ? 429 : 401, slug, return_to,
                    st == QR_E_THROTTLED ? "Too many failed sign-ins from your address; try again "
@@ -296,15 +337,45 @@ void qr_api_login_form(qr_req_t *r) {
         return;
     }
     if (st) {
+        page(r, st == QR_E_FORBIDDEN ? 403 : 500, "Sign-in failed", err.msg);
+        return;
+    }
+    if (pending) {
+        mfa_page(r, 200, pending, return_to);
+        free(pending);
+        return;
+    }
+    finish_login(r, session, return_to);
+    free(session);
+}
+
+void qr_api_login_mfa_form(qr_req_t *r) {
+    const char *token = qr_req_form(r, "mfa_token"), *code = qr_req_form(r, "code");
+    const char *return_to = qr_req_form(r, "return_to");
+    if (!csrf_ok(r)) {
+        page(r, 403, "Sign-in refused",
+             "The sign-in form has expired or did not come from this site. Go back to the "
+             "application and start again.");
+        return;
+    }
+    if (!token || !code || !return_to || strlen(token) > 64 || strlen(code) > 16 ||
+        !return_ok(return_to)) {
+        page(r, 400, "Sign-in refused", "The sign-in form was incomplete.");
+        return;
+    }
+    char *session = NULL;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_login_web_mfa(qr_req_ctx(r), token, code, qr_req_source(r), &session, &err);
+    if (st == QR_E_UNAUTHORIZED) {
+        page(r, 401, "Sign-in failed",
+             "The code is wrong or expired. Go back to the application and sign in again.");
+        return;
+    }
+    if (st) {
         page(r, 500, "Sign-in failed", "The server could not complete the sign-in.");
         return;
     }
-    char *set = qr_xasprintf(SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Lax", session);
-    qr_req_add_header(r, "Set-Cookie", set);
-    char *location = qr_xasprintf("/oauth/authorize?%s", return_to);
-    qr_req_redirect(r, 303, location);
-    free(location);
-    free(set);
+    finish_login(r, session, return_to);
     free(session);
 }
 

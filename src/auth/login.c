@@ -15,6 +15,8 @@
 #include "auth/session.h"
 #include "auth/throttle.h"
 #include "core/log.h"
+#include "core/mail.h"
+#include "core/mem.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "report/audit.h"
@@ -28,7 +30,8 @@ void qr_tokens_free(qr_tokens_t *t) {
         return;
     free(t->access_token);
     free(t->refresh_token);
-    t->access_token = t->refresh_token = NULL;
+    free(t->mfa_token);
+    t->access_token = t->refresh_token = t->mfa_token = NULL;
 }
 
 /* Claims an attempt for user_id. Returns 1 if the attempt may be evaluated (*locked_now
@@ -118,6 +121,136 @@ static qr_status_t check_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, con
     return st;
 }
 
+/* AUTH-6: if the user's org wants email MFA, creates a pending login and mails its
+ * 6-digit code; *token is then the pending login's handle (caller frees). */
+static qr_status_t mfa_start(qr_ctx_t *ctx, qr_dbc_t *c, const char *uid, const char *oid,
+                             const char *kind, int64_t now, char **token, qr_err_t *err) {
+    *token = NULL;
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT o.mfa_email, u.email, o.name FROM users u JOIN orgs o ON "
+                             "o.id = u.org_id WHERE u.id = ? AND u.org_id = ?",
+                             QR_TEXT(uid), QR_TEXT(oid));
+    if (st || qr_dbres_rows(r) != 1 || !qr_dbres_int(r, 0, 0)) {
+        qr_dbres_free(r);
+        return st;
+    }
+    if (!*qr_dbres_text(r, 0, 1)) {
+        qr_dbres_free(r);
+        return qr_err_set(err, QR_E_FORBIDDEN, "mfa_unavailable",
+                          "your organization requires a code sent by email, and your account "
+                          "has no email address; ask an administrator");
+    }
+    unsigned char raw[32];
+    uint32_t n;
+    qr_random_bytes(raw, sizeof(raw));
+    do {
+        qr_random_bytes(&n, sizeof(n));
+    } while (n >= 4294000000u); /* uniform over 000000..999999 */
+    char code[8], hash[65], handle_hash[65];
+    snprintf(code, sizeof(code), "%06u", n % 1000000u);
+    *token = qr_b64url_encode(raw, sizeof(raw));
+    qr_sha256_hex(*token, strlen(*token), handle_hash);
+    char *salted = qr_xasprintf("%s:%s", handle_hash, code);
+    qr_sha256_hex(salted, strlen(salted), hash);
+    free(salted);
+    st = qr_db_q(c, NULL, NULL,
+                 "INSERT INTO mfa_challenges (hash, user_id, org_id, code_hash, kind, created_at, "
+                 "expires_at, used) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                 QR_TEXT(handle_hash), QR_TEXT(uid), QR_TEXT(oid), QR_TEXT(hash), QR_TEXT(kind),
+                 QR_INT(now), QR_INT(now + QR_MFA_TTL_S));
+    if (!st) {
+        char *text = qr_xasprintf("Your quire sign-in code is %s\n\nIt is valid for 5 minutes "
+                                  "and works once. If you did not try to sign in, change your "
+                                  "password.\n",
+                                  code);
+        char *html = qr_xasprintf("<!DOCTYPE html><html><body><p>Your quire sign-in code is "
+                                  "<strong>%s</strong></p><p>It is valid for 5 minutes and works "
+                                  "once. If you did not try to sign in, change your password."
+                                  "</p></body></html>",
+                                  code);
+        st = qr_mail_send(ctx->cfg, qr_dbres_text(r, 0, 2), qr_dbres_text(r, 0, 1),
+                          "Your quire sign-in code", text, html, err);
+        free(text);
+        free(html);
+        if (st)
+            st = qr_err_set(err, QR_E_BUSY, "mfa_unavailable",
+                            "the sign-in code could not be sent; try again shortly");
+    }
+    qr_dbres_free(r);
+    if (st) {
+        free(*token);
+        *token = NULL;
+    }
+    return st;
+}
+
+/* Checks a pending login's code. A wrong code counts toward the lockout like a wrong
+ * password (AUTH-6); when the account locks, the pending login ends. */
+static qr_status_t mfa_check(qr_ctx_t *ctx, qr_dbc_t *c, const char *token, const char *code,
+                             const char *kind, const char *source, int64_t now,
+                             char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], qr_err_t *err) {
+    char handle_hash[65], hash[65];
+    qr_sha256_hex(token, strlen(token), handle_hash);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT user_id, org_id, code_hash FROM mfa_challenges WHERE hash = ? "
+                             "AND kind = ? AND used = 0 AND expires_at > ?",
+                             QR_TEXT(handle_hash), QR_TEXT(kind), QR_INT(now));
+    if (st || qr_dbres_rows(r) != 1) {
+        qr_dbres_free(r);
+        qr_throttle_add(ctx->throttle, source, now);
+        return st ? st
+                  : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
+                               "the code is wrong or expired; sign in again");
+    }
+    snprintf(uid, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 0));
+    snprintf(oid, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 1));
+    char *salted = qr_xasprintf("%s:%.8s", handle_hash, code);
+    qr_sha256_hex(salted, strlen(salted), hash);
+    free(salted);
+    int right = strlen(code) == 6 && qr_ct_equal(hash, qr_dbres_text(r, 0, 2), 64);
+    qr_dbres_free(r);
+    int locked_now = 0;
+    int claimed = claim_attempt(c, uid, now, &locked_now);
+    if (claimed < 0)
+        return QR_E_DB;
+    if (claimed && right) {
+        qr_db_q(c, NULL, NULL,
+                "UPDATE users SET fail_prev = NULL, fail_last = NULL, locked_until = NULL "
+                "WHERE id = ?",
+                QR_TEXT(uid));
+        long long changed = 0;
+        qr_db_q(c, NULL, &changed, "UPDATE mfa_challenges SET used = 1 WHERE hash = ? AND used = 0",
+                QR_TEXT(handle_hash));
+        if (changed == 1)
+            return QR_OK;
+    }
+    qr_throttle_add(ctx->throttle, source, now);
+    if (claimed)
+        qr_audit_write(c, now, oid, uid, "login_failed", uid, "wrong one-time code");
+    if (!claimed || locked_now) {
+        /* Locked: every pending login of the account ends. */
+        qr_db_q(c, NULL, NULL, "UPDATE mfa_challenges SET used = 1 WHERE user_id = ?",
+                QR_TEXT(uid));
+        if (locked_now)
+            qr_audit_write(c, now, oid, uid, "account_locked", uid,
+                           "3 failed entries within 15 minutes");
+    }
+    return qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
+                      "the code is wrong or expired; sign in again");
+}
+
+static qr_status_t issue_tokens(qr_ctx_t *ctx, qr_dbc_t *c, const char *uid, const char *oid,
+                                const char *source, int64_t now, qr_tokens_t *out, qr_err_t *err) {
+    qr_status_t st = qr_dbc_begin(c);
+    if (!st && !(st = qr_session_start(ctx, c, uid, oid, now, out, err))) {
+        qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
+        st = qr_dbc_commit(c);
+    }
+    return st;
+}
+
 qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, const char *password,
                      const char *source, qr_tokens_t *out, qr_err_t *err) {
     memset(out, 0, sizeof(*out));
@@ -125,12 +258,11 @@ qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, cons
     char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st = check_login(ctx, c, slug, username, password, source, now, uid, oid, err);
-    if (!st && !(st = qr_dbc_begin(c)) &&
-        !(st = qr_session_start(ctx, c, uid, oid, now, out, err))) {
-        qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
-        st = qr_dbc_commit(c);
-    }
-    if (st && st != QR_E_UNAUTHORIZED && st != QR_E_THROTTLED)
+    if (!st)
+        st = mfa_start(ctx, c, uid, oid, "api", now, &out->mfa_token, err);
+    if (!st && !out->mfa_token)
+        st = issue_tokens(ctx, c, uid, oid, source, now, out, err);
+    if (st && !err->msg[0])
         qr_err_set(err, st, NULL, "login failed on the server (see the log)");
     if (st)
         qr_tokens_free(out);
@@ -138,33 +270,73 @@ qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, cons
     return st;
 }
 
+qr_status_t qr_login_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code, const char *source,
+                         qr_tokens_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    int64_t now = qr_clock_now(ctx->clock);
+    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = mfa_check(ctx, c, mfa_token, code, "api", source, now, uid, oid, err);
+    if (!st)
+        st = issue_tokens(ctx, c, uid, oid, source, now, out, err);
+    if (st && !err->msg[0])
+        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
+    if (st)
+        qr_tokens_free(out);
+    qr_db_release(c);
+    return st;
+}
+
+static qr_status_t open_web_session(qr_dbc_t *c, const char *uid, const char *oid,
+                                    const char *source, int64_t now, char **cookie) {
+    unsigned char raw[32];
+    char hash[65];
+    qr_random_bytes(raw, sizeof(raw));
+    *cookie = qr_b64url_encode(raw, sizeof(raw));
+    qr_sha256_hex(*cookie, strlen(*cookie), hash);
+    qr_status_t st = qr_db_q(c, NULL, NULL,
+                             "INSERT INTO web_sessions (hash, user_id, org_id, created_at, "
+                             "last_seen, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                             QR_TEXT(hash), QR_TEXT(uid), QR_TEXT(oid), QR_INT(now), QR_INT(now),
+                             QR_INT(now + QR_WEB_SESSION_MAX_S));
+    if (!st)
+        qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
+    else {
+        free(*cookie);
+        *cookie = NULL;
+    }
+    return st;
+}
+
 qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
-                         const char *password, const char *source, char **cookie, qr_err_t *err) {
-    *cookie = NULL;
+                         const char *password, const char *source, char **cookie, char **mfa_token,
+                         qr_err_t *err) {
+    *cookie = *mfa_token = NULL;
     int64_t now = qr_clock_now(ctx->clock);
     char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st = check_login(ctx, c, slug, username, password, source, now, uid, oid, err);
-    if (!st) {
-        unsigned char raw[32];
-        char hash[65];
-        qr_random_bytes(raw, sizeof(raw));
-        *cookie = qr_b64url_encode(raw, sizeof(raw));
-        qr_sha256_hex(*cookie, strlen(*cookie), hash);
-        st = qr_db_q(c, NULL, NULL,
-                     "INSERT INTO web_sessions (hash, user_id, org_id, created_at, last_seen, "
-                     "expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
-                     QR_TEXT(hash), QR_TEXT(uid), QR_TEXT(oid), QR_INT(now), QR_INT(now),
-                     QR_INT(now + QR_WEB_SESSION_MAX_S));
-        if (!st)
-            qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
-        else
-            qr_err_set(err, st, NULL, "login failed on the server (see the log)");
-    }
-    if (st) {
-        free(*cookie);
-        *cookie = NULL;
-    }
+    if (!st)
+        st = mfa_start(ctx, c, uid, oid, "web", now, mfa_token, err);
+    if (!st && !*mfa_token)
+        st = open_web_session(c, uid, oid, source, now, cookie);
+    if (st && !err->msg[0])
+        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_login_web_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code,
+                             const char *source, char **cookie, qr_err_t *err) {
+    *cookie = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = mfa_check(ctx, c, mfa_token, code, "web", source, now, uid, oid, err);
+    if (!st)
+        st = open_web_session(c, uid, oid, source, now, cookie);
+    if (st && !err->msg[0])
+        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
     qr_db_release(c);
     return st;
 }

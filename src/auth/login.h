@@ -16,6 +16,7 @@
 typedef struct qr_tokens {
     char *access_token;
     char *refresh_token;
+    char *mfa_token; /* set instead of the tokens when an emailed code must follow (AUTH-6) */
     int expires_in;
 } qr_tokens_t;
 
@@ -28,13 +29,21 @@ void qr_tokens_free(qr_tokens_t *t);
  * failed too often. */
 qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, const char *password,
                      const char *source, qr_tokens_t *out, qr_err_t *err);
+#define QR_MFA_TTL_S (5 * 60)               /* AUTH-6: an emailed code is valid 5 minutes */
 #define QR_WEB_SESSION_IDLE_S (15 * 60)     /* AUTH-7: a browser session ends when idle */
 #define QR_WEB_SESSION_MAX_S (12 * 60 * 60) /* and after 12 hours in any case */
 
+/* Completes a login that is waiting for its emailed code. */
+qr_status_t qr_login_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code, const char *source,
+                         qr_tokens_t *out, qr_err_t *err);
 /* Like qr_login, for a browser: opens a web session and returns its cookie value (caller
- * frees) in *cookie. */
+ * frees) in *cookie, or, when an emailed code must follow, a pending login in *mfa_token. */
 qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
-                         const char *password, const char *source, char **cookie, qr_err_t *err);
+                         const char *password, const char *source, char **cookie, char **mfa_token,
+                         qr_err_t *err);
+/* Completes a browser login that is waiting for its emailed code. */
+qr_status_t qr_login_web_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code,
+                             const char *source, char **cookie, qr_err_t *err);
 /* Resolves a web-session cookie (and counts the request as activity). QR_E_UNAUTHORIZED if
  * it is unknown, revoked, idle for 15 minutes or older than 12 hours. */
 qr_status_t qr_web_session_check(qr_ctx_t *ctx, const char *cookie, char user_id[33],

@@ -135,6 +135,18 @@ static const char *const migrations[] = {
     "  expires_at BIGINT NOT NULL,"
     "  used INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX account_tokens_user ON account_tokens(user_id);",
+    /* 6: email MFA (AUTH-6): the org switch and pending logins. */
+    "ALTER TABLE orgs ADD COLUMN mfa_email INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE mfa_challenges ("
+    "  hash TEXT PRIMARY KEY,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  org_id TEXT NOT NULL,"
+    "  code_hash TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL,"
+    "  used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX mfa_challenges_user ON mfa_challenges(user_id);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

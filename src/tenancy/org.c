@@ -17,7 +17,7 @@
 #define ORG_COLS                                                                                   \
     "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
-    "o.ret_audit_days, o.created_at, o.path, o.depth"
+    "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email"
 
 #define MAX_PARAMS 16
 
@@ -25,6 +25,7 @@ void qr_org_input_init(qr_org_input_t *in) {
     memset(in, 0, sizeof(*in));
     in->lic_devices = in->lic_ocr_pages = in->lic_storage_mb = -1;
     in->ret_print_days = in->ret_scan_days = in->ret_audit_days = -1;
+    in->mfa_email = -1;
 }
 
 static json_t *parse_array(const char *s) {
@@ -46,6 +47,7 @@ static json_t *org_json(const qr_principal_t *p, const qr_dbres_t *r, int i) {
                           qr_dbres_text(r, i, 4), "portal_url", qr_dbres_text(r, i, 5),
                           "admin_emails", parse_array(qr_dbres_text(r, i, 6)), "created_at",
                           (json_int_t)qr_dbres_int(r, i, 14));
+    json_object_set_new(o, "mfa_email", json_boolean(qr_dbres_int(r, i, 17)));
     qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(r, i, 15), (int)qr_dbres_int(r, i, 16));
     if (!qr_policy_allows(p, QR_RES_CONTRACT, rel, QR_ACCESS_READ))
         return o;
@@ -346,7 +348,7 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     int contract = in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
                    in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
                    in->ret_audit_days >= 0;
-    int record = in->name || in->portal_url || in->admin_emails;
+    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     char *emails = NULL, *features = NULL;
@@ -379,13 +381,15 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                  "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
                  "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
                  "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
+                 "mfa_email = CASE WHEN ? >= 0 THEN ? ELSE mfa_email END, "
                  "updated_at = ? WHERE id = ?",
                  QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails),
                  QR_INT(in->lic_devices), QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages),
                  QR_INT(in->lic_ocr_pages), QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb),
                  QR_TEXT(features), QR_INT(in->ret_print_days), QR_INT(in->ret_print_days),
                  QR_INT(in->ret_scan_days), QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days),
-                 QR_INT(in->ret_audit_days), QR_INT(now), QR_TEXT(ref.id));
+                 QR_INT(in->ret_audit_days), QR_INT(in->mfa_email), QR_INT(in->mfa_email),
+                 QR_INT(now), QR_TEXT(ref.id));
     if (st)
         goto out;
     const char *audit_org = ref.rel == QR_REL_SELF ? ref.id : p->org_id;

@@ -19,6 +19,7 @@ typedef struct qr_org_input {
     long long lic_devices, lic_ocr_pages, lic_storage_mb;
     json_t *lic_features; /* array of strings, borrowed */
     long long ret_print_days, ret_scan_days, ret_audit_days;
+    int mfa_email; /* AUTH-6 switch, -1 = not given */
 } qr_org_input_t;
 
 /* The first admin of a new org (created with it). */

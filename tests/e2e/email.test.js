@@ -126,3 +126,59 @@ describe('email links', () => {
         assert.ok(!list.json.items.some((x) => x.username === username));
     });
 });
+
+describe('email MFA', () => {
+    let org;
+    let admin;
+    const adminEmail = `mfa-admin-${Date.now()}@example.com`;
+
+    const login = (password = admin.password) => srv.request('POST', '/api/v1/auth/login',
+        { body: { org: org.slug, username: admin.username, password } });
+    const codeOf = (msg) => msg.raw.match(/sign-in code is (?:<strong>)?(\d{6})/)[1];
+
+    before(async () => {
+        rootToken = (await srv.login(srv.root.slug, srv.root.username, srv.root.password)).access_token;
+        const slug = `mfa-${Date.now() % 1000000}`;
+        const r = await srv.request('POST', '/api/v1/orgs', { token: rootToken, body: {
+            parent_id: srv.root.orgId, type: 'provider', name: 'MFA Dealer', slug,
+            admin: { username: 'mfaadmin', email: adminEmail } } });
+        assertStatus(r, 201, 'org with admin');
+        org = { id: r.json.id, slug };
+        admin = { username: 'mfaadmin', password: r.json.admin.password };
+        const t = (await login()).json.access_token;
+        const p = await srv.request('PATCH', `/api/v1/orgs/${org.id}`, { token: t, body: { mfa_email: true } });
+        assertStatus(p, 200, 'the org admin switches email MFA on');
+        assert.equal(p.json.mfa_email, true);
+    });
+
+    test('AUTH-6 after the password a 6-digit code is emailed; it works once, within 5 minutes', async () => {
+        const first = await login();
+        assertStatus(first, 200);
+        assert.equal(first.json.mfa_required, true);
+        assert.equal(first.json.access_token, undefined, 'no token before the code');
+        const msgs = mail.to(adminEmail);
+        const code = codeOf(msgs[msgs.length - 1]);
+        const ok = await srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: first.json.mfa_token, code } });
+        assertStatus(ok, 200, 'code accepted');
+        assert.ok(ok.json.access_token && ok.json.refresh_token);
+        const again = await srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: first.json.mfa_token, code } });
+        assertStatus(again, 401, 'single use');
+        const second = await login();
+        const code2 = codeOf(mail.to(adminEmail).at(-1));
+        await srv.advanceClock(5 * 60 + 1);
+        assertStatus(await srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: second.json.mfa_token, code: code2 } }), 401, 'expired');
+    });
+
+    test('AUTH-6 wrong codes count toward the lockout, and the lock ends the pending login', async () => {
+        const pending = await login();
+        const code = codeOf(mail.to(adminEmail).at(-1));
+        const wrong = code === '000000' ? '000001' : '000000';
+        for (let i = 0; i < 3; i++)
+            assertStatus(await srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: pending.json.mfa_token, code: wrong } }), 401);
+        // Locked: the right code no longer works, nor does the password.
+        assertStatus(await srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: pending.json.mfa_token, code } }), 401, 'pending login ended');
+        assertStatus(await login(), 401, 'account locked');
+        await srv.advanceClock(30 * 60);
+        assertStatus(await login(), 200, 'unlocked after 30 minutes');
+    });
+});
