@@ -17,7 +17,8 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/.well-known/openid-configuration", qr_api_discovery, 0, NULL, NULL},
     {"GET", "/oauth/authorize", qr_api_authorize, 0,
      "response_type client_id redirect_uri scope state nonce code_challenge "
-     "code_challenge_method prompt login_hint",
+     "code_challenge_method prompt login_hint response_mode max_age ui_locales display "
+     "acr_values",
      NULL},
     {"POST", "/login", qr_api_login_form, QR_ROUTE_FORM | S, NULL,
      "csrf org return_to username password"},

@@ -22,7 +22,8 @@
 #define RETURN_MAX 4096
 #define AUTHORIZE_PARAMS                                                                           \
     "response_type client_id redirect_uri scope state nonce code_challenge "                       \
-    "code_challenge_method prompt login_hint"
+    "code_challenge_method prompt login_hint response_mode max_age ui_locales display "            \
+    "acr_values"
 
 static const char *const known_scopes[] = {"openid", "profile", "email", "offline_access", NULL};
 
@@ -228,7 +229,8 @@ void qr_api_authorize(qr_req_t *r) {
     else if ((state && strlen(state) > 512) || (nonce && strlen(nonce) > 512))
         err = "invalid_request", desc = "state and nonce are limited to 512 bytes";
     if (err) {
-        back_to_client(r, redirect_uri, state, NULL, err, desc);
+        back_to_client(r, redirect_uri, state && strlen(state) <= 512 ? state : NULL, NULL, err,
+                       desc);
         qr_client_clear(&cl);
         return;
     }

@@ -6,7 +6,7 @@
 #include "core/error.h"
 
 #define QR_QUERY_MAX_PARAMS 16
-#define QR_QUERY_MAX_BYTES 2048
+#define QR_QUERY_MAX_BYTES 8192
 
 typedef struct qr_query {
     char *names[QR_QUERY_MAX_PARAMS];

@@ -328,6 +328,9 @@ qr_status_t qr_user_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
     if (in->role || in->active == 0 || hash)
         st = qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE user_id = ?",
                      QR_TEXT(id));
+    if (!st && (in->role || in->active == 0 || hash))
+        st = qr_db_q(c, NULL, NULL, "UPDATE web_sessions SET revoked = 1 WHERE user_id = ?",
+                     QR_TEXT(id));
     if (st)
         goto out;
     char detail[160];
@@ -442,6 +445,9 @@ qr_status_t qr_me_set_password(qr_ctx_t *ctx, const qr_principal_t *p, const cha
     if (!st)
         st = qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND id <> ?",
                      QR_TEXT(p->user_id), QR_TEXT(p->session_id));
+    if (!st)
+        st = qr_db_q(c, NULL, NULL, "UPDATE web_sessions SET revoked = 1 WHERE user_id = ?",
+                     QR_TEXT(p->user_id));
     if (!st)
         qr_audit_write(c, now, p->org_id, p->user_id, "password_changed", p->user_id, "");
     if (!st)
