@@ -9,6 +9,7 @@
 
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/mail.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "report/audit.h"
@@ -345,6 +346,10 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     *out = NULL;
     if (validate(in, 0, err))
         return QR_E_INVALID;
+    if (in->mfa_email == 1 && !qr_mail_enabled(ctx->cfg))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "email MFA needs email delivery, which this server has not configured "
+                          "(smtp_url)");
     int contract = in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
                    in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
                    in->ret_audit_days >= 0;

@@ -339,3 +339,18 @@ describe('AUTH-12 read-only attributes', () => {
         assertError(await srv.tryLogin(v.slug, v.username, v.password), 401, 'invalid_credentials', 'AUTH-1 inactive user logs in');
     });
 });
+
+test('AUTH-6 email MFA cannot be switched on without email delivery', async () => {
+    const { startServer: start } = await import('./lib/server.js');
+    const s = await start();
+    try {
+        const t = (await s.login(s.root.slug, s.root.username, s.root.password)).access_token;
+        const r = await s.request('PATCH', `/api/v1/orgs/${s.root.orgId}`, { token: t, body: { mfa_email: true } });
+        assert.equal(r.status, 400);
+        assert.match(r.json.message, /smtp_url/);
+        const org = await s.request('GET', `/api/v1/orgs/${s.root.orgId}`, { token: t });
+        assert.equal(org.json.mfa_email, false, 'nothing changed');
+    } finally {
+        await s.stop();
+    }
+});
