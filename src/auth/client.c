@@ -152,7 +152,7 @@ qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *o
     if (!st)
         st = qr_db_q(c, &r, NULL,
                      "SELECT id, name, created_at, public, redirect_uris FROM oauth_clients "
-                     "WHERE org_id = ? ORDER BY created_at, id",
+                     "WHERE org_id = ? AND device_id IS NULL ORDER BY created_at, id",
                      QR_TEXT(ref.id));
     if (!st) {
         json_t *items = json_array();
@@ -179,7 +179,7 @@ qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
     qr_buf_t sql;
     qr_buf_init(&sql, 4096);
     qr_buf_puts(&sql, "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = k.org_id "
-                      "WHERE k.id = ? AND ");
+                      "WHERE k.id = ? AND k.device_id IS NULL AND ");
     qr_dbval_t params[MAX_PARAMS];
     int n = 0;
     char scratch[512];
@@ -196,7 +196,8 @@ qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
         st = qr_org_resolve(c, p, qr_dbres_text(r, 0, 0), QR_RES_CLIENTS, QR_ACCESS_WRITE, &ref,
                             err);
     if (!st)
-        st = qr_db_q(c, NULL, NULL, "DELETE FROM oauth_clients WHERE id = ? AND org_id = ?",
+        st = qr_db_q(c, NULL, NULL,
+                     "DELETE FROM oauth_clients WHERE id = ? AND org_id = ? AND device_id IS NULL",
                      QR_TEXT(id), QR_TEXT(ref.id));
     if (!st)
         qr_audit_write(c, now, ref.id, p->user_id, "client_deleted", id, "");
@@ -213,14 +214,19 @@ qr_status_t qr_client_authenticate(qr_ctx_t *ctx, const char *id, const char *se
     if (id && secret && qr_id_is_valid(id)) {
         qr_dbc_t *c = qr_db_acquire(ctx->db);
         qr_dbres_t *r = NULL;
+        /* A device's client works only while its device is enabled (DEV-3). */
         if (qr_db_q(c, &r, NULL,
-                    "SELECT org_id, secret_hash FROM oauth_clients WHERE id = ? AND public = 0",
+                    "SELECT k.org_id, k.secret_hash, k.device_id FROM oauth_clients k LEFT JOIN "
+                    "devices d ON d.id = k.device_id WHERE k.id = ? AND k.public = 0 AND "
+                    "(k.device_id IS NULL OR d.enabled = 1)",
                     QR_TEXT(id)) == QR_OK &&
             qr_dbres_rows(r) == 1 && strlen(qr_dbres_text(r, 0, 1)) == 64 &&
             qr_ct_equal(qr_dbres_text(r, 0, 1), hash, 64)) {
             memset(out, 0, sizeof(*out));
             memcpy(out->id, id, QR_ID_LEN);
             memcpy(out->org_id, qr_dbres_text(r, 0, 0), QR_ID_LEN);
+            if (!qr_dbres_isnull(r, 0, 2))
+                memcpy(out->device_id, qr_dbres_text(r, 0, 2), QR_ID_LEN);
             st = QR_OK;
         }
         qr_dbres_free(r);
@@ -234,7 +240,9 @@ qr_status_t qr_client_authenticate(qr_ctx_t *ctx, const char *id, const char *se
 int qr_client_exists(qr_ctx_t *ctx, const char *id, const char *org_id) {
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
-    int ok = qr_db_q(c, &r, NULL, "SELECT 1 FROM oauth_clients WHERE id = ? AND org_id = ?",
+    int ok = qr_db_q(c, &r, NULL,
+                     "SELECT 1 FROM oauth_clients k LEFT JOIN devices d ON d.id = k.device_id "
+                     "WHERE k.id = ? AND k.org_id = ? AND (k.device_id IS NULL OR d.enabled = 1)",
                      QR_TEXT(id), QR_TEXT(org_id)) == QR_OK &&
              qr_dbres_rows(r) == 1;
     qr_dbres_free(r);

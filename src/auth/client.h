@@ -15,8 +15,9 @@
 typedef struct qr_client {
     char id[QR_ID_LEN + 1];
     char org_id[QR_ID_LEN + 1];
-    int is_public;         /* a public client (browser or native app): no secret, PKCE */
-    json_t *redirect_uris; /* owned; release with qr_client_clear */
+    int is_public;                 /* a public client (browser or native app): no secret, PKCE */
+    char device_id[QR_ID_LEN + 1]; /* set for a device\'s credentials (AUTH-11) */
+    json_t *redirect_uris;         /* owned; release with qr_client_clear */
 } qr_client_t;
 
 /* Frees what a qr_client_t owns. */

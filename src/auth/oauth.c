@@ -19,6 +19,8 @@ qr_status_t qr_oauth_client_token(qr_ctx_t *ctx, const qr_client_t *cl, json_t *
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", ctx->cfg->public_url, "aud",
                   QR_TOKEN_AUDIENCE, "sub", cl->id, "client_id", cl->id, "org", cl->org_id, "iat",
                   (json_int_t)now, "exp", (json_int_t)(now + QR_ACCESS_TTL_S), "jti", jti);
+    if (cl->device_id[0])
+        json_object_set_new(claims, "device_id", json_string(cl->device_id));
     char *tok = qr_keyring_sign(ctx, "at+jwt", claims);
     json_decref(claims);
     if (!tok)

@@ -147,6 +147,20 @@ static const char *const migrations[] = {
     "  expires_at BIGINT NOT NULL,"
     "  used INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX mfa_challenges_user ON mfa_challenges(user_id);",
+    /* 7: devices (DEV-1) and their client credentials (AUTH-11). */
+    "CREATE TABLE devices ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,"
+    "  serial TEXT NOT NULL,"
+    "  model TEXT NOT NULL DEFAULT '',"
+    "  hostname TEXT NOT NULL DEFAULT '',"
+    "  ip TEXT NOT NULL DEFAULT '',"
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  client_id TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL,"
+    "  UNIQUE (org_id, serial));"
+    "ALTER TABLE oauth_clients ADD COLUMN device_id TEXT;",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: /api/v1/orgs/{id}/devices, /api/v1/devices/{id} (admins) and /api/v1/device (the
+ * device itself, with its client-credentials token). */
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "core/json.h"
+#include "device/device.h"
+
+static qr_status_t parse(json_t *b, qr_device_input_t *in, int creating, qr_err_t *err) {
+    qr_device_input_init(in);
+    qr_status_t st = QR_OK;
+    if (creating && (st = qr_json_get_str(b, "serial", 1, 64, &in->serial, err)))
+        return st;
+    if ((st = qr_json_get_str(b, "model", 0, 128, &in->model, err)) ||
+        (st = qr_json_get_str(b, "hostname", 0, 253, &in->hostname, err)) ||
+        (st = qr_json_get_str(b, "ip", 0, 64, &in->ip, err)))
+        return st;
+    int enabled = 1, present = 0;
+    if (!creating && (st = qr_json_get_bool(b, "enabled", 0, &enabled, &present, err)))
+        return st;
+    in->enabled = present ? enabled : -1;
+    return QR_OK;
+}
+
+void qr_api_devices_list(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_device_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_devices_create(qr_req_t *r) {
+    static const char *const keys[] = {"serial", "model", "hostname", "ip", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_device_input_t in;
+    json_t *out = NULL;
+    qr_status_t st = parse(qr_req_body(r), &in, 1, &err);
+    if (!st)
+        st = qr_device_register(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out,
+                                &err);
+    qr_api_finish(r, st, &err, out, 201);
+}
+
+void qr_api_devices_get(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_device_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_devices_patch(qr_req_t *r) {
+    static const char *const keys[] = {"model", "hostname", "ip", "enabled", NULL};
+    static const char *const ro[] = {"id", "org_id", "serial", "client_id", "created_at", NULL};
+    if (qr_api_check_body(r, keys, ro))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_device_input_t in;
+    json_t *out = NULL;
+    qr_status_t st = parse(qr_req_body(r), &in, 0, &err);
+    if (!st)
+        st = qr_device_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out,
+                              &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_devices_delete(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_device_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}
+
+void qr_api_device_self(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *a = qr_req_header(r, "Authorization");
+    qr_device_principal_t d;
+    json_t *out = NULL;
+    qr_status_t st;
+    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
+        st = qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "a device bearer token is required");
+    else if (!(st = qr_device_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &d, &err)))
+        st = qr_device_self(qr_req_ctx(r), &d, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
