@@ -37,12 +37,19 @@ void qr_tokens_free(qr_tokens_t *t) {
 /* Claims an attempt for user_id. Returns 1 if the attempt may be evaluated (*locked_now
  * tells whether this claim was the one that locked the account), 0 if the account is
  * locked, -1 on database error. */
-static int claim_attempt(qr_dbc_t *c, const char *user_id, int64_t now, int *locked_now) {
+void qr_login_clear(qr_dbc_t *c, const char *user_id) {
+    qr_db_q(c, NULL, NULL,
+            "UPDATE users SET fail_prev = NULL, fail_last = NULL, fail_prev2 = NULL, "
+            "locked_until = NULL WHERE id = ?",
+            QR_TEXT(user_id));
+}
+
+int qr_login_claim(qr_dbc_t *c, const char *user_id, int64_t now, int *locked_now) {
     qr_dbres_t *r = NULL;
     int64_t window = now - QR_LOCK_WINDOW_S;
     qr_status_t st = qr_db_q(
         c, &r, NULL,
-        "UPDATE users SET fail_prev = fail_last, fail_last = ?, "
+        "UPDATE users SET fail_prev2 = fail_prev, fail_prev = fail_last, fail_last = ?, "
         "locked_until = CASE WHEN fail_prev IS NOT NULL AND fail_prev > ? AND fail_last > ? "
         "THEN ? ELSE locked_until END "
         "WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING locked_until",
@@ -64,7 +71,7 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
                             const char *hash, int active, const char *password, const char *source,
                             int64_t now) {
     int locked_now = 0;
-    int claimed = claim_attempt(c, user_id, now, &locked_now);
+    int claimed = qr_login_claim(c, user_id, now, &locked_now);
     if (claimed < 0)
         return QR_E_DB;
     if (!claimed) {
@@ -72,12 +79,17 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
         qr_throttle_add(ctx->throttle, source, now);
         return QR_E_UNAUTHORIZED;
     }
-    int ok = qr_password_verify(hash, password) && active;
-    if (ok) {
-        qr_db_q(c, NULL, NULL,
-                "UPDATE users SET fail_prev = NULL, fail_last = NULL, locked_until = NULL "
-                "WHERE id = ?",
-                QR_TEXT(user_id));
+    /* A right password does not clear the failure record yet: with email MFA the code must
+     * follow, and clearing here would give a password holder endless code guesses. The
+     * caller clears it once every factor has passed (qr_login_clear). */
+    if (qr_password_verify(hash, password) && active) {
+        /* This attempt was recorded as a failure in advance: take it back, keeping the
+         * failures before it. */
+        qr_db_q(
+            c, NULL, NULL,
+            "UPDATE users SET fail_last = fail_prev, fail_prev = fail_prev2, fail_prev2 = NULL, "
+            "locked_until = CASE WHEN ? = 1 THEN NULL ELSE locked_until END WHERE id = ?",
+            QR_INT(locked_now), QR_TEXT(user_id));
         return QR_OK;
     }
     qr_throttle_add(ctx->throttle, source, now);
@@ -92,9 +104,9 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
 
 /* The shared first step of every login by org, username and password: throttle, look up,
  * claim, verify. Fills uid and oid on success. */
-static qr_status_t check_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
-                               const char *password, const char *source, int64_t now,
-                               char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], qr_err_t *err) {
+qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
+                            const char *password, const char *source, int64_t now,
+                            char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], qr_err_t *err) {
     if (qr_throttle_is_blocked(ctx->throttle, source, now, ctx->cfg->login_throttle_per_min))
         return qr_err_set(err, QR_E_THROTTLED, NULL,
                           "too many failed logins from your address; try again in a minute");
@@ -212,14 +224,11 @@ static qr_status_t mfa_check(qr_ctx_t *ctx, qr_dbc_t *c, const char *token, cons
     int right = strlen(code) == 6 && qr_ct_equal(hash, qr_dbres_text(r, 0, 2), 64);
     qr_dbres_free(r);
     int locked_now = 0;
-    int claimed = claim_attempt(c, uid, now, &locked_now);
+    int claimed = qr_login_claim(c, uid, now, &locked_now);
     if (claimed < 0)
         return QR_E_DB;
     if (claimed && right) {
-        qr_db_q(c, NULL, NULL,
-                "UPDATE users SET fail_prev = NULL, fail_last = NULL, locked_until = NULL "
-                "WHERE id = ?",
-                QR_TEXT(uid));
+        qr_login_clear(c, uid);
         long long changed = 0;
         qr_db_q(c, NULL, &changed, "UPDATE mfa_challenges SET used = 1 WHERE hash = ? AND used = 0",
                 QR_TEXT(handle_hash));
@@ -243,6 +252,7 @@ static qr_status_t mfa_check(qr_ctx_t *ctx, qr_dbc_t *c, const char *token, cons
 
 static qr_status_t issue_tokens(qr_ctx_t *ctx, qr_dbc_t *c, const char *uid, const char *oid,
                                 const char *source, int64_t now, qr_tokens_t *out, qr_err_t *err) {
+    qr_login_clear(c, uid);
     qr_status_t st = qr_dbc_begin(c);
     if (!st && !(st = qr_session_start(ctx, c, uid, oid, now, out, err))) {
         qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
@@ -257,7 +267,7 @@ qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, cons
     int64_t now = qr_clock_now(ctx->clock);
     char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_status_t st = check_login(ctx, c, slug, username, password, source, now, uid, oid, err);
+    qr_status_t st = qr_login_verify(ctx, c, slug, username, password, source, now, uid, oid, err);
     if (!st)
         st = mfa_start(ctx, c, uid, oid, "api", now, &out->mfa_token, err);
     if (!st && !out->mfa_token)
@@ -294,6 +304,7 @@ static qr_status_t open_web_session(qr_dbc_t *c, const char *uid, const char *oi
     qr_random_bytes(raw, sizeof(raw));
     *cookie = qr_b64url_encode(raw, sizeof(raw));
     qr_sha256_hex(*cookie, strlen(*cookie), hash);
+    qr_login_clear(c, uid);
     qr_status_t st = qr_db_q(c, NULL, NULL,
                              "INSERT INTO web_sessions (hash, user_id, org_id, created_at, "
                              "last_seen, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
@@ -315,7 +326,7 @@ qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
     int64_t now = qr_clock_now(ctx->clock);
     char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_status_t st = check_login(ctx, c, slug, username, password, source, now, uid, oid, err);
+    qr_status_t st = qr_login_verify(ctx, c, slug, username, password, source, now, uid, oid, err);
     if (!st)
         st = mfa_start(ctx, c, uid, oid, "web", now, mfa_token, err);
     if (!st && !*mfa_token)
@@ -385,6 +396,8 @@ qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const ch
                       password, user_id, now);
     else if (!st)
         st = QR_E_UNAUTHORIZED;
+    if (!st)
+        qr_login_clear(c, user_id);
     if (st == QR_E_UNAUTHORIZED)
         qr_err_set(err, QR_E_FORBIDDEN, "invalid_credentials",
                    "the current password is wrong, or the account is locked");

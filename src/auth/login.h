@@ -6,6 +6,7 @@
 
 #include "core/ctx.h"
 #include "core/error.h"
+#include "store/db.h"
 #include <stdint.h>
 
 #define QR_LOCK_WINDOW_S (15 * 60) /* 3 failures within this window ... */
@@ -48,6 +49,17 @@ qr_status_t qr_login_web_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *c
  * it is unknown, revoked, idle for 15 minutes or older than 12 hours. */
 qr_status_t qr_web_session_check(qr_ctx_t *ctx, const char *cookie, char user_id[33],
                                  char org_id[33], int64_t *auth_time);
+/* The first step of every login by org slug, username and password (throttle, lockout
+ * claim, Argon2id); fills uid and oid on success. Runs on connection c. */
+qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
+                            const char *password, const char *source, int64_t now, char uid[33],
+                            char oid[33], qr_err_t *err);
+/* Claims one attempt for the lockout count of user_id (AUTH-5): 1 if it may be evaluated
+ * (*locked_now: this claim locked the account), 0 if the account is locked, -1 on error.
+ * A correct secret must then clear the record. */
+int qr_login_claim(qr_dbc_t *c, const char *user_id, int64_t now, int *locked_now);
+/* Clears the failure record of user_id after a complete login (every factor passed). */
+void qr_login_clear(qr_dbc_t *c, const char *user_id);
 /* Checks the password of a known user with the same lockout accounting as a login. */
 qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const char *org_id,
                                     const char *password, qr_err_t *err);

@@ -207,11 +207,12 @@ qr_status_t qr_link_complete(qr_ctx_t *ctx, const char *token, qr_link_purpose_t
         goto out;
     }
     /* A reset unlocks (AUTH-5); an invitation activates (AUTH-1). Both end old sessions. */
-    st = qr_db_q(c, NULL, NULL,
-                 "UPDATE users SET pw_hash = ?, fail_prev = NULL, fail_last = NULL, "
-                 "locked_until = NULL, active = CASE WHEN ? = 1 THEN 1 ELSE active END, "
-                 "updated_at = ? WHERE id = ?",
-                 QR_TEXT(hash), QR_INT(purpose == QR_LINK_ACTIVATE), QR_INT(now), QR_TEXT(uid));
+    st = qr_db_q(
+        c, NULL, NULL,
+        "UPDATE users SET pw_hash = ?, fail_prev = NULL, fail_last = NULL, fail_prev2 = NULL, "
+        "locked_until = NULL, active = CASE WHEN ? = 1 THEN 1 ELSE active END, "
+        "updated_at = ? WHERE id = ?",
+        QR_TEXT(hash), QR_INT(purpose == QR_LINK_ACTIVATE), QR_INT(now), QR_TEXT(uid));
     if (!st)
         st = qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE user_id = ?",
                      QR_TEXT(uid));

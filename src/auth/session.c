@@ -78,6 +78,28 @@ json_t *qr_session_claims(const char *token) {
     return v;
 }
 
+qr_status_t qr_session_start_panel(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id,
+                                   const char *org_id, const char *device_id, int64_t now,
+                                   char **access_token, qr_err_t *err) {
+    char sid[QR_ID_LEN + 1], jti[QR_ID_LEN + 1];
+    qr_random_id(sid);
+    qr_random_id(jti);
+    qr_status_t st = qr_db_q(c, NULL, NULL,
+                             "INSERT INTO sessions (id, user_id, org_id, created_at, expires_at, "
+                             "revoked) VALUES (?, ?, ?, ?, ?, 0)",
+                             QR_TEXT(sid), QR_TEXT(user_id), QR_TEXT(org_id), QR_INT(now),
+                             QR_INT(now + QR_PANEL_TTL_S));
+    if (st)
+        return qr_err_set(err, st, NULL, "could not start a panel session");
+    json_t *claims = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", ctx->cfg->public_url, "aud",
+        QR_TOKEN_AUDIENCE, "sub", user_id, "org", org_id, "sid", sid, "device_id", device_id, "iat",
+        (json_int_t)now, "exp", (json_int_t)(now + QR_PANEL_TTL_S), "jti", jti);
+    *access_token = qr_keyring_sign(ctx, "at+jwt", claims);
+    json_decref(claims);
+    return *access_token ? QR_OK : qr_err_set(err, QR_E_CRYPTO, NULL, "could not sign the token");
+}
+
 static void revoke_family(qr_dbc_t *c, const char *sid, const char *org_id, const char *user_id,
                           int64_t now) {
     qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE id = ?", QR_TEXT(sid));
@@ -207,6 +229,9 @@ qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len
     snprintf(p->user_id, sizeof(p->user_id), "%s", sub);
     snprintf(p->org_id, sizeof(p->org_id), "%s", org);
     snprintf(p->session_id, sizeof(p->session_id), "%s", sid);
+    const char *dev = json_string_value(json_object_get(claims, "device_id"));
+    if (qr_id_is_valid(dev))
+        snprintf(p->device_id, sizeof(p->device_id), "%s", dev);
     snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 1));
     p->org_depth = (int)qr_dbres_int(r, 0, 2);
     p->role = (qr_role_t)role;

@@ -22,6 +22,13 @@ qr_status_t qr_session_start(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, co
 /* The claims of a token this server signed, without verifying it (for a token it has just
  * issued itself). New reference or NULL. */
 json_t *qr_session_claims(const char *token);
+#define QR_PANEL_TTL_S (5 * 60) /* a person's session at an MFP panel */
+
+/* Opens a short session for a person logged in at a device's panel: an access token with a
+ * device_id claim and no refresh token. */
+qr_status_t qr_session_start_panel(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id,
+                                   const char *org_id, const char *device_id, int64_t now,
+                                   char **access_token, qr_err_t *err);
 /* Exchanges a refresh token for new tokens (rotation). */
 qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_tokens_t *out,
                                qr_err_t *err);

@@ -161,6 +161,9 @@ static const char *const migrations[] = {
     "  updated_at BIGINT NOT NULL,"
     "  UNIQUE (org_id, serial));"
     "ALTER TABLE oauth_clients ADD COLUMN device_id TEXT;",
+    /* 8: the failure before fail_prev, so that a right password can take back the failure
+     * its attempt recorded in advance without forgetting older ones. */
+    "ALTER TABLE users ADD COLUMN fail_prev2 BIGINT;",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -53,7 +53,8 @@ typedef struct qr_principal {
     char user_id[QR_ID_LEN + 1];
     char org_id[QR_ID_LEN + 1];
     char session_id[QR_ID_LEN + 1];
-    char org_path[512]; /* materialized path of the principal's org */
+    char device_id[QR_ID_LEN + 1]; /* set when the session was opened at a device's panel */
+    char org_path[512];            /* materialized path of the principal's org */
     int org_depth;
     qr_role_t role;
 } qr_principal_t;

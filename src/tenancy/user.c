@@ -331,6 +331,10 @@ qr_status_t qr_user_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
     if (!st && (in->role || in->active == 0 || hash))
         st = qr_db_q(c, NULL, NULL, "UPDATE web_sessions SET revoked = 1 WHERE user_id = ?",
                      QR_TEXT(id));
+    /* A deactivated account's pending invitation must not reactivate it. */
+    if (!st && in->active == 0)
+        st = qr_db_q(c, NULL, NULL, "UPDATE account_tokens SET used = 1 WHERE user_id = ?",
+                     QR_TEXT(id));
     if (st)
         goto out;
     char detail[160];
@@ -381,7 +385,8 @@ qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
     qr_status_t st = resolve_user(c, p, id, QR_ACCESS_WRITE, &r, &ref, err);
     if (!st)
         st = qr_db_q(c, NULL, NULL,
-                     "UPDATE users SET fail_prev = NULL, fail_last = NULL, locked_until = NULL, "
+                     "UPDATE users SET fail_prev = NULL, fail_last = NULL, fail_prev2 = NULL, "
+                     "locked_until = NULL, "
                      "updated_at = ? WHERE id = ? AND org_id = ?",
                      QR_INT(now), QR_TEXT(id), QR_TEXT(ref.id));
     if (!st)

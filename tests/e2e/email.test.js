@@ -182,3 +182,29 @@ describe('email MFA', () => {
         assertStatus(await login(), 200, 'unlocked after 30 minutes');
     });
 });
+
+test('AUTH-6 the password alone does not reset the count of wrong codes', async () => {
+    // A second org with MFA, so this test stands alone.
+    const token = (await srv.login(srv.root.slug, srv.root.username, srv.root.password)).access_token;
+    const slug = `mfb-${Date.now() % 1000000}`;
+    const email = `mfb-${Date.now()}@example.com`;
+    const r = await srv.request('POST', '/api/v1/orgs', { token, body: {
+        parent_id: srv.root.orgId, type: 'provider', name: 'MFA Two', slug, admin: { username: 'mfbadmin', email } } });
+    assertStatus(r, 201);
+    const password = r.json.admin.password;
+    const login = () => srv.request('POST', '/api/v1/auth/login', { body: { org: slug, username: 'mfbadmin', password } });
+    // MFA is off: log in, switch it on.
+    const t = (await login()).json.access_token;
+    assertStatus(await srv.request('PATCH', `/api/v1/orgs/${r.json.id}`, { token: t, body: { mfa_email: true } }), 200);
+    const guess = async (pending) => srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: pending, code: '000000' } });
+    let p = (await login()).json.mfa_token;
+    const wrong1 = await guess(p);
+    const wrong2 = await guess(p);
+    // Unless the code was really 000000 (one in a million), both were wrong.
+    if (wrong1.status === 401 && wrong2.status === 401) {
+        p = (await login()).json.mfa_token;
+        assert.ok(p, 'the password is still accepted (2 failures so far)');
+        assertStatus(await guess(p), 401);
+        assertStatus(await login(), 401, 'the third wrong code locked the account despite the password in between');
+    }
+});
