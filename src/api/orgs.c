@@ -28,6 +28,9 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
     if ((st = qr_json_get_bool(b, "mfa_email", 0, &mfa, &present, err)))
         return st;
     in->mfa_email = present ? mfa : -1;
+    if ((st = qr_json_get_str(b, "pin_mode", 0, 16, &in->pin_mode, err)))
+        return st;
+    in->pin_lengths = json_object_get(b, "pin_lengths");
     json_t *lic = json_object_get(b, "license");
     if (lic) {
         static const char *const keys[] = {"devices", "ocr_pages_per_month", "storage_mb",
@@ -108,8 +111,9 @@ void qr_api_orgs_get(qr_req_t *r) {
 }
 
 void qr_api_orgs_patch(qr_req_t *r) {
-    static const char *const keys[] = {
-        "name", "portal_url", "admin_emails", "license", "retention", "mfa_email", NULL};
+    static const char *const keys[] = {"name",     "portal_url",  "admin_emails",
+                                       "license",  "retention",   "mfa_email",
+                                       "pin_mode", "pin_lengths", NULL};
     if (qr_api_check_body(r, keys, org_read_only))
         return;
     qr_err_t err = {QR_OK, NULL, ""};

@@ -164,6 +164,21 @@ static const char *const migrations[] = {
     /* 8: the failure before fail_prev, so that a right password can take back the failure
      * its attempt recorded in advance without forgetting older ones. */
     "ALTER TABLE users ADD COLUMN fail_prev2 BIGINT;",
+    /* 9: PINs and cards for the panel (AUTH-8, AUTH-9): HMAC lookup + sealed value. */
+    "ALTER TABLE users ADD COLUMN pin_lookup TEXT;"
+    "ALTER TABLE users ADD COLUMN pin_sealed TEXT;"
+    "CREATE INDEX users_pin ON users(org_id, pin_lookup);"
+    "ALTER TABLE orgs ADD COLUMN pin_mode TEXT NOT NULL DEFAULT 'user_pin';"
+    "ALTER TABLE orgs ADD COLUMN pin_lengths TEXT NOT NULL DEFAULT '[4,5,6,8]';"
+    "CREATE TABLE cards ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  lookup TEXT NOT NULL,"
+    "  sealed TEXT NOT NULL,"
+    "  last4 TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  UNIQUE (org_id, lookup));",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

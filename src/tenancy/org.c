@@ -18,7 +18,7 @@
 #define ORG_COLS                                                                                   \
     "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
-    "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email"
+    "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email, o.pin_mode, o.pin_lengths"
 
 #define MAX_PARAMS 16
 
@@ -49,6 +49,8 @@ static json_t *org_json(const qr_principal_t *p, const qr_dbres_t *r, int i) {
                           "admin_emails", parse_array(qr_dbres_text(r, i, 6)), "created_at",
                           (json_int_t)qr_dbres_int(r, i, 14));
     json_object_set_new(o, "mfa_email", json_boolean(qr_dbres_int(r, i, 17)));
+    json_object_set_new(o, "pin_mode", json_string(qr_dbres_text(r, i, 18)));
+    json_object_set_new(o, "pin_lengths", parse_array(qr_dbres_text(r, i, 19)));
     qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(r, i, 15), (int)qr_dbres_int(r, i, 16));
     if (!qr_policy_allows(p, QR_RES_CONTRACT, rel, QR_ACCESS_READ))
         return o;
@@ -146,6 +148,22 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
         return QR_E_INVALID;
     if (in->lic_features && check_string_array("features", in->lic_features, 32, 0, err))
         return QR_E_INVALID;
+    if (in->pin_mode && strcmp(in->pin_mode, "user_pin") != 0 &&
+        strcmp(in->pin_mode, "pin_only") != 0)
+        return qr_err_set(err, QR_E_INVALID, NULL, "pin_mode must be 'user_pin' or 'pin_only'");
+    if (in->pin_lengths) {
+        size_t i;
+        json_t *v;
+        int ok = json_is_array(in->pin_lengths) && json_array_size(in->pin_lengths) > 0 &&
+                 json_array_size(in->pin_lengths) <= 4;
+        json_array_foreach(in->pin_lengths, i, v) {
+            json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+            ok = ok && (n == 4 || n == 5 || n == 6 || n == 8);
+        }
+        if (!ok)
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "pin_lengths must list one or more of 4, 5, 6 and 8");
+    }
     return QR_OK;
 }
 
@@ -353,10 +371,11 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     int contract = in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
                    in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
                    in->ret_audit_days >= 0;
-    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0;
+    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0 ||
+                 in->pin_mode || in->pin_lengths;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    char *emails = NULL, *features = NULL;
+    char *emails = NULL, *features = NULL, *pin_lengths = NULL;
     qr_org_ref_t ref;
     qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
     if (st)
@@ -374,6 +393,7 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     }
     emails = in->admin_emails ? qr_json_dump(in->admin_emails) : NULL;
     features = in->lic_features ? qr_json_dump(in->lic_features) : NULL;
+    pin_lengths = in->pin_lengths ? qr_json_dump(in->pin_lengths) : NULL;
     if ((st = qr_dbc_begin(c)))
         goto out;
     st = qr_db_q(c, NULL, NULL,
@@ -387,6 +407,7 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                  "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
                  "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
                  "mfa_email = CASE WHEN ? >= 0 THEN ? ELSE mfa_email END, "
+                 "pin_mode = COALESCE(?, pin_mode), pin_lengths = COALESCE(?, pin_lengths), "
                  "updated_at = ? WHERE id = ?",
                  QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails),
                  QR_INT(in->lic_devices), QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages),
@@ -394,7 +415,7 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                  QR_TEXT(features), QR_INT(in->ret_print_days), QR_INT(in->ret_print_days),
                  QR_INT(in->ret_scan_days), QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days),
                  QR_INT(in->ret_audit_days), QR_INT(in->mfa_email), QR_INT(in->mfa_email),
-                 QR_INT(now), QR_TEXT(ref.id));
+                 QR_TEXT(in->pin_mode), QR_TEXT(pin_lengths), QR_INT(now), QR_TEXT(ref.id));
     if (st)
         goto out;
     const char *audit_org = ref.rel == QR_REL_SELF ? ref.id : p->org_id;
@@ -407,6 +428,7 @@ out:
     qr_db_release(c);
     free(emails);
     free(features);
+    free(pin_lengths);
     return st;
 }
 

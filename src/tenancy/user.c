@@ -19,7 +19,7 @@
 
 #define USER_COLS                                                                                  \
     "u.id, u.org_id, u.username, u.email, u.first_name, u.last_name, u.role, u.active, "           \
-    "u.locked_until, u.created_at"
+    "u.locked_until, u.created_at, CASE WHEN u.pin_lookup IS NULL THEN 0 ELSE 1 END"
 #define MAX_PARAMS 16
 #define GENERATED_PASSWORD_LEN 16
 
@@ -28,14 +28,18 @@ void qr_user_input_init(qr_user_input_t *in) {
     in->active = -1;
 }
 
+/* The client view of a user. The PIN is only ever shown masked here (AUTH-8); its owner reads
+ * it at /api/v1/me/pin. */
 static json_t *user_row_json(const qr_dbres_t *r, int i, int64_t now) {
     int locked = !qr_dbres_isnull(r, i, 8) && qr_dbres_int(r, i, 8) > now;
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I}", "id",
-                     qr_dbres_text(r, i, 0), "org_id", qr_dbres_text(r, i, 1), "username",
-                     qr_dbres_text(r, i, 2), "email", qr_dbres_text(r, i, 3), "first_name",
-                     qr_dbres_text(r, i, 4), "last_name", qr_dbres_text(r, i, 5), "role",
-                     qr_dbres_text(r, i, 6), "active", (int)qr_dbres_int(r, i, 7), "locked", locked,
-                     "created_at", (json_int_t)qr_dbres_int(r, i, 9));
+    json_t *u = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I}", "id",
+                          qr_dbres_text(r, i, 0), "org_id", qr_dbres_text(r, i, 1), "username",
+                          qr_dbres_text(r, i, 2), "email", qr_dbres_text(r, i, 3), "first_name",
+                          qr_dbres_text(r, i, 4), "last_name", qr_dbres_text(r, i, 5), "role",
+                          qr_dbres_text(r, i, 6), "active", (int)qr_dbres_int(r, i, 7), "locked",
+                          locked, "created_at", (json_int_t)qr_dbres_int(r, i, 9));
+    json_object_set_new(u, "pin", qr_dbres_int(r, i, 10) ? json_string("****") : json_null());
+    return u;
 }
 
 json_t *qr__user_json(qr_dbc_t *c, const char *id, int64_t now) {

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the panel side of a device (/api/v1/device/login), and PINs and cards
+ * (/api/v1/me/pin, /api/v1/me/cards, /api/v1/users/{id}/cards). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "auth/pin.h"
+#include "core/json.h"
+#include "device/panel.h"
+
+void qr_api_panel_login(qr_req_t *r) {
+    static const char *const keys[] = {"method", "username", "password", "pin", "card", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *a = qr_req_header(r, "Authorization");
+    qr_device_principal_t d;
+    qr_panel_input_t in = {0};
+    json_t *b = qr_req_body(r), *out = NULL;
+    qr_status_t st;
+    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
+        st = qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "a device bearer token is required");
+    else
+        st = qr_device_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &d, &err);
+    if (!st && !(st = qr_json_get_str(b, "method", 1, 16, &in.method, &err)) &&
+        !(st = qr_json_get_str(b, "username", 0, 256, &in.username, &err)) &&
+        !(st = qr_json_get_str(b, "password", 0, 256, &in.password, &err)) &&
+        !(st = qr_json_get_str(b, "pin", 0, 16, &in.pin, &err)) &&
+        !(st = qr_json_get_str(b, "card", 0, 64, &in.card, &err)))
+        st = qr_panel_login(qr_req_ctx(r), &d, &in, qr_req_source(r), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_me_pin_set(qr_req_t *r) {
+    static const char *const keys[] = {"pin", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *pin = NULL;
+    char *shown = NULL;
+    qr_status_t st = qr_json_get_str(qr_req_body(r), "pin", 0, 16, &pin, &err);
+    if (!st)
+        st = qr_pin_set(qr_req_ctx(r), qr_req_principal(r), pin, &shown, &err);
+    qr_api_finish(r, st, &err, st ? NULL : json_pack("{s:s}", "pin", shown), 200);
+    if (shown) {
+        memset(shown, 0, strlen(shown));
+        free(shown);
+    }
+}
+
+void qr_api_me_pin_get(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    char *pin = NULL;
+    qr_status_t st = qr_pin_get(qr_req_ctx(r), qr_req_principal(r), &pin, &err);
+    qr_api_finish(r, st, &err, st ? NULL : json_pack("{s:s}", "pin", pin), 200);
+    if (pin) {
+        memset(pin, 0, strlen(pin));
+        free(pin);
+    }
+}
+
+void qr_api_me_cards_add(qr_req_t *r) {
+    static const char *const keys[] = {"number", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *number;
+    json_t *out = NULL;
+    qr_status_t st = qr_json_get_str(qr_req_body(r), "number", 1, 64, &number, &err);
+    if (!st)
+        st = qr_card_register(qr_req_ctx(r), qr_req_principal(r), number, &out, &err);
+    qr_api_finish(r, st, &err, out, 201);
+}
+
+void qr_api_me_cards_list(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_card_list(qr_req_ctx(r), qr_req_principal(r), NULL, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_me_cards_delete(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st =
+        qr_card_delete(qr_req_ctx(r), qr_req_principal(r), NULL, qr_req_param(r, 0), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}
+
+void qr_api_user_cards_list(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_card_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_user_cards_delete(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_card_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
+                                    qr_req_param(r, 1), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: PINs and cards. */
+#include "auth/pin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/login.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "crypto/aead.h"
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "report/audit.h"
+#include "tenancy/org.h"
+
+#define MAX_PARAMS 16
+
+/* HMAC lookup key of a secret in an org, as hex. */
+static void lookup(const qr_ctx_t *ctx, const char *org_id, const char *kind, const char *secret,
+                   char out[65]) {
+    char *msg = qr_xasprintf("%s:%s:%s", org_id, kind, secret);
+    unsigned char mac[32];
+    qr_hmac_sha256(ctx->keys->secret_lookup, QR_KEY_LEN, msg, strlen(msg), mac);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    memset(msg, 0, strlen(msg));
+    free(msg);
+}
+
+/* The org's PIN settings: mode and allowed lengths (bit n set: length n allowed). */
+static qr_status_t pin_policy(qr_dbc_t *c, const char *org_id, int *pin_only, unsigned *lengths) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL, "SELECT pin_mode, pin_lengths FROM orgs WHERE id = ?",
+                             QR_TEXT(org_id));
+    *pin_only = 0;
+    *lengths = 0;
+    if (!st && qr_dbres_rows(r) == 1) {
+        *pin_only = strcmp(qr_dbres_text(r, 0, 0), "pin_only") == 0;
+        json_t *a = json_loads(qr_dbres_text(r, 0, 1), 0, NULL);
+        size_t i;
+        json_t *v;
+        json_array_foreach(a, i, v) {
+            if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) < 16)
+                *lengths |= 1u << json_integer_value(v);
+        }
+        json_decref(a);
+    }
+    qr_dbres_free(r);
+    return st;
+}
+
+static char *random_pin(unsigned lengths) {
+    int len = 8;
+    for (int n = 15; n > 0; n--)
+        if (lengths & (1u << n)) {
+            len = n; /* the longest allowed: the most guesses an attacker needs */
+            break;
+        }
+    char *pin = qr_xmalloc((size_t)len + 1);
+    for (int i = 0; i < len; i++) {
+        uint32_t v;
+        do {
+            qr_random_bytes(&v, sizeof(v));
+        } while (v >= 4294967290u);
+        pin[i] = (char)('0' + v % 10);
+    }
+    pin[len] = '\0';
+    return pin;
+}
+
+qr_status_t qr_pin_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *pin, char **shown,
+                       qr_err_t *err) {
+    *shown = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    int pin_only;
+    unsigned lengths;
+    char *chosen = NULL, *sealed = NULL, key[65];
+    qr_status_t st = pin_policy(c, p->org_id, &pin_only, &lengths);
+    if (st)
+        goto out;
+    if (pin && pin_only) {
+        st = qr_err_set(err, QR_E_INVALID, "invalid_pin",
+                        "your organization generates every PIN: leave 'pin' out to get one");
+        goto out;
+    }
+    if (pin) {
+        size_t n = strlen(pin);
+        if (n >= 16 || !(lengths & (1u << n)) || strspn(pin, "0123456789") != n) {
+            st = qr_err_set(err, QR_E_INVALID, "invalid_pin",
+                            "a PIN is digits only, of a length your organization allows");
+            goto out;
+        }
+        chosen = qr_xstrdup(pin);
+    } else {
+        /* In pin_only mode the PIN must identify one user: draw until it is unused. */
+        for (int tries = 0; tries < 100; tries++) {
+            free(chosen);
+            chosen = random_pin(lengths);
+            lookup(ctx, p->org_id, "pin", chosen, key);
+            qr_dbres_t *r = NULL;
+            st = qr_db_q(c, &r, NULL,
+                         "SELECT 1 FROM users WHERE org_id = ? AND pin_lookup = ? AND id <> ?",
+                         QR_TEXT(p->org_id), QR_TEXT(key), QR_TEXT(p->user_id));
+            int taken = qr_dbres_rows(r) > 0;
+            qr_dbres_free(r);
+            if (st || !pin_only || !taken)
+                break;
+        }
+    }
+    if (st)
+        goto out;
+    lookup(ctx, p->org_id, "pin", chosen, key);
+    sealed = qr_aead_seal(ctx->keys->secret_seal, p->user_id, chosen, strlen(chosen));
+    if (!sealed) {
+        st = qr_err_set(err, QR_E_CRYPTO, NULL, "could not seal the PIN");
+        goto out;
+    }
+    st = qr_db_q(c, NULL, NULL,
+                 "UPDATE users SET pin_lookup = ?, pin_sealed = ?, updated_at = ? WHERE id = ? AND "
+                 "org_id = ?",
+                 QR_TEXT(key), QR_TEXT(sealed), QR_INT(now), QR_TEXT(p->user_id),
+                 QR_TEXT(p->org_id));
+    if (!st) {
+        qr_audit_write(c, now, p->org_id, p->user_id, "pin_set", p->user_id,
+                       pin ? "chosen" : "generated");
+        *shown = chosen;
+        chosen = NULL;
+    }
+out:
+    if (chosen) {
+        memset(chosen, 0, strlen(chosen));
+        free(chosen);
+    }
+    free(sealed);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_pin_get(qr_ctx_t *ctx, const qr_principal_t *p, char **pin, qr_err_t *err) {
+    *pin = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st =
+        qr_db_q(c, &r, NULL, "SELECT pin_sealed FROM users WHERE id = ? AND org_id = ?",
+                QR_TEXT(p->user_id), QR_TEXT(p->org_id));
+    size_t n = 0;
+    if (!st && (qr_dbres_rows(r) != 1 || qr_dbres_isnull(r, 0, 0)))
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "you have no PIN yet");
+    else if (!st && !(*pin = (char *)qr_aead_open(ctx->keys->secret_seal, p->user_id,
+                                                  qr_dbres_text(r, 0, 0), &n)))
+        st = qr_err_set(err, QR_E_CRYPTO, NULL, "the PIN cannot be opened");
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *username,
+                         const char *pin, int64_t now, char uid[33], qr_err_t *err) {
+    char key[65];
+    lookup(ctx, org_id, "pin", pin, key);
+    int pin_only;
+    unsigned lengths;
+    qr_dbres_t *r = NULL;
+    qr_status_t st = pin_policy(c, org_id, &pin_only, &lengths);
+    if (st)
+        return st;
+    if (pin_only) {
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT id FROM users WHERE org_id = ? AND pin_lookup = ? AND active = 1",
+                     QR_TEXT(org_id), QR_TEXT(key));
+        int ok = !st && qr_dbres_rows(r) == 1;
+        if (ok)
+            snprintf(uid, 33, "%s", qr_dbres_text(r, 0, 0));
+        qr_dbres_free(r);
+        return st   ? st
+               : ok ? QR_OK
+                    : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials", "the PIN is wrong");
+    }
+    if (!username)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "this organization signs in with username and "
+                          "PIN: 'username' is required");
+    st = qr_db_q(c, &r, NULL,
+                 "SELECT id, pin_lookup, active FROM users WHERE org_id = ? AND username = ?",
+                 QR_TEXT(org_id), QR_TEXT(username));
+    if (st || qr_dbres_rows(r) != 1) {
+        qr_dbres_free(r);
+        return st ? st
+                  : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
+                               "the username or PIN is wrong, or the account is locked");
+    }
+    snprintf(uid, 33, "%s", qr_dbres_text(r, 0, 0));
+    const char *stored = qr_dbres_text(r, 0, 1);
+    int right =
+        stored && strlen(stored) == 64 && qr_ct_equal(stored, key, 64) && qr_dbres_int(r, 0, 2);
+    qr_dbres_free(r);
+    /* A PIN entry is a password entry for the lockout (AUTH-5). */
+    int locked_now = 0;
+    int claimed = qr_login_claim(c, uid, now, &locked_now);
+    if (claimed < 0)
+        return QR_E_DB;
+    if (claimed && right) {
+        qr_login_clear(c, uid);
+        return QR_OK;
+    }
+    if (claimed)
+        qr_audit_write(c, now, org_id, uid, "login_failed", uid, "wrong PIN at a device");
+    if (locked_now)
+        qr_audit_write(c, now, org_id, uid, "account_locked", uid,
+                       "3 failed entries within 15 minutes");
+    return qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
+                      "the username or PIN is wrong, or the account is locked");
+}
+
+qr_status_t qr_card_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *card,
+                          int64_t now, char uid[33], qr_err_t *err) {
+    char key[65];
+    lookup(ctx, org_id, "card", card, key);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT k.user_id FROM cards k JOIN users u ON u.id = k.user_id "
+                             "WHERE k.org_id = ? AND k.lookup = ? AND u.active = 1 AND "
+                             "(u.locked_until IS NULL OR u.locked_until <= ?)",
+                             QR_TEXT(org_id), QR_TEXT(key), QR_INT(now));
+    int ok = !st && qr_dbres_rows(r) == 1;
+    if (ok)
+        snprintf(uid, 33, "%s", qr_dbres_text(r, 0, 0));
+    qr_dbres_free(r);
+    return st   ? st
+           : ok ? QR_OK
+                : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
+                             "the card is not registered");
+}
+
+static int card_ok(const char *card) {
+    size_t n = strlen(card);
+    return n >= 4 && n <= 64 &&
+           strspn(card, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == n;
+}
+
+qr_status_t qr_card_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, json_t **out,
+                             qr_err_t *err) {
+    *out = NULL;
+    if (!p->device_id[0])
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "a card is registered at a device's panel, after logging in there");
+    if (!card_ok(card))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "a card number is 4 to 64 letters and digits as the reader gives it");
+    int64_t now = qr_clock_now(ctx->clock);
+    char key[65], id[QR_ID_LEN + 1];
+    lookup(ctx, p->org_id, "card", card, key);
+    qr_random_id(id);
+    char *sealed = qr_aead_seal(ctx->keys->secret_seal, id, card, strlen(card));
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st =
+        sealed ? qr_db_q(c, NULL, NULL,
+                         "INSERT INTO cards (id, org_id, user_id, lookup, sealed, "
+                         "last4, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id), QR_TEXT(key),
+                         QR_TEXT(sealed), QR_TEXT(card + strlen(card) - 4), QR_INT(now))
+               : QR_E_CRYPTO;
+    if (st == QR_E_CONFLICT)
+        qr_err_set(err, st, NULL, "this card is already registered");
+    if (!st) {
+        qr_audit_write(c, now, p->org_id, p->user_id, "card_registered", id, p->device_id);
+        char masked[16];
+        snprintf(masked, sizeof(masked), "****%s", card + strlen(card) - 4);
+        *out = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "user_id", p->user_id, "number", masked,
+                         "created_at", (json_int_t)now);
+    }
+    free(sealed);
+    qr_db_release(c);
+    return st;
+}
+
+/* The user whose cards are meant: the principal, or a user the principal administers. */
+static qr_status_t card_owner(qr_dbc_t *c, const qr_principal_t *p, const char *user_id,
+                              char owner[33], qr_err_t *err) {
+    if (!user_id || strcmp(user_id, p->user_id) == 0) {
+        snprintf(owner, 33, "%s", p->user_id);
+        return QR_OK;
+    }
+    if (!qr_id_is_valid(user_id))
+        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "user not found");
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL, "SELECT org_id FROM users WHERE id = ? AND org_id = ?",
+                             QR_TEXT(user_id), QR_TEXT(p->org_id));
+    int found = !st && qr_dbres_rows(r) == 1;
+    qr_dbres_free(r);
+    qr_org_ref_t ref;
+    if (!st && (!found ||
+                qr_org_resolve(c, p, p->org_id, QR_RES_USERS, QR_ACCESS_WRITE, &ref, err) != QR_OK))
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "user not found");
+    if (!st)
+        snprintf(owner, 33, "%s", user_id);
+    return st;
+}
+
+qr_status_t qr_card_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id, json_t **out,
+                         qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    char owner[33];
+    qr_dbres_t *r = NULL;
+    qr_status_t st = card_owner(c, p, user_id, owner, err);
+    if (!st)
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT id, last4, created_at FROM cards WHERE user_id = ? AND org_id = ? "
+                     "ORDER BY created_at, id",
+                     QR_TEXT(owner), QR_TEXT(p->org_id));
+    if (!st) {
+        json_t *items = json_array();
+        for (int i = 0; i < qr_dbres_rows(r); i++) {
+            char masked[16];
+            snprintf(masked, sizeof(masked), "****%s", qr_dbres_text(r, i, 1));
+            json_array_append_new(items,
+                                  json_pack("{s:s, s:s, s:s, s:I}", "id", qr_dbres_text(r, i, 0),
+                                            "user_id", owner, "number", masked, "created_at",
+                                            (json_int_t)qr_dbres_int(r, i, 2)));
+        }
+        *out = json_pack("{s:o}", "items", items);
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_card_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
+                           const char *card_id, qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    char owner[33];
+    long long changed = 0;
+    qr_status_t st = card_owner(c, p, user_id, owner, err);
+    if (!st)
+        st = qr_db_q(c, NULL, &changed,
+                     "DELETE FROM cards WHERE id = ? AND user_id = ? AND org_id = ?",
+                     QR_TEXT(card_id), QR_TEXT(owner), QR_TEXT(p->org_id));
+    if (!st && changed != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "card not found");
+    if (!st)
+        qr_audit_write(c, now, p->org_id, p->user_id, "card_deleted", card_id, owner);
+    qr_db_release(c);
+    return st;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: PINs and ID cards for logging in at an MFP panel (AUTH-8, AUTH-9, SEC-2). Both are
+ * stored as an HMAC lookup key plus an AES-256-GCM ciphertext, never in the clear; a user
+ * sees their own PIN, everyone else only whether one is set. */
+#ifndef QR_PIN_H
+#define QR_PIN_H
+
+#include <jansson.h>
+
+#include "core/ctx.h"
+#include "core/error.h"
+#include "store/db.h"
+#include "tenancy/policy.h"
+
+/* Sets the principal's PIN. pin NULL: generate one. In the org's "pin_only" mode a PIN is
+ * always generated (unique in the org, so that no "PIN taken" answer can leak another
+ * user's PIN). *shown is the new PIN (caller frees). */
+qr_status_t qr_pin_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *pin, char **shown,
+                       qr_err_t *err);
+/* The principal's own PIN (caller frees); QR_E_NOT_FOUND if none is set. */
+qr_status_t qr_pin_get(qr_ctx_t *ctx, const qr_principal_t *p, char **pin, qr_err_t *err);
+/* Finds the user for a PIN at a device of org_id. With username (user+PIN mode) the PIN
+ * is checked for that user and a wrong one counts toward the lockout; without it
+ * (pin_only mode) the PIN identifies the user. Fills uid. */
+qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *username,
+                         const char *pin, int64_t now, char uid[33], qr_err_t *err);
+/* Finds the user of a card number in org_id. */
+qr_status_t qr_card_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *card,
+                          int64_t now, char uid[33], qr_err_t *err);
+/* Registers a card for the principal, who must be logged in at a device's panel. */
+qr_status_t qr_card_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, json_t **out,
+                             qr_err_t *err);
+/* Lists the cards (masked) of user_id (NULL: the principal's own). */
+qr_status_t qr_card_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id, json_t **out,
+                         qr_err_t *err);
+/* Deletes a card of user_id (NULL: the principal's own). */
+qr_status_t qr_card_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
+                           const char *card_id, qr_err_t *err);
+
+#endif

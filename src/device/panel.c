@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: panel login. */
+#include "device/panel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/authorize.h"
+#include "auth/login.h"
+#include "auth/pin.h"
+#include "auth/session.h"
+#include "auth/throttle.h"
+#include "report/audit.h"
+#include "store/db.h"
+
+qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
+                           const qr_panel_input_t *in, const char *source, json_t **out,
+                           qr_err_t *err) {
+    *out = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    char throttle_key[48], uid[QR_ID_LEN + 1] = "", oid[QR_ID_LEN + 1];
+    snprintf(throttle_key, sizeof(throttle_key), "device:%s", d->device_id);
+    if (qr_throttle_is_blocked(ctx->throttle, throttle_key, now, ctx->cfg->login_throttle_per_min))
+        return qr_err_set(err, QR_E_THROTTLED, NULL,
+                          "too many failed logins at this device; try again in a minute");
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st;
+    char *token = NULL;
+    qr_dbres_t *r = NULL;
+    if (strcmp(in->method, "password") == 0) {
+        char slug[64];
+        qr_authz_org_slug(ctx, d->org_id, slug, sizeof(slug));
+        st = !in->username || !in->password
+                 ? qr_err_set(err, QR_E_INVALID, NULL, "username and password are required")
+                 : qr_login_verify(ctx, c, slug, in->username, in->password, source, now, uid, oid,
+                                   err);
+        if (!st)
+            qr_login_clear(c, uid);
+    } else if (strcmp(in->method, "pin") == 0) {
+        st = !in->pin ? qr_err_set(err, QR_E_INVALID, NULL, "pin is required")
+                      : qr_pin_login(ctx, c, d->org_id, in->username, in->pin, now, uid, err);
+    } else if (strcmp(in->method, "card") == 0) {
+        st = !in->card ? qr_err_set(err, QR_E_INVALID, NULL, "card is required")
+                       : qr_card_login(ctx, c, d->org_id, in->card, now, uid, err);
+    } else {
+        st = qr_err_set(err, QR_E_INVALID, NULL, "method must be password, pin or card");
+    }
+    if (st == QR_E_UNAUTHORIZED)
+        qr_throttle_add(ctx->throttle, throttle_key, now);
+    if (st)
+        goto out;
+    if ((st = qr_session_start_panel(ctx, c, uid, d->org_id, d->device_id, now, &token, err)))
+        goto out;
+    qr_audit_write(c, now, d->org_id, uid, "panel_login", d->device_id, in->method);
+    if ((st = qr_db_q(c, &r, NULL,
+                      "SELECT username, first_name, last_name FROM users WHERE id = ? AND "
+                      "org_id = ?",
+                      QR_TEXT(uid), QR_TEXT(d->org_id))) ||
+        qr_dbres_rows(r) != 1) {
+        st = st ? st : qr_err_set(err, QR_E_UNAUTHORIZED, NULL, "the user no longer exists");
+        goto out;
+    }
+    *out = json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}", "access_token", token, "token_type",
+                     "Bearer", "expires_in", QR_PANEL_TTL_S, "user", "id", uid, "username",
+                     qr_dbres_text(r, 0, 0), "first_name", qr_dbres_text(r, 0, 1), "last_name",
+                     qr_dbres_text(r, 0, 2));
+out:
+    free(token);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
