@@ -10,6 +10,19 @@
 #include "store/db_private.h"
 
 #define BUSY_TIMEOUT_MS 15000
+#define STMT_CACHE 64
+
+/* A connection with its cache of prepared statements: parsing and planning every query on
+ * every request was the largest cost of a simple authenticated GET (bench/README.md). */
+struct sq_conn {
+    sqlite3 *h;
+    struct {
+        char *sql;
+        sqlite3_stmt *stmt;
+        unsigned long long used;
+    } cache[STMT_CACHE];
+    unsigned long long tick;
+};
 
 /* SQLite's allocation statistics take a global lock on every malloc; quire never reads
  * them, and under load that lock was the largest single cost (bench/README.md). */
@@ -21,6 +34,7 @@ static void *sq_connect(const char *path, qr_err_t *err) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, configure_once);
     sqlite3 *h = NULL;
+    struct sq_conn *conn = NULL;
     int rc = sqlite3_open_v2(
         path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -42,11 +56,58 @@ static void *sq_connect(const char *path, qr_err_t *err) {
         sqlite3_close(h);
         return NULL;
     }
-    return h;
+    conn = qr_xcalloc(1, sizeof(*conn));
+    conn->h = h;
+    return conn;
 }
 
-static void sq_disconnect(void *h) {
-    sqlite3_close_v2(h);
+static void sq_disconnect(void *hv) {
+    struct sq_conn *conn = hv;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(conn->cache[i].stmt);
+        free(conn->cache[i].sql);
+    }
+    sqlite3_close_v2(conn->h);
+    free(conn);
+}
+
+/* A prepared statement for sql, from the cache or new (then cached, evicting the least
+ * recently used). Returns its slot or -1 with *rc set. */
+static int statement(struct sq_conn *conn, const char *sql, int *rc) {
+    int victim = 0;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        if (conn->cache[i].sql && strcmp(conn->cache[i].sql, sql) == 0) {
+            conn->cache[i].used = ++conn->tick;
+            return i;
+        }
+        if (conn->cache[i].used < conn->cache[victim].used)
+            victim = i;
+    }
+    sqlite3_stmt *stmt = NULL;
+    *rc = sqlite3_prepare_v3(conn->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (*rc != SQLITE_OK)
+        return -1;
+    sqlite3_finalize(conn->cache[victim].stmt);
+    free(conn->cache[victim].sql);
+    conn->cache[victim].sql = qr_xstrdup(sql);
+    conn->cache[victim].stmt = stmt;
+    conn->cache[victim].used = ++conn->tick;
+    return victim;
+}
+
+/* Makes a cached statement ready for its next use (or drops it after an error). */
+static void done(struct sq_conn *conn, int slot, int failed) {
+    sqlite3_stmt *stmt = conn->cache[slot].stmt;
+    if (failed) {
+        sqlite3_finalize(stmt);
+        free(conn->cache[slot].sql);
+        conn->cache[slot].sql = NULL;
+        conn->cache[slot].stmt = NULL;
+        conn->cache[slot].used = 0;
+        return;
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
 }
 
 static qr_status_t map_error(sqlite3 *h, int rc, const char *sql) {
@@ -59,11 +120,13 @@ static qr_status_t map_error(sqlite3 *h, int rc, const char *sql) {
 
 static qr_status_t sq_exec(void *hv, const char *sql, const qr_dbval_t *params, int n,
                            qr_dbres_t **res, long long *changes) {
-    sqlite3 *h = hv;
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(h, sql, -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    struct sq_conn *conn = hv;
+    sqlite3 *h = conn->h;
+    int rc = SQLITE_OK;
+    int slot = statement(conn, sql, &rc);
+    if (slot < 0)
         return map_error(h, rc, sql);
+    sqlite3_stmt *stmt = conn->cache[slot].stmt;
     for (int i = 0; i < n; i++) {
         if (params[i].type == 1)
             rc = sqlite3_bind_text(stmt, i + 1, params[i].s, -1, SQLITE_STATIC);
@@ -72,8 +135,9 @@ static qr_status_t sq_exec(void *hv, const char *sql, const qr_dbval_t *params, 
         else
             rc = sqlite3_bind_null(stmt, i + 1);
         if (rc != SQLITE_OK) {
-            sqlite3_finalize(stmt);
-            return map_error(h, rc, sql);
+            qr_status_t st = map_error(h, rc, sql);
+            done(conn, slot, 1);
+            return st;
         }
     }
     qr_dbres_t *r = res ? qr_xcalloc(1, sizeof(*r)) : NULL;
@@ -91,20 +155,20 @@ static qr_status_t sq_exec(void *hv, const char *sql, const qr_dbval_t *params, 
         r->cols = cols;
     if (rc != SQLITE_DONE) {
         qr_status_t st = map_error(h, rc, sql);
-        sqlite3_finalize(stmt);
+        done(conn, slot, 1);
         qr_dbres_free(r);
         return st;
     }
     if (changes)
         *changes = sqlite3_changes64(h);
-    sqlite3_finalize(stmt);
+    done(conn, slot, 0);
     if (res)
         *res = r;
     return QR_OK;
 }
 
 static qr_status_t sq_script(void *hv, const char *sql) {
-    sqlite3 *h = hv;
+    sqlite3 *h = ((struct sq_conn *)hv)->h;
     char *msg = NULL;
     int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
