@@ -94,6 +94,7 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_ASM)
 
 bench: all
 	bench/run.sh
+	bench/oauth.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
