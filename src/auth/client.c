@@ -6,14 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
 #include "core/json.h"
 #include "core/mem.h"
 #include "report/audit.h"
 #include "store/db.h"
 #include "tenancy/org.h"
-
-#define MAX_PARAMS 16
 
 static qr_status_t check_name(const char *name, qr_err_t *err) {
     size_t n = strlen(name);
@@ -176,22 +173,14 @@ qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
         return qr_err_set(err, QR_E_NOT_FOUND, NULL, "client not found");
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_buf_t sql;
-    qr_buf_init(&sql, 4096);
-    qr_buf_puts(&sql, "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = k.org_id "
-                      "WHERE k.id = ? AND k.device_id IS NULL AND ");
-    qr_dbval_t params[MAX_PARAMS];
-    int n = 0;
-    char scratch[512];
-    params[n++] = QR_TEXT(id);
-    qr_policy_scope(p, QR_RES_CLIENTS, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
-                    sizeof(scratch));
     qr_dbres_t *r = NULL;
     qr_org_ref_t ref;
-    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
-    qr_buf_free(&sql);
-    if (!st && qr_dbres_rows(r) != 1)
-        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "client not found");
+    qr_status_t st = qr_policy_find(c, p, QR_RES_CLIENTS,
+                                    "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = "
+                                    "k.org_id WHERE k.id = ? AND k.device_id IS NULL AND ",
+                                    id, &r);
+    if (st == QR_E_NOT_FOUND)
+        qr_err_set(err, st, NULL, "client not found");
     if (!st)
         st = qr_org_resolve(c, p, qr_dbres_text(r, 0, 0), QR_RES_CLIENTS, QR_ACCESS_WRITE, &ref,
                             err);

@@ -9,13 +9,11 @@
 
 #include "auth/keyring.h"
 #include "auth/session.h"
-#include "core/buf.h"
 #include "core/mem.h"
 #include "report/audit.h"
 #include "store/db.h"
 #include "tenancy/org.h"
 
-#define MAX_PARAMS 16
 #define DEVICE_COLS                                                                                \
     "d.id, d.org_id, d.serial, d.model, d.hostname, d.ip, d.enabled, d.client_id, d.created_at"
 
@@ -151,20 +149,12 @@ static qr_status_t resolve(qr_dbc_t *c, const qr_principal_t *p, const char *id,
     *r = NULL;
     if (!qr_id_is_valid(id))
         return qr_err_set(err, QR_E_NOT_FOUND, NULL, "device not found");
-    qr_buf_t sql;
-    qr_buf_init(&sql, 4096);
-    qr_buf_puts(&sql, "SELECT " DEVICE_COLS " FROM devices d JOIN orgs o ON o.id = d.org_id "
-                      "WHERE d.id = ? AND ");
-    qr_dbval_t params[MAX_PARAMS];
-    int n = 0;
-    char scratch[512];
-    params[n++] = QR_TEXT(id);
-    qr_policy_scope(p, QR_RES_DEVICES, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
-                    sizeof(scratch));
-    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, r, NULL);
-    qr_buf_free(&sql);
-    if (!st && qr_dbres_rows(*r) != 1)
-        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "device not found");
+    qr_status_t st = qr_policy_find(c, p, QR_RES_DEVICES,
+                                    "SELECT " DEVICE_COLS " FROM devices d JOIN orgs o ON o.id = "
+                                    "d.org_id WHERE d.id = ? AND ",
+                                    id, r);
+    if (st == QR_E_NOT_FOUND)
+        qr_err_set(err, st, NULL, "device not found");
     if (!st)
         st = qr_org_resolve(c, p, qr_dbres_text(*r, 0, 1), QR_RES_DEVICES, want, ref, err);
     return st;

@@ -6,12 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
 #include "report/audit.h"
 #include "store/db.h"
 #include "tenancy/org.h"
-
-#define MAX_PARAMS 16
 
 static qr_status_t check_name(const char *name, qr_err_t *err) {
     size_t n = strlen(name);
@@ -43,23 +40,13 @@ static json_t *group_json(qr_dbc_t *c, const char *id, const char *org_id, const
 static qr_status_t resolve_group(qr_dbc_t *c, const qr_principal_t *p, const char *id,
                                  qr_access_t want, qr_org_ref_t *ref, char *name, size_t namelen,
                                  qr_err_t *err) {
-    if (!qr_id_is_valid(id))
-        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "group not found");
-    qr_buf_t sql;
-    qr_buf_init(&sql, 4096);
-    qr_buf_puts(&sql, "SELECT g.org_id, g.name FROM user_groups g JOIN orgs o ON o.id = g.org_id "
-                      "WHERE g.id = ? AND ");
-    qr_dbval_t params[MAX_PARAMS];
-    int n = 0;
-    char scratch[512];
-    params[n++] = QR_TEXT(id);
-    qr_policy_scope(p, QR_RES_GROUPS, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
-                    sizeof(scratch));
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
-    qr_buf_free(&sql);
-    if (!st && qr_dbres_rows(r) != 1)
-        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "group not found");
+    qr_status_t st = qr_policy_find(c, p, QR_RES_GROUPS,
+                                    "SELECT g.org_id, g.name FROM user_groups g JOIN orgs o ON "
+                                    "o.id = g.org_id WHERE g.id = ? AND ",
+                                    id, &r);
+    if (st == QR_E_NOT_FOUND)
+        qr_err_set(err, st, NULL, "group not found");
     if (!st) {
         snprintf(name, namelen, "%s", qr_dbres_text(r, 0, 1));
         st = qr_org_resolve(c, p, qr_dbres_text(r, 0, 0), QR_RES_GROUPS, want, ref, err);

@@ -171,24 +171,15 @@ qr_status_t qr_org_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *org
                            qr_resource_t res, qr_access_t want, qr_org_ref_t *ref, qr_err_t *err) {
     if (!qr_id_is_valid(org_id))
         return qr_err_set(err, QR_E_NOT_FOUND, NULL, "organization not found");
-    qr_buf_t sql;
-    qr_buf_init(&sql, 4096);
-    qr_buf_puts(&sql, "SELECT o.id, o.parent_id, o.path, o.depth, o.type FROM orgs o "
-                      "WHERE o.id = ? AND ");
-    qr_dbval_t params[MAX_PARAMS];
-    int n = 0;
-    char scratch[512];
-    params[n++] = QR_TEXT(org_id);
-    qr_policy_scope(p, res, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch, sizeof(scratch));
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
-    qr_buf_free(&sql);
+    qr_status_t st = qr_policy_find(c, p, res,
+                                    "SELECT o.id, o.parent_id, o.path, o.depth, o.type FROM orgs o "
+                                    "WHERE o.id = ? AND ",
+                                    org_id, &r);
+    if (st == QR_E_NOT_FOUND)
+        qr_err_set(err, st, NULL, "organization not found");
     if (st)
         goto out;
-    if (qr_dbres_rows(r) != 1) {
-        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "organization not found");
-        goto out;
-    }
     memset(ref, 0, sizeof(*ref));
     snprintf(ref->id, sizeof(ref->id), "%s", qr_dbres_text(r, 0, 0));
     if (!qr_dbres_isnull(r, 0, 1))

@@ -151,6 +151,26 @@ void qr_policy_scope(const qr_principal_t *p, qr_resource_t res, qr_access_t wan
     qr_buf_puts(sql, ")");
 }
 
+qr_status_t qr_policy_find(qr_dbc_t *c, const qr_principal_t *p, qr_resource_t res,
+                           const char *select, const char *id, qr_dbres_t **r) {
+    *r = NULL;
+    if (!qr_id_is_valid(id))
+        return QR_E_NOT_FOUND;
+    qr_buf_t sql;
+    qr_buf_init(&sql, 4096);
+    qr_buf_puts(&sql, select);
+    qr_dbval_t params[16];
+    int n = 0;
+    char scratch[512];
+    params[n++] = QR_TEXT(id);
+    qr_policy_scope(p, res, QR_ACCESS_READ, &sql, params, &n, 16, scratch, sizeof(scratch));
+    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, r, NULL);
+    qr_buf_free(&sql);
+    if (!st && qr_dbres_rows(*r) != 1)
+        st = QR_E_NOT_FOUND;
+    return st;
+}
+
 const char *qr_role_name(qr_role_t r) {
     return (unsigned)r < QR_ROLE_COUNT ? role_names[r] : "unknown";
 }

@@ -74,6 +74,13 @@ qr_relation_t qr_policy_relation(const qr_principal_t *p, const char *path, int 
 void qr_policy_scope(const qr_principal_t *p, qr_resource_t res, qr_access_t want, qr_buf_t *sql,
                      qr_dbval_t *params, int *n, int cap, char *scratch, size_t scratchlen);
 
+/* Runs select, a query of one tenant row by id that joins the org table as `o` and ends in
+ * "WHERE <alias>.id = ? AND ", completed with the principal's read scope on res. QR_OK with
+ * *r holding exactly one row, else QR_E_NOT_FOUND (or a database error); *r is always the
+ * caller's to free. */
+qr_status_t qr_policy_find(qr_dbc_t *c, const qr_principal_t *p, qr_resource_t res,
+                           const char *select, const char *id, qr_dbres_t **r);
+
 /* "provider_admin" etc. */
 const char *qr_role_name(qr_role_t r);
 /* Parses a role name; -1 if unknown. */
