@@ -154,6 +154,9 @@ void qr_api_oauth_introspect(qr_req_t *r) {
                    "introspection needs client authentication");
         st = QR_E_UNAUTHORIZED;
     }
+    if (!st && cl.device_id[0])
+        st = qr_err_set(&err, QR_E_UNAUTHORIZED, "invalid_client",
+                        "a device's credentials cannot introspect tokens");
     const char *tok = qr_req_form(r, "token");
     if (!st && (!tok || !*tok))
         st = qr_err_set(&err, QR_E_INVALID, "invalid_request", "token is required");
@@ -176,7 +179,8 @@ void qr_api_oauth_revoke(qr_req_t *r) {
         qr_req_reply_error(r, &err);
         return;
     }
-    qr_oauth_revoke(qr_req_ctx(r), authed ? &cl : NULL, tok);
+    /* A device's credentials carry no authority over user tokens. */
+    qr_oauth_revoke(qr_req_ctx(r), authed && !cl.device_id[0] ? &cl : NULL, tok);
     qr_req_reply_json(r, 200, NULL);
 }
 

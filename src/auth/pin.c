@@ -108,6 +108,10 @@ qr_status_t qr_pin_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *pin, 
             qr_dbres_free(r);
             if (st || !pin_only || !taken)
                 break;
+            if (tries == 99)
+                st = qr_err_set(err, QR_E_CONFLICT, NULL,
+                                "no unused PIN could be drawn: allow longer PINs for this "
+                                "organization");
         }
     }
     if (st)
@@ -169,8 +173,9 @@ qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
         return st;
     if (pin_only) {
         st = qr_db_q(c, &r, NULL,
-                     "SELECT id FROM users WHERE org_id = ? AND pin_lookup = ? AND active = 1",
-                     QR_TEXT(org_id), QR_TEXT(key));
+                     "SELECT id FROM users WHERE org_id = ? AND pin_lookup = ? AND active = 1 AND "
+                     "(locked_until IS NULL OR locked_until <= ?)",
+                     QR_TEXT(org_id), QR_TEXT(key), QR_INT(now));
         int ok = !st && qr_dbres_rows(r) == 1;
         if (ok)
             snprintf(uid, 33, "%s", qr_dbres_text(r, 0, 0));

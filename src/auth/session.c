@@ -230,8 +230,19 @@ qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len
     snprintf(p->org_id, sizeof(p->org_id), "%s", org);
     snprintf(p->session_id, sizeof(p->session_id), "%s", sid);
     const char *dev = json_string_value(json_object_get(claims, "device_id"));
-    if (qr_id_is_valid(dev))
+    if (qr_id_is_valid(dev)) {
+        /* A panel session lives only as long as its device is enabled (DEV-3). */
+        qr_dbres_free(r);
+        r = NULL;
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT 1 FROM devices WHERE id = ? AND org_id = ? AND enabled = 1",
+                     QR_TEXT(dev), QR_TEXT(org));
+        if (!st && qr_dbres_rows(r) != 1)
+            st = QR_E_UNAUTHORIZED;
+        if (st)
+            goto out;
         snprintf(p->device_id, sizeof(p->device_id), "%s", dev);
+    }
     snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 1));
     p->org_depth = (int)qr_dbres_int(r, 0, 2);
     p->role = (qr_role_t)role;

@@ -31,10 +31,19 @@ qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
     if (strcmp(in->method, "password") == 0) {
         char slug[64];
         qr_authz_org_slug(ctx, d->org_id, slug, sizeof(slug));
-        st = !in->username || !in->password
-                 ? qr_err_set(err, QR_E_INVALID, NULL, "username and password are required")
-                 : qr_login_verify(ctx, c, slug, in->username, in->password, source, now, uid, oid,
-                                   err);
+        qr_dbres_t *m = NULL;
+        st = qr_db_q(c, &m, NULL, "SELECT mfa_email FROM orgs WHERE id = ?", QR_TEXT(d->org_id));
+        int mfa = !st && qr_dbres_int(m, 0, 0);
+        qr_dbres_free(m);
+        if (!st && mfa)
+            st = qr_err_set(err, QR_E_FORBIDDEN, "mfa_required",
+                            "this organization requires a second factor: sign in at the panel "
+                            "with a PIN or a card");
+        else if (!st)
+            st = !in->username || !in->password
+                     ? qr_err_set(err, QR_E_INVALID, NULL, "username and password are required")
+                     : qr_login_verify(ctx, c, slug, in->username, in->password, source, now, uid,
+                                       oid, err);
         if (!st)
             qr_login_clear(c, uid);
     } else if (strcmp(in->method, "pin") == 0) {

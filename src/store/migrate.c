@@ -179,6 +179,20 @@ static const char *const migrations[] = {
     "  last4 TEXT NOT NULL,"
     "  created_at BIGINT NOT NULL,"
     "  UNIQUE (org_id, lookup));",
+    /* 10: the job log (DEV-2). */
+    "CREATE TABLE job_log ("
+    "  id {{AUTOID}},"
+    "  org_id TEXT NOT NULL,"
+    "  time BIGINT NOT NULL,"
+    "  user_id TEXT,"
+    "  device_id TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  pages INTEGER NOT NULL,"
+    "  copies INTEGER NOT NULL,"
+    "  color INTEGER NOT NULL,"
+    "  duplex INTEGER NOT NULL);"
+    "CREATE INDEX job_log_org ON job_log(org_id, id);"
+    "CREATE INDEX job_log_user ON job_log(user_id, id);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -128,3 +128,14 @@ describe('panel login', () => {
         assertStatus(await panel({ method: 'card', card: 'FFFF0000' }), 401, 'a minute later it may try again');
     });
 });
+
+test('DEV-3 disabling the device ends the panel sessions opened through it', async () => {
+    const u = tree.cA.users.customer_user;
+    const admin = await tokenOf(srv, tree.cA.admin);
+    const atPanel = (await panel({ method: 'pin', username: u.username, pin: '4821' })).json.access_token;
+    assertStatus(await srv.request('GET', '/api/v1/me', { token: atPanel }), 200);
+    assertStatus(await srv.request('PATCH', `/api/v1/devices/${device.id}`, { token: admin, body: { enabled: false } }), 200);
+    assertStatus(await srv.request('GET', '/api/v1/me', { token: atPanel }), 401, 'panel token of a disabled device');
+    assertStatus(await srv.request('POST', '/api/v1/me/cards', { token: atPanel, body: { number: 'ABCD1234' } }), 401);
+    assertStatus(await srv.request('PATCH', `/api/v1/devices/${device.id}`, { token: admin, body: { enabled: true } }), 200);
+});

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the job log: POST /api/v1/device/log (a device reports), GET /api/v1/orgs/{id}/log
+ * (org admins) and GET /api/v1/me/log (a user's own entries). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "core/json.h"
+#include "report/joblog.h"
+
+/* Reads the period and size of a log listing from the query. */
+static int window(qr_req_t *r, int64_t *from, int64_t *to, int *limit) {
+    const char *names[3] = {"from", "to", "limit"};
+    long long v[3] = {0, 0, 100};
+    for (int i = 0; i < 3; i++) {
+        const char *q = qr_req_query(r, names[i]);
+        if (!q)
+            continue;
+        char *end = NULL;
+        errno = 0;
+        v[i] = strtoll(q, &end, 10);
+        if (!*q || *end || errno || v[i] < 0 || (i == 2 && (v[i] < 1 || v[i] > 1000))) {
+            qr_err_t err = {QR_OK, NULL, ""};
+            qr_err_set(&err, QR_E_INVALID, NULL,
+                       "from and to are Unix times in seconds; limit is from 1 to 1000");
+            qr_req_reply_error(r, &err);
+            return 1;
+        }
+    }
+    *from = v[0];
+    *to = v[1];
+    *limit = (int)v[2];
+    return 0;
+}
+
+void qr_api_device_log(qr_req_t *r) {
+    static const char *const keys[] = {"user_id", "type",   "pages", "copies",
+                                       "color",   "duplex", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *a = qr_req_header(r, "Authorization");
+    qr_device_principal_t d;
+    qr_joblog_entry_t e = {0};
+    json_t *b = qr_req_body(r), *out = NULL;
+    e.copies = 1;
+    qr_status_t st;
+    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
+        st = qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "a device bearer token is required");
+    else
+        st = qr_device_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &d, &err);
+    if (!st && !(st = qr_json_get_str(b, "user_id", 0, 64, &e.user_id, &err)) &&
+        !(st = qr_json_get_str(b, "type", 1, 16, &e.type, &err)) &&
+        !(st = qr_json_get_int(b, "pages", 1, 0, 1000000, &e.pages, NULL, &err)) &&
+        !(st = qr_json_get_int(b, "copies", 0, 1, 10000, &e.copies, NULL, &err)) &&
+        !(st = qr_json_get_bool(b, "color", 1, &e.color, NULL, &err)) &&
+        !(st = qr_json_get_bool(b, "duplex", 1, &e.duplex, NULL, &err)))
+        st = qr_joblog_report(qr_req_ctx(r), &d, &e, &out, &err);
+    qr_api_finish(r, st, &err, out, 201);
+}
+
+void qr_api_org_log(qr_req_t *r) {
+    int64_t from, to;
+    int limit;
+    if (window(r, &from, &to, &limit))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_joblog_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), from,
+                                    to, limit, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_me_log(qr_req_t *r) {
+    int64_t from, to;
+    int limit;
+    if (window(r, &from, &to, &limit))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_joblog_mine(qr_req_ctx(r), qr_req_principal(r), from, to, limit, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}

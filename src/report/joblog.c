@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the job log. */
+#include "report/joblog.h"
+
+#include <string.h>
+
+#include "report/audit.h"
+#include "store/db.h"
+#include "tenancy/org.h"
+
+#define LOG_COLS                                                                                   \
+    "j.id, j.time, j.user_id, u.username, j.device_id, d.serial, j.type, j.pages, j.copies, "      \
+    "j.color, j.duplex"
+
+static json_t *entry_json(const qr_dbres_t *r, int i) {
+    const char *uid = qr_dbres_text(r, i, 2), *uname = qr_dbres_text(r, i, 3);
+    const char *serial = qr_dbres_text(r, i, 5);
+    return json_pack("{s:I, s:I, s:o, s:o, s:s, s:o, s:s, s:I, s:I, s:b, s:b}", "id",
+                     (json_int_t)qr_dbres_int(r, i, 0), "time", (json_int_t)qr_dbres_int(r, i, 1),
+                     "user_id", uid ? json_string(uid) : json_null(), "username",
+                     uname ? json_string(uname) : json_null(), "device_id", qr_dbres_text(r, i, 4),
+                     "device_serial", serial ? json_string(serial) : json_null(), "type",
+                     qr_dbres_text(r, i, 6), "pages", (json_int_t)qr_dbres_int(r, i, 7), "copies",
+                     (json_int_t)qr_dbres_int(r, i, 8), "color", (int)qr_dbres_int(r, i, 9),
+                     "duplex", (int)qr_dbres_int(r, i, 10));
+}
+
+qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
+                             const qr_joblog_entry_t *e, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    if (strcmp(e->type, "print") != 0 && strcmp(e->type, "copy") != 0 &&
+        strcmp(e->type, "scan") != 0)
+        return qr_err_set(err, QR_E_INVALID, NULL, "type must be print, copy or scan");
+    if (e->pages < 0 || e->pages > 1000000 || e->copies < 1 || e->copies > 10000)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "pages must be from 0 to 1000000 and copies from 1 to 10000");
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = QR_OK;
+    if (e->user_id) {
+        st = qr_db_q(c, &r, NULL, "SELECT id FROM users WHERE id = ? AND org_id = ?",
+                     QR_TEXT(e->user_id), QR_TEXT(d->org_id));
+        if (!st && qr_dbres_rows(r) != 1)
+            st = qr_err_set(err, QR_E_INVALID, NULL,
+                            "user_id is not a user of this device's organization");
+        qr_dbres_free(r);
+        r = NULL;
+    }
+    if (!st)
+        st = qr_db_q(c, &r, NULL,
+                     "INSERT INTO job_log (org_id, time, user_id, device_id, type, pages, copies, "
+                     "color, duplex) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     QR_TEXT(d->org_id), QR_INT(now), QR_TEXT(e->user_id), QR_TEXT(d->device_id),
+                     QR_TEXT(e->type), QR_INT(e->pages), QR_INT(e->copies), QR_INT(e->color),
+                     QR_INT(e->duplex));
+    if (!st)
+        *out = json_pack("{s:I, s:I}", "id", (json_int_t)qr_dbres_int(r, 0, 0), "time",
+                         (json_int_t)now);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+static qr_status_t list(qr_dbc_t *c, const char *org_id, const char *user_id, int64_t from,
+                        int64_t to, int limit, json_t **out) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st =
+        qr_db_q(c, &r, NULL,
+                "SELECT " LOG_COLS " FROM job_log j LEFT JOIN users u ON u.id = j.user_id "
+                "LEFT JOIN devices d ON d.id = j.device_id WHERE j.org_id = ? AND "
+                "(CAST(? AS TEXT) IS NULL OR j.user_id = ?) AND j.time >= ? AND j.time <= ? "
+                "ORDER BY j.id DESC LIMIT ?",
+                QR_TEXT(org_id), QR_TEXT(user_id), QR_TEXT(user_id), QR_INT(from),
+                QR_INT(to ? to : INT64_MAX), QR_INT(limit));
+    if (!st) {
+        json_t *items = json_array();
+        for (int i = 0; i < qr_dbres_rows(r); i++)
+            json_array_append_new(items, entry_json(r, i));
+        *out = json_pack("{s:o}", "items", items);
+    }
+    qr_dbres_free(r);
+    return st;
+}
+
+qr_status_t qr_joblog_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int64_t from,
+                           int64_t to, int limit, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_REPORTS, QR_ACCESS_READ, &ref, err);
+    if (!st)
+        st = list(c, ref.id, NULL, from, to, limit, out);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_joblog_mine(qr_ctx_t *ctx, const qr_principal_t *p, int64_t from, int64_t to,
+                           int limit, json_t **out, qr_err_t *err) {
+    (void)err;
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = list(c, p->org_id, p->user_id, from, to, limit, out);
+    qr_db_release(c);
+    return st;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the job log (DEV-2, REP-1, REP-2): every print, copy and scan a device reports, with
+ * user, device, time, type, pages, color and duplex. Admins read their org's log; a user
+ * reads only their own. */
+#ifndef QR_JOBLOG_H
+#define QR_JOBLOG_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "core/error.h"
+#include "device/device.h"
+#include "tenancy/policy.h"
+
+typedef struct qr_joblog_entry {
+    const char *user_id; /* may be NULL (a walk-up copy without login) */
+    const char *type;    /* "print", "copy" or "scan" */
+    long long pages, copies;
+    int color, duplex;
+} qr_joblog_entry_t;
+
+/* Records an entry reported by device d. The user must belong to the device's org. */
+qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
+                             const qr_joblog_entry_t *e, json_t **out, qr_err_t *err);
+/* The log of org_id between from and to (Unix seconds, inclusive, 0 = open), newest first,
+ * at most limit entries: {"items": [...]}. Needs report access to the org (TEN-3). */
+qr_status_t qr_joblog_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int64_t from,
+                           int64_t to, int limit, json_t **out, qr_err_t *err);
+/* The principal's own entries (REP-2). */
+qr_status_t qr_joblog_mine(qr_ctx_t *ctx, const qr_principal_t *p, int64_t from, int64_t to,
+                           int limit, json_t **out, qr_err_t *err);
+
+#endif
