@@ -100,7 +100,8 @@ qr_status_t qr_keys_load(qr_keys_t *k, const char *path, qr_err_t *err) {
                           QR_KEY_LEN);
     if (qr_keys_derive(k, "quire signing keys v1", k->signing_kek, QR_KEY_LEN) != QR_OK ||
         qr_keys_derive(k, "quire secret lookup v1", k->secret_lookup, QR_KEY_LEN) != QR_OK ||
-        qr_keys_derive(k, "quire secret seal v1", k->secret_seal, QR_KEY_LEN) != QR_OK)
+        qr_keys_derive(k, "quire secret seal v1", k->secret_seal, QR_KEY_LEN) != QR_OK ||
+        qr_keys_derive(k, "quire org data keys v1", k->data_kek, QR_KEY_LEN) != QR_OK)
         return qr_err_set(err, QR_E_CRYPTO, NULL, "key derivation failed");
     return QR_OK;
 }

@@ -15,6 +15,7 @@ typedef struct qr_keys {
     unsigned char signing_kek[QR_KEY_LEN];   /* seals the token signing keys */
     unsigned char secret_lookup[QR_KEY_LEN]; /* HMAC key of PIN and card lookups (SEC-2) */
     unsigned char secret_seal[QR_KEY_LEN];   /* AES-256-GCM key of PINs and cards (SEC-2) */
+    unsigned char data_kek[QR_KEY_LEN];      /* wraps the per-org document keys (SEC-2) */
 } qr_keys_t;
 
 /* Loads the master key from path, creating it (mode 0600) if absent, and derives the

@@ -193,6 +193,11 @@ static const char *const migrations[] = {
     "  duplex INTEGER NOT NULL);"
     "CREATE INDEX job_log_org ON job_log(org_id, id);"
     "CREATE INDEX job_log_user ON job_log(user_id, id);",
+    /* 11: per-org document keys, wrapped by a key derived from the master key (SEC-2). */
+    "CREATE TABLE org_keys ("
+    "  org_id TEXT PRIMARY KEY,"
+    "  wrapped TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
