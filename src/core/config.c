@@ -48,6 +48,7 @@ static const struct key keys[] = {
     S(smtp_password),
     S(smtp_from),
     S(smtp_ca_file),
+    I(max_job_mb, 1, 1048576),
 };
 
 static int set_key(qr_config_t *cfg, const char *name, const char *value, char *err,
@@ -138,6 +139,7 @@ int qr_config_load(qr_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->smtp_password = qr_xstrdup("");
     cfg->smtp_from = qr_xstrdup("quire@localhost");
     cfg->smtp_ca_file = qr_xstrdup("");
+    cfg->max_job_mb = 1024;
 
     if (!path)
         path = getenv("QUIRE_CONFIG");

@@ -28,6 +28,7 @@ typedef struct qr_config {
     char *smtp_user;            /* SMTP login, "" = none */
     char *smtp_password;        /* SMTP password */
     char *smtp_from;            /* sender address, default quire@localhost */
+    int max_job_mb;             /* largest print job accepted, default 1024 */
     char *smtp_ca_file;         /* CA bundle to verify the SMTP server, "" = system store */
 } qr_config_t;
 

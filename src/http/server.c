@@ -31,6 +31,9 @@
 #include "crypto/random.h"
 #include "http/query.h"
 
+/* How much of a refused upload is read and dropped before the connection is closed. */
+#define QR_DISCARD_MAX ((size_t)64 << 20)
+
 struct qr_http {
     qr_ctx_t *ctx;
     struct MHD_Daemon *d;
@@ -66,6 +69,12 @@ struct qr_req {
     const char *content_type;
     int nextra;
     char *extra[4][2];
+    int stream, phase;
+    size_t discarded;
+    const char *chunk;
+    size_t chunk_len;
+    void *state;
+    void (*state_free)(void *);
 };
 
 static const char *const security_headers[][2] = {
@@ -91,6 +100,28 @@ const char *qr_req_query(qr_req_t *r, const char *name) {
 
 const char *qr_req_form(qr_req_t *r, const char *name) {
     return qr_query_get(&r->form, name);
+}
+
+int qr_req_phase(qr_req_t *r) {
+    return r->phase;
+}
+
+const void *qr_req_chunk(qr_req_t *r, size_t *len) {
+    *len = r->chunk_len;
+    return r->chunk;
+}
+
+void qr_req_set_state(qr_req_t *r, void *state, void (*free_fn)(void *)) {
+    r->state = state;
+    r->state_free = free_fn;
+}
+
+void *qr_req_state(qr_req_t *r) {
+    return r->state;
+}
+
+int qr_req_answered(qr_req_t *r) {
+    return r->status != 0;
 }
 
 const char *qr_req_cookie(qr_req_t *r, const char *name) {
@@ -257,6 +288,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     json_decref(r->json);
     qr_query_free(&r->query);
     qr_query_free(&r->form);
+    if (r->state && r->state_free)
+        r->state_free(r->state);
     for (int i = 0; i < r->nextra; i++) {
         free(r->extra[i][0]);
         free(r->extra[i][1]);
@@ -484,6 +517,52 @@ static int dispatch(qr_req_t *r, const char *method) {
     return 0;
 }
 
+/* On the first call: if the request is for a streaming route, checks everything but the
+ * body (path, id parameters, query, token) and lets the handler begin. Returns 1 if an
+ * answer is ready already (a refusal). */
+static int stream_begin(qr_req_t *r, const char *method) {
+    qr_http_t *h = r->http;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *qmark = strchr(r->target, '?');
+    size_t plen = qmark ? (size_t)(qmark - r->target) : strlen(r->target);
+    if (!qr_path_is_canonical(r->target, plen) || route(r, method, r->target, plen) != 0 ||
+        !(r->route->flags & QR_ROUTE_STREAM)) {
+        /* Not a streaming request: the final call checks and answers it as usual. */
+        free(r->path);
+        r->path = NULL;
+        r->route = NULL;
+        memset(r->params, 0, sizeof(r->params));
+        r->allow[0] = '\0';
+        return 0;
+    }
+    r->stream = 1;
+    for (int i = 0; i < QR_ROUTE_MAX_PARAMS && r->params[i]; i++)
+        if (!qr_id_is_valid(r->params[i])) {
+            reply_err(r, QR_E_INVALID, NULL, "'%.40s' is not a valid id", r->params[i]);
+            return 1;
+        }
+    if (qmark && qr_query_parse(qmark + 1, r->route->query, &r->query, &err)) {
+        qr_req_reply_error(r, &err);
+        return 1;
+    }
+    client_address(r);
+    if (r->route->flags & QR_ROUTE_AUTH) {
+        const char *a =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!a || strncasecmp(a, "Bearer ", 7) != 0) {
+            reply_err(r, QR_E_UNAUTHORIZED, NULL, "a bearer access token is required");
+            return 1;
+        }
+        if (h->auth(h->ctx, a + 7, strlen(a + 7), &r->principal, &err)) {
+            qr_req_reply_error(r, &err);
+            return 1;
+        }
+    }
+    r->phase = QR_PHASE_BEGIN;
+    r->route->fn(r);
+    return r->status != 0;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -497,7 +576,36 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     r->conn = conn;
     if (!r->started) {
         r->started = 1;
+        /* A refusal of a streaming request is sent after the body has been read (and
+         * dropped), so that the client sees the answer rather than a reset connection. */
+        stream_begin(r, method);
         return MHD_YES;
+    }
+    if (r->stream) {
+        if (*upload_data_size) {
+            if (!r->status) {
+                r->phase = QR_PHASE_DATA;
+                r->chunk = upload_data;
+                r->chunk_len = *upload_data_size;
+                r->route->fn(r);
+            } else if ((r->discarded += *upload_data_size) > QR_DISCARD_MAX) {
+                return MHD_NO; /* refused long ago and still sending: hang up */
+            }
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        if (r->done)
+            return MHD_YES;
+        r->done = 1;
+        if (!r->status) {
+            r->phase = QR_PHASE_END;
+            r->chunk = NULL;
+            r->chunk_len = 0;
+            r->route->fn(r);
+        }
+        if (!r->status)
+            reply_err(r, QR_E_INTERNAL, NULL, "the handler gave no answer");
+        return send_reply(r);
     }
     if (*upload_data_size) {
         if (!r->body_too_large &&

@@ -20,11 +20,12 @@ typedef struct qr_req qr_req_t;
 typedef void (*qr_handler_fn)(qr_req_t *req);
 
 enum {
-    QR_ROUTE_AUTH = 1,   /* requires a valid bearer access token */
-    QR_ROUTE_SLOW = 2,   /* runs on the slow worker pool (password hashing) */
-    QR_ROUTE_BODY = 4,   /* takes a JSON body; without this flag a non-empty body is refused */
-    QR_ROUTE_FORM = 8,   /* takes an application/x-www-form-urlencoded body (names in form) */
-    QR_ROUTE_OAUTH = 16, /* errors in RFC 6749 form: {"error", "error_description"} */
+    QR_ROUTE_AUTH = 1,    /* requires a valid bearer access token */
+    QR_ROUTE_SLOW = 2,    /* runs on the slow worker pool (password hashing) */
+    QR_ROUTE_BODY = 4,    /* takes a JSON body; without this flag a non-empty body is refused */
+    QR_ROUTE_FORM = 8,    /* takes an application/x-www-form-urlencoded body (names in form) */
+    QR_ROUTE_OAUTH = 16,  /* errors in RFC 6749 form: {"error", "error_description"} */
+    QR_ROUTE_STREAM = 32, /* the body streams through the handler (large uploads) */
 };
 
 typedef struct qr_route {
@@ -70,6 +71,22 @@ const qr_principal_t *qr_req_principal(qr_req_t *r);
 /* The client's address as text. */
 const char *qr_req_source(qr_req_t *r);
 
+/* Streaming routes: the handler is called once before the body (QR_PHASE_BEGIN, after
+ * the token was checked), once per piece of body (QR_PHASE_DATA) and once at the end
+ * (QR_PHASE_END). It answers at the end, or earlier to refuse (the rest of the body is
+ * then discarded). */
+enum { QR_PHASE_BEGIN = 0, QR_PHASE_DATA, QR_PHASE_END };
+/* The current phase of a streaming request. */
+int qr_req_phase(qr_req_t *r);
+/* The piece of body of a QR_PHASE_DATA call. */
+const void *qr_req_chunk(qr_req_t *r, size_t *len);
+/* A handler's own state for a streaming request; free_fn (may be NULL) runs when the
+ * request ends, also if the client goes away mid-upload. */
+void qr_req_set_state(qr_req_t *r, void *state, void (*free_fn)(void *));
+/* The state set with qr_req_set_state, or NULL. */
+void *qr_req_state(qr_req_t *r);
+/* 1 once the request has an answer. */
+int qr_req_answered(qr_req_t *r);
 /* A cookie sent by the client, or NULL. */
 const char *qr_req_cookie(qr_req_t *r, const char *name);
 /* Adds a response header (at most 4 per response; name and value are copied). */

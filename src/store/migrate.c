@@ -198,6 +198,20 @@ static const char *const migrations[] = {
     "  org_id TEXT PRIMARY KEY,"
     "  wrapped TEXT NOT NULL,"
     "  created_at BIGINT NOT NULL);",
+    /* 12: print jobs in the cloud spool (PRN-2). */
+    "CREATE TABLE print_jobs ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  size BIGINT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  copies INTEGER NOT NULL,"
+    "  color INTEGER NOT NULL,"
+    "  duplex INTEGER NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL);"
+    "CREATE INDEX print_jobs_owner ON print_jobs(org_id, user_id);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

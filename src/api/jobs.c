@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: /api/v1/jobs — submit a PDF (streamed into the encrypted spool), list, read and
+ * delete one's own jobs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "print/job.h"
+
+static void free_upload(void *u) {
+    qr_job_abort(u);
+}
+
+static int query_int(qr_req_t *r, const char *name, long long dflt, long long *out) {
+    const char *q = qr_req_query(r, name);
+    *out = dflt;
+    if (!q)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    *out = strtoll(q, &end, 10);
+    return !*q || *end || errno;
+}
+
+static int query_bool(qr_req_t *r, const char *name, int *out) {
+    const char *q = qr_req_query(r, name);
+    *out = 0;
+    if (!q)
+        return 0;
+    if (strcmp(q, "true") == 0 || strcmp(q, "1") == 0)
+        *out = 1;
+    else if (strcmp(q, "false") != 0 && strcmp(q, "0") != 0)
+        return 1;
+    return 0;
+}
+
+static void begin(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *ct = qr_req_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/pdf", 15) != 0 || (ct[15] && ct[15] != ';')) {
+        qr_req_reply_json(r, 415,
+                          json_pack("{s:s, s:s}", "error", "unsupported_media_type", "message",
+                                    "a print job is a PDF: send Content-Type: application/pdf"));
+        return;
+    }
+    qr_job_options_t o = {qr_req_query(r, "name"), 1, 0, 0};
+    long long size = -1;
+    const char *cl = qr_req_header(r, "Content-Length");
+    if (cl)
+        size = strtoll(cl, NULL, 10);
+    if (query_int(r, "copies", 1, &o.copies) || query_bool(r, "color", &o.color) ||
+        query_bool(r, "duplex", &o.duplex) || (o.name && strlen(o.name) > 255)) {
+        qr_err_set(&err, QR_E_INVALID, NULL,
+                   "copies is a number, color and duplex are true or false, name at most 255 "
+                   "bytes");
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_job_upload_t *u = NULL;
+    if (qr_job_begin(qr_req_ctx(r), qr_req_principal(r), &o, size, &u, &err)) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_req_set_state(r, u, free_upload);
+}
+
+void qr_api_jobs_submit(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    switch (qr_req_phase(r)) {
+    case QR_PHASE_BEGIN:
+        begin(r);
+        return;
+    case QR_PHASE_DATA: {
+        size_t n;
+        const void *data = qr_req_chunk(r, &n);
+        if (qr_job_write(qr_req_state(r), data, n, &err))
+            qr_req_reply_error(r, &err);
+        return;
+    }
+    default: {
+        json_t *out = NULL;
+        qr_job_upload_t *u = qr_req_state(r);
+        qr_req_set_state(r, NULL, NULL); /* commit frees the upload in every case */
+        qr_status_t st = qr_job_commit(u, &out, &err);
+        qr_api_finish(r, st, &err, out, 201);
+    }
+    }
+}
+
+void qr_api_jobs_list(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_job_list(qr_req_ctx(r), qr_req_principal(r), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_jobs_get(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_job_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_jobs_delete(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_job_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}

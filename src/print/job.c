@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the cloud spool. */
+#include "print/job.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "report/audit.h"
+#include "store/blob.h"
+#include "store/datakey.h"
+#include "store/db.h"
+
+#define TAIL 1024
+#define JOB_COLS "id, name, size, status, copies, color, duplex, created_at, expires_at"
+
+struct qr_job_upload {
+    qr_ctx_t *ctx;
+    qr_principal_t p;
+    qr_blob_writer_t *w;
+    char id[QR_ID_LEN + 1];
+    char *name;
+    long long copies, size, max;
+    int color, duplex;
+    unsigned char head[5];
+    unsigned char tail[TAIL];
+    size_t tail_len;
+};
+
+static char *blob_dir(qr_ctx_t *ctx, const char *org_id) {
+    return qr_xasprintf("%s/blobs/%s", ctx->cfg->data_dir, org_id);
+}
+
+static json_t *job_json(const qr_dbres_t *r, int i) {
+    return json_pack("{s:s, s:s, s:I, s:s, s:I, s:b, s:b, s:I, s:I}", "id", qr_dbres_text(r, i, 0),
+                     "name", qr_dbres_text(r, i, 1), "size", (json_int_t)qr_dbres_int(r, i, 2),
+                     "status", qr_dbres_text(r, i, 3), "copies", (json_int_t)qr_dbres_int(r, i, 4),
+                     "color", (int)qr_dbres_int(r, i, 5), "duplex", (int)qr_dbres_int(r, i, 6),
+                     "created_at", (json_int_t)qr_dbres_int(r, i, 7), "expires_at",
+                     (json_int_t)qr_dbres_int(r, i, 8));
+}
+
+qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
+                         long long declared_size, qr_job_upload_t **out, qr_err_t *err) {
+    *out = NULL;
+    long long max = (long long)ctx->cfg->max_job_mb * 1024 * 1024;
+    if (declared_size > max)
+        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a print job may be at most %d MB",
+                          ctx->cfg->max_job_mb);
+    if (o->copies < 1 || o->copies > 999)
+        return qr_err_set(err, QR_E_INVALID, NULL, "copies must be from 1 to 999");
+    unsigned char key[32];
+    qr_status_t st = qr_datakey_get(ctx, p->org_id, key, err);
+    if (st)
+        return st;
+    char *dir = blob_dir(ctx, p->org_id);
+    qr_job_upload_t *u = qr_xcalloc(1, sizeof(*u));
+    u->ctx = ctx;
+    u->p = *p;
+    u->max = max;
+    u->copies = o->copies;
+    u->color = o->color;
+    u->duplex = o->duplex;
+    u->name = qr_xstrdup(o->name && *o->name ? o->name : "document.pdf");
+    qr_random_id(u->id);
+    st = qr_mkdirs(dir, 0700, err);
+    if (!st)
+        st = qr_blob_create(dir, u->id, key, &u->w, err);
+    OPENSSL_cleanse(key, sizeof(key));
+    free(dir);
+    if (st) {
+        qr_job_abort(u);
+        return st;
+    }
+    *out = u;
+    return QR_OK;
+}
+
+qr_status_t qr_job_write(qr_job_upload_t *u, const void *data, size_t n, qr_err_t *err) {
+    if (u->size + (long long)n > u->max)
+        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a print job may be at most %d MB",
+                          u->ctx->cfg->max_job_mb);
+    const unsigned char *d = data;
+    for (size_t i = 0; i < n && u->size + (long long)i < 5; i++)
+        u->head[u->size + i] = d[i];
+    /* Keep the last TAIL bytes to find the end-of-file marker. */
+    if (n >= TAIL) {
+        memcpy(u->tail, d + n - TAIL, TAIL);
+        u->tail_len = TAIL;
+    } else {
+        size_t keep = u->tail_len + n > TAIL ? TAIL - n : u->tail_len;
+        memmove(u->tail, u->tail + u->tail_len - keep, keep);
+        memcpy(u->tail + keep, d, n);
+        u->tail_len = keep + n;
+    }
+    u->size += (long long)n;
+    return qr_blob_write(u->w, data, n, err);
+}
+
+qr_status_t qr_job_commit(qr_job_upload_t *u, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    qr_ctx_t *ctx = u->ctx;
+    if (u->size < 5 || memcmp(u->head, "%PDF-", 5) != 0 ||
+        !memmem(u->tail, u->tail_len, "%%EOF", 5)) {
+        qr_job_abort(u);
+        return qr_err_set(err, QR_E_INVALID, "invalid_document",
+                          "the document is not a complete PDF (it must start with %%PDF- and "
+                          "end with %%%%EOF)");
+    }
+    qr_status_t st = qr_blob_commit(u->w, err);
+    u->w = NULL;
+    if (st) {
+        qr_job_abort(u);
+        return st;
+    }
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    st = qr_db_q(c, &r, NULL, "SELECT ret_print_days FROM orgs WHERE id = ?", QR_TEXT(u->p.org_id));
+    long long days = !st && qr_dbres_rows(r) == 1 ? qr_dbres_int(r, 0, 0) : 7;
+    qr_dbres_free(r);
+    r = NULL;
+    if (!st)
+        st = qr_db_q(c, NULL, NULL,
+                     "INSERT INTO print_jobs (id, org_id, user_id, name, size, status, copies, "
+                     "color, duplex, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, "
+                     "?, ?, ?)",
+                     QR_TEXT(u->id), QR_TEXT(u->p.org_id), QR_TEXT(u->p.user_id), QR_TEXT(u->name),
+                     QR_INT(u->size), QR_INT(u->copies), QR_INT(u->color), QR_INT(u->duplex),
+                     QR_INT(now), QR_INT(now + days * 86400));
+    if (!st)
+        st = qr_db_q(c, &r, NULL, "SELECT " JOB_COLS " FROM print_jobs WHERE id = ?",
+                     QR_TEXT(u->id));
+    if (!st) {
+        *out = job_json(r, 0);
+        qr_audit_write(c, now, u->p.org_id, u->p.user_id, "job_submitted", u->id, "");
+    } else {
+        /* No row, no document: nothing accepted is left half-stored. */
+        char *dir = blob_dir(ctx, u->p.org_id);
+        qr_blob_delete(dir, u->id, NULL);
+        free(dir);
+        qr_err_set(err, st, NULL, "the job could not be recorded");
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    qr_job_abort(u);
+    return st;
+}
+
+void qr_job_abort(qr_job_upload_t *u) {
+    if (!u)
+        return;
+    qr_blob_abort(u->w);
+    free(u->name);
+    free(u);
+}
+
+qr_status_t qr_job_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err) {
+    (void)err;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT " JOB_COLS " FROM print_jobs WHERE org_id = ? AND user_id = ? "
+                             "ORDER BY created_at DESC, id",
+                             QR_TEXT(p->org_id), QR_TEXT(p->user_id));
+    if (!st) {
+        json_t *items = json_array();
+        for (int i = 0; i < qr_dbres_rows(r); i++)
+            json_array_append_new(items, job_json(r, i));
+        *out = json_pack("{s:o}", "items", items);
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_job_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                       qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT " JOB_COLS " FROM print_jobs WHERE id = ? AND org_id = ? AND "
+                             "user_id = ?",
+                             QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
+    if (!st && qr_dbres_rows(r) == 1)
+        *out = job_json(r, 0);
+    else if (!st)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_job_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    long long changed = 0;
+    qr_status_t st = qr_db_q(c, NULL, &changed,
+                             "DELETE FROM print_jobs WHERE id = ? AND org_id = ? AND user_id = ?",
+                             QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
+    if (!st && changed != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
+    if (!st) {
+        char *dir = blob_dir(ctx, p->org_id);
+        qr_blob_delete(dir, id, NULL);
+        free(dir);
+        qr_audit_write(c, now, p->org_id, p->user_id, "job_deleted", id, "");
+    }
+    qr_db_release(c);
+    return st;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: print jobs in the cloud spool (PRN-1, PRN-2, PRN-5, SEC-2). A job's document is
+ * streamed straight into an encrypted blob under the org's key; the job exists only once the
+ * whole document is stored. A job is its owner's alone: nobody else, admins included, lists,
+ * reads or deletes it. */
+#ifndef QR_JOB_H
+#define QR_JOB_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/ctx.h"
+#include "core/error.h"
+#include "tenancy/policy.h"
+
+typedef struct qr_job_upload qr_job_upload_t;
+
+typedef struct qr_job_options {
+    const char *name;
+    long long copies;
+    int color, duplex;
+} qr_job_options_t;
+
+/* Starts receiving a PDF for the principal; declared_size (-1 if unknown) is checked against
+ * the size limit before anything is stored. */
+qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
+                         long long declared_size, qr_job_upload_t **out, qr_err_t *err);
+/* Stores the next piece of the document. */
+qr_status_t qr_job_write(qr_job_upload_t *u, const void *data, size_t n, qr_err_t *err);
+/* Checks the document is a complete PDF, publishes it and records the job; frees u. */
+qr_status_t qr_job_commit(qr_job_upload_t *u, json_t **out, qr_err_t *err);
+/* Discards an upload; frees u. Accepts NULL. */
+void qr_job_abort(qr_job_upload_t *u);
+/* The principal's own jobs: {"items": [...]}. */
+qr_status_t qr_job_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err);
+/* One own job. */
+qr_status_t qr_job_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                       qr_err_t *err);
+/* Deletes an own job and its document from disk. */
+qr_status_t qr_job_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
+
+#endif

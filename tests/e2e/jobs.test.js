@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// PRN-1, PRN-2, PRN-5, SEC-2, TEN-3: PDF jobs streamed into the encrypted cloud spool; a job
+// is its owner's alone, admins included; bad or oversized documents leave nothing behind.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, assertStatus, createOrgTree, tokenOf } from './lib/server.js';
+
+let srv;
+let tree;
+
+before(async () => {
+    srv = await startServer({ env: { QUIRE_MAX_JOB_MB: '4' } });
+    tree = await createOrgTree(srv, [
+        ['pA', { type: 'provider' }],
+        ['cA', { parent: 'pA', type: 'customer', users: ['customer_user', 'guest_user'] }],
+    ]);
+});
+
+after(async () => {
+    if (srv)
+        await srv.stop();
+});
+
+/** A small valid PDF with one page, padded with comment lines to about size bytes. */
+function pdf(size = 0, marker = 'quire test page') {
+    const pad = size > 600 ? `%${'x'.repeat(78)}\n`.repeat(Math.ceil((size - 600) / 80)) : '';
+    return Buffer.from(`%PDF-1.4
+1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj
+4 0 obj << /Length 44 >> stream
+BT /F1 24 Tf 72 720 Td (${marker}) Tj ET
+endstream endobj
+${pad}trailer << /Root 1 0 R >>
+%%EOF
+`);
+}
+
+const submit = (token, body, query = '', type = 'application/pdf') => srv.request('POST', `/api/v1/jobs${query}`,
+    { token, rawBody: body, headers: { 'Content-Type': type } });
+
+describe('cloud spool', () => {
+    test('PRN-2 SEC-2 a PDF is streamed into the spool and stored encrypted', async () => {
+        const t = await tokenOf(srv, tree.cA.users.customer_user);
+        const doc = pdf(3 * 1024 * 1024, 'SECRET-PAYROLL-MARKER');
+        const r = await submit(t, doc, '?name=payroll.pdf&copies=2&color=true&duplex=false');
+        assertStatus(r, 201, 'submit');
+        assert.equal(r.json.size, doc.length);
+        assert.equal(r.json.status, 'held');
+        assert.equal(r.json.copies, 2);
+        assert.equal(r.json.color, true);
+        assert.ok(r.json.expires_at - r.json.created_at === 7 * 86400, 'default retention');
+        const file = path.join(srv.dataDir, 'blobs', tree.cA.org.id, r.json.id);
+        const stored = fs.readFileSync(file);
+        assert.ok(!stored.includes('SECRET-PAYROLL-MARKER') && !stored.includes('%PDF'), 'nothing in the clear on disk');
+        assert.ok(!fs.existsSync(`${file}.part`));
+    });
+
+    test('PRN-5 TEN-3 only the owner lists, reads and deletes a job; admins included', async () => {
+        const owner = await tokenOf(srv, tree.cA.users.customer_user);
+        const other = await tokenOf(srv, tree.cA.users.guest_user);
+        const r = await submit(owner, pdf(), '?name=mine.pdf');
+        assertStatus(r, 201);
+        const id = r.json.id;
+        assert.ok((await srv.request('GET', '/api/v1/jobs', { token: owner })).json.items.some((j) => j.id === id));
+        for (const [who, token] of [['another user', other], ['customer admin', tree.cA.token], ['provider admin', tree.pA.token]]) {
+            assert.ok(!(await srv.request('GET', '/api/v1/jobs', { token })).json.items.some((j) => j.id === id), who);
+            assertStatus(await srv.request('GET', `/api/v1/jobs/${id}`, { token }), 404, `${who} reads`);
+            assertStatus(await srv.request('DELETE', `/api/v1/jobs/${id}`, { token }), 404, `${who} deletes`);
+        }
+        assertStatus(await srv.request('DELETE', `/api/v1/jobs/${id}`, { token: owner }), 204);
+        assert.ok(!fs.existsSync(path.join(srv.dataDir, 'blobs', tree.cA.org.id, id)), 'the document is deleted from disk');
+        assertStatus(await srv.request('GET', `/api/v1/jobs/${id}`, { token: owner }), 404);
+    });
+
+    test('PRN-1 bad documents are refused and leave nothing behind', async () => {
+        const t = await tokenOf(srv, tree.cA.users.guest_user);
+        const before = (await srv.request('GET', '/api/v1/jobs', { token: t })).json.items.length;
+        let r = await submit(t, Buffer.from('hello, not a pdf'));
+        assertStatus(r, 400);
+        assert.equal(r.json.error, 'invalid_document');
+        r = await submit(t, pdf().subarray(0, 200));
+        assertStatus(r, 400, 'truncated PDF');
+        r = await submit(t, pdf(), '', 'text/plain');
+        assertStatus(r, 415);
+        r = await submit(t, pdf(5 * 1024 * 1024));
+        assertStatus(r, 413, 'larger than max_job_mb');
+        r = await submit(t, pdf(), '?copies=0');
+        assertStatus(r, 400);
+        r = await submit(t, pdf(), '?color=maybe');
+        assertStatus(r, 400);
+        assertStatus(await submit(null, pdf()), 401);
+        assert.equal((await srv.request('GET', '/api/v1/jobs', { token: t })).json.items.length, before);
+        const dir = path.join(srv.dataDir, 'blobs', tree.cA.org.id);
+        const parts = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.part')) : [];
+        assert.deepEqual(parts, [], 'no half-written documents');
+        assertStatus(await srv.request('GET', '/healthz'), 200);
+    });
+});
