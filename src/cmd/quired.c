@@ -2,7 +2,9 @@
 /* quired: the quire server. With no arguments it serves a working single-machine install
  * on https://localhost:8443, creating its data directory, database, master key and a
  * self-signed certificate on first start. */
+#include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +15,40 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/server.h"
+#include "print/job.h"
 #include "tenancy/org.h"
 
 #define SHUTDOWN_GRACE_S 30
+#define SWEEP_INTERVAL_S 60
+
+/* The background sweeper: expired jobs and orphaned documents (PRN-6, DESIGN rule 6). */
+struct sweeper {
+    qr_ctx_t *ctx;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+};
+
+static void *sweep_loop(void *arg) {
+    struct sweeper *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SWEEP_INTERVAL_S;
+        while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &until) == 0)
+            ;
+        if (s->stop)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        int n = qr_job_sweep(s->ctx);
+        if (n)
+            qr_log_info("sweep", "removed %d expired or orphaned documents", n);
+        pthread_mutex_lock(&s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
 
 static void usage(FILE *f) {
     fprintf(f, "usage: quired [--config FILE]\n"
@@ -51,6 +84,9 @@ int main(int argc, char **argv) {
     int rc = 1;
     qr_http_t *http = NULL;
     qr_route_t *routes = NULL;
+    struct sweeper sw = {NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    pthread_t sweeper_thread;
+    int sweeping = 0;
     if (qr_app_open(&ctx, &cfg, config_path, 1, &err)) {
         fprintf(stderr, "quired: %s\n", err.msg);
         goto out;
@@ -83,6 +119,13 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < qr_api_nroutes; i++)
         if (cfg.test_clock || qr_api_routes[i].fn != qr_api_test_clock)
             routes[nroutes++] = qr_api_routes[i];
+    /* The first sweep runs before serving: what a crash left behind is gone before anyone
+     * can ask for it. */
+    int swept = qr_job_sweep(&ctx);
+    if (swept)
+        qr_log_info("sweep", "removed %d expired or orphaned documents at start", swept);
+    sw.ctx = &ctx;
+    sweeping = pthread_create(&sweeper_thread, NULL, sweep_loop, &sw) == 0;
     http = qr_http_start(&ctx, routes, nroutes, qr_session_authenticate, &err);
     if (!http) {
         fprintf(stderr, "quired: %s\n", err.msg);
@@ -96,6 +139,13 @@ int main(int argc, char **argv) {
     qr_http_stop(http, SHUTDOWN_GRACE_S);
     rc = 0;
 out:
+    if (sweeping) {
+        pthread_mutex_lock(&sw.mu);
+        sw.stop = 1;
+        pthread_cond_signal(&sw.cv);
+        pthread_mutex_unlock(&sw.mu);
+        pthread_join(sweeper_thread, NULL);
+    }
     free(routes);
     if (ctx.cfg)
         qr_app_close(&ctx, &cfg);

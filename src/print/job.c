@@ -2,7 +2,11 @@
 /* quire: the cloud spool. */
 #include "print/job.h"
 
+#include <dirent.h>
 #include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,4 +217,66 @@ qr_status_t qr_job_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     }
     qr_db_release(c);
     return st;
+}
+
+/* 1 if a job with this id exists. */
+static int job_exists(qr_dbc_t *c, const char *id) {
+    qr_dbres_t *r = NULL;
+    int yes = qr_db_q(c, &r, NULL, "SELECT 1 FROM print_jobs WHERE id = ?", QR_TEXT(id)) != QR_OK ||
+              qr_dbres_rows(r) > 0;
+    qr_dbres_free(r);
+    return yes;
+}
+
+int qr_job_sweep(qr_ctx_t *ctx) {
+    int64_t now = qr_clock_now(ctx->clock);
+    int removed = 0;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    if (qr_db_q(c, &r, NULL, "DELETE FROM print_jobs WHERE expires_at <= ? RETURNING id, org_id",
+                QR_INT(now)) == QR_OK) {
+        for (int i = 0; i < qr_dbres_rows(r); i++) {
+            char *dir = blob_dir(ctx, qr_dbres_text(r, i, 1));
+            if (qr_blob_delete(dir, qr_dbres_text(r, i, 0), NULL) == QR_OK)
+                removed++;
+            free(dir);
+            qr_audit_write(c, now, qr_dbres_text(r, i, 1), NULL, "job_expired",
+                           qr_dbres_text(r, i, 0), "");
+        }
+    }
+    qr_dbres_free(r);
+    /* Files without a job: interrupted uploads (.part) and documents whose job was never
+     * recorded. Only files older than a minute, so that uploads in progress are left alone. */
+    char *root = qr_xasprintf("%s/blobs", ctx->cfg->data_dir);
+    DIR *orgs = opendir(root);
+    struct dirent *o;
+    while (orgs && (o = readdir(orgs))) {
+        if (o->d_name[0] == '.')
+            continue;
+        char *dir = qr_xasprintf("%s/%s", root, o->d_name);
+        DIR *d = opendir(dir);
+        struct dirent *f;
+        while (d && (f = readdir(d))) {
+            if (f->d_name[0] == '.')
+                continue;
+            char *path = qr_xasprintf("%s/%s", dir, f->d_name);
+            struct stat st;
+            size_t n = strlen(f->d_name);
+            int part = n > 5 && strcmp(f->d_name + n - 5, ".part") == 0;
+            char id[QR_ID_LEN + 1];
+            snprintf(id, sizeof(id), "%.*s", (int)(part ? n - 5 : n), f->d_name);
+            if (stat(path, &st) == 0 && time(NULL) - st.st_mtime >= 60 &&
+                (part || !job_exists(c, id)) && unlink(path) == 0)
+                removed++;
+            free(path);
+        }
+        if (d)
+            closedir(d);
+        free(dir);
+    }
+    if (orgs)
+        closedir(orgs);
+    free(root);
+    qr_db_release(c);
+    return removed;
 }

@@ -39,4 +39,9 @@ qr_status_t qr_job_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, j
 /* Deletes an own job and its document from disk. */
 qr_status_t qr_job_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 
+/* PRN-6 and crash safety: deletes jobs past their retention with their documents, and
+ * removes unfinished uploads and documents that no job refers to (what a kill -9 between
+ * storing a document and recording its job leaves). Returns how many files it removed. */
+int qr_job_sweep(qr_ctx_t *ctx);
+
 #endif

@@ -100,3 +100,36 @@ describe('cloud spool', () => {
         assertStatus(await srv.request('GET', '/healthz'), 200);
     });
 });
+
+test('PRN-6 jobs expire after the retention period and their documents are deleted', async () => {
+    const t = await tokenOf(srv, tree.cA.users.customer_user);
+    const r = await submit(t, pdf(), '?name=old.pdf');
+    assertStatus(r, 201);
+    const file = path.join(srv.dataDir, 'blobs', tree.cA.org.id, r.json.id);
+    assert.ok(fs.existsSync(file));
+    await srv.advanceClock(7 * 86400 - 10);
+    assert.ok(fs.existsSync(file), 'still there before the end of the retention');
+    await srv.advanceClock(11);
+    assert.ok(!fs.existsSync(file), 'the document is gone from disk');
+    const again = await tokenOf(srv, tree.cA.users.customer_user);
+    assertStatus(await srv.request('GET', `/api/v1/jobs/${r.json.id}`, { token: again }), 404);
+});
+
+test('PRN-2 after a crash, unfinished uploads and documents without a job are cleaned up on start', async () => {
+    const dir = path.join(srv.dataDir, 'blobs', tree.cA.org.id);
+    fs.mkdirSync(dir, { recursive: true });
+    const orphan = path.join(dir, 'f'.repeat(32));
+    const part = path.join(dir, `${'e'.repeat(32)}.part`);
+    fs.writeFileSync(orphan, 'QRB1 left by a kill -9');
+    fs.writeFileSync(part, 'QRB1 half');
+    const old = new Date(Date.now() - 3600 * 1000);
+    fs.utimesSync(orphan, old, old);
+    fs.utimesSync(part, old, old);
+    const t = await tokenOf(srv, tree.cA.users.customer_user);
+    const kept = await submit(t, pdf(), '?name=kept.pdf');
+    assertStatus(kept, 201);
+    await srv.restart();
+    assert.ok(!fs.existsSync(orphan), 'orphaned document removed');
+    assert.ok(!fs.existsSync(part), 'unfinished upload removed');
+    assert.ok(fs.existsSync(path.join(dir, kept.json.id)), 'a job\'s document stays');
+});
