@@ -229,6 +229,8 @@ qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len
     snprintf(p->user_id, sizeof(p->user_id), "%s", sub);
     snprintf(p->org_id, sizeof(p->org_id), "%s", org);
     snprintf(p->session_id, sizeof(p->session_id), "%s", sid);
+    snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 1));
+    p->org_depth = (int)qr_dbres_int(r, 0, 2);
     const char *dev = json_string_value(json_object_get(claims, "device_id"));
     if (qr_id_is_valid(dev)) {
         /* A panel session lives only as long as its device is enabled (DEV-3). */
@@ -243,8 +245,6 @@ qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len
             goto out;
         snprintf(p->device_id, sizeof(p->device_id), "%s", dev);
     }
-    snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 1));
-    p->org_depth = (int)qr_dbres_int(r, 0, 2);
     p->role = (qr_role_t)role;
 out:
     if (st == QR_E_UNAUTHORIZED)

@@ -139,3 +139,14 @@ test('DEV-3 disabling the device ends the panel sessions opened through it', asy
     assertStatus(await srv.request('POST', '/api/v1/me/cards', { token: atPanel, body: { number: 'ABCD1234' } }), 401);
     assertStatus(await srv.request('PATCH', `/api/v1/devices/${device.id}`, { token: admin, body: { enabled: true } }), 200);
 });
+
+test('AUTH-8 a panel token acts with the user\'s full identity (org and role)', async () => {
+    const admin = tree.cA.admin;
+    const t = await tokenOf(srv, admin);
+    const set = await srv.request('POST', '/api/v1/me/pin', { token: t, body: { pin: '93417' } });
+    assertStatus(set, 200);
+    const atPanel = (await panel({ method: 'pin', username: admin.username, pin: '93417' })).json.access_token;
+    // An org-level read and write that need the principal's org path.
+    assertStatus(await srv.request('GET', `/api/v1/orgs/${tree.cA.org.id}/users`, { token: atPanel }), 200);
+    assertStatus(await srv.request('PATCH', `/api/v1/orgs/${tree.cA.org.id}`, { token: atPanel, body: { name: 'Customer A' } }), 200);
+});
