@@ -577,8 +577,20 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (!r->started) {
         r->started = 1;
         /* A refusal of a streaming request is sent after the body has been read (and
-         * dropped), so that the client sees the answer rather than a reset connection. */
-        stream_begin(r, method);
+         * dropped), so that the client sees the answer rather than a reset connection;
+         * except when the client waits for "100 Continue" or announces more than we would
+         * drop: then the answer goes out at once, instead of the body being asked for. */
+        if (stream_begin(r, method)) {
+            const char *expect =
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+            const char *cl =
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            if ((expect && strcasecmp(expect, "100-continue") == 0) ||
+                (cl && strtoull(cl, NULL, 10) > QR_DISCARD_MAX)) {
+                r->done = 1;
+                return send_reply(r);
+            }
+        }
         return MHD_YES;
     }
     if (r->stream) {
