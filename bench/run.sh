@@ -47,76 +47,18 @@ fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 if [ ! -x "$BIN/quired" ] || [ ! -x "$BIN/quire" ]; then die "$BIN/quired missing: run make first"; fi
 
-# --- temp dir, cleanup ----------------------------------------------------------------------
-D=$(mktemp -d "${TMPDIR:-/tmp}/quire-bench.XXXXXX")
-QPID=""
-NPID=""
-stop_pid() { # pid signal: signal, wait up to 10 s, then SIGKILL
-    local pid=$1 sig=$2
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill "-$sig" "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    stop_pid "$NPID" QUIT
-    stop_pid "$QPID" TERM
-    if [ "${BENCH_KEEP:-0}" = 1 ]; then
-        echo "bench: kept $D"
-    else
-        rm -rf "$D"
-    fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# --- temp dir, cleanup (bench/lib.sh) ---------------------------------------------------------
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
+bench_setup quire-bench
+PEER_SIG=QUIT
 
-free_port() { # a port no one listens on, in 20000..59999
-    local p
-    for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 40000))
-        [ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return 0; }
-    done
-    die "no free port"
-}
 QPORT=${BENCH_QUIRED_PORT:-$(free_port)}
 NPORT=${BENCH_NGINX_PORT:-$(free_port)}
 [ "$QPORT" != "$NPORT" ] || NPORT=$((QPORT + 1))
 
 # --- quired ---------------------------------------------------------------------------------
-export QUIRE_DATA_DIR=$D/quire QUIRE_PORT=$QPORT QUIRE_LISTEN=127.0.0.1 QUIRE_THREADS=$QT
-unset QUIRE_CONFIG QUIRE_DATABASE
-mkdir -p "$QUIRE_DATA_DIR"
-BOOT=$(timeout 60 "$BIN/quire" bootstrap --json 2>"$D/bootstrap.err") ||
-    { cat "$D/bootstrap.err" >&2; die "quire bootstrap failed"; }
-PW=$(jq -r .password <<<"$BOOT")
-LOGIN_BODY=$(jq -cn --arg p "$PW" '{org:"root", username:"admin", password:$p}')
-
-"$BIN/quired" >"$D/quired.out" 2>"$D/quired.err" &
-QPID=$!
-CERT=$QUIRE_DATA_DIR/tls/cert.pem
-KEY=$QUIRE_DATA_DIR/tls/key.pem
-Q=https://localhost:$QPORT
-CURL=(curl -sS --max-time 10 --connect-to "localhost:$NPORT:127.0.0.1:$NPORT"
-      --connect-to "localhost:$QPORT:127.0.0.1:$QPORT")
-up=0
-for _ in $(seq 200); do
-    kill -0 "$QPID" 2>/dev/null || break
-    if [ -s "$CERT" ] && "${CURL[@]}" --cacert "$CERT" -o /dev/null "$Q/healthz" 2>/dev/null; then
-        up=1
-        break
-    fi
-    sleep 0.05
-done
-[ $up = 1 ] || { tail -20 "$D/quired.err" >&2; die "quired did not come up"; }
-C=("${CURL[@]}" --cacert "$CERT")
+bench_start_quired "$NPORT"
 
 AT=$("${C[@]}" -H 'Content-Type: application/json' -d "$LOGIN_BODY" "$Q/api/v1/auth/login" |
      jq -er .access_token) || die "login failed"
@@ -174,6 +116,7 @@ EOF
     die "nginx config test failed"
 "$NGINX" -p "$D/nginx" -e "$D/nginx/error.log" -c "$D/nginx/nginx.conf" &
 NPID=$!
+PEER_PID=$NPID
 N=https://localhost:$NPORT
 up=0
 for _ in $(seq 100); do

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: Apache-2.0
+# quire benchmarks: what bench/run.sh and bench/oauth.sh share. Sourced, not run.
+# The caller sets BIN, QT (quired threads), die(), and PEER_PORT_VAR's port before
+# bench_start_quired; it may set PEER_PID and PEER_SIG for the cleanup.
+
+QPID=""
+PEER_PID=""
+PEER_SIG=TERM
+
+stop_pid() { # pid signal: signal, wait up to 10 s, then SIGKILL
+    local pid=$1 sig=$2
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill "-$sig" "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
+}
+
+# Makes the temporary directory D (prefix $1) and stops everything on exit.
+bench_setup() {
+    D=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+bench_cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_pid "$PEER_PID" "$PEER_SIG"
+    stop_pid "$QPID" TERM
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+        echo "bench: kept $D"
+    else
+        rm -rf "$D"
+    fi
+    exit $rc
+}
+
+free_port() { # a port no one listens on, in 20000..59999
+    local p
+    for _ in $(seq 50); do
+        p=$((20000 + RANDOM % 40000))
+        [ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return 0; }
+    done
+    die "no free port"
+}
+
+# Bootstraps and starts quired on QPORT (SQLite in D), waits until it answers, and sets
+# BOOT, PW, ORG, LOGIN_BODY, QPID, CERT, KEY, Q, CURL (curl resolving localhost for QPORT and
+# the peer's port $1) and C (CURL with quired's certificate).
+bench_start_quired() {
+    local peer_port=$1 up=0
+    export QUIRE_DATA_DIR=$D/quire QUIRE_PORT=$QPORT QUIRE_LISTEN=127.0.0.1 QUIRE_THREADS=$QT
+    unset QUIRE_CONFIG QUIRE_DATABASE
+    mkdir -p "$QUIRE_DATA_DIR"
+    BOOT=$(timeout 60 "$BIN/quire" bootstrap --json 2>"$D/bootstrap.err") ||
+        { cat "$D/bootstrap.err" >&2; die "quire bootstrap failed"; }
+    PW=$(jq -r .password <<<"$BOOT")
+    ORG=$(jq -r .org_id <<<"$BOOT")
+    LOGIN_BODY=$(jq -cn --arg p "$PW" '{org:"root", username:"admin", password:$p}')
+    "$BIN/quired" >"$D/quired.out" 2>"$D/quired.err" &
+    QPID=$!
+    CERT=$QUIRE_DATA_DIR/tls/cert.pem
+    KEY=$QUIRE_DATA_DIR/tls/key.pem
+    Q=https://localhost:$QPORT
+    CURL=(curl -sS --max-time 10 --connect-to "localhost:$peer_port:127.0.0.1:$peer_port"
+          --connect-to "localhost:$QPORT:127.0.0.1:$QPORT")
+    for _ in $(seq 200); do
+        kill -0 "$QPID" 2>/dev/null || break
+        if [ -s "$CERT" ] && "${CURL[@]}" --cacert "$CERT" -o /dev/null "$Q/healthz" 2>/dev/null; then
+            up=1
+            break
+        fi
+        sleep 0.05
+    done
+    [ $up = 1 ] || { tail -20 "$D/quired.err" >&2; die "quired did not come up"; }
+    C=("${CURL[@]}" --cacert "$CERT")
+}
