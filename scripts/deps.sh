@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(
-    build-essential pkg-config clang libclang-rt-14-dev
+    build-essential pkg-config clang clang-format libclang-rt-14-dev
     libmicrohttpd-dev libssl-dev libargon2-dev libjansson-dev
     libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev
     postgresql-15 postgresql-client-15
