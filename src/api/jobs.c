@@ -7,7 +7,9 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "core/log.h"
 #include "print/job.h"
+#include "store/blob.h"
 
 static void free_upload(void *u) {
     qr_job_abort(u);
@@ -107,4 +109,30 @@ void qr_api_jobs_delete(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_status_t st = qr_job_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
     qr_api_finish(r, st, &err, NULL, 204);
+}
+
+static long read_document(void *cls, char *buf, size_t max) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    long n = qr_blob_read(cls, buf, max, &err);
+    if (n < 0)
+        qr_log_error("document_damaged", "%s", err.msg);
+    return n;
+}
+
+static void close_document(void *cls) {
+    qr_blob_close(cls);
+}
+
+void qr_api_jobs_document(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_blob_reader_t *reader = NULL;
+    long long size = 0;
+    qr_status_t st = qr_job_document(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
+                                     &reader, &size, &err);
+    if (st) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_req_reply_stream(r, 200, "application/pdf", (unsigned long long)size, read_document, reader,
+                        close_document);
 }

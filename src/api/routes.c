@@ -73,6 +73,7 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/jobs", qr_api_jobs_list, A, NULL, NULL},
     {"GET", "/api/v1/jobs/{}", qr_api_jobs_get, A, NULL, NULL},
     {"DELETE", "/api/v1/jobs/{}", qr_api_jobs_delete, A, NULL, NULL},
+    {"GET", "/api/v1/jobs/{}/document", qr_api_jobs_document, A, NULL, NULL},
     {"POST", "/api/v1/me/pin", qr_api_me_pin_set, A | B, NULL, NULL},
     {"GET", "/api/v1/me/pin", qr_api_me_pin_get, A, NULL, NULL},
     {"POST", "/api/v1/me/cards", qr_api_me_cards_add, A | B, NULL, NULL},

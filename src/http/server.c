@@ -71,6 +71,7 @@ struct qr_req {
     char *extra[4][2];
     int stream, phase;
     size_t discarded;
+    struct out_stream *out;
     const char *chunk;
     size_t chunk_len;
     void *state;
@@ -100,6 +101,41 @@ const char *qr_req_query(qr_req_t *r, const char *name) {
 
 const char *qr_req_form(qr_req_t *r, const char *name) {
     return qr_query_get(&r->form, name);
+}
+
+struct out_stream {
+    qr_stream_read_fn fn;
+    void *cls;
+    void (*free_fn)(void *);
+    unsigned long long size;
+};
+
+static ssize_t out_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    (void)pos;
+    struct out_stream *o = cls;
+    long n = o->fn(o->cls, buf, max);
+    if (n < 0)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (n == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return (ssize_t)n;
+}
+
+static void out_free(void *cls) {
+    struct out_stream *o = cls;
+    if (o->free_fn)
+        o->free_fn(o->cls);
+    free(o);
+}
+
+void qr_req_reply_stream(qr_req_t *r, int status, const char *content_type, unsigned long long size,
+                         qr_stream_read_fn fn, void *cls, void (*free_fn)(void *)) {
+    free(r->reply);
+    r->reply = NULL;
+    r->status = status;
+    r->content_type = content_type;
+    r->out = qr_xcalloc(1, sizeof(*r->out));
+    *r->out = (struct out_stream){fn, cls, free_fn, size};
 }
 
 int qr_req_phase(qr_req_t *r) {
@@ -290,6 +326,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     qr_query_free(&r->form);
     if (r->state && r->state_free)
         r->state_free(r->state);
+    if (r->out)
+        out_free(r->out);
     for (int i = 0; i < r->nextra; i++) {
         free(r->extra[i][0]);
         free(r->extra[i][1]);
@@ -307,13 +345,22 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 static enum MHD_Result send_reply(qr_req_t *r) {
     const char *body = r->reply ? r->reply : "";
     size_t len = strlen(body);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp;
+    if (r->out) {
+        /* A streamed body: MHD owns the stream from here on. */
+        resp =
+            MHD_create_response_from_callback(r->out->size, 64 * 1024, out_read, r->out, out_free);
+        if (!resp)
+            out_free(r->out);
+        r->out = NULL;
+    } else {
+        resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    }
     if (!resp)
         return MHD_NO;
     for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
         MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
-    if (r->reply)
+    if (r->reply || r->content_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 r->content_type ? r->content_type
                                                 : "application/json; charset=utf-8");

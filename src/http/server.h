@@ -87,6 +87,13 @@ void qr_req_set_state(qr_req_t *r, void *state, void (*free_fn)(void *));
 void *qr_req_state(qr_req_t *r);
 /* 1 once the request has an answer. */
 int qr_req_answered(qr_req_t *r);
+/* Reads the next piece of a streamed answer into buf: bytes read, 0 at the end, -1 on an
+ * error (the connection is then closed, so the client sees an incomplete answer). */
+typedef long (*qr_stream_read_fn)(void *cls, char *buf, size_t max);
+/* Answers with a body produced piece by piece (size bytes in all); free_fn(cls) runs when
+ * the answer is done or abandoned. */
+void qr_req_reply_stream(qr_req_t *r, int status, const char *content_type, unsigned long long size,
+                         qr_stream_read_fn fn, void *cls, void (*free_fn)(void *));
 /* A cookie sent by the client, or NULL. */
 const char *qr_req_cookie(qr_req_t *r, const char *name);
 /* Adds a response header (at most 4 per response; name and value are copied). */

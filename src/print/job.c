@@ -280,3 +280,22 @@ int qr_job_sweep(qr_ctx_t *ctx) {
     qr_db_release(c);
     return removed;
 }
+
+qr_status_t qr_job_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                            struct qr_blob_reader **reader, long long *size, qr_err_t *err) {
+    *reader = NULL;
+    json_t *job = NULL;
+    qr_status_t st = qr_job_get(ctx, p, id, &job, err);
+    if (st)
+        return st;
+    *size = json_integer_value(json_object_get(job, "size"));
+    json_decref(job);
+    unsigned char key[32];
+    if ((st = qr_datakey_get(ctx, p->org_id, key, err)))
+        return st;
+    char *dir = blob_dir(ctx, p->org_id);
+    st = qr_blob_open(dir, id, key, reader, err);
+    OPENSSL_cleanse(key, sizeof(key));
+    free(dir);
+    return st;
+}

@@ -39,6 +39,13 @@ qr_status_t qr_job_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, j
 /* Deletes an own job and its document from disk. */
 qr_status_t qr_job_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 
+struct qr_blob_reader;
+
+/* Opens an own job's document for reading (decrypted as it is read); *size is its length.
+ * Close with qr_blob_close. */
+qr_status_t qr_job_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                            struct qr_blob_reader **reader, long long *size, qr_err_t *err);
+
 /* PRN-6 and crash safety: deletes jobs past their retention with their documents, and
  * removes unfinished uploads and documents that no job refers to (what a kill -9 between
  * storing a document and recording its job leaves). Returns how many files it removed. */

@@ -133,3 +133,34 @@ test('PRN-2 after a crash, unfinished uploads and documents without a job are cl
     assert.ok(!fs.existsSync(part), 'unfinished upload removed');
     assert.ok(fs.existsSync(path.join(dir, kept.json.id)), 'a job\'s document stays');
 });
+
+test('PRN-5 SEC-2 the owner reads the document back exactly; tampering on disk is detected', async () => {
+    const t = await tokenOf(srv, tree.cA.users.customer_user);
+    const doc = pdf(2 * 1024 * 1024 + 123, 'round trip');
+    const r = await submit(t, doc, '?name=back.pdf');
+    assertStatus(r, 201);
+    const back = await srv.request('GET', `/api/v1/jobs/${r.json.id}/document`, { token: t });
+    assertStatus(back, 200);
+    assert.equal(back.headers['content-type'], 'application/pdf');
+    assert.ok(back.raw.equals(doc), 'the same bytes come back');
+    const other = await tokenOf(srv, tree.cA.users.guest_user);
+    assertStatus(await srv.request('GET', `/api/v1/jobs/${r.json.id}/document`, { token: other }), 404);
+    assertStatus(await srv.request('GET', `/api/v1/jobs/${r.json.id}/document`, { token: await tokenOf(srv, tree.cA.admin) }), 404, 'admins too');
+    // Flip one byte in the middle of the stored file: the answer must not pass for the document.
+    const file = path.join(srv.dataDir, 'blobs', tree.cA.org.id, r.json.id);
+    const fd = fs.openSync(file, 'r+');
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, 100000);
+    b[0] ^= 1;
+    fs.writeSync(fd, b, 0, 1, 100000);
+    fs.closeSync(fd);
+    let ok = false;
+    try {
+        const bad = await srv.request('GET', `/api/v1/jobs/${r.json.id}/document`, { token: t });
+        ok = bad.status === 200 && bad.raw.equals(doc);
+    } catch {
+        ok = false; // the connection was cut: the client knows the document is incomplete
+    }
+    assert.equal(ok, false, 'a damaged document is never delivered as if whole');
+    assertStatus(await srv.request('GET', '/healthz'), 200, 'the server keeps serving');
+});
