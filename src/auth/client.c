@@ -7,22 +7,11 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "core/mem.h"
 #include "report/audit.h"
 #include "store/db.h"
 #include "tenancy/org.h"
-
-static qr_status_t check_name(const char *name, qr_err_t *err) {
-    size_t n = strlen(name);
-    int bad = n == 0 || n > 100 || name[0] == ' ' || name[n - 1] == ' ';
-    for (const char *s = name; *s && !bad; s++)
-        bad = (unsigned char)*s < 0x20 || *s == 0x7f;
-    if (bad)
-        return qr_err_set(err, QR_E_INVALID, NULL,
-                          "name must be 1 to 100 characters without control characters or "
-                          "leading or trailing spaces");
-    return QR_OK;
-}
 
 /* A redirect URI: https, or http on the loopback interface for native apps (RFC 8252 7.3);
  * absolute, no fragment, no wildcard, no user info, no whitespace. */
@@ -104,7 +93,8 @@ qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char 
                              const char *name, json_t *redirect_uris, int is_public, json_t **out,
                              qr_err_t *err) {
     *out = NULL;
-    if (check_name(name, err) || check_redirects(redirect_uris, is_public, err))
+    if (qr_text_check_label("name", name, 100, err) ||
+        check_redirects(redirect_uris, is_public, err))
         return QR_E_INVALID;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);

@@ -103,3 +103,16 @@ int qr_path_is_canonical(const char *path, size_t n) {
     }
     return 1;
 }
+
+qr_status_t qr_text_check_label(const char *field, const char *s, size_t max, qr_err_t *err) {
+    size_t n = strlen(s);
+    int bad = n == 0 || n > max || s[0] == ' ' || s[n - 1] == ' ';
+    for (const char *p = s; *p && !bad; p++)
+        bad = (unsigned char)*p < 0x20 || *p == 0x7f;
+    if (bad)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "%s must be 1 to %zu characters without control characters or leading "
+                          "or trailing spaces",
+                          field, max);
+    return QR_OK;
+}

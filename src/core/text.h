@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "core/error.h"
+
 #define QR_PATH_MAX 1024
 
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
@@ -19,5 +21,9 @@ long qr_percent_decode(const char *s, size_t n, char *out, size_t cap);
  * ';', '\\', dot segments, "//") is refused rather than normalized, so routing and the
  * authorization check see exactly one spelling of every path. */
 int qr_path_is_canonical(const char *path, size_t n);
+
+/* Checks a display name (of a group, a client...): 1 to max bytes, no control characters,
+ * no leading or trailing space. Fails with invalid_request naming field. */
+qr_status_t qr_text_check_label(const char *field, const char *s, size_t max, qr_err_t *err);
 
 #endif

@@ -6,21 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "report/audit.h"
 #include "store/db.h"
 #include "tenancy/org.h"
-
-static qr_status_t check_name(const char *name, qr_err_t *err) {
-    size_t n = strlen(name);
-    int bad = n == 0 || n > 100 || name[0] == ' ' || name[n - 1] == ' ';
-    for (const char *s = name; *s && !bad; s++)
-        bad = (unsigned char)*s < 0x20 || *s == 0x7f;
-    if (bad)
-        return qr_err_set(err, QR_E_INVALID, NULL,
-                          "name must be 1 to 100 characters without control characters or "
-                          "leading or trailing spaces");
-    return QR_OK;
-}
 
 static json_t *group_json(qr_dbc_t *c, const char *id, const char *org_id, const char *name) {
     qr_dbres_t *r = NULL;
@@ -58,7 +47,7 @@ static qr_status_t resolve_group(qr_dbc_t *c, const qr_principal_t *p, const cha
 qr_status_t qr_group_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                             const char *name, json_t **out, qr_err_t *err) {
     *out = NULL;
-    if (check_name(name, err))
+    if (qr_text_check_label("name", name, 100, err))
         return QR_E_INVALID;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
@@ -120,7 +109,7 @@ qr_status_t qr_group_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
 qr_status_t qr_group_rename(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
                             const char *name, json_t **out, qr_err_t *err) {
     *out = NULL;
-    if (check_name(name, err))
+    if (qr_text_check_label("name", name, 100, err))
         return QR_E_INVALID;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);

@@ -146,6 +146,18 @@ static void test_json_fields(void **state) {
     json_decref(v);
 }
 
+static void test_label_check(void **state) {
+    (void)state;
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(qr_text_check_label("name", "Finance team", 100, &err), QR_OK);
+    assert_int_equal(qr_text_check_label("name", "", 100, &err), QR_E_INVALID);
+    assert_int_equal(qr_text_check_label("name", " lead", 100, &err), QR_E_INVALID);
+    assert_int_equal(qr_text_check_label("name", "trail ", 100, &err), QR_E_INVALID);
+    assert_int_equal(qr_text_check_label("name", "tab\there", 100, &err), QR_E_INVALID);
+    assert_int_equal(qr_text_check_label("name", "abcd", 3, &err), QR_E_INVALID);
+    assert_non_null(strstr(err.msg, "name must be 1 to 3"));
+}
+
 static void test_buf_ceiling(void **state) {
     (void)state;
     qr_buf_t b;
@@ -209,6 +221,7 @@ int main(void) {
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_json_intake),
         cmocka_unit_test(test_json_fields),
+        cmocka_unit_test(test_label_check),
         cmocka_unit_test(test_buf_ceiling),
         cmocka_unit_test(test_config_defaults_file_and_env),
     };
