@@ -3,6 +3,7 @@
 #include "print/job.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,7 +21,9 @@
 #include "store/db.h"
 
 #define TAIL 1024
-#define JOB_COLS "id, name, size, status, copies, color, duplex, created_at, expires_at"
+#define JOB_COLS                                                                                   \
+    "id, name, size, status, copies, color, duplex, created_at, expires_at, number, pages, "       \
+    "doc_color, device_id, released_at, reason"
 
 struct qr_job_upload {
     qr_ctx_t *ctx;
@@ -30,6 +33,8 @@ struct qr_job_upload {
     char *name;
     long long copies, size, max;
     int color, duplex;
+    long long pages; /* from the document (qr_pdf_inspect) */
+    int doc_color;
     unsigned char head[5];
     unsigned char tail[TAIL];
     size_t tail_len;
@@ -40,12 +45,35 @@ static char *blob_dir(qr_ctx_t *ctx, const char *org_id) {
 }
 
 static json_t *job_json(const qr_dbres_t *r, int i) {
-    return json_pack("{s:s, s:s, s:I, s:s, s:I, s:b, s:b, s:I, s:I}", "id", qr_dbres_text(r, i, 0),
-                     "name", qr_dbres_text(r, i, 1), "size", (json_int_t)qr_dbres_int(r, i, 2),
-                     "status", qr_dbres_text(r, i, 3), "copies", (json_int_t)qr_dbres_int(r, i, 4),
-                     "color", (int)qr_dbres_int(r, i, 5), "duplex", (int)qr_dbres_int(r, i, 6),
-                     "created_at", (json_int_t)qr_dbres_int(r, i, 7), "expires_at",
-                     (json_int_t)qr_dbres_int(r, i, 8));
+    json_t *j = json_pack(
+        "{s:s, s:s, s:I, s:s, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:b}", "id",
+        qr_dbres_text(r, i, 0), "name", qr_dbres_text(r, i, 1), "size",
+        (json_int_t)qr_dbres_int(r, i, 2), "status", qr_dbres_text(r, i, 3), "copies",
+        (json_int_t)qr_dbres_int(r, i, 4), "color", (int)qr_dbres_int(r, i, 5), "duplex",
+        (int)qr_dbres_int(r, i, 6), "created_at", (json_int_t)qr_dbres_int(r, i, 7), "expires_at",
+        (json_int_t)qr_dbres_int(r, i, 8), "number", (json_int_t)qr_dbres_int(r, i, 9), "pages",
+        (json_int_t)qr_dbres_int(r, i, 10), "document_color", (int)qr_dbres_int(r, i, 11));
+    json_object_set_new(j, "device_id",
+                        qr_dbres_isnull(r, i, 12) ? json_null()
+                                                  : json_string(qr_dbres_text(r, i, 12)));
+    json_object_set_new(j, "released_at",
+                        qr_dbres_isnull(r, i, 13) ? json_null()
+                                                  : json_integer(qr_dbres_int(r, i, 13)));
+    json_object_set_new(j, "reason",
+                        qr_dbres_isnull(r, i, 14) ? json_null()
+                                                  : json_string(qr_dbres_text(r, i, 14)));
+    return j;
+}
+
+/* A job number for IPP (job-id: 1 to 2^31 - 1), random so that it says nothing about how many
+ * jobs others print. */
+static long long job_number(void) {
+    uint32_t v = 0;
+    while (v == 0) {
+        qr_random_bytes(&v, sizeof(v));
+        v &= 0x7fffffffu;
+    }
+    return (long long)v;
 }
 
 qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
@@ -128,14 +156,20 @@ qr_status_t qr_job_commit(qr_job_upload_t *u, json_t **out, qr_err_t *err) {
     long long days = !st && qr_dbres_rows(r) == 1 ? qr_dbres_int(r, 0, 0) : 7;
     qr_dbres_free(r);
     r = NULL;
-    if (!st)
+    /* A clash of random job numbers is retried with another one. */
+    for (int tries = 0; !st && tries < 8; tries++) {
         st = qr_db_q(c, NULL, NULL,
                      "INSERT INTO print_jobs (id, org_id, user_id, name, size, status, copies, "
-                     "color, duplex, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, "
-                     "?, ?, ?)",
+                     "color, duplex, created_at, expires_at, number, pages, doc_color) VALUES (?, "
+                     "?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?, ?, ?)",
                      QR_TEXT(u->id), QR_TEXT(u->p.org_id), QR_TEXT(u->p.user_id), QR_TEXT(u->name),
                      QR_INT(u->size), QR_INT(u->copies), QR_INT(u->color), QR_INT(u->duplex),
-                     QR_INT(now), QR_INT(now + days * 86400));
+                     QR_INT(now), QR_INT(now + days * 86400), QR_INT(job_number()),
+                     QR_INT(u->pages), QR_INT(u->doc_color));
+        if (st != QR_E_CONFLICT)
+            break;
+        st = tries < 7 ? QR_OK : st;
+    }
     if (!st)
         st = qr_db_q(c, &r, NULL, "SELECT " JOB_COLS " FROM print_jobs WHERE id = ?",
                      QR_TEXT(u->id));

@@ -212,6 +212,33 @@ static const char *const migrations[] = {
     "  created_at BIGINT NOT NULL,"
     "  expires_at BIGINT NOT NULL);"
     "CREATE INDEX print_jobs_owner ON print_jobs(org_id, user_id);",
+    /* 13: print release (PRN-3, PRN-4): the job's number (IPP job-id), what the document
+     * holds, where and how it was released; the org's print policy and time zone; monthly
+     * page quotas and what each user has used of them per calendar month. */
+    "ALTER TABLE print_jobs ADD COLUMN number INTEGER;"
+    "CREATE UNIQUE INDEX print_jobs_number ON print_jobs(number);"
+    "ALTER TABLE print_jobs ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE print_jobs ADD COLUMN doc_color INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE print_jobs ADD COLUMN device_id TEXT;"
+    "ALTER TABLE print_jobs ADD COLUMN released_at BIGINT;"
+    "ALTER TABLE print_jobs ADD COLUMN charged INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE print_jobs ADD COLUMN charged_month TEXT;"
+    "ALTER TABLE print_jobs ADD COLUMN reason TEXT;"
+    "ALTER TABLE orgs ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';"
+    "ALTER TABLE orgs ADD COLUMN print_force_mono INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE orgs ADD COLUMN print_force_duplex INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE orgs ADD COLUMN print_max_pages INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE print_quotas ("
+    "  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+    "  org_id TEXT NOT NULL,"
+    "  monthly_pages INTEGER NOT NULL,"
+    "  updated_at BIGINT NOT NULL);"
+    "CREATE TABLE print_usage ("
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  month TEXT NOT NULL,"
+    "  org_id TEXT NOT NULL,"
+    "  pages INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, month));",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
