@@ -1,5 +1,5 @@
 # quire — build, run, test. See README.md.
-#   make            build build/quired, build/quire and the unit tests
+#   make            build build/quired, build/quire, build/quire-device and the unit tests
 #   make run        start quired on its embedded defaults (https://localhost:8443)
 #   make check      install missing dependencies, build normal and ASan+UBSan trees, run
 #                   every test (unit + end-to-end on SQLite and PostgreSQL)
@@ -31,10 +31,12 @@ LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c 
              src/report/*.c src/http/*.c src/api/*.c src/device/*.c src/print/*.c) src/cmd/app.c
 LIB_ASM := src/auth/common_passwords.S
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(LIB_ASM:%.S=$(B)/obj/%.o)
+CLIENT_SRC := $(wildcard src/client/*.c)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(B)/%)
 
-all: $(B)/quired $(B)/quire $(UNIT_BIN)
+all: $(B)/quired $(B)/quire $(B)/quire-device $(UNIT_BIN)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -53,6 +55,10 @@ $(B)/quired: $(B)/obj/src/cmd/quired.o $(B)/libquire.a
 
 $(B)/quire: $(B)/obj/src/cmd/quire.o $(B)/libquire.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The device client (docs/device.md): quire's API over libcurl, printers over libcups.
+$(B)/quire-device: $(B)/obj/src/cmd/quire_device.o $(CLIENT_OBJ) $(B)/libquire.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcups
 
 $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(B)/libquire.a
 	@mkdir -p $(dir $@)

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the client side of quire's HTTPS JSON API over libcurl (see remote.h). */
+#include "client/remote.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+
+#define CONNECT_TIMEOUT_S 15L
+#define STALL_TIMEOUT_S 60L /* a transfer that moves no byte for this long fails */
+
+struct qr_remote {
+    CURL *curl; /* one handle, so that its connection is kept alive between calls */
+    char *base;
+    char *ca_file;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* Where a reply body goes: into buf, or (a 200 download) into fd. */
+struct sink {
+    CURL *curl;
+    qr_buf_t buf;
+    int fd;            /* -1: no download */
+    long long written; /* bytes written to fd */
+    int too_large;     /* the ceiling was hit */
+    int write_errno;   /* writing to fd failed */
+};
+
+qr_status_t qr_remote_create(const char *base_url, const char *ca_file, qr_remote_t **out,
+                             qr_err_t *err) {
+    *out = NULL;
+    if (strncmp(base_url, "https://", 8) != 0 || !base_url[8])
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "the server URL must begin with https:// (got '%s')", base_url);
+    qr_remote_t *rm = qr_xcalloc(1, sizeof(*rm));
+    rm->curl = curl_easy_init();
+    if (!rm->curl) {
+        free(rm);
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "libcurl could not be initialized");
+    }
+    size_t n = strlen(base_url);
+    while (n > 8 && base_url[n - 1] == '/')
+        n--;
+    rm->base = qr_xstrndup(base_url, n);
+    rm->ca_file = qr_xstrdup(ca_file);
+    *out = rm;
+    return QR_OK;
+}
+
+void qr_remote_destroy(qr_remote_t *rm) {
+    if (!rm)
+        return;
+    curl_easy_cleanup(rm->curl);
+    free(rm->base);
+    free(rm->ca_file);
+    free(rm);
+}
+
+void qr_reply_free(qr_reply_t *reply) {
+    if (!reply)
+        return;
+    json_decref(reply->json);
+    reply->json = NULL;
+}
+
+const char *qr_reply_message(const qr_reply_t *reply, char *buf, size_t len) {
+    static const char *const keys[] = {"message", "error_description", "error"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *s = json_string_value(json_object_get(reply->json, keys[i]));
+        if (s && *s)
+            return s;
+    }
+    snprintf(buf, len, "HTTP %ld", reply->status);
+    return buf;
+}
+
+const char *qr_reply_code(const qr_reply_t *reply) {
+    const char *s = json_string_value(json_object_get(reply->json, "error"));
+    return s ? s : "";
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *ud) {
+    struct sink *s = ud;
+    size_t n = size * nmemb;
+    long code = 0;
+    if (s->fd >= 0 && curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
+        code == 200) {
+        if ((long long)n > QR_REMOTE_MAX_DOCUMENT - s->written) {
+            s->too_large = 1;
+            return 0;
+        }
+        if (write_all(s->fd, p, n)) {
+            s->write_errno = errno ? errno : EIO;
+            return 0;
+        }
+        s->written += (long long)n;
+        return n;
+    }
+    if (qr_buf_append(&s->buf, p, n)) {
+        s->too_large = 1;
+        return 0;
+    }
+    return n;
+}
+
+/* Runs one request; the body (may be NULL) is sent as given with the headers hdrs. */
+static qr_status_t perform(qr_remote_t *rm, const char *method, const char *path,
+                           struct curl_slist *hdrs, const char *body, size_t blen, struct sink *s,
+                           qr_reply_t *reply, qr_err_t *err) {
+    CURL *c = rm->curl;
+    curl_easy_reset(c);
+    char *url = qr_xasprintf("%s%s", rm->base, path);
+    rm->errbuf[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (rm->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, rm->ca_file);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "quire-device/1");
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, rm->errbuf);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+    if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? blen : 0));
+        if (strcmp(method, "POST") != 0)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    }
+    s->curl = c;
+    CURLcode rc = curl_easy_perform(c);
+    free(url);
+    qr_status_t st = QR_OK;
+    if (s->too_large)
+        st = qr_err_set(err, QR_E_IO, NULL, "%s %s: the answer is larger than allowed", method,
+                        path);
+    else if (s->write_errno)
+        st = qr_err_set(err, QR_E_IO, NULL, "%s %s: writing the download failed: %s", method, path,
+                        strerror(s->write_errno));
+    else if (rc != CURLE_OK)
+        st = qr_err_set(err, QR_E_IO, NULL, "%s %s%s: %s", method, rm->base, path,
+                        rm->errbuf[0] ? rm->errbuf : curl_easy_strerror(rc));
+    if (!st) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply->status);
+        if (s->buf.len > 0)
+            reply->json = json_loadb(s->buf.ptr, s->buf.len, 0, NULL);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    return st;
+}
+
+static struct curl_slist *bearer_headers(const char *token, int json_body) {
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    if (json_body)
+        h = curl_slist_append(h, "Content-Type: application/json");
+    if (token) {
+        char *a = qr_xasprintf("Authorization: Bearer %s", token);
+        h = curl_slist_append(h, a);
+        OPENSSL_cleanse(a, strlen(a));
+        free(a);
+    }
+    return h;
+}
+
+qr_status_t qr_remote_call(qr_remote_t *rm, const char *method, const char *path, const char *token,
+                           json_t *body, qr_reply_t *reply, qr_err_t *err) {
+    memset(reply, 0, sizeof(*reply));
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (body && !text)
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "could not encode the request");
+    struct curl_slist *h = bearer_headers(token, body != NULL);
+    struct sink s = {.fd = -1};
+    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
+    qr_status_t st = perform(rm, method, path, h, text, text ? strlen(text) : 0, &s, reply, err);
+    qr_buf_free(&s.buf);
+    curl_slist_free_all(h);
+    if (text) {
+        OPENSSL_cleanse(text, strlen(text)); /* it may hold a PIN or a password */
+        free(text);
+    }
+    return st;
+}
+
+qr_status_t qr_remote_client_token(qr_remote_t *rm, const char *client_id, const char *secret,
+                                   char **token, qr_reply_t *reply, qr_err_t *err) {
+    *token = NULL;
+    memset(reply, 0, sizeof(*reply));
+    /* RFC 6749 2.3.1: id and secret are form-encoded, then joined and base64-encoded. */
+    char *id = curl_easy_escape(rm->curl, client_id, 0);
+    char *sec = curl_easy_escape(rm->curl, secret, 0);
+    if (!id || !sec) {
+        curl_free(id);
+        curl_free(sec);
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "could not encode the client credentials");
+    }
+    char *pair = qr_xasprintf("%s:%s", id, sec);
+    size_t plen = strlen(pair);
+    char *b64 = qr_xmalloc(4 * ((plen + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)pair, (int)plen);
+    char *auth = qr_xasprintf("Authorization: Basic %s", b64);
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
+    h = curl_slist_append(h, auth);
+    static const char form[] = "grant_type=client_credentials";
+    struct sink s = {.fd = -1};
+    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
+    qr_status_t st = perform(rm, "POST", "/oauth/token", h, form, sizeof(form) - 1, &s, reply, err);
+    qr_buf_free(&s.buf);
+    curl_slist_free_all(h);
+    OPENSSL_cleanse(sec, strlen(sec));
+    OPENSSL_cleanse(pair, plen);
+    OPENSSL_cleanse(b64, strlen(b64));
+    OPENSSL_cleanse(auth, strlen(auth));
+    curl_free(id);
+    curl_free(sec);
+    free(pair);
+    free(b64);
+    free(auth);
+    if (st)
+        return st;
+    const char *t = json_string_value(json_object_get(reply->json, "access_token"));
+    if (reply->status == 200 && !t)
+        return qr_err_set(err, QR_E_IO, NULL, "the token endpoint answered without access_token");
+    if (reply->status == 200)
+        *token = qr_xstrdup(t);
+    return QR_OK;
+}
+
+qr_status_t qr_remote_download(qr_remote_t *rm, const char *path, const char *token, int fd,
+                               long long *size, qr_reply_t *reply, qr_err_t *err) {
+    memset(reply, 0, sizeof(*reply));
+    *size = 0;
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/pdf, application/json");
+    char *a = qr_xasprintf("Authorization: Bearer %s", token);
+    h = curl_slist_append(h, a);
+    OPENSSL_cleanse(a, strlen(a));
+    free(a);
+    struct sink s = {.fd = fd};
+    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
+    qr_status_t st = perform(rm, "GET", path, h, NULL, 0, &s, reply, err);
+    qr_buf_free(&s.buf);
+    curl_slist_free_all(h);
+    *size = s.written;
+    return st;
+}

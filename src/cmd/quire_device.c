@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: quire-device, the reference device client. It plays the MFP: signs in with the
+ * device's client credentials, logs a person in at the "panel" (password, PIN or card),
+ * lists and releases their held jobs and prints them to an IPP printer, registers cards,
+ * and reports each print back. Exit status 0 on success, 1 when the server or the printer
+ * refused or failed, 2 on bad usage or input (one line on stderr). See docs/device.md. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client/printer.h"
+#include "client/remote.h"
+#include "core/mem.h"
+
+#define SECRET_MAX 512
+#define REASON_MAX 500
+#define DEFAULT_SERVER "https://localhost:8443"
+#define DEFAULT_TIMEOUT_S 300
+
+typedef struct opts {
+    const char *server, *ca_file, *client_id, *secret_file, *printer, *tmp_dir;
+    int timeout_s;
+    const char *command;
+    const char *pin, *username, *card, *password_file; /* the person at the panel */
+    const char *job;
+    int all;
+} opts_t;
+
+/* One session at the panel. */
+typedef struct panel {
+    qr_remote_t *rm;
+    const opts_t *o;
+    char *device_token;
+    char *token; /* the person's panel token */
+    char *username;
+} panel_t;
+
+static int usage(FILE *f, int rc) {
+    fprintf(f, "usage: quire-device [OPTIONS] COMMAND [LOGIN] [ARGS]\n"
+               "options (environment variable in brackets):\n"
+               "  --server URL         quired's base URL [QUIRE_SERVER] (" DEFAULT_SERVER ")\n"
+               "  --ca-file PEM        CA bundle that verifies the server [QUIRE_CA_FILE]\n"
+               "  --client-id ID       the device's client id [QUIRE_DEVICE_CLIENT_ID]\n"
+               "  --secret-file FILE   file (mode 0600) holding the device's client secret;\n"
+               "                       else [QUIRE_DEVICE_SECRET]; never on the command line\n"
+               "  --printer URI        ipp://HOST[:PORT]/PATH or ipps://... [QUIRE_PRINTER]\n"
+               "  --timeout SECONDS    how long to wait for the printer to finish a job (300)\n"
+               "  --tmp-dir DIR        where the private download directory is made [TMPDIR]\n"
+               "commands:\n"
+               "  jobs LOGIN                       list the person's jobs (JSON)\n"
+               "  release LOGIN (--job ID | --all) release held jobs and print them\n"
+               "  register-card LOGIN --card NUMBER  register the card at the reader\n"
+               "login at the panel (one of):\n"
+               "  --pin PIN [--username NAME]      PIN (with the username in user+PIN mode)\n"
+               "  --card NUMBER                    ID card (jobs, release)\n"
+               "  --username NAME                  password from --password-file FILE (0600)\n"
+               "                                   or [QUIRE_PANEL_PASSWORD]\n"
+               "exit status: 0 done, 1 refused or failed (the reason on stderr), 2 bad usage\n");
+    return rc;
+}
+
+static int bad(const char *fmt, const char *arg) {
+    fputs("quire-device: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static int all_digits(const char *s) {
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+static int is_id(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              *s == '-' || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int is_card(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+            return 0;
+    return 1;
+}
+
+static const char *env_or(const char *v, const char *name, const char *dflt) {
+    if (v)
+        return v;
+    const char *e = getenv(name);
+    return e && *e ? e : dflt;
+}
+
+/* Parses argv into o; returns 0, or an exit status after printing one line. */
+static int parse(int argc, char **argv, opts_t *o) {
+    memset(o, 0, sizeof(*o));
+    o->timeout_s = DEFAULT_TIMEOUT_S;
+    static const char *const valued[] = {
+        "--server",        "--ca-file", "--client-id", "--secret-file", "--printer",
+        "--timeout",       "--tmp-dir", "--pin",       "--username",    "--card",
+        "--password-file", "--job",     NULL};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return usage(stdout, 0) - 1; /* -1: stop with status 0 */
+        if (strcmp(a, "--all") == 0) {
+            o->all = 1;
+            continue;
+        }
+        if (strcmp(a, "--secret") == 0 || strcmp(a, "--client-secret") == 0 ||
+            strcmp(a, "--password") == 0)
+            return bad("%s: secrets are never taken from the command line (ps shows it); use "
+                       "the environment or a 0600 file (see --help)",
+                       a);
+        if (a[0] != '-') {
+            if (o->command)
+                return bad("unexpected argument '%s' (try --help)", a);
+            o->command = a;
+            continue;
+        }
+        int known = 0;
+        for (const char *const *v = valued; *v; v++)
+            known |= strcmp(a, *v) == 0;
+        if (!known)
+            return bad("unknown option '%s' (try --help)", a);
+        if (i + 1 >= argc || !argv[i + 1][0])
+            return bad("%s needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "--server") == 0)
+            o->server = v;
+        else if (strcmp(a, "--ca-file") == 0)
+            o->ca_file = v;
+        else if (strcmp(a, "--client-id") == 0)
+            o->client_id = v;
+        else if (strcmp(a, "--secret-file") == 0)
+            o->secret_file = v;
+        else if (strcmp(a, "--printer") == 0)
+            o->printer = v;
+        else if (strcmp(a, "--tmp-dir") == 0)
+            o->tmp_dir = v;
+        else if (strcmp(a, "--pin") == 0)
+            o->pin = v;
+        else if (strcmp(a, "--username") == 0)
+            o->username = v;
+        else if (strcmp(a, "--card") == 0)
+            o->card = v;
+        else if (strcmp(a, "--password-file") == 0)
+            o->password_file = v;
+        else if (strcmp(a, "--job") == 0)
+            o->job = v;
+        else if (strcmp(a, "--timeout") == 0) {
+            o->timeout_s = 0;
+            for (const char *c = v; all_digits(v) && strlen(v) <= 5 && *c; c++)
+                o->timeout_s = o->timeout_s * 10 + (*c - '0');
+            if (o->timeout_s < 1)
+                return bad("--timeout must be a number of seconds from 1 to 99999 (got '%s')", v);
+        }
+    }
+    o->server = env_or(o->server, "QUIRE_SERVER", DEFAULT_SERVER);
+    o->ca_file = env_or(o->ca_file, "QUIRE_CA_FILE", NULL);
+    o->client_id = env_or(o->client_id, "QUIRE_DEVICE_CLIENT_ID", NULL);
+    o->printer = env_or(o->printer, "QUIRE_PRINTER", NULL);
+    o->tmp_dir = env_or(o->tmp_dir, "TMPDIR", "/tmp");
+    if (!o->command)
+        return bad("%sno command: jobs, release or register-card (try --help)", "");
+    int release = strcmp(o->command, "release") == 0;
+    int reg = strcmp(o->command, "register-card") == 0;
+    if (!release && !reg && strcmp(o->command, "jobs") != 0)
+        return bad("unknown command '%s': jobs, release or register-card", o->command);
+    if (!o->client_id)
+        return bad("%sno device: give --client-id ID (or QUIRE_DEVICE_CLIENT_ID)", "");
+    if (o->pin && !(all_digits(o->pin) && strlen(o->pin) >= 4 && strlen(o->pin) <= 8))
+        return bad("%sthe PIN must be 4 to 8 digits", "");
+    if (o->card && !is_card(o->card))
+        return bad("%sthe card number must be 1 to 64 printable characters without spaces", "");
+    if (reg && !o->card)
+        return bad("%sregister-card needs --card NUMBER (the card at the reader)", "");
+    int by_card = o->card && !reg;
+    if (by_card + (o->pin != NULL) + (o->username && !o->pin) != 1)
+        return bad("%slog in with exactly one of --pin PIN, --card NUMBER or --username NAME "
+                   "(register-card: --pin or --username)",
+                   "");
+    if (release) {
+        if (!o->job == !o->all)
+            return bad("%srelease needs --job ID or --all", "");
+        if (o->job && !is_id(o->job))
+            return bad("the job id '%s' is not valid (letters, digits, - and _)", o->job);
+        if (!o->printer)
+            return bad("%srelease needs --printer URI (or QUIRE_PRINTER)", "");
+        qr_err_t err = {QR_OK, NULL, ""};
+        if (qr_printer_check_uri(o->printer, &err))
+            return bad("%s", err.msg);
+    } else if (o->job || o->all) {
+        return bad("--job and --all belong to release, not %s", o->command);
+    }
+    return 0;
+}
+
+/* Reads a secret from a file that only its owner may read; returns a new string (caller
+ * cleanses and frees) or NULL after printing why. */
+static char *read_secret_file(const char *path, const char *what) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        fprintf(stderr, "quire-device: cannot read the %s file %s: %s\n", what, path,
+                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode) || (sb.st_mode & 077) || sb.st_uid != geteuid()) {
+        fprintf(stderr,
+                "quire-device: the %s file %s must be a regular file of yours with mode 0600 "
+                "(it is %04o)\n",
+                what, path, (unsigned)(sb.st_mode & 07777));
+        close(fd);
+        return NULL;
+    }
+    char *buf = qr_xcalloc(1, SECRET_MAX + 2);
+    ssize_t n = read(fd, buf, SECRET_MAX + 1);
+    close(fd);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    if (n <= 0 || n > SECRET_MAX) {
+        fprintf(stderr, "quire-device: the %s file %s must hold 1 to %d bytes\n", what, path,
+                SECRET_MAX);
+        OPENSSL_cleanse(buf, SECRET_MAX + 2);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static char *secret_from(const char *file, const char *env, const char *what) {
+    if (file)
+        return read_secret_file(file, what);
+    const char *e = getenv(env);
+    if (e && *e && strlen(e) <= SECRET_MAX)
+        return qr_xstrdup(e);
+    fprintf(stderr, "quire-device: no %s: set %s or give the %s file (mode 0600)\n", what, env,
+            what);
+    return NULL;
+}
+
+static void free_secret(char *s) {
+    if (s) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+/* The exit status for a refusal by the server: 2 for a 400 (bad input), else 1. */
+static int refused(const char *what, const qr_reply_t *r) {
+    char buf[32];
+    fprintf(stderr, "quire-device: %s: %s\n", what, qr_reply_message(r, buf, sizeof(buf)));
+    return r->status == 400 ? 2 : 1;
+}
+
+static int transport(const qr_err_t *err) {
+    fprintf(stderr, "quire-device: %s\n", err->msg);
+    return err->status == QR_E_INVALID ? 2 : 1;
+}
+
+/* Device token, then the person's panel login. */
+static int panel_open(panel_t *p) {
+    const opts_t *o = p->o;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    char *secret = secret_from(o->secret_file, "QUIRE_DEVICE_SECRET", "device secret");
+    if (!secret)
+        return 2;
+    qr_status_t st =
+        qr_remote_client_token(p->rm, o->client_id, secret, &p->device_token, &r, &err);
+    free_secret(secret);
+    if (st)
+        return transport(&err);
+    if (!p->device_token) {
+        int rc = refused("the server refused the device credentials", &r);
+        qr_reply_free(&r);
+        return rc;
+    }
+    qr_reply_free(&r);
+
+    json_t *body;
+    char *password = NULL;
+    if (o->pin)
+        body = o->username ? json_pack("{s:s, s:s, s:s}", "method", "pin", "username", o->username,
+                                       "pin", o->pin)
+                           : json_pack("{s:s, s:s}", "method", "pin", "pin", o->pin);
+    else if (o->card && strcmp(o->command, "register-card") != 0)
+        body = json_pack("{s:s, s:s}", "method", "card", "card", o->card);
+    else {
+        if (!(password = secret_from(o->password_file, "QUIRE_PANEL_PASSWORD", "password")))
+            return 2;
+        body = json_pack("{s:s, s:s, s:s}", "method", "password", "username", o->username,
+                         "password", password);
+    }
+    st = qr_remote_call(p->rm, "POST", "/api/v1/device/login", p->device_token, body, &r, &err);
+    json_decref(body); /* the encoded copy was cleansed by qr_remote_call */
+    free_secret(password);
+    if (st)
+        return transport(&err);
+    int rc = 0;
+    const char *t = json_string_value(json_object_get(r.json, "access_token"));
+    if (r.status != 200 || !t) {
+        rc = refused("panel login refused", &r);
+    } else {
+        p->token = qr_xstrdup(t);
+        const char *u =
+            json_string_value(json_object_get(json_object_get(r.json, "user"), "username"));
+        p->username = qr_xstrdup(u ? u : "");
+    }
+    qr_reply_free(&r);
+    return rc;
+}
+
+static void panel_close(panel_t *p) {
+    if (p->token) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        qr_reply_t r = {0, NULL};
+        if (qr_remote_call(p->rm, "POST", "/api/v1/auth/logout", p->token, NULL, &r, &err))
+            fprintf(stderr, "quire-device: logout: %s\n", err.msg);
+        else if (r.status != 204 && r.status != 200)
+            refused("logout", &r);
+        qr_reply_free(&r);
+    }
+    free_secret(p->token);
+    free_secret(p->device_token);
+    free(p->username);
+}
+
+static int cmd_jobs(panel_t *p) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    if (qr_remote_call(p->rm, "GET", "/api/v1/jobs", p->token, NULL, &r, &err))
+        return transport(&err);
+    int rc = 0;
+    if (r.status != 200 || !r.json) {
+        rc = refused("listing the jobs failed", &r);
+    } else {
+        char *s = json_dumps(r.json, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s)
+            puts(s);
+        free(s);
+    }
+    qr_reply_free(&r);
+    return rc;
+}
+
+static int cmd_register_card(panel_t *p) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    json_t *body = json_pack("{s:s}", "number", p->o->card);
+    qr_status_t st = qr_remote_call(p->rm, "POST", "/api/v1/me/cards", p->token, body, &r, &err);
+    json_decref(body);
+    if (st)
+        return transport(&err);
+    int rc = 0;
+    if (r.status != 201) {
+        rc = refused("registering the card failed", &r);
+    } else {
+        const char *shown = json_string_value(json_object_get(r.json, "number"));
+        printf("card %s registered for %s\n", shown ? shown : "", p->username);
+    }
+    qr_reply_free(&r);
+    return rc;
+}
+
+/* Opens an unnamed file for the document in a new private (0700) directory, which is
+ * removed again at once: the plaintext has no name on disk and vanishes when the fd is
+ * closed, also if the process is killed. Returns the fd or -1 with err set. */
+static int open_spool(const char *tmp_dir, qr_err_t *err) {
+    char *dir = qr_xasprintf("%s/quire-device.XXXXXX", tmp_dir);
+    if (!mkdtemp(dir)) {
+        qr_err_set(err, QR_E_IO, NULL, "cannot make a private directory in %s: %s", tmp_dir,
+                   strerror(errno));
+        free(dir);
+        return -1;
+    }
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        /* A file system without O_TMPFILE: a named file, unlinked at once. */
+        char *path = qr_xasprintf("%s/doc.XXXXXX", dir);
+        fd = mkstemp(path);
+        if (fd >= 0)
+            unlink(path);
+        free(path);
+    }
+    if (fd < 0)
+        qr_err_set(err, QR_E_IO, NULL, "cannot make a private file in %s: %s", dir,
+                   strerror(errno));
+    rmdir(dir);
+    free(dir);
+    return fd;
+}
+
+static int json_int(json_t *o, const char *k, int dflt) {
+    json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
+}
+
+/* Reports the outcome of one print (POST /api/v1/jobs/{id}/result). */
+static int report(panel_t *p, const char *id, const char *status, int pages, int copies, int color,
+                  int duplex, const char *reason) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    json_t *body = json_pack("{s:s, s:i, s:i, s:b, s:b}", "status", status, "pages", pages,
+                             "copies", copies, "color", color, "duplex", duplex);
+    if (reason) {
+        char cut[REASON_MAX + 1];
+        snprintf(cut, sizeof(cut), "%s", reason);
+        json_object_set_new(body, "reason", json_string(cut));
+    }
+    char *path = qr_xasprintf("/api/v1/jobs/%s/result", id);
+    qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, body, &r, &err);
+    free(path);
+    json_decref(body);
+    if (st)
+        return transport(&err);
+    int rc = 0;
+    if (r.status != 200) {
+        char what[128];
+        snprintf(what, sizeof(what), "job %s: reporting the result failed", id);
+        rc = refused(what, &r);
+    }
+    qr_reply_free(&r);
+    return rc;
+}
+
+/* Releases one job, prints it and reports the result. */
+static int release_one(panel_t *p, const char *id) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL}, d = {0, NULL};
+    char what[128];
+    char *path = qr_xasprintf("/api/v1/jobs/%s/release", id);
+    qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, NULL, &r, &err);
+    free(path);
+    if (st)
+        return transport(&err);
+    if (r.status != 200 || !json_is_object(json_object_get(r.json, "print"))) {
+        snprintf(what, sizeof(what), "job %s: release refused%s%s%s", id,
+                 *qr_reply_code(&r) ? " (" : "", qr_reply_code(&r), *qr_reply_code(&r) ? ")" : "");
+        int rc = refused(what, &r);
+        qr_reply_free(&r);
+        return rc;
+    }
+    json_t *pr = json_object_get(r.json, "print");
+    int copies = json_int(pr, "copies", 1), pages = json_int(pr, "pages", 0);
+    int color = json_is_true(json_object_get(pr, "color"));
+    int duplex = json_is_true(json_object_get(pr, "duplex"));
+    json_t *size_j = json_object_get(r.json, "size");
+    const char *name = json_string_value(json_object_get(r.json, "name"));
+
+    /* Download completely first, then print: see docs/device.md ("Why a private file"). */
+    long long size = 0;
+    int job_id = 0, fd = open_spool(p->o->tmp_dir, &err);
+    char *reason = NULL;
+    if (fd < 0) {
+        reason = qr_xstrdup(err.msg);
+    } else {
+        path = qr_xasprintf("/api/v1/jobs/%s/document", id);
+        st = qr_remote_download(p->rm, path, p->token, fd, &size, &d, &err);
+        free(path);
+        char buf[32];
+        if (st)
+            reason = qr_xasprintf("download failed: %s", err.msg);
+        else if (d.status != 200)
+            reason = qr_xasprintf("download refused: %s", qr_reply_message(&d, buf, sizeof(buf)));
+        else if (json_is_integer(size_j) && json_integer_value(size_j) != size)
+            reason = qr_xasprintf("download incomplete: %lld of %lld bytes", size,
+                                  (long long)json_integer_value(size_j));
+        qr_reply_free(&d);
+    }
+    if (!reason) {
+        qr_print_settings_t s = {name, p->username, copies, color, duplex};
+        if (qr_printer_print(p->o->printer, fd, size, &s, p->o->timeout_s, &job_id, &err))
+            reason = qr_xstrdup(err.msg);
+    }
+    if (fd >= 0)
+        close(fd); /* the document is gone from disk with its last descriptor */
+
+    int rc = report(p, id, reason ? "failed" : "printed", reason ? 0 : pages, copies, color, duplex,
+                    reason);
+    if (reason) {
+        fprintf(stderr, "quire-device: job %s: not printed: %s\n", id, reason);
+        rc = rc ? rc : 1;
+    } else if (!rc) {
+        printf("job %s printed: %d page%s x %d cop%s, %s, %s, %lld bytes -> printer job %d\n", id,
+               pages, pages == 1 ? "" : "s", copies, copies == 1 ? "y" : "ies",
+               color ? "color" : "monochrome", duplex ? "duplex" : "simplex", size, job_id);
+    }
+    free(reason);
+    qr_reply_free(&r);
+    return rc;
+}
+
+static int cmd_release(panel_t *p) {
+    if (p->o->job)
+        return release_one(p, p->o->job);
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    if (qr_remote_call(p->rm, "GET", "/api/v1/jobs", p->token, NULL, &r, &err))
+        return transport(&err);
+    if (r.status != 200) {
+        int rc = refused("listing the jobs failed", &r);
+        qr_reply_free(&r);
+        return rc;
+    }
+    int rc = 0, n = 0;
+    size_t i;
+    json_t *j;
+    json_array_foreach(json_object_get(r.json, "items"), i, j) {
+        const char *id = json_string_value(json_object_get(j, "id"));
+        const char *status = json_string_value(json_object_get(j, "status"));
+        if (!id || !status || strcmp(status, "held") != 0 || !is_id(id))
+            continue;
+        n++;
+        int one = release_one(p, id);
+        rc = one > rc ? one : rc;
+    }
+    if (n == 0)
+        printf("no held jobs for %s\n", p->username);
+    qr_reply_free(&r);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    opts_t o;
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    qr_err_t err = {QR_OK, NULL, ""};
+    panel_t p = {NULL, &o, NULL, NULL, NULL};
+    if (qr_remote_create(o.server, o.ca_file, &p.rm, &err)) {
+        rc = transport(&err);
+    } else if (!(rc = panel_open(&p))) {
+        if (strcmp(o.command, "jobs") == 0)
+            rc = cmd_jobs(&p);
+        else if (strcmp(o.command, "register-card") == 0)
+            rc = cmd_register_card(&p);
+        else
+            rc = cmd_release(&p);
+    }
+    panel_close(&p);
+    qr_remote_destroy(p.rm);
+    curl_global_cleanup();
+    return rc;
+}
