@@ -160,9 +160,11 @@ qr_status_t qr_printer_print(const char *uri, int fd, long long size, const qr_p
     http_encryption_t enc =
         strcmp(t.scheme, "ipps") == 0 ? HTTP_ENCRYPTION_ALWAYS : HTTP_ENCRYPTION_IF_REQUESTED;
     http_t *http = httpConnect2(t.host, t.port, NULL, AF_UNSPEC, enc, 1, CONNECT_TIMEOUT_MS, NULL);
+    /* libcups keeps no reliable reason (its last error and errno are those of later calls). */
     if (!http)
-        return qr_err_set(err, QR_E_IO, NULL, "cannot connect to the printer %s: %s", uri,
-                          cupsLastErrorString());
+        return qr_err_set(err, QR_E_IO, NULL,
+                          "cannot connect to the printer %s: nothing answers on %s port %d", uri,
+                          t.host, t.port);
     if (!(st = send_job(http, uri, &t, fd, size, s, job_id, err)))
         st = wait_job(http, uri, &t, *job_id, timeout_s, err);
     httpClose(http);
