@@ -96,6 +96,7 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_ASM)
 bench: all
 	bench/run.sh
 	bench/oauth.sh
+	bench/spool.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
