@@ -24,8 +24,11 @@ PG_INC := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgr
 CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 \
           -Wno-format-nonliteral -fstack-protector-strong -pthread -Isrc -I$(PG_INC) $(SAN) \
           -MMD -MP
+# MuPDF is static only on Debian (DESIGN section 5): its archives and what they need.
+MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype -lharfbuzz \
+              -lgumbo -lmujs -lm -lpthread
 LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -licui18n -licuuc \
-          -licudata -lpthread
+          -licudata $(MUPDF_LIBS)
 LDFLAGS := $(SAN) -pthread
 
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \

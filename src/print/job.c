@@ -16,6 +16,7 @@
 #include "crypto/keys.h"
 #include "core/tz.h"
 #include "crypto/random.h"
+#include "print/pdf.h"
 #include "print/quota.h"
 #include "report/joblog.h"
 #include "report/audit.h"
@@ -151,6 +152,31 @@ qr_status_t qr_job_commit(qr_job_upload_t *u, json_t **out, qr_err_t *err) {
     if (st) {
         qr_job_abort(u);
         return st;
+    }
+    {
+        /* PRN-2: pages and colour come from the document, read back through the decrypting
+         * reader so that the plaintext never touches disk (SEC-2). What MuPDF cannot read
+         * (or reads only past its bounds) is refused, and its document deleted. */
+        char *dir = blob_dir(ctx, u->p.org_id);
+        unsigned char key[32];
+        qr_blob_reader_t *rd = NULL;
+        qr_pdf_info_t info = {0, 0};
+        st = qr_datakey_get(ctx, u->p.org_id, key, err);
+        if (!st)
+            st = qr_blob_open(dir, u->id, key, &rd, err);
+        OPENSSL_cleanse(key, sizeof(key));
+        if (!st)
+            st = qr_pdf_inspect(rd, NULL, &info, err);
+        qr_blob_close(rd);
+        if (st)
+            qr_blob_delete(dir, u->id, NULL);
+        free(dir);
+        if (st) {
+            qr_job_abort(u);
+            return st;
+        }
+        u->pages = info.pages;
+        u->doc_color = info.color;
     }
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);

@@ -101,7 +101,8 @@ describe('release at the panel', () => {
         const job = await submit(alice());
         assertError(await release(await tokenOf(srv, alice()), job.id), 403, 'panel_only', 'a portal token cannot release');
         assertStatus(await release(await panelLogin(bob()), job.id), 404, 'another user at the panel');
-        assertStatus(await release(await panelLogin(alice()), 'nosuchjob'), 404);
+        assertStatus(await release(await panelLogin(alice()), 'nosuchjob'), 400, 'malformed id');
+        assertStatus(await release(await panelLogin(alice()), '0'.repeat(32)), 404, 'unknown id');
         const panel = await panelLogin(alice());
         assertStatus(await release(panel, job.id), 200);
         const other = await panelLogin(alice(), 1);
