@@ -183,6 +183,21 @@ describe('quotas and policies', () => {
         assert.deepEqual([q.monthly_pages, q.used, q.remaining], [5, 4, 1]);
     });
 
+    test('PRN-4 two printers releasing at once cannot both spend the last pages', async () => {
+        const user = bob();
+        assertStatus(await srv.request('PUT', `/api/v1/users/${user.id}/quota`, { token: tree.cA.token, body: { monthly_pages: 0 } }), 200);
+        const used = (await srv.request('GET', `/api/v1/users/${user.id}/quota`, { token: tree.cA.token })).json.used;
+        assertStatus(await srv.request('PUT', `/api/v1/users/${user.id}/quota`, { token: tree.cA.token, body: { monthly_pages: used + 3 } }), 200);
+        const jobs = [];
+        for (let i = 0; i < 6; i++)
+            jobs.push(await submit(user));
+        const panels = [await panelLogin(user, 0), await panelLogin(user, 1)];
+        const results = await Promise.all(jobs.map((j, i) => release(panels[i % 2], j.id)));
+        assert.deepEqual(results.map((r) => r.status).sort(), [200, 200, 200, 409, 409, 409]);
+        const q = (await srv.request('GET', `/api/v1/users/${user.id}/quota`, { token: tree.cA.token })).json;
+        assert.deepEqual([q.used, q.remaining], [used + 3, 0]);
+    });
+
     test('PRN-4 force mono, force duplex and max pages per job', async () => {
         const org = `/api/v1/orgs/${tree.cA.org.id}`;
         const p = await srv.request('PATCH', org, { token: tree.cA.token, body: { print_policy: { force_mono: true, force_duplex: true, max_pages_per_job: 4 } } });
