@@ -24,7 +24,11 @@ PG_INC := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgr
 CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 \
           -Wno-format-nonliteral -fstack-protector-strong -pthread -Isrc -I$(PG_INC) $(SAN) \
           -MMD -MP
-LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -lpthread
+# MuPDF is static only on Debian (DESIGN section 5): its archives and what they need.
+MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype -lharfbuzz \
+              -lgumbo -lmujs -lm -lpthread
+LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -licui18n -licuuc \
+          -licudata $(MUPDF_LIBS)
 LDFLAGS := $(SAN) -pthread
 
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \
@@ -101,6 +105,7 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_ASM)
 bench: all
 	bench/run.sh
 	bench/oauth.sh
+	bench/spool.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -80,3 +80,65 @@ bench_start_quired() {
     [ $up = 1 ] || { tail -20 "$D/quired.err" >&2; die "quired did not come up"; }
     C=("${CURL[@]}" --cacert "$CERT")
 }
+
+# Starts nginx (one worker, quired's certificate and key, the same security headers) on NPORT,
+# serving $D/nginx/www, with the server-block lines $1; waits until GET $2 answers. Sets N and
+# PEER_PID. The caller sets NGINX and C (bench_start_quired) first.
+bench_start_nginx() {
+    local up=0
+    mkdir -p "$D/nginx/www" "$D/nginx/tmp"
+    NGINX_USER=""
+    # The worker must read files in the 0700 temp dir: as root, let it stay root.
+    [ "$(id -u)" = 0 ] && NGINX_USER="user root;"
+    cat >"$D/nginx/nginx.conf" <<EOF
+    $NGINX_USER
+    worker_processes 1;
+    daemon off;
+    master_process on;
+    pid $D/nginx/nginx.pid;
+    error_log $D/nginx/error.log warn;
+    events { worker_connections 1024; }
+    http {
+        access_log off;
+        server_tokens off;
+        sendfile on;
+        tcp_nodelay on;
+        keepalive_timeout 75s;
+        keepalive_requests 1000000;   # quired (libmicrohttpd) has no per-connection request cap
+        client_body_temp_path $D/nginx/tmp/body;
+        proxy_temp_path $D/nginx/tmp/proxy;
+        fastcgi_temp_path $D/nginx/tmp/fastcgi;
+        uwsgi_temp_path $D/nginx/tmp/uwsgi;
+        scgi_temp_path $D/nginx/tmp/scgi;
+        types { }
+        default_type application/json;
+        server {
+            listen 127.0.0.1:$NPORT ssl;
+            server_name localhost;
+            ssl_certificate $CERT;
+            ssl_certificate_key $KEY;
+            ssl_protocols TLSv1.2 TLSv1.3;
+            root $D/nginx/www;
+            # The same response headers quired sends, so both answers are about the same size.
+            add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;
+            add_header Content-Security-Policy "default-src 'none'; frame-ancestors 'none'" always;
+            add_header X-Frame-Options DENY always;
+            add_header X-Content-Type-Options nosniff always;
+            add_header Referrer-Policy no-referrer always;
+            add_header Cache-Control no-store always;
+            $1
+        }
+    }
+EOF
+    "$NGINX" -t -q -p "$D/nginx" -e "$D/nginx/error.log" -c "$D/nginx/nginx.conf" ||
+        die "nginx config test failed"
+    "$NGINX" -p "$D/nginx" -e "$D/nginx/error.log" -c "$D/nginx/nginx.conf" &
+    PEER_PID=$!
+    N=https://localhost:$NPORT
+    for _ in $(seq 100); do
+        kill -0 "$PEER_PID" 2>/dev/null || break
+        "${C[@]}" -f -o /dev/null "$N$2" 2>/dev/null && { up=1; break; }
+        sleep 0.05
+    done
+    [ $up = 1 ] || { cat "$D/nginx/error.log" >&2; die "nginx did not come up"; }
+}

@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
     build-essential pkg-config clang clang-format libclang-rt-14-dev
     libmicrohttpd-dev libssl-dev libargon2-dev libjansson-dev
-    libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev libcups2-dev
+    libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev libicu-dev libcups2-dev
     cups-ipp-utils dbus
     postgresql-15 postgresql-client-15
     nginx wrk openssl ca-certificates nodejs

@@ -8,7 +8,9 @@
 
 #include "api/api.h"
 #include "core/log.h"
+#include "core/json.h"
 #include "print/job.h"
+#include "print/quota.h"
 #include "store/blob.h"
 
 static void free_upload(void *u) {
@@ -135,4 +137,83 @@ void qr_api_jobs_document(qr_req_t *r) {
     }
     qr_req_reply_stream(r, 200, "application/pdf", (unsigned long long)size, read_document, reader,
                         close_document);
+}
+
+void qr_api_jobs_release(qr_req_t *r) {
+    static const char *const keys[] = {NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_job_release(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_jobs_result(qr_req_t *r) {
+    static const char *const keys[] = {"status", "pages",  "copies", "color",
+                                       "duplex", "reason", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *b = qr_req_body(r), *out = NULL;
+    qr_print_result_t res = {0};
+    qr_status_t st = qr_json_get_str(b, "status", 1, 16, &res.status, &err);
+    if (!st)
+        st = qr_json_get_int(b, "pages", 1, 0, 1000000, &res.pages, NULL, &err);
+    if (!st)
+        st = qr_json_get_int(b, "copies", 1, 1, 999, &res.copies, NULL, &err);
+    if (!st)
+        st = qr_json_get_bool(b, "color", 1, &res.color, NULL, &err);
+    if (!st)
+        st = qr_json_get_bool(b, "duplex", 1, &res.duplex, NULL, &err);
+    if (!st)
+        st = qr_json_get_str(b, "reason", 0, 500, &res.reason, &err);
+    if (!st)
+        st =
+            qr_job_report(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &res, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_quota_get(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_quota_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_me_quota(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_quota_get(qr_req_ctx(r), qr_req_principal(r), NULL, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_quota_put(qr_req_t *r) {
+    static const char *const keys[] = {"monthly_pages", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *b = qr_req_body(r), *v = json_object_get(b, "monthly_pages"), *out = NULL;
+    long long pages = -1;
+    qr_status_t st = QR_OK;
+    if (!v)
+        st = qr_err_set(&err, QR_E_INVALID, NULL,
+                        "field 'monthly_pages' is required (a number of pages, or null for no "
+                        "quota)");
+    else if (!json_is_null(v))
+        st = qr_json_get_int(b, "monthly_pages", 1, 0, 10000000, &pages, NULL, &err);
+    if (!st)
+        st =
+            qr_quota_set(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), pages, &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_org_quotas(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_quota_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
 }

@@ -31,6 +31,27 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
     if ((st = qr_json_get_str(b, "pin_mode", 0, 16, &in->pin_mode, err)))
         return st;
     in->pin_lengths = json_object_get(b, "pin_lengths");
+    if ((st = qr_json_get_str(b, "time_zone", 0, 64, &in->time_zone, err)))
+        return st;
+    json_t *pol = json_object_get(b, "print_policy");
+    if (pol) {
+        static const char *const keys[] = {"force_mono", "force_duplex", "max_pages_per_job", NULL};
+        int v = 0, given = 0;
+        if (!json_is_object(pol))
+            return qr_err_set(err, QR_E_INVALID, NULL, "field 'print_policy' must be an object");
+        if ((st = qr_json_check_keys(pol, keys, err)) ||
+            (st = qr_json_get_bool(pol, "force_mono", 0, &v, &given, err)))
+            return st;
+        in->print_force_mono = given ? v : -1;
+        if ((st = qr_json_get_bool(pol, "force_duplex", 0, &v, &given, err)))
+            return st;
+        in->print_force_duplex = given ? v : -1;
+        if ((st = qr_json_get_int(pol, "max_pages_per_job", 0, 0, 1000000, &in->print_max_pages,
+                                  &given, err)))
+            return st;
+        if (!given)
+            in->print_max_pages = -1;
+    }
     json_t *lic = json_object_get(b, "license");
     if (lic) {
         static const char *const keys[] = {"devices", "ocr_pages_per_month", "storage_mb",
@@ -111,9 +132,9 @@ void qr_api_orgs_get(qr_req_t *r) {
 }
 
 void qr_api_orgs_patch(qr_req_t *r) {
-    static const char *const keys[] = {"name",     "portal_url",  "admin_emails",
-                                       "license",  "retention",   "mfa_email",
-                                       "pin_mode", "pin_lengths", NULL};
+    static const char *const keys[] = {
+        "name",     "portal_url",  "admin_emails", "license",      "retention", "mfa_email",
+        "pin_mode", "pin_lengths", "time_zone",    "print_policy", NULL};
     if (qr_api_check_body(r, keys, org_read_only))
         return;
     qr_err_t err = {QR_OK, NULL, ""};

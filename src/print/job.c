@@ -14,7 +14,11 @@
 
 #include "core/mem.h"
 #include "crypto/keys.h"
+#include "core/tz.h"
 #include "crypto/random.h"
+#include "print/pdf.h"
+#include "print/quota.h"
+#include "report/joblog.h"
 #include "report/audit.h"
 #include "store/blob.h"
 #include "store/datakey.h"
@@ -149,6 +153,31 @@ qr_status_t qr_job_commit(qr_job_upload_t *u, json_t **out, qr_err_t *err) {
         qr_job_abort(u);
         return st;
     }
+    {
+        /* PRN-2: pages and colour come from the document, read back through the decrypting
+         * reader so that the plaintext never touches disk (SEC-2). What MuPDF cannot read
+         * (or reads only past its bounds) is refused, and its document deleted. */
+        char *dir = blob_dir(ctx, u->p.org_id);
+        unsigned char key[32];
+        qr_blob_reader_t *rd = NULL;
+        qr_pdf_info_t info = {0, 0};
+        st = qr_datakey_get(ctx, u->p.org_id, key, err);
+        if (!st)
+            st = qr_blob_open(dir, u->id, key, &rd, err);
+        OPENSSL_cleanse(key, sizeof(key));
+        if (!st)
+            st = qr_pdf_inspect(rd, NULL, &info, err);
+        qr_blob_close(rd);
+        if (st)
+            qr_blob_delete(dir, u->id, NULL);
+        free(dir);
+        if (st) {
+            qr_job_abort(u);
+            return st;
+        }
+        u->pages = info.pages;
+        u->doc_color = info.color;
+    }
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
@@ -263,6 +292,7 @@ static int job_exists(qr_dbc_t *c, const char *id) {
 }
 
 int qr_job_sweep(qr_ctx_t *ctx) {
+    qr_job_requeue_stale(ctx);
     int64_t now = qr_clock_now(ctx->clock);
     int removed = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
@@ -332,4 +362,195 @@ qr_status_t qr_job_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *
     OPENSSL_cleanse(key, sizeof(key));
     free(dir);
     return st;
+}
+
+/* ---- release at a device (PRN-3, PRN-4) --------------------------------------------------- */
+
+/* Columns of a job with its org's print policy, for release and result. */
+#define RELEASE_COLS                                                                               \
+    "j.status, j.pages, j.copies, j.color, j.duplex, o.print_force_mono, o.print_force_duplex, "   \
+    "o.print_max_pages, o.time_zone, j.device_id, j.charged, j.charged_month"
+
+static qr_status_t select_job(qr_dbc_t *c, const char *id, json_t **out) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st =
+        qr_db_q(c, &r, NULL, "SELECT " JOB_COLS " FROM print_jobs WHERE id = ?", QR_TEXT(id));
+    if (!st && qr_dbres_rows(r) == 1)
+        *out = job_json(r, 0);
+    else if (!st)
+        st = QR_E_NOT_FOUND;
+    qr_dbres_free(r);
+    return st;
+}
+
+/* Loads the principal's own job with its org's policy, inside a transaction on c. */
+static qr_status_t release_row(qr_dbc_t *c, const qr_principal_t *p, const char *id, qr_dbres_t **r,
+                               qr_err_t *err) {
+    *r = NULL;
+    if (!p->device_id[0])
+        return qr_err_set(err, QR_E_FORBIDDEN, "panel_only",
+                          "jobs are released at a printer: log in at its panel");
+    if (!qr_id_is_valid(id))
+        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
+    qr_status_t st = qr_db_q(c, r, NULL,
+                             "SELECT " RELEASE_COLS " FROM print_jobs j JOIN orgs o ON o.id = "
+                             "j.org_id WHERE j.id = ? AND j.org_id = ? AND j.user_id = ?",
+                             QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
+    if (!st && qr_dbres_rows(*r) != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
+    return st;
+}
+
+qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                           qr_err_t *err) {
+    *out = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = p->device_id[0] ? qr_dbc_begin(c) : QR_OK;
+    int open = !st && p->device_id[0];
+    if (!st)
+        st = release_row(c, p, id, &r, err);
+    long long pages = 0, copies = 0, charge = 0, max = 0;
+    int color = 0, duplex = 0;
+    char month[8] = "";
+    if (!st) {
+        if (strcmp(qr_dbres_text(r, 0, 0), "held") != 0)
+            st = qr_err_set(err, QR_E_CONFLICT, "not_held",
+                            "this job is %s, not waiting to be released", qr_dbres_text(r, 0, 0));
+        pages = qr_dbres_int(r, 0, 1);
+        copies = qr_dbres_int(r, 0, 2);
+        color = qr_dbres_int(r, 0, 3) && !qr_dbres_int(r, 0, 5);
+        duplex = qr_dbres_int(r, 0, 4) || qr_dbres_int(r, 0, 6);
+        max = qr_dbres_int(r, 0, 7);
+        charge = pages * copies;
+        qr_tz_month(qr_dbres_text(r, 0, 8), now, month);
+    }
+    if (!st && max > 0 && charge > max)
+        st = qr_err_set(err, QR_E_CONFLICT, "policy_max_pages",
+                        "this job has %lld pages (%lld x %lld copies); your organization allows "
+                        "at most %lld pages per job",
+                        charge, pages, copies, max);
+    if (!st)
+        st = qr__quota_charge(c, p->org_id, p->user_id, month, charge, err);
+    long long changed = 0;
+    if (!st)
+        st = qr_db_q(c, NULL, &changed,
+                     "UPDATE print_jobs SET status = 'released', device_id = ?, released_at = ?, "
+                     "charged = ?, charged_month = ?, reason = NULL WHERE id = ? AND status = "
+                     "'held'",
+                     QR_TEXT(p->device_id), QR_INT(now), QR_INT(charge), QR_TEXT(month),
+                     QR_TEXT(id));
+    if (!st && changed != 1)
+        st = qr_err_set(err, QR_E_CONFLICT, "not_held", "this job was released meanwhile");
+    if (!st)
+        qr_audit_write(c, now, p->org_id, p->user_id, "job_released", id, p->device_id);
+    if (!st)
+        st = qr_dbc_commit(c);
+    else if (open)
+        qr_dbc_rollback(c);
+    if (!st && select_job(c, id, out) == QR_OK)
+        json_object_set_new(*out, "print",
+                            json_pack("{s:I, s:I, s:b, s:b}", "pages", (json_int_t)pages, "copies",
+                                      (json_int_t)copies, "color", color, "duplex", duplex));
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+/* Puts a released job back on hold and refunds what it was charged. */
+static qr_status_t requeue(qr_dbc_t *c, const char *id, const char *user_id, long long charged,
+                           const char *month, const char *reason) {
+    qr_status_t st = qr_db_q(c, NULL, NULL,
+                             "UPDATE print_jobs SET status = 'held', device_id = NULL, released_at "
+                             "= NULL, charged = 0, charged_month = NULL, reason = ? WHERE id = ?",
+                             QR_TEXT(reason), QR_TEXT(id));
+    if (!st && month && charged > 0)
+        st = qr__quota_adjust(c, user_id, month, -charged);
+    return st;
+}
+
+qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                          const qr_print_result_t *res, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    int printed = strcmp(res->status, "printed") == 0;
+    if (!printed && strcmp(res->status, "failed") != 0)
+        return qr_err_set(err, QR_E_INVALID, NULL, "status must be 'printed' or 'failed'");
+    if (res->pages < 0 || res->pages > 1000000 || res->copies < 1 || res->copies > 999)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "pages must be from 0 to 1000000 and copies from 1 to 999");
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = p->device_id[0] ? qr_dbc_begin(c) : QR_OK;
+    int open = !st && p->device_id[0];
+    if (!st)
+        st = release_row(c, p, id, &r, err);
+    if (!st && (strcmp(qr_dbres_text(r, 0, 0), "released") != 0 || qr_dbres_isnull(r, 0, 9) ||
+                strcmp(qr_dbres_text(r, 0, 9), p->device_id) != 0))
+        st = qr_err_set(err, QR_E_CONFLICT, "not_released",
+                        "this job is not being printed at this device");
+    long long charged = st ? 0 : qr_dbres_int(r, 0, 10);
+    const char *month = st ? NULL : qr_dbres_text(r, 0, 11);
+    if (!st && printed) {
+        qr_joblog_entry_t e = {p->user_id,  "print",    res->pages,
+                               res->copies, res->color, res->duplex};
+        st = qr_db_q(c, NULL, NULL,
+                     "UPDATE print_jobs SET status = 'printed', reason = NULL WHERE id = ?",
+                     QR_TEXT(id));
+        if (!st && month)
+            st = qr__quota_adjust(c, p->user_id, month, res->pages * res->copies - charged);
+        if (!st)
+            st = qr__joblog_insert(c, p->org_id, p->device_id, now, &e, NULL);
+    } else if (!st) {
+        st = requeue(c, id, p->user_id, charged, month,
+                     res->reason && *res->reason ? res->reason : "the printer reported a failure");
+    }
+    if (!st)
+        qr_audit_write(c, now, p->org_id, p->user_id, printed ? "job_printed" : "job_failed", id,
+                       p->device_id);
+    if (!st)
+        st = qr_dbc_commit(c);
+    else if (open)
+        qr_dbc_rollback(c);
+    if (!st && printed) {
+        /* Printed: the document has done its work and leaves the spool now. */
+        char *dir = blob_dir(ctx, p->org_id);
+        qr_blob_delete(dir, id, NULL);
+        free(dir);
+    }
+    if (!st)
+        select_job(c, id, out);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+int qr_job_requeue_stale(qr_ctx_t *ctx) {
+    int64_t now = qr_clock_now(ctx->clock);
+    int n = 0;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    if (qr_db_q(c, &r, NULL,
+                "SELECT id, user_id, charged, charged_month, org_id FROM print_jobs WHERE status = "
+                "'released' AND released_at <= ?",
+                QR_INT(now - QR_RELEASE_TIMEOUT)) == QR_OK) {
+        for (int i = 0; i < qr_dbres_rows(r); i++) {
+            if (qr_dbc_begin(c))
+                break;
+            const char *id = qr_dbres_text(r, i, 0);
+            qr_status_t st = requeue(c, id, qr_dbres_text(r, i, 1), qr_dbres_int(r, i, 2),
+                                     qr_dbres_text(r, i, 3),
+                                     "the printer did not report the result; release it again");
+            if (!st)
+                qr_audit_write(c, now, qr_dbres_text(r, i, 4), NULL, "job_requeued", id, "");
+            if (!st && !qr_dbc_commit(c))
+                n++;
+            else
+                qr_dbc_rollback(c);
+        }
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return n;
 }

@@ -46,6 +46,31 @@ struct qr_blob_reader;
 qr_status_t qr_job_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
                             struct qr_blob_reader **reader, long long *size, qr_err_t *err);
 
+/* What a device reports after printing a released job. */
+typedef struct qr_print_result {
+    const char *status; /* "printed" or "failed" */
+    long long pages, copies;
+    int color, duplex;
+    const char *reason; /* why it failed (optional) */
+} qr_print_result_t;
+
+/* A released job that no device reported on within this many seconds goes back on hold. */
+#define QR_RELEASE_TIMEOUT 3600
+
+/* PRN-3, PRN-4: releases an own held job at the device of the principal's panel session.
+ * Refused (409) when the org's policy forbids it (policy_max_pages) or the monthly quota would
+ * be exceeded (quota_exceeded); the pages are charged to the quota at once, so two devices
+ * cannot both spend the last pages. *out is the job with "print": the settings to print with
+ * (the job's, with force-mono and force-duplex applied). */
+qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                           qr_err_t *err);
+/* The device's report on a job it released: printed (job log entry, quota corrected to what
+ * was printed, document deleted) or failed (back on hold, quota refunded). */
+qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                          const qr_print_result_t *res, json_t **out, qr_err_t *err);
+/* Puts released jobs without a report for QR_RELEASE_TIMEOUT back on hold; returns how many. */
+int qr_job_requeue_stale(qr_ctx_t *ctx);
+
 /* PRN-6 and crash safety: deletes jobs past their retention with their documents, and
  * removes unfinished uploads and documents that no job refers to (what a kill -9 between
  * storing a document and recording its job leaves). Returns how many files it removed. */

@@ -25,6 +25,21 @@ static json_t *entry_json(const qr_dbres_t *r, int i) {
                      "duplex", (int)qr_dbres_int(r, i, 10));
 }
 
+qr_status_t qr__joblog_insert(qr_dbc_t *c, const char *org_id, const char *device_id, int64_t now,
+                              const qr_joblog_entry_t *e, long long *id) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(
+        c, &r, NULL,
+        "INSERT INTO job_log (org_id, time, user_id, device_id, type, pages, "
+        "copies, color, duplex) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        QR_TEXT(org_id), QR_INT(now), QR_TEXT(e->user_id), QR_TEXT(device_id), QR_TEXT(e->type),
+        QR_INT(e->pages), QR_INT(e->copies), QR_INT(e->color), QR_INT(e->duplex));
+    if (!st && id)
+        *id = qr_dbres_int(r, 0, 0);
+    qr_dbres_free(r);
+    return st;
+}
+
 qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
                              const qr_joblog_entry_t *e, json_t **out, qr_err_t *err) {
     *out = NULL;
@@ -47,16 +62,11 @@ qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
         qr_dbres_free(r);
         r = NULL;
     }
+    long long id = 0;
     if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "INSERT INTO job_log (org_id, time, user_id, device_id, type, pages, copies, "
-                     "color, duplex) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                     QR_TEXT(d->org_id), QR_INT(now), QR_TEXT(e->user_id), QR_TEXT(d->device_id),
-                     QR_TEXT(e->type), QR_INT(e->pages), QR_INT(e->copies), QR_INT(e->color),
-                     QR_INT(e->duplex));
+        st = qr__joblog_insert(c, d->org_id, d->device_id, now, e, &id);
     if (!st)
-        *out = json_pack("{s:I, s:I}", "id", (json_int_t)qr_dbres_int(r, 0, 0), "time",
-                         (json_int_t)now);
+        *out = json_pack("{s:I, s:I}", "id", (json_int_t)id, "time", (json_int_t)now);
     qr_dbres_free(r);
     qr_db_release(c);
     return st;

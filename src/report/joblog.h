@@ -23,6 +23,11 @@ typedef struct qr_joblog_entry {
 /* Records an entry reported by device d. The user must belong to the device's org. */
 qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
                              const qr_joblog_entry_t *e, json_t **out, qr_err_t *err);
+struct qr_dbc;
+/* Inserts an entry on connection c (inside the caller's transaction); *id its number. For
+ * domain code that logs as part of a larger change (a released print job). */
+qr_status_t qr__joblog_insert(struct qr_dbc *c, const char *org_id, const char *device_id,
+                              int64_t now, const qr_joblog_entry_t *e, long long *id);
 /* The log of org_id between from and to (Unix seconds, inclusive, 0 = open), newest first,
  * at most limit entries: {"items": [...]}. Needs report access to the org (TEN-3). */
 qr_status_t qr_joblog_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int64_t from,

@@ -4,7 +4,11 @@
  * File: "QRB1" | 8-byte random nonce prefix | records. A record is a 4-byte big-endian
  * ciphertext length, then ciphertext and 16-byte tag. Chunk i uses nonce prefix || i (32-bit
  * big-endian) and authenticates "quire blob v1" | id | i | final flag. The last record has
- * the final flag set (it may be empty), so a cut-off file is an error, not a short read. */
+ * the final flag set (it may be empty), so a cut-off file is an error, not a short read.
+ *
+ * Every record but the last holds exactly QR_BLOB_CHUNK bytes of plaintext (the writer only
+ * flushes full chunks before commit), so record i starts at HDR + i * REC: that is what makes
+ * random access (qr_blob_seek) possible without an index. */
 #include "store/blob.h"
 
 #include <errno.h>
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -24,6 +29,8 @@
 #define PREFIX 8
 #define TAG 16
 #define ID_MAX 64
+#define HDR (4 + PREFIX)
+#define REC (4 + QR_BLOB_CHUNK + TAG) /* one full record on disk */
 
 struct qr_blob_writer {
     int fd;
@@ -39,10 +46,11 @@ struct qr_blob_reader {
     int fd;
     char id[ID_MAX + 1];
     unsigned char key[32], prefix[PREFIX];
-    uint32_t index;
+    uint32_t index; /* of the next record to read */
     int done;
     unsigned char *plain;
     size_t plen, ppos;
+    long long size; /* plaintext length once authenticated by qr_blob_size, else -1 */
 };
 
 static int id_ok(const char *id) {
@@ -237,6 +245,7 @@ qr_status_t qr_blob_open(const char *dir, const char *id, const unsigned char ke
                           "the document cannot be opened: %s", strerror(errno));
     qr_blob_reader_t *r = qr_xcalloc(1, sizeof(*r));
     r->fd = fd;
+    r->size = -1;
     snprintf(r->id, sizeof(r->id), "%s", id);
     memcpy(r->key, key, 32);
     unsigned char magic[4];
@@ -274,7 +283,8 @@ static int next_chunk(qr_blob_reader_t *r) {
         }
     }
     free(ct);
-    if (!ok)
+    /* Only the last record may be short: random access relies on it. */
+    if (!ok || (!final && n != QR_BLOB_CHUNK + TAG))
         return 0;
     r->plen = n - TAG;
     r->ppos = 0;
@@ -311,6 +321,68 @@ long qr_blob_read(qr_blob_reader_t *r, void *buf, size_t cap, qr_err_t *err) {
         got += take;
     }
     return (long)got;
+}
+
+static qr_status_t damaged(qr_err_t *err) {
+    return qr_err_set(err, QR_E_CRYPTO, "document_damaged",
+                      "the stored document is damaged or was altered");
+}
+
+/* Positions the file at record index and decrypts it into r->plain. */
+static int load_chunk(qr_blob_reader_t *r, uint32_t index) {
+    if (lseek(r->fd, (off_t)HDR + (off_t)index * REC, SEEK_SET) < 0)
+        return 0;
+    r->index = index;
+    r->done = 0;
+    r->plen = r->ppos = 0;
+    return next_chunk(r);
+}
+
+qr_status_t qr_blob_size(qr_blob_reader_t *r, long long *size, qr_err_t *err) {
+    if (r->size >= 0) {
+        *size = r->size;
+        return QR_OK;
+    }
+    /* The file length says where the last record must start; decrypting it with the final
+     * flag proves it is the last one, so a cut-off or extended file fails here. */
+    struct stat st;
+    if (fstat(r->fd, &st) != 0 || st.st_size < HDR + 4 + TAG)
+        return damaged(err);
+    long long body = (long long)st.st_size - HDR;
+    long long records = (body + REC - 1) / REC;
+    if (records > UINT32_MAX)
+        return damaged(err);
+    uint32_t last = (uint32_t)(records - 1);
+    if (!load_chunk(r, last) || !r->done)
+        return damaged(err);
+    r->size = (long long)last * QR_BLOB_CHUNK + (long long)r->plen;
+    *size = r->size;
+    return QR_OK;
+}
+
+qr_status_t qr_blob_seek(qr_blob_reader_t *r, long long offset, qr_err_t *err) {
+    long long size;
+    qr_status_t st = qr_blob_size(r, &size, err);
+    if (st)
+        return st;
+    if (offset < 0 || offset > size)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "cannot seek to %lld: the document has %lld bytes", offset, size);
+    uint32_t index = (uint32_t)(offset / QR_BLOB_CHUNK);
+    size_t within = (size_t)(offset % QR_BLOB_CHUNK);
+    if (offset == size && within == 0 && index > 0) {
+        index--; /* the end of a full last chunk */
+        within = QR_BLOB_CHUNK;
+    }
+    /* The chunk in memory (the one read last) is reused: PDF readers seek back and forth
+     * within a few KiB. */
+    int loaded = r->plen > 0 && r->index == index + 1;
+    if (!loaded && !load_chunk(r, index))
+        return damaged(err);
+    if (within > r->plen)
+        return damaged(err);
+    r->ppos = within;
+    return QR_OK;
 }
 
 void qr_blob_close(qr_blob_reader_t *r) {

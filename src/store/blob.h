@@ -32,6 +32,14 @@ qr_status_t qr_blob_open(const char *dir, const char *id, const unsigned char ke
 /* Reads up to cap bytes; returns the count, 0 at the authenticated end, or -1 (err set) if
  * the blob was altered, truncated or cannot be read. */
 long qr_blob_read(qr_blob_reader_t *r, void *buf, size_t cap, qr_err_t *err);
+/* The plaintext length of the blob. Authenticates the last record first (so a truncated or
+ * extended file is an error here, QR_E_CRYPTO "document_damaged"); the result is cached. The
+ * first call leaves the read position at the end: seek before reading on. */
+qr_status_t qr_blob_size(qr_blob_reader_t *r, long long *size, qr_err_t *err);
+/* Moves the read position to plaintext offset (0 to the size; the size itself means the end,
+ * where qr_blob_read returns 0). Decrypts and authenticates the chunk holding offset, as
+ * qr_blob_read does; QR_E_INVALID past the end, QR_E_CRYPTO if the file was altered. */
+qr_status_t qr_blob_seek(qr_blob_reader_t *r, long long offset, qr_err_t *err);
 /* Closes a reader; accepts NULL. */
 void qr_blob_close(qr_blob_reader_t *r);
 /* Deletes a blob (and a leftover .part); QR_OK if it did not exist. */

@@ -12,13 +12,15 @@
 #include "core/mail.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/tz.h"
 #include "report/audit.h"
 #include "tenancy/user.h"
 
 #define ORG_COLS                                                                                   \
     "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
-    "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email, o.pin_mode, o.pin_lengths"
+    "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email, o.pin_mode, o.pin_lengths, "    \
+    "o.time_zone, o.print_force_mono, o.print_force_duplex, o.print_max_pages"
 
 #define MAX_PARAMS 16
 
@@ -26,7 +28,8 @@ void qr_org_input_init(qr_org_input_t *in) {
     memset(in, 0, sizeof(*in));
     in->lic_devices = in->lic_ocr_pages = in->lic_storage_mb = -1;
     in->ret_print_days = in->ret_scan_days = in->ret_audit_days = -1;
-    in->mfa_email = -1;
+    in->mfa_email = in->print_force_mono = in->print_force_duplex = -1;
+    in->print_max_pages = -1;
 }
 
 static json_t *parse_array(const char *s) {
@@ -51,6 +54,11 @@ static json_t *org_json(const qr_principal_t *p, const qr_dbres_t *r, int i) {
     json_object_set_new(o, "mfa_email", json_boolean(qr_dbres_int(r, i, 17)));
     json_object_set_new(o, "pin_mode", json_string(qr_dbres_text(r, i, 18)));
     json_object_set_new(o, "pin_lengths", parse_array(qr_dbres_text(r, i, 19)));
+    json_object_set_new(o, "time_zone", json_string(qr_dbres_text(r, i, 20)));
+    json_object_set_new(o, "print_policy",
+                        json_pack("{s:b, s:b, s:I}", "force_mono", (int)qr_dbres_int(r, i, 21),
+                                  "force_duplex", (int)qr_dbres_int(r, i, 22), "max_pages_per_job",
+                                  (json_int_t)qr_dbres_int(r, i, 23)));
     qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(r, i, 15), (int)qr_dbres_int(r, i, 16));
     if (!qr_policy_allows(p, QR_RES_CONTRACT, rel, QR_ACCESS_READ))
         return o;
@@ -164,6 +172,10 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
             return qr_err_set(err, QR_E_INVALID, NULL,
                               "pin_lengths must list one or more of 4, 5, 6 and 8");
     }
+    if (in->time_zone && !qr_tz_valid(in->time_zone))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "time_zone must be an IANA time zone name such as 'Europe/Berlin' or "
+                          "'UTC'");
     return QR_OK;
 }
 
@@ -363,7 +375,8 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                    in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
                    in->ret_audit_days >= 0;
     int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0 ||
-                 in->pin_mode || in->pin_lengths;
+                 in->pin_mode || in->pin_lengths || in->time_zone || in->print_force_mono >= 0 ||
+                 in->print_force_duplex >= 0 || in->print_max_pages >= 0;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     char *emails = NULL, *features = NULL, *pin_lengths = NULL;
@@ -387,26 +400,33 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     pin_lengths = in->pin_lengths ? qr_json_dump(in->pin_lengths) : NULL;
     if ((st = qr_dbc_begin(c)))
         goto out;
-    st = qr_db_q(c, NULL, NULL,
-                 "UPDATE orgs SET name = COALESCE(?, name), portal_url = COALESCE(?, portal_url), "
-                 "admin_emails = COALESCE(?, admin_emails), "
-                 "lic_devices = CASE WHEN ? >= 0 THEN ? ELSE lic_devices END, "
-                 "lic_ocr_pages = CASE WHEN ? >= 0 THEN ? ELSE lic_ocr_pages END, "
-                 "lic_storage_mb = CASE WHEN ? >= 0 THEN ? ELSE lic_storage_mb END, "
-                 "lic_features = COALESCE(?, lic_features), "
-                 "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
-                 "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
-                 "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
-                 "mfa_email = CASE WHEN ? >= 0 THEN ? ELSE mfa_email END, "
-                 "pin_mode = COALESCE(?, pin_mode), pin_lengths = COALESCE(?, pin_lengths), "
-                 "updated_at = ? WHERE id = ?",
-                 QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails),
-                 QR_INT(in->lic_devices), QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages),
-                 QR_INT(in->lic_ocr_pages), QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb),
-                 QR_TEXT(features), QR_INT(in->ret_print_days), QR_INT(in->ret_print_days),
-                 QR_INT(in->ret_scan_days), QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days),
-                 QR_INT(in->ret_audit_days), QR_INT(in->mfa_email), QR_INT(in->mfa_email),
-                 QR_TEXT(in->pin_mode), QR_TEXT(pin_lengths), QR_INT(now), QR_TEXT(ref.id));
+    st = qr_db_q(
+        c, NULL, NULL,
+        "UPDATE orgs SET name = COALESCE(?, name), portal_url = COALESCE(?, portal_url), "
+        "admin_emails = COALESCE(?, admin_emails), "
+        "lic_devices = CASE WHEN ? >= 0 THEN ? ELSE lic_devices END, "
+        "lic_ocr_pages = CASE WHEN ? >= 0 THEN ? ELSE lic_ocr_pages END, "
+        "lic_storage_mb = CASE WHEN ? >= 0 THEN ? ELSE lic_storage_mb END, "
+        "lic_features = COALESCE(?, lic_features), "
+        "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
+        "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
+        "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
+        "mfa_email = CASE WHEN ? >= 0 THEN ? ELSE mfa_email END, "
+        "pin_mode = COALESCE(?, pin_mode), pin_lengths = COALESCE(?, pin_lengths), "
+        "time_zone = COALESCE(?, time_zone), "
+        "print_force_mono = CASE WHEN ? >= 0 THEN ? ELSE print_force_mono END, "
+        "print_force_duplex = CASE WHEN ? >= 0 THEN ? ELSE print_force_duplex END, "
+        "print_max_pages = CASE WHEN ? >= 0 THEN ? ELSE print_max_pages END, "
+        "updated_at = ? WHERE id = ?",
+        QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails), QR_INT(in->lic_devices),
+        QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages), QR_INT(in->lic_ocr_pages),
+        QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb), QR_TEXT(features),
+        QR_INT(in->ret_print_days), QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days),
+        QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days), QR_INT(in->ret_audit_days),
+        QR_INT(in->mfa_email), QR_INT(in->mfa_email), QR_TEXT(in->pin_mode), QR_TEXT(pin_lengths),
+        QR_TEXT(in->time_zone), QR_INT(in->print_force_mono), QR_INT(in->print_force_mono),
+        QR_INT(in->print_force_duplex), QR_INT(in->print_force_duplex), QR_INT(in->print_max_pages),
+        QR_INT(in->print_max_pages), QR_INT(now), QR_TEXT(ref.id));
     if (st)
         goto out;
     const char *audit_org = ref.rel == QR_REL_SELF ? ref.id : p->org_id;

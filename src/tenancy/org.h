@@ -19,9 +19,12 @@ typedef struct qr_org_input {
     long long lic_devices, lic_ocr_pages, lic_storage_mb;
     json_t *lic_features; /* array of strings, borrowed */
     long long ret_print_days, ret_scan_days, ret_audit_days;
-    int mfa_email;        /* AUTH-6 switch, -1 = not given */
-    const char *pin_mode; /* AUTH-8: "user_pin" or "pin_only" */
-    json_t *pin_lengths;  /* AUTH-8: allowed PIN lengths, a subset of 4, 5, 6, 8 (borrowed) */
+    int mfa_email;         /* AUTH-6 switch, -1 = not given */
+    const char *pin_mode;  /* AUTH-8: "user_pin" or "pin_only" */
+    json_t *pin_lengths;   /* AUTH-8: allowed PIN lengths, a subset of 4, 5, 6, 8 (borrowed) */
+    const char *time_zone; /* IANA name; the org's calendar (monthly quotas, PRN-4) */
+    int print_force_mono, print_force_duplex; /* PRN-4 policies, -1 = not given */
+    long long print_max_pages;                /* pages per job, 0 = no limit, -1 = not given */
 } qr_org_input_t;
 
 /* The first admin of a new org (created with it). */

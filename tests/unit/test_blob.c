@@ -205,6 +205,115 @@ static void test_aborted_and_unfinished_blobs_are_invisible(void **state) {
     assert_int_equal(qr_blob_delete(dir, "gone", &err), QR_OK);
 }
 
+/* Reads up to n bytes at offset after a seek; returns the count or -1. */
+static long read_at(qr_blob_reader_t *r, long long off, unsigned char *out, size_t n) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_blob_seek(r, off, &err) != QR_OK)
+        return -1;
+    size_t got = 0;
+    while (got < n) {
+        long k = qr_blob_read(r, out + got, n - got, &err);
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    return (long)got;
+}
+
+static void test_sec2_seek_to_every_offset_class(void **state) {
+    (void)state;
+    const size_t sizes[] = {0, 1, QR_BLOB_CHUNK, 3 * QR_BLOB_CHUNK + 5};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        size_t n = sizes[i];
+        unsigned char *data = pattern(n), back[300];
+        put("s", data, n, n ? n : 1);
+        qr_blob_reader_t *r = NULL;
+        qr_err_t err = {QR_OK, NULL, ""};
+        assert_int_equal(qr_blob_open(dir, "s", key, &r, &err), QR_OK);
+        long long size = -1;
+        assert_int_equal(qr_blob_size(r, &size, &err), QR_OK);
+        assert_int_equal(size, (long long)n);
+        /* Start, around every chunk boundary, the last byte, the end; backwards too. */
+        long long offs[] = {0,
+                            1,
+                            QR_BLOB_CHUNK - 1,
+                            QR_BLOB_CHUNK,
+                            QR_BLOB_CHUNK + 1,
+                            2 * QR_BLOB_CHUNK - 100,
+                            3 * QR_BLOB_CHUNK,
+                            (long long)n - 1,
+                            (long long)n,
+                            0};
+        for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
+            long long off = offs[k];
+            if (off < 0 || off > (long long)n)
+                continue;
+            size_t want = n - (size_t)off < sizeof(back) ? n - (size_t)off : sizeof(back);
+            long got = read_at(r, off, back, sizeof(back));
+            if (got != (long)want)
+                fail_msg("size %zu, offset %lld: read %ld, expected %zu", n, off, got, want);
+            assert_memory_equal(back, data + off, want);
+        }
+        /* Past the end: refused, not damage; the reader still works afterwards. */
+        assert_int_equal(qr_blob_seek(r, (long long)n + 1, &err), QR_E_INVALID);
+        assert_int_equal(qr_blob_seek(r, -1, &err), QR_E_INVALID);
+        assert_int_equal(read_at(r, 0, back, 1), n ? 1 : 0);
+        /* Sequential reading after a seek goes on to the authenticated end. */
+        if (n > QR_BLOB_CHUNK) {
+            unsigned char *rest = malloc(n);
+            long got = read_at(r, QR_BLOB_CHUNK - 3, rest, n);
+            assert_int_equal(got, (long)(n - QR_BLOB_CHUNK + 3));
+            assert_memory_equal(rest, data + QR_BLOB_CHUNK - 3, (size_t)got);
+            free(rest);
+        }
+        qr_blob_close(r);
+        free(data);
+    }
+}
+
+static void test_sec2_seek_detects_tampering_and_truncation(void **state) {
+    (void)state;
+    size_t n = 3 * QR_BLOB_CHUNK + 5, rec = 4 + QR_BLOB_CHUNK + 16;
+    unsigned char *data = pattern(n), back[64];
+    char path[128];
+    snprintf(path, sizeof(path), "%s/st", dir);
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_blob_reader_t *r = NULL;
+
+    /* A flipped bit in chunk 1: chunks 0 and 2 still read, a seek into chunk 1 fails. */
+    put("st", data, n, n);
+    corrupt_at("st", 12 + rec + 100);
+    assert_int_equal(qr_blob_open(dir, "st", key, &r, &err), QR_OK);
+    assert_int_equal(read_at(r, 10, back, sizeof(back)), (long)sizeof(back));
+    assert_int_equal(read_at(r, 2 * QR_BLOB_CHUNK + 1, back, sizeof(back)), (long)sizeof(back));
+    assert_int_equal(qr_blob_seek(r, QR_BLOB_CHUNK + 5, &err), QR_E_CRYPTO);
+    assert_string_equal(qr_err_code(&err), "document_damaged");
+    /* Reading across into the damaged chunk fails too. */
+    assert_int_equal(read_at(r, QR_BLOB_CHUNK - 10, back, sizeof(back)), -1);
+    qr_blob_close(r);
+
+    /* The final chunk dropped, or cut mid-record, or one byte appended: any seek fails. */
+    const off_t cuts[] = {(off_t)(12 + 3 * rec), (off_t)(12 + 3 * rec + 10), -1};
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        put("st", data, n, n);
+        if (cuts[i] >= 0) {
+            assert_int_equal(truncate(path, cuts[i]), 0);
+        } else {
+            FILE *f = fopen(path, "ab");
+            fputc('x', f);
+            fclose(f);
+        }
+        assert_int_equal(qr_blob_open(dir, "st", key, &r, &err), QR_OK);
+        long long size;
+        assert_int_equal(qr_blob_size(r, &size, &err), QR_E_CRYPTO);
+        assert_int_equal(qr_blob_seek(r, 0, &err), QR_E_CRYPTO);
+        qr_blob_close(r);
+    }
+    free(data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sec2_round_trip_at_chunk_boundaries),
@@ -213,6 +322,8 @@ int main(void) {
         cmocka_unit_test(test_sec2_truncation_extension_and_reordering_are_detected),
         cmocka_unit_test(test_sec2_wrong_key_or_renamed_file_fails),
         cmocka_unit_test(test_aborted_and_unfinished_blobs_are_invisible),
+        cmocka_unit_test(test_sec2_seek_to_every_offset_class),
+        cmocka_unit_test(test_sec2_seek_detects_tampering_and_truncation),
     };
     return cmocka_run_group_tests_name("blob", tests, setup, teardown);
 }

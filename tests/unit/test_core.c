@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/json.h"
 #include "core/text.h"
+#include "core/tz.h"
 
 static int canon(const char *p) {
     return qr_path_is_canonical(p, strlen(p));
@@ -213,6 +214,35 @@ static void test_config_defaults_file_and_env(void **state) {
     unlink(path);
 }
 
+/* PRN-4: the month of an instant where the org is, daylight saving included. */
+static void test_tz_month(void **state) {
+    (void)state;
+    char m[8];
+    /* 2026-11-30 11:00:00 UTC is 2026-12-01 00:00 in Auckland (NZDT, UTC+13). */
+    const int64_t nz_midnight = 1796036400;
+    qr_tz_month("UTC", nz_midnight, m);
+    assert_string_equal(m, "2026-11");
+    qr_tz_month("Pacific/Auckland", nz_midnight, m);
+    assert_string_equal(m, "2026-12");
+    qr_tz_month("Pacific/Auckland", nz_midnight - 1, m);
+    assert_string_equal(m, "2026-11");
+    /* Midnight on 2027-01-01 in New York (EST, UTC-5) is 05:00 UTC. */
+    qr_tz_month("America/New_York", 1798779599, m);
+    assert_string_equal(m, "2026-12");
+    qr_tz_month("America/New_York", 1798779600, m);
+    assert_string_equal(m, "2027-01");
+    /* An unknown zone counts as UTC (it cannot be stored: qr_tz_valid refuses it). */
+    qr_tz_month("Mars/Olympus", nz_midnight, m);
+    assert_string_equal(m, "2026-11");
+    assert_true(qr_tz_valid("UTC"));
+    assert_true(qr_tz_valid("Europe/Berlin"));
+    assert_false(qr_tz_valid("Mars/Olympus"));
+    assert_false(qr_tz_valid(""));
+    assert_false(qr_tz_valid(NULL));
+    assert_false(qr_tz_valid("Europe/Berlin\n"));
+    assert_false(qr_tz_valid("../../etc/passwd"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paths_canonical_accepted),
@@ -224,6 +254,7 @@ int main(void) {
         cmocka_unit_test(test_label_check),
         cmocka_unit_test(test_buf_ceiling),
         cmocka_unit_test(test_config_defaults_file_and_env),
+        cmocka_unit_test(test_tz_month),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: PDF inspection with MuPDF. One fz_context per call (no shared store, so no locks),
+ * with an allocator that refuses anything past the memory budget and checks the deadline; the
+ * document comes through a custom fz_stream over the decrypting blob reader (or a buffer). */
+#include "print/pdf.h"
+
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ALIGN 16 /* header in front of every allocation: its size, keeping max alignment */
+#define READ_BUF 16384
+
+typedef enum {
+    WHY_NONE,
+    WHY_UNREADABLE, /* MuPDF could not open or repair it */
+    WHY_PASSWORD,
+    WHY_NO_PRINT,
+    WHY_NO_PAGES,
+    WHY_TOO_MANY,
+    WHY_PAGE,   /* one page cannot be loaded */
+    WHY_MEMORY, /* the budget was exceeded */
+    WHY_TIME,
+    WHY_SOURCE /* the blob reader failed (damage): its error is kept */
+} why_t;
+
+/* Everything one inspection touches. Heap-allocated, so that what fz_try changes survives the
+ * longjmp of fz_catch (automatic variables would need volatile). */
+typedef struct run {
+    /* budget */
+    size_t used, cap;
+    int refused;
+    struct timespec deadline;
+    unsigned ticks;
+    fz_cookie cookie;
+    /* source */
+    qr_blob_reader_t *blob;
+    const unsigned char *mem;
+    long long size, pos;
+    qr_err_t src_err;
+    /* MuPDF objects and results */
+    fz_stream *stm;
+    pdf_document *doc;
+    fz_page *page;
+    fz_device *dev;
+    int page_color; /* the test device's verdict on the page being drawn (it resets it) */
+    int color;
+    long long pages, page_no;
+    why_t why;
+    char msg[200];
+    unsigned char buf[READ_BUF];
+} run_t;
+
+static int past_deadline(run_t *r) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > r->deadline.tv_sec ||
+        (now.tv_sec == r->deadline.tv_sec && now.tv_nsec >= r->deadline.tv_nsec)) {
+        r->cookie.abort = 1; /* the interpreter stops at its next operator */
+        return 1;
+    }
+    return 0;
+}
+
+/* The allocator: every block carries its size, so the budget knows what is freed. After the
+ * deadline nothing more is allocated either, which unwinds MuPDF quickly. */
+static void *budget_malloc(void *user, size_t n) {
+    run_t *r = user;
+    if (n > r->cap - r->used || ((++r->ticks & 63) == 0 && past_deadline(r)) || r->cookie.abort) {
+        r->refused |= !r->cookie.abort;
+        return NULL;
+    }
+    unsigned char *p = malloc(n + ALIGN);
+    if (!p)
+        return NULL;
+    memcpy(p, &n, sizeof(n));
+    r->used += n;
+    return p + ALIGN;
+}
+
+static void *budget_realloc(void *user, void *old, size_t n) {
+    run_t *r = user;
+    if (!old)
+        return budget_malloc(user, n);
+    unsigned char *p = (unsigned char *)old - ALIGN;
+    size_t was;
+    memcpy(&was, p, sizeof(was));
+    if (n > was && (n - was > r->cap - r->used || r->cookie.abort)) {
+        r->refused |= !r->cookie.abort;
+        return NULL;
+    }
+    unsigned char *q = realloc(p, n + ALIGN);
+    if (!q)
+        return NULL;
+    memcpy(q, &n, sizeof(n));
+    r->used = r->used - was + n;
+    return q + ALIGN;
+}
+
+static void budget_free(void *user, void *ptr) {
+    run_t *r = user;
+    if (!ptr)
+        return;
+    unsigned char *p = (unsigned char *)ptr - ALIGN;
+    size_t was;
+    memcpy(&was, p, sizeof(was));
+    r->used -= was;
+    free(p);
+}
+
+static void quiet(void *user, const char *message) {
+    (void)user;
+    (void)message; /* MuPDF's warnings (repairs, font substitutions) are not ours to log */
+}
+
+/* The fz_stream over the source: next fills the buffer from the current position, seek moves
+ * it (MuPDF reads the xref at the end first, then objects anywhere). */
+static int src_next(fz_context *ctx, fz_stream *stm, size_t max) {
+    run_t *r = stm->state;
+    (void)max;
+    if (past_deadline(r))
+        fz_throw(ctx, FZ_ERROR_ABORT, "time limit");
+    long n;
+    if (r->blob) {
+        n = qr_blob_read(r->blob, r->buf, sizeof(r->buf), &r->src_err);
+        if (n < 0) {
+            r->why = WHY_SOURCE;
+            fz_throw(ctx, FZ_ERROR_GENERIC, "%s", r->src_err.msg);
+        }
+    } else {
+        long long left = r->size - r->pos;
+        n = (long)(left < (long long)sizeof(r->buf) ? left : (long long)sizeof(r->buf));
+        if (n > 0)
+            memcpy(r->buf, r->mem + r->pos, (size_t)n);
+    }
+    r->pos += n;
+    stm->rp = r->buf;
+    stm->wp = r->buf + n;
+    stm->pos += n;
+    if (n == 0)
+        return EOF;
+    return *stm->rp++;
+}
+
+static void src_seek(fz_context *ctx, fz_stream *stm, int64_t offset, int whence) {
+    run_t *r = stm->state;
+    int64_t to = whence == SEEK_END   ? r->size + offset
+                 : whence == SEEK_CUR ? stm->pos + offset
+                                      : offset;
+    if (to < 0)
+        fz_throw(ctx, FZ_ERROR_GENERIC, "cannot seek to %lld", (long long)to);
+    if (to > r->size)
+        to = r->size; /* like a file: reading there gives EOF */
+    if (r->blob && qr_blob_seek(r->blob, to, &r->src_err) != QR_OK) {
+        r->why = WHY_SOURCE;
+        fz_throw(ctx, FZ_ERROR_GENERIC, "%s", r->src_err.msg);
+    }
+    r->pos = to;
+    stm->pos = to;
+    stm->rp = stm->wp = r->buf;
+}
+
+static void src_drop(fz_context *ctx, void *state) {
+    (void)ctx;
+    (void)state; /* the run owns the source */
+}
+
+/* Runs MuPDF over the source in r; sets r->why (and r->msg) on failure. */
+static void inspect(fz_context *ctx, run_t *r, long long max_pages) {
+    fz_try(ctx) {
+        r->stm = fz_new_stream(ctx, r, src_next, src_drop);
+        r->stm->seek = src_seek;
+        r->doc = pdf_open_document_with_stream(ctx, r->stm);
+        if (pdf_needs_password(ctx, r->doc)) {
+            r->why = WHY_PASSWORD;
+            fz_throw(ctx, FZ_ERROR_GENERIC, "password");
+        }
+        if (!fz_has_permission(ctx, (fz_document *)r->doc, FZ_PERMISSION_PRINT)) {
+            r->why = WHY_NO_PRINT;
+            fz_throw(ctx, FZ_ERROR_GENERIC, "no print permission");
+        }
+        r->pages = pdf_count_pages(ctx, r->doc);
+        if (r->pages <= 0 || r->pages > max_pages) {
+            r->why = r->pages <= 0 ? WHY_NO_PAGES : WHY_TOO_MANY;
+            fz_throw(ctx, FZ_ERROR_GENERIC, "page count");
+        }
+        /* Every page is loaded (so the count is true, not just what /Count claims); pages
+         * are drawn on the test device until one shows colour. */
+        for (r->page_no = 0; r->page_no < r->pages; r->page_no++) {
+            if (past_deadline(r)) {
+                r->why = WHY_TIME;
+                fz_throw(ctx, FZ_ERROR_GENERIC, "time");
+            }
+            r->why = WHY_PAGE;
+            r->page = fz_load_page(ctx, (fz_document *)r->doc, (int)r->page_no);
+            r->why = WHY_NONE;
+            if (!r->color) {
+                r->cookie.errors = 0;
+                r->dev = fz_new_test_device(ctx, &r->page_color, QR_PDF_COLOR_THRESHOLD,
+                                            FZ_TEST_OPT_IMAGES | FZ_TEST_OPT_SHADINGS, NULL);
+                fz_try(ctx) {
+                    fz_run_page(ctx, r->page, r->dev, fz_identity, &r->cookie);
+                    fz_close_device(ctx, r->dev);
+                }
+                fz_always(ctx) {
+                    fz_drop_device(ctx, r->dev);
+                    r->dev = NULL;
+                }
+                fz_catch(ctx) {
+                    /* The test device stops a page by throwing once it has seen colour. */
+                    if (fz_caught(ctx) != FZ_ERROR_ABORT || !r->page_color)
+                        fz_rethrow(ctx);
+                }
+                /* With every image pixel and shading tested, any verdict but 0 is colour
+                 * seen (1 comes from image pixels, 2 from fills, strokes and text). */
+                r->color = r->page_color != 0;
+                /* A refused allocation that left errors means the page was not fully seen. */
+                if (r->refused && r->cookie.errors) {
+                    r->why = WHY_MEMORY;
+                    fz_throw(ctx, FZ_ERROR_GENERIC, "memory");
+                }
+            }
+            fz_drop_page(ctx, r->page);
+            r->page = NULL;
+        }
+    }
+    fz_always(ctx) {
+        fz_drop_device(ctx, r->dev);
+        fz_drop_page(ctx, r->page);
+        pdf_drop_document(ctx, r->doc);
+        fz_drop_stream(ctx, r->stm);
+        r->dev = NULL;
+        r->page = NULL;
+        r->doc = NULL;
+        r->stm = NULL;
+    }
+    fz_catch(ctx) {
+        if (r->why == WHY_NONE || r->why == WHY_PAGE) {
+            if (r->cookie.abort)
+                r->why = WHY_TIME;
+            else if (r->refused || fz_caught(ctx) == FZ_ERROR_MEMORY)
+                r->why = WHY_MEMORY;
+            else if (r->why == WHY_NONE)
+                r->why = r->pages ? WHY_PAGE : WHY_UNREADABLE;
+        }
+        snprintf(r->msg, sizeof(r->msg), "%s", fz_caught_message(ctx));
+    }
+    if (r->why == WHY_NONE && (r->refused && r->cookie.errors))
+        r->why = WHY_MEMORY;
+}
+
+static qr_status_t run(run_t *r, const qr_pdf_limits_t *lim, qr_pdf_info_t *out, qr_err_t *err) {
+    static const qr_pdf_limits_t defaults = {QR_PDF_MAX_PAGES, QR_PDF_MAX_MEMORY, QR_PDF_MAX_MS};
+    if (!lim)
+        lim = &defaults;
+    out->pages = 0;
+    out->color = 0;
+    r->cap = lim->max_memory;
+    clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+    r->deadline.tv_sec += (time_t)(lim->max_ms / 1000);
+    r->deadline.tv_nsec += (long)(lim->max_ms % 1000) * 1000000L;
+    if (r->deadline.tv_nsec >= 1000000000L) {
+        r->deadline.tv_sec++;
+        r->deadline.tv_nsec -= 1000000000L;
+    }
+    fz_alloc_context alloc = {r, budget_malloc, budget_realloc, budget_free};
+    /* The store (MuPDF's cache of decoded resources) gets a quarter, so it is emptied long
+     * before the budget is reached. */
+    fz_context *ctx = lim->max_ms > 0 ? fz_new_context(&alloc, NULL, lim->max_memory / 4) : NULL;
+    if (!ctx) {
+        if (lim->max_ms <= 0)
+            return qr_err_set(err, QR_E_INVALID, "invalid_document",
+                              "the document takes longer than %lld ms to read", lim->max_ms);
+        return qr_err_set(err, QR_E_INTERNAL, NULL,
+                          "the PDF reader cannot start within %zu KiB of memory",
+                          lim->max_memory >> 10);
+    }
+    fz_set_warning_callback(ctx, quiet, NULL);
+    fz_set_error_callback(ctx, quiet, NULL);
+    inspect(ctx, r, lim->max_pages);
+    fz_drop_context(ctx);
+
+    const char *code = "invalid_document";
+    switch (r->why) {
+    case WHY_NONE:
+        out->pages = r->pages;
+        out->color = r->color;
+        return QR_OK;
+    case WHY_SOURCE:
+        *err = r->src_err;
+        return r->src_err.status ? r->src_err.status : QR_E_IO;
+    case WHY_UNREADABLE:
+        return qr_err_set(err, QR_E_INVALID, code, "the document is not a readable PDF: %s",
+                          r->msg);
+    case WHY_PASSWORD:
+        return qr_err_set(err, QR_E_INVALID, code,
+                          "the document is protected by a password; print it without one");
+    case WHY_NO_PRINT:
+        return qr_err_set(err, QR_E_INVALID, code,
+                          "the document's permissions do not allow printing it");
+    case WHY_NO_PAGES:
+        return qr_err_set(err, QR_E_INVALID, code, "the document has no pages");
+    case WHY_TOO_MANY:
+        return qr_err_set(err, QR_E_INVALID, code,
+                          "the document has %lld pages; a print job may have at most %lld",
+                          r->pages, lim->max_pages);
+    case WHY_PAGE:
+        return qr_err_set(err, QR_E_INVALID, code,
+                          "the document is not a readable PDF: page %lld cannot be read: %s",
+                          r->page_no + 1, r->msg);
+    case WHY_MEMORY:
+        return qr_err_set(err, QR_E_INVALID, code,
+                          "the document needs more than %zu KiB of memory to read",
+                          lim->max_memory >> 10);
+    case WHY_TIME:
+        return qr_err_set(err, QR_E_INVALID, code, "the document takes longer than %lld ms to read",
+                          lim->max_ms);
+    }
+    return qr_err_set(err, QR_E_INTERNAL, NULL, "PDF inspection failed");
+}
+
+qr_status_t qr_pdf_inspect(qr_blob_reader_t *blob, const qr_pdf_limits_t *lim, qr_pdf_info_t *out,
+                           qr_err_t *err) {
+    run_t *r = calloc(1, sizeof(*r));
+    if (!r)
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory");
+    r->blob = blob;
+    qr_status_t st = qr_blob_size(blob, &r->size, err);
+    if (!st)
+        st = qr_blob_seek(blob, 0, err);
+    if (!st)
+        st = run(r, lim, out, err);
+    free(r);
+    return st;
+}
+
+qr_status_t qr_pdf_inspect_buffer(const void *data, size_t len, const qr_pdf_limits_t *lim,
+                                  qr_pdf_info_t *out, qr_err_t *err) {
+    run_t *r = calloc(1, sizeof(*r));
+    if (!r)
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory");
+    r->mem = data;
+    r->size = (long long)len;
+    qr_status_t st = run(r, lim, out, err);
+    free(r);
+    return st;
+}
