@@ -179,8 +179,8 @@ static qr_status_t perform(qr_remote_t *rm, const char *method, const char *path
 
 static struct curl_slist *bearer_headers(const char *token, int json_body) {
     struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
-    if (json_body)
-        h = curl_slist_append(h, "Content-Type: application/json");
+    /* Without a body, no Content-Type at all (libcurl would add a form type to a POST). */
+    h = curl_slist_append(h, json_body ? "Content-Type: application/json" : "Content-Type:");
     if (token) {
         char *a = qr_xasprintf("Authorization: Bearer %s", token);
         h = curl_slist_append(h, a);

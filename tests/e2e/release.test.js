@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, assertStatus, createOrgTree, tokenOf, BIN_DIR } from './lib/server.js';
 import { startPrinter, sha256 } from './lib/printer.js';
+import { makePdf } from './lib/pdf.js';
 
 const QUIRE_DEVICE = path.join(BIN_DIR, 'quire-device');
 const RUN_TIMEOUT_MS = 120000;
@@ -26,21 +27,6 @@ let caFile;
 let secretFile;
 let user;    // the person at the panel (username + PIN mode)
 const PIN = '4821';
-
-/** A one-page PDF with a marker, padded to about size bytes. */
-function pdf(marker, size = 0) {
-    const pad = size > 600 ? `%${'x'.repeat(78)}\n`.repeat(Math.ceil((size - 600) / 80)) : '';
-    return Buffer.from(`%PDF-1.4
-1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
-2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
-3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj
-4 0 obj << /Length 44 >> stream
-BT /F1 24 Tf 72 720 Td (${marker}) Tj ET
-endstream endobj
-${pad}trailer << /Root 1 0 R >>
-%%EOF
-`);
-}
 
 /** Runs quire-device; resolves {code, stdout, stderr}. env adds to (or with null removes
  * from) the base environment, which carries the device secret. */
@@ -170,7 +156,7 @@ describe('quire-device: release and print', () => {
 
     test('PRN-3 DEV-2 a released job reaches the printer byte for byte, with its settings, and is logged', async () => {
         const t = await tokenOf(srv, user);
-        const doc = pdf(`release-${Date.now()}`, 300 * 1024);
+        const doc = makePdf({ pages: 2, color: true, marker: `release-${Date.now()}`, pad: 300 * 1024 });
         const sub = await submit(t, doc, '?name=quarterly.pdf&copies=2&color=true&duplex=true');
         assertStatus(sub, 201, 'submit');
         const before = printer.jobs().length;
@@ -187,7 +173,7 @@ describe('quire-device: release and print', () => {
         assert.equal(got.attrs.IPP_COPIES, '2', 'copies');
         assert.equal(got.attrs.IPP_SIDES, 'two-sided-long-edge', 'sides');
         assert.equal(got.attrs.IPP_PRINT_COLOR_MODE, 'color', 'print-color-mode');
-        assert.equal(got.attrs.IPP_DOCUMENT_FORMAT, 'application/pdf');
+        assert.equal(got.attrs.CONTENT_TYPE, 'application/pdf', 'document-format');
         assert.equal(got.attrs.IPP_REQUESTING_USER_NAME ?? got.attrs.IPP_JOB_ORIGINATING_USER_NAME, user.username);
 
         const t2 = await tokenOf(srv, user);
@@ -200,7 +186,7 @@ describe('quire-device: release and print', () => {
         const entry = log.json.items.find((e) => e.type === 'print' && e.device_serial === 'MFP-RELEASE-1');
         assert.ok(entry, `DEV-2 the print is in the user's log: ${JSON.stringify(log.json)}`);
         assert.deepEqual({ pages: entry.pages, copies: entry.copies, color: entry.color, duplex: entry.duplex },
-            { pages: 1, copies: 2, color: true, duplex: true }, 'DEV-2 pages, copies, color, duplex');
+            { pages: 2, copies: 2, color: true, duplex: true }, 'DEV-2 pages, copies, color, duplex');
         printed = { id: sub.json.id, doc };
     });
 
@@ -214,7 +200,8 @@ describe('quire-device: release and print', () => {
 
     test('PRN-3 a printer that cannot print: the job is reported failed and goes back on hold', async () => {
         const t = await tokenOf(srv, user);
-        const sub = await submit(t, pdf('unreachable printer'), '?name=retry.pdf');
+        const doc = makePdf({ marker: 'unreachable printer' });
+        const sub = await submit(t, doc, '?name=retry.pdf');
         assertStatus(sub, 201);
         // A port that nothing listens on: the printer is switched off.
         const off = `ipp://127.0.0.1:${printer.port === 1 ? 2 : 1}/ipp/print`;
@@ -228,24 +215,53 @@ describe('quire-device: release and print', () => {
         const again = await quireDevice(['release', ...login(), '--all']);
         assert.equal(again.code, 0, show(again));
         assert.match(again.stdout, new RegExp(`job ${sub.json.id} printed`));
-        assert.equal(printer.jobs().at(-1).sha256, sha256(pdf('unreachable printer')));
+        assert.equal(printer.jobs().at(-1).sha256, sha256(doc));
     });
 
-    test('PRN-4 a release over the org\'s max pages per job is refused with the policy\'s reason', async (t0) => {
-        const admin = await tokenOf(srv, tree.cA.admin);
-        const p = await srv.request('PATCH', `/api/v1/orgs/${tree.cA.org.id}`,
-            { token: admin, body: { print_policy: { max_pages: 1 } } });
-        if (p.status !== 200) {
-            t0.skip(`no org print policy API yet (${p.status})`);
-            return;
-        }
+    test('PRN-4 over the monthly quota: the release is refused with the server\'s reason, nothing printed', async () => {
         const t = await tokenOf(srv, user);
-        const two = Buffer.from(pdf('two pages').toString().replace('/Kids [3 0 R] /Count 1', '/Kids [3 0 R 3 0 R] /Count 2'));
-        const sub = await submit(t, two, '?name=two.pdf');
+        const q = await srv.request('GET', '/api/v1/me/quota', { token: t });
+        assertStatus(q, 200);
+        const admin = await tokenOf(srv, tree.cA.admin);
+        assertStatus(await srv.request('PUT', `/api/v1/users/${user.id}/quota`,
+            { token: admin, body: { monthly_pages: q.json.used + 1 } }), 200, 'set the quota');
+        const sub = await submit(t, makePdf({ pages: 2 }), '?name=too-much.pdf');
         assertStatus(sub, 201);
         const before = printer.jobs().length;
         const r = await quireDevice(['release', ...login(), '--job', sub.json.id]);
-        assertFails(r, 1, /release refused \(policy_max_pages\)/, 'over max pages');
+        assertFails(r, 1, /release refused \(quota_exceeded\): \S/, 'over quota');
         assert.equal(printer.jobs().length, before, 'nothing printed');
+        const job = await srv.request('GET', `/api/v1/jobs/${sub.json.id}`, { token: await tokenOf(srv, user) });
+        assert.equal(job.json.status, 'held', 'still held');
+        assertStatus(await srv.request('PUT', `/api/v1/users/${user.id}/quota`,
+            { token: admin, body: { monthly_pages: null } }), 200, 'no quota again');
+        assertStatus(await srv.request('DELETE', `/api/v1/jobs/${sub.json.id}`, { token: await tokenOf(srv, user) }), 204);
+    });
+
+    test('PRN-4 org policy: max pages per job refuses the release; force mono and duplex reach the printer', async () => {
+        const admin = await tokenOf(srv, tree.cA.admin);
+        const policy = (p) => srv.request('PATCH', `/api/v1/orgs/${tree.cA.org.id}`, { token: admin, body: { print_policy: p } });
+        assertStatus(await policy({ max_pages_per_job: 1 }), 200, 'max pages');
+        let t = await tokenOf(srv, user);
+        const two = await submit(t, makePdf({ pages: 2 }), '?name=two.pdf');
+        assertStatus(two, 201);
+        const before = printer.jobs().length;
+        const refusedRun = await quireDevice(['release', ...login(), '--job', two.json.id]);
+        assertFails(refusedRun, 1, /release refused \(policy_max_pages\): \S/, 'over max pages');
+        assert.equal(printer.jobs().length, before, 'nothing printed');
+
+        assertStatus(await policy({ max_pages_per_job: 0, force_mono: true, force_duplex: true }), 200, 'mono + duplex');
+        t = await tokenOf(srv, user);
+        const doc = makePdf({ color: true, marker: 'policy' });
+        const colour = await submit(t, doc, '?name=colour.pdf&color=true&duplex=false');
+        assertStatus(colour, 201);
+        const r = await quireDevice(['release', ...login(), '--job', colour.json.id]);
+        assert.equal(r.code, 0, show(r));
+        const got = printer.jobs().at(-1);
+        assert.equal(got.sha256, sha256(doc));
+        assert.equal(got.attrs.IPP_PRINT_COLOR_MODE, 'monochrome', 'forced mono');
+        assert.equal(got.attrs.IPP_SIDES, 'two-sided-long-edge', 'forced duplex');
+        assert.equal(got.attrs.IPP_COPIES, '1');
+        assertStatus(await policy({ force_mono: false, force_duplex: false }), 200);
     });
 });

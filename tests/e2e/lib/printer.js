@@ -73,7 +73,7 @@ function tryConnect(port) {
 
 /** Starts a private dbus-daemon and ippeveprinter. Resolves {uri, port, dir, outDir, jobs(),
  * log(), stop()}; jobs() lists what was printed: [{id, file, sha256, size, attrs}] where
- * attrs holds the IPP_* variables of the job (IPP_COPIES, IPP_SIDES, ...). */
+ * attrs holds the job's IPP_* variables (IPP_COPIES, IPP_SIDES, ...) and CONTENT_TYPE. */
 export async function startPrinter({ name = 'Quire Test Printer' } = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quire-printer-'));
     fs.chmodSync(dir, 0o700);
@@ -88,7 +88,7 @@ export async function startPrinter({ name = 'Quire Test Printer' } = {}) {
     fs.writeFileSync(script, `#!/bin/sh
 set -e
 out="${outDir}/job-$IPP_JOB_ID"
-env | grep '^IPP_' | sort > "$out.env.tmp"
+env | grep -E '^(IPP_|CONTENT_TYPE=)' | sort > "$out.env.tmp"
 mv "$out.env.tmp" "$out.env"
 cp "$1" "$out.pdf.tmp"
 mv "$out.pdf.tmp" "$out.pdf"
