@@ -218,6 +218,31 @@ describe('quire-device: release and print', () => {
         assert.equal(printer.jobs().at(-1).sha256, sha256(doc));
     });
 
+    test('SEC-2 PRN-3 a download that breaks off (damaged spool) prints nothing: failed, back on hold', async () => {
+        const t = await tokenOf(srv, user);
+        const doc = makePdf({ marker: 'damaged', pad: 2 * 1024 * 1024 });
+        const sub = await submit(t, doc, '?name=damaged.pdf');
+        assertStatus(sub, 201);
+        // Flip one byte in the middle of the stored, encrypted document: quired notices the
+        // damaged chunk while streaming it and cuts the download off.
+        const file = path.join(srv.dataDir, 'blobs', tree.cA.org.id, sub.json.id);
+        const fd = fs.openSync(file, 'r+');
+        const b = Buffer.alloc(1);
+        fs.readSync(fd, b, 0, 1, 1024 * 1024);
+        b[0] ^= 1;
+        fs.writeSync(fd, b, 0, 1, 1024 * 1024);
+        fs.closeSync(fd);
+        const before = printer.jobs().length;
+        const r = await quireDevice(['release', ...login(), '--job', sub.json.id]);
+        assert.equal(r.code, 1, show(r));
+        assert.match(r.stderr, /not printed: download (failed|incomplete)/, show(r));
+        assert.equal(printer.jobs().length, before, 'not a byte of it reached the printer');
+        const job = await srv.request('GET', `/api/v1/jobs/${sub.json.id}`, { token: await tokenOf(srv, user) });
+        assert.equal(job.json.status, 'held', 'back on hold');
+        assert.match(job.json.reason || '', /download/, 'with the reason');
+        assertStatus(await srv.request('DELETE', `/api/v1/jobs/${sub.json.id}`, { token: await tokenOf(srv, user) }), 204);
+    });
+
     test('PRN-4 over the monthly quota: the release is refused with the server\'s reason, nothing printed', async () => {
         const t = await tokenOf(srv, user);
         const q = await srv.request('GET', '/api/v1/me/quota', { token: t });
