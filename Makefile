@@ -64,6 +64,10 @@ $(B)/quire: $(B)/obj/src/cmd/quire.o $(B)/libquire.a
 $(B)/quire-device: $(B)/obj/src/cmd/quire_device.o $(CLIENT_OBJ) $(B)/libquire.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcups
 
+$(B)/tests/unit/test_client: $(B)/obj/tests/unit/test_client.o $(CLIENT_OBJ) $(B)/libquire.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcups -lcmocka
+
 $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(B)/libquire.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
