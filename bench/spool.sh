@@ -35,7 +35,7 @@ mkdir -p "$D/nginx/www"
 node --input-type=module -e "
 import { makePdf } from '$ROOT/tests/e2e/lib/pdf.js';
 import fs from 'node:fs';
-fs.writeFileSync('$D/nginx/www/job.pdf', makePdf({ pages: 2, pad: $MB * 1024 * 1024 }));"
+fs.writeFileSync('$D/nginx/www/job.pdf', makePdf({ pages: 2, size: $MB * 1024 * 1024 }));"
 FILE=$D/nginx/www/job.pdf
 BYTES=$(stat -c %s "$FILE")
 bench_start_nginx "client_max_body_size 0; location = /upload { return 204; } location / { }" /job.pdf

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, assertStatus, createOrgTree, tokenOf } from './lib/server.js';
+import { pdfDoc, text } from './lib/pdf.js';
 
 let srv;
 let tree;
@@ -24,19 +25,9 @@ after(async () => {
         await srv.stop();
 });
 
-/** A small valid PDF with one page, padded with comment lines to about size bytes. */
+/** A one-page PDF of about size bytes showing marker. */
 function pdf(size = 0, marker = 'quire test page') {
-    const pad = size > 600 ? `%${'x'.repeat(78)}\n`.repeat(Math.ceil((size - 600) / 80)) : '';
-    return Buffer.from(`%PDF-1.4
-1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
-2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
-3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj
-4 0 obj << /Length 44 >> stream
-BT /F1 24 Tf 72 720 Td (${marker}) Tj ET
-endstream endobj
-${pad}trailer << /Root 1 0 R >>
-%%EOF
-`);
+    return pdfDoc({ contents: [text(marker)], size });
 }
 
 const submit = (token, body, query = '', type = 'application/pdf') => srv.request('POST', `/api/v1/jobs${query}`,
@@ -52,6 +43,8 @@ describe('cloud spool', () => {
         assert.equal(r.json.status, 'held');
         assert.equal(r.json.copies, 2);
         assert.equal(r.json.color, true);
+        assert.equal(r.json.pages, 1, 'PRN-2 pages from the document');
+        assert.equal(r.json.document_color, false, 'PRN-2 black text is mono, whatever the job asks');
         assert.ok(r.json.expires_at - r.json.created_at === 7 * 86400, 'default retention');
         const file = path.join(srv.dataDir, 'blobs', tree.cA.org.id, r.json.id);
         const stored = fs.readFileSync(file);
@@ -61,6 +54,27 @@ describe('cloud spool', () => {
         assert.ok(!stored.includes('SECRET-PAYROLL-MARKER') && !stored.includes('%PDF-1.4\n1 0 obj') &&
             !stored.includes('x'.repeat(40)), 'nothing in the clear on disk');
         assert.ok(!fs.existsSync(`${file}.part`));
+    });
+
+    test('PRN-2 page count and colour come from the document, not from the client', async () => {
+        const t = await tokenOf(srv, tree.cA.users.customer_user);
+        const cases = [
+            ['1 page, black text', { contents: [text('one')] }, 1, false],
+            ['3 pages, red rectangle on page 2', { contents: [text('a'), '1 0 0 rg 10 10 100 100 re f', text('c')] }, 3, true],
+            ['2 pages, greys only (gray, equal RGB, black CMYK)', { contents: ['0.5 g 10 10 100 100 re f 0.3 0.3 0.3 rg 20 20 5 5 re f', '0 0 0 0.7 k 10 10 50 50 re f'] }, 2, false],
+            ['1 page, blue text', { contents: [`0 0 1 rg ${text('blue')}`] }, 1, true],
+            ['5 pages, 300 KiB (several blob chunks)', { contents: [1, 2, 3, 4, 5].map((i) => text(`page ${i}`)), size: 300 * 1024 }, 5, false],
+        ];
+        for (const [what, spec, pages, color] of cases) {
+            const r = await submit(t, pdfDoc(spec), '?color=false');
+            assertStatus(r, 201, what);
+            assert.equal(r.json.pages, pages, `${what}: pages`);
+            assert.equal(r.json.document_color, color, `${what}: document_color`);
+            assert.equal(r.json.color, false, `${what}: the job's own colour attribute is kept`);
+            const got = await srv.request('GET', `/api/v1/jobs/${r.json.id}`, { token: t });
+            assert.equal(got.json.pages, pages, `${what}: pages stored`);
+            assert.equal(got.json.document_color, color, `${what}: document_color stored`);
+        }
     });
 
     test('PRN-5 TEN-3 only the owner lists, reads and deletes a job; admins included', async () => {
@@ -86,8 +100,25 @@ describe('cloud spool', () => {
         let r = await submit(t, Buffer.from('hello, not a pdf'));
         assertStatus(r, 400);
         assert.equal(r.json.error, 'invalid_document');
+        const dir = path.join(srv.dataDir, 'blobs', tree.cA.org.id);
+        const stored = () => (fs.existsSync(dir) ? fs.readdirSync(dir).length : 0);
+        const files = stored();
         r = await submit(t, pdf().subarray(0, 200));
         assertStatus(r, 400, 'truncated PDF');
+        assert.equal(r.json.error, 'invalid_document');
+        // Past the cheap header/trailer gate, MuPDF decides: each refusal says what is wrong.
+        const refusals = [
+            ['garbage between header and trailer', Buffer.from('%PDF-1.7\nnothing to see here\n%%EOF\n'), /not a readable PDF/],
+            ['no pages', pdfDoc({ contents: [] }), /no pages/],
+            ['password-protected', pdfDoc({ encrypt: `<< /Filter /Standard /V 1 /R 2 /O <${'11'.repeat(32)}> /U <${'22'.repeat(32)}> /P -4 >>` }), /password/],
+        ];
+        for (const [what, body, message] of refusals) {
+            r = await submit(t, body);
+            assertStatus(r, 400, what);
+            assert.equal(r.json.error, 'invalid_document', what);
+            assert.match(r.json.message, message, what);
+        }
+        assert.equal(stored(), files, 'refused documents are deleted from disk');
         r = await submit(t, pdf(), '', 'text/plain');
         assertStatus(r, 415);
         r = await submit(t, pdf(5 * 1024 * 1024));
@@ -98,7 +129,6 @@ describe('cloud spool', () => {
         assertStatus(r, 400);
         assertStatus(await submit(null, pdf()), 401);
         assert.equal((await srv.request('GET', '/api/v1/jobs', { token: t })).json.items.length, before);
-        const dir = path.join(srv.dataDir, 'blobs', tree.cA.org.id);
         const parts = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.part')) : [];
         assert.deepEqual(parts, [], 'no half-written documents');
         assertStatus(await srv.request('GET', '/healthz'), 200);

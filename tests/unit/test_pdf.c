@@ -187,7 +187,8 @@ static void test_prn1_not_a_pdf_is_refused(void **state) {
     doc_t empty = {strdup(""), 0};
     refused(empty, NULL, "not a readable PDF");
     /* A PDF header on garbage: nothing to repair. */
-    doc_t junk = {strdup("%PDF-1.7\nxyzzy\x01\x02 garbage\n%%EOF\n"), 34};
+    const char *garbage = "%PDF-1.7\nxyzzy\x01\x02 garbage\n%%EOF\n";
+    doc_t junk = {strdup(garbage), strlen(garbage)};
     refused(junk, NULL, "");
 }
 
