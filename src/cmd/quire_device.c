@@ -10,10 +10,12 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client/printer.h"
@@ -24,6 +26,8 @@
 #define REASON_MAX 500
 #define DEFAULT_SERVER "https://localhost:8443"
 #define DEFAULT_TIMEOUT_S 300
+#define PANEL_TTL_DEFAULT_S 300 /* if the login answer has no expires_in */
+#define PANEL_MARGIN_S 30       /* a token with less left than this is renewed */
 
 typedef struct opts {
     const char *server, *ca_file, *client_id, *secret_file, *printer, *tmp_dir;
@@ -41,6 +45,7 @@ typedef struct panel {
     char *device_token;
     char *token; /* the person's panel token */
     char *username;
+    double fresh_until; /* monotonic seconds: log in again after this (token about to expire) */
 } panel_t;
 
 static int usage(FILE *f, int rc) {
@@ -67,10 +72,15 @@ static int usage(FILE *f, int rc) {
     return rc;
 }
 
-static int bad(const char *fmt, const char *arg) {
+/* Prints one line about bad usage or input and returns exit status 2. */
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
     fputs("quire-device: ", stderr);
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    va_end(ap);
     return 2;
 }
 
@@ -182,31 +192,30 @@ static int parse(int argc, char **argv, opts_t *o) {
     o->printer = env_or(o->printer, "QUIRE_PRINTER", NULL);
     o->tmp_dir = env_or(o->tmp_dir, "TMPDIR", "/tmp");
     if (!o->command)
-        return bad("%sno command: jobs, release or register-card (try --help)", "");
+        return bad("no command: jobs, release or register-card (try --help)");
     int release = strcmp(o->command, "release") == 0;
     int reg = strcmp(o->command, "register-card") == 0;
     if (!release && !reg && strcmp(o->command, "jobs") != 0)
         return bad("unknown command '%s': jobs, release or register-card", o->command);
     if (!o->client_id)
-        return bad("%sno device: give --client-id ID (or QUIRE_DEVICE_CLIENT_ID)", "");
+        return bad("no device: give --client-id ID (or QUIRE_DEVICE_CLIENT_ID)");
     if (o->pin && !(all_digits(o->pin) && strlen(o->pin) >= 4 && strlen(o->pin) <= 8))
-        return bad("%sthe PIN must be 4 to 8 digits", "");
+        return bad("the PIN must be 4 to 8 digits");
     if (o->card && !is_card(o->card))
-        return bad("%sthe card number must be 1 to 64 printable characters without spaces", "");
+        return bad("the card number must be 1 to 64 printable characters without spaces");
     if (reg && !o->card)
-        return bad("%sregister-card needs --card NUMBER (the card at the reader)", "");
+        return bad("register-card needs --card NUMBER (the card at the reader)");
     int by_card = o->card && !reg;
     if (by_card + (o->pin != NULL) + (o->username && !o->pin) != 1)
-        return bad("%slog in with exactly one of --pin PIN, --card NUMBER or --username NAME "
-                   "(register-card: --pin or --username)",
-                   "");
+        return bad("log in with exactly one of --pin PIN, --card NUMBER or --username NAME "
+                   "(register-card: --pin or --username)");
     if (release) {
         if (!o->job == !o->all)
-            return bad("%srelease needs --job ID or --all", "");
+            return bad("release needs --job ID or --all");
         if (o->job && !is_id(o->job))
             return bad("the job id '%s' is not valid (letters, digits, - and _)", o->job);
         if (!o->printer)
-            return bad("%srelease needs --printer URI (or QUIRE_PRINTER)", "");
+            return bad("release needs --printer URI (or QUIRE_PRINTER)");
         qr_err_t err = {QR_OK, NULL, ""};
         if (qr_printer_check_uri(o->printer, &err))
             return bad("%s", err.msg);
@@ -281,8 +290,15 @@ static int transport(const qr_err_t *err) {
     return err->status == QR_E_INVALID ? 2 : 1;
 }
 
+static double mono_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Device token, then the person's panel login. */
 static int panel_open(panel_t *p) {
+    double started = mono_now();
     const opts_t *o = p->o;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
@@ -328,13 +344,19 @@ static int panel_open(panel_t *p) {
         p->token = qr_xstrdup(t);
         const char *u =
             json_string_value(json_object_get(json_object_get(r.json, "user"), "username"));
+        free(p->username);
         p->username = qr_xstrdup(u ? u : "");
+        json_t *ttl = json_object_get(r.json, "expires_in");
+        p->fresh_until =
+            started - PANEL_MARGIN_S +
+            (json_is_integer(ttl) ? (double)json_integer_value(ttl) : (double)PANEL_TTL_DEFAULT_S);
     }
     qr_reply_free(&r);
     return rc;
 }
 
-static void panel_close(panel_t *p) {
+/* Ends the person's session at the server and forgets both tokens. */
+static void panel_logout(panel_t *p) {
     if (p->token) {
         qr_err_t err = {QR_OK, NULL, ""};
         qr_reply_t r = {0, NULL};
@@ -346,7 +368,22 @@ static void panel_close(panel_t *p) {
     }
     free_secret(p->token);
     free_secret(p->device_token);
+    p->token = p->device_token = NULL;
+}
+
+static void panel_close(panel_t *p) {
+    panel_logout(p);
     free(p->username);
+}
+
+/* Panel tokens live 5 minutes, and a print may take longer (--timeout): before each step
+ * that needs the token, a token about to expire is replaced by a new login of the same
+ * person at the same device (the server takes results only from the releasing device). */
+static int panel_ensure(panel_t *p) {
+    if (p->token && mono_now() < p->fresh_until)
+        return 0;
+    panel_logout(p);
+    return panel_open(p);
 }
 
 static int cmd_jobs(panel_t *p) {
@@ -452,6 +489,9 @@ static int release_one(panel_t *p, const char *id) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL}, d = {0, NULL};
     char what[128];
+    int rc = panel_ensure(p);
+    if (rc)
+        return rc;
     char *path = qr_xasprintf("/api/v1/jobs/%s/release", id);
     qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, NULL, &r, &err);
     free(path);
@@ -460,7 +500,7 @@ static int release_one(panel_t *p, const char *id) {
     if (r.status != 200 || !json_is_object(json_object_get(r.json, "print"))) {
         snprintf(what, sizeof(what), "job %s: release refused%s%s%s", id,
                  *qr_reply_code(&r) ? " (" : "", qr_reply_code(&r), *qr_reply_code(&r) ? ")" : "");
-        int rc = refused(what, &r);
+        rc = refused(what, &r);
         qr_reply_free(&r);
         return rc;
     }
@@ -499,7 +539,9 @@ static int release_one(panel_t *p, const char *id) {
     if (fd >= 0)
         close(fd); /* the document is gone from disk with its last descriptor */
 
-    int rc = report(p, id, reason ? "failed" : "printed", reason ? 0 : pages, copies, color, duplex,
+    rc = panel_ensure(p);
+    if (!rc)
+        rc = report(p, id, reason ? "failed" : "printed", reason ? 0 : pages, copies, color, duplex,
                     reason);
     if (reason) {
         fprintf(stderr, "quire-device: job %s: not printed: %s\n", id, reason);
@@ -552,7 +594,7 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     qr_err_t err = {QR_OK, NULL, ""};
-    panel_t p = {NULL, &o, NULL, NULL, NULL};
+    panel_t p = {NULL, &o, NULL, NULL, NULL, 0};
     if (qr_remote_create(o.server, o.ca_file, &p.rm, &err)) {
         rc = transport(&err);
     } else if (!(rc = panel_open(&p))) {
