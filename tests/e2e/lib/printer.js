@@ -14,6 +14,7 @@ import { freePort } from './server.js';
 
 const READY_TIMEOUT_MS = 20000; // how long the printer may take to listen
 const READY_PACE_MS = 20;       // between two connect() tries to its port
+const START_ATTEMPTS = 3;       // ippeveprinter is started again if it lost its port
 const STOP_GRACE_MS = 5000;  // after SIGTERM, SIGKILL (a fallback, not a timing assumption)
 
 /** The sha256 of a buffer or file, as hex. */
@@ -102,20 +103,28 @@ mv "$out.pdf.tmp" "$out.pdf"
     try {
         // dbus-daemon prints its address once it listens.
         await waitForLine(p.dbus.stdout, /unix:path=/, p.dbusExited, 'dbus-daemon');
-        p.proc = spawn('ippeveprinter', ['-r', 'off', '-n', 'localhost', '-p', String(p.port), '-2', '-s', '10,10',
-            '-f', 'application/pdf', '-d', spool, '-c', script, '-v', name],
-        { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${sock}` }, stdio: ['ignore', 'ignore', 'pipe'] });
-        p.exited = exitPromise(p.proc);
-        let gone = null;
-        p.exited.then((x) => { gone = x; });
-        p.proc.stderr.on('data', (c) => { p.stderr += c.toString(); });
-        // Ready means: it accepts a connection on its port (polled, paced, with a deadline).
-        let ready = false;
-        const deadline = Date.now() + READY_TIMEOUT_MS;
-        while (!gone && !(ready = await tryConnect(p.port)) && Date.now() < deadline)
-            await new Promise((r) => setTimeout(r, READY_PACE_MS));
-        if (!ready)
-            throw new Error(`ippeveprinter did not listen on ${p.port} (${JSON.stringify(gone)}): ${p.stderr.slice(-2000)}`);
+        // Another process may take the free port before ippeveprinter binds it: then it
+        // exits at once, and it is started again on another port.
+        for (let attempt = 1; ; attempt++) {
+            p.proc = spawn('ippeveprinter', ['-r', 'off', '-n', 'localhost', '-p', String(p.port), '-2', '-s', '10,10',
+                '-f', 'application/pdf', '-d', spool, '-c', script, '-v', name],
+            { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${sock}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+            p.exited = exitPromise(p.proc);
+            let gone = null;
+            p.exited.then((x) => { gone = x; });
+            p.stderr = '';
+            p.proc.stderr.on('data', (c) => { p.stderr += c.toString(); });
+            // Ready means: it accepts a connection on its port (polled, paced, with a deadline).
+            let ready = false;
+            const deadline = Date.now() + READY_TIMEOUT_MS;
+            while (!gone && !(ready = await tryConnect(p.port)) && Date.now() < deadline)
+                await new Promise((r) => setTimeout(r, READY_PACE_MS));
+            if (ready && !gone)
+                break;
+            if (!gone || attempt >= START_ATTEMPTS)
+                throw new Error(`ippeveprinter did not listen on ${p.port} (${JSON.stringify(gone)}): ${p.stderr.slice(-2000)}`);
+            p.port = await freePort();
+        }
     } catch (e) {
         await stopProcess(p.proc, p.exited);
         await stopProcess(p.dbus, p.dbusExited);
