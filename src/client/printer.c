@@ -102,6 +102,15 @@ out:
     return st;
 }
 
+/* Asks the printer to cancel a job (best effort): a job given up on must not come out later,
+ * after the person was told it failed and it went back on hold. */
+static void cancel_job(http_t *http, const char *uri, const struct target *t, int job_id) {
+    ipp_t *req = ippNewRequest(IPP_OP_CANCEL_JOB);
+    ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, uri);
+    ippAddInteger(req, IPP_TAG_OPERATION, IPP_TAG_INTEGER, "job-id", job_id);
+    ippDelete(cupsDoRequest(http, req, t->resource)); /* frees req */
+}
+
 /* Polls Get-Job-Attributes until the job ends or the deadline passes. */
 static qr_status_t wait_job(http_t *http, const char *uri, const struct target *t, int job_id,
                             int timeout_s, qr_err_t *err) {
@@ -134,11 +143,12 @@ static qr_status_t wait_job(http_t *http, const char *uri, const struct target *
             st = qr_err_set(err, QR_E_IO, NULL, "the printer %s: job %d %s (%s%s%s)", uri, job_id,
                             js == IPP_JSTATE_ABORTED ? "aborted" : "canceled",
                             why ? why : "no reason", msg ? ": " : "", msg ? msg : "");
-        else if (now_s() >= deadline)
+        else if (now_s() >= deadline) {
+            cancel_job(http, uri, t, job_id);
             st = qr_err_set(err, QR_E_IO, NULL,
-                            "the printer %s did not finish job %d within %d seconds", uri, job_id,
-                            timeout_s);
-        else
+                            "the printer %s did not finish job %d within %d seconds (canceled)",
+                            uri, job_id, timeout_s);
+        } else
             done = 0;
         ippDelete(resp);
         if (done)

@@ -218,6 +218,25 @@ describe('quire-device: release and print', () => {
         assert.equal(printer.jobs().at(-1).sha256, sha256(doc));
     });
 
+    test('PRN-3 a printer that does not finish in time: its job is canceled, the release reported failed', async () => {
+        const stalled = await startPrinter({ name: 'Stalled Printer', stall: true });
+        try {
+            const t = await tokenOf(srv, user);
+            const sub = await submit(t, makePdf({ marker: 'out of paper' }), '?name=stalled.pdf');
+            assertStatus(sub, 201);
+            const r = await quireDevice(['release', ...login(), '--job', sub.json.id, '--timeout', '1'],
+                { printerUri: stalled.uri });
+            assert.equal(r.code, 1, show(r));
+            assert.match(r.stderr, /did not finish job \d+ within 1 seconds \(canceled\)/, show(r));
+            assert.match(stalled.log(), /Cancel-Job successful-ok/, 'the printer was asked to cancel the job');
+            const job = await srv.request('GET', `/api/v1/jobs/${sub.json.id}`, { token: await tokenOf(srv, user) });
+            assert.equal(job.json.status, 'held', 'back on hold');
+            assertStatus(await srv.request('DELETE', `/api/v1/jobs/${sub.json.id}`, { token: await tokenOf(srv, user) }), 204);
+        } finally {
+            await stalled.stop();
+        }
+    });
+
     test('SEC-2 PRN-3 a download that breaks off (damaged spool) prints nothing: failed, back on hold', async () => {
         const t = await tokenOf(srv, user);
         const doc = makePdf({ marker: 'damaged', pad: 2 * 1024 * 1024 });

@@ -4,7 +4,7 @@
 // DESIGN 5) and a -c command that copies every printed document, with the IPP job
 // attributes it was printed with, into a directory the test reads.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -75,7 +75,7 @@ function tryConnect(port) {
 /** Starts a private dbus-daemon and ippeveprinter. Resolves {uri, port, dir, outDir, jobs(),
  * log(), stop()}; jobs() lists what was printed: [{id, file, sha256, size, attrs}] where
  * attrs holds the job's IPP_* variables (IPP_COPIES, IPP_SIDES, ...) and CONTENT_TYPE. */
-export async function startPrinter({ name = 'Quire Test Printer' } = {}) {
+export async function startPrinter({ name = 'Quire Test Printer', stall = false } = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quire-printer-'));
     fs.chmodSync(dir, 0o700);
     const outDir = path.join(dir, 'out');
@@ -83,12 +83,18 @@ export async function startPrinter({ name = 'Quire Test Printer' } = {}) {
     fs.mkdirSync(outDir);
     fs.mkdirSync(spool);
     const script = path.join(dir, 'capture.sh');
+    // stall: every job waits in the printer until open() is called on the gate (a FIFO the
+    // script reads from), like a printer out of paper.
+    const gate = path.join(dir, 'gate');
+    if (stall)
+        execFileSync('mkfifo', ['-m', '600', gate]);
     // ippeveprinter runs this for each document with the file as $1 and the job attributes
     // in IPP_* variables; the attributes are written first, the document last and renamed
     // into place, so that a reader never sees half a file.
     fs.writeFileSync(script, `#!/bin/sh
 set -e
-out="${outDir}/job-$IPP_JOB_ID"
+${stall ? `cat "${gate}" > /dev/null
+` : ''}out="${outDir}/job-$IPP_JOB_ID"
 env | grep -E '^(IPP_|CONTENT_TYPE=)' | sort > "$out.env.tmp"
 mv "$out.env.tmp" "$out.env"
 cp "$1" "$out.pdf.tmp"
@@ -144,7 +150,14 @@ mv "$out.pdf.tmp" "$out.pdf"
         }
         return { id, file, size: fs.statSync(file).size, sha256: sha256(file), attrs };
     }).sort((a, b) => a.id - b.id);
+    /** Lets stalled jobs go on (opening the FIFO for writing and closing it ends the
+     * script's read). */
+    p.open = () => {
+        if (stall)
+            fs.closeSync(fs.openSync(gate, fs.constants.O_RDWR | fs.constants.O_NONBLOCK));
+    };
     p.stop = async () => {
+        p.open();
         await stopProcess(p.proc, p.exited);
         await stopProcess(p.dbus, p.dbusExited);
         if (!process.env.QUIRE_E2E_KEEP)
