@@ -156,7 +156,7 @@ describe('quire-device: release and print', () => {
 
     test('PRN-3 DEV-2 a released job reaches the printer byte for byte, with its settings, and is logged', async () => {
         const t = await tokenOf(srv, user);
-        const doc = makePdf({ pages: 2, color: true, marker: `release-${Date.now()}`, pad: 300 * 1024 });
+        const doc = makePdf({ pages: 2, color: true, marker: `release-${Date.now()}`, size: 300 * 1024 });
         const sub = await submit(t, doc, '?name=quarterly.pdf&copies=2&color=true&duplex=true');
         assertStatus(sub, 201, 'submit');
         const before = printer.jobs().length;
@@ -239,7 +239,7 @@ describe('quire-device: release and print', () => {
 
     test('SEC-2 PRN-3 a download that breaks off (damaged spool) prints nothing: failed, back on hold', async () => {
         const t = await tokenOf(srv, user);
-        const doc = makePdf({ marker: 'damaged', pad: 2 * 1024 * 1024 });
+        const doc = makePdf({ marker: 'damaged', size: 2 * 1024 * 1024 });
         const sub = await submit(t, doc, '?name=damaged.pdf');
         assertStatus(sub, 201);
         // Flip one byte in the middle of the stored, encrypted document: quired notices the
