@@ -110,6 +110,7 @@ bench: all
 	bench/run.sh
 	bench/oauth.sh
 	bench/spool.sh
+	node bench/release.mjs
 
 clean:
 	rm -rf build build-asan build-fuzz
