@@ -98,6 +98,7 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_ASM)
 bench: all
 	bench/run.sh
 	bench/oauth.sh
+	bench/pdf.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
