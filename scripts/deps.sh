@@ -12,6 +12,8 @@ PKGS=(
     libmicrohttpd-dev libssl-dev libargon2-dev libjansson-dev
     libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev
     postgresql-15 postgresql-client-15
+    libmupdf-dev libjbig2dec0-dev libharfbuzz-dev libgumbo-dev libmujs-dev libopenjp2-7-dev
+    libfreetype-dev libjpeg-dev
     nginx wrk openssl ca-certificates nodejs
 )
 
