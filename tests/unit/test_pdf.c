@@ -79,15 +79,15 @@ static char *stream(const char *content) {
  * then page and content pairs. */
 static doc_t pages_doc(const char *const *contents, size_t n, const char *image, size_t pad) {
     const char **objs = calloc(4 + 2 * n, sizeof(char *));
-    char *kids = calloc(1, 16 * n + 1), *pages = NULL, **owned = calloc(3 * n + 1, sizeof(char *));
-    size_t k = 0, klen = 0;
-    for (size_t i = 0; i < n; i++)
-        klen += (size_t)snprintf(kids + klen, 16, "%zu 0 R ", 5 + 2 * i);
-    owned[k++] = pages = NULL;
-    size_t plen = 0;
+    char **owned = calloc(2 * n + 1, sizeof(char *)), *pages = NULL;
+    size_t k = 0, plen = 0;
     FILE *f = open_memstream(&pages, &plen);
-    fprintf(f, "<< /Type /Pages /Kids [%s] /Count %zu >>", kids, n);
+    fputs("<< /Type /Pages /Kids [", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%zu 0 R ", 5 + 2 * i);
+    fprintf(f, "] /Count %zu >>", n);
     fclose(f);
+    owned[k++] = pages;
     objs[0] = "<< /Type /Catalog /Pages 2 0 R >>";
     objs[1] = pages;
     objs[2] = FONT;
@@ -107,9 +107,7 @@ static doc_t pages_doc(const char *const *contents, size_t n, const char *image,
     doc_t d = build(objs, 4 + 2 * n, NULL, pad);
     for (size_t i = 0; i < k; i++)
         free(owned[i]);
-    free(pages);
     free(owned);
-    free(kids);
     free(objs);
     return d;
 }
