@@ -111,6 +111,7 @@ bench: all
 	bench/oauth.sh
 	bench/spool.sh
 	node bench/release.mjs
+	bench/pdf.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

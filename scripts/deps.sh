@@ -13,6 +13,8 @@ PKGS=(
     libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev libicu-dev libcups2-dev
     cups-ipp-utils dbus
     postgresql-15 postgresql-client-15
+    libmupdf-dev libjbig2dec0-dev libharfbuzz-dev libgumbo-dev libmujs-dev libopenjp2-7-dev
+    libfreetype-dev libjpeg-dev
     nginx wrk openssl ca-certificates nodejs
 )
 

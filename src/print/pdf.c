@@ -25,7 +25,7 @@ typedef enum {
     WHY_PAGE,   /* one page cannot be loaded */
     WHY_MEMORY, /* the budget was exceeded */
     WHY_TIME,
-    WHY_SOURCE /* the blob reader failed (damage): its error is kept */
+    WHY_SOURCE /* the blob reader failed (damage): its error is kept in src_err */
 } why_t;
 
 /* Everything one inspection touches. Heap-allocated, so that what fz_try changes survives the
@@ -33,7 +33,8 @@ typedef enum {
 typedef struct run {
     /* budget */
     size_t used, cap;
-    int refused;
+    int refused;    /* an allocation past the budget was refused */
+    int src_failed; /* the blob reader failed; MuPDF may have swallowed the error */
     struct timespec deadline;
     unsigned ticks;
     fz_cookie cookie;
@@ -128,7 +129,7 @@ static int src_next(fz_context *ctx, fz_stream *stm, size_t max) {
     if (r->blob) {
         n = qr_blob_read(r->blob, r->buf, sizeof(r->buf), &r->src_err);
         if (n < 0) {
-            r->why = WHY_SOURCE;
+            r->src_failed = 1;
             fz_throw(ctx, FZ_ERROR_GENERIC, "%s", r->src_err.msg);
         }
     } else {
@@ -156,7 +157,7 @@ static void src_seek(fz_context *ctx, fz_stream *stm, int64_t offset, int whence
     if (to > r->size)
         to = r->size; /* like a file: reading there gives EOF */
     if (r->blob && qr_blob_seek(r->blob, to, &r->src_err) != QR_OK) {
-        r->why = WHY_SOURCE;
+        r->src_failed = 1;
         fz_throw(ctx, FZ_ERROR_GENERIC, "%s", r->src_err.msg);
     }
     r->pos = to;
@@ -218,11 +219,10 @@ static void inspect(fz_context *ctx, run_t *r, long long max_pages) {
                 /* With every image pixel and shading tested, any verdict but 0 is colour
                  * seen (1 comes from image pixels, 2 from fills, strokes and text). */
                 r->color = r->page_color != 0;
-                /* A refused allocation that left errors means the page was not fully seen. */
-                if (r->refused && r->cookie.errors) {
-                    r->why = WHY_MEMORY;
-                    fz_throw(ctx, FZ_ERROR_GENERIC, "memory");
-                }
+                /* MuPDF goes on after some errors (a refused allocation, a broken read)
+                 * with what it has: stop as soon as either happened. */
+                if (r->refused || r->src_failed)
+                    fz_throw(ctx, FZ_ERROR_GENERIC, "memory or source");
             }
             fz_drop_page(ctx, r->page);
             r->page = NULL;
@@ -249,7 +249,11 @@ static void inspect(fz_context *ctx, run_t *r, long long max_pages) {
         }
         snprintf(r->msg, sizeof(r->msg), "%s", fz_caught_message(ctx));
     }
-    if (r->why == WHY_NONE && (r->refused && r->cookie.errors))
+    /* These win over whatever MuPDF made of them: a document read with a refused allocation
+     * or a failed read may be missing pages, so it is not trusted. */
+    if (r->src_failed)
+        r->why = WHY_SOURCE;
+    else if (r->refused && r->why != WHY_TIME)
         r->why = WHY_MEMORY;
 }
 

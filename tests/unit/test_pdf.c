@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,15 +79,15 @@ static char *stream(const char *content) {
  * then page and content pairs. */
 static doc_t pages_doc(const char *const *contents, size_t n, const char *image, size_t pad) {
     const char **objs = calloc(4 + 2 * n, sizeof(char *));
-    char *kids = calloc(1, 16 * n + 1), *pages = NULL, **owned = calloc(3 * n + 1, sizeof(char *));
-    size_t k = 0, klen = 0;
-    for (size_t i = 0; i < n; i++)
-        klen += (size_t)snprintf(kids + klen, 16, "%zu 0 R ", 5 + 2 * i);
-    owned[k++] = pages = NULL;
-    size_t plen = 0;
+    char **owned = calloc(2 * n + 1, sizeof(char *)), *pages = NULL;
+    size_t k = 0, plen = 0;
     FILE *f = open_memstream(&pages, &plen);
-    fprintf(f, "<< /Type /Pages /Kids [%s] /Count %zu >>", kids, n);
+    fputs("<< /Type /Pages /Kids [", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%zu 0 R ", 5 + 2 * i);
+    fprintf(f, "] /Count %zu >>", n);
     fclose(f);
+    owned[k++] = pages;
     objs[0] = "<< /Type /Catalog /Pages 2 0 R >>";
     objs[1] = pages;
     objs[2] = FONT;
@@ -106,9 +107,7 @@ static doc_t pages_doc(const char *const *contents, size_t n, const char *image,
     doc_t d = build(objs, 4 + 2 * n, NULL, pad);
     for (size_t i = 0; i < k; i++)
         free(owned[i]);
-    free(pages);
     free(owned);
-    free(kids);
     free(objs);
     return d;
 }
@@ -410,6 +409,39 @@ static void test_sec2_inspects_the_encrypted_blob_across_chunks(void **state) {
     free(d.data);
 }
 
+static doc_t shared_mono, shared_colour;
+
+static void *inspect_many(void *arg) {
+    long bad = 0;
+    for (int i = 0; i < 25; i++) {
+        doc_t d = (i + (int)(intptr_t)arg) % 2 ? shared_colour : shared_mono;
+        qr_pdf_info_t info = {0, 0};
+        qr_err_t err = {QR_OK, NULL, ""};
+        if (qr_pdf_inspect_buffer(d.data, d.len, NULL, &info, &err) != QR_OK || info.pages != 3 ||
+            info.color != (d.data == shared_colour.data))
+            bad++;
+    }
+    return (void *)bad;
+}
+
+static void test_prn2_inspections_run_in_parallel(void **state) {
+    (void)state;
+    /* One fz_context per call, nothing shared: request threads inspect at the same time. */
+    const char *mono[] = {TEXT, TEXT, TEXT}, *colour[] = {TEXT, "0 1 0 rg 1 1 5 5 re f", TEXT};
+    shared_mono = pages_doc(mono, 3, NULL, 0);
+    shared_colour = pages_doc(colour, 3, NULL, 0);
+    pthread_t t[4];
+    for (intptr_t i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, inspect_many, (void *)i), 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad = NULL;
+        pthread_join(t[i], &bad);
+        assert_int_equal((long)(intptr_t)bad, 0);
+    }
+    free(shared_mono.data);
+    free(shared_colour.data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prn2_one_page_black_text_is_mono),
@@ -422,6 +454,7 @@ int main(void) {
         cmocka_unit_test(test_prn1_password_protected_is_refused),
         cmocka_unit_test(test_prn2_bounds_memory_and_time),
         cmocka_unit_test(test_sec2_inspects_the_encrypted_blob_across_chunks),
+        cmocka_unit_test(test_prn2_inspections_run_in_parallel),
     };
     return cmocka_run_group_tests_name("pdf", tests, setup, teardown);
 }
