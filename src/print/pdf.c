@@ -36,7 +36,6 @@ typedef struct run {
     int refused;    /* an allocation past the budget was refused */
     int src_failed; /* the blob reader failed; MuPDF may have swallowed the error */
     struct timespec deadline;
-    unsigned ticks;
     fz_cookie cookie;
     /* source */
     qr_blob_reader_t *blob;
@@ -48,7 +47,6 @@ typedef struct run {
     pdf_document *doc;
     fz_page *page;
     fz_device *dev;
-    int page_color; /* the test device's verdict on the page being drawn (it resets it) */
     int color;
     long long pages, page_no;
     why_t why;
@@ -56,9 +54,10 @@ typedef struct run {
     unsigned char buf[READ_BUF];
 } run_t;
 
+/* The coarse clock (a few ms of resolution, a few ns to read) is checked on every allocation. */
 static int past_deadline(run_t *r) {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     if (now.tv_sec > r->deadline.tv_sec ||
         (now.tv_sec == r->deadline.tv_sec && now.tv_nsec >= r->deadline.tv_nsec)) {
         r->cookie.abort = 1; /* the interpreter stops at its next operator */
@@ -71,7 +70,7 @@ static int past_deadline(run_t *r) {
  * deadline nothing more is allocated either, which unwinds MuPDF quickly. */
 static void *budget_malloc(void *user, size_t n) {
     run_t *r = user;
-    if (n > r->cap - r->used || ((++r->ticks & 63) == 0 && past_deadline(r)) || r->cookie.abort) {
+    if (n > r->cap - r->used || past_deadline(r)) {
         r->refused |= !r->cookie.abort;
         return NULL;
     }
@@ -170,8 +169,92 @@ static void src_drop(fz_context *ctx, void *state) {
     (void)state; /* the run owns the source */
 }
 
+/* Colour testing at a bounded cost. Fills, strokes, text, masks and function shadings (256
+ * samples) go to MuPDF's test device with every colour, image pixel and shading sample checked.
+ * Images of more than max_test_pixels and mesh shadings, whose cost grows with data that may
+ * be a decompression bomb (and that MuPDF walks without allocating, so no deadline check would
+ * stop it), go to a second test device that judges them by their colour space alone. */
+typedef struct gate {
+    fz_device super;
+    fz_device *exact, *cheap;
+    int exact_color, cheap_color; /* the test devices' verdicts */
+    long long max_test_pixels;
+} gate_t;
+
+static void gate_fill_path(fz_context *ctx, fz_device *d, const fz_path *path, int even_odd,
+                           fz_matrix ctm, fz_colorspace *cs, const float *color, float alpha,
+                           fz_color_params cp) {
+    fz_fill_path(ctx, ((gate_t *)d)->exact, path, even_odd, ctm, cs, color, alpha, cp);
+}
+
+static void gate_stroke_path(fz_context *ctx, fz_device *d, const fz_path *path,
+                             const fz_stroke_state *stroke, fz_matrix ctm, fz_colorspace *cs,
+                             const float *color, float alpha, fz_color_params cp) {
+    fz_stroke_path(ctx, ((gate_t *)d)->exact, path, stroke, ctm, cs, color, alpha, cp);
+}
+
+static void gate_fill_text(fz_context *ctx, fz_device *d, const fz_text *text, fz_matrix ctm,
+                           fz_colorspace *cs, const float *color, float alpha, fz_color_params cp) {
+    fz_fill_text(ctx, ((gate_t *)d)->exact, text, ctm, cs, color, alpha, cp);
+}
+
+static void gate_stroke_text(fz_context *ctx, fz_device *d, const fz_text *text,
+                             const fz_stroke_state *stroke, fz_matrix ctm, fz_colorspace *cs,
+                             const float *color, float alpha, fz_color_params cp) {
+    fz_stroke_text(ctx, ((gate_t *)d)->exact, text, stroke, ctm, cs, color, alpha, cp);
+}
+
+static void gate_fill_image_mask(fz_context *ctx, fz_device *d, fz_image *img, fz_matrix ctm,
+                                 fz_colorspace *cs, const float *color, float alpha,
+                                 fz_color_params cp) {
+    fz_fill_image_mask(ctx, ((gate_t *)d)->exact, img, ctm, cs, color, alpha, cp);
+}
+
+static void gate_fill_shade(fz_context *ctx, fz_device *d, fz_shade *shd, fz_matrix ctm,
+                            float alpha, fz_color_params cp) {
+    gate_t *g = (gate_t *)d;
+    fz_fill_shade(ctx, shd->type <= FZ_RADIAL ? g->exact : g->cheap, shd, ctm, alpha, cp);
+}
+
+static void gate_fill_image(fz_context *ctx, fz_device *d, fz_image *img, fz_matrix ctm,
+                            float alpha, fz_color_params cp) {
+    gate_t *g = (gate_t *)d;
+    int big = (long long)img->w * (long long)img->h > g->max_test_pixels;
+    fz_fill_image(ctx, big ? g->cheap : g->exact, img, ctm, alpha, cp);
+}
+
+static void gate_drop(fz_context *ctx, fz_device *d) {
+    gate_t *g = (gate_t *)d;
+    fz_drop_device(ctx, g->exact);
+    fz_drop_device(ctx, g->cheap);
+}
+
+/* A new gate device (MuPDF's exceptions on failure). */
+static fz_device *new_gate(fz_context *ctx, long long max_test_pixels) {
+    gate_t *g = fz_new_derived_device(ctx, gate_t);
+    g->super.fill_path = gate_fill_path;
+    g->super.stroke_path = gate_stroke_path;
+    g->super.fill_text = gate_fill_text;
+    g->super.stroke_text = gate_stroke_text;
+    g->super.fill_image_mask = gate_fill_image_mask;
+    g->super.fill_shade = gate_fill_shade;
+    g->super.fill_image = gate_fill_image;
+    g->super.drop_device = gate_drop;
+    g->max_test_pixels = max_test_pixels;
+    fz_try(ctx) {
+        g->exact = fz_new_test_device(ctx, &g->exact_color, QR_PDF_COLOR_THRESHOLD,
+                                      FZ_TEST_OPT_IMAGES | FZ_TEST_OPT_SHADINGS, NULL);
+        g->cheap = fz_new_test_device(ctx, &g->cheap_color, QR_PDF_COLOR_THRESHOLD, 0, NULL);
+    }
+    fz_catch(ctx) {
+        fz_drop_device(ctx, &g->super);
+        fz_rethrow(ctx);
+    }
+    return &g->super;
+}
+
 /* Runs MuPDF over the source in r; sets r->why (and r->msg) on failure. */
-static void inspect(fz_context *ctx, run_t *r, long long max_pages) {
+static void inspect(fz_context *ctx, run_t *r, const qr_pdf_limits_t *lim) {
     fz_try(ctx) {
         r->stm = fz_new_stream(ctx, r, src_next, src_drop);
         r->stm->seek = src_seek;
@@ -185,7 +268,7 @@ static void inspect(fz_context *ctx, run_t *r, long long max_pages) {
             fz_throw(ctx, FZ_ERROR_GENERIC, "no print permission");
         }
         r->pages = pdf_count_pages(ctx, r->doc);
-        if (r->pages <= 0 || r->pages > max_pages) {
+        if (r->pages <= 0 || r->pages > lim->max_pages) {
             r->why = r->pages <= 0 ? WHY_NO_PAGES : WHY_TOO_MANY;
             fz_throw(ctx, FZ_ERROR_GENERIC, "page count");
         }
@@ -201,24 +284,23 @@ static void inspect(fz_context *ctx, run_t *r, long long max_pages) {
             r->why = WHY_NONE;
             if (!r->color) {
                 r->cookie.errors = 0;
-                r->dev = fz_new_test_device(ctx, &r->page_color, QR_PDF_COLOR_THRESHOLD,
-                                            FZ_TEST_OPT_IMAGES | FZ_TEST_OPT_SHADINGS, NULL);
+                r->dev = new_gate(ctx, lim->max_test_pixels);
+                gate_t *g = (gate_t *)r->dev;
                 fz_try(ctx) {
                     fz_run_page(ctx, r->page, r->dev, fz_identity, &r->cookie);
                     fz_close_device(ctx, r->dev);
                 }
-                fz_always(ctx) {
-                    fz_drop_device(ctx, r->dev);
-                    r->dev = NULL;
-                }
                 fz_catch(ctx) {
-                    /* The test device stops a page by throwing once it has seen colour. */
-                    if (fz_caught(ctx) != FZ_ERROR_ABORT || !r->page_color)
+                    /* A test device stops a page by throwing once it has seen colour. */
+                    if (fz_caught(ctx) != FZ_ERROR_ABORT || !(g->exact_color || g->cheap_color))
                         fz_rethrow(ctx);
                 }
-                /* With every image pixel and shading tested, any verdict but 0 is colour
-                 * seen (1 comes from image pixels, 2 from fills, strokes and text). */
-                r->color = r->page_color != 0;
+                /* Any verdict but 0 is colour: 2 from fills, strokes and text, 1 from image
+                 * pixels, or (cheap device) a non-grey colour space of a large image or a
+                 * mesh shading. */
+                r->color = g->exact_color || g->cheap_color;
+                fz_drop_device(ctx, r->dev);
+                r->dev = NULL;
                 /* MuPDF goes on after some errors (a refused allocation, a broken read)
                  * with what it has: stop as soon as either happened. */
                 if (r->refused || r->src_failed)
@@ -258,13 +340,14 @@ static void inspect(fz_context *ctx, run_t *r, long long max_pages) {
 }
 
 static qr_status_t run(run_t *r, const qr_pdf_limits_t *lim, qr_pdf_info_t *out, qr_err_t *err) {
-    static const qr_pdf_limits_t defaults = {QR_PDF_MAX_PAGES, QR_PDF_MAX_MEMORY, QR_PDF_MAX_MS};
+    static const qr_pdf_limits_t defaults = {QR_PDF_MAX_PAGES, QR_PDF_MAX_MEMORY, QR_PDF_MAX_MS,
+                                             QR_PDF_MAX_TEST_PIXELS};
     if (!lim)
         lim = &defaults;
     out->pages = 0;
     out->color = 0;
     r->cap = lim->max_memory;
-    clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &r->deadline);
     r->deadline.tv_sec += (time_t)(lim->max_ms / 1000);
     r->deadline.tv_nsec += (long)(lim->max_ms % 1000) * 1000000L;
     if (r->deadline.tv_nsec >= 1000000000L) {
@@ -285,7 +368,7 @@ static qr_status_t run(run_t *r, const qr_pdf_limits_t *lim, qr_pdf_info_t *out,
     }
     fz_set_warning_callback(ctx, quiet, NULL);
     fz_set_error_callback(ctx, quiet, NULL);
-    inspect(ctx, r, lim->max_pages);
+    inspect(ctx, r, lim);
     fz_drop_context(ctx);
 
     const char *code = "invalid_document";

@@ -15,11 +15,13 @@
 #define QR_PDF_MAX_MEMORY ((size_t)256 << 20) /* MuPDF's allocations per inspection */
 #define QR_PDF_MAX_MS 60000                   /* wall-clock time per inspection */
 #define QR_PDF_COLOR_THRESHOLD 0.02f          /* grey tolerance of MuPDF's test device */
+#define QR_PDF_MAX_TEST_PIXELS (64LL << 20)   /* larger images: colour by colour space alone */
 
 typedef struct qr_pdf_limits {
     long long max_pages;
     size_t max_memory;
-    long long max_ms; /* 0 refuses at once (for tests) */
+    long long max_ms;          /* 0 refuses at once (for tests) */
+    long long max_test_pixels; /* images up to this size are tested pixel by pixel */
 } qr_pdf_limits_t;
 
 typedef struct qr_pdf_info {

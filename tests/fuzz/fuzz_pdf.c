@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* Smaller bounds than the server's, so that each input stays quick; the refusals they
      * cause are the same code paths. */
-    static const qr_pdf_limits_t lim = {100, (size_t)64 << 20, 2000};
+    static const qr_pdf_limits_t lim = {100, (size_t)64 << 20, 2000, 1 << 20};
     qr_pdf_info_t info;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_status_t st = qr_pdf_inspect_buffer(data, size, &lim, &info, &err);

@@ -177,6 +177,14 @@ static void test_prn2_images_are_looked_at_pixel_by_pixel(void **state) {
     snprintf(grey, sizeof(grey), img, 13, "808080404040>");
     expect(pages_doc(c, 1, colour, 0), 1, 1);
     expect(pages_doc(c, 1, grey, 0), 1, 0); /* an RGB image of grey pixels prints mono */
+    /* Past max_test_pixels an image is judged by its colour space alone (bounded work). */
+    qr_pdf_limits_t lim = {QR_PDF_MAX_PAGES, QR_PDF_MAX_MEMORY, QR_PDF_MAX_MS, 1};
+    qr_pdf_info_t info = {0, 0};
+    qr_err_t err = {QR_OK, NULL, ""};
+    doc_t d = pages_doc(c, 1, grey, 0);
+    assert_int_equal(inspect(d, &lim, &info, &err), QR_OK);
+    assert_int_equal(info.color, 1);
+    free(d.data);
 }
 
 static void test_prn1_not_a_pdf_is_refused(void **state) {
@@ -205,7 +213,7 @@ static void test_prn1_no_pages_and_too_many_pages(void **state) {
                           "<< /Type /Pages /Kids [] /Count 0 >>"};
     refused(build(objs, 2, NULL, 0), NULL, "no pages");
     const char *c[] = {TEXT, TEXT, TEXT};
-    qr_pdf_limits_t lim = {2, QR_PDF_MAX_MEMORY, QR_PDF_MAX_MS};
+    qr_pdf_limits_t lim = {2, QR_PDF_MAX_MEMORY, QR_PDF_MAX_MS, QR_PDF_MAX_TEST_PIXELS};
     refused(pages_doc(c, 3, NULL, 0), &lim, "has 3 pages; a print job may have at most 2");
     /* /Count claiming more pages than there are: the missing page is named. */
     const char *lie[] = {"<< /Type /Catalog /Pages 2 0 R >>",
@@ -344,17 +352,19 @@ static void test_prn2_bounds_memory_and_time(void **state) {
     if (qr_pdf_inspect_buffer(bomb.data, bomb.len, NULL, &info, &err) != QR_OK)
         fail_msg("the image page failed with 256 MiB: %s", err.msg);
     assert_int_equal(info.pages, 1);
-    qr_pdf_limits_t small = {QR_PDF_MAX_PAGES, (size_t)4 << 20, QR_PDF_MAX_MS};
+    qr_pdf_limits_t small = {QR_PDF_MAX_PAGES, (size_t)4 << 20, QR_PDF_MAX_MS,
+                             QR_PDF_MAX_TEST_PIXELS};
     refused(bomb, &small, "needs more than 4096 KiB of memory");
     /* Too little for MuPDF itself: a server error, not the document's fault. */
     const char *c[] = {TEXT};
     doc_t d = pages_doc(c, 1, NULL, 0);
-    qr_pdf_limits_t tiny = {QR_PDF_MAX_PAGES, (size_t)64 << 10, QR_PDF_MAX_MS};
+    qr_pdf_limits_t tiny = {QR_PDF_MAX_PAGES, (size_t)64 << 10, QR_PDF_MAX_MS,
+                            QR_PDF_MAX_TEST_PIXELS};
     assert_int_equal(inspect(d, &tiny, &info, &err), QR_E_INTERNAL);
     assert_non_null(strstr(err.msg, "64 KiB"));
     free(d.data);
     /* A time budget already spent refuses at once (no sleeping: 0 ms). */
-    qr_pdf_limits_t now = {QR_PDF_MAX_PAGES, QR_PDF_MAX_MEMORY, 0};
+    qr_pdf_limits_t now = {QR_PDF_MAX_PAGES, QR_PDF_MAX_MEMORY, 0, QR_PDF_MAX_TEST_PIXELS};
     refused(pages_doc(c, 1, NULL, 0), &now, "longer than 0 ms");
 }
 
