@@ -24,7 +24,7 @@ PG_INC := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgr
 CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 \
           -Wno-format-nonliteral -fstack-protector-strong -pthread -Isrc -I$(PG_INC) $(SAN) \
           -MMD -MP
-LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -lpthread
+LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -lcups -lpthread
 LDFLAGS := $(SAN) -pthread
 
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \

@@ -11,6 +11,7 @@ PKGS=(
     build-essential pkg-config clang clang-format libclang-rt-14-dev
     libmicrohttpd-dev libssl-dev libargon2-dev libjansson-dev
     libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev
+    libcups2-dev cups-ipp-utils cups-client cups-daemon
     postgresql-15 postgresql-client-15
     nginx wrk openssl ca-certificates nodejs
 )

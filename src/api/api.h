@@ -70,6 +70,7 @@ void qr_api_jobs_list(qr_req_t *r);
 void qr_api_jobs_get(qr_req_t *r);
 void qr_api_jobs_delete(qr_req_t *r);
 void qr_api_jobs_document(qr_req_t *r);
+void qr_api_ipp(qr_req_t *r);
 void qr_api_org_log(qr_req_t *r);
 void qr_api_me_log(qr_req_t *r);
 void qr_api_me_pin_set(qr_req_t *r);
