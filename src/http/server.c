@@ -685,13 +685,16 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         return MHD_YES;
     }
     if (r->stream && r->deferred) {
-        /* First call after a deferred call: it may have refused. */
+        /* MHD repeats the first call of a request that was suspended in it; the deferred
+         * call may have refused meanwhile. The body comes with the calls after this one. */
         r->deferred = 0;
         if (r->status && refuse_at_once(r)) {
             *upload_data_size = 0;
             r->done = 1;
             return send_reply(r);
         }
+        if (*upload_data_size == 0)
+            return MHD_YES;
     }
     if (r->stream) {
         if (*upload_data_size) {

@@ -322,8 +322,8 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
                  "ready: jobs wait in the cloud spool until released");
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "printer-state-reasons", NULL, "none");
     ippAddInteger(a, g, IPP_TAG_INTEGER, "printer-up-time", (int)(now > 1 ? now : 1));
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_URI), "printer-uri-supported", NULL, uri);
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_URI), "printer-uuid", NULL, uuid);
+    ippAddString(a, g, IPP_TAG_URI, "printer-uri-supported", NULL, uri);
+    ippAddString(a, g, IPP_TAG_URI, "printer-uuid", NULL, uuid);
     ippAddInteger(a, g, IPP_TAG_INTEGER, "queued-job-count", 0);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "sides-default", NULL, sides[0]);
     ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "sides-supported", N(sides), NULL, sides);
