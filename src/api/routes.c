@@ -72,6 +72,7 @@ const qr_route_t qr_api_routes[] = {
     {"POST", "/api/v1/jobs", qr_api_jobs_submit, A | QR_ROUTE_STREAM, "name copies color duplex",
      NULL},
     {"POST", QR_IPP_PATH, qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL},
+    {"POST", QR_IPP_PATH "/{n}", qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL}, /* a job's URI */
     {"GET", "/api/v1/jobs", qr_api_jobs_list, A, NULL, NULL},
     {"GET", "/api/v1/jobs/{}", qr_api_jobs_get, A, NULL, NULL},
     {"DELETE", "/api/v1/jobs/{}", qr_api_jobs_delete, A, NULL, NULL},

@@ -418,6 +418,13 @@ static int match(const char *pattern, char *path, const char **params) {
             if (slen == 0 || np >= QR_ROUTE_MAX_PARAMS)
                 return 0;
             params[np++] = s;
+        } else if (plen == 3 && memcmp(p, "{n}", 3) == 0) {
+            /* A decimal number (an IPP job-id), matched but not captured. */
+            if (slen == 0 || slen > 10)
+                return 0;
+            for (size_t k = 0; k < slen; k++)
+                if (s[k] < '0' || s[k] > '9')
+                    return 0;
         } else if (plen != slen || memcmp(p, s, plen) != 0) {
             return 0;
         }

@@ -30,7 +30,8 @@ enum {
 
 typedef struct qr_route {
     const char *method;
-    const char *pattern; /* segments; "{}" matches one id-like segment */
+    const char *pattern; /* segments; "{}" matches one id-like segment (captured), "{n}" one
+                            decimal number of 1 to 10 digits (not captured) */
     qr_handler_fn fn;
     int flags;
     const char *query; /* space-separated allowed query parameter names, or NULL */
