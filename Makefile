@@ -28,7 +28,7 @@ CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wform
 MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype -lharfbuzz \
               -lgumbo -lmujs -lm -lpthread
 LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -licui18n -licuuc \
-          -licudata $(MUPDF_LIBS)
+          -licudata -lcups $(MUPDF_LIBS)
 LDFLAGS := $(SAN) -pthread
 
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \

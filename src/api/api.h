@@ -76,6 +76,7 @@ void qr_api_quota_get(qr_req_t *r);
 void qr_api_quota_put(qr_req_t *r);
 void qr_api_me_quota(qr_req_t *r);
 void qr_api_org_quotas(qr_req_t *r);
+void qr_api_ipp(qr_req_t *r);
 void qr_api_org_log(qr_req_t *r);
 void qr_api_me_log(qr_req_t *r);
 void qr_api_me_pin_set(qr_req_t *r);

@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "core/json.h"
+#include "print/ipp.h"
 
 #define A QR_ROUTE_AUTH
 #define S QR_ROUTE_SLOW
@@ -70,6 +71,8 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/me/log", qr_api_me_log, A, "from to limit", NULL},
     {"POST", "/api/v1/jobs", qr_api_jobs_submit, A | QR_ROUTE_STREAM, "name copies color duplex",
      NULL},
+    {"POST", QR_IPP_PATH, qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL},
+    {"POST", QR_IPP_PATH "/{n}", qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL}, /* a job's URI */
     {"GET", "/api/v1/jobs", qr_api_jobs_list, A, NULL, NULL},
     {"GET", "/api/v1/jobs/{}", qr_api_jobs_get, A, NULL, NULL},
     {"DELETE", "/api/v1/jobs/{}", qr_api_jobs_delete, A, NULL, NULL},

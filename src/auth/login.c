@@ -280,6 +280,42 @@ qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, cons
     return st;
 }
 
+qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username,
+                           const char *password, const char *source, qr_principal_t *p,
+                           qr_err_t *err) {
+    memset(p, 0, sizeof(*p));
+    int64_t now = qr_clock_now(ctx->clock);
+    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_login_verify(ctx, c, slug, username, password, source, now, uid, oid, err);
+    if (!st)
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT u.role, o.path, o.depth, o.mfa_email FROM users u JOIN orgs o ON "
+                     "o.id = u.org_id WHERE u.id = ? AND u.org_id = ?",
+                     QR_TEXT(uid), QR_TEXT(oid));
+    int role = !st && qr_dbres_rows(r) == 1 ? qr_role_parse(qr_dbres_text(r, 0, 0)) : -1;
+    if (!st && role < 0) {
+        st = qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials", BAD_LOGIN);
+    } else if (!st && qr_dbres_int(r, 0, 3)) {
+        st = qr_err_set(err, QR_E_FORBIDDEN, "mfa_required",
+                        "your organization requires a code sent by email at sign-in, which a "
+                        "printer dialog cannot ask for; use a bearer access token instead");
+    } else if (!st) {
+        qr_login_clear(c, uid);
+        snprintf(p->user_id, sizeof(p->user_id), "%s", uid);
+        snprintf(p->org_id, sizeof(p->org_id), "%s", oid);
+        snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 1));
+        p->org_depth = (int)qr_dbres_int(r, 0, 2);
+        p->role = (qr_role_t)role;
+    }
+    if (st && !err->msg[0])
+        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
 qr_status_t qr_login_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code, const char *source,
                          qr_tokens_t *out, qr_err_t *err) {
     memset(out, 0, sizeof(*out));

@@ -7,6 +7,7 @@
 #include "core/ctx.h"
 #include "core/error.h"
 #include "store/db.h"
+#include "tenancy/policy.h"
 #include <stdint.h>
 
 #define QR_LOCK_WINDOW_S (15 * 60) /* 3 failures within this window ... */
@@ -60,6 +61,14 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
 int qr_login_claim(qr_dbc_t *c, const char *user_id, int64_t now, int *locked_now);
 /* Clears the failure record of user_id after a complete login (every factor passed). */
 void qr_login_clear(qr_dbc_t *c, const char *user_id);
+/* HTTP Basic authentication for one request (the IPP queue): checks username and password of
+ * the org with slug exactly like a login (throttle, AUTH-5 lockout, Argon2id) and fills the
+ * principal, without opening a session. An org that requires an emailed code (AUTH-6) gets
+ * QR_E_FORBIDDEN: a password alone is not enough there; use a bearer token. Slow: call it
+ * from the slow worker pool. */
+qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username,
+                           const char *password, const char *source, qr_principal_t *p,
+                           qr_err_t *err);
 /* Checks the password of a known user with the same lockout accounting as a login. */
 qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const char *org_id,
                                     const char *password, qr_err_t *err);

@@ -64,7 +64,11 @@ struct qr_req {
     char source[INET6_ADDRSTRLEN];
     int status;
     char *reply;
-    char allow[128]; /* Allow header for 405 */
+    size_t reply_len; /* with reply_bin: the length of a binary reply */
+    int reply_bin;
+    qr_handler_fn defer; /* set by qr_req_defer during QR_PHASE_BEGIN */
+    int deferred;        /* the deferred call ran; check for an early refusal once */
+    char allow[128];     /* Allow header for 405 */
     const char *www_auth;
     const char *content_type;
     int nextra;
@@ -132,6 +136,7 @@ void qr_req_reply_stream(qr_req_t *r, int status, const char *content_type, unsi
                          qr_stream_read_fn fn, void *cls, void (*free_fn)(void *)) {
     free(r->reply);
     r->reply = NULL;
+    r->reply_bin = 0;
     r->status = status;
     r->content_type = content_type;
     r->out = qr_xcalloc(1, sizeof(*r->out));
@@ -171,8 +176,25 @@ void qr_req_add_header(qr_req_t *r, const char *name, const char *value) {
     r->extra[r->nextra++][1] = qr_xstrdup(value);
 }
 
+void qr_req_defer(qr_req_t *r, qr_handler_fn fn) {
+    r->defer = fn;
+}
+
+void qr_req_reply_bytes(qr_req_t *r, int status, const char *content_type, const void *data,
+                        size_t len) {
+    free(r->reply);
+    r->status = status;
+    r->reply = qr_xmalloc(len ? len : 1);
+    if (len)
+        memcpy(r->reply, data, len);
+    r->reply_len = len;
+    r->reply_bin = 1;
+    r->content_type = content_type;
+}
+
 void qr_req_reply_html(qr_req_t *r, int status, const char *html) {
     free(r->reply);
+    r->reply_bin = 0;
     r->status = status;
     r->reply = qr_xstrdup(html);
     r->content_type = "text/html; charset=utf-8";
@@ -181,6 +203,7 @@ void qr_req_reply_html(qr_req_t *r, int status, const char *html) {
 void qr_req_redirect(qr_req_t *r, int status, const char *location) {
     free(r->reply);
     r->reply = NULL;
+    r->reply_bin = 0;
     r->status = status;
     qr_req_add_header(r, "Location", location);
 }
@@ -212,6 +235,7 @@ const char *qr_req_source(qr_req_t *r) {
 
 void qr_req_reply_json(qr_req_t *r, int status, json_t *body) {
     free(r->reply);
+    r->reply_bin = 0;
     r->content_type = NULL;
     r->status = status;
     r->reply = body ? qr_json_dump(body) : NULL;
@@ -220,6 +244,7 @@ void qr_req_reply_json(qr_req_t *r, int status, json_t *body) {
 
 void qr_req_reply_empty(qr_req_t *r) {
     free(r->reply);
+    r->reply_bin = 0;
     r->reply = NULL;
     r->status = MHD_HTTP_NO_CONTENT;
 }
@@ -344,7 +369,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 static enum MHD_Result send_reply(qr_req_t *r) {
     const char *body = r->reply ? r->reply : "";
-    size_t len = strlen(body);
+    size_t len = r->reply_bin ? r->reply_len : strlen(body);
     struct MHD_Response *resp;
     if (r->out) {
         /* A streamed body: MHD owns the stream from here on. */
@@ -393,6 +418,13 @@ static int match(const char *pattern, char *path, const char **params) {
             if (slen == 0 || np >= QR_ROUTE_MAX_PARAMS)
                 return 0;
             params[np++] = s;
+        } else if (plen == 3 && memcmp(p, "{n}", 3) == 0) {
+            /* A decimal number (an IPP job-id), matched but not captured. */
+            if (slen == 0 || slen > 10)
+                return 0;
+            for (size_t k = 0; k < slen; k++)
+                if (s[k] < '0' || s[k] > '9')
+                    return 0;
         } else if (plen != slen || memcmp(p, s, plen) != 0) {
             return 0;
         }
@@ -564,9 +596,32 @@ static int dispatch(qr_req_t *r, const char *method) {
     return 0;
 }
 
+static void defer_work(void *arg) {
+    qr_req_t *r = arg;
+    qr_handler_fn fn = r->defer;
+    r->defer = NULL;
+    fn(r);
+    r->deferred = 1;
+    MHD_resume_connection(r->conn);
+}
+
+/* A refusal of a streaming request is sent after the body has been read (and dropped), so
+ * that the client sees the answer rather than a reset connection; except when the client
+ * waits for "100 Continue" or announces more than we would drop: then the answer goes out
+ * at once, instead of the body being asked for. */
+static int refuse_at_once(qr_req_t *r) {
+    const char *expect =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    const char *cl =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (expect && strcasecmp(expect, "100-continue") == 0) ||
+           (cl && strtoull(cl, NULL, 10) > QR_DISCARD_MAX);
+}
+
 /* On the first call: if the request is for a streaming route, checks everything but the
  * body (path, id parameters, query, token) and lets the handler begin. Returns 1 if an
- * answer is ready already (a refusal). */
+ * answer is ready already (a refusal), 2 if the connection was suspended for a deferred
+ * call (qr_req_defer). */
 static int stream_begin(qr_req_t *r, const char *method) {
     qr_http_t *h = r->http;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -607,6 +662,13 @@ static int stream_begin(qr_req_t *r, const char *method) {
     }
     r->phase = QR_PHASE_BEGIN;
     r->route->fn(r);
+    if (r->defer && !r->status) {
+        MHD_suspend_connection(r->conn);
+        if (qr_workq_submit(h->ctx->slowq, defer_work, r) == QR_OK)
+            return 2;
+        MHD_resume_connection(r->conn);
+        reply_err(r, QR_E_BUSY, NULL, "the server is busy; try again shortly");
+    }
     return r->status != 0;
 }
 
@@ -623,22 +685,23 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     r->conn = conn;
     if (!r->started) {
         r->started = 1;
-        /* A refusal of a streaming request is sent after the body has been read (and
-         * dropped), so that the client sees the answer rather than a reset connection;
-         * except when the client waits for "100 Continue" or announces more than we would
-         * drop: then the answer goes out at once, instead of the body being asked for. */
-        if (stream_begin(r, method)) {
-            const char *expect =
-                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-            const char *cl =
-                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-            if ((expect && strcasecmp(expect, "100-continue") == 0) ||
-                (cl && strtoull(cl, NULL, 10) > QR_DISCARD_MAX)) {
-                r->done = 1;
-                return send_reply(r);
-            }
+        if (stream_begin(r, method) == 1 && refuse_at_once(r)) {
+            r->done = 1;
+            return send_reply(r);
         }
         return MHD_YES;
+    }
+    if (r->stream && r->deferred) {
+        /* MHD repeats the first call of a request that was suspended in it; the deferred
+         * call may have refused meanwhile. The body comes with the calls after this one. */
+        r->deferred = 0;
+        if (r->status && refuse_at_once(r)) {
+            *upload_data_size = 0;
+            r->done = 1;
+            return send_reply(r);
+        }
+        if (*upload_data_size == 0)
+            return MHD_YES;
     }
     if (r->stream) {
         if (*upload_data_size) {

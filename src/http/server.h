@@ -30,7 +30,8 @@ enum {
 
 typedef struct qr_route {
     const char *method;
-    const char *pattern; /* segments; "{}" matches one id-like segment */
+    const char *pattern; /* segments; "{}" matches one id-like segment (captured), "{n}" one
+                            decimal number of 1 to 10 digits (not captured) */
     qr_handler_fn fn;
     int flags;
     const char *query; /* space-separated allowed query parameter names, or NULL */
@@ -94,6 +95,14 @@ typedef long (*qr_stream_read_fn)(void *cls, char *buf, size_t max);
  * the answer is done or abandoned. */
 void qr_req_reply_stream(qr_req_t *r, int status, const char *content_type, unsigned long long size,
                          qr_stream_read_fn fn, void *cls, void (*free_fn)(void *));
+/* In the QR_PHASE_BEGIN call of a streaming route: runs fn(r) on the slow worker pool (for
+ * password hashing) once the handler returns, with the connection suspended meanwhile; no
+ * body is read before fn has run. fn may answer (a refusal), set the handler's state, or
+ * neither. */
+void qr_req_defer(qr_req_t *r, qr_handler_fn fn);
+/* Answers with status and a binary body of len bytes (copied) of content_type. */
+void qr_req_reply_bytes(qr_req_t *r, int status, const char *content_type, const void *data,
+                        size_t len);
 /* A cookie sent by the client, or NULL. */
 const char *qr_req_cookie(qr_req_t *r, const char *name);
 /* Adds a response header (at most 4 per response; name and value are copied). */

@@ -400,9 +400,10 @@ qr_status_t qr_blob_delete(const char *dir, const char *id, qr_err_t *err) {
     if (!id_ok(id))
         return qr_err_set(err, QR_E_INVALID, NULL, "bad blob id");
     char *path = qr_xasprintf("%s/%s", dir, id), *part = qr_xasprintf("%s/%s.part", dir, id);
-    /* Both unlinks run (bitwise |), whatever the first gives. */
-    int bad =
-        (int)(unlink(path) != 0 && errno != ENOENT) | (int)(unlink(part) != 0 && errno != ENOENT);
+    /* Both files are removed whatever happens to the first. */
+    int bad = unlink(path) != 0 && errno != ENOENT;
+    if (unlink(part) != 0 && errno != ENOENT)
+        bad = 1;
     free(path);
     free(part);
     return bad ? qr_err_set(err, QR_E_IO, NULL, "cannot delete the document") : QR_OK;
