@@ -344,7 +344,8 @@ static void status(qr_ipp_t *x, ipp_status_t st, const char *msg) {
         ippAddString(x->resp, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message", NULL, msg);
 }
 
-/* Copies attr into the unsupported-attributes group of the response. */
+/* Copies attr into the unsupported-attributes group of the response. Call it after status():
+ * the operation attributes group must be complete before this group starts. */
 static void unsupported(qr_ipp_t *x, ipp_attribute_t *attr) {
     ipp_attribute_t *c = ippCopyAttribute(x->resp, attr, 0);
     if (c)
@@ -473,8 +474,8 @@ static int target_job(qr_ipp_t *x) {
     if (a) {
         if (ippGetGroupTag(a) != IPP_TAG_OPERATION || ippGetValueTag(a) != IPP_TAG_INTEGER ||
             ippGetCount(a) != 1 || ippGetInteger(a, 0) < 1) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_BAD_REQUEST, "job-id must be one integer from 1");
+            unsupported(x, a);
             return 0;
         }
         return ippGetInteger(a, 0);
@@ -508,18 +509,18 @@ static int check_job_operation(qr_ipp_t *x, const char **name) {
     *name = NULL;
     if ((a = ippFindAttribute(x->req, "compression", IPP_TAG_ZERO))) {
         if (!one_of_type(a, IPP_TAG_KEYWORD, 0) || strcmp(ippGetString(a, 0, NULL), "none") != 0) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_COMPRESSION_NOT_SUPPORTED,
                    "compression is not supported: send the document as it is");
+            unsupported(x, a);
             return 1;
         }
     }
     if ((a = ippFindAttribute(x->req, "document-format", IPP_TAG_ZERO))) {
         if (!one_of_type(a, IPP_TAG_MIMETYPE, 0) ||
             !in_list(ippGetString(a, 0, NULL), formats, N(formats))) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
                    "only application/pdf documents are accepted");
+            unsupported(x, a);
             return 1;
         }
     }
@@ -531,9 +532,9 @@ static int check_job_operation(qr_ipp_t *x, const char **name) {
         const char *v =
             one_of_type(a, IPP_TAG_NAME, IPP_TAG_NAMELANG) ? ippGetString(a, 0, NULL) : NULL;
         if (!v || strlen(v) > NAME_MAX_BYTES) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                    "names are one value of at most 255 bytes");
+            unsupported(x, a);
             return 1;
         }
         if (i < 2 && !*name)
@@ -559,7 +560,6 @@ static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
         const char *n = ippGetName(a);
         int ok = 1;
         if (!in_list(n, job_attrs, N(job_attrs))) {
-            unsupported(x, a);
             ignored = 1;
             continue;
         }
@@ -599,21 +599,25 @@ static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
             ok = xres == 600 && yres == 600 && units == IPP_RES_PER_INCH;
         }
         if (!ok) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                    "a job attribute has a value this printer does not support; see the "
                    "unsupported attributes and the printer's *-supported values");
+            unsupported(x, a);
             return 1;
         }
     }
-    if (ignored && fidelity) {
+    if (!ignored)
+        return 0;
+    if (fidelity)
         status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                "ipp-attribute-fidelity is true and some attributes are not supported");
-        return 1;
-    }
-    if (ignored)
+    else
         ippSetStatusCode(x->resp, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
-    return 0;
+    for (ipp_attribute_t *a = ippFirstAttribute(x->req); a; a = ippNextAttribute(x->req))
+        if (ippGetGroupTag(a) == IPP_TAG_JOB && ippGetName(a) &&
+            !in_list(ippGetName(a), job_attrs, N(job_attrs)))
+            unsupported(x, a);
+    return fidelity;
 }
 
 /* The checks every request passes (RFC 8011 4.1.4, 4.1.5): version, request id, the
@@ -641,8 +645,8 @@ static int check_request(qr_ipp_t *x) {
     }
     const char *cs = ippGetString(a, 0, NULL);
     if (strcasecmp(cs, "utf-8") != 0 && strcasecmp(cs, "us-ascii") != 0) {
-        unsupported(x, a);
         status(x, IPP_STATUS_ERROR_CHARSET, "attributes-charset must be utf-8 or us-ascii");
+        unsupported(x, a);
         return 1;
     }
     a = ippNextAttribute(x->req);
@@ -688,9 +692,9 @@ static void op_get_printer_attributes(qr_ipp_t *x) {
     ipp_attribute_t *a = ippFindAttribute(x->req, "document-format", IPP_TAG_ZERO);
     if (a && (!one_of_type(a, IPP_TAG_MIMETYPE, 0) ||
               !in_list(ippGetString(a, 0, NULL), formats, N(formats)))) {
-        unsupported(x, a);
         status(x, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
                "only application/pdf documents are accepted");
+        unsupported(x, a);
         return;
     }
     ipp_t *attrs = printer_attributes(x->ctx);
@@ -712,9 +716,9 @@ static void op_get_jobs(qr_ipp_t *x) {
         which = one_of_type(a, IPP_TAG_KEYWORD, 0) ? ippGetString(a, 0, NULL) : "";
         if (strcmp(which, "completed") != 0 && strcmp(which, "not-completed") != 0 &&
             strcmp(which, "all") != 0) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                    "which-jobs is completed, not-completed or all");
+            unsupported(x, a);
             return;
         }
     }
@@ -722,8 +726,8 @@ static void op_get_jobs(qr_ipp_t *x) {
     if ((a = ippFindAttribute(x->req, "limit", IPP_TAG_ZERO))) {
         limit = one_of_type(a, IPP_TAG_INTEGER, 0) ? ippGetInteger(a, 0) : 0;
         if (limit < 1) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "limit is an integer from 1");
+            unsupported(x, a);
             return;
         }
     }
