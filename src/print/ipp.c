@@ -39,6 +39,8 @@ struct qr_ipp {
     size_t next_try; /* decode again once head holds this many bytes */
     int state;
     ipp_t *req, *resp;
+    ipp_t *unsup;      /* the unsupported-attributes group, kept apart until the answer */
+    char message[320]; /* status-message, if any */
     qr_job_upload_t *upload;
     qr_buf_t out; /* the encoded response */
     qr_err_t err; /* with NOT_IPP: why */
@@ -85,6 +87,7 @@ void qr_ipp_destroy(qr_ipp_t *x) {
     qr_job_abort(x->upload);
     ippDelete(x->req);
     ippDelete(x->resp);
+    ippDelete(x->unsup);
     qr_buf_free(&x->head);
     qr_buf_free(&x->out);
     free(x);
@@ -341,15 +344,47 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
 static void status(qr_ipp_t *x, ipp_status_t st, const char *msg) {
     ippSetStatusCode(x->resp, st);
     if (msg)
-        ippAddString(x->resp, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message", NULL, msg);
+        snprintf(x->message, sizeof(x->message), "%s", msg);
 }
 
-/* Copies attr into the unsupported-attributes group of the response. Call it after status():
- * the operation attributes group must be complete before this group starts. */
+/* Adds attr to the unsupported-attributes group of the answer (kept apart, so that the
+ * operation group may still grow). */
 static void unsupported(qr_ipp_t *x, ipp_attribute_t *attr) {
-    ipp_attribute_t *c = ippCopyAttribute(x->resp, attr, 0);
+    if (!x->unsup)
+        x->unsup = ippNew();
+    ipp_attribute_t *c = ippCopyAttribute(x->unsup, attr, 0);
     if (c)
-        ippSetGroupTag(x->resp, &c, IPP_TAG_UNSUPPORTED_GROUP);
+        ippSetGroupTag(x->unsup, &c, IPP_TAG_UNSUPPORTED_GROUP);
+}
+
+static int in_operation_group(void *cls, ipp_t *dst, ipp_attribute_t *a) {
+    (void)cls;
+    (void)dst;
+    return ippGetGroupTag(a) == IPP_TAG_OPERATION;
+}
+
+static int after_operation_group(void *cls, ipp_t *dst, ipp_attribute_t *a) {
+    (void)cls;
+    (void)dst;
+    return ippGetGroupTag(a) != IPP_TAG_OPERATION;
+}
+
+/* The answer in the order RFC 8011 4.1.1 requires: operation attributes (ending with
+ * status-message), unsupported attributes, then the job or printer groups. New message. */
+static ipp_t *assemble(qr_ipp_t *x) {
+    ipp_t *a = ippNew();
+    int minor;
+    int major = ippGetVersion(x->resp, &minor);
+    ippSetVersion(a, major, minor);
+    ippSetStatusCode(a, ippGetStatusCode(x->resp));
+    ippSetRequestId(a, ippGetRequestId(x->resp));
+    ippCopyAttributes(a, x->resp, 0, in_operation_group, NULL);
+    if (x->message[0])
+        ippAddString(a, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message", NULL, x->message);
+    if (x->unsup)
+        ippCopyAttributes(a, x->unsup, 0, NULL, NULL);
+    ippCopyAttributes(a, x->resp, 0, after_operation_group, NULL);
+    return a;
 }
 
 /* Copies the attributes of src that the request asked for (ra; NULL: all) into resp. */
@@ -999,8 +1034,10 @@ const void *qr_ipp_answer(qr_ipp_t *x, size_t *len, qr_err_t *err) {
         return NULL;
     }
     if (!x->out.len) {
-        ippSetState(x->resp, IPP_STATE_IDLE);
-        if (ippWriteIO(&x->out, write_mem, 1, NULL, x->resp) != IPP_STATE_DATA) {
+        ipp_t *a = assemble(x);
+        ipp_state_t st = ippWriteIO(&x->out, write_mem, 1, NULL, a);
+        ippDelete(a);
+        if (st != IPP_STATE_DATA) {
             if (err)
                 qr_err_set(err, QR_E_INTERNAL, NULL, "the IPP response could not be encoded");
             return NULL;
