@@ -10,6 +10,7 @@
  * every check passed and the document is a complete PDF. */
 #include "print/ipp.h"
 
+#include <cups/cups.h>
 #include <cups/ipp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,9 @@ static void status(qr_ipp_t *x, ipp_status_t st, const char *msg) {
 /* Adds attr to the unsupported-attributes group of the answer (kept apart, so that the
  * operation group may still grow). */
 static void unsupported(qr_ipp_t *x, ipp_attribute_t *attr) {
+    const char *name = ippGetName(attr);
+    if (!name || !*name)
+        return; /* cannot be encoded back (an empty name means "another value") */
     if (!x->unsup)
         x->unsup = ippNew();
     ipp_attribute_t *c = ippCopyAttribute(x->unsup, attr, 0);
@@ -668,6 +672,13 @@ static int check_request(qr_ipp_t *x) {
     }
     if (ippGetRequestId(x->req) < 1) {
         status(x, IPP_STATUS_ERROR_BAD_REQUEST, "request-id must be from 1");
+        return 1;
+    }
+    /* Names and values in the syntax RFC 8011 5.1 defines (libcups checks them). */
+    if (!ippValidateAttributes(x->req)) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "an attribute is malformed: %s", cupsLastErrorString());
+        status(x, IPP_STATUS_ERROR_BAD_REQUEST, msg);
         return 1;
     }
     ipp_attribute_t *a = ippFirstAttribute(x->req);
