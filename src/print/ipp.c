@@ -10,6 +10,7 @@
  * every check passed and the document is a complete PDF. */
 #include "print/ipp.h"
 
+#include <cups/cups.h>
 #include <cups/ipp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,8 @@ struct qr_ipp {
     size_t next_try; /* decode again once head holds this many bytes */
     int state;
     ipp_t *req, *resp;
+    ipp_t *unsup;      /* the unsupported-attributes group, kept apart until the answer */
+    char message[320]; /* status-message, if any */
     qr_job_upload_t *upload;
     qr_buf_t out; /* the encoded response */
     qr_err_t err; /* with NOT_IPP: why */
@@ -85,6 +88,7 @@ void qr_ipp_destroy(qr_ipp_t *x) {
     qr_job_abort(x->upload);
     ippDelete(x->req);
     ippDelete(x->resp);
+    ippDelete(x->unsup);
     qr_buf_free(&x->head);
     qr_buf_free(&x->out);
     free(x);
@@ -341,14 +345,50 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
 static void status(qr_ipp_t *x, ipp_status_t st, const char *msg) {
     ippSetStatusCode(x->resp, st);
     if (msg)
-        ippAddString(x->resp, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message", NULL, msg);
+        snprintf(x->message, sizeof(x->message), "%s", msg);
 }
 
-/* Copies attr into the unsupported-attributes group of the response. */
+/* Adds attr to the unsupported-attributes group of the answer (kept apart, so that the
+ * operation group may still grow). */
 static void unsupported(qr_ipp_t *x, ipp_attribute_t *attr) {
-    ipp_attribute_t *c = ippCopyAttribute(x->resp, attr, 0);
+    const char *name = ippGetName(attr);
+    if (!name || !*name)
+        return; /* cannot be encoded back (an empty name means "another value") */
+    if (!x->unsup)
+        x->unsup = ippNew();
+    ipp_attribute_t *c = ippCopyAttribute(x->unsup, attr, 0);
     if (c)
-        ippSetGroupTag(x->resp, &c, IPP_TAG_UNSUPPORTED_GROUP);
+        ippSetGroupTag(x->unsup, &c, IPP_TAG_UNSUPPORTED_GROUP);
+}
+
+static int in_operation_group(void *cls, ipp_t *dst, ipp_attribute_t *a) {
+    (void)cls;
+    (void)dst;
+    return ippGetGroupTag(a) == IPP_TAG_OPERATION;
+}
+
+static int after_operation_group(void *cls, ipp_t *dst, ipp_attribute_t *a) {
+    (void)cls;
+    (void)dst;
+    return ippGetGroupTag(a) != IPP_TAG_OPERATION;
+}
+
+/* The answer in the order RFC 8011 4.1.1 requires: operation attributes (ending with
+ * status-message), unsupported attributes, then the job or printer groups. New message. */
+static ipp_t *assemble(qr_ipp_t *x) {
+    ipp_t *a = ippNew();
+    int minor;
+    int major = ippGetVersion(x->resp, &minor);
+    ippSetVersion(a, major, minor);
+    ippSetStatusCode(a, ippGetStatusCode(x->resp));
+    ippSetRequestId(a, ippGetRequestId(x->resp));
+    ippCopyAttributes(a, x->resp, 0, in_operation_group, NULL);
+    if (x->message[0])
+        ippAddString(a, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message", NULL, x->message);
+    if (x->unsup)
+        ippCopyAttributes(a, x->unsup, 0, NULL, NULL);
+    ippCopyAttributes(a, x->resp, 0, after_operation_group, NULL);
+    return a;
 }
 
 /* Copies the attributes of src that the request asked for (ra; NULL: all) into resp. */
@@ -473,8 +513,8 @@ static int target_job(qr_ipp_t *x) {
     if (a) {
         if (ippGetGroupTag(a) != IPP_TAG_OPERATION || ippGetValueTag(a) != IPP_TAG_INTEGER ||
             ippGetCount(a) != 1 || ippGetInteger(a, 0) < 1) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_BAD_REQUEST, "job-id must be one integer from 1");
+            unsupported(x, a);
             return 0;
         }
         return ippGetInteger(a, 0);
@@ -508,18 +548,18 @@ static int check_job_operation(qr_ipp_t *x, const char **name) {
     *name = NULL;
     if ((a = ippFindAttribute(x->req, "compression", IPP_TAG_ZERO))) {
         if (!one_of_type(a, IPP_TAG_KEYWORD, 0) || strcmp(ippGetString(a, 0, NULL), "none") != 0) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_COMPRESSION_NOT_SUPPORTED,
                    "compression is not supported: send the document as it is");
+            unsupported(x, a);
             return 1;
         }
     }
     if ((a = ippFindAttribute(x->req, "document-format", IPP_TAG_ZERO))) {
         if (!one_of_type(a, IPP_TAG_MIMETYPE, 0) ||
             !in_list(ippGetString(a, 0, NULL), formats, N(formats))) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
                    "only application/pdf documents are accepted");
+            unsupported(x, a);
             return 1;
         }
     }
@@ -531,9 +571,9 @@ static int check_job_operation(qr_ipp_t *x, const char **name) {
         const char *v =
             one_of_type(a, IPP_TAG_NAME, IPP_TAG_NAMELANG) ? ippGetString(a, 0, NULL) : NULL;
         if (!v || strlen(v) > NAME_MAX_BYTES) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                    "names are one value of at most 255 bytes");
+            unsupported(x, a);
             return 1;
         }
         if (i < 2 && !*name)
@@ -559,7 +599,6 @@ static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
         const char *n = ippGetName(a);
         int ok = 1;
         if (!in_list(n, job_attrs, N(job_attrs))) {
-            unsupported(x, a);
             ignored = 1;
             continue;
         }
@@ -599,21 +638,25 @@ static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
             ok = xres == 600 && yres == 600 && units == IPP_RES_PER_INCH;
         }
         if (!ok) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                    "a job attribute has a value this printer does not support; see the "
                    "unsupported attributes and the printer's *-supported values");
+            unsupported(x, a);
             return 1;
         }
     }
-    if (ignored && fidelity) {
+    if (!ignored)
+        return 0;
+    if (fidelity)
         status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                "ipp-attribute-fidelity is true and some attributes are not supported");
-        return 1;
-    }
-    if (ignored)
+    else
         ippSetStatusCode(x->resp, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
-    return 0;
+    for (ipp_attribute_t *a = ippFirstAttribute(x->req); a; a = ippNextAttribute(x->req))
+        if (ippGetGroupTag(a) == IPP_TAG_JOB && ippGetName(a) &&
+            !in_list(ippGetName(a), job_attrs, N(job_attrs)))
+            unsupported(x, a);
+    return fidelity;
 }
 
 /* The checks every request passes (RFC 8011 4.1.4, 4.1.5): version, request id, the
@@ -631,6 +674,13 @@ static int check_request(qr_ipp_t *x) {
         status(x, IPP_STATUS_ERROR_BAD_REQUEST, "request-id must be from 1");
         return 1;
     }
+    /* Names and values in the syntax RFC 8011 5.1 defines (libcups checks them). */
+    if (!ippValidateAttributes(x->req)) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "an attribute is malformed: %s", cupsLastErrorString());
+        status(x, IPP_STATUS_ERROR_BAD_REQUEST, msg);
+        return 1;
+    }
     ipp_attribute_t *a = ippFirstAttribute(x->req);
     const char *n = a ? ippGetName(a) : NULL;
     if (!a || ippGetGroupTag(a) != IPP_TAG_OPERATION || !n ||
@@ -641,8 +691,8 @@ static int check_request(qr_ipp_t *x) {
     }
     const char *cs = ippGetString(a, 0, NULL);
     if (strcasecmp(cs, "utf-8") != 0 && strcasecmp(cs, "us-ascii") != 0) {
-        unsupported(x, a);
         status(x, IPP_STATUS_ERROR_CHARSET, "attributes-charset must be utf-8 or us-ascii");
+        unsupported(x, a);
         return 1;
     }
     a = ippNextAttribute(x->req);
@@ -688,9 +738,9 @@ static void op_get_printer_attributes(qr_ipp_t *x) {
     ipp_attribute_t *a = ippFindAttribute(x->req, "document-format", IPP_TAG_ZERO);
     if (a && (!one_of_type(a, IPP_TAG_MIMETYPE, 0) ||
               !in_list(ippGetString(a, 0, NULL), formats, N(formats)))) {
-        unsupported(x, a);
         status(x, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
                "only application/pdf documents are accepted");
+        unsupported(x, a);
         return;
     }
     ipp_t *attrs = printer_attributes(x->ctx);
@@ -712,9 +762,9 @@ static void op_get_jobs(qr_ipp_t *x) {
         which = one_of_type(a, IPP_TAG_KEYWORD, 0) ? ippGetString(a, 0, NULL) : "";
         if (strcmp(which, "completed") != 0 && strcmp(which, "not-completed") != 0 &&
             strcmp(which, "all") != 0) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                    "which-jobs is completed, not-completed or all");
+            unsupported(x, a);
             return;
         }
     }
@@ -722,8 +772,8 @@ static void op_get_jobs(qr_ipp_t *x) {
     if ((a = ippFindAttribute(x->req, "limit", IPP_TAG_ZERO))) {
         limit = one_of_type(a, IPP_TAG_INTEGER, 0) ? ippGetInteger(a, 0) : 0;
         if (limit < 1) {
-            unsupported(x, a);
             status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "limit is an integer from 1");
+            unsupported(x, a);
             return;
         }
     }
@@ -995,8 +1045,10 @@ const void *qr_ipp_answer(qr_ipp_t *x, size_t *len, qr_err_t *err) {
         return NULL;
     }
     if (!x->out.len) {
-        ippSetState(x->resp, IPP_STATE_IDLE);
-        if (ippWriteIO(&x->out, write_mem, 1, NULL, x->resp) != IPP_STATE_DATA) {
+        ipp_t *a = assemble(x);
+        ipp_state_t st = ippWriteIO(&x->out, write_mem, 1, NULL, a);
+        ippDelete(a);
+        if (st != IPP_STATE_DATA) {
             if (err)
                 qr_err_set(err, QR_E_INTERNAL, NULL, "the IPP response could not be encoded");
             return NULL;

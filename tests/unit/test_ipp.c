@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the IPP queue module (src/print/ipp.c) on a real SQLite installation: requests built
+ * and answers read with libcups, fed in pieces of every size down to one byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cups/ipp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/login.h"
+#include "cmd/app.h"
+#include "core/buf.h"
+#include "print/ipp.h"
+#include "print/job.h"
+#include "tenancy/org.h"
+
+static qr_ctx_t ctx;
+static qr_config_t cfg;
+static char dir[] = "/tmp/quire-ipp-XXXXXX";
+static char *root_password;
+static qr_principal_t root;
+
+static const char PDF[] = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R "
+                          ">>\n%%EOF\n";
+
+static int setup(void **state) {
+    (void)state;
+    if (!mkdtemp(dir))
+        return -1;
+    setenv("QUIRE_DATA_DIR", dir, 1);
+    setenv("QUIRE_ARGON2_MEMORY_KIB", "256", 1);
+    setenv("QUIRE_ARGON2_ITERATIONS", "1", 1);
+    setenv("QUIRE_LOGIN_THROTTLE_PER_MIN", "1000000", 1);
+    setenv("QUIRE_LOG_LEVEL", "error", 1);
+    unsetenv("QUIRE_DATABASE");
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_app_open(&ctx, &cfg, NULL, 0, &err))
+        return -1;
+    char *org = NULL;
+    if (qr_org_bootstrap(&ctx, "admin", &org, &root_password, &err))
+        return -1;
+    free(org);
+    return qr_login_basic(&ctx, "root", "admin", root_password, "192.0.2.1", &root, &err) ? -1 : 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    qr_app_close(&ctx, &cfg);
+    free(root_password);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static ssize_t write_buf(void *cls, ipp_uchar_t *b, size_t n) {
+    return qr_buf_append(cls, b, n) == QR_OK ? (ssize_t)n : -1;
+}
+
+struct rd {
+    const unsigned char *p;
+    size_t len, pos;
+};
+
+static ssize_t read_buf(void *cls, ipp_uchar_t *b, size_t n) {
+    struct rd *r = cls;
+    if (r->pos >= r->len)
+        return -1;
+    if (n > r->len - r->pos)
+        n = r->len - r->pos;
+    memcpy(b, r->p + r->pos, n);
+    r->pos += n;
+    return (ssize_t)n;
+}
+
+/* A request for op with the required operation attributes; caller deletes. */
+static ipp_t *request(ipp_op_t op) {
+    ipp_t *req = ippNewRequest(op);
+    ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL,
+                 "ipps://localhost/ipp/print");
+    return req;
+}
+
+/* Encodes req followed by doc (may be NULL). Caller frees b. */
+static void encode(ipp_t *req, const char *doc, size_t doclen, qr_buf_t *b) {
+    qr_buf_init(b, (size_t)16 << 20);
+    assert_int_equal(ippWriteIO(b, write_buf, 1, NULL, req), IPP_STATE_DATA);
+    if (doc)
+        assert_int_equal(qr_buf_append(b, doc, doclen), QR_OK);
+}
+
+/* Feeds body in pieces of piece bytes; returns the decoded answer (caller deletes) or NULL
+ * with *next telling why. */
+static ipp_t *exchange(const qr_principal_t *p, const qr_buf_t *body, size_t piece,
+                       qr_ipp_next_t *next) {
+    qr_ipp_t *x = qr_ipp_create(&ctx, p, (long long)body->len);
+    qr_ipp_next_t n = QR_IPP_MORE;
+    for (size_t off = 0; n == QR_IPP_MORE && off < body->len; off += piece)
+        n = qr_ipp_feed(x, body->ptr + off, body->len - off < piece ? body->len - off : piece);
+    if (n == QR_IPP_MORE)
+        n = qr_ipp_finish(x);
+    *next = n;
+    ipp_t *resp = NULL;
+    if (n == QR_IPP_ANSWER) {
+        size_t len;
+        const void *out = qr_ipp_answer(x, &len, NULL);
+        assert_non_null(out);
+        struct rd r = {out, len, 0};
+        resp = ippNew();
+        assert_int_equal(ippReadIO(&r, read_buf, 1, NULL, resp), IPP_STATE_DATA);
+        assert_int_equal(r.pos, len);
+    }
+    qr_ipp_destroy(x);
+    return resp;
+}
+
+static size_t njobs(void) {
+    json_t *list = NULL;
+    assert_int_equal(qr_job_list(&ctx, &root, &list, NULL), QR_OK);
+    size_t n = json_array_size(json_object_get(list, "items"));
+    json_decref(list);
+    return n;
+}
+
+static void test_prn1_printer_attributes_in_any_pieces(void **state) {
+    (void)state;
+    ipp_t *req = request(IPP_OP_GET_PRINTER_ATTRIBUTES);
+    qr_buf_t b;
+    encode(req, NULL, 0, &b);
+    char uuid[64] = "";
+    for (size_t piece = 1; piece <= b.len; piece = piece * 3 + 1) {
+        qr_ipp_next_t next;
+        ipp_t *resp = exchange(NULL, &b, piece, &next);
+        assert_int_equal(next, QR_IPP_ANSWER);
+        assert_int_equal(ippGetStatusCode(resp), IPP_STATUS_OK);
+        ipp_attribute_t *a = ippFindAttribute(resp, "printer-uri-supported", IPP_TAG_URI);
+        assert_non_null(a);
+        assert_string_equal(ippGetString(a, 0, NULL), "ipps://localhost:8443/ipp/print");
+        a = ippFindAttribute(resp, "printer-uuid", IPP_TAG_URI);
+        if (!uuid[0])
+            snprintf(uuid, sizeof(uuid), "%s", ippGetString(a, 0, NULL));
+        assert_string_equal(ippGetString(a, 0, NULL), uuid); /* stable */
+        assert_non_null(ippFindAttribute(resp, "document-format-supported", IPP_TAG_MIMETYPE));
+        ippDelete(resp);
+    }
+    qr_buf_free(&b);
+    ippDelete(req);
+}
+
+static void test_prn1_print_job_streams_and_maps_options(void **state) {
+    (void)state;
+    ipp_t *req = request(IPP_OP_PRINT_JOB);
+    ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", NULL, "unit.pdf");
+    ippAddInteger(req, IPP_TAG_JOB, IPP_TAG_INTEGER, "copies", 4);
+    ippAddString(req, IPP_TAG_JOB, IPP_TAG_KEYWORD, "sides", NULL, "two-sided-short-edge");
+    ippAddString(req, IPP_TAG_JOB, IPP_TAG_KEYWORD, "print-color-mode", NULL, "monochrome");
+    ippAddString(req, IPP_TAG_JOB, IPP_TAG_KEYWORD, "x-unknown", NULL, "ignored");
+    qr_buf_t b;
+    encode(req, PDF, sizeof(PDF) - 1, &b);
+    qr_ipp_next_t next;
+    /* Without a user: 401 at the HTTP level, nothing stored. */
+    size_t before = njobs();
+    assert_null(exchange(NULL, &b, 7, &next));
+    assert_int_equal(next, QR_IPP_NEED_AUTH);
+    assert_int_equal(njobs(), before);
+    /* As a user, one byte at a time: the job is stored with its options. */
+    ipp_t *resp = exchange(&root, &b, 1, &next);
+    assert_int_equal(ippGetStatusCode(resp), IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
+    ipp_attribute_t *unknown = ippFindAttribute(resp, "x-unknown", IPP_TAG_ZERO);
+    assert_non_null(unknown);
+    assert_int_equal(ippGetGroupTag(unknown), IPP_TAG_UNSUPPORTED_GROUP);
+    int number = ippGetInteger(ippFindAttribute(resp, "job-id", IPP_TAG_INTEGER), 0);
+    assert_int_equal(ippGetInteger(ippFindAttribute(resp, "job-state", IPP_TAG_ENUM), 0),
+                     IPP_JSTATE_HELD);
+    ippDelete(resp);
+    json_t *list = NULL, *j, *found = NULL;
+    size_t i;
+    assert_int_equal(qr_job_list(&ctx, &root, &list, NULL), QR_OK);
+    json_array_foreach(json_object_get(list, "items"), i, j) {
+        if (json_integer_value(json_object_get(j, "number")) == number)
+            found = j;
+    }
+    assert_non_null(found);
+    assert_string_equal(json_string_value(json_object_get(found, "name")), "unit.pdf");
+    assert_int_equal(json_integer_value(json_object_get(found, "copies")), 4);
+    assert_true(json_is_true(json_object_get(found, "duplex")));
+    assert_true(json_is_false(json_object_get(found, "color")));
+    assert_int_equal(json_integer_value(json_object_get(found, "size")), sizeof(PDF) - 1);
+    json_decref(list);
+    qr_buf_free(&b);
+    ippDelete(req);
+}
+
+static void test_prn1_refusals_store_nothing(void **state) {
+    (void)state;
+    size_t before = njobs();
+    struct {
+        const char *what;
+        ipp_status_t want;
+    } cases[] = {
+        {"big", IPP_STATUS_ERROR_REQUEST_ENTITY},
+        {"format", IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED},
+        {"notpdf", IPP_STATUS_ERROR_DOCUMENT_FORMAT_ERROR},
+        {"version", IPP_STATUS_ERROR_VERSION_NOT_SUPPORTED},
+        {"op", IPP_STATUS_ERROR_OPERATION_NOT_SUPPORTED},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        ipp_t *req =
+            request(strcmp(cases[c].what, "op") == 0 ? (ipp_op_t)0x4321 : IPP_OP_PRINT_JOB);
+        const char *doc = PDF;
+        if (strcmp(cases[c].what, "big") == 0) {
+            char filler[30000];
+            memset(filler, 'f', sizeof(filler) - 1);
+            filler[sizeof(filler) - 1] = '\0';
+            for (int k = 0; k < 3; k++)
+                ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "x-filler", NULL, filler);
+        } else if (strcmp(cases[c].what, "format") == 0) {
+            ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_MIMETYPE, "document-format", NULL,
+                         "image/pwg-raster");
+        } else if (strcmp(cases[c].what, "notpdf") == 0) {
+            /* An ignored attribute first: the answer's groups must still be in order. */
+            ippAddString(req, IPP_TAG_JOB, IPP_TAG_KEYWORD, "x-unknown", NULL, "ignored");
+            doc = "plain text, not a PDF\n";
+        } else if (strcmp(cases[c].what, "version") == 0) {
+            ippSetVersion(req, 3, 0);
+        }
+        qr_buf_t b;
+        encode(req, doc, strlen(doc), &b);
+        qr_ipp_next_t next;
+        ipp_t *resp = exchange(&root, &b, 4096, &next);
+        assert_non_null(resp);
+        if (ippGetStatusCode(resp) != cases[c].want)
+            fail_msg("%s: got %s", cases[c].what, ippErrorString(ippGetStatusCode(resp)));
+        ippDelete(resp);
+        qr_buf_free(&b);
+        ippDelete(req);
+    }
+    assert_int_equal(njobs(), before);
+}
+
+static void test_auth5_basic_counts_like_a_login(void **state) {
+    (void)state;
+    qr_principal_t p;
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(qr_login_basic(&ctx, "root", "admin", "wrong", "192.0.2.9", &p, &err),
+                     QR_E_UNAUTHORIZED);
+    assert_int_equal(qr_login_basic(&ctx, "nope", "admin", root_password, "192.0.2.9", &p, &err),
+                     QR_E_UNAUTHORIZED);
+    assert_int_equal(qr_login_basic(&ctx, "root", "admin", root_password, "192.0.2.9", &p, &err),
+                     QR_OK);
+    assert_string_equal(p.user_id, root.user_id);
+    assert_string_equal(p.org_id, root.org_id);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_prn1_printer_attributes_in_any_pieces),
+        cmocka_unit_test(test_prn1_print_job_streams_and_maps_options),
+        cmocka_unit_test(test_prn1_refusals_store_nothing),
+        cmocka_unit_test(test_auth5_basic_counts_like_a_login),
+    };
+    return cmocka_run_group_tests_name("ipp", tests, setup, teardown);
+}
