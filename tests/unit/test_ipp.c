@@ -24,8 +24,40 @@ static char dir[] = "/tmp/quire-ipp-XXXXXX";
 static char *root_password;
 static qr_principal_t root;
 
-static const char PDF[] = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R "
-                          ">>\n%%EOF\n";
+/* One A4 page with text, with an exact xref table (tests/e2e/lib/pdf.js makePdf). */
+static const char PDF[] = "%PDF-1.4\n"
+                          "1 0 obj\n"
+                          "<< /Type /Catalog /Pages 2 0 R >>\n"
+                          "endobj\n"
+                          "2 0 obj\n"
+                          "<< /Type /Pages /Kids [4 0 R] /Count 1 >>\n"
+                          "endobj\n"
+                          "3 0 obj\n"
+                          "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\n"
+                          "endobj\n"
+                          "4 0 obj\n"
+                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << "
+                          "/Font << /F1 3 0 R >> >> /Contents 5 0 R >>\n"
+                          "endobj\n"
+                          "5 0 obj\n"
+                          "<< /Length 41 >>\n"
+                          "stream\n"
+                          "BT /F1 24 Tf 72 720 Td (ipp unit 1) Tj ET\n"
+                          "endstream\n"
+                          "endobj\n"
+                          "xref\n"
+                          "0 6\n"
+                          "0000000000 65535 f \n"
+                          "0000000009 00000 n \n"
+                          "0000000058 00000 n \n"
+                          "0000000115 00000 n \n"
+                          "0000000185 00000 n \n"
+                          "0000000311 00000 n \n"
+                          "trailer\n"
+                          "<< /Size 6 /Root 1 0 R >>\n"
+                          "startxref\n"
+                          "402\n"
+                          "%%EOF\n";
 
 static int setup(void **state) {
     (void)state;
