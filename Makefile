@@ -22,17 +22,21 @@ endif
 CC ?= cc
 PG_INC := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-          -Wno-format-nonliteral -fstack-protector-strong -pthread -Isrc -I$(PG_INC) $(SAN) \
+          -Wno-format-nonliteral -fstack-protector-strong -pthread -Isrc -I$(PG_INC) \
+          -I/usr/include/leptonica $(SAN) \
           -MMD -MP
 # MuPDF is static only on Debian (DESIGN section 5): its archives and what they need.
 MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype -lharfbuzz \
               -lgumbo -lmujs -lm -lpthread
+# The scan pipeline: Tesseract (links libgomp: engines are made single-threaded), Leptonica, ZBar.
+SCAN_LIBS := -ltesseract -llept -lzbar -lgomp
 LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -licui18n -licuuc \
-          -licudata -lcups $(MUPDF_LIBS)
+          -licudata -lcups $(MUPDF_LIBS) $(SCAN_LIBS)
 LDFLAGS := $(SAN) -pthread
 
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \
-             src/report/*.c src/http/*.c src/api/*.c src/device/*.c src/print/*.c) src/cmd/app.c
+             src/report/*.c src/http/*.c src/api/*.c src/device/*.c src/print/*.c \
+             src/scan/*.c) src/cmd/app.c
 LIB_ASM := src/auth/common_passwords.S
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(LIB_ASM:%.S=$(B)/obj/%.o)
 CLIENT_SRC := $(wildcard src/client/*.c)
@@ -98,6 +102,7 @@ format:
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Isrc -I$(PG_INC) \
+               -I/usr/include/leptonica \
                -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -pthread
 
 fuzz: $(FUZZ_BIN)
