@@ -608,33 +608,36 @@ static qr_status_t webdav_open(const json_t *settings, const char *secret, const
         goto out;
     }
 
-    /* Each level of folder: MKCOL base/a/, base/a/b/ (201 made, 405 already there). */
-    dir = qr_xstrdup(c->d.base);
-    int depth = 0;
-    for (const char *p = folder; *p;) {
-        const char *end = strchr(p, '/');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n) {
-            st = check_segment(p, n, "folder name", err);
-            if (st)
-                goto out;
-            if (++depth > MAX_FOLDER_DEPTH) {
-                st = qr_err_set(err, QR_E_INVALID, NULL, "folder has more than %d levels",
-                                MAX_FOLDER_DEPTH);
-                goto out;
+    /* Each level of folder: MKCOL base/a/, base/a/b/ (201 made, 405 already there). The whole
+     * folder is checked before the first request, so a bad one creates nothing. */
+    for (int pass = 0; pass < 2; pass++) {
+        int depth = 0;
+        free(dir);
+        dir = qr_xstrdup(c->d.base);
+        for (const char *p = folder; *p;) {
+            const char *end = strchr(p, '/');
+            size_t n = end ? (size_t)(end - p) : strlen(p);
+            if (n && pass == 0) {
+                st = check_segment(p, n, "folder name", err);
+                if (!st && ++depth > MAX_FOLDER_DEPTH)
+                    st = qr_err_set(err, QR_E_INVALID, NULL, "folder has more than %d levels",
+                                    MAX_FOLDER_DEPTH);
+                if (st)
+                    goto out;
+            } else if (n) {
+                char *next = append_escaped(dir, p, n, "/");
+                free(dir);
+                dir = next;
+                code = simple_request(c, "MKCOL", dir);
+                if (c->result != CURLE_OK || (code != 201 && code != 405)) {
+                    st = request_error(c, "MKCOL", dir, err);
+                    goto out;
+                }
             }
-            char *next = append_escaped(dir, p, n, "/");
-            free(dir);
-            dir = next;
-            code = simple_request(c, "MKCOL", dir);
-            if (c->result != CURLE_OK || (code != 201 && code != 405)) {
-                st = request_error(c, "MKCOL", dir, err);
-                goto out;
-            }
+            p += n;
+            if (*p == '/')
+                p++;
         }
-        p += n;
-        if (*p == '/')
-            p++;
     }
 
     /* A free name: HEAD says 404; then the PUT with If-None-Match: * guards the race. A server

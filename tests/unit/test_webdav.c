@@ -362,6 +362,7 @@ static void test_bad_names(void **state) {
         assert_non_null(strstr(err.msg, "'/'"));
     }
     assert_false(exists("etc"));
+    assert_false(exists("a")); /* nothing is created before the whole folder is checked */
 }
 
 static void test_no_overwrite(void **state) {
