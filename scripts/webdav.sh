@@ -7,7 +7,7 @@
 #   scripts/webdav.sh stop DIR         stop it (SIGTERM, then SIGKILL after 5 s)
 # Everything (pid, logs, temp files, documents under DIR/www) stays inside DIR. Paths under
 # /dav/ whose last segment begins with "x507-" or "x500-" answer a PUT with that status, so
-# tests can see a full or broken server.
+# tests can see a full or broken server; /moved/ redirects to /dav/.
 set -euo pipefail
 
 NGINX=${NGINX:-/usr/sbin/nginx}
@@ -98,6 +98,9 @@ http {
         ssl_certificate_key $dir/key.pem;
         ssl_protocols TLSv1.2 TLSv1.3;
         client_max_body_size 0;
+        location /moved/ {
+            return 301 /dav/;
+        }
         location /dav/ {
             alias $dir/www/;
             if (\$dav_fail = 507) { return 507; }

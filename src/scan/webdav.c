@@ -495,6 +495,14 @@ static qr_status_t request_error(qr_conn_t *c, const char *method, const char *u
     return qr_err_set(err, st, NULL, "WebDAV %s %s: %ld %s", method, url, code, reason(code));
 }
 
+/* Whether the last answer redirects url to url + "/" (how servers answer for a folder). */
+static int redirects_to_folder(qr_conn_t *c, const char *url) {
+    char *loc = NULL;
+    size_t n = strlen(url);
+    curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_URL, &loc);
+    return loc && strncmp(loc, url, n) == 0 && strcmp(loc + n, "/") == 0;
+}
+
 /* Sends a request without a body (MKCOL, HEAD, DELETE) and waits for the answer. */
 static long simple_request(qr_conn_t *c, const char *method, const char *url) {
     long code = 0;
@@ -655,12 +663,13 @@ static qr_status_t webdav_open(const json_t *settings, const char *secret, const
         cand = candidate_name(name, try);
         url = append_escaped(dir, cand, strlen(cand), "");
         code = simple_request(c, "HEAD", url);
-        if (c->result != CURLE_OK || (code >= 400 && code != 404 && code != 410)) {
+        if (c->result != CURLE_OK || (code >= 300 && code != 404 && code != 410 &&
+                                      !(code < 400 && redirects_to_folder(c, url)))) {
             st = request_error(c, "HEAD", url, err);
             goto out;
         }
         if (code != 404 && code != 410)
-            continue; /* taken (2xx), or a folder of that name (3xx) */
+            continue; /* taken: a file (2xx), or a folder of that name (3xx to url/) */
         free(c->url);
         c->url = qr_xstrdup(url);
         if (start_put(c, mime)) {

@@ -489,6 +489,40 @@ static void test_server_errors(void **state) {
     free(url);
 }
 
+static void test_redirects(void **state) {
+    (void)state;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char doc[] = "r";
+    /* A folder with the document's name: HEAD answers 301 to name/, so the name is taken. */
+    char *loc = NULL;
+    assert_int_equal(deliver(srv.settings, srv.password, "redir/thing.pdf", "x.pdf", doc,
+                             sizeof(doc), 1, 1, NULL, &err),
+                     QR_OK);
+    assert_int_equal(deliver(srv.settings, srv.password, "redir", "thing.pdf", doc, sizeof(doc), 1,
+                             1, &loc, &err),
+                     QR_OK);
+    assert_non_null(strstr(loc, "/dav/redir/thing%20%282%29.pdf"));
+    free(loc);
+    /* A base URL that redirects elsewhere is not followed: FIX, naming the target. */
+    const char *path = strstr(srv.url, "/dav/");
+    assert_non_null(path);
+    char *moved = qr_xasprintf("%.*s/moved/", (int)(path - srv.url), srv.url);
+    json_t *s = json_pack("{s:s, s:s, s:s}", "url", moved, "username", srv.username,
+                          "ca_certificate", srv.ca_pem);
+    assert_int_not_equal(deliver(s, srv.password, "", "r.pdf", doc, sizeof(doc), 1, 1, NULL, &err),
+                         QR_OK);
+    assert_int_equal(dav->describe_error(&err), QR_DELIVER_FIX);
+    assert_non_null(strstr(err.msg, "WebDAV HEAD https://"));
+    assert_non_null(strstr(err.msg, "301 redirect to https://"));
+    assert_non_null(strstr(err.msg, "/dav/"));
+    assert_int_not_equal(
+        deliver(s, srv.password, "sub", "r.pdf", doc, sizeof(doc), 1, 1, NULL, &err), QR_OK);
+    assert_non_null(strstr(err.msg, "WebDAV MKCOL https://"));
+    assert_non_null(strstr(err.msg, "301 redirect"));
+    json_decref(s);
+    free(moved);
+}
+
 /* Runs last: stops the server. */
 static void test_server_stopped(void **state) {
     (void)state;
@@ -516,6 +550,7 @@ int main(void) {
         cmocka_unit_test(test_untrusted_certificate),
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_server_errors),
+        cmocka_unit_test(test_redirects),
         cmocka_unit_test(test_server_stopped),
     };
     return cmocka_run_group_tests_name("webdav", tests, setup, teardown);
