@@ -7,6 +7,8 @@
 #include "auth/login.h"
 #include "auth/recovery.h"
 #include "print/job.h"
+#include "scan/scan.h"
+#include "scan/worker.h"
 #include "auth/session.h"
 #include "core/json.h"
 #include "tenancy/user.h"
@@ -36,6 +38,8 @@ void qr_api_test_clock(qr_req_t *r) {
     qr_clock_advance(ctx->clock, secs);
     /* Moving the clock runs what the passing time would have run. */
     qr_job_sweep(ctx);
+    qr_scan_sweep(ctx);
+    qr_scan_workers_wake(ctx->scanq);
     qr_req_reply_json(r, 200, json_pack("{s:I}", "now", (json_int_t)qr_clock_now(ctx->clock)));
 }
 

@@ -16,6 +16,8 @@
 #include "core/mem.h"
 #include "http/server.h"
 #include "print/job.h"
+#include "scan/scan.h"
+#include "scan/worker.h"
 #include "tenancy/org.h"
 
 #define SHUTDOWN_GRACE_S 30
@@ -41,7 +43,7 @@ static void *sweep_loop(void *arg) {
         if (s->stop)
             break;
         pthread_mutex_unlock(&s->mu);
-        int n = qr_job_sweep(s->ctx);
+        int n = qr_job_sweep(s->ctx) + qr_scan_sweep(s->ctx);
         if (n)
             qr_log_info("sweep", "removed %d expired or orphaned documents", n);
         pthread_mutex_lock(&s->mu);
@@ -121,10 +123,12 @@ int main(int argc, char **argv) {
             routes[nroutes++] = qr_api_routes[i];
     /* The first sweep runs before serving: what a crash left behind is gone before anyone
      * can ask for it. */
-    int swept = qr_job_sweep(&ctx);
+    int swept = qr_job_sweep(&ctx) + qr_scan_sweep(&ctx);
     if (swept)
         qr_log_info("sweep", "removed %d expired or orphaned documents at start", swept);
     sw.ctx = &ctx;
+    /* Scans queued or interrupted before a restart are taken up again (DESIGN rule 6). */
+    ctx.scanq = qr_scan_workers_start(&ctx, cfg.scan_workers);
     sweeping = pthread_create(&sweeper_thread, NULL, sweep_loop, &sw) == 0;
     http = qr_http_start(&ctx, routes, nroutes, qr_session_authenticate, &err);
     if (!http) {
@@ -139,6 +143,8 @@ int main(int argc, char **argv) {
     qr_http_stop(http, SHUTDOWN_GRACE_S);
     rc = 0;
 out:
+    qr_scan_workers_stop(ctx.scanq);
+    ctx.scanq = NULL;
     if (sweeping) {
         pthread_mutex_lock(&sw.mu);
         sw.stop = 1;

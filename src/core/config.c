@@ -49,6 +49,9 @@ static const struct key keys[] = {
     S(smtp_from),
     S(smtp_ca_file),
     I(max_job_mb, 1, 1048576),
+    I(scan_workers, 0, 64),
+    I(max_scan_mb, 1, 65536),
+    I(scan_poll_ms, 10, 60000),
 };
 
 static int set_key(qr_config_t *cfg, const char *name, const char *value, char *err,
@@ -140,6 +143,9 @@ int qr_config_load(qr_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->smtp_from = qr_xstrdup("quire@localhost");
     cfg->smtp_ca_file = qr_xstrdup("");
     cfg->max_job_mb = 1024;
+    cfg->scan_workers = ncpu > 0 && ncpu < 64 ? (int)ncpu : 2;
+    cfg->max_scan_mb = 256;
+    cfg->scan_poll_ms = 1000;
 
     if (!path)
         path = getenv("QUIRE_CONFIG");

@@ -30,6 +30,9 @@ typedef struct qr_config {
     char *smtp_from;            /* sender address, default quire@localhost */
     int max_job_mb;             /* largest print job accepted, default 1024 */
     char *smtp_ca_file;         /* CA bundle to verify the SMTP server, "" = system store */
+    int scan_workers;           /* scan pipeline threads (one OCR engine each), default = CPUs */
+    int max_scan_mb;            /* largest scanned file accepted, default 256 */
+    int scan_poll_ms;           /* how often idle scan workers look for due work, default 1000 */
 } qr_config_t;
 
 /* Fills cfg with defaults, then reads the file at path (NULL: $QUIRE_CONFIG if set, else no

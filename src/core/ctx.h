@@ -13,6 +13,7 @@ struct qr_workq;
 struct qr_common_passwords;
 struct qr_throttle;
 struct qr_keyring;
+struct qr_scan_workers;
 
 typedef struct qr_ctx {
     const qr_config_t *cfg;
@@ -23,6 +24,7 @@ typedef struct qr_ctx {
     const struct qr_common_passwords *common; /* AUTH-2 list */
     struct qr_throttle *throttle;             /* failed logins per source address */
     struct qr_keyring *keyring;               /* token signing keys */
+    struct qr_scan_workers *scanq;            /* scan pipeline and delivery threads (or NULL) */
     char *dummy_hash; /* verified when there is no real hash, so timing reveals nothing */
 } qr_ctx_t;
 

@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "core/tz.h"
 #include "report/audit.h"
+#include "scan/capture.h"
 #include "tenancy/user.h"
 
 #define ORG_COLS                                                                                   \
@@ -287,6 +288,9 @@ qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_i
         goto out;
     }
     if (st)
+        goto out;
+    /* TEN-6: the new org starts with a copy of its parent's document classes. */
+    if ((st = qr__capture_inherit(c, parent.id, id, now)))
         goto out;
     char admin_id[QR_ID_LEN + 1] = "";
     if (admin) {

@@ -28,6 +28,7 @@ static const unsigned char matrix[QR_ROLE_COUNT][QR_RES_COUNT][QR_REL_COUNT] =
                 [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
                 [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
                 [QR_RES_CLIENTS] = {W, N, N, N, N, N, N, N},
+                [QR_RES_CAPTURE] = {W, N, N, N, N, N, N, N},
             },
         [QR_ROLE_PROVIDER_SUPPORT] =
             {
@@ -53,6 +54,7 @@ static const unsigned char matrix[QR_ROLE_COUNT][QR_RES_COUNT][QR_REL_COUNT] =
                 [QR_RES_QUOTA] = {W, N, N, N, N, N, N, N},
                 [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
                 [QR_RES_CLIENTS] = {W, N, N, N, N, N, N, N},
+                [QR_RES_CAPTURE] = {W, N, N, N, N, N, N, N},
             },
         [QR_ROLE_PRINT_MANAGER] =
             {

@@ -30,6 +30,7 @@ typedef enum qr_resource {
     QR_RES_QUOTA,    /* print-quota settings */
     QR_RES_AUDIT,    /* the audit log */
     QR_RES_CLIENTS,  /* OAuth API clients (client credentials) of the org */
+    QR_RES_CAPTURE,  /* scan workflows, document classes and destinations (CAP-1, TEN-6) */
     QR_RES_COUNT
 } qr_resource_t;
 

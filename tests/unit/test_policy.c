@@ -26,9 +26,12 @@ static qr_access_t expected_self(qr_role_t role, qr_resource_t res) {
     switch (role) {
     case QR_ROLE_PROVIDER_ADMIN: {
         static const qr_access_t a[QR_RES_COUNT] = {
-            [QR_RES_ORG] = W,     [QR_RES_USERS] = W,  [QR_RES_GROUPS] = W,   [QR_RES_DEVICES] = W,
-            [QR_RES_REPORTS] = R, [QR_RES_JOBS] = N,   [QR_RES_CONTRACT] = R, [QR_RES_QUOTA] = W,
-            [QR_RES_AUDIT] = R,   [QR_RES_CLIENTS] = W /* the admin's own API integrations */};
+            [QR_RES_ORG] = W,      [QR_RES_USERS] = W,
+            [QR_RES_GROUPS] = W,   [QR_RES_DEVICES] = W,
+            [QR_RES_REPORTS] = R,  [QR_RES_JOBS] = N,
+            [QR_RES_CONTRACT] = R, [QR_RES_QUOTA] = W,
+            [QR_RES_AUDIT] = R,    [QR_RES_CLIENTS] = W /* the admin's own API integrations */,
+            [QR_RES_CAPTURE] = W /* the classes its children inherit (TEN-6) */};
         return a[res];
     }
     case QR_ROLE_PROVIDER_SUPPORT:
@@ -82,9 +85,9 @@ struct cell {
     char name[96];
 };
 
-static const char *const res_names[QR_RES_COUNT] = {"org",     "users",  "groups",   "devices",
-                                                    "reports", "jobs",   "contract", "quota",
-                                                    "audit",   "clients"};
+static const char *const res_names[QR_RES_COUNT] = {"org",     "users",   "groups",   "devices",
+                                                    "reports", "jobs",    "contract", "quota",
+                                                    "audit",   "clients", "capture"};
 static const char *const rel_names[QR_REL_COUNT] = {"self",   "child",    "deeper",  "tree",
                                                     "parent", "ancestor", "sibling", "unrelated"};
 

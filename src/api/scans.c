@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: capture — /api/v1/orgs/{id}/{classes,destinations,workflows}, /api/v1/{classes,
+ * destinations,workflows}/{id}, /api/v1/me/workflows, /api/v1/scans (start at the panel,
+ * upload streamed files, submit, status, download area) and /api/v1/orgs/{id}/usage. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "core/log.h"
+#include "scan/capture.h"
+#include "scan/scan.h"
+#include "store/blob.h"
+
+static void create(qr_req_t *r, qr_capture_kind_t kind) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_capture_create(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0),
+                                       qr_req_body(r), &out, &err);
+    qr_api_finish(r, st, &err, out, 201);
+}
+
+static void list(qr_req_t *r, qr_capture_kind_t kind) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_capture_list(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+static void get(qr_req_t *r, qr_capture_kind_t kind) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_capture_get(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+static void patch(qr_req_t *r, qr_capture_kind_t kind) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_capture_update(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0),
+                                       qr_req_body(r), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+static void del(qr_req_t *r, qr_capture_kind_t kind) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st =
+        qr_capture_delete(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}
+
+void qr_api_classes_create(qr_req_t *r) {
+    create(r, QR_CAPTURE_CLASS);
+}
+void qr_api_classes_list(qr_req_t *r) {
+    list(r, QR_CAPTURE_CLASS);
+}
+void qr_api_classes_get(qr_req_t *r) {
+    get(r, QR_CAPTURE_CLASS);
+}
+void qr_api_classes_patch(qr_req_t *r) {
+    patch(r, QR_CAPTURE_CLASS);
+}
+void qr_api_classes_delete(qr_req_t *r) {
+    del(r, QR_CAPTURE_CLASS);
+}
+void qr_api_destinations_create(qr_req_t *r) {
+    create(r, QR_CAPTURE_DESTINATION);
+}
+void qr_api_destinations_list(qr_req_t *r) {
+    list(r, QR_CAPTURE_DESTINATION);
+}
+void qr_api_destinations_get(qr_req_t *r) {
+    get(r, QR_CAPTURE_DESTINATION);
+}
+void qr_api_destinations_patch(qr_req_t *r) {
+    patch(r, QR_CAPTURE_DESTINATION);
+}
+void qr_api_destinations_delete(qr_req_t *r) {
+    del(r, QR_CAPTURE_DESTINATION);
+}
+void qr_api_workflows_create(qr_req_t *r) {
+    create(r, QR_CAPTURE_WORKFLOW);
+}
+void qr_api_workflows_list(qr_req_t *r) {
+    list(r, QR_CAPTURE_WORKFLOW);
+}
+void qr_api_workflows_get(qr_req_t *r) {
+    get(r, QR_CAPTURE_WORKFLOW);
+}
+void qr_api_workflows_patch(qr_req_t *r) {
+    patch(r, QR_CAPTURE_WORKFLOW);
+}
+void qr_api_workflows_delete(qr_req_t *r) {
+    del(r, QR_CAPTURE_WORKFLOW);
+}
+
+void qr_api_me_workflows(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_capture_usable(qr_req_ctx(r), qr_req_principal(r), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_scans_create(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_scan_create(qr_req_ctx(r), qr_req_principal(r), qr_req_body(r), &out, &err);
+    qr_api_finish(r, st, &err, out, 201);
+}
+
+static void free_upload(void *u) {
+    qr_scan_file_abort(u);
+}
+
+static const char *const accepted[] = {"image/jpeg", "image/png", "image/tiff", "application/pdf",
+                                       NULL};
+
+static void begin(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *ct = qr_req_header(r, "Content-Type");
+    int ok = 0;
+    for (int i = 0; ct && accepted[i]; i++) {
+        size_t n = strlen(accepted[i]);
+        ok |= strncasecmp(ct, accepted[i], n) == 0 && (ct[n] == 0 || ct[n] == ';');
+    }
+    if (!ok) {
+        qr_req_reply_json(r, 415,
+                          json_pack("{s:s, s:s}", "error", "unsupported_media_type", "message",
+                                    "a scanned file is image/jpeg, image/png, image/tiff or "
+                                    "application/pdf"));
+        return;
+    }
+    long long size = -1;
+    const char *cl = qr_req_header(r, "Content-Length");
+    if (cl)
+        size = strtoll(cl, NULL, 10);
+    qr_scan_upload_t *u = NULL;
+    if (qr_scan_file_begin(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), size, &u,
+                           &err)) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    qr_req_set_state(r, u, free_upload);
+}
+
+void qr_api_scans_file(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    switch (qr_req_phase(r)) {
+    case QR_PHASE_BEGIN:
+        begin(r);
+        return;
+    case QR_PHASE_DATA: {
+        size_t n;
+        const void *data = qr_req_chunk(r, &n);
+        if (qr_scan_file_write(qr_req_state(r), data, n, &err))
+            qr_req_reply_error(r, &err);
+        return;
+    }
+    default: {
+        json_t *out = NULL;
+        qr_scan_upload_t *u = qr_req_state(r);
+        qr_req_set_state(r, NULL, NULL); /* commit frees the upload in every case */
+        qr_status_t st = qr_scan_file_commit(u, &out, &err);
+        qr_api_finish(r, st, &err, out, 201);
+    }
+    }
+}
+
+void qr_api_scans_submit(qr_req_t *r) {
+    static const char *const keys[] = {NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_scan_submit(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 202);
+}
+
+void qr_api_scans_list(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st = qr_scan_list(qr_req_ctx(r), qr_req_principal(r), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_scans_get(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_scan_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}
+
+void qr_api_scans_delete(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_scan_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
+    qr_api_finish(r, st, &err, NULL, 204);
+}
+
+static long read_document(void *cls, char *buf, size_t max) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    long n = qr_blob_read(cls, buf, max, &err);
+    if (n < 0)
+        qr_log_error("document_damaged", "%s", err.msg);
+    return n;
+}
+
+static void close_document(void *cls) {
+    qr_blob_close(cls);
+}
+
+void qr_api_scans_document(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    /* The route's last segment is the document's number ("{n}": 1 to 10 digits). */
+    const char *path = qr_req_target_path(r);
+    const char *q = strchr(path, '?');
+    size_t len = q ? (size_t)(q - path) : strlen(path);
+    const char *last = path + len;
+    while (last > path && last[-1] != '/')
+        last--;
+    int n = (int)strtol(last, NULL, 10);
+    qr_blob_reader_t *reader = NULL;
+    long long size = 0;
+    const char *mime = NULL;
+    char *name = NULL;
+    qr_status_t st = qr_scan_document(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), n,
+                                      &reader, &size, &mime, &name, &err);
+    if (st) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    /* RFC 6266: the name as UTF-8 (filename*), with an ASCII fallback. */
+    char disp[600], ascii[128];
+    size_t k = 0;
+    for (const char *s = name; *s && k + 1 < sizeof(ascii); s++)
+        ascii[k++] = (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\') ? *s : '_';
+    ascii[k] = 0;
+    size_t d = (size_t)snprintf(disp, sizeof(disp),
+                                "attachment; filename=\"%s\"; filename*=UTF-8''", ascii);
+    for (const unsigned char *s = (const unsigned char *)name; *s && d + 4 < sizeof(disp); s++) {
+        if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+            strchr("-._~", *s))
+            disp[d++] = (char)*s;
+        else
+            d += (size_t)snprintf(disp + d, sizeof(disp) - d, "%%%02X", *s);
+    }
+    disp[d < sizeof(disp) ? d : sizeof(disp) - 1] = 0;
+    free(name);
+    qr_req_add_header(r, "Content-Disposition", disp);
+    qr_req_reply_stream(r, 200, mime, (unsigned long long)size, read_document, reader,
+                        close_document);
+}
+
+void qr_api_org_usage(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    json_t *out = NULL;
+    qr_status_t st =
+        qr_scan_usage(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
+    qr_api_finish(r, st, &err, out, 200);
+}

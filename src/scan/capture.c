@@ -1,0 +1,735 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: document classes, destinations and workflows of an org (CAP-1, CAP-3, CAP-4, TEN-6). */
+#include "scan/capture.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/mem.h"
+#include "crypto/aead.h"
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "report/audit.h"
+#include "scan/connector.h"
+#include "scan/index.h"
+#include "scan/pipeline.h"
+#include "tenancy/org.h"
+
+#define MAX_NAME 100
+#define MAX_DESCRIPTION 500
+#define MAX_FOLDER 255
+#define MAX_GROUPS 100
+#define MAX_SECRET 1024
+
+static const char *const tables[QR_CAPTURE_KIND_COUNT] = {"doc_classes", "destinations",
+                                                          "workflows"};
+static const char *const nouns[QR_CAPTURE_KIND_COUNT] = {"document class", "destination",
+                                                         "workflow"};
+/* The columns a row is read with, after t.id, t.org_id, o.path, o.depth. */
+static const char *const columns[QR_CAPTURE_KIND_COUNT] = {
+    "t.name, t.attributes, t.inherited_from, t.created_at, t.updated_at",
+    "t.name, t.kind, t.settings, t.secret_sealed, t.created_at, t.updated_at",
+    "t.name, t.definition, t.created_at, t.updated_at"};
+
+static const char *const step_names[] = {"auto_rotate",  "deskew", "despeckle", "binarize",
+                                         "remove_blank", "ocr",    "barcodes",  NULL};
+static const int step_defaults[] = {1, 1, 0, 0, 0, 1, 0};
+
+static json_t *parse(const char *s) {
+    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
+
+/* The API form of row i (columns: t.id, t.org_id, o.path, o.depth, then columns[kind]). */
+static json_t *row_json(qr_capture_kind_t kind, const qr_dbres_t *r, int i) {
+    json_t *j;
+    switch (kind) {
+    case QR_CAPTURE_CLASS:
+        j = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "id", qr_dbres_text(r, i, 0), "org_id",
+                      qr_dbres_text(r, i, 1), "name", qr_dbres_text(r, i, 4), "attributes",
+                      parse(qr_dbres_text(r, i, 5)), "created_at",
+                      (json_int_t)qr_dbres_int(r, i, 7), "updated_at",
+                      (json_int_t)qr_dbres_int(r, i, 8));
+        json_object_set_new(j, "inherited_from",
+                            qr_dbres_isnull(r, i, 6) ? json_null()
+                                                     : json_string(qr_dbres_text(r, i, 6)));
+        return j;
+    case QR_CAPTURE_DESTINATION:
+        return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:I}", "id", qr_dbres_text(r, i, 0),
+                         "org_id", qr_dbres_text(r, i, 1), "name", qr_dbres_text(r, i, 4), "kind",
+                         qr_dbres_text(r, i, 5), "settings", parse(qr_dbres_text(r, i, 6)),
+                         "has_secret", !qr_dbres_isnull(r, i, 7), "created_at",
+                         (json_int_t)qr_dbres_int(r, i, 8), "updated_at",
+                         (json_int_t)qr_dbres_int(r, i, 9));
+    default:
+        j = parse(qr_dbres_text(r, i, 5));
+        if (!json_is_object(j)) {
+            json_decref(j);
+            j = json_object();
+        }
+        json_object_set_new(j, "id", json_string(qr_dbres_text(r, i, 0)));
+        json_object_set_new(j, "org_id", json_string(qr_dbres_text(r, i, 1)));
+        json_object_set_new(j, "created_at", json_integer(qr_dbres_int(r, i, 6)));
+        json_object_set_new(j, "updated_at", json_integer(qr_dbres_int(r, i, 7)));
+        return j;
+    }
+}
+
+/* Reads object id of kind if the principal may reach it with want; 404 otherwise (403 when it
+ * may read but not write). *r holds the row (caller frees). */
+static qr_status_t find(qr_dbc_t *c, const qr_principal_t *p, qr_capture_kind_t kind,
+                        const char *id, qr_access_t want, qr_dbres_t **r, qr_err_t *err) {
+    char *sql = qr_xasprintf("SELECT t.id, t.org_id, o.path, o.depth, %s FROM %s t JOIN orgs o ON "
+                             "o.id = t.org_id WHERE t.id = ? AND ",
+                             columns[kind], tables[kind]);
+    qr_status_t st = qr_policy_find(c, p, QR_RES_CAPTURE, sql, id, r);
+    free(sql);
+    if (st == QR_E_NOT_FOUND)
+        return qr_err_set(err, st, NULL, "%s not found", nouns[kind]);
+    if (st)
+        return qr_err_set(err, st, NULL, "the %s could not be read", nouns[kind]);
+    qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(*r, 0, 2), (int)qr_dbres_int(*r, 0, 3));
+    if (!qr_policy_allows(p, QR_RES_CAPTURE, rel, want))
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "only the organization's admin can change "
+                          "its capture settings");
+    return QR_OK;
+}
+
+/* 1 if a row of table with this id exists in org_id. */
+static int exists_in_org(qr_dbc_t *c, const char *table, const char *id, const char *org_id) {
+    char *sql = qr_xasprintf("SELECT 1 FROM %s WHERE id = ? AND org_id = ?", table);
+    qr_dbres_t *r = NULL;
+    int yes =
+        qr_dbc_exec(c, sql, (qr_dbval_t[]){QR_TEXT(id), QR_TEXT(org_id)}, 2, &r, NULL) == QR_OK &&
+        qr_dbres_rows(r) == 1;
+    qr_dbres_free(r);
+    free(sql);
+    return yes;
+}
+
+/* A folder path as a workflow or a user gives it: "" or segments joined by '/', none empty,
+ * "." or "..", no control characters or backslashes. */
+static int valid_folder(const char *s) {
+    if (strlen(s) > MAX_FOLDER)
+        return 0;
+    const char *seg = s;
+    for (const char *q = s;; q++) {
+        if (*q == '/' || !*q) {
+            size_t n = (size_t)(q - seg);
+            if (*s &&
+                (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.')))
+                return 0;
+            if (!*q)
+                return 1;
+            seg = q + 1;
+        } else if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == '\\') {
+            return 0;
+        }
+    }
+}
+
+int qr_capture_folder_valid(const char *s) {
+    return valid_folder(s);
+}
+
+static qr_status_t check_name(json_t *b, const char **name, qr_err_t *err) {
+    return qr_json_get_str(b, "name", 1, MAX_NAME, name, err);
+}
+
+/* Validates a class body; *norm gets {name, attributes}. */
+static qr_status_t check_class(json_t *b, json_t **norm, qr_err_t *err) {
+    static const char *const keys[] = {"name", "attributes", NULL};
+    const char *name;
+    json_t *attrs = NULL;
+    qr_status_t st = qr_json_check_keys(b, keys, err);
+    if (!st)
+        st = check_name(b, &name, err);
+    if (!st)
+        st = qr_index_check_attributes(
+            json_object_get(b, "attributes") ? json_object_get(b, "attributes") : json_array(),
+            &attrs, err);
+    if (!st)
+        *norm = json_pack("{s:s, s:o}", "name", name, "attributes", attrs);
+    return st;
+}
+
+/* Validates a destination body; *norm gets {name, kind, settings}; *secret the secret given
+ * ("" to remove it, NULL if not given). */
+static qr_status_t check_destination(json_t *b, json_t **norm, const char **secret, qr_err_t *err) {
+    static const char *const keys[] = {"name", "kind", "settings", "secret", NULL};
+    const char *name, *kind;
+    *secret = NULL;
+    qr_status_t st = qr_json_check_keys(b, keys, err);
+    if (!st)
+        st = check_name(b, &name, err);
+    if (!st)
+        st = qr_json_get_str(b, "kind", 1, 32, &kind, err);
+    if (st)
+        return st;
+    const qr_connector_t *conn = qr_connector_find(kind);
+    if (!conn)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "kind '%s' is not a destination kind quire has (webdav)", kind);
+    json_t *settings = json_object_get(b, "settings"), *sec = json_object_get(b, "secret");
+    if (!json_is_object(settings))
+        return qr_err_set(err, QR_E_INVALID, NULL, "settings must be an object");
+    if (sec && !json_is_null(sec) && (!json_is_string(sec) || json_string_length(sec) > MAX_SECRET))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "secret must be a string of at most %d bytes, or null to remove it",
+                          MAX_SECRET);
+    if (sec)
+        *secret = json_is_null(sec) ? "" : json_string_value(sec);
+    if ((st = conn->check(settings, *secret && **secret ? *secret : NULL, err)))
+        return st;
+    *norm = json_pack("{s:s, s:s, s:O}", "name", name, "kind", kind, "settings", settings);
+    return QR_OK;
+}
+
+/* Validates a workflow body for org_id; *norm gets the whole normalized definition. */
+static qr_status_t check_workflow(qr_dbc_t *c, const char *org_id, json_t *b, json_t **norm,
+                                  qr_err_t *err) {
+    static const char *const keys[] = {"name",     "description", "steps",          "format",
+                                       "language", "class_id",    "destination_id", "folder",
+                                       "rules",    "groups",      "enabled",        NULL};
+    const char *name, *desc = "", *format = "pdf_text", *lang = "eng", *class_id = NULL,
+                      *dest_id = NULL, *folder = "";
+    int enabled = 1;
+    json_t *steps = json_object(), *attrs = NULL, *rules = NULL, *groups = json_array();
+    qr_status_t st = qr_json_check_keys(b, keys, err);
+    if (!st)
+        st = check_name(b, &name, err);
+    if (!st && json_object_get(b, "description"))
+        st = qr_json_get_str(b, "description", 0, MAX_DESCRIPTION, &desc, err);
+    if (!st && json_object_get(b, "format"))
+        st = qr_json_get_str(b, "format", 1, 16, &format, err);
+    if (!st && json_object_get(b, "language"))
+        st = qr_json_get_str(b, "language", 1, 63, &lang, err);
+    if (!st && json_object_get(b, "folder") && !json_is_string(json_object_get(b, "folder")))
+        st = qr_err_set(err, QR_E_INVALID, NULL, "folder must be a string");
+    if (!st && json_object_get(b, "folder"))
+        folder = json_string_value(json_object_get(b, "folder"));
+    if (!st)
+        st = qr_json_get_bool(b, "enabled", 0, &enabled, NULL, err);
+    if (!st && !json_object_get(b, "enabled"))
+        enabled = 1;
+    if (st)
+        goto out;
+    if (!valid_folder(folder)) {
+        st = qr_err_set(err, QR_E_INVALID, NULL,
+                        "folder: at most %d bytes of '/'-separated names, none empty, '.' or "
+                        "'..', without control characters or '\\'",
+                        MAX_FOLDER);
+        goto out;
+    }
+    /* Steps: known switches only, each true or false; missing ones take their defaults. */
+    json_t *given = json_object_get(b, "steps");
+    if (given && !json_is_object(given)) {
+        st = qr_err_set(err, QR_E_INVALID, NULL, "steps must be an object of switches");
+        goto out;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(given, key, v) {
+        int known = 0;
+        for (int i = 0; step_names[i]; i++)
+            known |= strcmp(key, step_names[i]) == 0;
+        if (!known || !json_is_boolean(v)) {
+            st = qr_err_set(err, QR_E_INVALID, NULL,
+                            "steps.%s: the steps are auto_rotate, deskew, despeckle, binarize, "
+                            "remove_blank, ocr and barcodes, each true or false",
+                            key);
+            goto out;
+        }
+    }
+    for (int i = 0; step_names[i]; i++) {
+        json_t *s = json_object_get(given, step_names[i]);
+        json_object_set_new(steps, step_names[i],
+                            json_boolean(s ? json_is_true(s) : step_defaults[i]));
+    }
+    int f = qr_scan_format_parse(format);
+    if (f < 0) {
+        st = qr_err_set(err, QR_E_INVALID, NULL,
+                        "format '%s' is unknown: pdf, pdf_text, pdfa, tiff or jpeg", format);
+        goto out;
+    }
+    if ((f == QR_SCAN_PDF_TEXT || f == QR_SCAN_PDFA) &&
+        !json_is_true(json_object_get(steps, "ocr"))) {
+        st = qr_err_set(err, QR_E_INVALID, NULL, "format %s is searchable: it needs the ocr step",
+                        format);
+        goto out;
+    }
+    if (!qr_ocr_languages_valid(lang, err)) {
+        st = QR_E_INVALID;
+        goto out;
+    }
+    json_t *cid = json_object_get(b, "class_id"), *did = json_object_get(b, "destination_id");
+    if (cid && !json_is_null(cid))
+        class_id = json_string_value(cid);
+    if (did && !json_is_null(did))
+        dest_id = json_string_value(did);
+    if ((cid && !json_is_null(cid) &&
+         (!class_id || !exists_in_org(c, "doc_classes", class_id, org_id)))) {
+        st = qr_err_set(err, QR_E_INVALID, NULL,
+                        "class_id must be a document class of the workflow's organization");
+        goto out;
+    }
+    if ((did && !json_is_null(did) &&
+         (!dest_id || !exists_in_org(c, "destinations", dest_id, org_id)))) {
+        st = qr_err_set(err, QR_E_INVALID, NULL,
+                        "destination_id must be a destination of the workflow's organization "
+                        "(or null: the user's download area)");
+        goto out;
+    }
+    if (class_id) {
+        qr_dbres_t *r = NULL;
+        if (qr_db_q(c, &r, NULL, "SELECT attributes FROM doc_classes WHERE id = ?",
+                    QR_TEXT(class_id)) == QR_OK &&
+            qr_dbres_rows(r) == 1)
+            attrs = parse(qr_dbres_text(r, 0, 0));
+        qr_dbres_free(r);
+    }
+    if ((st = qr_index_check_rules(attrs, json_object_get(b, "rules"), &rules, err)))
+        goto out;
+    json_t *g = json_object_get(b, "groups");
+    if (g && !json_is_null(g)) {
+        size_t i;
+        if (!json_is_array(g) || json_array_size(g) > MAX_GROUPS) {
+            st = qr_err_set(err, QR_E_INVALID, NULL,
+                            "groups must be an array of at most %d group ids", MAX_GROUPS);
+            goto out;
+        }
+        json_array_foreach(g, i, v) {
+            if (!json_is_string(v) ||
+                !exists_in_org(c, "user_groups", json_string_value(v), org_id)) {
+                st = qr_err_set(err, QR_E_INVALID, NULL,
+                                "groups[%zu] is not a group of the workflow's organization", i);
+                goto out;
+            }
+            json_array_append(groups, v);
+        }
+    }
+    *norm = json_pack("{s:s, s:s, s:O, s:s, s:s, s:s, s:O, s:O, s:b}", "name", name, "description",
+                      desc, "steps", steps, "format", format, "language", lang, "folder", folder,
+                      "rules", rules, "groups", groups, "enabled", enabled);
+    json_object_set_new(*norm, "class_id", class_id ? json_string(class_id) : json_null());
+    json_object_set_new(*norm, "destination_id", dest_id ? json_string(dest_id) : json_null());
+out:
+    json_decref(steps);
+    json_decref(attrs);
+    json_decref(rules);
+    json_decref(groups);
+    return st;
+}
+
+/* Seals a destination secret under the destination's id; NULL for "" (no secret). */
+static char *seal(qr_ctx_t *ctx, const char *id, const char *secret) {
+    if (!secret || !*secret)
+        return NULL;
+    return qr_aead_seal(ctx->keys->secret_seal, id, secret, strlen(secret));
+}
+
+/* Writes norm (validated) as object id of kind; insert or update. */
+static qr_status_t store(qr_ctx_t *ctx, qr_dbc_t *c, qr_capture_kind_t kind, int insert,
+                         const char *id, const char *org_id, json_t *norm, const char *secret,
+                         long long now, qr_err_t *err) {
+    qr_status_t st;
+    const char *name = json_string_value(json_object_get(norm, "name"));
+    char *a = NULL, *b = NULL, *sealed = NULL;
+    switch (kind) {
+    case QR_CAPTURE_CLASS:
+        a = qr_json_dump(json_object_get(norm, "attributes"));
+        st = insert ? qr_db_q(c, NULL, NULL,
+                              "INSERT INTO doc_classes (id, org_id, name, attributes, created_at, "
+                              "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                              QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name), QR_TEXT(a), QR_INT(now),
+                              QR_INT(now))
+                    : qr_db_q(c, NULL, NULL,
+                              "UPDATE doc_classes SET name = ?, attributes = ?, updated_at = ? "
+                              "WHERE id = ?",
+                              QR_TEXT(name), QR_TEXT(a), QR_INT(now), QR_TEXT(id));
+        break;
+    case QR_CAPTURE_DESTINATION:
+        a = qr_json_dump(json_object_get(norm, "settings"));
+        sealed = seal(ctx, id, secret);
+        if (secret && *secret && !sealed) {
+            st = qr_err_set(err, QR_E_CRYPTO, NULL, "the secret could not be sealed");
+            break;
+        }
+        st = insert ? qr_db_q(c, NULL, NULL,
+                              "INSERT INTO destinations (id, org_id, name, kind, settings, "
+                              "secret_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
+                              "?, ?)",
+                              QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name),
+                              QR_TEXT(json_string_value(json_object_get(norm, "kind"))), QR_TEXT(a),
+                              QR_TEXT(sealed), QR_INT(now), QR_INT(now))
+                    : qr_db_q(c, NULL, NULL,
+                              "UPDATE destinations SET name = ?, kind = ?, settings = ?, "
+                              "secret_sealed = CASE WHEN ? = 1 THEN ? ELSE secret_sealed END, "
+                              "updated_at = ? WHERE id = ?",
+                              QR_TEXT(name),
+                              QR_TEXT(json_string_value(json_object_get(norm, "kind"))), QR_TEXT(a),
+                              QR_INT(secret != NULL), QR_TEXT(sealed), QR_INT(now), QR_TEXT(id));
+        break;
+    default:
+        a = qr_json_dump(norm);
+        {
+            const char *cid = json_string_value(json_object_get(norm, "class_id"));
+            const char *did = json_string_value(json_object_get(norm, "destination_id"));
+            int en = json_is_true(json_object_get(norm, "enabled"));
+            st = insert ? qr_db_q(c, NULL, NULL,
+                                  "INSERT INTO workflows (id, org_id, name, definition, class_id, "
+                                  "destination_id, enabled, created_at, updated_at) VALUES (?, ?, "
+                                  "?, ?, ?, ?, ?, ?, ?)",
+                                  QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name), QR_TEXT(a),
+                                  QR_TEXT(cid), QR_TEXT(did), QR_INT(en), QR_INT(now), QR_INT(now))
+                        : qr_db_q(c, NULL, NULL,
+                                  "UPDATE workflows SET name = ?, definition = ?, class_id = ?, "
+                                  "destination_id = ?, enabled = ?, updated_at = ? WHERE id = ?",
+                                  QR_TEXT(name), QR_TEXT(a), QR_TEXT(cid), QR_TEXT(did), QR_INT(en),
+                                  QR_INT(now), QR_TEXT(id));
+        }
+        break;
+    }
+    if (st == QR_E_CONFLICT)
+        qr_err_set(err, st, "name_taken", "the organization already has a %s called '%s'",
+                   nouns[kind], name);
+    else if (st && err && !err->status)
+        qr_err_set(err, st, NULL, "the %s could not be stored", nouns[kind]);
+    free(a);
+    free(b);
+    free(sealed);
+    return st;
+}
+
+static qr_status_t validate(qr_dbc_t *c, qr_capture_kind_t kind, const char *org_id, json_t *b,
+                            json_t **norm, const char **secret, qr_err_t *err) {
+    *secret = NULL;
+    *norm = NULL;
+    if (kind == QR_CAPTURE_CLASS)
+        return check_class(b, norm, err);
+    if (kind == QR_CAPTURE_DESTINATION)
+        return check_destination(b, norm, secret, err);
+    return check_workflow(c, org_id, b, norm, err);
+}
+
+static qr_status_t read_one(qr_dbc_t *c, qr_capture_kind_t kind, const char *id, json_t **out) {
+    char *sql = qr_xasprintf("SELECT t.id, t.org_id, o.path, o.depth, %s FROM %s t JOIN orgs o ON "
+                             "o.id = t.org_id WHERE t.id = ?",
+                             columns[kind], tables[kind]);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_dbc_exec(c, sql, (qr_dbval_t[]){QR_TEXT(id)}, 1, &r, NULL);
+    if (!st && qr_dbres_rows(r) == 1)
+        *out = row_json(kind, r, 0);
+    else if (!st)
+        st = QR_E_NOT_FOUND;
+    qr_dbres_free(r);
+    free(sql);
+    return st;
+}
+
+qr_status_t qr_capture_create(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
+                              const char *org_id, json_t *body, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    long long now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    json_t *norm = NULL;
+    const char *secret = NULL;
+    char id[QR_ID_LEN + 1];
+    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CAPTURE, QR_ACCESS_WRITE, &ref, err);
+    if (!st)
+        st = validate(c, kind, ref.id, body, &norm, &secret, err);
+    if (st)
+        goto out;
+    qr_random_id(id);
+    if ((st = store(ctx, c, kind, 1, id, ref.id, norm, secret, now, err)))
+        goto out;
+    qr_audit_write(c, now, ref.id, p->user_id, "capture_created", id, nouns[kind]);
+    st = read_one(c, kind, id, out);
+out:
+    json_decref(norm);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_capture_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
+                            const char *org_id, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CAPTURE, QR_ACCESS_READ, &ref, err);
+    if (!st) {
+        char *sql = qr_xasprintf("SELECT t.id, t.org_id, o.path, o.depth, %s FROM %s t JOIN orgs "
+                                 "o ON o.id = t.org_id WHERE t.org_id = ? ORDER BY t.name, t.id",
+                                 columns[kind], tables[kind]);
+        st = qr_dbc_exec(c, sql, (qr_dbval_t[]){QR_TEXT(ref.id)}, 1, &r, NULL);
+        free(sql);
+    }
+    if (!st) {
+        json_t *items = json_array();
+        for (int i = 0; i < qr_dbres_rows(r); i++)
+            json_array_append_new(items, row_json(kind, r, i));
+        *out = json_pack("{s:o}", "items", items);
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_capture_get(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
+                           const char *id, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = find(c, p, kind, id, QR_ACCESS_READ, &r, err);
+    if (!st)
+        *out = row_json(kind, r, 0);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_capture_update(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
+                              const char *id, json_t *body, json_t **out, qr_err_t *err) {
+    *out = NULL;
+    long long now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    json_t *cur = NULL, *norm = NULL;
+    const char *secret = NULL, *key;
+    json_t *v;
+    char org_id[QR_ID_LEN + 1];
+    qr_status_t st = find(c, p, kind, id, QR_ACCESS_WRITE, &r, err);
+    if (st)
+        goto out;
+    snprintf(org_id, sizeof(org_id), "%s", qr_dbres_text(r, 0, 1));
+    /* The current object with the given fields laid over it, validated as a whole. */
+    cur = row_json(kind, r, 0);
+    static const char *const derived[] = {
+        "id", "org_id", "created_at", "updated_at", "inherited_from", "has_secret", NULL};
+    for (int i = 0; derived[i]; i++)
+        json_object_del(cur, derived[i]);
+    json_object_foreach(body, key, v) {
+        json_object_set(cur, key, v);
+    }
+    if ((st = validate(c, kind, org_id, cur, &norm, &secret, err)))
+        goto out;
+    if ((st = store(ctx, c, kind, 0, id, org_id, norm, secret, now, err)))
+        goto out;
+    qr_audit_write(c, now, org_id, p->user_id, "capture_updated", id, nouns[kind]);
+    st = read_one(c, kind, id, out);
+out:
+    json_decref(cur);
+    json_decref(norm);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_capture_delete(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
+                              const char *id, qr_err_t *err) {
+    long long now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL, *u = NULL;
+    qr_status_t st = find(c, p, kind, id, QR_ACCESS_WRITE, &r, err);
+    if (st)
+        goto out;
+    if (kind != QR_CAPTURE_WORKFLOW) {
+        st = qr_db_q(c, &u, NULL,
+                     kind == QR_CAPTURE_CLASS
+                         ? "SELECT name FROM workflows WHERE class_id = ? ORDER BY name"
+                         : "SELECT name FROM workflows WHERE destination_id = ? ORDER BY name",
+                     QR_TEXT(id));
+        if (!st && qr_dbres_rows(u) > 0) {
+            st = qr_err_set(err, QR_E_CONFLICT, "in_use", "the %s is used by workflow '%s'",
+                            nouns[kind], qr_dbres_text(u, 0, 0));
+            goto out;
+        }
+    }
+    char *sql = qr_xasprintf("DELETE FROM %s WHERE id = ?", tables[kind]);
+    if (!st)
+        st = qr_dbc_exec(c, sql, (qr_dbval_t[]){QR_TEXT(id)}, 1, NULL, NULL);
+    free(sql);
+    if (!st)
+        qr_audit_write(c, now, qr_dbres_text(r, 0, 1), p->user_id, "capture_deleted", id,
+                       nouns[kind]);
+out:
+    qr_dbres_free(u);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+/* 1 if the principal may use workflow definition w: no groups, or a member of one. */
+static int may_use(const json_t *w, const qr_dbres_t *mine) {
+    json_t *groups = json_object_get(w, "groups");
+    if (json_array_size(groups) == 0)
+        return 1;
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+        for (int k = 0; k < qr_dbres_rows(mine); k++)
+            if (strcmp(qr_dbres_text(mine, k, 0), json_string_value(g)) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* The definitions of the enabled workflows of the principal's org it may use, with the class's
+ * attributes; one workflow if id is given. */
+static qr_status_t usable(qr_dbc_t *c, const qr_principal_t *p, const char *id, json_t **items) {
+    qr_dbres_t *r = NULL, *mine = NULL;
+    *items = json_array();
+    qr_status_t st = qr_db_q(c, &mine, NULL, "SELECT group_id FROM group_members WHERE user_id = ?",
+                             QR_TEXT(p->user_id));
+    if (!st)
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT w.id, w.definition, k.name, k.attributes, d.kind, d.settings FROM "
+                     "workflows w LEFT JOIN doc_classes k ON k.id = w.class_id LEFT JOIN "
+                     "destinations d ON d.id = w.destination_id WHERE w.org_id = ? AND "
+                     "w.enabled = 1 AND (? IS NULL OR w.id = ?) ORDER BY w.name, w.id",
+                     QR_TEXT(p->org_id), QR_TEXT(id), QR_TEXT(id));
+    for (int i = 0; !st && i < qr_dbres_rows(r); i++) {
+        json_t *w = parse(qr_dbres_text(r, i, 1));
+        if (!json_is_object(w) || !may_use(w, mine)) {
+            json_decref(w);
+            continue;
+        }
+        json_object_set_new(w, "id", json_string(qr_dbres_text(r, i, 0)));
+        json_object_set_new(w, "class_name",
+                            qr_dbres_isnull(r, i, 2) ? json_null()
+                                                     : json_string(qr_dbres_text(r, i, 2)));
+        json_t *attrs = qr_dbres_isnull(r, i, 3) ? json_array() : parse(qr_dbres_text(r, i, 3));
+        json_object_set_new(w, "attributes", attrs);
+        if (!qr_dbres_isnull(r, i, 4))
+            json_object_set_new(w, "destination",
+                                json_pack("{s:s, s:o}", "kind", qr_dbres_text(r, i, 4), "settings",
+                                          parse(qr_dbres_text(r, i, 5))));
+        else
+            json_object_set_new(w, "destination", json_null());
+        json_array_append_new(*items, w);
+    }
+    qr_dbres_free(r);
+    qr_dbres_free(mine);
+    return st;
+}
+
+qr_status_t qr_capture_usable(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err) {
+    (void)err;
+    *out = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    json_t *items = NULL;
+    qr_status_t st = usable(c, p, NULL, &items);
+    qr_db_release(c);
+    if (st) {
+        json_decref(items);
+        return st;
+    }
+    /* What the panel needs: no rules, groups or destination settings. */
+    json_t *res = json_array();
+    size_t i;
+    json_t *w;
+    json_array_foreach(items, i, w) {
+        json_t *rules = json_object_get(w, "rules"), *filled = json_object();
+        size_t k;
+        json_t *rule;
+        json_array_foreach(rules, k, rule) {
+            json_object_set_new(filled, json_string_value(json_object_get(rule, "attribute")),
+                                json_true());
+        }
+        json_t *fields = json_array();
+        json_t *a;
+        json_array_foreach(json_object_get(w, "attributes"), k, a) {
+            json_t *f = json_deep_copy(a);
+            json_object_set_new(
+                f, "filled_by_rule",
+                json_boolean(json_object_get(
+                                 filled, json_string_value(json_object_get(a, "name"))) != NULL));
+            json_array_append_new(fields, f);
+        }
+        json_decref(filled);
+        json_array_append_new(
+            res, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id", json_object_get(w, "id"),
+                           "name", json_object_get(w, "name"), "description",
+                           json_object_get(w, "description"), "format",
+                           json_object_get(w, "format"), "folder", json_object_get(w, "folder"),
+                           "class_name", json_object_get(w, "class_name"), "fields", fields));
+    }
+    json_decref(items);
+    *out = json_pack("{s:o}", "items", res);
+    return QR_OK;
+}
+
+qr_status_t qr_capture_snapshot(qr_ctx_t *ctx, const qr_principal_t *p, const char *workflow_id,
+                                json_t **out, qr_err_t *err) {
+    *out = NULL;
+    if (!qr_id_is_valid(workflow_id))
+        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "workflow not found");
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    json_t *items = NULL;
+    qr_status_t st = usable(c, p, workflow_id, &items);
+    qr_db_release(c);
+    if (!st && json_array_size(items) == 1)
+        *out = json_incref(json_array_get(items, 0));
+    else if (!st)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "workflow not found (or not yours to use)");
+    json_decref(items);
+    return st;
+}
+
+qr_status_t qr_capture_destination_secret(qr_ctx_t *ctx, const char *org_id, const char *id,
+                                          json_t **settings, char **secret, qr_err_t *err) {
+    *settings = NULL;
+    *secret = NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT settings, secret_sealed FROM destinations WHERE id = ? AND "
+                             "org_id = ?",
+                             QR_TEXT(id), QR_TEXT(org_id));
+    if (!st && qr_dbres_rows(r) != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "the destination was deleted");
+    if (!st) {
+        *settings = parse(qr_dbres_text(r, 0, 0));
+        if (!qr_dbres_isnull(r, 0, 1)) {
+            size_t n = 0;
+            unsigned char *plain =
+                qr_aead_open(ctx->keys->secret_seal, id, qr_dbres_text(r, 0, 1), &n);
+            if (!plain) {
+                st = qr_err_set(err, QR_E_CRYPTO, NULL, "the destination's secret is damaged");
+            } else {
+                *secret = qr_xstrndup((const char *)plain, n);
+                OPENSSL_cleanse(plain, n);
+                free(plain);
+            }
+        }
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr__capture_inherit(qr_dbc_t *c, const char *parent_id, const char *child_id,
+                                long long now) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT id, name, attributes FROM doc_classes WHERE org_id = ? ORDER "
+                             "BY name",
+                             QR_TEXT(parent_id));
+    for (int i = 0; !st && i < qr_dbres_rows(r); i++) {
+        char id[QR_ID_LEN + 1];
+        qr_random_id(id);
+        st = qr_db_q(c, NULL, NULL,
+                     "INSERT INTO doc_classes (id, org_id, name, attributes, inherited_from, "
+                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     QR_TEXT(id), QR_TEXT(child_id), QR_TEXT(qr_dbres_text(r, i, 1)),
+                     QR_TEXT(qr_dbres_text(r, i, 2)), QR_TEXT(qr_dbres_text(r, i, 0)), QR_INT(now),
+                     QR_INT(now));
+    }
+    qr_dbres_free(r);
+    return st;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: scans (CAP-2, CAP-5, CAP-6, TEN-5, SEC-2). A user at the panel starts a scan with a
+ * workflow, a folder and index values (validated before anything is accepted), the device
+ * uploads the pages (streamed into encrypted blobs), and the scan is submitted to the durable
+ * queue that the scan workers (scan/worker.h) take it from. A scan is its owner's alone: the
+ * owner lists it, reads its status, downloads its documents and deletes it; nobody else can. */
+#ifndef QR_SCAN_H
+#define QR_SCAN_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/ctx.h"
+#include "core/error.h"
+#include "tenancy/policy.h"
+
+#define QR_SCAN_MAX_FILES 1000     /* files per scan */
+#define QR_SCAN_UPLOAD_TTL 3600    /* a scan not submitted within this is removed */
+#define QR_SCAN_LEASE 1800         /* a claimed scan not finished within this is retaken */
+#define QR_SCAN_MAX_ATTEMPTS 3     /* processing attempts before the scan fails */
+#define QR_DELIVERY_MAX_ATTEMPTS 8 /* delivery attempts before the document stays put */
+#define QR_DELIVERY_FIRST_RETRY 30 /* seconds before the second attempt; doubles each time */
+#define QR_DELIVERY_MAX_RETRY 3600 /* the longest wait between attempts */
+
+typedef struct qr_scan_upload qr_scan_upload_t;
+
+struct qr_blob_reader;
+
+/* CAP-2: starts a scan at the principal's panel (403 panel_only otherwise): body {workflow_id,
+ * name?, folder?, index?}. */
+qr_status_t qr_scan_create(qr_ctx_t *ctx, const qr_principal_t *p, json_t *body, json_t **out,
+                           qr_err_t *err);
+/* Starts receiving one scanned file (JPEG, PNG, TIFF or PDF) of an own scan that is still
+ * being uploaded; declared_size (-1 if unknown) is checked against max_scan_mb first. */
+qr_status_t qr_scan_file_begin(qr_ctx_t *ctx, const qr_principal_t *p, const char *scan_id,
+                               long long declared_size, qr_scan_upload_t **out, qr_err_t *err);
+/* Stores the next piece of the file. */
+qr_status_t qr_scan_file_write(qr_scan_upload_t *u, const void *data, size_t n, qr_err_t *err);
+/* Checks the file can be read (format, pages, size of each page) and records it; frees u. What
+ * cannot be read is refused and nothing of it kept. */
+qr_status_t qr_scan_file_commit(qr_scan_upload_t *u, json_t **out, qr_err_t *err);
+/* Discards an upload; frees u. Accepts NULL. */
+void qr_scan_file_abort(qr_scan_upload_t *u);
+/* Queues an own scan with at least one file. TEN-5: refused (409 ocr_limit_exceeded) when its
+ * OCR pages would pass the org's monthly limit; the pages are reserved at once. */
+qr_status_t qr_scan_submit(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                           qr_err_t *err);
+/* The principal's own scans: {"items": [...]}. */
+qr_status_t qr_scan_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err);
+/* One own scan with its status, index values, documents and delivery state. */
+qr_status_t qr_scan_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                        qr_err_t *err);
+/* Deletes an own scan and its files from disk (a scan being processed: 409 busy). */
+qr_status_t qr_scan_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
+/* Opens document n (from 1) of an own scan in the download area; *size, *mime and *name (a new
+ * string, caller frees) describe it. Close with qr_blob_close. */
+qr_status_t qr_scan_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, int n,
+                             struct qr_blob_reader **reader, long long *size, const char **mime,
+                             char **name, qr_err_t *err);
+/* CAP-5: an org's counters this month and its OCR page limit (contract read access). */
+qr_status_t qr_scan_usage(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
+                          qr_err_t *err);
+/* Removes scans past their retention or never submitted, with their files, and files that no
+ * scan refers to. Returns how many files it removed. */
+int qr_scan_sweep(qr_ctx_t *ctx);
+
+/* The directory of an org's scan blobs; a new string. */
+char *qr__scan_blob_dir(qr_ctx_t *ctx, const char *org_id);
+
+#endif
