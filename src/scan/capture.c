@@ -158,7 +158,8 @@ static qr_status_t check_class(json_t *b, json_t **norm, qr_err_t *err) {
 
 /* Validates a destination body; *norm gets {name, kind, settings}; *secret the secret given
  * ("" to remove it, NULL if not given). */
-static qr_status_t check_destination(json_t *b, json_t **norm, const char **secret, qr_err_t *err) {
+static qr_status_t check_destination(json_t *b, int stored_secret, json_t **norm,
+                                     const char **secret, qr_err_t *err) {
     static const char *const keys[] = {"name", "kind", "settings", "secret", NULL};
     const char *name, *kind;
     *secret = NULL;
@@ -182,7 +183,9 @@ static qr_status_t check_destination(json_t *b, json_t **norm, const char **secr
                           MAX_SECRET);
     if (sec)
         *secret = json_is_null(sec) ? "" : json_string_value(sec);
-    if ((st = conn->check(settings, *secret && **secret ? *secret : NULL, err)))
+    /* A secret kept from before counts as given (its value does not matter to the check). */
+    const char *effective = *secret ? (**secret ? *secret : NULL) : stored_secret ? "*" : NULL;
+    if ((st = conn->check(settings, effective, err)))
         return st;
     *norm = json_pack("{s:s, s:s, s:O}", "name", name, "kind", kind, "settings", settings);
     return QR_OK;
@@ -203,6 +206,8 @@ static qr_status_t check_workflow(qr_dbc_t *c, const char *org_id, json_t *b, js
         st = check_name(b, &name, err);
     if (!st && json_object_get(b, "description"))
         st = qr_json_get_str(b, "description", 0, MAX_DESCRIPTION, &desc, err);
+    if (!desc)
+        desc = ""; /* null clears it */
     if (!st && json_object_get(b, "format"))
         st = qr_json_get_str(b, "format", 1, 16, &format, err);
     if (!st && json_object_get(b, "language"))
@@ -293,6 +298,18 @@ static qr_status_t check_workflow(qr_dbc_t *c, const char *org_id, json_t *b, js
     }
     if ((st = qr_index_check_rules(attrs, json_object_get(b, "rules"), &rules, err)))
         goto out;
+    /* A rule can only fill what its step produces. */
+    size_t ri;
+    json_t *rule;
+    json_array_foreach(rules, ri, rule) {
+        int text = strcmp(json_string_value(json_object_get(rule, "source")), "text") == 0;
+        if (!json_is_true(json_object_get(steps, text ? "ocr" : "barcodes"))) {
+            st = qr_err_set(err, QR_E_INVALID, NULL, "rule %zu reads the %s: it needs the %s step",
+                            ri + 1, text ? "recognized text" : "barcodes",
+                            text ? "ocr" : "barcodes");
+            goto out;
+        }
+    }
     json_t *g = json_object_get(b, "groups");
     if (g && !json_is_null(g)) {
         size_t i;
@@ -405,13 +422,13 @@ static qr_status_t store(qr_ctx_t *ctx, qr_dbc_t *c, qr_capture_kind_t kind, int
 }
 
 static qr_status_t validate(qr_dbc_t *c, qr_capture_kind_t kind, const char *org_id, json_t *b,
-                            json_t **norm, const char **secret, qr_err_t *err) {
+                            int stored_secret, json_t **norm, const char **secret, qr_err_t *err) {
     *secret = NULL;
     *norm = NULL;
     if (kind == QR_CAPTURE_CLASS)
         return check_class(b, norm, err);
     if (kind == QR_CAPTURE_DESTINATION)
-        return check_destination(b, norm, secret, err);
+        return check_destination(b, stored_secret, norm, secret, err);
     return check_workflow(c, org_id, b, norm, err);
 }
 
@@ -441,7 +458,7 @@ qr_status_t qr_capture_create(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture
     char id[QR_ID_LEN + 1];
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CAPTURE, QR_ACCESS_WRITE, &ref, err);
     if (!st)
-        st = validate(c, kind, ref.id, body, &norm, &secret, err);
+        st = validate(c, kind, ref.id, body, 0, &norm, &secret, err);
     if (st)
         goto out;
     qr_random_id(id);
@@ -516,7 +533,8 @@ qr_status_t qr_capture_update(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture
     json_object_foreach(body, key, v) {
         json_object_set(cur, key, v);
     }
-    if ((st = validate(c, kind, org_id, cur, &norm, &secret, err)))
+    int stored = kind == QR_CAPTURE_DESTINATION && !qr_dbres_isnull(r, 0, 7);
+    if ((st = validate(c, kind, org_id, cur, stored, &norm, &secret, err)))
         goto out;
     if ((st = store(ctx, c, kind, 0, id, org_id, norm, secret, now, err)))
         goto out;
@@ -587,12 +605,13 @@ static qr_status_t usable(qr_dbc_t *c, const qr_principal_t *p, const char *id, 
     qr_status_t st = qr_db_q(c, &mine, NULL, "SELECT group_id FROM group_members WHERE user_id = ?",
                              QR_TEXT(p->user_id));
     if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT w.id, w.definition, k.name, k.attributes, d.kind, d.settings FROM "
-                     "workflows w LEFT JOIN doc_classes k ON k.id = w.class_id LEFT JOIN "
-                     "destinations d ON d.id = w.destination_id WHERE w.org_id = ? AND "
-                     "w.enabled = 1 AND (? IS NULL OR w.id = ?) ORDER BY w.name, w.id",
-                     QR_TEXT(p->org_id), QR_TEXT(id), QR_TEXT(id));
+        st =
+            qr_db_q(c, &r, NULL,
+                    "SELECT w.id, w.definition, k.name, k.attributes, d.kind, d.settings FROM "
+                    "workflows w LEFT JOIN doc_classes k ON k.id = w.class_id LEFT JOIN "
+                    "destinations d ON d.id = w.destination_id WHERE w.org_id = ? AND "
+                    "w.enabled = 1 AND (CAST(? AS TEXT) IS NULL OR w.id = ?) ORDER BY w.name, w.id",
+                    QR_TEXT(p->org_id), QR_TEXT(id), QR_TEXT(id));
     for (int i = 0; !st && i < qr_dbres_rows(r); i++) {
         json_t *w = parse(qr_dbres_text(r, i, 1));
         if (!json_is_object(w) || !may_use(w, mine)) {

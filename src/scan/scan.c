@@ -438,7 +438,9 @@ qr_status_t qr_scan_submit(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
                      ? "SELECT lic_ocr_pages, time_zone FROM orgs WHERE id = ? FOR UPDATE"
                      : "SELECT lic_ocr_pages, time_zone FROM orgs WHERE id = ?",
                  QR_TEXT(p->org_id));
-    if (st || qr_dbres_rows(o) != 1)
+    if (!st && qr_dbres_rows(o) != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "the organization was deleted");
+    if (st)
         goto out;
     char month[8];
     qr_tz_month(qr_dbres_text(o, 0, 1), now, month);
@@ -457,16 +459,22 @@ qr_status_t qr_scan_submit(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
                         need, need == 1 ? "" : "s", limit, used, used == 1 ? "is" : "are", month);
         goto out;
     }
-    st = qr_db_q(c, NULL, NULL,
-                 "INSERT INTO scan_usage (org_id, month, reserved_pages) VALUES (?, ?, ?) ON "
-                 "CONFLICT (org_id, month) DO UPDATE SET reserved_pages = "
-                 "scan_usage.reserved_pages + excluded.reserved_pages",
-                 QR_TEXT(p->org_id), QR_TEXT(month), QR_INT(need));
+    /* The state change first: of two submits racing, only one changes the row. */
+    long long changed = 0;
+    st = qr_db_q(c, NULL, &changed,
+                 "UPDATE scans SET status = 'queued', reserved_month = ?, reserved_pages = ?, "
+                 "updated_at = ? WHERE id = ? AND status = 'uploading'",
+                 QR_TEXT(month), QR_INT(need), QR_INT(now), QR_TEXT(id));
+    if (!st && changed != 1) {
+        st = qr_err_set(err, QR_E_CONFLICT, "not_uploading", "the scan was submitted already");
+        goto out;
+    }
     if (!st)
         st = qr_db_q(c, NULL, NULL,
-                     "UPDATE scans SET status = 'queued', reserved_month = ?, reserved_pages = ?, "
-                     "updated_at = ? WHERE id = ? AND status = 'uploading'",
-                     QR_TEXT(month), QR_INT(need), QR_INT(now), QR_TEXT(id));
+                     "INSERT INTO scan_usage (org_id, month, reserved_pages) VALUES (?, ?, ?) ON "
+                     "CONFLICT (org_id, month) DO UPDATE SET reserved_pages = "
+                     "scan_usage.reserved_pages + excluded.reserved_pages",
+                     QR_TEXT(p->org_id), QR_TEXT(month), QR_INT(need));
     if (!st)
         st = qr_dbc_commit(c);
     if (st)
@@ -536,7 +544,8 @@ static void delete_files(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
                          const char *kind) {
     qr_dbres_t *f = NULL;
     if (qr_db_q(c, &f, NULL,
-                "SELECT blob_id FROM scan_files WHERE scan_id = ? AND (? IS NULL OR kind = ?)",
+                "SELECT blob_id FROM scan_files WHERE scan_id = ? AND (CAST(? AS TEXT) IS NULL OR "
+                "kind = ?)",
                 QR_TEXT(id), QR_TEXT(kind), QR_TEXT(kind)) == QR_OK) {
         char *dir = qr__scan_blob_dir(ctx, org_id);
         for (int i = 0; i < qr_dbres_rows(f); i++)
@@ -551,24 +560,50 @@ void qr__scan_delete_files(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const
     delete_files(ctx, c, org_id, id, kind);
 }
 
+/* Gives back the OCR pages a scan reserved (it failed or was removed before processing). */
+static void refund(qr_dbc_t *c, const char *org_id, const char *month, long long pages) {
+    if (month && pages > 0)
+        qr_db_q(c, NULL, NULL,
+                "UPDATE scan_usage SET reserved_pages = CASE WHEN reserved_pages > ? THEN "
+                "reserved_pages - ? ELSE 0 END WHERE org_id = ? AND month = ?",
+                QR_INT(pages), QR_INT(pages), QR_TEXT(org_id), QR_TEXT(month));
+}
+
 qr_status_t qr_scan_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err) {
     long long now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL;
+    qr_dbres_t *r = NULL, *f = NULL, *gone = NULL;
     qr_status_t st = own_scan(c, p, id, &r, err);
-    if (!st && (strcmp(qr_dbres_text(r, 0, 6), "processing") == 0 ||
-                (!qr_dbres_isnull(r, 0, 15) && strcmp(qr_dbres_text(r, 0, 15), "sending") == 0)))
-        st = qr_err_set(err, QR_E_CONFLICT, "busy",
+    if (!st)
+        st = qr_db_q(c, &f, NULL, "SELECT blob_id FROM scan_files WHERE scan_id = ?", QR_TEXT(id));
+    if (!st)
+        st = qr_dbc_begin(c);
+    /* Never a scan a worker holds: the condition is part of the delete itself. */
+    if (!st)
+        st =
+            qr_db_q(c, &gone, NULL,
+                    "DELETE FROM scans WHERE id = ? AND user_id = ? AND status <> 'processing' AND "
+                    "COALESCE(delivery_status, '') <> 'sending' RETURNING status, "
+                    "reserved_month, reserved_pages",
+                    QR_TEXT(id), QR_TEXT(p->user_id));
+    if (!st && qr_dbres_rows(gone) != 1)
+        st = qr_err_set(err, QR_E_CONFLICT, "in_progress",
                         "the scan is being processed or delivered right now; try again when it "
                         "is done");
-    if (!st) {
-        delete_files(ctx, c, p->org_id, id, NULL);
-        st = qr_db_q(c, NULL, NULL, "DELETE FROM scans WHERE id = ? AND user_id = ?", QR_TEXT(id),
-                     QR_TEXT(p->user_id));
-    }
+    if (!st && strcmp(qr_dbres_text(gone, 0, 0), "queued") == 0)
+        refund(c, p->org_id, qr_dbres_text(gone, 0, 1), qr_dbres_int(gone, 0, 2));
     if (!st)
+        st = qr_dbc_commit(c);
+    if (!st) {
+        char *dir = qr__scan_blob_dir(ctx, p->org_id);
+        for (int i = 0; i < qr_dbres_rows(f); i++)
+            qr_blob_delete(dir, qr_dbres_text(f, i, 0), NULL);
+        free(dir);
         qr_audit_write(c, now, p->org_id, p->user_id, "scan_deleted", id, "");
+    }
     qr_dbres_free(r);
+    qr_dbres_free(f);
+    qr_dbres_free(gone);
     qr_db_release(c);
     return st;
 }
@@ -654,15 +689,6 @@ qr_status_t qr_scan_usage(qr_ctx_t *ctx, const qr_principal_t *p, const char *or
     qr_dbres_free(u);
     qr_db_release(c);
     return st;
-}
-
-/* Gives back the OCR pages a scan reserved (it failed or was removed before processing). */
-static void refund(qr_dbc_t *c, const char *org_id, const char *month, long long pages) {
-    if (month && pages > 0)
-        qr_db_q(c, NULL, NULL,
-                "UPDATE scan_usage SET reserved_pages = CASE WHEN reserved_pages > ? THEN "
-                "reserved_pages - ? ELSE 0 END WHERE org_id = ? AND month = ?",
-                QR_INT(pages), QR_INT(pages), QR_TEXT(org_id), QR_TEXT(month));
 }
 
 void qr__scan_refund(qr_dbc_t *c, const char *org_id, const char *month, long long pages) {

@@ -79,8 +79,11 @@ static void fail_scan(qr_ctx_t *ctx, const qr_dbres_t *s, const qr_err_t *err) {
                 "updated_at = ? WHERE id = ?",
                 QR_TEXT(qr_err_code(err)), QR_TEXT(err->msg), QR_INT(now), QR_TEXT(id));
         qr__scan_refund(c, org, qr_dbres_text(s, 0, 9), qr_dbres_int(s, 0, 10));
-        if (qr_dbc_commit(c) == QR_OK)
+        if (qr_dbc_commit(c) == QR_OK) {
             qr__scan_delete_files(ctx, c, org, id, "in");
+            qr_db_q(c, NULL, NULL, "DELETE FROM scan_files WHERE scan_id = ? AND kind = 'in'",
+                    QR_TEXT(id));
+        }
     }
     qr_db_release(c);
     qr_log_info("scan_failed", "scan %s: %s", id, err->msg);
@@ -128,7 +131,7 @@ static qr_status_t store_outputs(qr_ctx_t *ctx, const char *org, const qr_scan_o
 }
 
 /* Runs the pipeline over a claimed scan and records the outcome. */
-static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s) {
+static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s, long long claimed_at) {
     const char *id = qr_dbres_text(s, 0, 0), *org = qr_dbres_text(s, 0, 1);
     qr_err_t err = {QR_OK, NULL, ""};
     json_t *wf = json_loads(qr_dbres_text(s, 0, 4), 0, NULL);
@@ -139,7 +142,7 @@ static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s) {
     qr_scan_input_t *in = NULL;
     unsigned char **bufs = NULL;
     char(*ids)[QR_ID_LEN + 1] = NULL;
-    int nin = 0, stored = 0;
+    int nin = 0, stored = 0, lost = 0;
     char *barcodes = NULL, *index_text = NULL;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st =
@@ -198,6 +201,23 @@ static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s) {
     index_text = qr_json_dump(index);
     c = qr_db_acquire(ctx->db);
     st = qr_dbc_begin(c);
+    /* Only while this worker still holds the scan: if its lease ran out and another worker
+     * took the scan, that one records it (and this result is dropped). */
+    long long changed = 0;
+    if (!st)
+        st = qr_db_q(c, NULL, &changed,
+                     "UPDATE scans SET status = ?, pages_out = ?, ocr_pages = ?, bytes_out = ?, "
+                     "barcodes = ?, index_values = ?, claimed_at = NULL, delivery_status = ?, "
+                     "delivery_next_at = ?, updated_at = ? WHERE id = ? AND status = "
+                     "'processing' AND claimed_at = ?",
+                     QR_TEXT(deliver ? "delivering" : "done"), QR_INT(o.pages_out),
+                     QR_INT(o.ocr_pages), QR_INT(bytes), QR_TEXT(barcodes), QR_TEXT(index_text),
+                     deliver ? QR_TEXT("pending") : QR_NULL, deliver ? QR_INT(now) : QR_NULL,
+                     QR_INT(now), QR_TEXT(id), QR_INT(claimed_at));
+    if (!st && changed != 1) {
+        lost = 1;
+        st = qr_err_set(&err, QR_E_CONFLICT, NULL, "the scan was taken over by another worker");
+    }
     for (int i = 0; !st && i < o.nfiles; i++)
         st = qr_db_q(c, NULL, NULL,
                      "INSERT INTO scan_files (scan_id, kind, seq, org_id, blob_id, size, format, "
@@ -205,16 +225,6 @@ static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s) {
                      QR_TEXT(id), QR_INT(i + 1), QR_TEXT(org), QR_TEXT(ids[i]),
                      QR_INT(o.files[i].len), QR_TEXT(o.files[i].suffix),
                      QR_INT(o.nfiles == 1 ? o.pages_out : 1));
-    if (!st)
-        st = qr_db_q(c, NULL, NULL,
-                     "UPDATE scans SET status = ?, pages_out = ?, ocr_pages = ?, bytes_out = ?, "
-                     "barcodes = ?, index_values = ?, claimed_at = NULL, delivery_status = ?, "
-                     "delivery_next_at = ?, updated_at = ? WHERE id = ? AND status = "
-                     "'processing'",
-                     QR_TEXT(deliver ? "delivering" : "done"), QR_INT(o.pages_out),
-                     QR_INT(o.ocr_pages), QR_INT(bytes), QR_TEXT(barcodes), QR_TEXT(index_text),
-                     deliver ? QR_TEXT("pending") : QR_NULL, deliver ? QR_INT(now) : QR_NULL,
-                     QR_INT(now), QR_TEXT(id));
     /* CAP-5: what the reservation said becomes what was done. */
     if (!st)
         st = qr_db_q(c, NULL, NULL,
@@ -232,7 +242,8 @@ static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s) {
     if (!st)
         st = qr_dbc_commit(c);
     if (st) {
-        qr_err_set(&err, st, NULL, "the result could not be recorded");
+        if (!lost)
+            qr_err_set(&err, st, NULL, "the result could not be recorded");
         goto out;
     }
     qr__scan_delete_files(ctx, c, org, id, "in");
@@ -249,7 +260,9 @@ out:
         free(dir);
     }
     qr_db_release(c);
-    if (st) {
+    if (st && lost) {
+        qr_log_info("scan_taken_over", "scan %s: %s", id, err.msg);
+    } else if (st) {
         if (st == QR_E_DB || st == QR_E_IO)
             qr_log_error("scan_retry", "scan %s: %s (taken again after the lease)", id, err.msg);
         else
@@ -412,7 +425,7 @@ static int work_once(qr_ctx_t *ctx, qr_ocr_engine_t **engine) {
                           (long long[]){stale}, 1);
     qr_db_release(c);
     if (s) {
-        process(ctx, engine, s);
+        process(ctx, engine, s, now);
         qr_dbres_free(s);
         return 1;
     }

@@ -190,6 +190,10 @@ describe('setup: classes and workflows (CAP-1, CAP-3, TEN-6)', () => {
         await bad({ class_id: c.id, rules: [{ attribute: 'po', source: 'text', pattern: '(unclosed' }] }, 'bad regular expression');
         await bad({ class_id: '0'.repeat(32) }, 'class of nobody');
         await bad({ folder: '../up' }, 'folder escaping');
+        await bad({ format: 'pdf', steps: { ocr: false }, class_id: c.id, rules: [{ attribute: 'po', source: 'text', pattern: 'x' }] }, 'a text rule without OCR');
+        await bad({ class_id: c.id, rules: [{ attribute: 'po', source: 'barcode', pattern: 'x' }] }, 'a barcode rule without the barcode step');
+        const blank = await newWorkflow({ name: 'No description', description: null, format: 'pdf', steps: { ocr: false } });
+        assert.equal(blank.description, '', 'null clears the description');
         const other = await newClass(tree.cB.token, tree.cB.org.id, { name: 'Theirs', attributes: [] });
         await bad({ class_id: other.id }, 'class of another org');
         const w = await newWorkflow({ name: 'Invoices', class_id: c.id, format: 'pdf_text',
