@@ -8,11 +8,11 @@
 
 #include "scan/scan_private.h"
 
-#define BIN_THRESHOLD 130     /* on the background-normalized gray (background at 200) */
-#define SPECK_PX 4            /* components smaller than this in both sides are specks */
-#define SKEW_MIN_CONF 2.5f    /* Leptonica's skew confidence below which no deskew */
-#define SKEW_MIN_DEG 0.1f     /* smaller skews are left alone */
-#define BLANK_MARGIN 0.05     /* fraction of each side ignored (scanner edges, punch holes) */
+#define BIN_THRESHOLD 130       /* on the background-normalized gray (background at 200) */
+#define SPECK_PX 4              /* components smaller than this in both sides are specks */
+#define SKEW_MIN_CONF 2.5f      /* Leptonica's skew confidence below which no deskew */
+#define SKEW_MIN_DEG 0.1f       /* smaller skews are left alone */
+#define BLANK_MARGIN 0.05       /* fraction of each side ignored (scanner edges, punch holes) */
 #define BLANK_INK_FRACTION 2e-4 /* ink below this fraction of the inner page: blank */
 
 /* The speck size at the page's resolution. */
@@ -60,8 +60,7 @@ PIX *qr__image_despeckle_gray(PIX *pix) {
 
 float qr__image_skew(PIX *bin) {
     l_float32 angle = 0, conf = 0;
-    if (pixFindSkew(bin, &angle, &conf) != 0 || conf < SKEW_MIN_CONF ||
-        fabsf(angle) < SKEW_MIN_DEG)
+    if (pixFindSkew(bin, &angle, &conf) != 0 || conf < SKEW_MIN_CONF || fabsf(angle) < SKEW_MIN_DEG)
         return 0;
     return angle;
 }
@@ -82,8 +81,8 @@ int qr__image_is_blank(PIX *bin) {
     l_int32 ink = 0;
     int blank = 0;
     if (clean && pixCountPixels(clean, &ink, NULL) == 0)
-        blank = (double)ink < BLANK_INK_FRACTION * (double)pixGetWidth(clean) *
-                                  (double)pixGetHeight(clean);
+        blank = (double)ink <
+                BLANK_INK_FRACTION * (double)pixGetWidth(clean) * (double)pixGetHeight(clean);
     pixDestroy(&clean);
     pixDestroy(&inner);
     boxDestroy(&box);
@@ -153,10 +152,10 @@ qr_status_t qr__image_barcodes(PIX *gray, int page, json_t *arr, qr_err_t *err) 
     }
     for (const zbar_symbol_t *sym = zbar_image_first_symbol(img); sym;
          sym = zbar_symbol_next(sym)) {
-        json_t *o = json_pack("{s:i, s:s, s:o*}", "page", page, "type",
-                              zbar_get_symbol_name(zbar_symbol_get_type(sym)), "data",
-                              symbol_string(zbar_symbol_get_data(sym),
-                                            zbar_symbol_get_data_length(sym)));
+        json_t *o =
+            json_pack("{s:i, s:s, s:o*}", "page", page, "type",
+                      zbar_get_symbol_name(zbar_symbol_get_type(sym)), "data",
+                      symbol_string(zbar_symbol_get_data(sym), zbar_symbol_get_data_length(sym)));
         if (!o || json_array_append_new(arr, o) != 0) {
             st = qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory reading barcodes");
             goto out;

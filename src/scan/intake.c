@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: reading scanned pages. The format comes from the magic bytes; every page's size comes
- * from the headers (MuPDF for JPEG, Leptonica's parser and MuPDF for PNG, libtiff for every TIFF
- * directory, MuPDF for every PDF page at QR_SCAN_PDF_DPI) and is checked before a pixel is
- * decoded. Pixels are decoded one page at a time: MuPDF for JPEG, PNG and PDF pages (with a
- * bounded allocator that also checks the deadline, as in src/print/pdf.c; its decoders are
- * silent, where libjpeg and libpng under Leptonica print to stderr), Leptonica for TIFF. */
+ * from the headers (libjpeg for JPEG, Leptonica's parser and MuPDF for PNG, libtiff for every
+ * TIFF directory, MuPDF for every PDF page at QR_SCAN_PDF_DPI) and is checked before a pixel is
+ * decoded. Pixels are decoded one page at a time: libjpeg for JPEG (jpeg.c), MuPDF for PNG and
+ * PDF pages (with a bounded allocator that also checks the deadline, as in src/print/pdf.c; its
+ * PNG decoder is silent, where libpng under Leptonica prints to stderr), Leptonica for TIFF. */
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 #include <pthread.h>
@@ -16,10 +16,10 @@
 
 #include "scan/scan_private.h"
 
-#define ALIGN 16                          /* header in front of every MuPDF allocation */
+#define ALIGN 16                            /* header in front of every MuPDF allocation */
 #define PDF_MEMORY_BASE ((size_t)256 << 20) /* MuPDF's budget beyond the page's pixmap */
-#define PDF_STORE ((size_t)32 << 20)      /* MuPDF's cache of decoded resources */
-#define MAX_SIDE 1000000.0                /* a PDF page side in pixels past which it is absurd */
+#define PDF_STORE ((size_t)32 << 20)        /* MuPDF's cache of decoded resources */
+#define MAX_SIDE 1000000.0                  /* a PDF page side in pixels past which it is absurd */
 #define COLOR_FRACTION 0.001 /* a rendered PDF page with fewer colour pixels than this is gray */
 
 typedef enum { FMT_JPEG, FMT_PNG, FMT_TIFF, FMT_PDF } fmt_t;
@@ -386,8 +386,8 @@ static void mt_unmap(thandle_t h, void *base, toff_t size) {
 /* Walks the TIFF's directories (at most max_pages + 1) checking every page's size. */
 static qr_status_t tiff_open(qr__intake_t *in, const qr_scan_limits_t *lim, qr_err_t *err) {
     memtif_t m = {in->data, in->len, 0};
-    TIFF *tif = TIFFClientOpen("upload", "rh", (thandle_t)&m, mt_read, mt_write, mt_seek,
-                               mt_close, mt_size, mt_map, mt_unmap);
+    TIFF *tif = TIFFClientOpen("upload", "rm", (thandle_t)&m, mt_read, mt_write, mt_seek, mt_close,
+                               mt_size, mt_map, mt_unmap);
     if (!tif)
         return qr_err_set(err, QR_E_INVALID, "invalid_image",
                           "the TIFF is damaged: its first directory cannot be read");
@@ -423,18 +423,28 @@ out:
     return st;
 }
 
-/* --- JPEG and PNG through MuPDF (silent, bounded; libjpeg's and libpng's own messages would
- * go to stderr through Leptonica) --- */
+/* --- PNG through MuPDF (silent and bounded: libpng under Leptonica prints to stderr); JPEG
+ * through libjpeg itself (jpeg.c) --- */
 
 /* Reads the image's header: its size, checked before anything is decoded. */
 static qr_status_t image_open(qr__intake_t *in, const qr_scan_limits_t *lim, qr_err_t *err) {
     const char *name = in->fmt == FMT_JPEG ? "JPEG" : "PNG";
-    if (in->fmt == FMT_PNG) {
+    if (in->fmt == FMT_JPEG) {
+        int w = 0, h = 0;
+        if (qr__jpeg_header(in->data, in->len, &w, &h) != 0 || w <= 0 || h <= 0)
+            return qr_err_set(err, QR_E_INVALID, "invalid_image",
+                              "the JPEG image is damaged: its header cannot be read");
+        if ((long long)w * h > lim->max_pixels)
+            return too_large(err, 1, w, h, lim->max_pixels);
+        if (lim->max_pages < 1)
+            return page_count_error(err, 1, lim->max_pages);
+        in->pages = 1;
+        return QR_OK;
+    } else {
         /* The IHDR chunk is read by Leptonica's plain parser first: an absurd size is refused
          * even when nothing follows the header. */
         l_int32 w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
-        if (readHeaderMemPng(in->data, in->len, &w, &h, &bps, &spp, &cmap) != 0 || w <= 0 ||
-            h <= 0)
+        if (readHeaderMemPng(in->data, in->len, &w, &h, &bps, &spp, &cmap) != 0 || w <= 0 || h <= 0)
             return qr_err_set(err, QR_E_INVALID, "invalid_image",
                               "the PNG image is damaged: its header cannot be read");
         if ((long long)w * h > lim->max_pixels)
@@ -471,22 +481,19 @@ static qr_status_t image_open(qr__intake_t *in, const qr_scan_limits_t *lim, qr_
     return QR_OK;
 }
 
-/* The resolution the file declares (0 if none), read by Leptonica once MuPDF decoded the file
- * without complaint. */
+/* The resolution the PNG declares (0 if none), read by Leptonica once MuPDF decoded the file
+ * without complaint (MuPDF itself says 96 dpi when the file says nothing). */
 static int image_resolution(const qr__intake_t *in) {
     FILE *f = fopenReadFromMemory(in->data, in->len);
     if (!f)
         return 0;
     l_int32 xres = 0, yres = 0;
-    if (in->fmt == FMT_JPEG)
-        fgetJpegResolution(f, &xres, &yres);
-    else
-        fgetPngResolution(f, &xres, &yres);
+    fgetPngResolution(f, &xres, &yres);
     fclose(f);
     return xres;
 }
 
-/* Decodes the image: 8-bit gray or 32-bit RGB. */
+/* Decodes the PNG: 8-bit gray or 32-bit RGB. */
 static qr_status_t image_decode(qr__intake_t *in, PIX **out, qr_err_t *err) {
     pdfsrc_t *s = in->pdf;
     fz_context *ctx = s->ctx;
@@ -501,8 +508,8 @@ static qr_status_t image_decode(qr__intake_t *in, PIX **out, qr_err_t *err) {
         fz_colorspace *cs = fz_pixmap_colorspace(ctx, pm);
         int gray = cs && fz_colorspace_n(ctx, cs) == 1;
         if (!cs || pm->alpha || (!gray && fz_colorspace_type(ctx, cs) != FZ_COLORSPACE_RGB)) {
-            conv = fz_convert_pixmap(ctx, pm, gray ? fz_device_gray(ctx) : fz_device_rgb(ctx),
-                                     NULL, NULL, fz_default_color_params, 0);
+            conv = fz_convert_pixmap(ctx, pm, gray ? fz_device_gray(ctx) : fz_device_rgb(ctx), NULL,
+                                     NULL, fz_default_color_params, 0);
             fz_drop_pixmap(ctx, pm);
             pm = conv;
             conv = NULL;
@@ -537,7 +544,7 @@ static qr_status_t image_decode(qr__intake_t *in, PIX **out, qr_err_t *err) {
         snprintf(s->msg, sizeof(s->msg), "%s", fz_caught_message(ctx));
         pixDestroy(&pix);
     }
-    const char *name = in->fmt == FMT_JPEG ? "JPEG" : "PNG";
+    const char *name = "PNG";
     if (pix && s->warnings == 0 && !s->refused) {
         int res = image_resolution(in);
         pixSetResolution(pix, res, res);
@@ -663,7 +670,12 @@ qr_status_t qr__intake_next(qr__intake_t *in, PIX **out, qr_err_t *err) {
             return st;
         break;
     }
-    case FMT_JPEG:
+    case FMT_JPEG: {
+        qr_status_t st = qr__jpeg_decode(in->data, in->len, in->deadline, in->max_ms, &pix, err);
+        if (st)
+            return st;
+        break;
+    }
     case FMT_PNG: {
         qr_status_t st = image_decode(in, &pix, err);
         if (st)

@@ -12,9 +12,9 @@
 #include "scan/scan_private.h"
 
 #define TESSDATA_DEFAULT "/usr/share/tesseract-ocr/5/tessdata"
-#define MAX_LANGS 8             /* languages in one "eng+deu+..." */
-#define OSD_MIN_CONF 2.0f       /* OSD orientation confidence below which nothing is turned */
-#define OSD_SCALE 0.5f          /* OSD looks at a half-size copy: as sure, four times cheaper */
+#define MAX_LANGS 8                 /* languages in one "eng+deu+..." */
+#define OSD_MIN_CONF 2.0f           /* OSD orientation confidence below which nothing is turned */
+#define OSD_SCALE 0.5f              /* OSD looks at a half-size copy: as sure, four times cheaper */
 #define MONITOR_MAX_MS 2000000000LL /* what Tesseract's int deadline can hold */
 
 struct qr_ocr_engine {

@@ -198,28 +198,29 @@ static char *xmp_packet(const char *when) {
     FILE *f = open_memstream(&s, &len);
     if (!f)
         return NULL;
-    fprintf(f,
-            "<?xpacket begin=\"\xef\xbb\xbf\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
-            "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
-            " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
-            "  <rdf:Description rdf:about=\"\"\n"
-            "    xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\"\n"
-            "    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
-            "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n"
-            "    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n"
-            "   <pdfaid:part>2</pdfaid:part>\n"
-            "   <pdfaid:conformance>B</pdfaid:conformance>\n"
-            "   <dc:format>application/pdf</dc:format>\n"
-            "   <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">%s</rdf:li></rdf:Alt></dc:title>\n"
-            "   <xmp:CreateDate>%s</xmp:CreateDate>\n"
-            "   <xmp:ModifyDate>%s</xmp:ModifyDate>\n"
-            "   <xmp:CreatorTool>quire</xmp:CreatorTool>\n"
-            "   <pdf:Producer>quire</pdf:Producer>\n"
-            "  </rdf:Description>\n"
-            " </rdf:RDF>\n"
-            "</x:xmpmeta>\n"
-            "<?xpacket end=\"w\"?>\n",
-            PDF_TITLE, when, when);
+    fprintf(
+        f,
+        "<?xpacket begin=\"\xef\xbb\xbf\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+        " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+        "  <rdf:Description rdf:about=\"\"\n"
+        "    xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\"\n"
+        "    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
+        "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n"
+        "    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n"
+        "   <pdfaid:part>2</pdfaid:part>\n"
+        "   <pdfaid:conformance>B</pdfaid:conformance>\n"
+        "   <dc:format>application/pdf</dc:format>\n"
+        "   <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">%s</rdf:li></rdf:Alt></dc:title>\n"
+        "   <xmp:CreateDate>%s</xmp:CreateDate>\n"
+        "   <xmp:ModifyDate>%s</xmp:ModifyDate>\n"
+        "   <xmp:CreatorTool>quire</xmp:CreatorTool>\n"
+        "   <pdf:Producer>quire</pdf:Producer>\n"
+        "  </rdf:Description>\n"
+        " </rdf:RDF>\n"
+        "</x:xmpmeta>\n"
+        "<?xpacket end=\"w\"?>\n",
+        PDF_TITLE, when, when);
     fclose(f);
     return s;
 }
@@ -292,8 +293,7 @@ static qr_status_t make_pdfa(unsigned char **data, size_t *len, qr_err_t *err) {
         pdf_dict_put_drop(ctx, root, PDF_NAME(OutputIntents), intents);
         pdf_dict_put(ctx, oi, PDF_NAME(Type), PDF_NAME(OutputIntent));
         pdf_dict_put_drop(ctx, oi, PDF_NAME(S), pdf_new_name(ctx, "GTS_PDFA1"));
-        pdf_dict_put_text_string(ctx, oi, PDF_NAME(OutputConditionIdentifier),
-                                 "sRGB IEC61966-2.1");
+        pdf_dict_put_text_string(ctx, oi, PDF_NAME(OutputConditionIdentifier), "sRGB IEC61966-2.1");
         pdf_dict_put_text_string(ctx, oi, PDF_NAME(Info), "sRGB IEC61966-2.1");
         pdf_dict_put_drop(ctx, oi, PDF_NAME(DestOutputProfile), icc);
 

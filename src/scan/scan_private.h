@@ -46,6 +46,15 @@ qr_status_t qr__intake_next(qr__intake_t *in, PIX **pix, qr_err_t *err);
 /* Frees a reader; accepts NULL. */
 void qr__intake_close(qr__intake_t *in);
 
+/* JPEG (jpeg.c). */
+
+/* The image's size from its header; -1 if it cannot be read. */
+int qr__jpeg_header(const void *data, size_t len, int *w, int *h);
+/* Decodes a JPEG into *out (8-bit gray or 32-bit RGB, resolution from the file or 0); a warning
+ * of the decoder (truncation, corruption) is QR_E_INVALID "invalid_image"; "timeout". */
+qr_status_t qr__jpeg_decode(const void *data, size_t len, const qr__deadline_t *dl,
+                            long long max_ms, PIX **out, qr_err_t *err);
+
 /* The Leptonica steps (image.c). Each returns a new PIX (or NULL on failure). */
 
 /* 8-bit gray of any page. */

@@ -338,8 +338,8 @@ static void test_cap3_clean_page_is_read(void **state) {
 static void test_cap3_skewed_noisy_page_is_cleaned_and_read(void **state) {
     (void)state;
     PIX *page = text_page(NLINES);
-    PIX *skewed = pixRotate(page, 3.0f * 3.14159265f / 180.0f, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE,
-                            0, 0);
+    PIX *skewed =
+        pixRotate(page, 3.0f * 3.14159265f / 180.0f, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
     pixSetResolution(skewed, DPI, DPI);
     speckle(skewed, 3000, 1);
     qr_scan_steps_t steps = steps_of(QR_SCAN_PDF);
@@ -560,6 +560,66 @@ static void test_cap1_image_pdf_tiff_and_jpeg(void **state) {
     pixDestroy(&page);
 }
 
+static void test_cap1_jpeg_and_multipage_tiff_inputs(void **state) {
+    (void)state;
+    PIX *page = text_page(2);
+    l_uint8 *jpg = NULL;
+    size_t jlen = 0;
+    assert_int_equal(pixWriteMemJpeg(&jpg, &jlen, page, 90, 0), 0);
+    /* A colour page too: it stays in colour unless binarized. */
+    PIX *colour = pixConvertTo32(page);
+    pixSetResolution(colour, DPI, DPI);
+    pixSetRGBPixel(colour, 10, 10, 255, 0, 0);
+    PIXA *pixa = pixaCreate(3);
+    pixaAddPix(pixa, page, L_COPY);
+    pixaAddPix(pixa, colour, L_COPY);
+    PIX *bin = pixThresholdToBinary(page, 128);
+    pixaAddPix(pixa, bin, L_COPY);
+    l_uint8 *tif = NULL;
+    size_t tlen = 0;
+    assert_int_equal(pixaWriteMemMultipageTiff(&tif, &tlen, pixa), 0);
+    const char *fmt = NULL;
+    int pages = 0;
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(qr_scan_probe(tif, tlen, NULL, &fmt, &pages, &err), QR_OK);
+    assert_string_equal(fmt, "tiff");
+    assert_int_equal(pages, 3);
+    assert_int_equal(qr_scan_probe(jpg, jlen, NULL, &fmt, &pages, &err), QR_OK);
+    assert_string_equal(fmt, "jpeg");
+    assert_int_equal(pages, 1);
+
+    qr_scan_input_t in[2] = {{jpg, jlen}, {tif, tlen}};
+    qr_scan_steps_t steps = steps_of(QR_SCAN_JPEG);
+    steps.ocr = 1;
+    qr_scan_output_t out;
+    assert_int_equal(qr_scan_process(engine, in, 2, &steps, NULL, &out, &err), QR_OK);
+    assert_int_equal(out.pages_in, 4);
+    assert_int_equal(out.pages_out, 4);
+    assert_int_equal(out.ocr_pages, 4);
+    assert_int_equal(out.nfiles, 4);
+    /* Four pages of text, separated by form feeds. */
+    int ff = 0;
+    for (const char *c = out.text; *c; c++)
+        ff += *c == '\f';
+    assert_int_equal(ff, 3);
+    assert_non_null(strstr(out.text, "quick brown fox"));
+    PIX *j = pixReadMem(out.files[2].data, out.files[2].len);
+    assert_int_equal(pixGetDepth(j), 32); /* the colour page */
+    assert_int_equal(pixGetXRes(j), DPI);
+    pixDestroy(&j);
+    j = pixReadMem(out.files[0].data, out.files[0].len);
+    assert_int_equal(pixGetDepth(j), 8);
+    pixDestroy(&j);
+    qr_scan_output_free(&out);
+
+    lept_free(tif);
+    lept_free(jpg);
+    pixDestroy(&bin);
+    pixaDestroy(&pixa);
+    pixDestroy(&colour);
+    pixDestroy(&page);
+}
+
 static void test_cap1_blank_pages_are_removed(void **state) {
     (void)state;
     PIX *text = text_page(NLINES);
@@ -758,6 +818,34 @@ static bytes_t bomb_pdf(size_t size) {
     return d;
 }
 
+/* A little-endian TIFF of n 8 x 8 bilevel pages sharing one strip, directories chained. */
+static bytes_t many_pages_tiff(int n) {
+    enum { NTAGS = 8, IFD = 2 + NTAGS * 12 + 4 };
+    size_t len = 8 + 8 + (size_t)n * IFD;
+    unsigned char *t = calloc(1, len);
+    memcpy(t, "II*\0", 4);
+    t[4] = 16; /* first directory at 16; the strip (8 bytes) at 8 */
+    const uint16_t tags[NTAGS][2] = {{256, 8}, {257, 8}, {258, 1}, {259, 1},
+                                     {262, 0}, {273, 8}, {278, 8}, {279, 8}};
+    for (int i = 0; i < n; i++) {
+        unsigned char *d = t + 16 + (size_t)i * IFD;
+        d[0] = NTAGS;
+        for (int j = 0; j < NTAGS; j++) {
+            unsigned char *e = d + 2 + 12 * j;
+            e[0] = (unsigned char)tags[j][0];
+            e[1] = (unsigned char)(tags[j][0] >> 8);
+            e[2] = 3; /* SHORT */
+            e[4] = 1; /* count */
+            e[8] = (unsigned char)tags[j][1];
+        }
+        uint32_t next = i + 1 < n ? (uint32_t)(16 + (size_t)(i + 1) * IFD) : 0;
+        unsigned char *nx = d + 2 + NTAGS * 12;
+        for (int b = 0; b < 4; b++)
+            nx[b] = (unsigned char)(next >> (8 * b));
+    }
+    return (bytes_t){(char *)t, len};
+}
+
 static void test_cap1_bad_input_is_refused(void **state) {
     (void)state;
     qr_scan_limits_t lim;
@@ -787,8 +875,8 @@ static void test_cap1_bad_input_is_refused(void **state) {
     expect_refused(bad, tlen, &lim, "invalid_image", "TIFF with a corrupt IFD offset");
     /* ...and one whose directory is garbage. */
     memcpy(bad, tif, tlen);
-    uint32_t ifd = (uint32_t)bad[4] | (uint32_t)bad[5] << 8 | (uint32_t)bad[6] << 16 |
-                   (uint32_t)bad[7] << 24;
+    uint32_t ifd =
+        (uint32_t)bad[4] | (uint32_t)bad[5] << 8 | (uint32_t)bad[6] << 16 | (uint32_t)bad[7] << 24;
     if (ifd + 14 < tlen)
         memset(bad + ifd + 2, 0xff, 12);
     expect_refused(bad, tlen, &lim, "invalid_image", "TIFF with a garbage directory");
@@ -800,6 +888,28 @@ static void test_cap1_bad_input_is_refused(void **state) {
     bytes_t many = many_pages_pdf(10000);
     expect_refused(many.data, many.len, &lim, "too_many_pages", "10000-page PDF");
     free(many.data);
+
+    bytes_t tiffs = many_pages_tiff(10000);
+    expect_refused(tiffs.data, tiffs.len, &lim, "too_many_pages", "10000-page TIFF");
+    free(tiffs.data);
+    bytes_t few = many_pages_tiff(3);
+    const char *f3 = NULL;
+    int p3 = 0;
+    qr_err_t e3 = {QR_OK, NULL, ""};
+    assert_int_equal(qr_scan_probe(few.data, few.len, &lim, &f3, &p3, &e3), QR_OK);
+    assert_string_equal(f3, "tiff");
+    assert_int_equal(p3, 3);
+    free(few.data);
+
+    /* A PDF page over the pixel limit at 300 dpi. */
+    qr_scan_limits_t small = lim;
+    small.max_pixels = 1000000;
+    char *t1 = page_text(1);
+    const char *texts[1] = {t1};
+    bytes_t one = text_pdf(texts, 1);
+    expect_refused(one.data, one.len, &small, "image_too_large", "PDF page over 1 Mpx");
+    free(one.data);
+    free(t1);
 
     bytes_t none = many_pages_pdf(0);
     expect_refused(none.data, none.len, &lim, "invalid_image", "zero-page PDF");
@@ -859,6 +969,7 @@ int main(void) {
         cmocka_unit_test(test_cap1_pdf_input_to_searchable_pdf),
         cmocka_unit_test(test_cap1_pdfa),
         cmocka_unit_test(test_cap1_image_pdf_tiff_and_jpeg),
+        cmocka_unit_test(test_cap1_jpeg_and_multipage_tiff_inputs),
         cmocka_unit_test(test_cap1_blank_pages_are_removed),
         cmocka_unit_test(test_cap1_barcodes_are_read),
         cmocka_unit_test(test_cap1_bad_input_is_refused),
