@@ -12,8 +12,8 @@
 
 #include "scan/scan_private.h"
 
-#define MAX_SCANS 256 /* progressive scans; more is a decoding-time bomb (a normal file has ~10)   \
-                       */
+/* Progressive scans: a normal file has about 10; thousands are a decoding-time bomb. */
+#define MAX_SCANS 256
 
 typedef struct jerr {
     struct jpeg_error_mgr mgr;
