@@ -481,16 +481,29 @@ static qr_status_t image_open(qr__intake_t *in, const qr_scan_limits_t *lim, qr_
     return QR_OK;
 }
 
-/* The resolution the PNG declares (0 if none), read by Leptonica once MuPDF decoded the file
- * without complaint (MuPDF itself says 96 dpi when the file says nothing). */
+/* The resolution the PNG's pHYs chunk declares (0 if none). MuPDF says 96 dpi when the file
+ * says nothing, and libpng (through Leptonica) prints to stderr on a bad checksum, so the
+ * chunk list (length, type, data, CRC: a fixed layout) is walked here up to the first IDAT. */
 static int image_resolution(const qr__intake_t *in) {
-    FILE *f = fopenReadFromMemory(in->data, in->len);
-    if (!f)
-        return 0;
-    l_int32 xres = 0, yres = 0;
-    fgetPngResolution(f, &xres, &yres);
-    fclose(f);
-    return xres;
+    const unsigned char *p = in->data;
+    size_t at = 8;
+    while (at + 12 <= in->len) {
+        size_t n = (size_t)p[at] << 24 | (size_t)p[at + 1] << 16 | (size_t)p[at + 2] << 8 |
+                   (size_t)p[at + 3];
+        const unsigned char *type = p + at + 4;
+        if (n > in->len - at - 12 || memcmp(type, "IDAT", 4) == 0)
+            break;
+        if (memcmp(type, "pHYs", 4) == 0 && n == 9) {
+            const unsigned char *d = type + 4;
+            unsigned long ppm = (unsigned long)d[0] << 24 | (unsigned long)d[1] << 16 |
+                                (unsigned long)d[2] << 8 | d[3];
+            if (d[8] != 1 || ppm > 1000000) /* unit 1: per metre */
+                return 0;
+            return (int)((double)ppm * 0.0254 + 0.5);
+        }
+        at += n + 12;
+    }
+    return 0;
 }
 
 /* Decodes the PNG: 8-bit gray or 32-bit RGB. */

@@ -4,6 +4,7 @@
  * single-threaded (DESIGN 5): its OpenMP regions are kept to one thread in the calling thread. */
 #include <dirent.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,25 +33,27 @@ static void single_thread(void) {
     omp_set_max_active_levels(0);
 }
 
-const char *qr__ocr_tessdata(void) {
-    static char dir[600];
-    static int done;
-    if (done)
-        return dir;
+static char tessdata[600];
+static pthread_once_t tessdata_once = PTHREAD_ONCE_INIT;
+
+/* TESSDATA_PREFIX (the tessdata directory or its parent, as Tesseract accepts), else Debian's. */
+static void tessdata_init(void) {
     const char *env = getenv("TESSDATA_PREFIX");
-    char probe[sizeof(dir)];
+    char probe[sizeof(tessdata)];
     if (env && *env) {
-        /* Tesseract accepts the tessdata directory itself or its parent. */
         snprintf(probe, sizeof(probe), "%.500s/tessdata", env);
         if (access(probe, R_OK | X_OK) == 0)
-            memcpy(dir, probe, sizeof(dir));
+            memcpy(tessdata, probe, sizeof(tessdata));
         else
-            snprintf(dir, sizeof(dir), "%.500s", env);
+            snprintf(tessdata, sizeof(tessdata), "%.500s", env);
     } else {
-        snprintf(dir, sizeof(dir), "%s", TESSDATA_DEFAULT);
+        snprintf(tessdata, sizeof(tessdata), "%s", TESSDATA_DEFAULT);
     }
-    done = 1;
-    return dir;
+}
+
+const char *qr__ocr_tessdata(void) {
+    pthread_once(&tessdata_once, tessdata_init);
+    return tessdata;
 }
 
 /* The installed languages, "deu, eng, osd", into buf. */
