@@ -57,8 +57,9 @@ static int is_pdf(qr_scan_format_t f) {
 
 /* Tesseract's renderer in text-only mode (its image path goes through Leptonica, which writes a
  * temporary JPEG file). A private 0700 directory holds a symlink base.pdf -> /proc/self/fd/N, so
- * that the renderer (which opens "<outputbase>.pdf") writes into the memfd. The link and the directory
- * are removed as soon as the renderer has opened its file; no byte of the document is on disk. */
+ * that the renderer (which opens "<outputbase>.pdf") writes into the memfd. The link and the
+ * directory are removed as soon as the renderer has opened its file; no byte of the document is on
+ * disk. */
 static qr_status_t renderer_create(qr__writer_t *w, qr_err_t *err) {
     const char *tmp = getenv("TMPDIR");
     char dir[256], base[300], link[310], target[64];
@@ -362,8 +363,8 @@ static void add_text_layer(fz_context *ctx, pdf_document *doc, const unsigned ch
             pdf_array_push_drop(ctx, contents, pdf_graft_mapped_object(ctx, map, tcontents));
             pdf_dict_put_drop(ctx, page, PDF_NAME(Contents), contents);
             if (tfonts)
-                pdf_dict_put_drop(ctx, pdf_dict_get(ctx, page, PDF_NAME(Resources)),
-                                  PDF_NAME(Font), pdf_graft_mapped_object(ctx, map, tfonts));
+                pdf_dict_put_drop(ctx, pdf_dict_get(ctx, page, PDF_NAME(Resources)), PDF_NAME(Font),
+                                  pdf_graft_mapped_object(ctx, map, tfonts));
         }
     }
     fz_always(ctx) {
@@ -439,8 +440,7 @@ static void make_pdfa(fz_context *ctx, pdf_document *doc) {
         pdf_obj *oi = pdf_array_push_dict(ctx, intents, 5);
         pdf_dict_put(ctx, oi, PDF_NAME(Type), PDF_NAME(OutputIntent));
         pdf_dict_put_drop(ctx, oi, PDF_NAME(S), pdf_new_name(ctx, "GTS_PDFA1"));
-        pdf_dict_put_text_string(ctx, oi, PDF_NAME(OutputConditionIdentifier),
-                                 "sRGB IEC61966-2.1");
+        pdf_dict_put_text_string(ctx, oi, PDF_NAME(OutputConditionIdentifier), "sRGB IEC61966-2.1");
         pdf_dict_put_text_string(ctx, oi, PDF_NAME(Info), "sRGB IEC61966-2.1");
         pdf_dict_put_drop(ctx, oi, PDF_NAME(DestOutputProfile), icc);
 

@@ -324,6 +324,25 @@ static void test_cap3_languages_are_checked(void **state) {
     assert_false(qr_ocr_languages_valid("../../etc/passwd", &err));
     assert_false(qr_ocr_languages_valid("eng+", &err));
     assert_false(qr_ocr_languages_valid("", &err));
+
+    /* A scan asking for a language that is not installed is refused before any work; the
+     * engine keeps working for the next scan. */
+    PIX *page = text_page(1);
+    bytes_t png = png_of(page);
+    qr_scan_input_t in = {png.data, png.len};
+    qr_scan_steps_t steps = steps_of(QR_SCAN_PDF);
+    steps.ocr = 1;
+    snprintf(steps.language, sizeof(steps.language), "eng+klingon");
+    qr_scan_output_t out;
+    assert_int_equal(qr_scan_process(engine, &in, 1, &steps, NULL, &out, &err), QR_E_INVALID);
+    assert_string_equal(qr_err_code(&err), "invalid_language");
+    qr_scan_output_free(&out);
+    snprintf(steps.language, sizeof(steps.language), "eng");
+    assert_int_equal(qr_scan_process(engine, &in, 1, &steps, NULL, &out, &err), QR_OK);
+    assert_non_null(strstr(out.text, "quick brown fox"));
+    qr_scan_output_free(&out);
+    free(png.data);
+    pixDestroy(&page);
 }
 
 static void test_cap3_clean_page_is_read(void **state) {
