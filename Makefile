@@ -28,8 +28,9 @@ CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wform
 # MuPDF is static only on Debian (DESIGN section 5): its archives and what they need.
 MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype -lharfbuzz \
               -lgumbo -lmujs -lm -lpthread
-# The scan pipeline: Tesseract (links libgomp: engines are made single-threaded), Leptonica, ZBar.
-SCAN_LIBS := -ltesseract -llept -lzbar -lgomp
+# The scan pipeline: Tesseract (links libgomp: engines are made single-threaded), Leptonica,
+# libtiff (TIFF directories are walked from memory before decoding), ZBar.
+SCAN_LIBS := -ltesseract -llept -ltiff -lzbar -lgomp
 LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -licui18n -licuuc \
           -licudata -lcups $(MUPDF_LIBS) $(SCAN_LIBS)
 LDFLAGS := $(SAN) -pthread

@@ -16,7 +16,7 @@ PKGS=(
     libmupdf-dev libjbig2dec0-dev libharfbuzz-dev libgumbo-dev libmujs-dev libopenjp2-7-dev
     libfreetype-dev libjpeg-dev
     libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd libzbar-dev
-    poppler-utils img2pdf qrencode
+    poppler-utils img2pdf qrencode icc-profiles-free
     nginx wrk openssl ca-certificates nodejs
 )
 

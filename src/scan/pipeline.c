@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the scan pipeline's orchestration (qr_scan_process): every page of every input is
+ * decoded, cleaned, read and written before the next one is decoded, so memory is that of one
+ * page plus the compressed output. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan/scan_private.h"
+
+static const char *const format_names[QR_SCAN_FORMAT_COUNT] = {"pdf", "pdf_text", "pdfa", "tiff",
+                                                               "jpeg"};
+
+const char *qr_scan_format_name(qr_scan_format_t f) {
+    if ((int)f < 0 || f >= QR_SCAN_FORMAT_COUNT)
+        return "unknown";
+    return format_names[f];
+}
+
+int qr_scan_format_parse(const char *s) {
+    for (int i = 0; s && i < QR_SCAN_FORMAT_COUNT; i++)
+        if (strcmp(s, format_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void qr_scan_limits_init(qr_scan_limits_t *lim) {
+    lim->max_pages = QR_SCAN_MAX_PAGES;
+    lim->max_pixels = QR_SCAN_MAX_PIXELS;
+    lim->max_ms = QR_SCAN_MAX_MS;
+}
+
+void qr__deadline_set(qr__deadline_t *d, long long ms) {
+    clock_gettime(CLOCK_MONOTONIC, d);
+    if (ms < 0)
+        ms = 0;
+    d->tv_sec += (time_t)(ms / 1000);
+    d->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (d->tv_nsec >= 1000000000L) {
+        d->tv_sec++;
+        d->tv_nsec -= 1000000000L;
+    }
+}
+
+long long qr__deadline_left_ms(const qr__deadline_t *d) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long left = (long long)(d->tv_sec - now.tv_sec) * 1000 +
+                     (long long)(d->tv_nsec - now.tv_nsec) / 1000000;
+    return left > 0 ? left : 0;
+}
+
+int qr__deadline_passed(const qr__deadline_t *d) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > d->tv_sec || (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
+}
+
+qr_status_t qr__scan_timeout(qr_err_t *err, long long max_ms) {
+    return qr_err_set(err, QR_E_INVALID, "timeout",
+                      "the scan takes longer than its limit of %lld ms; send fewer or smaller "
+                      "pages",
+                      max_ms);
+}
+
+/* One scan's state. */
+typedef struct scan {
+    qr_ocr_engine_t *engine;
+    const qr_scan_steps_t *steps;
+    const qr_scan_limits_t *lim;
+    qr__deadline_t deadline;
+    qr__writer_t *writer;
+    qr_scan_output_t *out;
+    int need_ocr;
+    size_t text_len;
+} scan_t;
+
+/* Replaces *pix by next (consumed); 0, or -1 if next is NULL (then *pix is kept). */
+static int replace(PIX **pix, PIX *next) {
+    if (!next)
+        return -1;
+    pixDestroy(pix);
+    *pix = next;
+    return 0;
+}
+
+static void note_peak(scan_t *s, PIX *a, PIX *b, PIX *c) {
+    /* A PIX shared between names (clones) is counted once. */
+    size_t n = qr__image_bytes(a);
+    if (b && b != a)
+        n += qr__image_bytes(b);
+    if (c && c != a && c != b)
+        n += qr__image_bytes(c);
+    if (n > s->out->peak_bytes)
+        s->out->peak_bytes = n;
+}
+
+static qr_status_t out_of_memory(qr_err_t *err, int page) {
+    return qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory processing page %d", page);
+}
+
+/* Runs the steps over one page (pix is consumed). */
+static qr_status_t process_page(scan_t *s, PIX *pix, int page_no, qr_err_t *err) {
+    const qr_scan_steps_t *st = s->steps;
+    qr_status_t rc = QR_OK;
+    PIX *gray = NULL, *bin = NULL;
+    int dpi = pixGetXRes(pix);
+
+    gray = qr__image_gray(pix);
+    if (!gray) {
+        rc = out_of_memory(err, page_no);
+        goto out;
+    }
+    if (st->auto_rotate && s->engine) {
+        int quads = qr__ocr_orientation(s->engine, gray, dpi);
+        if (quads && (replace(&pix, pixRotateOrth(pix, quads)) ||
+                      replace(&gray, pixRotateOrth(gray, quads)))) {
+            rc = out_of_memory(err, page_no);
+            goto out;
+        }
+    }
+    if (st->barcodes) {
+        rc = qr__image_barcodes(gray, page_no, s->out->barcodes, err);
+        if (rc)
+            goto out;
+    }
+    if (qr__deadline_passed(&s->deadline)) {
+        rc = qr__scan_timeout(err, s->lim->max_ms);
+        goto out;
+    }
+    int need_bin = st->binarize || st->deskew || st->despeckle || st->remove_blank || s->need_ocr;
+    if (need_bin) {
+        bin = qr__image_binarize(gray);
+        if (!bin) {
+            rc = out_of_memory(err, page_no);
+            goto out;
+        }
+        note_peak(s, pix, gray, bin);
+        pixDestroy(&gray); /* from here on: the page (pix) and its 1-bit copy (bin) */
+    }
+    /* Specks go before the deskew turns them into bigger ones. */
+    if (st->despeckle) {
+        if (replace(&bin, qr__image_despeckle_bin(bin)) ||
+            (!st->binarize && pixGetDepth(pix) > 1 &&
+             replace(&pix, qr__image_despeckle_gray(pix)))) {
+            rc = out_of_memory(err, page_no);
+            goto out;
+        }
+    }
+    if (st->deskew) {
+        float deg = qr__image_skew(bin);
+        if (deg != 0 && (replace(&pix, qr__image_rotate(pix, deg)) ||
+                         replace(&bin, qr__image_rotate(bin, deg)))) {
+            rc = out_of_memory(err, page_no);
+            goto out;
+        }
+    }
+    note_peak(s, pix, gray, bin);
+    if (st->remove_blank && qr__image_is_blank(bin))
+        goto out; /* dropped */
+    if (st->binarize && replace(&pix, pixClone(bin))) {
+        rc = out_of_memory(err, page_no);
+        goto out;
+    }
+    if (s->need_ocr) {
+        if (s->out->ocr_pages > 0) {
+            size_t n = strlen(s->out->text);
+            char *t = realloc(s->out->text, n + 2);
+            if (!t) {
+                rc = out_of_memory(err, page_no);
+                goto out;
+            }
+            s->out->text = t;
+            memcpy(t + n, "\f", 2);
+        }
+        rc = qr__ocr_recognize(s->engine, bin, dpi, &s->deadline, s->lim->max_ms, &s->out->text,
+                               err);
+        if (rc)
+            goto out;
+        s->out->ocr_pages++;
+    }
+    rc = qr__writer_add(s->writer, pix, s->need_ocr ? qr__ocr_api(s->engine) : NULL, err);
+    if (!rc)
+        s->out->pages_out++;
+out:
+    pixDestroy(&bin);
+    pixDestroy(&gray);
+    pixDestroy(&pix);
+    return rc;
+}
+
+qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int nin,
+                            const qr_scan_steps_t *steps, const qr_scan_limits_t *lim,
+                            qr_scan_output_t *out, qr_err_t *err) {
+    qr_scan_limits_t defaults;
+    if (!lim) {
+        qr_scan_limits_init(&defaults);
+        lim = &defaults;
+    }
+    memset(out, 0, sizeof(*out));
+    qr__scan_quiet();
+    scan_t s = {.engine = e, .steps = steps, .lim = lim, .out = out};
+    qr__deadline_set(&s.deadline, lim->max_ms);
+    qr__intake_t **intakes = NULL;
+    int *counts = NULL;
+    qr_status_t rc = QR_OK;
+    out->barcodes = json_array();
+    out->text = calloc(1, 1);
+    if (!out->barcodes || !out->text) {
+        rc = qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory");
+        goto out;
+    }
+    if (lim->max_ms <= 0) {
+        rc = qr__scan_timeout(err, lim->max_ms);
+        goto out;
+    }
+    if ((int)steps->format < 0 || steps->format >= QR_SCAN_FORMAT_COUNT) {
+        rc = qr_err_set(err, QR_E_INVALID, "invalid_format",
+                        "unknown output format %d; allowed are pdf, pdf_text, pdfa, tiff, jpeg",
+                        (int)steps->format);
+        goto out;
+    }
+    if (nin <= 0 || !in) {
+        rc = qr_err_set(err, QR_E_INVALID, "no_pages", "the scan has no files");
+        goto out;
+    }
+    s.need_ocr = steps->ocr || steps->format == QR_SCAN_PDF_TEXT || steps->format == QR_SCAN_PDFA;
+    if ((s.need_ocr || steps->auto_rotate) && !e) {
+        rc = qr_err_set(err, QR_E_INTERNAL, NULL, "OCR and auto-rotation need an OCR engine");
+        goto out;
+    }
+    if (s.need_ocr) {
+        char lang[sizeof(steps->language) + 1];
+        memcpy(lang, steps->language, sizeof(steps->language));
+        lang[sizeof(steps->language)] = '\0';
+        rc = qr__ocr_use(e, lang[0] ? lang : "eng", err);
+        if (rc)
+            goto out;
+    }
+
+    /* Every file is checked (format, page count, page sizes) before any page is decoded. */
+    intakes = calloc((size_t)nin, sizeof(*intakes));
+    counts = calloc((size_t)nin, sizeof(*counts));
+    if (!intakes || !counts) {
+        rc = qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory");
+        goto out;
+    }
+    long long total = 0;
+    for (int i = 0; i < nin; i++) {
+        int pages = 0;
+        rc = qr__intake_open(in[i].data, in[i].len, lim, &s.deadline, &intakes[i], &pages, err);
+        if (rc) {
+            if (nin > 1 && err) {
+                char msg[sizeof(err->msg)];
+                snprintf(msg, sizeof(msg), "file %d: %.300s", i + 1, err->msg);
+                memcpy(err->msg, msg, sizeof(msg));
+            }
+            goto out;
+        }
+        counts[i] = pages;
+        total += pages;
+        if (total > lim->max_pages) {
+            rc = qr_err_set(err, QR_E_INVALID, "too_many_pages",
+                            "the scan's files have more than %d pages together; a scan may "
+                            "have at most %d",
+                            lim->max_pages, lim->max_pages);
+            goto out;
+        }
+    }
+
+    rc = qr__writer_create(steps->format, &s.writer, err);
+    if (rc)
+        goto out;
+    for (int i = 0; i < nin; i++) {
+        for (int p = 0; p < counts[i]; p++) {
+            PIX *pix = NULL;
+            rc = qr__intake_next(intakes[i], &pix, err);
+            if (rc)
+                goto out;
+            out->pages_in++;
+            rc = process_page(&s, pix, out->pages_in, err);
+            if (rc)
+                goto out;
+            if (qr__deadline_passed(&s.deadline)) {
+                rc = qr__scan_timeout(err, lim->max_ms);
+                goto out;
+            }
+        }
+        qr__intake_close(intakes[i]);
+        intakes[i] = NULL;
+    }
+    if (out->pages_out == 0) {
+        rc = qr_err_set(err, QR_E_INVALID, "no_pages",
+                        "every page of the scan is blank (%d pages read); nothing to deliver",
+                        out->pages_in);
+        goto out;
+    }
+    rc = qr__writer_finish(s.writer, out, err);
+out:
+    qr__writer_destroy(s.writer);
+    for (int i = 0; intakes && i < nin; i++)
+        qr__intake_close(intakes[i]);
+    free(intakes);
+    free(counts);
+    return rc;
+}
+
+void qr_scan_output_free(qr_scan_output_t *out) {
+    if (!out)
+        return;
+    for (int i = 0; i < out->nfiles; i++)
+        free(out->files[i].data);
+    free(out->files);
+    free(out->text);
+    json_decref(out->barcodes);
+    memset(out, 0, sizeof(*out));
+}
