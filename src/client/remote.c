@@ -250,7 +250,8 @@ qr_status_t qr_remote_call(qr_remote_t *rm, const char *method, const char *path
     struct curl_slist *h = bearer_headers(token, body ? "application/json" : NULL);
     struct sink s = {.fd = -1};
     qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st = perform(rm, method, path, h, text, text ? strlen(text) : 0, NULL, &s, reply, err);
+    qr_status_t st =
+        perform(rm, method, path, h, text, text ? strlen(text) : 0, NULL, &s, reply, err);
     qr_buf_free(&s.buf);
     curl_slist_free_all(h);
     if (text) {
@@ -283,7 +284,8 @@ qr_status_t qr_remote_client_token(qr_remote_t *rm, const char *client_id, const
     static const char form[] = "grant_type=client_credentials";
     struct sink s = {.fd = -1};
     qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st = perform(rm, "POST", "/oauth/token", h, form, sizeof(form) - 1, NULL, &s, reply, err);
+    qr_status_t st =
+        perform(rm, "POST", "/oauth/token", h, form, sizeof(form) - 1, NULL, &s, reply, err);
     qr_buf_free(&s.buf);
     curl_slist_free_all(h);
     OPENSSL_cleanse(sec, strlen(sec));
@@ -340,8 +342,8 @@ qr_status_t qr_remote_upload(qr_remote_t *rm, const char *path, const char *toke
     }
     if (src.size > QR_REMOTE_MAX_DOCUMENT)
         return qr_err_set(err, QR_E_INVALID, NULL,
-                          "POST %s: the file has %lld bytes; at most %lld are sent", path,
-                          src.size, QR_REMOTE_MAX_DOCUMENT);
+                          "POST %s: the file has %lld bytes; at most %lld are sent", path, src.size,
+                          QR_REMOTE_MAX_DOCUMENT);
     struct curl_slist *h = bearer_headers(token, content_type);
     struct sink s = {.fd = -1};
     qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);

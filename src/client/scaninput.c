@@ -14,10 +14,8 @@ static const struct {
     size_t len;
     const char *type;
 } magics[] = {
-    {"\xff\xd8\xff", 3, "image/jpeg"},
-    {"\x89PNG\r\n\x1a\n", 8, "image/png"},
-    {"II*\0", 4, "image/tiff"},
-    {"MM\0*", 4, "image/tiff"},
+    {"\xff\xd8\xff", 3, "image/jpeg"}, {"\x89PNG\r\n\x1a\n", 8, "image/png"},
+    {"II*\0", 4, "image/tiff"},        {"MM\0*", 4, "image/tiff"},
     {"%PDF-", 5, "application/pdf"},
 };
 
