@@ -587,12 +587,13 @@ static qr_status_t usable(qr_dbc_t *c, const qr_principal_t *p, const char *id, 
     qr_status_t st = qr_db_q(c, &mine, NULL, "SELECT group_id FROM group_members WHERE user_id = ?",
                              QR_TEXT(p->user_id));
     if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT w.id, w.definition, k.name, k.attributes, d.kind, d.settings FROM "
-                     "workflows w LEFT JOIN doc_classes k ON k.id = w.class_id LEFT JOIN "
-                     "destinations d ON d.id = w.destination_id WHERE w.org_id = ? AND "
-                     "w.enabled = 1 AND (? IS NULL OR w.id = ?) ORDER BY w.name, w.id",
-                     QR_TEXT(p->org_id), QR_TEXT(id), QR_TEXT(id));
+        st =
+            qr_db_q(c, &r, NULL,
+                    "SELECT w.id, w.definition, k.name, k.attributes, d.kind, d.settings FROM "
+                    "workflows w LEFT JOIN doc_classes k ON k.id = w.class_id LEFT JOIN "
+                    "destinations d ON d.id = w.destination_id WHERE w.org_id = ? AND "
+                    "w.enabled = 1 AND (CAST(? AS TEXT) IS NULL OR w.id = ?) ORDER BY w.name, w.id",
+                    QR_TEXT(p->org_id), QR_TEXT(id), QR_TEXT(id));
     for (int i = 0; !st && i < qr_dbres_rows(r); i++) {
         json_t *w = parse(qr_dbres_text(r, i, 1));
         if (!json_is_object(w) || !may_use(w, mine)) {

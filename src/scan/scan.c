@@ -536,7 +536,8 @@ static void delete_files(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
                          const char *kind) {
     qr_dbres_t *f = NULL;
     if (qr_db_q(c, &f, NULL,
-                "SELECT blob_id FROM scan_files WHERE scan_id = ? AND (? IS NULL OR kind = ?)",
+                "SELECT blob_id FROM scan_files WHERE scan_id = ? AND (CAST(? AS TEXT) IS NULL OR "
+                "kind = ?)",
                 QR_TEXT(id), QR_TEXT(kind), QR_TEXT(kind)) == QR_OK) {
         char *dir = qr__scan_blob_dir(ctx, org_id);
         for (int i = 0; i < qr_dbres_rows(f); i++)
