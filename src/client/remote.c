@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -32,6 +33,15 @@ struct sink {
     long long written; /* bytes written to fd */
     int too_large;     /* the ceiling was hit */
     int write_errno;   /* writing to fd failed */
+};
+
+/* Where an uploaded body comes from: size bytes of fd, read as libcurl asks for them. */
+struct source {
+    int fd;
+    long long size; /* -1: not known (not a regular file), sent chunked */
+    long long sent; /* bytes handed to libcurl */
+    int read_errno; /* reading fd failed */
+    int short_read; /* fd ended before size bytes */
 };
 
 qr_status_t qr_remote_create(const char *base_url, const char *ca_file, qr_remote_t **out,
@@ -124,10 +134,35 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud) {
     return n;
 }
 
-/* Runs one request; the body (may be NULL) is sent as given with the headers hdrs. */
+/* libcurl's read callback: the next piece of the uploaded file, never past its size. */
+static size_t on_read(char *p, size_t size, size_t nmemb, void *ud) {
+    struct source *src = ud;
+    size_t want = size * nmemb;
+    if (src->size >= 0 && (long long)want > src->size - src->sent)
+        want = (size_t)(src->size - src->sent);
+    if (want == 0)
+        return 0;
+    ssize_t n;
+    do
+        n = read(src->fd, p, want);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        src->read_errno = errno ? errno : EIO;
+        return CURL_READFUNC_ABORT;
+    }
+    if (n == 0 && src->size >= 0) {
+        src->short_read = 1; /* the file shrank while it was sent */
+        return CURL_READFUNC_ABORT;
+    }
+    src->sent += n;
+    return (size_t)n;
+}
+
+/* Runs one request; the body is src (a file, may be NULL) or else body (may be NULL), sent
+ * as given with the headers hdrs. */
 static qr_status_t perform(qr_remote_t *rm, const char *method, const char *path,
-                           struct curl_slist *hdrs, const char *body, size_t blen, struct sink *s,
-                           qr_reply_t *reply, qr_err_t *err) {
+                           struct curl_slist *hdrs, const char *body, size_t blen,
+                           struct source *src, struct sink *s, qr_reply_t *reply, qr_err_t *err) {
     CURL *c = rm->curl;
     curl_easy_reset(c);
     char *url = qr_xasprintf("%s%s", rm->base, path);
@@ -148,7 +183,12 @@ static qr_status_t perform(qr_remote_t *rm, const char *method, const char *path
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-    if (strcmp(method, "GET") != 0) {
+    if (src) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, src);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)src->size);
+    } else if (strcmp(method, "GET") != 0) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? blen : 0));
@@ -165,6 +205,13 @@ static qr_status_t perform(qr_remote_t *rm, const char *method, const char *path
     else if (s->write_errno)
         st = qr_err_set(err, QR_E_IO, NULL, "%s %s: writing the download failed: %s", method, path,
                         strerror(s->write_errno));
+    else if (src && src->read_errno)
+        st = qr_err_set(err, QR_E_IO, NULL, "%s %s: reading the file failed: %s", method, path,
+                        strerror(src->read_errno));
+    else if (src && src->short_read)
+        st = qr_err_set(err, QR_E_IO, NULL,
+                        "%s %s: the file ended after %lld of its %lld bytes (changed while sent)",
+                        method, path, src->sent, src->size);
     else if (rc != CURLE_OK)
         st = qr_err_set(err, QR_E_IO, NULL, "%s %s%s: %s", method, rm->base, path,
                         rm->errbuf[0] ? rm->errbuf : curl_easy_strerror(rc));
@@ -177,10 +224,14 @@ static qr_status_t perform(qr_remote_t *rm, const char *method, const char *path
     return st;
 }
 
-static struct curl_slist *bearer_headers(const char *token, int json_body) {
+/* Accept JSON, the body's Content-Type (NULL: no body) and the bearer token (may be NULL). */
+static struct curl_slist *bearer_headers(const char *token, const char *content_type) {
     struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
     /* Without a body, no Content-Type at all (libcurl would add a form type to a POST). */
-    h = curl_slist_append(h, json_body ? "Content-Type: application/json" : "Content-Type:");
+    char *ct = qr_xasprintf("Content-Type:%s%s", content_type ? " " : "",
+                            content_type ? content_type : "");
+    h = curl_slist_append(h, ct);
+    free(ct);
     if (token) {
         char *a = qr_xasprintf("Authorization: Bearer %s", token);
         h = curl_slist_append(h, a);
@@ -196,10 +247,11 @@ qr_status_t qr_remote_call(qr_remote_t *rm, const char *method, const char *path
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     if (body && !text)
         return qr_err_set(err, QR_E_INTERNAL, NULL, "could not encode the request");
-    struct curl_slist *h = bearer_headers(token, body != NULL);
+    struct curl_slist *h = bearer_headers(token, body ? "application/json" : NULL);
     struct sink s = {.fd = -1};
     qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st = perform(rm, method, path, h, text, text ? strlen(text) : 0, &s, reply, err);
+    qr_status_t st =
+        perform(rm, method, path, h, text, text ? strlen(text) : 0, NULL, &s, reply, err);
     qr_buf_free(&s.buf);
     curl_slist_free_all(h);
     if (text) {
@@ -232,7 +284,8 @@ qr_status_t qr_remote_client_token(qr_remote_t *rm, const char *client_id, const
     static const char form[] = "grant_type=client_credentials";
     struct sink s = {.fd = -1};
     qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st = perform(rm, "POST", "/oauth/token", h, form, sizeof(form) - 1, &s, reply, err);
+    qr_status_t st =
+        perform(rm, "POST", "/oauth/token", h, form, sizeof(form) - 1, NULL, &s, reply, err);
     qr_buf_free(&s.buf);
     curl_slist_free_all(h);
     OPENSSL_cleanse(sec, strlen(sec));
@@ -265,9 +318,37 @@ qr_status_t qr_remote_download(qr_remote_t *rm, const char *path, const char *to
     free(a);
     struct sink s = {.fd = fd};
     qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st = perform(rm, "GET", path, h, NULL, 0, &s, reply, err);
+    qr_status_t st = perform(rm, "GET", path, h, NULL, 0, NULL, &s, reply, err);
     qr_buf_free(&s.buf);
     curl_slist_free_all(h);
     *size = s.written;
+    return st;
+}
+
+qr_status_t qr_remote_upload(qr_remote_t *rm, const char *path, const char *token, int fd,
+                             const char *content_type, qr_reply_t *reply, qr_err_t *err) {
+    memset(reply, 0, sizeof(*reply));
+    struct source src = {.fd = fd, .size = -1};
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return qr_err_set(err, QR_E_IO, NULL, "POST %s: cannot read the file: %s", path,
+                          strerror(errno));
+    if (S_ISREG(sb.st_mode)) {
+        off_t at = lseek(fd, 0, SEEK_CUR);
+        if (at < 0)
+            return qr_err_set(err, QR_E_IO, NULL, "POST %s: cannot read the file: %s", path,
+                              strerror(errno));
+        src.size = at < sb.st_size ? (long long)(sb.st_size - at) : 0;
+    }
+    if (src.size > QR_REMOTE_MAX_DOCUMENT)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "POST %s: the file has %lld bytes; at most %lld are sent", path, src.size,
+                          QR_REMOTE_MAX_DOCUMENT);
+    struct curl_slist *h = bearer_headers(token, content_type);
+    struct sink s = {.fd = -1};
+    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
+    qr_status_t st = perform(rm, "POST", path, h, NULL, 0, &src, &s, reply, err);
+    qr_buf_free(&s.buf);
+    curl_slist_free_all(h);
     return st;
 }

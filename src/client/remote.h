@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the client side of quire's HTTPS JSON API (libcurl), used by quire-device. Verified
  * TLS only; every reply body is read within a ceiling, except a document download, which is
- * streamed to a file descriptor. */
+ * streamed to a file descriptor; an upload is streamed from one. */
 #ifndef QR_REMOTE_H
 #define QR_REMOTE_H
 
@@ -12,7 +12,7 @@
 
 /* The largest JSON reply read into memory. */
 #define QR_REMOTE_MAX_REPLY (4 * 1024 * 1024)
-/* The largest document downloaded (quired's own job ceiling is far below). */
+/* The largest document downloaded or uploaded (quired's own ceilings are far below). */
 #define QR_REMOTE_MAX_DOCUMENT (8LL * 1024 * 1024 * 1024)
 
 typedef struct qr_remote qr_remote_t;
@@ -51,6 +51,16 @@ qr_status_t qr_remote_client_token(qr_remote_t *rm, const char *client_id, const
  * was written. */
 qr_status_t qr_remote_download(qr_remote_t *rm, const char *path, const char *token, int fd,
                                long long *size, qr_reply_t *reply, qr_err_t *err);
+
+/* POSTs the file open on fd, from its current offset to its end, to path with a bearer token
+ * and the given Content-Type, streamed: libcurl's read callback reads it in the blocks it
+ * asks for, so the file is never held in memory. A regular file is sent with its
+ * Content-Length, anything else (a pipe) chunked. The answer is read into reply (caller frees
+ * it). A file that cannot be read, or ends before the size it had when the upload began, is
+ * QR_E_IO, as are transport failures (qr_remote_call); a file larger than
+ * QR_REMOTE_MAX_DOCUMENT is QR_E_INVALID and nothing is sent. */
+qr_status_t qr_remote_upload(qr_remote_t *rm, const char *path, const char *token, int fd,
+                             const char *content_type, qr_reply_t *reply, qr_err_t *err);
 
 /* Frees the JSON of a reply; accepts a zeroed reply. */
 void qr_reply_free(qr_reply_t *reply);

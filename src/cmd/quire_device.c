@@ -2,8 +2,10 @@
 /* quire: quire-device, the reference device client. It plays the MFP: signs in with the
  * device's client credentials, logs a person in at the "panel" (password, PIN or card),
  * lists and releases their held jobs and prints them to an IPP printer, registers cards,
- * and reports each print back. Exit status 0 on success, 1 when the server or the printer
- * refused or failed, 2 on bad usage or input (one line on stderr). See docs/device.md. */
+ * and reports each print back; lists the person's scan workflows and scans through one
+ * (uploads the scanned files, streamed, and follows the scan until it is done). Exit status 0 on
+ * success, 1 when the server or the printer refused or failed, 2 on bad usage or input (one line on
+ * stderr). See docs/device.md. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 
 #include "client/printer.h"
 #include "client/remote.h"
+#include "client/scaninput.h"
 #include "core/mem.h"
 
 #define SECRET_MAX 512
@@ -28,6 +31,9 @@
 #define DEFAULT_TIMEOUT_S 300
 #define PANEL_TTL_DEFAULT_S 300 /* if the login answer has no expires_in */
 #define PANEL_MARGIN_S 30       /* a token with less left than this is renewed */
+#define SCAN_MAX_FILES 1000     /* files per scan (the server's QR_SCAN_MAX_FILES) */
+#define SCAN_MAX_INDEX 50       /* --index values (the server's attributes per class) */
+#define SCAN_POLL_US 1000000    /* --wait asks for the scan's status this often */
 
 typedef struct opts {
     const char *server, *ca_file, *client_id, *secret_file, *printer, *tmp_dir;
@@ -36,6 +42,10 @@ typedef struct opts {
     const char *pin, *username, *card, *password_file; /* the person at the panel */
     const char *job;
     int all;
+    const char *workflow, *name, *folder; /* scan */
+    json_t *index;                        /* scan: --index NAME=VALUE as {NAME: VALUE} */
+    const char **files;                   /* scan: the files, n_files of them */
+    int n_files, wait;
 } opts_t;
 
 /* One session at the panel. */
@@ -57,15 +67,21 @@ static int usage(FILE *f, int rc) {
                "  --secret-file FILE   file (mode 0600) holding the device's client secret;\n"
                "                       else [QUIRE_DEVICE_SECRET]; never on the command line\n"
                "  --printer URI        ipp://HOST[:PORT]/PATH or ipps://... [QUIRE_PRINTER]\n"
-               "  --timeout SECONDS    how long to wait for the printer to finish a job (300)\n"
+               "  --timeout SECONDS    how long to wait for the printer to finish a job, or\n"
+               "                       (scan --wait) for the scan to be done (300)\n"
                "  --tmp-dir DIR        where the private download directory is made [TMPDIR]\n"
                "commands:\n"
                "  jobs LOGIN                       list the person's jobs (JSON)\n"
                "  release LOGIN (--job ID | --all) release held jobs and print them\n"
                "  register-card LOGIN --card NUMBER  register the card at the reader\n"
+               "  workflows LOGIN                  list the scan workflows the person may use\n"
+               "  scan LOGIN --workflow ID [--name NAME] [--folder FOLDER]\n"
+               "       [--index NAME=VALUE]... [--wait] FILE...\n"
+               "                                   scan FILEs (JPEG, PNG, TIFF, PDF) through the\n"
+               "                                   workflow; --wait: until it is done\n"
                "login at the panel (one of):\n"
                "  --pin PIN [--username NAME]      PIN (with the username in user+PIN mode)\n"
-               "  --card NUMBER                    ID card (jobs, release)\n"
+               "  --card NUMBER                    ID card (all but register-card)\n"
                "  --username NAME                  password from --password-file FILE (0600)\n"
                "                                   or [QUIRE_PANEL_PASSWORD]\n"
                "exit status: 0 done, 1 refused or failed (the reason on stderr), 2 bad usage\n");
@@ -125,10 +141,13 @@ static const char *env_or(const char *v, const char *name, const char *dflt) {
 static int parse(int argc, char **argv, opts_t *o) {
     memset(o, 0, sizeof(*o));
     o->timeout_s = DEFAULT_TIMEOUT_S;
+    o->index = json_object();
+    o->files = qr_xcalloc((size_t)argc + 1, sizeof(*o->files));
     static const char *const valued[] = {
         "--server",        "--ca-file", "--client-id", "--secret-file", "--printer",
         "--timeout",       "--tmp-dir", "--pin",       "--username",    "--card",
-        "--password-file", "--job",     NULL};
+        "--password-file", "--job",     "--workflow",  "--name",        "--folder",
+        "--index",         NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -137,12 +156,31 @@ static int parse(int argc, char **argv, opts_t *o) {
             o->all = 1;
             continue;
         }
+        if (strcmp(a, "--wait") == 0) {
+            o->wait = 1;
+            continue;
+        }
+        if (strcmp(a, "--") == 0 && o->command && strcmp(o->command, "scan") == 0) {
+            /* The rest are files, also names that begin with '-'. */
+            while (++i < argc) {
+                if (o->n_files >= SCAN_MAX_FILES)
+                    return bad("a scan has at most %d files", SCAN_MAX_FILES);
+                o->files[o->n_files++] = argv[i];
+            }
+            break;
+        }
         if (strcmp(a, "--secret") == 0 || strcmp(a, "--client-secret") == 0 ||
             strcmp(a, "--password") == 0)
             return bad("%s: secrets are never taken from the command line (ps shows it); use "
                        "the environment or a 0600 file (see --help)",
                        a);
         if (a[0] != '-') {
+            if (o->command && strcmp(o->command, "scan") == 0) {
+                if (o->n_files >= SCAN_MAX_FILES)
+                    return bad("a scan has at most %d files", SCAN_MAX_FILES);
+                o->files[o->n_files++] = a;
+                continue;
+            }
             if (o->command)
                 return bad("unexpected argument '%s' (try --help)", a);
             o->command = a;
@@ -178,7 +216,19 @@ static int parse(int argc, char **argv, opts_t *o) {
             o->password_file = v;
         else if (strcmp(a, "--job") == 0)
             o->job = v;
-        else if (strcmp(a, "--timeout") == 0) {
+        else if (strcmp(a, "--workflow") == 0)
+            o->workflow = v;
+        else if (strcmp(a, "--name") == 0)
+            o->name = v;
+        else if (strcmp(a, "--folder") == 0)
+            o->folder = v;
+        else if (strcmp(a, "--index") == 0) {
+            qr_err_t err = {QR_OK, NULL, ""};
+            if (json_object_size(o->index) >= SCAN_MAX_INDEX)
+                return bad("at most %d --index values", SCAN_MAX_INDEX);
+            if (qr_scaninput_add_index(o->index, v, &err))
+                return bad("%s", err.msg);
+        } else if (strcmp(a, "--timeout") == 0) {
             o->timeout_s = 0;
             for (const char *c = v; all_digits(v) && strlen(v) <= 5 && *c; c++)
                 o->timeout_s = o->timeout_s * 10 + (*c - '0');
@@ -192,11 +242,14 @@ static int parse(int argc, char **argv, opts_t *o) {
     o->printer = env_or(o->printer, "QUIRE_PRINTER", NULL);
     o->tmp_dir = env_or(o->tmp_dir, "TMPDIR", "/tmp");
     if (!o->command)
-        return bad("no command: jobs, release or register-card (try --help)");
+        return bad("no command: jobs, release, register-card, workflows or scan (try --help)");
     int release = strcmp(o->command, "release") == 0;
     int reg = strcmp(o->command, "register-card") == 0;
-    if (!release && !reg && strcmp(o->command, "jobs") != 0)
-        return bad("unknown command '%s': jobs, release or register-card", o->command);
+    int scan = strcmp(o->command, "scan") == 0;
+    if (!release && !reg && !scan && strcmp(o->command, "jobs") != 0 &&
+        strcmp(o->command, "workflows") != 0)
+        return bad("unknown command '%s': jobs, release, register-card, workflows or scan",
+                   o->command);
     if (!o->client_id)
         return bad("no device: give --client-id ID (or QUIRE_DEVICE_CLIENT_ID)");
     if (o->pin && !(all_digits(o->pin) && strlen(o->pin) >= 4 && strlen(o->pin) <= 8))
@@ -221,6 +274,24 @@ static int parse(int argc, char **argv, opts_t *o) {
             return bad("%s", err.msg);
     } else if (o->job || o->all) {
         return bad("--job and --all belong to release, not %s", o->command);
+    }
+    if (scan) {
+        if (!o->workflow)
+            return bad("scan needs --workflow ID (see: quire-device workflows LOGIN)");
+        if (!is_id(o->workflow))
+            return bad("the workflow id '%s' is not valid (letters, digits, - and _)", o->workflow);
+        if (o->n_files == 0)
+            return bad("scan needs at least one FILE (JPEG, PNG, TIFF or PDF)");
+        for (int k = 0; k < 2; k++) {
+            const char *v = k ? o->folder : o->name;
+            json_t *j = v ? json_string(v) : NULL; /* NULL if not UTF-8 */
+            if (v && !j)
+                return bad("%s must be UTF-8", k ? "--folder" : "--name");
+            json_decref(j);
+        }
+    } else if (o->workflow || o->name || o->folder || json_object_size(o->index) || o->wait) {
+        return bad("--workflow, --name, --folder, --index and --wait belong to scan, not %s",
+                   o->command);
     }
     return 0;
 }
@@ -586,11 +657,288 @@ static int cmd_release(panel_t *p) {
     return rc;
 }
 
+/* --- scanning --- */
+
+/* A refusal of a scan step by the server: "WHAT (code): message" on stderr; exit status 1
+ * (the input was well-formed, the server's rules refused it: an index value the class does
+ * not take, a workflow the person may not use, a file it cannot read, the OCR limit). */
+static int scan_refused(const char *what, const qr_reply_t *r) {
+    char buf[32];
+    const char *code = qr_reply_code(r);
+    fprintf(stderr, "quire-device: %s%s%s%s: %s\n", what, *code ? " (" : "", code, *code ? ")" : "",
+            qr_reply_message(r, buf, sizeof(buf)));
+    return 1;
+}
+
+/* One line per workflow (id, name, format, class), then one indented line per field, as
+ * a panel would ask them: name, type, list values, required or optional, filled by a rule. */
+static void print_workflow(json_t *w) {
+    const char *id = json_string_value(json_object_get(w, "id"));
+    const char *name = json_string_value(json_object_get(w, "name"));
+    const char *format = json_string_value(json_object_get(w, "format"));
+    const char *cls = json_string_value(json_object_get(w, "class_name"));
+    const char *folder = json_string_value(json_object_get(w, "folder"));
+    printf("workflow %s \"%s\" format %s", id ? id : "?", name ? name : "", format ? format : "?");
+    if (cls)
+        printf(" class \"%s\"", cls);
+    if (folder && *folder)
+        printf(" folder %s", folder);
+    putchar('\n');
+    size_t i, k;
+    json_t *f, *v;
+    json_array_foreach(json_object_get(w, "fields"), i, f) {
+        const char *fname = json_string_value(json_object_get(f, "name"));
+        const char *type = json_string_value(json_object_get(f, "type"));
+        printf("  field %s: %s", fname ? fname : "?", type ? type : "?");
+        json_t *values = json_object_get(f, "values");
+        if (json_array_size(values) > 0) {
+            fputs(" (", stdout);
+            json_array_foreach(values, k, v) {
+                printf("%s%s", k ? ", " : "", json_string_value(v) ? json_string_value(v) : "");
+            }
+            putchar(')');
+        }
+        printf(", %s", json_is_true(json_object_get(f, "required")) ? "required" : "optional");
+        if (json_is_true(json_object_get(f, "filled_by_rule")))
+            fputs(", filled by rule", stdout);
+        putchar('\n');
+    }
+}
+
+static int cmd_workflows(panel_t *p) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    if (qr_remote_call(p->rm, "GET", "/api/v1/me/workflows", p->token, NULL, &r, &err))
+        return transport(&err);
+    int rc = 0;
+    json_t *items = json_object_get(r.json, "items");
+    if (r.status != 200 || !json_is_array(items)) {
+        rc = refused("listing the workflows failed", &r);
+    } else if (json_array_size(items) == 0) {
+        printf("no scan workflows for %s\n", p->username);
+    } else {
+        size_t i;
+        json_t *w;
+        json_array_foreach(items, i, w) {
+            print_workflow(w);
+        }
+    }
+    qr_reply_free(&r);
+    return rc;
+}
+
+/* Checks every file before anything is sent: readable, a regular file, JPEG/PNG/TIFF/PDF by
+ * its magic bytes. Returns 0 or exit status 2 after one line. */
+static int scan_check_files(const opts_t *o) {
+    for (int i = 0; i < o->n_files; i++) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        int fd;
+        const char *type;
+        if (qr_scaninput_open(o->files[i], &fd, &type, &err))
+            return bad("%s", err.msg);
+        close(fd);
+    }
+    return 0;
+}
+
+/* Removes a scan that could not be completed (best effort: the server also removes scans
+ * never submitted after an hour). */
+static void scan_discard(panel_t *p, const char *id) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    char *path = qr_xasprintf("/api/v1/scans/%s", id);
+    if (!panel_ensure(p) && !qr_remote_call(p->rm, "DELETE", path, p->token, NULL, &r, &err) &&
+        r.status != 204 && r.status != 404)
+        refused("removing the unfinished scan", &r);
+    qr_reply_free(&r);
+    free(path);
+}
+
+/* Uploads one file to the scan id (opened and its type found again: it is read now). */
+static int scan_upload(panel_t *p, const char *id, const char *file) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    int fd, rc = panel_ensure(p);
+    const char *type;
+    if (rc)
+        return rc;
+    if (qr_scaninput_open(file, &fd, &type, &err)) {
+        fprintf(stderr, "quire-device: %s\n", err.msg); /* changed since it was checked */
+        return 1;
+    }
+    char *path = qr_xasprintf("/api/v1/scans/%s/files", id);
+    qr_status_t st = qr_remote_upload(p->rm, path, p->token, fd, type, &r, &err);
+    free(path);
+    close(fd);
+    if (st) {
+        fprintf(stderr, "quire-device: %s: %s\n", file, err.msg);
+        return 1;
+    }
+    if (r.status != 201) {
+        char what[300];
+        snprintf(what, sizeof(what), "%s: upload refused", file);
+        rc = scan_refused(what, &r);
+    }
+    qr_reply_free(&r);
+    return rc;
+}
+
+static long long json_ll(json_t *o, const char *k) {
+    json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+/* What a done scan holds: its pages, index values, documents and delivery. */
+static void print_done(json_t *s) {
+    const char *id = json_string_value(json_object_get(s, "id"));
+    long long in = json_ll(s, "pages_in"), out = json_ll(s, "pages_out");
+    printf("scan %s: done, %lld page%s scanned, %lld page%s out, %lld OCR page%s\n", id, in,
+           in == 1 ? "" : "s", out, out == 1 ? "" : "s", json_ll(s, "ocr_pages"),
+           json_ll(s, "ocr_pages") == 1 ? "" : "s");
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(s, "index"), key, v) {
+        if (json_is_string(v))
+            printf("  index %s = %s\n", key, json_string_value(v));
+        else if (json_is_number(v))
+            printf("  index %s = %.15g\n", key, json_number_value(v));
+        else if (json_is_null(v))
+            printf("  index %s = (none)\n", key);
+    }
+    size_t i;
+    json_array_foreach(json_object_get(s, "documents"), i, v) {
+        const char *name = json_string_value(json_object_get(v, "name"));
+        printf("  document %lld: %s, %lld bytes\n", json_ll(v, "n"), name ? name : "",
+               json_ll(v, "size"));
+    }
+    json_t *d = json_object_get(s, "delivery");
+    if (!json_is_object(d)) {
+        puts("  delivery: none (the documents are in the download area)");
+        return;
+    }
+    const char *status = json_string_value(json_object_get(d, "status"));
+    const char *where = json_string_value(json_object_get(d, "location"));
+    const char *error = json_string_value(json_object_get(d, "error"));
+    printf("  delivery: %s", status ? status : "?");
+    if (where)
+        printf(" to %s", where);
+    printf(" after %lld attempt%s", json_ll(d, "attempts"), json_ll(d, "attempts") == 1 ? "" : "s");
+    if (error)
+        printf(" (%s)", error);
+    putchar('\n');
+}
+
+/* --wait: asks for the scan's status every SCAN_POLL_US until it is done or failed, or
+ * --timeout passes. */
+static int scan_wait(panel_t *p, const char *id) {
+    double end = mono_now() + p->o->timeout_s;
+    char *path = qr_xasprintf("/api/v1/scans/%s", id);
+    const char *last;
+    char status[32] = "queued";
+    int rc = -1;
+    while (rc < 0) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        qr_reply_t r = {0, NULL};
+        if ((rc = panel_ensure(p)) != 0)
+            break;
+        rc = -1;
+        if (qr_remote_call(p->rm, "GET", path, p->token, NULL, &r, &err)) {
+            rc = transport(&err);
+            break;
+        }
+        last = json_string_value(json_object_get(r.json, "status"));
+        if (r.status != 200 || !last) {
+            rc = scan_refused("reading the scan's status failed", &r);
+        } else if (strcmp(last, "done") == 0) {
+            print_done(r.json);
+            rc = 0;
+        } else if (strcmp(last, "failed") == 0) {
+            json_t *e = json_object_get(r.json, "error");
+            const char *code = json_string_value(json_object_get(e, "code"));
+            const char *msg = json_string_value(json_object_get(e, "message"));
+            fprintf(stderr, "quire-device: scan %s failed (%s): %s\n", id, code ? code : "error",
+                    msg ? msg : "no reason given");
+            rc = 1;
+        } else {
+            snprintf(status, sizeof(status), "%s", last);
+        }
+        qr_reply_free(&r);
+        if (rc < 0 && mono_now() + SCAN_POLL_US / 1e6 > end) {
+            fprintf(stderr, "quire-device: scan %s is still %s after %d s (--timeout)\n", id,
+                    status, p->o->timeout_s);
+            rc = 1;
+        } else if (rc < 0) {
+            usleep(SCAN_POLL_US);
+        }
+    }
+    free(path);
+    return rc;
+}
+
+/* Starts the scan, uploads every file, submits it and, with --wait, follows it. */
+static int cmd_scan(panel_t *p) {
+    const opts_t *o = p->o;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    json_t *body = json_pack("{s:s}", "workflow_id", o->workflow);
+    if (o->name)
+        json_object_set_new(body, "name", json_string(o->name));
+    if (o->folder)
+        json_object_set_new(body, "folder", json_string(o->folder));
+    if (json_object_size(o->index))
+        json_object_set(body, "index", o->index);
+    qr_status_t st = qr_remote_call(p->rm, "POST", "/api/v1/scans", p->token, body, &r, &err);
+    json_decref(body);
+    if (st)
+        return transport(&err);
+    const char *sid = json_string_value(json_object_get(r.json, "id"));
+    if (r.status != 201 || !sid || !is_id(sid)) {
+        int rc = scan_refused("scan refused", &r);
+        qr_reply_free(&r);
+        return rc;
+    }
+    char *id = qr_xstrdup(sid);
+    qr_reply_free(&r);
+
+    int rc = 0;
+    for (int i = 0; i < o->n_files && !rc; i++)
+        rc = scan_upload(p, id, o->files[i]);
+    char *path = qr_xasprintf("/api/v1/scans/%s/submit", id);
+    if (!rc && !(rc = panel_ensure(p))) {
+        if (qr_remote_call(p->rm, "POST", path, p->token, NULL, &r, &err))
+            rc = transport(&err);
+        else if (r.status != 202)
+            rc = scan_refused("submitting the scan refused", &r);
+    }
+    free(path);
+    if (rc) {
+        qr_reply_free(&r);
+        scan_discard(p, id);
+        free(id);
+        return rc;
+    }
+    const char *status = json_string_value(json_object_get(r.json, "status"));
+    long long pages = json_ll(r.json, "pages_in");
+    printf("scan %s: %s, %d file%s, %lld page%s\n", id, status ? status : "submitted", o->n_files,
+           o->n_files == 1 ? "" : "s", pages, pages == 1 ? "" : "s");
+    fflush(stdout);
+    qr_reply_free(&r);
+    if (o->wait)
+        rc = scan_wait(p, id);
+    free(id);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     opts_t o;
     int rc = parse(argc, argv, &o);
-    if (rc)
+    if (!rc && strcmp(o.command, "scan") == 0)
+        rc = scan_check_files(&o); /* before anything is sent */
+    if (rc) {
+        json_decref(o.index);
+        free(o.files);
         return rc < 0 ? 0 : rc;
+    }
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     qr_err_t err = {QR_OK, NULL, ""};
@@ -602,11 +950,17 @@ int main(int argc, char **argv) {
             rc = cmd_jobs(&p);
         else if (strcmp(o.command, "register-card") == 0)
             rc = cmd_register_card(&p);
+        else if (strcmp(o.command, "workflows") == 0)
+            rc = cmd_workflows(&p);
+        else if (strcmp(o.command, "scan") == 0)
+            rc = cmd_scan(&p);
         else
             rc = cmd_release(&p);
     }
     panel_close(&p);
     qr_remote_destroy(p.rm);
     curl_global_cleanup();
+    json_decref(o.index);
+    free(o.files);
     return rc;
 }
