@@ -520,18 +520,20 @@ static qr_status_t image_decode(qr__intake_t *in, PIX **out, qr_err_t *err) {
         pm = fz_get_pixmap_from_image(ctx, s->image, NULL, NULL, NULL, NULL);
         fz_colorspace *cs = fz_pixmap_colorspace(ctx, pm);
         int gray = cs && fz_colorspace_n(ctx, cs) == 1;
-        if (!cs || pm->alpha || (!gray && fz_colorspace_type(ctx, cs) != FZ_COLORSPACE_RGB)) {
-            conv = fz_convert_pixmap(ctx, pm, gray ? fz_device_gray(ctx) : fz_device_rgb(ctx), NULL,
-                                     NULL, fz_default_color_params, 0);
+        if (!cs || (!gray && fz_colorspace_type(ctx, cs) != FZ_COLORSPACE_RGB)) {
+            /* MuPDF cannot drop alpha while converting: keep it, it is composed below. */
+            conv = fz_convert_pixmap(ctx, pm, fz_device_rgb(ctx), NULL, NULL,
+                                     fz_default_color_params, pm->alpha);
             fz_drop_pixmap(ctx, pm);
             pm = conv;
             conv = NULL;
         }
         int w = fz_pixmap_width(ctx, pm), h = fz_pixmap_height(ctx, pm);
-        int n = fz_pixmap_components(ctx, pm);
+        int n = fz_pixmap_components(ctx, pm), a = fz_pixmap_alpha(ctx, pm) ? 1 : 0;
+        int colorants = n - a;
         size_t stride = (size_t)fz_pixmap_stride(ctx, pm);
         const unsigned char *smp = fz_pixmap_samples(ctx, pm);
-        pix = pixCreate(w, h, n == 1 ? 8 : 32);
+        pix = pixCreate(w, h, colorants == 1 ? 8 : 32);
         if (!pix)
             fz_throw(ctx, FZ_ERROR_MEMORY, "out of memory");
         l_uint32 *data = pixGetData(pix);
@@ -539,13 +541,16 @@ static qr_status_t image_decode(qr__intake_t *in, PIX **out, qr_err_t *err) {
         for (int y = 0; y < h; y++) {
             const unsigned char *p = smp + (size_t)y * stride;
             l_uint32 *line = data + (size_t)y * wpl;
-            if (n == 1) {
-                for (int x = 0; x < w; x++)
-                    SET_DATA_BYTE(line, x, p[x]);
-            } else {
-                for (int x = 0; x < w; x++, p += n)
-                    line[x] =
-                        ((l_uint32)p[0] << 24) | ((l_uint32)p[1] << 16) | ((l_uint32)p[2] << 8);
+            for (int x = 0; x < w; x++, p += n) {
+                /* A transparent pixel is paper: MuPDF's samples are premultiplied, so
+                 * composing over white adds what the alpha leaves uncovered. */
+                unsigned white = a ? 255u - p[n - 1] : 0u;
+                if (colorants == 1) {
+                    SET_DATA_BYTE(line, x, p[0] + white);
+                } else {
+                    line[x] = ((l_uint32)(p[0] + white) << 24) | ((l_uint32)(p[1] + white) << 16) |
+                              ((l_uint32)(p[2] + white) << 8);
+                }
             }
         }
     }
