@@ -638,7 +638,6 @@ static qr_status_t usable(qr_dbc_t *c, const qr_principal_t *p, const char *id, 
 }
 
 qr_status_t qr_capture_usable(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err) {
-    (void)err;
     *out = NULL;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     json_t *items = NULL;
@@ -646,7 +645,7 @@ qr_status_t qr_capture_usable(qr_ctx_t *ctx, const qr_principal_t *p, json_t **o
     qr_db_release(c);
     if (st) {
         json_decref(items);
-        return st;
+        return qr_err_set(err, st, NULL, "the workflows could not be read");
     }
     /* What the panel needs: no rules, groups or destination settings. */
     json_t *res = json_array();
@@ -696,6 +695,8 @@ qr_status_t qr_capture_snapshot(qr_ctx_t *ctx, const qr_principal_t *p, const ch
         *out = json_incref(json_array_get(items, 0));
     else if (!st)
         st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "workflow not found (or not yours to use)");
+    else
+        qr_err_set(err, st, NULL, "the workflow could not be read");
     json_decref(items);
     return st;
 }

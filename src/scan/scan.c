@@ -72,6 +72,19 @@ static json_t *scan_json(const qr_dbres_t *r, int i, const qr_dbres_t *docs) {
         (json_int_t)qr_dbres_int(r, i, 10), "bytes_out", (json_int_t)qr_dbres_int(r, i, 11),
         "created_at", (json_int_t)qr_dbres_int(r, i, 20), "updated_at",
         (json_int_t)qr_dbres_int(r, i, 21), "expires_at", (json_int_t)qr_dbres_int(r, i, 22));
+    /* CAP-3: required attributes that neither the user nor a rule filled. */
+    json_t *missing = json_array();
+    const char *status = qr_dbres_text(r, i, 6);
+    if (strcmp(status, "uploading") && strcmp(status, "queued") && strcmp(status, "processing")) {
+        size_t k;
+        json_t *a, *idx = json_object_get(j, "index");
+        json_array_foreach(json_object_get(wf, "attributes"), k, a) {
+            const char *name = json_string_value(json_object_get(a, "name"));
+            if (json_is_true(json_object_get(a, "required")) && !json_object_get(idx, name))
+                json_array_append_new(missing, json_string(name));
+        }
+    }
+    json_object_set_new(j, "index_missing", missing);
     json_decref(wf);
     json_object_set_new(j, "barcodes",
                         qr_dbres_isnull(r, i, 12) ? json_array() : parse(qr_dbres_text(r, i, 12)));

@@ -261,6 +261,7 @@ describe('scanning (CAP-2..6, TEN-5)', () => {
         assert.equal(done.index.total, 1234.5, 'a number from "1,234.50"');
         assert.equal(done.index.po, '77123', 'filled from the QR code');
         assert.equal(done.index.department, 'Finance', 'the user\'s value');
+        assert.deepEqual(done.index_missing, [], 'every required attribute is filled');
         assert.ok(done.barcodes.some((b) => b.data === 'PO-77123' && b.page === 2));
         assert.equal(done.documents.length, 1);
         assert.equal(done.documents[0].name, 'acme-invoice.pdf');
@@ -290,7 +291,8 @@ describe('scanning (CAP-2..6, TEN-5)', () => {
     test('TEN-3 PRN-5 a scan is its owner\'s alone; deleting removes its files', async () => {
         const panel = await panelLogin(alice());
         const s = await scan(panel, wf.id, [textPng(['Private page'])], { index: { department: 'Sales' } });
-        await until(alice(), s.id, ['done', 'failed']);
+        const d = await until(alice(), s.id, ['done', 'failed']);
+        assert.deepEqual(d.index_missing, ['invoice_no'], 'CAP-3 a required value no rule found is reported');
         for (const [who, token] of [['admin', await admin()], ['guest', await tokenOf(srv, tree.cA.users.guest_user)], ['other org', await tokenOf(srv, tree.cB.users.customer_user)]]) {
             assertStatus(await srv.request('GET', `/api/v1/scans/${s.id}`, { token }), 404, who);
             assertStatus(await srv.request('GET', `/api/v1/scans/${s.id}/documents/1`, { token }), 404, who);
