@@ -995,6 +995,13 @@ static void test_cap1_bad_input_is_refused(void **state) {
     assert_string_equal(qr_err_code(&err), "timeout");
     qr_scan_output_free(&out);
 
+    /* With several files, the message says which one is bad. */
+    qr_scan_input_t mixed[2] = {in, {garbage, sizeof(garbage)}};
+    assert_int_equal(qr_scan_process(engine, mixed, 2, &steps, NULL, &out, &err), QR_E_INVALID);
+    assert_string_equal(qr_err_code(&err), "invalid_image");
+    assert_memory_equal(err.msg, "file 2: ", 8);
+    qr_scan_output_free(&out);
+
     /* Page limits across files. */
     qr_scan_limits_t two = lim;
     two.max_pages = 2;
