@@ -15,7 +15,7 @@ PKGS=(
     postgresql-15 postgresql-client-15
     libmupdf-dev libjbig2dec0-dev libharfbuzz-dev libgumbo-dev libmujs-dev libopenjp2-7-dev
     libfreetype-dev libjpeg-dev
-    libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd libzbar-dev
+    libtesseract-dev libleptonica-dev libtiff-dev tesseract-ocr-eng tesseract-ocr-osd libzbar-dev
     poppler-utils img2pdf qrencode icc-profiles-free
     nginx wrk openssl ca-certificates nodejs
 )

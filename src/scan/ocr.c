@@ -18,6 +18,11 @@
 #define OSD_SCALE 0.5f              /* OSD looks at a half-size copy: as sure, four times cheaper */
 #define MONITOR_MAX_MS 2000000000LL /* what Tesseract's int deadline can hold */
 
+/* Tesseract keeps some parameters (debug_file among them) process-wide, and its
+ * initialization reads and writes them: engines are created, switched and ended one at a
+ * time. Recognition, the costly part, runs in parallel on separate engines. */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct qr_ocr_engine {
     TessBaseAPI *api; /* recognition */
     TessBaseAPI *osd; /* orientation; NULL until first needed */
@@ -134,22 +139,30 @@ qr_status_t qr__ocr_use(qr_ocr_engine_t *e, const char *langs, qr_err_t *err) {
     if (strlen(langs) >= sizeof(e->lang))
         return qr_err_set(err, QR_E_INVALID, "invalid_language",
                           "the OCR languages are longer than %zu characters", sizeof(e->lang) - 1);
+    qr_status_t st = QR_OK;
+    pthread_mutex_lock(&init_lock);
     if (e->api)
         TessBaseAPIEnd(e->api);
     else
         e->api = TessBaseAPICreate();
     e->lang[0] = '\0';
-    if (!e->api)
-        return qr_err_set(err, QR_E_INTERNAL, NULL, "the OCR engine cannot be created");
+    if (!e->api) {
+        st = qr_err_set(err, QR_E_INTERNAL, NULL, "the OCR engine cannot be created");
+        goto out;
+    }
     api_quiet(e->api);
-    if (TessBaseAPIInit3(e->api, qr__ocr_tessdata(), langs) != 0)
-        return qr_err_set(err, QR_E_INTERNAL, NULL,
-                          "the OCR engine cannot load the language(s) %s from %s", langs,
-                          qr__ocr_tessdata());
+    if (TessBaseAPIInit3(e->api, qr__ocr_tessdata(), langs) != 0) {
+        st = qr_err_set(err, QR_E_INTERNAL, NULL,
+                        "the OCR engine cannot load the language(s) %s from %s", langs,
+                        qr__ocr_tessdata());
+        goto out;
+    }
     api_quiet(e->api);
     TessBaseAPISetPageSegMode(e->api, PSM_AUTO);
     snprintf(e->lang, sizeof(e->lang), "%s", langs);
-    return QR_OK;
+out:
+    pthread_mutex_unlock(&init_lock);
+    return st;
 }
 
 qr_status_t qr_ocr_engine_create(const char *languages, qr_ocr_engine_t **out, qr_err_t *err) {
@@ -173,6 +186,7 @@ qr_status_t qr_ocr_engine_create(const char *languages, qr_ocr_engine_t **out, q
 void qr_ocr_engine_destroy(qr_ocr_engine_t *e) {
     if (!e)
         return;
+    pthread_mutex_lock(&init_lock);
     if (e->api) {
         TessBaseAPIEnd(e->api);
         TessBaseAPIDelete(e->api);
@@ -181,6 +195,7 @@ void qr_ocr_engine_destroy(qr_ocr_engine_t *e) {
         TessBaseAPIEnd(e->osd);
         TessBaseAPIDelete(e->osd);
     }
+    pthread_mutex_unlock(&init_lock);
     if (e->monitor)
         TessMonitorDelete(e->monitor);
     free(e);
@@ -193,6 +208,7 @@ TessBaseAPI *qr__ocr_api(qr_ocr_engine_t *e) {
 int qr__ocr_orientation(qr_ocr_engine_t *e, PIX *gray, int dpi) {
     single_thread();
     if (!e->osd && !e->osd_failed) {
+        pthread_mutex_lock(&init_lock);
         e->osd = TessBaseAPICreate();
         if (e->osd) {
             api_quiet(e->osd);
@@ -205,6 +221,7 @@ int qr__ocr_orientation(qr_ocr_engine_t *e, PIX *gray, int dpi) {
             }
         }
         e->osd_failed = !e->osd;
+        pthread_mutex_unlock(&init_lock);
     }
     if (!e->osd)
         return 0;

@@ -94,6 +94,15 @@ static void note_peak(scan_t *s, PIX *a, PIX *b, PIX *c) {
         s->out->peak_bytes = n;
 }
 
+/* Prefixes err's message with the file's number when the scan has several. */
+static void name_file(qr_err_t *err, int i, int nin) {
+    if (nin < 2 || !err || strcmp(qr_err_code(err), "timeout") == 0)
+        return;
+    char msg[sizeof(err->msg)];
+    snprintf(msg, sizeof(msg), "file %d: %.300s", i + 1, err->msg);
+    memcpy(err->msg, msg, sizeof(msg));
+}
+
 static qr_status_t out_of_memory(qr_err_t *err, int page) {
     return qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory processing page %d", page);
 }
@@ -200,7 +209,7 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
     qr__scan_quiet();
     scan_t s = {.engine = e, .steps = steps, .lim = lim, .out = out};
     qr__deadline_set(&s.deadline, lim->max_ms);
-    qr__intake_t **intakes = NULL;
+    qr__intake_t *cur = NULL;
     int *counts = NULL;
     qr_status_t rc = QR_OK;
     out->barcodes = json_array();
@@ -237,27 +246,23 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
             goto out;
     }
 
-    /* Every file is checked (format, page count, page sizes) before any page is decoded. */
-    intakes = calloc((size_t)nin, sizeof(*intakes));
+    /* Every file is checked (format, page count, page sizes) before any page is decoded; then
+     * the files are opened again one at a time, so only one is held open. */
     counts = calloc((size_t)nin, sizeof(*counts));
-    if (!intakes || !counts) {
+    if (!counts) {
         rc = qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory");
         goto out;
     }
     long long total = 0;
     for (int i = 0; i < nin; i++) {
-        int pages = 0;
-        rc = qr__intake_open(in[i].data, in[i].len, lim, &s.deadline, &intakes[i], &pages, err);
+        rc = qr__intake_open(in[i].data, in[i].len, lim, &s.deadline, &cur, &counts[i], err);
+        qr__intake_close(cur);
+        cur = NULL;
         if (rc) {
-            if (nin > 1 && err) {
-                char msg[sizeof(err->msg)];
-                snprintf(msg, sizeof(msg), "file %d: %.300s", i + 1, err->msg);
-                memcpy(err->msg, msg, sizeof(msg));
-            }
+            name_file(err, i, nin);
             goto out;
         }
-        counts[i] = pages;
-        total += pages;
+        total += counts[i];
         if (total > lim->max_pages) {
             rc = qr_err_set(err, QR_E_INVALID, "too_many_pages",
                             "the scan's files have more than %d pages together; a scan may "
@@ -271,11 +276,19 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
     if (rc)
         goto out;
     for (int i = 0; i < nin; i++) {
-        for (int p = 0; p < counts[i]; p++) {
+        int pages = 0;
+        rc = qr__intake_open(in[i].data, in[i].len, lim, &s.deadline, &cur, &pages, err);
+        if (rc) {
+            name_file(err, i, nin);
+            goto out;
+        }
+        for (int p = 0; p < pages && p < counts[i]; p++) {
             PIX *pix = NULL;
-            rc = qr__intake_next(intakes[i], &pix, err);
-            if (rc)
+            rc = qr__intake_next(cur, &pix, err);
+            if (rc) {
+                name_file(err, i, nin);
                 goto out;
+            }
             out->pages_in++;
             rc = process_page(&s, pix, out->pages_in, err);
             if (rc)
@@ -285,8 +298,8 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
                 goto out;
             }
         }
-        qr__intake_close(intakes[i]);
-        intakes[i] = NULL;
+        qr__intake_close(cur);
+        cur = NULL;
     }
     if (out->pages_out == 0) {
         rc = qr_err_set(err, QR_E_INVALID, "no_pages",
@@ -297,9 +310,7 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
     rc = qr__writer_finish(s.writer, out, err);
 out:
     qr__writer_destroy(s.writer);
-    for (int i = 0; intakes && i < nin; i++)
-        qr__intake_close(intakes[i]);
-    free(intakes);
+    qr__intake_close(cur);
     free(counts);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <leptonica/allheaders.h>
 #include <mupdf/fitz.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,6 +399,43 @@ static void test_cap3_turned_pages_are_turned_upright(void **state) {
         free(png.data);
         pixDestroy(&turned);
     }
+    pixDestroy(&page);
+}
+
+/* One engine per worker thread: two threads, each with its own engine, read pages at once. */
+static void *worker(void *arg) {
+    bytes_t *png = arg;
+    qr_ocr_engine_t *e = NULL;
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_ocr_engine_create("eng", &e, &err) != QR_OK)
+        return (void *)1;
+    qr_scan_input_t in = {png->data, png->len};
+    qr_scan_steps_t steps = steps_of(QR_SCAN_PDF_TEXT);
+    steps.auto_rotate = steps.deskew = steps.binarize = 1;
+    intptr_t bad = 0;
+    for (int i = 0; i < 2 && !bad; i++) {
+        qr_scan_output_t out;
+        bad = qr_scan_process(e, &in, 1, &steps, NULL, &out, &err) != QR_OK ||
+              !strstr(out.text, "Invoice number 2026-0042");
+        qr_scan_output_free(&out);
+    }
+    qr_ocr_engine_destroy(e);
+    return (void *)bad;
+}
+
+static void test_cap3_engines_work_in_parallel(void **state) {
+    (void)state;
+    PIX *page = text_page(NLINES);
+    bytes_t png = png_of(page);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, worker, &png), 0);
+    for (int i = 0; i < 2; i++) {
+        void *bad = NULL;
+        pthread_join(t[i], &bad);
+        assert_null(bad);
+    }
+    free(png.data);
     pixDestroy(&page);
 }
 
@@ -957,6 +995,13 @@ static void test_cap1_bad_input_is_refused(void **state) {
     assert_string_equal(qr_err_code(&err), "timeout");
     qr_scan_output_free(&out);
 
+    /* With several files, the message says which one is bad. */
+    qr_scan_input_t mixed[2] = {in, {garbage, sizeof(garbage)}};
+    assert_int_equal(qr_scan_process(engine, mixed, 2, &steps, NULL, &out, &err), QR_E_INVALID);
+    assert_string_equal(qr_err_code(&err), "invalid_image");
+    assert_memory_equal(err.msg, "file 2: ", 8);
+    qr_scan_output_free(&out);
+
     /* Page limits across files. */
     qr_scan_limits_t two = lim;
     two.max_pages = 2;
@@ -985,6 +1030,7 @@ int main(void) {
         cmocka_unit_test(test_cap3_clean_page_is_read),
         cmocka_unit_test(test_cap3_skewed_noisy_page_is_cleaned_and_read),
         cmocka_unit_test(test_cap3_turned_pages_are_turned_upright),
+        cmocka_unit_test(test_cap3_engines_work_in_parallel),
         cmocka_unit_test(test_cap1_pdf_input_to_searchable_pdf),
         cmocka_unit_test(test_cap1_pdfa),
         cmocka_unit_test(test_cap1_image_pdf_tiff_and_jpeg),
