@@ -238,7 +238,7 @@ qr_status_t qr_scan_file_begin(qr_ctx_t *ctx, const qr_principal_t *p, const cha
     *out = NULL;
     long long max = (long long)ctx->cfg->max_scan_mb * 1024 * 1024;
     if (declared_size > max)
-        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a scanned file may be at most %d MB",
+        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a scan may hold at most %d MiB in all",
                           ctx->cfg->max_scan_mb);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL, *n = NULL;
@@ -248,13 +248,19 @@ qr_status_t qr_scan_file_begin(qr_ctx_t *ctx, const qr_principal_t *p, const cha
                         "the scan was submitted already: start a new scan");
     if (!st)
         st = qr_db_q(c, &n, NULL,
-                     "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM scan_files WHERE scan_id = ? "
-                     "AND kind = 'in'",
+                     "SELECT COUNT(*), COALESCE(MAX(seq), 0), COALESCE(SUM(size), 0) FROM "
+                     "scan_files WHERE scan_id = ? AND kind = 'in'",
                      QR_TEXT(scan_id));
     if (!st && qr_dbres_int(n, 0, 0) >= QR_SCAN_MAX_FILES)
         st = qr_err_set(err, QR_E_TOO_LARGE, "too_many_files", "a scan has at most %d files",
                         QR_SCAN_MAX_FILES);
     int seq = st ? 0 : (int)qr_dbres_int(n, 0, 1) + 1;
+    /* The limit holds for the scan's files together: a worker holds them all at once. */
+    long long held = st ? 0 : qr_dbres_int(n, 0, 2);
+    if (!st && (held >= max || declared_size > max - held))
+        st = qr_err_set(err, QR_E_TOO_LARGE, NULL,
+                        "a scan may hold at most %d MiB in all; its files already take %lld MiB",
+                        ctx->cfg->max_scan_mb, held >> 20);
     qr_dbres_free(r);
     qr_dbres_free(n);
     qr_db_release(c);
@@ -266,7 +272,7 @@ qr_status_t qr_scan_file_begin(qr_ctx_t *ctx, const qr_principal_t *p, const cha
     qr_scan_upload_t *u = qr_xcalloc(1, sizeof(*u));
     u->ctx = ctx;
     u->p = *p;
-    u->max = max;
+    u->max = max - held;
     u->seq = seq;
     snprintf(u->scan_id, sizeof(u->scan_id), "%s", scan_id);
     /* A random blob id: two uploads racing for one seq never share a file. */
@@ -289,7 +295,7 @@ qr_status_t qr_scan_file_begin(qr_ctx_t *ctx, const qr_principal_t *p, const cha
 
 qr_status_t qr_scan_file_write(qr_scan_upload_t *u, const void *data, size_t n, qr_err_t *err) {
     if (u->size + (long long)n > u->max)
-        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a scanned file may be at most %d MB",
+        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a scan may hold at most %d MiB in all",
                           u->ctx->cfg->max_scan_mb);
     u->size += (long long)n;
     return qr_blob_write(u->w, data, n, err);
