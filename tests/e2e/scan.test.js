@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, assertStatus, assertError, createOrgTree, createOrg, createUser, tokenOf } from './lib/server.js';
-import { textPng, qrPng, pdfText, pdfPages } from './lib/scan.js';
+import { textPng, textPdf, qrPng, pdfText, pdfPages } from './lib/scan.js';
 import { start as startWebdav } from './lib/webdav.js';
 
 let srv;
@@ -286,6 +286,40 @@ describe('scanning (CAP-2..6, TEN-5)', () => {
         assertStatus(await srv.request('GET', `/api/v1/orgs/${tree.cA.org.id}/usage`, { token: tree.cB.token }), 404, 'a sibling does not');
         const log = await srv.request('GET', '/api/v1/me/log', { token: await tokenOf(srv, alice()) });
         assert.ok(log.json.items.some((e) => e.type === 'scan' && e.pages === 2 && e.device_id === device.id), 'DEV-2 the scan is logged');
+    });
+
+    test('CAP-1 every output format through the server: JPEG per page, multi-page TIFF, PDF/A; PDF input', async () => {
+        const panel = await panelLogin(alice());
+        const pages = [textPng(['First page of three']), textPdf(['Second page, sent as a PDF']), textPng(['Third page'])];
+        const types = ['image/png', 'application/pdf', 'image/png'];
+        const run = async (format) => {
+            const w = await newWorkflow({ name: `as ${format}`, format, steps: { ocr: format === 'pdfa' } });
+            const st = await srv.request('POST', '/api/v1/scans', { token: panel, body: { workflow_id: w.id, name: `out-${format}` } });
+            assertStatus(st, 201);
+            for (let i = 0; i < pages.length; i++)
+                assertStatus(await upload(panel, st.json.id, pages[i], types[i]), 201, `${format} upload ${i + 1}`);
+            assertStatus(await srv.request('POST', `/api/v1/scans/${st.json.id}/submit`, { token: panel }), 202);
+            const done = await until(alice(), st.json.id, ['done', 'failed']);
+            assert.equal(done.status, 'done', JSON.stringify(done.error));
+            assert.equal(done.pages_out, 3);
+            return done;
+        };
+        const jpeg = await run('jpeg');
+        assert.deepEqual(jpeg.documents.map((d) => d.name), ['out-jpeg-001.jpg', 'out-jpeg-002.jpg', 'out-jpeg-003.jpg']);
+        const j2 = await srv.request('GET', `/api/v1/scans/${jpeg.id}/documents/2`, { token: await tok(alice()) });
+        assert.equal(j2.headers['content-type'], 'image/jpeg');
+        assert.ok(j2.raw.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff])), 'a JPEG');
+        const tiff = await run('tiff');
+        assert.deepEqual(tiff.documents.map((d) => d.name), ['out-tiff.tif']);
+        const t = await srv.request('GET', `/api/v1/scans/${tiff.id}/documents/1`, { token: await tok(alice()) });
+        assert.equal(t.headers['content-type'], 'image/tiff');
+        assert.ok(['II*\0', 'MM\0*'].includes(t.raw.subarray(0, 4).toString('latin1')), 'a TIFF');
+        const pdfa = await run('pdfa');
+        const a = await srv.request('GET', `/api/v1/scans/${pdfa.id}/documents/1`, { token: await tok(alice()) });
+        assert.equal(pdfPages(a.raw), 3);
+        assert.ok(a.raw.includes('pdfaid:part'), 'PDF/A identification in the XMP metadata');
+        assert.ok(a.raw.includes('/OutputIntents'), 'an output intent');
+        assert.ok(pdfText(a.raw).includes('Second page'), 'the PDF input was recognized too');
     });
 
     test('TEN-3 PRN-5 a scan is its owner\'s alone; deleting removes its files', async () => {
