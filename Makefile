@@ -118,6 +118,7 @@ bench: all
 	bench/spool.sh
 	node bench/release.mjs
 	bench/pdf.sh
+	bench/scan.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
