@@ -14,6 +14,9 @@ qr_clock_t *qr_clock_create(void);
 void qr_clock_destroy(qr_clock_t *c);
 /* Seconds since the Unix epoch, real time plus the clock's offset. Thread-safe. */
 int64_t qr_clock_now(const qr_clock_t *c);
+/* Stops the clock from following real time: from now on only qr_clock_advance moves it, so a
+ * boundary such as "locked at 29:59" holds however slow the machine is (tests only). */
+void qr_clock_freeze(qr_clock_t *c);
 /* Moves the clock by delta seconds (tests only). Thread-safe. */
 void qr_clock_advance(qr_clock_t *c, int64_t delta);
 

@@ -494,15 +494,18 @@ qr_status_t qr_scan_submit(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
                      "CONFLICT (org_id, month) DO UPDATE SET reserved_pages = "
                      "scan_usage.reserved_pages + excluded.reserved_pages",
                      QR_TEXT(p->org_id), QR_TEXT(month), QR_INT(need));
+    /* The answer is the scan as queued: read before the commit, after which a worker may
+     * already hold it. */
+    qr_dbres_free(r);
+    r = NULL;
+    if (!st)
+        st = qr_db_q(c, &r, NULL, "SELECT " SCAN_COLS " FROM scans WHERE id = ?", QR_TEXT(id));
     if (!st)
         st = qr_dbc_commit(c);
     if (st)
         goto out;
+    *out = scan_json(r, 0, NULL);
     qr_audit_write(c, now, p->org_id, p->user_id, "scan_submitted", id, "");
-    qr_dbres_free(r);
-    r = NULL;
-    if (!(st = qr_db_q(c, &r, NULL, "SELECT " SCAN_COLS " FROM scans WHERE id = ?", QR_TEXT(id))))
-        *out = scan_json(r, 0, NULL);
     qr_scan_workers_wake(ctx->scanq);
 out:
     if (st && err && !err->status)
