@@ -737,7 +737,7 @@ qr_status_t qr_scan_probe(const void *data, size_t len, const qr_scan_limits_t *
         lim = &defaults;
     }
     qr__deadline_t dl;
-    qr__deadline_set(&dl, lim->max_ms);
+    qr__deadline_set(&dl, lim->max_ms, lim->cancel);
     qr__intake_t *in = NULL;
     int n = 0;
     qr_status_t st = qr__intake_open(data, len, lim, &dl, &in, &n, err);

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -241,6 +242,13 @@ int qr__ocr_orientation(qr_ocr_engine_t *e, PIX *gray, int dpi) {
     return quads;
 }
 
+/* Tesseract's cancel hook, asked between words: the scan's cancel flag. */
+static bool cancelled(void *cancel_this, int words) {
+    (void)words;
+    const qr__deadline_t *dl = cancel_this;
+    return dl->cancel && *dl->cancel;
+}
+
 qr_status_t qr__ocr_recognize(qr_ocr_engine_t *e, PIX *bin, int dpi, const qr__deadline_t *dl,
                               long long max_ms, char **text, qr_err_t *err) {
     single_thread();
@@ -250,7 +258,11 @@ qr_status_t qr__ocr_recognize(qr_ocr_engine_t *e, PIX *bin, int dpi, const qr__d
     TessBaseAPISetImage2(e->api, bin);
     TessBaseAPISetSourceResolution(e->api, dpi);
     TessMonitorSetDeadlineMSecs(e->monitor, (int)(left < MONITOR_MAX_MS ? left : MONITOR_MAX_MS));
+    TessMonitorSetCancelFunc(e->monitor, cancelled);
+    TessMonitorSetCancelThis(e->monitor, (void *)dl);
     int rc = TessBaseAPIRecognize(e->api, e->monitor);
+    TessMonitorSetCancelThis(e->monitor, NULL);
+    TessMonitorSetCancelFunc(e->monitor, NULL);
     if (qr__deadline_passed(dl))
         return qr__scan_timeout(err, max_ms);
     if (rc != 0)

@@ -27,32 +27,39 @@ void qr_scan_limits_init(qr_scan_limits_t *lim) {
     lim->max_pages = QR_SCAN_MAX_PAGES;
     lim->max_pixels = QR_SCAN_MAX_PIXELS;
     lim->max_ms = QR_SCAN_MAX_MS;
+    lim->cancel = NULL;
 }
 
-void qr__deadline_set(qr__deadline_t *d, long long ms) {
-    clock_gettime(CLOCK_MONOTONIC, d);
+void qr__deadline_set(qr__deadline_t *d, long long ms, const volatile int *cancel) {
+    clock_gettime(CLOCK_MONOTONIC, &d->at);
+    d->cancel = cancel;
     if (ms < 0)
         ms = 0;
-    d->tv_sec += (time_t)(ms / 1000);
-    d->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (d->tv_nsec >= 1000000000L) {
-        d->tv_sec++;
-        d->tv_nsec -= 1000000000L;
+    d->at.tv_sec += (time_t)(ms / 1000);
+    d->at.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (d->at.tv_nsec >= 1000000000L) {
+        d->at.tv_sec++;
+        d->at.tv_nsec -= 1000000000L;
     }
 }
 
 long long qr__deadline_left_ms(const qr__deadline_t *d) {
+    if (d->cancel && *d->cancel)
+        return 0;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    long long left = (long long)(d->tv_sec - now.tv_sec) * 1000 +
-                     (long long)(d->tv_nsec - now.tv_nsec) / 1000000;
+    long long left = (long long)(d->at.tv_sec - now.tv_sec) * 1000 +
+                     (long long)(d->at.tv_nsec - now.tv_nsec) / 1000000;
     return left > 0 ? left : 0;
 }
 
 int qr__deadline_passed(const qr__deadline_t *d) {
+    if (d->cancel && *d->cancel)
+        return 1;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec > d->tv_sec || (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
+    return now.tv_sec > d->at.tv_sec ||
+           (now.tv_sec == d->at.tv_sec && now.tv_nsec >= d->at.tv_nsec);
 }
 
 qr_status_t qr__scan_timeout(qr_err_t *err, long long max_ms) {
@@ -208,7 +215,7 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
     memset(out, 0, sizeof(*out));
     qr__scan_quiet();
     scan_t s = {.engine = e, .steps = steps, .lim = lim, .out = out};
-    qr__deadline_set(&s.deadline, lim->max_ms);
+    qr__deadline_set(&s.deadline, lim->max_ms, lim->cancel);
     qr__intake_t *cur = NULL;
     int *counts = NULL;
     qr_status_t rc = QR_OK;

@@ -49,6 +49,9 @@ typedef struct qr_scan_limits {
     int max_pages;        /* QR_SCAN_MAX_PAGES */
     long long max_pixels; /* per page, QR_SCAN_MAX_PIXELS */
     long long max_ms;     /* QR_SCAN_MAX_MS; 0 refuses at once (tests) */
+    /* NULL, or a flag another thread sets to stop the scan early (the server shutting down):
+     * the scan then ends as at its time limit, within about a page's layout step. */
+    const volatile int *cancel;
 } qr_scan_limits_t;
 
 /* Fills lim with the QR_SCAN_* defaults. */

@@ -14,12 +14,16 @@
 #define QR_SCAN_MIN_DPI 50      /* resolutions below (or above MAX) are treated as unknown */
 #define QR_SCAN_MAX_DPI 2400
 
-/* A point in time on the monotonic clock; the scan's deadline. */
-typedef struct timespec qr__deadline_t;
+/* The scan's deadline: a point in time on the monotonic clock, and an optional flag that ends
+ * the scan early (qr_scan_limits_t.cancel). */
+typedef struct qr__deadline {
+    struct timespec at;
+    const volatile int *cancel;
+} qr__deadline_t;
 
-/* Sets *d to now + ms. */
-void qr__deadline_set(qr__deadline_t *d, long long ms);
-/* 1 once the deadline has passed. */
+/* Sets *d to now + ms, cancelled early once *cancel (may be NULL) is set. */
+void qr__deadline_set(qr__deadline_t *d, long long ms, const volatile int *cancel);
+/* 1 once the deadline has passed or the scan was cancelled. */
 int qr__deadline_passed(const qr__deadline_t *d);
 /* Milliseconds left (0 when passed). */
 long long qr__deadline_left_ms(const qr__deadline_t *d);

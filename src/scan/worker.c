@@ -38,7 +38,8 @@ struct qr_scan_workers {
     qr_ctx_t *ctx;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int stop, wakeups, n;
+    volatile int stop; /* written under mu; read without it by running scans (cancel) */
+    int wakeups, n;
     pthread_t *threads;
 };
 
@@ -131,7 +132,8 @@ static qr_status_t store_outputs(qr_ctx_t *ctx, const char *org, const qr_scan_o
 }
 
 /* Runs the pipeline over a claimed scan and records the outcome. */
-static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s, long long claimed_at) {
+static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s, long long claimed_at,
+                    const volatile int *stop) {
     const char *id = qr_dbres_text(s, 0, 0), *org = qr_dbres_text(s, 0, 1);
     qr_err_t err = {QR_OK, NULL, ""};
     json_t *wf = json_loads(qr_dbres_text(s, 0, 4), 0, NULL);
@@ -179,6 +181,7 @@ static void process(qr_ctx_t *ctx, qr_ocr_engine_t **engine, qr_dbres_t *s, long
         goto out;
     qr_scan_limits_t lim;
     qr_scan_limits_init(&lim);
+    lim.cancel = stop;
     if ((st = qr_scan_process(*engine, in, nin, &steps, &lim, &o, &err)))
         goto out;
     /* CAP-3: rules and barcodes fill what the user left empty. */
@@ -260,7 +263,18 @@ out:
         free(dir);
     }
     qr_db_release(c);
-    if (st && lost) {
+    if (st && !lost && stop && *stop) {
+        /* The server is stopping: the scan goes back to the queue for the next start (or
+         * another server) at once, not after its lease; this attempt does not count. */
+        c = qr_db_acquire(ctx->db);
+        qr_db_q(c, NULL, NULL,
+                "UPDATE scans SET status = 'queued', claimed_at = NULL, attempts = attempts - 1, "
+                "updated_at = ? WHERE id = ? AND status = 'processing' AND claimed_at = ?",
+                QR_INT(qr_clock_now(ctx->clock)), QR_TEXT(id), QR_INT(claimed_at));
+        qr_db_release(c);
+        c = NULL;
+        qr_log_info("scan_requeued", "scan %s: the server is stopping; back in the queue", id);
+    } else if (st && lost) {
         qr_log_info("scan_taken_over", "scan %s: %s", id, err.msg);
     } else if (st) {
         if (st == QR_E_DB || st == QR_E_IO)
@@ -417,7 +431,7 @@ static void deliver(qr_ctx_t *ctx, qr_dbres_t *s) {
 }
 
 /* One unit of work, if there is one due: 1 if something was done. */
-static int work_once(qr_ctx_t *ctx, qr_ocr_engine_t **engine) {
+static int work_once(qr_ctx_t *ctx, qr_ocr_engine_t **engine, const volatile int *stop) {
     long long now = qr_clock_now(ctx->clock), stale = now - QR_SCAN_LEASE;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *s = claim(c, "status = 'processing', claimed_at = ?, attempts = attempts + 1",
@@ -425,7 +439,7 @@ static int work_once(qr_ctx_t *ctx, qr_ocr_engine_t **engine) {
                           (long long[]){stale}, 1);
     qr_db_release(c);
     if (s) {
-        process(ctx, engine, s, now);
+        process(ctx, engine, s, now, stop);
         qr_dbres_free(s);
         return 1;
     }
@@ -449,7 +463,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {
         pthread_mutex_unlock(&w->mu);
-        int did = work_once(w->ctx, &engine);
+        int did = work_once(w->ctx, &engine, &w->stop);
         pthread_mutex_lock(&w->mu);
         if (did || w->stop)
             continue;

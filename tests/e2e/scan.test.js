@@ -486,6 +486,21 @@ describe('delivery (CAP-4, CAP-6)', () => {
 });
 
 describe('crash safety (DESIGN rule 6)', () => {
+    test('OPS-3 a SIGTERM while a scan is processed stops at once; the scan is taken up on the next start', async () => {
+        const l = await srv.request('GET', `/api/v1/orgs/${tree.cA.org.id}/workflows`, { token: await admin() });
+        const wf = l.json.items.find((w) => w.name === 'Invoices');
+        const panel = await panelLogin(alice());
+        const pages = [1, 2, 3, 4].map((i) => textPng([`Shutdown test page ${i}`, 'Invoice No INV-7']));
+        const s = await scan(panel, wf.id, pages, { index: { department: 'Sales' } });
+        await until(alice(), s.id, ['processing', 'done']);
+        await srv.restart(); // asserts exit status 0 within the stop timeout
+        tokens.clear();
+        // No lease to wait for: the stopping server put the scan back in the queue.
+        const done = await until(alice(), s.id, ['done', 'failed']);
+        assert.equal(done.status, 'done', JSON.stringify(done.error));
+        assert.equal(done.pages_out, 4);
+    });
+
     test('CAP-6 a kill -9 while a scan is processed loses nothing: it is taken again and counted once', async () => {
         const l = await srv.request('GET', `/api/v1/orgs/${tree.cA.org.id}/workflows`, { token: await admin() });
         const wf = l.json.items.find((w) => w.name === 'Invoices');

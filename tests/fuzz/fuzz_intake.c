@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* Smaller bounds than the server's, so that each input stays quick; the refusals they
      * cause are the same code paths. */
-    static const qr_scan_limits_t lim = {4, 1000 * 1000, 2000};
+    static const qr_scan_limits_t lim = {4, 1000 * 1000, 2000, NULL};
     qr_err_t err = {QR_OK, NULL, ""};
     const char *format = NULL;
     int pages = 0;
