@@ -112,6 +112,7 @@ bench: all
 	bench/spool.sh
 	node bench/release.mjs
 	bench/pdf.sh
+	bench/ipp.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
