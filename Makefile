@@ -119,6 +119,7 @@ bench: all
 	node bench/release.mjs
 	bench/pdf.sh
 	bench/scan.sh
+	bench/ipp.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

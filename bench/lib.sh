@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # quire benchmarks: what bench/run.sh and bench/oauth.sh share. Sourced, not run.
 # The caller sets BIN, QT (quired threads), die(), and PEER_PORT_VAR's port before
-# bench_start_quired; it may set PEER_PID and PEER_SIG for the cleanup.
+# bench_start_quired; it may set PEER_PID and PEER_SIG for the cleanup, and add more
+# processes with bench_stop_later.
 
 QPID=""
 PEER_PID=""
 PEER_SIG=TERM
+STOP_LATER=() # "pid signal" pairs, stopped by the cleanup in reverse order, before the peer
 
 stop_pid() { # pid signal: signal, wait up to 10 s, then SIGKILL
     local pid=$1 sig=$2
@@ -27,9 +29,17 @@ bench_setup() {
     trap 'exit 143' TERM
 }
 
+bench_stop_later() { # pid signal: the cleanup stops it (signal, then SIGKILL after 10 s)
+    STOP_LATER+=("$1 $2")
+}
+
 bench_cleanup() {
-    local rc=$?
+    local rc=$? i
     trap - EXIT INT TERM
+    for ((i = ${#STOP_LATER[@]} - 1; i >= 0; i--)); do
+        # shellcheck disable=SC2086 # "pid signal", split on purpose
+        stop_pid ${STOP_LATER[i]}
+    done
     stop_pid "$PEER_PID" "$PEER_SIG"
     stop_pid "$QPID" TERM
     if [ "${BENCH_KEEP:-0}" = 1 ]; then
