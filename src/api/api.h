@@ -115,6 +115,9 @@ void qr_api_authorize(qr_req_t *r);
 void qr_api_login_form(qr_req_t *r);
 void qr_api_userinfo(qr_req_t *r);
 void qr_api_reset_page(qr_req_t *r);
+/* GET /forgot: the form that asks for a password-reset link; POST /forgot sends it. */
+void qr_api_forgot_page(qr_req_t *r);
+void qr_api_forgot_submit(qr_req_t *r);
 void qr_api_reset_submit(qr_req_t *r);
 void qr_api_activate_page(qr_req_t *r);
 void qr_api_activate_submit(qr_req_t *r);

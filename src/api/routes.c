@@ -24,6 +24,8 @@ const qr_route_t qr_api_routes[] = {
     {"POST", "/login", qr_api_login_form, QR_ROUTE_FORM | S, NULL,
      "csrf org return_to username password"},
     {"GET", "/oauth/userinfo", qr_api_userinfo, A, NULL, NULL},
+    {"GET", "/forgot", qr_api_forgot_page, 0, "org return_to", NULL},
+    {"POST", "/forgot", qr_api_forgot_submit, QR_ROUTE_FORM, NULL, "csrf org return_to username"},
     {"GET", "/reset", qr_api_reset_page, 0, "token", NULL},
     {"POST", "/reset", qr_api_reset_submit, QR_ROUTE_FORM | S, NULL, "csrf token password"},
     {"GET", "/activate", qr_api_activate_page, 0, "token", NULL},

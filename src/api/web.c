@@ -187,7 +187,16 @@ static void login_page(qr_req_t *r, int status, const char *slug, const char *re
     qr_buf_puts(&b, "\"><p><label>Username <input name=\"username\" autocomplete=\"username\" "
                     "required></label></p><p><label>Password <input type=\"password\" "
                     "name=\"password\" autocomplete=\"current-password\" required></label></p>"
-                    "<p><button type=\"submit\">Sign in</button></p></form></body></html>\n");
+                    "<p><button type=\"submit\">Sign in</button></p></form>");
+    qr_buf_t link;
+    qr_buf_init(&link, RETURN_MAX * 3 + 256);
+    qr_buf_puts(&link, "/forgot");
+    url_param(&link, "org", slug);
+    url_param(&link, "return_to", return_to);
+    qr_buf_puts(&b, "<p><a href=\"");
+    html_escape(&b, link.ptr);
+    qr_buf_puts(&b, "\">Forgot your password?</a></p></body></html>\n");
+    qr_buf_free(&link);
     qr_req_reply_html(r, status, b.ptr);
     qr_buf_free(&b);
     free(csrf);
@@ -283,15 +292,23 @@ static void finish_login(qr_req_t *r, const char *session, const char *return_to
 static char *csrf_token(qr_req_t *r);
 static int csrf_ok(qr_req_t *r);
 
-/* AUTH-6: the page that asks for the emailed code. */
-static void mfa_page(qr_req_t *r, int status, const char *token, const char *return_to) {
+/* AUTH-6: the page that asks for the emailed code (again, with error, after a wrong one). */
+static void mfa_page(qr_req_t *r, int status, const char *token, const char *return_to,
+                     const char *error) {
     char *csrf = csrf_token(r);
     qr_buf_t b;
     qr_buf_init(&b, 1 << 16);
     qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width\">"
-                    "<title>Enter your code</title></head><body><h1>Enter your code</h1>"
-                    "<p>We sent a 6-digit code to your email address. It is valid for 5 "
+                    "<title>Enter your code</title></head><body><h1>Enter your code</h1>");
+    if (error) {
+        qr_buf_puts(&b, "<p role=\"alert\">");
+        html_escape(&b, error);
+        qr_buf_puts(&b, " <a href=\"/oauth/authorize?");
+        html_escape(&b, return_to);
+        qr_buf_puts(&b, "\">Sign in again</a></p>");
+    }
+    qr_buf_puts(&b, "<p>We sent a 6-digit code to your email address. It is valid for 5 "
                     "minutes.</p><form method=\"post\" action=\"/login/mfa\">"
                     "<input type=\"hidden\" name=\"csrf\" value=\"");
     html_escape(&b, csrf);
@@ -343,7 +360,7 @@ void qr_api_login_form(qr_req_t *r) {
         return;
     }
     if (pending) {
-        mfa_page(r, 200, pending, return_to);
+        mfa_page(r, 200, pending, return_to, NULL);
         free(pending);
         return;
     }
@@ -369,8 +386,11 @@ void qr_api_login_mfa_form(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_status_t st = qr_login_web_mfa(qr_req_ctx(r), token, code, qr_req_source(r), &session, &err);
     if (st == QR_E_UNAUTHORIZED) {
-        page(r, 401, "Sign-in failed",
-             "The code is wrong or expired. Go back to the application and sign in again.");
+        /* The same pending login may try again until it expires or the account locks
+         * (wrong codes count toward the lockout); the page cannot tell which, on purpose. */
+        mfa_page(r, 401, token, return_to,
+                 "The code is wrong or has expired. Try again, or start over if it has expired "
+                 "or you have entered a wrong code three times.");
         return;
     }
     if (st) {
@@ -506,4 +526,74 @@ void qr_api_activate_page(qr_req_t *r) {
 
 void qr_api_activate_submit(qr_req_t *r) {
     link_post(r, QR_LINK_ACTIVATE);
+}
+
+/* The "forgot your password?" form: the org comes from the sign-in page, the person types
+ * the username. */
+static void forgot_form(qr_req_t *r, const char *slug, const char *return_to) {
+    char *csrf = csrf_token(r);
+    qr_buf_t b;
+    qr_buf_init(&b, 1 << 16);
+    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width\">"
+                    "<title>Reset your password</title></head><body><h1>Reset your password</h1>"
+                    "<p>Enter your username. If your account has an email address, we send a "
+                    "link there to choose a new password; it works once, within 30 minutes.</p>"
+                    "<form method=\"post\" action=\"/forgot\"><input type=\"hidden\" "
+                    "name=\"csrf\" value=\"");
+    html_escape(&b, csrf);
+    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"org\" value=\"");
+    html_escape(&b, slug);
+    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"return_to\" value=\"");
+    html_escape(&b, return_to);
+    qr_buf_puts(&b, "\"><p><label>Username <input name=\"username\" autocomplete=\"username\" "
+                    "required></label></p><p><button type=\"submit\">Send the link</button></p>"
+                    "</form></body></html>\n");
+    qr_req_reply_html(r, 200, b.ptr);
+    qr_buf_free(&b);
+    free(csrf);
+}
+
+void qr_api_forgot_page(qr_req_t *r) {
+    const char *slug = qr_req_query(r, "org"), *return_to = qr_req_query(r, "return_to");
+    if (!slug || !*slug || strlen(slug) > 63 || (return_to && !return_ok(return_to))) {
+        page(r, 400, "Cannot reset here",
+             "Open the sign-in page of your application and choose \"Forgot your password?\" "
+             "there.");
+        return;
+    }
+    forgot_form(r, slug, return_to ? return_to : "");
+}
+
+void qr_api_forgot_submit(qr_req_t *r) {
+    const char *slug = qr_req_form(r, "org"), *username = qr_req_form(r, "username");
+    const char *return_to = qr_req_form(r, "return_to");
+    if (!csrf_ok(r)) {
+        page(r, 403, "Refused",
+             "The form has expired or did not come from this site. Go back to the sign-in "
+             "page and start again.");
+        return;
+    }
+    if (!slug || !*slug || strlen(slug) > 63 || !username || !*username || strlen(username) > 256 ||
+        (return_to && *return_to && !return_ok(return_to))) {
+        page(r, 400, "Cannot reset", "The form was incomplete.");
+        return;
+    }
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reset_request(qr_req_ctx(r), slug, username, &err);
+    qr_buf_t b;
+    qr_buf_init(&b, RETURN_MAX * 2 + 4096);
+    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width\">"
+                    "<title>Check your email</title></head><body><h1>Check your email</h1>"
+                    "<p>If the account exists and has an email address, a link to choose a new "
+                    "password is on its way. It works once, within 30 minutes.</p>");
+    if (return_to && *return_to) {
+        qr_buf_puts(&b, "<p><a href=\"/oauth/authorize?");
+        html_escape(&b, return_to);
+        qr_buf_puts(&b, "\">Back to sign in</a></p>");
+    }
+    qr_buf_puts(&b, "</body></html>\n");
+    qr_req_reply_html(r, 200, b.ptr);
+    qr_buf_free(&b);
 }

@@ -56,7 +56,10 @@ static void html_text(qr_buf_t *b, const char *s) {
     }
 }
 
-/* Sends the link mail: plain text and HTML, from the organization's name. */
+/* Sends the link mail: plain text and HTML, from the organization's name. A reset is only
+ * queued (err is then unused), so that the request's answer and its timing are the same
+ * whether or not the account exists; an invitation is sent at once, so that the admin
+ * learns of a failure. */
 static qr_status_t send_link(qr_ctx_t *ctx, const char *to, const char *org_name,
                              const char *username, const char *token, qr_link_purpose_t purpose,
                              qr_err_t *err) {
@@ -86,15 +89,29 @@ static qr_status_t send_link(qr_ctx_t *ctx, const char *to, const char *org_name
     html_text(&h, valid);
     qr_buf_puts(&h, ").</p><p>The link works once. If you did not expect this message, ignore "
                     "it.</p></body></html>");
-    qr_status_t st = qr_mail_send(ctx->cfg, org_name, to, subject, text, h.ptr, err);
+    qr_status_t st = purpose == QR_LINK_RESET
+                         ? qr_mailer_post(ctx->mailer, org_name, to, subject, text, h.ptr)
+                         : qr_mail_send(ctx->cfg, org_name, to, subject, text, h.ptr, err);
     qr_buf_free(&h);
     free(text);
     free(url);
     return st;
 }
 
+/* 1 if a reset link went to the user less than QR_RESET_GAP_S ago: asking again does not
+ * flood the mailbox (the answer stays the same). */
+static int recently_sent(qr_dbc_t *c, const char *user_id, int64_t now) {
+    qr_dbres_t *r = NULL;
+    int recent = qr_db_q(c, &r, NULL,
+                         "SELECT 1 FROM account_tokens WHERE user_id = ? AND purpose = 'reset' "
+                         "AND created_at > ?",
+                         QR_TEXT(user_id), QR_INT(now - QR_RESET_GAP_S)) == QR_OK &&
+                 qr_dbres_rows(r) > 0;
+    qr_dbres_free(r);
+    return recent;
+}
+
 qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *username, qr_err_t *err) {
-    (void)err;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
@@ -103,14 +120,14 @@ qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *userna
                 "SELECT u.id, u.org_id, u.email, o.name FROM users u JOIN orgs o ON o.id = "
                 "u.org_id WHERE o.slug = ? AND u.username = ? AND u.email <> ''",
                 QR_TEXT(slug), QR_TEXT(username)) == QR_OK &&
-        qr_dbres_rows(r) == 1 &&
+        qr_dbres_rows(r) == 1 && !recently_sent(c, qr_dbres_text(r, 0, 0), now) &&
         (tok = new_token(c, qr_dbres_text(r, 0, 0), qr_dbres_text(r, 0, 1), QR_LINK_RESET, now))) {
         qr_audit_write(c, now, qr_dbres_text(r, 0, 1), NULL, "password_reset_requested",
                        qr_dbres_text(r, 0, 0), "");
-        qr_err_t mail_err = {QR_OK, NULL, ""};
         if (send_link(ctx, qr_dbres_text(r, 0, 2), qr_dbres_text(r, 0, 3), username, tok,
-                      QR_LINK_RESET, &mail_err))
-            qr_log_error("reset_mail_failed", "user %s: %s", qr_dbres_text(r, 0, 0), mail_err.msg);
+                      QR_LINK_RESET, err))
+            qr_log_error("reset_mail_failed", "user %s: the mail queue is full",
+                         qr_dbres_text(r, 0, 0));
     } else {
         /* The same kind of work as a real request would do: a hash and a token. */
         char dummy[65];

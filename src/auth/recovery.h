@@ -11,11 +11,14 @@
 
 #define QR_RESET_TTL_S (30 * 60)
 #define QR_INVITE_TTL_S (7 * 24 * 60 * 60)
+#define QR_RESET_GAP_S 60 /* at most one reset mail per account per minute */
 
 typedef enum qr_link_purpose { QR_LINK_RESET = 0, QR_LINK_ACTIVATE } qr_link_purpose_t;
 
-/* Mails a reset link if the org and user exist and the user has an email address. Answers
- * the same (QR_OK) in every case, so it reveals nothing; delivery failures are logged. */
+/* Queues a reset link mail if the org and user exist, the user has an email address and
+ * got no reset link in the last QR_RESET_GAP_S seconds. Answers the same (QR_OK) in every
+ * case and never waits for the mail server, so neither answer nor timing reveals anything;
+ * delivery failures are logged. */
 qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *username, qr_err_t *err);
 /* Mails an invitation (activation link) to a user who has none yet. */
 qr_status_t qr_invite_send(qr_ctx_t *ctx, const char *user_id, qr_err_t *err);

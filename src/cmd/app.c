@@ -14,6 +14,7 @@
 #include "auth/throttle.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/mail.h"
 #include "core/workq.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -64,6 +65,7 @@ qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path
         return st;
     ctx->throttle = qr_throttle_create(60);
     ctx->slowq = qr_workq_create(cfg->hash_workers, cfg->hash_queue);
+    ctx->mailer = qr_mailer_create(cfg);
     qr_argon2_params_t ap = {(unsigned)cfg->argon2_memory_kib, (unsigned)cfg->argon2_iterations};
     char dummy[24];
     qr_random_bytes(dummy, sizeof(dummy) - 1);
@@ -76,6 +78,7 @@ qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path
 
 void qr_app_close(qr_ctx_t *ctx, qr_config_t *cfg) {
     qr_workq_destroy(ctx->slowq);
+    qr_mailer_destroy(ctx->mailer);
     qr_throttle_destroy(ctx->throttle);
     qr_keyring_destroy(ctx->keyring);
     qr_db_close(ctx->db);

@@ -14,6 +14,7 @@ struct qr_common_passwords;
 struct qr_throttle;
 struct qr_keyring;
 struct qr_scan_workers;
+struct qr_mailer;
 
 typedef struct qr_ctx {
     const qr_config_t *cfg;
@@ -21,6 +22,7 @@ typedef struct qr_ctx {
     qr_clock_t *clock;
     const struct qr_keys *keys;
     struct qr_workq *slowq;                   /* Argon2id and other slow work */
+    struct qr_mailer *mailer;                 /* mail sent in the background */
     const struct qr_common_passwords *common; /* AUTH-2 list */
     struct qr_throttle *throttle;             /* failed logins per source address */
     struct qr_keyring *keyring;               /* token signing keys */

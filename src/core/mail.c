@@ -3,13 +3,16 @@
 #include "core/mail.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/workq.h"
 #include "crypto/random.h"
 
 #define SMTP_TIMEOUT_S 30L
@@ -20,6 +23,32 @@ int qr_mail_enabled(const qr_config_t *cfg) {
 
 static int has_crlf(const char *s) {
     return s && strpbrk(s, "\r\n") != NULL;
+}
+
+/* The From header's display name (caller frees): quoted as is when it is printable ASCII
+ * without quote or backslash, else RFC 2047 encoded words ("Müller" -> =?UTF-8?B?...?=),
+ * each at most 75 characters and never splitting a UTF-8 character. */
+static char *display_name(const char *name) {
+    size_t n = strlen(name);
+    int plain = 1;
+    for (size_t i = 0; i < n && plain; i++)
+        plain = name[i] >= 0x20 && name[i] < 0x7f && name[i] != '"' && name[i] != '\\';
+    if (plain)
+        return qr_xasprintf("\"%s\"", name);
+    qr_buf_t b;
+    qr_buf_init(&b, 8 * n + 64);
+    for (size_t i = 0; i < n;) {
+        size_t len = n - i < 45 ? n - i : 45;
+        while (i + len < n && ((unsigned char)name[i + len] & 0xC0) == 0x80)
+            len--; /* do not cut a multi-byte character */
+        unsigned char enc[64];
+        int k = EVP_EncodeBlock(enc, (const unsigned char *)name + i, (int)len);
+        qr_buf_puts(&b, i ? " =?UTF-8?B?" : "=?UTF-8?B?");
+        qr_buf_append(&b, enc, (size_t)k);
+        qr_buf_puts(&b, "?=");
+        i += len;
+    }
+    return qr_buf_take(&b);
 }
 
 struct payload {
@@ -49,9 +78,10 @@ qr_status_t qr_mail_send(const qr_config_t *cfg, const char *from_name, const ch
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S +0000", &tm);
     qr_random_id(msgid);
-    char *h_from = from_name && *from_name
-                       ? qr_xasprintf("From: \"%s\" <%s>", from_name, cfg->smtp_from)
-                       : qr_xasprintf("From: <%s>", cfg->smtp_from);
+    char *shown = from_name && *from_name ? display_name(from_name) : NULL;
+    char *h_from = shown ? qr_xasprintf("From: %s <%s>", shown, cfg->smtp_from)
+                         : qr_xasprintf("From: <%s>", cfg->smtp_from);
+    free(shown);
     char *h_to = qr_xasprintf("To: <%s>", to);
     char *h_subject = qr_xasprintf("Subject: %s", subject);
     char *h_id = qr_xasprintf("Message-ID: <%s@quire>", msgid);
@@ -104,4 +134,59 @@ qr_status_t qr_mail_send(const qr_config_t *cfg, const char *from_name, const ch
     free(h_subject);
     free(h_id);
     return st;
+}
+
+struct qr_mailer {
+    const qr_config_t *cfg;
+    qr_workq_t *q;
+};
+
+struct message {
+    const qr_config_t *cfg;
+    char *from_name, *to, *subject, *text, *html;
+};
+
+static void message_free(struct message *m) {
+    free(m->from_name);
+    free(m->to);
+    free(m->subject);
+    free(m->text);
+    free(m->html);
+    free(m);
+}
+
+static void send_queued(void *arg) {
+    struct message *m = arg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_mail_send(m->cfg, m->from_name, m->to, m->subject, m->text, m->html, &err))
+        qr_log_error("mail_not_sent", "%s", err.msg);
+    message_free(m);
+}
+
+qr_mailer_t *qr_mailer_create(const qr_config_t *cfg) {
+    qr_mailer_t *m = qr_xcalloc(1, sizeof(*m));
+    m->cfg = cfg;
+    m->q = qr_workq_create(1, QR_MAILER_QUEUE);
+    return m;
+}
+
+qr_status_t qr_mailer_post(qr_mailer_t *mailer, const char *from_name, const char *to,
+                           const char *subject, const char *text, const char *html) {
+    struct message *m = qr_xcalloc(1, sizeof(*m));
+    *m = (struct message){mailer->cfg,      qr_xstrdup(from_name ? from_name : ""),
+                          qr_xstrdup(to),   qr_xstrdup(subject),
+                          qr_xstrdup(text), qr_xstrdup(html)};
+    qr_status_t st = qr_workq_submit(mailer->q, send_queued, m);
+    if (st) {
+        qr_log_error("mail_queue_full", "%d messages waiting; one dropped", QR_MAILER_QUEUE);
+        message_free(m);
+    }
+    return st;
+}
+
+void qr_mailer_destroy(qr_mailer_t *m) {
+    if (!m)
+        return;
+    qr_workq_destroy(m->q);
+    free(m);
 }

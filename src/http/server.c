@@ -87,7 +87,9 @@ static const char *const security_headers[][2] = {
     {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
     {"X-Frame-Options", "DENY"},
     {"X-Content-Type-Options", "nosniff"},
-    {"Referrer-Policy", "no-referrer"},
+    /* same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own
+     * form posts, which the CSRF check must refuse; other sites still get no referrer. */
+    {"Referrer-Policy", "same-origin"},
     {"Cache-Control", "no-store"},
 };
 

@@ -58,7 +58,7 @@ describe('email links', () => {
 
         const r = await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: u.username } });
         assertStatus(r, 202);
-        const msgs = mail.to(email);
+        const msgs = await mail.waitFor(email);
         assert.equal(msgs.length, 1, 'one reset mail');
         assert.equal(msgs[0].secure, true, 'delivered over STARTTLS');
         assert.match(msgs[0].raw, /Subject: Reset your quire password/);
@@ -80,15 +80,16 @@ describe('email links', () => {
     });
 
     test('AUTH-5 reset requests reveal nothing and links expire after 30 minutes', async () => {
+        const email = `expire-${Date.now()}@example.com`;
+        const u = await newUser(email);
         const before = mail.messages.length;
         const r = await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: 'no-such-user' } });
         assertStatus(r, 202);
-        assert.equal(mail.messages.length, before, 'no mail for an unknown user');
-        const email = `expire-${Date.now()}@example.com`;
-        const u = await newUser(email);
         const same = await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: u.username } });
         assert.deepEqual(same.json, r.json, 'same answer for known and unknown users');
-        const link = linkIn(mail.to(email)[0], '/reset');
+        // Mail leaves in order: once the known user's has arrived, any for the unknown would have.
+        const link = linkIn((await mail.waitFor(email))[0], '/reset');
+        assert.equal(mail.messages.length, before + 1, 'no mail for an unknown user');
         await srv.advanceClock(30 * 60 + 1);
         assertStatus(await srv.request('GET', link.pathname + link.search), 400, 'expired');
         const api = await srv.request('POST', '/api/v1/auth/password-reset/complete', { body: { token: link.searchParams.get('token'), password: strongPassword() } });
@@ -207,4 +208,57 @@ test('AUTH-6 the password alone does not reset the count of wrong codes', async 
         assertStatus(await guess(p), 401);
         assertStatus(await login(), 401, 'the third wrong code locked the account despite the password in between');
     }
+});
+
+describe('SMTP over implicit TLS with a login', () => {
+    let srv2;
+    let mail2;
+
+    before(async () => {
+        mail2 = await startMail({ implicit: true, auth: { user: 'quire-mailer', pass: 'Smtp-Secret-9!' } });
+        srv2 = await startServer({ env: mail2.env });
+    });
+
+    after(async () => {
+        if (srv2)
+            await srv2.stop();
+        if (mail2)
+            await mail2.stop();
+    });
+
+    test('AUTH-1 an invitation goes out over smtps:// with SMTP AUTH, from the organization by name', async () => {
+        const token = (await srv2.login(srv2.root.slug, srv2.root.username, srv2.root.password)).access_token;
+        const name = 'Müller & Söhne "Druck" — Zürich';
+        assertStatus(await srv2.request('PATCH', `/api/v1/orgs/${srv2.root.orgId}`, { token, body: { name } }), 200, 'rename');
+        const email = `owner-${Date.now()}@example.com`;
+        const u = await srv2.request('POST', `/api/v1/orgs/${srv2.root.orgId}/users`, {
+            token, body: { username: 'owner1', role: 'provider_support', email, invite: true } });
+        assertStatus(u, 201, 'invite');
+        const [msg] = await mail2.waitFor(email);
+        assert.equal(msg.secure, true, 'TLS from the first byte');
+        assert.equal(msg.user, 'quire-mailer', 'authenticated with the configured login');
+        const from = msg.raw.match(/^From: (.*)$/m)[1];
+        const words = [...from.matchAll(/=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=/g)].map((m) => Buffer.from(m[1], 'base64'));
+        assert.ok(words.length > 0, `encoded display name: ${from}`);
+        assert.equal(Buffer.concat(words).toString('utf8'), name, 'RFC 2047 name decodes to the org name');
+        assert.match(from, /<noreply@quire\.test>$/);
+    });
+
+    test('AUTH-1 a wrong SMTP login is reported to the admin and nothing is half-created', async () => {
+        await srv2.stop();
+        srv2 = null;
+        const bad = await startServer({ env: { ...mail2.env, QUIRE_SMTP_PASSWORD: 'wrong' } });
+        try {
+            const token = (await bad.login(bad.root.slug, bad.root.username, bad.root.password)).access_token;
+            const email = `nobody-${Date.now()}@example.com`;
+            const r = await bad.request('POST', `/api/v1/orgs/${bad.root.orgId}/users`, {
+                token, body: { username: 'invitee9', role: 'provider_support', email, invite: true } });
+            assert.ok(r.status >= 500, `status ${r.status}`);
+            assert.ok(r.json && r.json.error, 'a JSON error');
+            const list = await bad.request('GET', `/api/v1/orgs/${bad.root.orgId}/users`, { token });
+            assert.ok(!list.json.items.some((x) => x.username === 'invitee9'), 'no user without its invitation');
+        } finally {
+            await bad.stop();
+        }
+    });
 });

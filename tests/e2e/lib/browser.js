@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// A real browser for the web pages: Debian's Chromium driven by playwright-core, with
+// JavaScript switched off (the sign-in pages must work without it). Chromium trusts exactly
+// quired's own certificate key (pinned by its SPKI hash), nothing else; and a plain-HTTP
+// "other site" on loopback plays the application that a sign-in returns to, or an attacker.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.QUIRE_CHROMIUM || '/usr/bin/chromium';
+
+/** The base64 SHA-256 of a PEM certificate's SubjectPublicKeyInfo (Chromium's pin format). */
+function spkiHash(pemFile) {
+    const cert = new crypto.X509Certificate(fs.readFileSync(pemFile));
+    const der = cert.publicKey.export({ type: 'spki', format: 'der' });
+    return crypto.createHash('sha256').update(der).digest('base64');
+}
+
+/** Starts Chromium trusting srv's certificate. Returns {newPage(), close()}. */
+export async function startBrowser(srv) {
+    const pin = spkiHash(path.join(srv.dataDir, 'tls', 'cert.pem'));
+    const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [`--ignore-certificate-errors-spki-list=${pin}`],
+    });
+    const contexts = [];
+    return {
+        /** A page in a fresh profile (own cookies), JavaScript off unless asked for. */
+        async newPage({ javaScript = false } = {}) {
+            const context = await browser.newContext({ javaScriptEnabled: javaScript });
+            contexts.push(context);
+            return context.newPage();
+        },
+        async close() {
+            for (const c of contexts)
+                await c.close().catch(() => {});
+            await browser.close();
+        },
+    };
+}
+
+/**
+ * Starts a plain-HTTP site on 127.0.0.1 that serves the pages given as {path: html} and
+ * records every request it gets (the application's redirect URI lands here). Returns
+ * {origin, requests, close()}.
+ */
+export async function startSite(pages = {}) {
+    const requests = [];
+    const server = http.createServer((req, res) => {
+        const url = new URL(req.url, 'http://127.0.0.1');
+        requests.push(url);
+        const html = pages[url.pathname];
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(html !== undefined ? html : '<!DOCTYPE html><title>app</title><h1>Back at the application</h1>');
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    return {
+        origin,
+        requests,
+        /** The last request to a path, as a URL (or undefined). */
+        last(pathname) {
+            return requests.filter((u) => u.pathname === pathname).at(-1);
+        },
+        close: () => new Promise((resolve) => {
+            server.closeAllConnections();
+            server.close(resolve);
+        }),
+    };
+}
