@@ -12,9 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include "auth/login.h"
 #include "auth/session.h"
 #include "cmd/app.h"
+#include "crypto/password.h"
 #include "store/db.h"
 #include "tenancy/org.h"
 
@@ -140,6 +143,80 @@ static void test_auth5_same_answer_for_unknown_wrong_and_locked(void **state) {
     assert_string_equal(unknown.msg, wrong.msg);
     assert_string_equal(unknown.msg, locked.msg);
     qr_clock_advance(ctx.clock, 30 * 60);
+}
+
+/* The CPU time this thread spends in one failed login, in microseconds. */
+static double failed_login_us(const char *user, const char *pw) {
+    struct timespec a, b;
+    qr_err_t err = {QR_OK, NULL, ""};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+    assert_int_equal(login(user, pw, &err), QR_E_UNAUTHORIZED);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+    return (double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3;
+}
+
+static int by_value(const void *x, const void *y) {
+    double d = *(const double *)x - *(const double *)y;
+    return (d > 0) - (d < 0);
+}
+
+/* AUTH-5: an unknown user, a wrong password and a locked account cost the same: each
+ * evaluates exactly one Argon2id hash of the real (OWASP) strength, which dominates the
+ * time. Measured as this thread's CPU time (not wall time, so other load does not
+ * matter), median of 7; the medians must agree within 20 %. */
+static void test_auth5_same_timing_for_unknown_wrong_and_locked(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_argon2_params_t owasp = {19 * 1024, 2};
+    char *strong = qr_password_hash(&owasp, root_password);
+    char *dummy = qr_password_hash(&owasp, "a dummy nobody knows");
+    assert_non_null(strong);
+    assert_non_null(dummy);
+    char *cheap_dummy = ctx.dummy_hash;
+    ctx.dummy_hash = dummy;
+    qr_dbc_t *c = qr_db_acquire(ctx.db);
+    char *old = NULL;
+    qr_dbres_t *r = NULL;
+    assert_int_equal(qr_db_q(c, &r, NULL, "SELECT pw_hash FROM users WHERE username = 'admin'"),
+                     QR_OK);
+    old = strdup(qr_dbres_text(r, 0, 0));
+    qr_dbres_free(r);
+    assert_int_equal(qr_db_q(c, NULL, NULL, "UPDATE users SET pw_hash = ? WHERE username = 'admin'",
+                             QR_TEXT(strong)),
+                     QR_OK);
+    qr_db_release(c);
+
+    enum { N = 7 };
+    double unknown[N], wrong[N], locked[N];
+    for (int i = 0; i < N; i++) {
+        unlock_admin();
+        unknown[i] = failed_login_us("nobody-here", "Wrong-pass-1");
+        wrong[i] = failed_login_us("admin", "Wrong-pass-1");
+        failed_login_us("admin", "Wrong-pass-1");
+        failed_login_us("admin", "Wrong-pass-1"); /* now locked */
+        locked[i] = failed_login_us("admin", root_password);
+    }
+    qsort(unknown, N, sizeof(double), by_value);
+    qsort(wrong, N, sizeof(double), by_value);
+    qsort(locked, N, sizeof(double), by_value);
+    double mu = unknown[N / 2], mw = wrong[N / 2], ml = locked[N / 2];
+    double lo = mu < mw ? (mu < ml ? mu : ml) : (mw < ml ? mw : ml);
+    double hi = mu > mw ? (mu > ml ? mu : ml) : (mw > ml ? mw : ml);
+    fprintf(stderr,
+            "AUTH-5 failed-login CPU time, median of %d: unknown user %.0f us, wrong "
+            "password %.0f us, locked %.0f us\n",
+            N, mu, mw, ml);
+    assert_true(lo > 1000);     /* a real Argon2id ran on every path */
+    assert_true(hi < lo * 1.2); /* and nothing else of weight */
+
+    c = qr_db_acquire(ctx.db);
+    qr_db_q(c, NULL, NULL, "UPDATE users SET pw_hash = ? WHERE username = 'admin'", QR_TEXT(old));
+    qr_db_release(c);
+    ctx.dummy_hash = cheap_dummy;
+    unlock_admin();
+    free(old);
+    free(strong);
+    free(dummy);
 }
 
 static long long count_audit(const char *action) {
@@ -279,6 +356,7 @@ int main(void) {
         cmocka_unit_test(test_auth5_window_boundary_15_01_does_not_lock),
         cmocka_unit_test(test_auth5_success_resets_the_count),
         cmocka_unit_test(test_auth5_same_answer_for_unknown_wrong_and_locked),
+        cmocka_unit_test(test_auth5_same_timing_for_unknown_wrong_and_locked),
         cmocka_unit_test(test_auth5_50_parallel_attempts_evaluate_at_most_3),
         cmocka_unit_test(test_auth7_100_concurrent_refreshes_one_success),
         cmocka_unit_test(test_auth7_reuse_revokes_family),
