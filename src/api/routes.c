@@ -34,7 +34,10 @@ const qr_route_t qr_api_routes[] = {
     {"POST", "/api/v1/auth/password-reset/complete", qr_api_link_complete, S | B, NULL, NULL},
     {"POST", "/api/v1/auth/activate", qr_api_link_complete, S | B, NULL, NULL},
     {"POST", "/oauth/token", qr_api_oauth_token, F, NULL,
-     "grant_type refresh_token client_id client_secret scope code redirect_uri code_verifier"},
+     /* username and password are accepted only to answer the password grant with
+      * unsupported_grant_type (RFC 6749 5.2), as a client that tries it expects. */
+     "grant_type refresh_token client_id client_secret scope code redirect_uri code_verifier "
+     "username password"},
     {"POST", "/oauth/introspect", qr_api_oauth_introspect, F, NULL,
      "token token_type_hint client_id client_secret"},
     {"POST", "/oauth/revoke", qr_api_oauth_revoke, F, NULL,

@@ -74,7 +74,11 @@ describe('OAuth 2.0 endpoints', () => {
         assert.equal(r.json.error, 'invalid_request');
         r = await form('/oauth/token', { grant_type: 'client_credentials' });
         assert.equal(r.json.error, 'invalid_client');
-        r = await form('/oauth/token', { grant_type: 'password', username: 'admin', password: 'x' });
+        r = await form('/oauth/token', { grant_type: 'password', username: srv.root.username, password: srv.root.password });
+        assertStatus(r, 400);
+        assert.equal(r.json.error, 'unsupported_grant_type', 'no password grant (RFC 6749 5.2)');
+        assert.equal(r.json.access_token, undefined);
+        r = await form('/oauth/token', { grant_type: 'client_credentials', audience: 'x' });
         assertStatus(r, 400);
         assert.equal(r.json.error, 'invalid_request', 'unknown form fields are refused');
         r = await form('/oauth/token', { grant_type: 'implicit' });
