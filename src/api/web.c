@@ -243,17 +243,17 @@ void qr_api_authorize(qr_req_t *r) {
         qr_client_clear(&cl);
         return;
     }
-    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
+    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1], handle[65];
     int64_t auth_time = 0;
     const char *cookie = qr_req_cookie(r, SESSION_COOKIE);
     int signed_in = cookie && strlen(cookie) < 100 &&
-                    qr_web_session_check(ctx, cookie, uid, oid, &auth_time) == QR_OK &&
+                    qr_web_session_check(ctx, cookie, uid, oid, &auth_time, handle) == QR_OK &&
                     strcmp(oid, cl.org_id) == 0;
     if (signed_in) {
         char *code = NULL;
         qr_err_t e = {QR_OK, NULL, ""};
-        if (qr_authz_issue(ctx, &cl, uid, redirect_uri, challenge, scope ? scope : "", nonce,
-                           auth_time, &code, &e) == QR_OK)
+        if (qr_authz_issue(ctx, &cl, uid, handle, redirect_uri, challenge, scope ? scope : "",
+                           nonce, auth_time, &code, &e) == QR_OK)
             back_to_client(r, redirect_uri, state, code, NULL, NULL);
         else
             back_to_client(r, redirect_uri, state, NULL, "server_error", e.msg);

@@ -17,8 +17,9 @@
 #define ID_TOKEN_TTL_S 900
 
 qr_status_t qr_authz_issue(qr_ctx_t *ctx, const qr_client_t *cl, const char *user_id,
-                           const char *redirect_uri, const char *challenge, const char *scope,
-                           const char *nonce, int64_t auth_time, char **code, qr_err_t *err) {
+                           const char *web_session, const char *redirect_uri, const char *challenge,
+                           const char *scope, const char *nonce, int64_t auth_time, char **code,
+                           qr_err_t *err) {
     int64_t now = qr_clock_now(ctx->clock);
     unsigned char raw[32];
     char hash[65];
@@ -29,11 +30,11 @@ qr_status_t qr_authz_issue(qr_ctx_t *ctx, const qr_client_t *cl, const char *use
     qr_status_t st = qr_db_q(
         c, NULL, NULL,
         "INSERT INTO auth_codes (hash, client_id, user_id, org_id, redirect_uri, code_challenge, "
-        "scope, nonce, auth_time, created_at, expires_at, used) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        "scope, nonce, auth_time, created_at, expires_at, used, web_session) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         QR_TEXT(hash), QR_TEXT(cl->id), QR_TEXT(user_id), QR_TEXT(cl->org_id),
         QR_TEXT(redirect_uri), QR_TEXT(challenge), QR_TEXT(scope), QR_TEXT(nonce),
-        QR_INT(auth_time), QR_INT(now), QR_INT(now + QR_CODE_TTL_S));
+        QR_INT(auth_time), QR_INT(now), QR_INT(now + QR_CODE_TTL_S), QR_TEXT(web_session));
     /* Spent and expired codes are of no further use. */
     if (!st)
         qr_db_q(c, NULL, NULL, "DELETE FROM auth_codes WHERE expires_at < ?", QR_INT(now - 3600));
@@ -98,8 +99,8 @@ qr_status_t qr_authz_redeem(qr_ctx_t *ctx, const qr_client_t *cl, const char *co
     qr_status_t st = qr_db_q(c, &r, NULL,
                              "SELECT a.client_id, a.user_id, a.org_id, a.redirect_uri, "
                              "a.code_challenge, a.scope, a.nonce, a.auth_time, a.expires_at, "
-                             "a.used, a.session_id FROM auth_codes a JOIN users u ON u.id = "
-                             "a.user_id WHERE a.hash = ? AND u.active = 1",
+                             "a.used, a.session_id, a.web_session FROM auth_codes a JOIN users "
+                             "u ON u.id = a.user_id WHERE a.hash = ? AND u.active = 1",
                              QR_TEXT(hash));
     if (st)
         goto out;
@@ -140,6 +141,9 @@ qr_status_t qr_authz_redeem(qr_ctx_t *ctx, const qr_client_t *cl, const char *co
     const char *sid = json_string_value(json_object_get(claims, "sid"));
     st = qr_db_q(c, NULL, NULL, "UPDATE auth_codes SET session_id = ? WHERE hash = ?", QR_TEXT(sid),
                  QR_TEXT(hash));
+    if (!st)
+        st = qr_db_q(c, NULL, NULL, "UPDATE sessions SET web_session = ? WHERE id = ?",
+                     QR_TEXT(qr_dbres_text(r, 0, 11)), QR_TEXT(sid));
     json_decref(claims);
     if (st)
         goto out;

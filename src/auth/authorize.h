@@ -14,10 +14,13 @@
 
 #define QR_CODE_TTL_S 60
 
-/* Issues a code for the user (who must belong to the client's org). *code is a new string. */
+/* Issues a code for the user (who must belong to the client's org), signed in by the web
+ * session web_session (its handle); the tokens it yields end with that session. *code is a
+ * new string. */
 qr_status_t qr_authz_issue(qr_ctx_t *ctx, const qr_client_t *cl, const char *user_id,
-                           const char *redirect_uri, const char *challenge, const char *scope,
-                           const char *nonce, int64_t auth_time, char **code, qr_err_t *err);
+                           const char *web_session, const char *redirect_uri, const char *challenge,
+                           const char *scope, const char *nonce, int64_t auth_time, char **code,
+                           qr_err_t *err);
 /* Redeems a code at the token endpoint. *out is the token response (with an id_token when
  * the scope had openid). Errors carry the RFC 6749 codes (invalid_grant...). */
 qr_status_t qr_authz_redeem(qr_ctx_t *ctx, const qr_client_t *cl, const char *code,

@@ -389,9 +389,8 @@ qr_status_t qr_login_web_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *c
 }
 
 qr_status_t qr_web_session_check(qr_ctx_t *ctx, const char *cookie, char user_id[QR_ID_LEN + 1],
-                                 char org_id[QR_ID_LEN + 1], int64_t *auth_time) {
+                                 char org_id[QR_ID_LEN + 1], int64_t *auth_time, char hash[65]) {
     int64_t now = qr_clock_now(ctx->clock);
-    char hash[65];
     qr_sha256_hex(cookie, strlen(cookie), hash);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     long long changed = 0;
@@ -417,6 +416,18 @@ qr_status_t qr_web_session_check(qr_ctx_t *ctx, const char *cookie, char user_id
     qr_dbres_free(r);
     qr_db_release(c);
     return st;
+}
+
+int qr_web_session_alive(qr_dbc_t *c, const char *handle, int64_t now) {
+    qr_dbres_t *r = NULL;
+    int alive =
+        qr_db_q(c, &r, NULL,
+                "SELECT 1 FROM web_sessions WHERE hash = ? AND revoked = 0 AND "
+                "expires_at > ? AND last_seen > ?",
+                QR_TEXT(handle), QR_INT(now), QR_INT(now - QR_WEB_SESSION_IDLE_S)) == QR_OK &&
+        qr_dbres_rows(r) == 1;
+    qr_dbres_free(r);
+    return alive;
 }
 
 qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const char *org_id,

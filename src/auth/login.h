@@ -46,10 +46,15 @@ qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
 /* Completes a browser login that is waiting for its emailed code. */
 qr_status_t qr_login_web_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code,
                              const char *source, char **cookie, qr_err_t *err);
-/* Resolves a web-session cookie (and counts the request as activity). QR_E_UNAUTHORIZED if
- * it is unknown, revoked, idle for 15 minutes or older than 12 hours. */
+/* Resolves a web-session cookie (and counts the request as activity: call it only for what
+ * a person does, never for background requests). Fills the session's handle (the SHA-256
+ * of the cookie, hex). QR_E_UNAUTHORIZED if it is unknown, revoked, idle for 15 minutes or
+ * older than 12 hours. */
 qr_status_t qr_web_session_check(qr_ctx_t *ctx, const char *cookie, char user_id[33],
-                                 char org_id[33], int64_t *auth_time);
+                                 char org_id[33], int64_t *auth_time, char handle[65]);
+/* 1 if the web session with this handle is still alive (not revoked, not idle, not past
+ * its 12 hours); does not count as activity. Runs on connection c. */
+int qr_web_session_alive(qr_dbc_t *c, const char *handle, int64_t now);
 /* The first step of every login by org slug, username and password (throttle, lockout
  * claim, Argon2id); fills uid and oid on success. Runs on connection c. */
 qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,

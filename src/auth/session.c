@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "auth/keyring.h"
+#include "auth/login.h"
 #include "crypto/random.h"
 #include "crypto/token.h"
 #include "report/audit.h"
@@ -120,8 +121,8 @@ qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_toke
     qr_status_t st = qr_db_q(
         c, &r, NULL,
         "SELECT rt.session_id, rt.used, rt.expires_at, s.revoked, s.user_id, s.org_id, "
-        "u.active, u.locked_until FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
-        "JOIN users u ON u.id = s.user_id WHERE rt.hash = ?",
+        "u.active, u.locked_until, s.web_session FROM refresh_tokens rt JOIN sessions s ON s.id "
+        "= rt.session_id JOIN users u ON u.id = s.user_id WHERE rt.hash = ?",
         QR_TEXT(hash));
     if (st)
         goto out;
@@ -138,6 +139,13 @@ qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_toke
     }
     int locked = !qr_dbres_isnull(r, 0, 7) && qr_dbres_int(r, 0, 7) > now;
     if (qr_dbres_int(r, 0, 3) || qr_dbres_int(r, 0, 2) <= now || !qr_dbres_int(r, 0, 6) || locked) {
+        st = QR_E_UNAUTHORIZED;
+        goto out;
+    }
+    /* AUTH-7: tokens of a browser sign-in end with the browser session. A refresh is
+     * background work: it checks the session but never counts as the person's activity. */
+    if (!qr_dbres_isnull(r, 0, 8) && !qr_web_session_alive(c, qr_dbres_text(r, 0, 8), now)) {
+        qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE id = ?", QR_TEXT(sid));
         st = QR_E_UNAUTHORIZED;
         goto out;
     }

@@ -325,6 +325,10 @@ static const char *const migrations[] = {
     "  documents INTEGER NOT NULL DEFAULT 0,"
     "  bytes BIGINT NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (org_id, month));",
+    /* 15: AUTH-7: tokens issued through a browser sign-in belong to that browser session
+     * (the SHA-256 of its cookie): they end when it ends (idle, 12 hours, revoked). */
+    "ALTER TABLE auth_codes ADD COLUMN web_session TEXT;"
+    "ALTER TABLE sessions ADD COLUMN web_session TEXT;",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

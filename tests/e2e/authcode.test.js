@@ -200,4 +200,56 @@ describe('authorization code flow', () => {
         assertStatus(none, 302);
         assert.equal(new URL(none.headers.location).searchParams.get('error'), 'login_required');
     });
+
+    /** Signs in and redeems the code; returns {tokens, session cookie header}. */
+    async function browserTokens() {
+        const s = await signIn();
+        const tok = await form('/oauth/token', { grant_type: 'authorization_code', code: s.url.searchParams.get('code'),
+            redirect_uri: REDIRECT, client_id: client.client_id, code_verifier: s.verifier });
+        assertStatus(tok, 200, 'code exchange');
+        return { tokens: tok.json, cookie: { Cookie: `__Host-quire_session=${s.session.value}` } };
+    }
+    const refresh = (rt) => form('/oauth/token', { grant_type: 'refresh_token', refresh_token: rt, client_id: client.client_id });
+    const activity = (cookie) => srv.request('GET', authorizeUrl({ response_type: 'code', client_id: client.client_id,
+        redirect_uri: REDIRECT, code_challenge: pkce().challenge, code_challenge_method: 'S256' }), { headers: cookie });
+
+    test('AUTH-7 background refreshes do not keep a browser session alive: its tokens end 15 minutes after the last activity', async () => {
+        const { tokens, cookie } = await browserTokens();
+        await srv.advanceClock(10 * 60);
+        const r1 = await refresh(tokens.refresh_token);
+        assertStatus(r1, 200, 'refresh 10 minutes after sign-in');
+        await srv.advanceClock(5 * 60 + 1);
+        const r2 = await refresh(r1.json.refresh_token);
+        assertStatus(r2, 400, 'refresh 15 minutes after the last activity, despite the refresh at 10');
+        assert.equal(r2.json.error, 'invalid_grant');
+        const page = await activity(cookie);
+        assertStatus(page, 200, 'the browser is asked to sign in again');
+        assert.match(page.text, /Sign in/);
+
+        // The same with activity in between: the person's navigation keeps it alive.
+        const b = await browserTokens();
+        await srv.advanceClock(10 * 60);
+        assertStatus(await activity(b.cookie), 302, 'active at 10 minutes');
+        await srv.advanceClock(10 * 60);
+        assertStatus(await refresh(b.tokens.refresh_token), 200, 'refresh 10 minutes after the last activity');
+    });
+
+    test('AUTH-7 a browser session and its tokens end after 12 hours even when in use', async () => {
+        const { tokens, cookie } = await browserTokens();
+        let rt = tokens.refresh_token;
+        for (let t = 14 * 60; t < 12 * 3600; t += 14 * 60) {
+            await srv.advanceClock(14 * 60);
+            assertStatus(await activity(cookie), 302, `active after ${t} s`);
+            const r = await refresh(rt);
+            assertStatus(r, 200, `refresh after ${t} s`);
+            rt = r.json.refresh_token;
+        }
+        await srv.advanceClock(14 * 60); // 12 h 2 min after sign-in
+        const page = await activity(cookie);
+        assertStatus(page, 200, 'past 12 hours: the login page');
+        assert.match(page.text, /Sign in/);
+        const r = await refresh(rt);
+        assertStatus(r, 400, 'past 12 hours: no refresh');
+        assert.equal(r.json.error, 'invalid_grant');
+    });
 });
