@@ -8,12 +8,12 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "http/query.h"
 #include "auth/login.h"
 #include "auth/session.h"
 #include "core/mem.h"
 #include "print/ipp.h"
 
-#define BASIC_MAX 1024 /* longest Basic credentials accepted (encoded), before authentication */
 #define SECRET_MAX 256 /* as the login API */
 #define SLUG_MAX 63
 
@@ -132,18 +132,9 @@ static void begin(qr_req_t *r) {
         unauthorized(r, "use HTTP Basic (org\\username and password) or a bearer access token");
         return;
     }
-    const char *b64 = a + 6;
-    size_t n = strlen(b64);
-    unsigned char dec[BASIC_MAX];
-    int len = n && n <= BASIC_MAX && n % 4 == 0
-                  ? EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)n)
-                  : -1;
-    if (len > 0) {
-        /* EVP_DecodeBlock counts the padding as zero bytes. */
-        len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
-        dec[len] = '\0';
-    }
-    if (len <= 0 || memchr(dec, '\0', (size_t)len) || split_basic(c, (const char *)dec)) {
+    char dec[QR_BASIC_MAX];
+    size_t colon = 0;
+    if (qr_basic_decode(a, dec, sizeof(dec), &colon) < 0 || split_basic(c, dec)) {
         OPENSSL_cleanse(dec, sizeof(dec));
         unauthorized(r, "the Basic credentials must be org\\username:password or "
                         "username@org:password");

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "http/query.h"
 #include "auth/authorize.h"
 #include "auth/client.h"
 #include "auth/oauth.h"
@@ -30,27 +31,21 @@ static int client_auth(qr_req_t *r, qr_client_t *cl, qr_status_t *st, qr_err_t *
                              "use one client authentication method, not two");
             return 1;
         }
-        const char *b64 = basic + 6;
-        size_t n = strlen(b64);
-        unsigned char raw[2 * CRED_MAX + 4];
-        char id[CRED_MAX], secret[CRED_MAX];
-        int len =
-            n < sizeof(raw) * 3 / 4 ? EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n) : -1;
-        /* EVP_DecodeBlock counts padding as bytes: drop them. */
-        while (len > 0 && n > 0 && b64[n - 1] == '=') {
-            len--;
-            n--;
-        }
-        char *colon = len > 0 ? memchr(raw, ':', (size_t)len) : NULL;
-        if (!colon ||
-            qr_percent_decode((char *)raw, (size_t)(colon - (char *)raw), id, sizeof(id)) < 0 ||
-            qr_percent_decode(colon + 1, (size_t)len - (size_t)(colon + 1 - (char *)raw), secret,
-                              sizeof(secret)) < 0) {
+        char raw[QR_BASIC_MAX], id[CRED_MAX], secret[CRED_MAX];
+        size_t colon = 0;
+        long len = qr_basic_decode(basic, raw, sizeof(raw), &colon);
+        /* RFC 6749 2.3.1: client id and secret are form-encoded before Basic encoding. */
+        if (len < 0 || qr_percent_decode(raw, colon, id, sizeof(id)) < 0 ||
+            qr_percent_decode(raw + colon + 1, (size_t)len - colon - 1, secret, sizeof(secret)) <
+                0) {
+            OPENSSL_cleanse(raw, sizeof(raw));
             *st = qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_client",
                              "client authentication failed");
             return 1;
         }
+        OPENSSL_cleanse(raw, sizeof(raw));
         *st = qr_client_authenticate(qr_req_ctx(r), id, secret, cl, err);
+        OPENSSL_cleanse(secret, sizeof(secret));
         return 1;
     }
     if (fsecret) {

@@ -4,6 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
 
 #include "core/mem.h"
 #include "core/text.h"
@@ -69,4 +72,29 @@ qr_status_t qr_query_parse(const char *q, const char *allowed, qr_query_t *out, 
             p++;
     }
     return QR_OK;
+}
+
+long qr_basic_decode(const char *header, char *out, size_t cap, size_t *colon) {
+    if (!header || strncasecmp(header, "Basic ", 6) != 0)
+        return -1;
+    const char *b64 = header + 6;
+    size_t n = strlen(b64);
+    if (!n || n > QR_BASIC_MAX || n % 4 != 0 || n / 4 * 3 + 1 > cap)
+        return -1;
+    int len = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)b64, (int)n);
+    if (len <= 0)
+        return -1;
+    /* EVP_DecodeBlock counts the padding as zero bytes. */
+    len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
+    out[len > 0 ? len : 0] = '\0';
+    const char *c = len > 0 ? memchr(out, ':', (size_t)len) : NULL;
+    for (int i = 0; i < len && c; i++)
+        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+            c = NULL;
+    if (!c) {
+        OPENSSL_cleanse(out, cap);
+        return -1;
+    }
+    *colon = (size_t)(c - out);
+    return len;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: strict parsing of a request's query string. */
+/* quire: strict parsing of a request's query string and of HTTP Basic credentials. */
 #ifndef QR_HTTP_QUERY_H
 #define QR_HTTP_QUERY_H
+
+#include <stddef.h>
 
 #include "core/error.h"
 
@@ -23,5 +25,14 @@ qr_status_t qr_query_parse(const char *q, const char *allowed, qr_query_t *out, 
 const char *qr_query_get(const qr_query_t *q, const char *name);
 /* Frees the strings of q. */
 void qr_query_free(qr_query_t *q);
+
+#define QR_BASIC_MAX 1024 /* longest encoded Basic credentials accepted */
+
+/* Decodes an Authorization header value "Basic <base64 of user:password>" (RFC 7617) into
+ * out (capacity cap, NUL-terminated): out holds "user:password" and *colon the offset of
+ * the first ':'. Refuses (-1) another scheme, bad or over-long base64, no colon, or a NUL
+ * or control character in the credentials. Returns the decoded length. The caller wipes
+ * out after use. */
+long qr_basic_decode(const char *header, char *out, size_t cap, size_t *colon);
 
 #endif

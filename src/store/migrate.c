@@ -327,8 +327,8 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (org_id, month));",
     /* 15: AUTH-7: tokens issued through a browser sign-in belong to that browser session
      * (the SHA-256 of its cookie): they end when it ends (idle, 12 hours, revoked). */
-    "ALTER TABLE auth_codes ADD COLUMN web_session TEXT;"
-    "ALTER TABLE sessions ADD COLUMN web_session TEXT;",
+    ("ALTER TABLE auth_codes ADD COLUMN web_session TEXT;"
+     "ALTER TABLE sessions ADD COLUMN web_session TEXT;"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

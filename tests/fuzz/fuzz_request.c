@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: libFuzzer target for everything a request brings from outside before a handler
  * runs: the path check, the query string, the JSON body with its typed getters, and the
- * bearer token parser. */
+ * bearer token parser, HTTP Basic credentials. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&q, 0, sizeof(q));
     (void)qr_query_parse(s, "limit offset name", &q, &err);
     qr_query_free(&q);
+
+    char basic[QR_BASIC_MAX];
+    size_t colon;
+    char *header = malloc(size + 7);
+    if (header) {
+        memcpy(header, "Basic ", 6);
+        memcpy(header + 6, data, size);
+        header[size + 6] = '\0';
+        if (qr_basic_decode(header, basic, sizeof(basic), &colon) >= 0 && basic[colon] != ':')
+            abort();
+        free(header);
+    }
 
     json_t *obj = NULL;
     if (qr_json_parse_object(s, size, &obj, &err) == QR_OK) {

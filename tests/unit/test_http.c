@@ -51,10 +51,39 @@ static void test_query_refused(void **state) {
     qr_query_free(&q);
 }
 
+/* RFC 7617 Basic credentials, shared by the token endpoint and the IPP queue. */
+static void test_basic_decode(void **state) {
+    (void)state;
+    char out[QR_BASIC_MAX];
+    size_t colon = 0;
+    /* "alice@acme:Pa:ss" -> the first colon splits; the password may hold colons. */
+    assert_int_equal(qr_basic_decode("Basic YWxpY2VAYWNtZTpQYTpzcw==", out, sizeof(out), &colon),
+                     16);
+    assert_string_equal(out, "alice@acme:Pa:ss");
+    assert_int_equal(colon, 10);
+    assert_int_equal(qr_basic_decode("basic YTpi", out, sizeof(out), &colon), 3); /* "a:b" */
+    assert_int_equal(colon, 1);
+    assert_int_equal(qr_basic_decode("Basic YTo=", out, sizeof(out), &colon), 2); /* "a:" */
+    assert_int_equal(qr_basic_decode("Bearer YTpi", out, sizeof(out), &colon), -1);
+    assert_int_equal(qr_basic_decode("Basic ", out, sizeof(out), &colon), -1);
+    assert_int_equal(qr_basic_decode("Basic YWJj", out, sizeof(out), &colon), -1);  /* no colon */
+    assert_int_equal(qr_basic_decode("Basic YTpi!", out, sizeof(out), &colon), -1); /* not base64 */
+    assert_int_equal(qr_basic_decode("Basic YTpiCg==", out, sizeof(out), &colon), -1); /* LF */
+    assert_int_equal(qr_basic_decode("Basic YQA6Yg==", out, sizeof(out), &colon), -1); /* NUL */
+    char small[4];
+    assert_int_equal(qr_basic_decode("Basic YWxpY2U6cHc=", small, sizeof(small), &colon), -1);
+    char big[QR_BASIC_MAX + 16];
+    memcpy(big, "Basic ", 6);
+    memset(big + 6, 'A', QR_BASIC_MAX + 4);
+    big[QR_BASIC_MAX + 10] = '\0';
+    assert_int_equal(qr_basic_decode(big, out, sizeof(out), &colon), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_query_accepted),
         cmocka_unit_test(test_query_refused),
+        cmocka_unit_test(test_basic_decode),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
