@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Health endpoint, TLS protocol versions (SEC-1) and clean shutdown (OPS-3).
+// Health endpoint, TLS protocol versions (SEC-1), clean shutdown (OPS-3), and the first start
+// of quired on its embedded defaults.
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
-import { startServer, assertStatus } from './lib/server.js';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { startServer, assertStatus, freePort, QUIRED } from './lib/server.js';
 
 let srv;
 
@@ -97,5 +103,68 @@ describe('health', () => {
         // Open a kept-alive connection first, so shutdown has a client to deal with.
         assertStatus(await srv.request('GET', '/healthz'), 200);
         await srv.stop();
+    });
+});
+
+describe('first start on the embedded defaults', () => {
+    /** Starts quired in dir with no configuration but a port; resolves {proc, out()} once /healthz answers. */
+    async function start(dir, port) {
+        const env = { ...process.env, QUIRE_DATA_DIR: dir, QUIRE_PORT: String(port), QUIRE_LISTEN: '127.0.0.1' };
+        for (const k of ['QUIRE_CONFIG', 'QUIRE_DATABASE', 'QUIRE_TEST_CLOCK'])
+            delete env[k];
+        const proc = spawn(QUIRED, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        proc.stdout.on('data', (d) => { out += d; });
+        proc.stderr.on('data', () => {});
+        const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+        for (let i = 0; ; i++) {
+            const ok = fs.existsSync(path.join(dir, 'tls', 'cert.pem')) &&
+                await get(port, fs.readFileSync(path.join(dir, 'tls', 'cert.pem')), '/healthz').then((r) => r.status === 200, () => false);
+            if (ok)
+                break;
+            assert.ok(i < 400, `quired did not come up: ${out}`);
+            await Promise.race([new Promise((r) => setTimeout(r, 50)), exited]);
+        }
+        return { proc, exited, out: () => out };
+    }
+
+    function get(port, ca, p, { method = 'GET', body } = {}) {
+        return new Promise((resolve, reject) => {
+            const req = https.request({ host: '127.0.0.1', port, servername: 'localhost', path: p, method, ca,
+                headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+                let text = '';
+                res.on('data', (d) => { text += d; });
+                res.on('end', () => resolve({ status: res.statusCode, text }));
+            });
+            req.on('error', reject);
+            req.end(body ? JSON.stringify(body) : undefined);
+        });
+    }
+
+    test('quired with no arguments creates its data, the root org and an admin whose password it prints once', async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quire-first-'));
+        const port = await freePort();
+        try {
+            let q = await start(dir, port);
+            const m = q.out().match(/organization: (\S+)\n\s+username:\s+(\S+)\n\s+password:\s+(\S+)/);
+            assert.ok(m, `the one-time password is printed: ${q.out()}`);
+            const [, org, username, password] = m;
+            assert.equal(org, 'root');
+            assert.equal(fs.statSync(path.join(dir, 'master.key')).mode & 0o777, 0o600, 'master key 0600');
+            assert.ok(fs.existsSync(path.join(dir, 'quire.db')), 'SQLite database');
+            const ca = fs.readFileSync(path.join(dir, 'tls', 'cert.pem'));
+            const login = await get(port, ca, '/api/v1/auth/login', { method: 'POST', body: { org, username, password } });
+            assert.equal(login.status, 200, login.text);
+            assert.ok(JSON.parse(login.text).access_token);
+            q.proc.kill('SIGTERM');
+            assert.deepEqual(await q.exited, { code: 0, signal: null });
+
+            q = await start(dir, port);
+            assert.doesNotMatch(q.out(), /password/, 'not printed again on the next start');
+            q.proc.kill('SIGTERM');
+            assert.deepEqual(await q.exited, { code: 0, signal: null });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
