@@ -85,17 +85,97 @@ static void html_escape(qr_buf_t *b, const char *s) {
     }
 }
 
+/* Starts a page: doctype, head with title, and the heading (the same text). */
+static void page_start(qr_buf_t *b, const char *title) {
+    qr_buf_init(b, 1 << 16);
+    qr_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width\"><title>");
+    html_escape(b, title);
+    qr_buf_puts(b, "</title></head><body><h1>");
+    html_escape(b, title);
+    qr_buf_puts(b, "</h1>");
+}
+
+/* An alert paragraph (screen readers announce it), if there is an error to show. */
+static void page_alert(qr_buf_t *b, const char *error) {
+    if (!error)
+        return;
+    qr_buf_puts(b, "<p role=\"alert\">");
+    html_escape(b, error);
+    qr_buf_puts(b, "</p>");
+}
+
+static void page_text(qr_buf_t *b, const char *text) {
+    qr_buf_puts(b, "<p>");
+    html_escape(b, text);
+    qr_buf_puts(b, "</p>");
+}
+
+static void page_hidden(qr_buf_t *b, const char *name, const char *value) {
+    qr_buf_puts(b, "<input type=\"hidden\" name=\"");
+    qr_buf_puts(b, name);
+    qr_buf_puts(b, "\" value=\"");
+    html_escape(b, value);
+    qr_buf_puts(b, "\">");
+}
+
+/* A link back to the authorization request (its query is return_to), if there is one. */
+static void page_back(qr_buf_t *b, const char *return_to, const char *label) {
+    if (!return_to || !*return_to)
+        return;
+    qr_buf_puts(b, "<p><a href=\"/oauth/authorize?");
+    html_escape(b, return_to);
+    qr_buf_puts(b, "\">");
+    html_escape(b, label);
+    qr_buf_puts(b, "</a></p>");
+}
+
+/* Ends the page, sends it and frees b. */
+static void page_send(qr_req_t *r, int status, qr_buf_t *b) {
+    qr_buf_puts(b, "</body></html>\n");
+    qr_req_reply_html(r, status, b->ptr);
+    qr_buf_free(b);
+}
+
+/* A page with a title and one paragraph. */
 static void page(qr_req_t *r, int status, const char *title, const char *text) {
     qr_buf_t b;
-    qr_buf_init(&b, 1 << 16);
-    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<title>quire</title></head><body><h1>");
-    html_escape(&b, title);
-    qr_buf_puts(&b, "</h1><p>");
-    html_escape(&b, text);
-    qr_buf_puts(&b, "</p></body></html>\n");
-    qr_req_reply_html(r, status, b.ptr);
-    qr_buf_free(&b);
+    page_start(&b, title);
+    page_text(&b, text);
+    page_send(r, status, &b);
+}
+
+/* The CSRF token of this browser (set as a cookie if it has none). Caller frees. */
+static char *csrf_token(qr_req_t *r) {
+    const char *have = qr_req_cookie(r, CSRF_COOKIE);
+    if (have && strlen(have) == 43)
+        return qr_xstrdup(have);
+    unsigned char raw[32];
+    qr_random_bytes(raw, sizeof(raw));
+    char *csrf = qr_b64url_encode(raw, sizeof(raw));
+    char *cookie = qr_xasprintf(CSRF_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", csrf);
+    qr_req_add_header(r, "Set-Cookie", cookie);
+    free(cookie);
+    return csrf;
+}
+
+/* 1 if the form's CSRF token equals the cookie's and a browser's Origin is ours. */
+static int csrf_ok(qr_req_t *r) {
+    const char *csrf = qr_req_form(r, "csrf"), *cookie = qr_req_cookie(r, CSRF_COOKIE);
+    const char *origin = qr_req_header(r, "Origin");
+    return csrf && cookie && strlen(csrf) == 43 && strlen(cookie) == 43 &&
+           qr_ct_equal(csrf, cookie, 43) &&
+           !(origin && strcmp(origin, qr_req_ctx(r)->cfg->public_url) != 0);
+}
+
+/* Opens a form posting to action, with this browser's CSRF token. */
+static void form_start(qr_req_t *r, qr_buf_t *b, const char *action) {
+    char *csrf = csrf_token(r);
+    qr_buf_puts(b, "<form method=\"post\" action=\"");
+    qr_buf_puts(b, action);
+    qr_buf_puts(b, "\">");
+    page_hidden(b, "csrf", csrf);
+    free(csrf);
 }
 
 /* Appends name=value, percent-encoded, to a URL being built. */
@@ -154,37 +234,13 @@ static int scope_ok(const char *scope) {
 
 static void login_page(qr_req_t *r, int status, const char *slug, const char *return_to,
                        const char *error) {
-    char *csrf = NULL;
-    const char *have = qr_req_cookie(r, CSRF_COOKIE);
-    if (have && strlen(have) == 43) {
-        csrf = qr_xstrdup(have);
-    } else {
-        unsigned char raw[32];
-        qr_random_bytes(raw, sizeof(raw));
-        csrf = qr_b64url_encode(raw, sizeof(raw));
-        char *cookie =
-            qr_xasprintf(CSRF_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", csrf);
-        qr_req_add_header(r, "Set-Cookie", cookie);
-        free(cookie);
-    }
     qr_buf_t b;
-    qr_buf_init(&b, 1 << 16);
-    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width\">"
-                    "<title>Sign in to quire</title></head><body><h1>Sign in to quire</h1>");
-    if (error) {
-        qr_buf_puts(&b, "<p role=\"alert\">");
-        html_escape(&b, error);
-        qr_buf_puts(&b, "</p>");
-    }
-    qr_buf_puts(&b, "<form method=\"post\" action=\"/login\">"
-                    "<input type=\"hidden\" name=\"csrf\" value=\"");
-    html_escape(&b, csrf);
-    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"org\" value=\"");
-    html_escape(&b, slug);
-    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"return_to\" value=\"");
-    html_escape(&b, return_to);
-    qr_buf_puts(&b, "\"><p><label>Username <input name=\"username\" autocomplete=\"username\" "
+    page_start(&b, "Sign in to quire");
+    page_alert(&b, error);
+    form_start(r, &b, "/login");
+    page_hidden(&b, "org", slug);
+    page_hidden(&b, "return_to", return_to);
+    qr_buf_puts(&b, "<p><label>Username <input name=\"username\" autocomplete=\"username\" "
                     "required></label></p><p><label>Password <input type=\"password\" "
                     "name=\"password\" autocomplete=\"current-password\" required></label></p>"
                     "<p><button type=\"submit\">Sign in</button></p></form>");
@@ -195,11 +251,9 @@ static void login_page(qr_req_t *r, int status, const char *slug, const char *re
     url_param(&link, "return_to", return_to);
     qr_buf_puts(&b, "<p><a href=\"");
     html_escape(&b, link.ptr);
-    qr_buf_puts(&b, "\">Forgot your password?</a></p></body></html>\n");
+    qr_buf_puts(&b, "\">Forgot your password?</a></p>");
     qr_buf_free(&link);
-    qr_req_reply_html(r, status, b.ptr);
-    qr_buf_free(&b);
-    free(csrf);
+    page_send(r, status, &b);
 }
 
 void qr_api_authorize(qr_req_t *r) {
@@ -289,50 +343,31 @@ static void finish_login(qr_req_t *r, const char *session, const char *return_to
     free(set);
 }
 
-static char *csrf_token(qr_req_t *r);
-static int csrf_ok(qr_req_t *r);
-
 /* AUTH-6: the page that asks for the emailed code (again, with error, after a wrong one). */
 static void mfa_page(qr_req_t *r, int status, const char *token, const char *return_to,
                      const char *error) {
-    char *csrf = csrf_token(r);
     qr_buf_t b;
-    qr_buf_init(&b, 1 << 16);
-    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width\">"
-                    "<title>Enter your code</title></head><body><h1>Enter your code</h1>");
+    page_start(&b, "Enter your code");
     if (error) {
-        qr_buf_puts(&b, "<p role=\"alert\">");
-        html_escape(&b, error);
-        qr_buf_puts(&b, " <a href=\"/oauth/authorize?");
-        html_escape(&b, return_to);
-        qr_buf_puts(&b, "\">Sign in again</a></p>");
+        page_alert(&b, error);
+        page_back(&b, return_to, "Sign in again");
     }
     qr_buf_puts(&b, "<p>We sent a 6-digit code to your email address. It is valid for 5 "
-                    "minutes.</p><form method=\"post\" action=\"/login/mfa\">"
-                    "<input type=\"hidden\" name=\"csrf\" value=\"");
-    html_escape(&b, csrf);
-    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"mfa_token\" value=\"");
-    html_escape(&b, token);
-    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"return_to\" value=\"");
-    html_escape(&b, return_to);
-    qr_buf_puts(&b, "\"><p><label>Code <input name=\"code\" inputmode=\"numeric\" "
+                    "minutes.</p>");
+    form_start(r, &b, "/login/mfa");
+    page_hidden(&b, "mfa_token", token);
+    page_hidden(&b, "return_to", return_to);
+    qr_buf_puts(&b, "<p><label>Code <input name=\"code\" inputmode=\"numeric\" "
                     "autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\" required></label></p>"
-                    "<p><button type=\"submit\">Sign in</button></p></form></body></html>\n");
-    qr_req_reply_html(r, status, b.ptr);
-    qr_buf_free(&b);
-    free(csrf);
+                    "<p><button type=\"submit\">Sign in</button></p></form>");
+    page_send(r, status, &b);
 }
 
 void qr_api_login_form(qr_req_t *r) {
     qr_ctx_t *ctx = qr_req_ctx(r);
-    const char *csrf = qr_req_form(r, "csrf"), *cookie = qr_req_cookie(r, CSRF_COOKIE);
-    const char *origin = qr_req_header(r, "Origin");
     const char *return_to = qr_req_form(r, "return_to"), *slug = qr_req_form(r, "org");
     const char *username = qr_req_form(r, "username"), *password = qr_req_form(r, "password");
-    /* CSRF: the form's token must equal the cookie's, and a browser's Origin must be ours. */
-    if (!csrf || !cookie || strlen(csrf) != 43 || strlen(cookie) != 43 ||
-        !qr_ct_equal(csrf, cookie, 43) || (origin && strcmp(origin, ctx->cfg->public_url) != 0)) {
+    if (!csrf_ok(r)) {
         page(r, 403, "Sign-in refused",
              "The sign-in form has expired or did not come from this site. Go back to the "
              "application and start again.");
@@ -413,59 +448,23 @@ void qr_api_userinfo(qr_req_t *r) {
     qr_req_reply_json(r, 200, info);
 }
 
-/* The CSRF token of this browser (set as a cookie if it has none). Caller frees. */
-static char *csrf_token(qr_req_t *r) {
-    const char *have = qr_req_cookie(r, CSRF_COOKIE);
-    if (have && strlen(have) == 43)
-        return qr_xstrdup(have);
-    unsigned char raw[32];
-    qr_random_bytes(raw, sizeof(raw));
-    char *csrf = qr_b64url_encode(raw, sizeof(raw));
-    char *cookie = qr_xasprintf(CSRF_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", csrf);
-    qr_req_add_header(r, "Set-Cookie", cookie);
-    free(cookie);
-    return csrf;
-}
-
-static int csrf_ok(qr_req_t *r) {
-    const char *csrf = qr_req_form(r, "csrf"), *cookie = qr_req_cookie(r, CSRF_COOKIE);
-    const char *origin = qr_req_header(r, "Origin");
-    return csrf && cookie && strlen(csrf) == 43 && strlen(cookie) == 43 &&
-           qr_ct_equal(csrf, cookie, 43) &&
-           !(origin && strcmp(origin, qr_req_ctx(r)->cfg->public_url) != 0);
-}
-
 /* The "choose a password" form of an emailed link. */
 static void link_form(qr_req_t *r, int status, qr_link_purpose_t purpose, const char *token,
                       const char *username, const char *error) {
-    char *csrf = csrf_token(r);
-    const char *path = purpose == QR_LINK_RESET ? "/reset" : "/activate";
+    char *title = qr_xasprintf("Choose a password for %s", username);
     qr_buf_t b;
-    qr_buf_init(&b, 1 << 16);
-    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width\">"
-                    "<title>Choose a password</title></head><body><h1>Choose a password for ");
-    html_escape(&b, username);
-    qr_buf_puts(&b, "</h1>");
-    if (error) {
-        qr_buf_puts(&b, "<p role=\"alert\">");
-        html_escape(&b, error);
-        qr_buf_puts(&b, "</p>");
-    }
+    page_start(&b, title);
+    free(title);
+    page_alert(&b, error);
     qr_buf_puts(&b, "<p>8 to 64 characters with an upper-case letter, a lower-case letter, a "
                     "digit and a symbol; not a common password and not containing your "
-                    "username.</p><form method=\"post\" action=\"");
-    qr_buf_puts(&b, path);
-    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
-    html_escape(&b, csrf);
-    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"token\" value=\"");
-    html_escape(&b, token);
-    qr_buf_puts(&b, "\"><p><label>New password <input type=\"password\" name=\"password\" "
+                    "username.</p>");
+    form_start(r, &b, purpose == QR_LINK_RESET ? "/reset" : "/activate");
+    page_hidden(&b, "token", token);
+    qr_buf_puts(&b, "<p><label>New password <input type=\"password\" name=\"password\" "
                     "autocomplete=\"new-password\" required></label></p>"
-                    "<p><button type=\"submit\">Save</button></p></form></body></html>\n");
-    qr_req_reply_html(r, status, b.ptr);
-    qr_buf_free(&b);
-    free(csrf);
+                    "<p><button type=\"submit\">Save</button></p></form>");
+    page_send(r, status, &b);
 }
 
 static void link_get(qr_req_t *r, qr_link_purpose_t purpose) {
@@ -531,27 +530,17 @@ void qr_api_activate_submit(qr_req_t *r) {
 /* The "forgot your password?" form: the org comes from the sign-in page, the person types
  * the username. */
 static void forgot_form(qr_req_t *r, const char *slug, const char *return_to) {
-    char *csrf = csrf_token(r);
     qr_buf_t b;
-    qr_buf_init(&b, 1 << 16);
-    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width\">"
-                    "<title>Reset your password</title></head><body><h1>Reset your password</h1>"
-                    "<p>Enter your username. If your account has an email address, we send a "
-                    "link there to choose a new password; it works once, within 30 minutes.</p>"
-                    "<form method=\"post\" action=\"/forgot\"><input type=\"hidden\" "
-                    "name=\"csrf\" value=\"");
-    html_escape(&b, csrf);
-    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"org\" value=\"");
-    html_escape(&b, slug);
-    qr_buf_puts(&b, "\"><input type=\"hidden\" name=\"return_to\" value=\"");
-    html_escape(&b, return_to);
-    qr_buf_puts(&b, "\"><p><label>Username <input name=\"username\" autocomplete=\"username\" "
+    page_start(&b, "Reset your password");
+    page_text(&b, "Enter your username. If your account has an email address, we send a link "
+                  "there to choose a new password; it works once, within 30 minutes.");
+    form_start(r, &b, "/forgot");
+    page_hidden(&b, "org", slug);
+    page_hidden(&b, "return_to", return_to);
+    qr_buf_puts(&b, "<p><label>Username <input name=\"username\" autocomplete=\"username\" "
                     "required></label></p><p><button type=\"submit\">Send the link</button></p>"
-                    "</form></body></html>\n");
-    qr_req_reply_html(r, 200, b.ptr);
-    qr_buf_free(&b);
-    free(csrf);
+                    "</form>");
+    page_send(r, 200, &b);
 }
 
 void qr_api_forgot_page(qr_req_t *r) {
@@ -582,18 +571,9 @@ void qr_api_forgot_submit(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_reset_request(qr_req_ctx(r), slug, username, &err);
     qr_buf_t b;
-    qr_buf_init(&b, RETURN_MAX * 2 + 4096);
-    qr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width\">"
-                    "<title>Check your email</title></head><body><h1>Check your email</h1>"
-                    "<p>If the account exists and has an email address, a link to choose a new "
-                    "password is on its way. It works once, within 30 minutes.</p>");
-    if (return_to && *return_to) {
-        qr_buf_puts(&b, "<p><a href=\"/oauth/authorize?");
-        html_escape(&b, return_to);
-        qr_buf_puts(&b, "\">Back to sign in</a></p>");
-    }
-    qr_buf_puts(&b, "</body></html>\n");
-    qr_req_reply_html(r, 200, b.ptr);
-    qr_buf_free(&b);
+    page_start(&b, "Check your email");
+    page_text(&b, "If the account exists and has an email address, a link to choose a new "
+                  "password is on its way. It works once, within 30 minutes.");
+    page_back(&b, return_to, "Back to sign in");
+    page_send(r, 200, &b);
 }
