@@ -100,8 +100,9 @@ qr_status_t qr_authz_redeem(qr_ctx_t *ctx, const qr_client_t *cl, const char *co
                              "SELECT a.client_id, a.user_id, a.org_id, a.redirect_uri, "
                              "a.code_challenge, a.scope, a.nonce, a.auth_time, a.expires_at, "
                              "a.used, a.session_id, a.web_session FROM auth_codes a JOIN users "
-                             "u ON u.id = a.user_id WHERE a.hash = ? AND u.active = 1",
-                             QR_TEXT(hash));
+                             "u ON u.id = a.user_id WHERE a.hash = ? AND u.active = 1 AND "
+                             "(u.locked_until IS NULL OR u.locked_until <= ?)",
+                             QR_TEXT(hash), QR_INT(now));
     if (st)
         goto out;
     const char *why = NULL;

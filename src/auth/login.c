@@ -93,13 +93,21 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
         return QR_OK;
     }
     qr_throttle_add(ctx->throttle, source, now);
-    qr_audit_write(c, now, org_id, user_id, "login_failed", user_id, source);
-    if (locked_now) {
-        qr_audit_write(c, now, org_id, user_id, "account_locked", user_id,
-                       "3 failed password entries within 15 minutes");
-        qr_log_warn("account_locked", "user %s locked for 30 minutes", user_id);
-    }
+    qr_login_failed(c, user_id, org_id, source, locked_now, now);
     return QR_E_UNAUTHORIZED;
+}
+
+void qr_login_failed(qr_dbc_t *c, const char *user_id, const char *org_id, const char *what,
+                     int locked_now, int64_t now) {
+    qr_audit_write(c, now, org_id, user_id, "login_failed", user_id, what);
+    if (!locked_now)
+        return;
+    /* A pending login must not outlive the lock: its emailed code stops working. */
+    qr_db_q(c, NULL, NULL, "UPDATE mfa_challenges SET used = 1 WHERE user_id = ?",
+            QR_TEXT(user_id));
+    qr_audit_write(c, now, org_id, user_id, "account_locked", user_id,
+                   "3 failed entries within 15 minutes");
+    qr_log_warn("account_locked", "user %s locked for 30 minutes", user_id);
 }
 
 /* The shared first step of every login by org, username and password: throttle, look up,
@@ -237,15 +245,10 @@ static qr_status_t mfa_check(qr_ctx_t *ctx, qr_dbc_t *c, const char *token, cons
     }
     qr_throttle_add(ctx->throttle, source, now);
     if (claimed)
-        qr_audit_write(c, now, oid, uid, "login_failed", uid, "wrong one-time code");
-    if (!claimed || locked_now) {
-        /* Locked: every pending login of the account ends. */
+        qr_login_failed(c, uid, oid, "wrong one-time code", locked_now, now);
+    else /* locked meanwhile: every pending login of the account ends */
         qr_db_q(c, NULL, NULL, "UPDATE mfa_challenges SET used = 1 WHERE user_id = ?",
                 QR_TEXT(uid));
-        if (locked_now)
-            qr_audit_write(c, now, oid, uid, "account_locked", uid,
-                           "3 failed entries within 15 minutes");
-    }
     return qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
                       "the code is wrong or expired; sign in again");
 }
@@ -401,11 +404,13 @@ qr_status_t qr_web_session_check(qr_ctx_t *ctx, const char *cookie, char user_id
                 "AND expires_at > ? AND last_seen > ?",
                 QR_INT(now), QR_TEXT(hash), QR_INT(now), QR_INT(now - QR_WEB_SESSION_IDLE_S));
     qr_dbres_t *r = NULL;
+    /* A locked account (AUTH-5) gets nothing through a session either, as at refresh. */
     if (!st && changed == 1)
         st = qr_db_q(c, &r, NULL,
                      "SELECT w.user_id, w.org_id, w.created_at FROM web_sessions w JOIN users u "
-                     "ON u.id = w.user_id WHERE w.hash = ? AND u.active = 1",
-                     QR_TEXT(hash));
+                     "ON u.id = w.user_id WHERE w.hash = ? AND u.active = 1 AND "
+                     "(u.locked_until IS NULL OR u.locked_until <= ?)",
+                     QR_TEXT(hash), QR_INT(now));
     if (!st && qr_dbres_rows(r) == 1) {
         snprintf(user_id, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 0));
         snprintf(org_id, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 1));

@@ -64,6 +64,11 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
  * (*locked_now: this claim locked the account), 0 if the account is locked, -1 on error.
  * A correct secret must then clear the record. */
 int qr_login_claim(qr_dbc_t *c, const char *user_id, int64_t now, int *locked_now);
+/* Records a failed entry claimed by qr_login_claim: the audit line (what: which secret was
+ * wrong, or the source) and, if that claim locked the account (locked_now), the lock itself:
+ * every pending login of the account ends (AUTH-5, AUTH-6) and the lock is audited. */
+void qr_login_failed(qr_dbc_t *c, const char *user_id, const char *org_id, const char *what,
+                     int locked_now, int64_t now);
 /* Clears the failure record of user_id after a complete login (every factor passed). */
 void qr_login_clear(qr_dbc_t *c, const char *user_id);
 /* HTTP Basic authentication for one request (the IPP queue): checks username and password of

@@ -212,10 +212,7 @@ qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
         return QR_OK;
     }
     if (claimed)
-        qr_audit_write(c, now, org_id, uid, "login_failed", uid, "wrong PIN at a device");
-    if (locked_now)
-        qr_audit_write(c, now, org_id, uid, "account_locked", uid,
-                       "3 failed entries within 15 minutes");
+        qr_login_failed(c, uid, org_id, "wrong PIN at a device", locked_now, now);
     return qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
                       "the username or PIN is wrong, or the account is locked");
 }

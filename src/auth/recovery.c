@@ -236,6 +236,10 @@ qr_status_t qr_link_complete(qr_ctx_t *ctx, const char *token, qr_link_purpose_t
     if (!st)
         st = qr_db_q(c, NULL, NULL, "UPDATE web_sessions SET revoked = 1 WHERE user_id = ?",
                      QR_TEXT(uid));
+    /* A login pending its emailed code began with the old password: it ends too. */
+    if (!st)
+        st = qr_db_q(c, NULL, NULL, "UPDATE mfa_challenges SET used = 1 WHERE user_id = ?",
+                     QR_TEXT(uid));
     if (!st)
         qr_audit_write(c, now, oid, uid,
                        purpose == QR_LINK_RESET ? "password_reset" : "account_activated", uid, "");

@@ -185,6 +185,31 @@ describe('authorization code flow', () => {
         assertStatus(r, 400, 'header injection in return_to');
     });
 
+    test('AUTH-5 a locked account gets nothing through its open browser session or a code issued before the lock', async () => {
+        const username = `lockme${crypto.randomBytes(3).toString('hex')}`;
+        const password = `Quire-Test-7x!${crypto.randomBytes(3).toString('hex')}`;
+        assertStatus(await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/users`, {
+            token: rootToken, body: { username, password, role: 'provider_support' } }), 201, 'create user');
+        const s = await signIn({ username, password });
+        const cookie = { Cookie: `__Host-quire_session=${s.session.value}` };
+        const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT,
+            code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 'lk' };
+        assertStatus(await srv.request('GET', authorizeUrl(params), { headers: cookie }), 302, 'signed in before the lock');
+        for (let i = 0; i < 3; i++)
+            assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username, password: 'Wrong-pass-1' } }), 401);
+        const tok = await form('/oauth/token', { grant_type: 'authorization_code', code: s.url.searchParams.get('code'),
+            redirect_uri: REDIRECT, client_id: client.client_id, code_verifier: s.verifier });
+        assertStatus(tok, 400, 'a code issued before the lock');
+        assert.equal(tok.json.error, 'invalid_grant');
+        const page = await srv.request('GET', authorizeUrl(params), { headers: cookie });
+        assertStatus(page, 200, 'the session no longer signs in: the login page');
+        assert.match(page.text, /Sign in/);
+        const none = await srv.request('GET', authorizeUrl({ ...params, prompt: 'none' }), { headers: cookie });
+        assertStatus(none, 302);
+        assert.equal(new URL(none.headers.location).searchParams.get('error'), 'login_required');
+        assert.equal(new URL(none.headers.location).searchParams.get('code'), null);
+    });
+
     test('AUTH-7 a browser session ends after 15 minutes idle', async () => {
         const s = await signIn();
         const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT,

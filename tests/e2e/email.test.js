@@ -182,6 +182,58 @@ describe('email MFA', () => {
         await srv.advanceClock(30 * 60);
         assertStatus(await login(), 200, 'unlocked after 30 minutes');
     });
+
+    /** A full MFA login of the org admin: its access token. */
+    async function adminToken() {
+        const pending = await login();
+        assertStatus(pending, 200, 'admin password');
+        const ok = await srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: pending.json.mfa_token, code: codeOf(mail.to(adminEmail).at(-1)) } });
+        assertStatus(ok, 200, 'admin code');
+        return ok.json.access_token;
+    }
+
+    /** A second user of the MFA org, and a login of theirs pending its code. */
+    async function pendingUser(token) {
+        const email = `mfa-user-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@example.com`;
+        const u = { username: `mfau${Math.random().toString(36).slice(2, 8)}`, password: strongPassword(), email };
+        const r = await srv.request('POST', `/api/v1/orgs/${org.id}/users`, { token, body: { ...u, role: 'provider_support' } });
+        assertStatus(r, 201, 'create user');
+        u.id = r.json.id;
+        u.login = (password = u.password) => srv.request('POST', '/api/v1/auth/login', { body: { org: org.slug, username: u.username, password } });
+        const pending = await u.login();
+        assert.ok(pending.json.mfa_token, 'the password step asks for a code');
+        u.pending = pending.json.mfa_token;
+        u.code = codeOf((await mail.waitFor(email)).at(-1));
+        u.redeem = () => srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: u.pending, code: u.code } });
+        return u;
+    }
+
+    test('AUTH-5 a lock by wrong passwords ends a pending login, even if an admin unlocks at once', async () => {
+        const token = await adminToken();
+        const u = await pendingUser(token);
+        for (let i = 0; i < 3; i++)
+            assertStatus(await u.login('Wrong-pass-1'), 401, `wrong password ${i + 1}`);
+        assertStatus(await srv.request('POST', `/api/v1/users/${u.id}/unlock`, { token }), 204, 'admin unlock');
+        const r = await u.redeem();
+        assertStatus(r, 401, 'the code mailed before the lock no longer works');
+        assert.equal(r.json.access_token, undefined);
+        const again = await pendingUser(token);
+        assertStatus(await again.redeem(), 200, 'a control user with the same steps but no lock signs in');
+    });
+
+    test('AUTH-5 a completed password reset ends a pending login; the new password still needs a code', async () => {
+        const token = await adminToken();
+        const u = await pendingUser(token);
+        assertStatus(await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: org.slug, username: u.username } }), 202);
+        const link = linkIn((await mail.waitFor(u.email, 2)).at(-1), '/reset');
+        const fresh = strongPassword();
+        assertStatus(await followLink(link, fresh), 200, 'reset done');
+        assertStatus(await u.redeem(), 401, 'the code of the login begun before the reset no longer works');
+        const next = await u.login(fresh);
+        assertStatus(next, 200);
+        assert.equal(next.json.access_token, undefined, 'the reset does not skip MFA');
+        assert.ok(next.json.mfa_token);
+    });
 });
 
 test('AUTH-6 the password alone does not reset the count of wrong codes', async () => {
