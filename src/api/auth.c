@@ -101,7 +101,7 @@ void qr_api_refresh(qr_req_t *r) {
         return;
     }
     qr_tokens_t t;
-    qr_status_t st = qr_session_refresh(qr_req_ctx(r), tok, &t, &err);
+    qr_status_t st = qr_session_refresh(qr_req_ctx(r), tok, NULL, &t, &err);
     qr_api_finish(r, st, &err, st ? NULL : tokens_json(&t), 200);
     qr_tokens_free(&t);
 }

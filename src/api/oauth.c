@@ -55,16 +55,51 @@ static int client_auth(qr_req_t *r, qr_client_t *cl, qr_status_t *st, qr_err_t *
     return 0;
 }
 
-static void token_refresh(qr_req_t *r) {
+/* The client of a request that may come from a public client: the authenticated one, or
+ * the public client named by client_id (RFC 6749 3.2.1), or none. Returns 0 and sets *out
+ * (cleared by the caller with qr_client_clear when *has) or answers invalid_client. */
+static int request_client(qr_req_t *r, int authed, const qr_client_t *cl, qr_client_t *out,
+                          int *has, qr_err_t *err) {
+    const char *fid = qr_req_form(r, "client_id");
+    *has = 0;
+    if (authed) {
+        *out = *cl;
+        out->redirect_uris = NULL;
+        *has = 1;
+        return 0;
+    }
+    if (!fid)
+        return 0;
+    if (qr_client_lookup(qr_req_ctx(r), fid, out) != QR_OK || !out->is_public) {
+        qr_client_clear(out);
+        qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_client",
+                   "unknown client, or a confidential client without its secret");
+        return -1;
+    }
+    *has = 1;
+    return 0;
+}
+
+static void token_refresh(qr_req_t *r, int authed, const qr_client_t *cl) {
     qr_err_t err = {QR_OK, NULL, ""};
+    qr_client_t who;
+    int has = 0;
+    if (request_client(r, authed, cl, &who, &has, &err)) {
+        qr_req_reply_error(r, &err);
+        return;
+    }
     const char *rt = qr_req_form(r, "refresh_token");
     if (!rt || !*rt || strlen(rt) > CRED_MAX) {
         qr_err_set(&err, QR_E_INVALID, "invalid_request", "refresh_token is required");
         qr_req_reply_error(r, &err);
+        if (has)
+            qr_client_clear(&who);
         return;
     }
     qr_tokens_t t;
-    qr_status_t st = qr_session_refresh(qr_req_ctx(r), rt, &t, &err);
+    qr_status_t st = qr_session_refresh(qr_req_ctx(r), rt, has ? who.id : NULL, &t, &err);
+    if (has)
+        qr_client_clear(&who);
     if (st == QR_E_UNAUTHORIZED)
         err.status = QR_E_INVALID; /* invalid_grant is a 400 at the token endpoint */
     if (st) {
@@ -94,20 +129,17 @@ void qr_api_oauth_token(qr_req_t *r) {
         return;
     }
     if (strcmp(grant, "refresh_token") == 0) {
-        token_refresh(r);
+        token_refresh(r, authed, &cl);
         return;
     }
     if (strcmp(grant, "authorization_code") == 0) {
         /* A public client names itself; a confidential one must authenticate. */
         qr_client_t known;
-        const char *fid = qr_req_form(r, "client_id");
-        if (authed ? qr_client_lookup(qr_req_ctx(r), cl.id, &known) != QR_OK
-                   : !fid || qr_client_lookup(qr_req_ctx(r), fid, &known) != QR_OK ||
-                         !known.is_public) {
-            if (!authed && fid)
-                qr_client_clear(&known);
-            qr_err_set(&err, QR_E_UNAUTHORIZED, "invalid_client",
-                       "unknown client, or a confidential client without its secret");
+        int has = 0;
+        if (request_client(r, authed, &cl, &known, &has, &err) || !has) {
+            if (!has && !err.msg[0])
+                qr_err_set(&err, QR_E_UNAUTHORIZED, "invalid_client",
+                           "client_id is required: the code is redeemed by its client");
             qr_req_reply_error(r, &err);
             return;
         }
@@ -167,15 +199,24 @@ void qr_api_oauth_revoke(qr_req_t *r) {
     qr_client_t cl;
     qr_status_t st;
     int authed = client_auth(r, &cl, &st, &err);
+    qr_client_t who;
+    int has = 0;
     const char *tok = qr_req_form(r, "token");
+    if (!st && request_client(r, authed, &cl, &who, &has, &err))
+        st = err.status;
     if (!st && (!tok || !*tok))
         st = qr_err_set(&err, QR_E_INVALID, "invalid_request", "token is required");
     if (st) {
+        if (has)
+            qr_client_clear(&who);
         qr_req_reply_error(r, &err);
         return;
     }
-    /* A device's credentials carry no authority over user tokens. */
-    qr_oauth_revoke(qr_req_ctx(r), authed && !cl.device_id[0] ? &cl : NULL, tok);
+    /* A device's credentials carry no authority over user tokens: its request is that of
+     * the token's holder. */
+    qr_oauth_revoke(qr_req_ctx(r), has && !who.device_id[0] ? &who : NULL, tok);
+    if (has)
+        qr_client_clear(&who);
     qr_req_reply_json(r, 200, NULL);
 }
 

@@ -136,7 +136,7 @@ qr_status_t qr_authz_redeem(qr_ctx_t *ctx, const qr_client_t *cl, const char *co
                         "the authorization code was already used");
         goto out;
     }
-    if ((st = qr_session_start(ctx, c, uid, oid, now, &t, err)))
+    if ((st = qr_session_start(ctx, c, uid, oid, cl->id, now, &t, err)))
         goto out;
     json_t *claims = qr_session_claims(t.access_token);
     const char *sid = json_string_value(json_object_get(claims, "sid"));

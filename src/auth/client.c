@@ -178,6 +178,12 @@ qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
         st = qr_db_q(c, NULL, NULL,
                      "DELETE FROM oauth_clients WHERE id = ? AND org_id = ? AND device_id IS NULL",
                      QR_TEXT(id), QR_TEXT(ref.id));
+    /* The people's sessions of that client end with it (their tokens were bound to it). */
+    if (!st)
+        st = qr_db_q(c, NULL, NULL,
+                     "UPDATE sessions SET revoked = 1 WHERE client_id = ? AND org_id = ? AND "
+                     "revoked = 0",
+                     QR_TEXT(id), QR_TEXT(ref.id));
     if (!st)
         qr_audit_write(c, now, ref.id, p->user_id, "client_deleted", id, "");
     qr_dbres_free(r);

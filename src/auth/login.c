@@ -257,7 +257,7 @@ static qr_status_t issue_tokens(qr_ctx_t *ctx, qr_dbc_t *c, const char *uid, con
                                 const char *source, int64_t now, qr_tokens_t *out, qr_err_t *err) {
     qr_login_clear(c, uid);
     qr_status_t st = qr_dbc_begin(c);
-    if (!st && !(st = qr_session_start(ctx, c, uid, oid, now, out, err))) {
+    if (!st && !(st = qr_session_start(ctx, c, uid, oid, NULL, now, out, err))) {
         qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
         st = qr_dbc_commit(c);
     }

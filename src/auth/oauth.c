@@ -2,6 +2,7 @@
 /* quire: OAuth 2.0 grants, introspection and revocation. */
 #include "auth/oauth.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,7 @@ json_t *qr_oauth_introspect(qr_ctx_t *ctx, const qr_client_t *cl, const char *to
 void qr_oauth_revoke(qr_ctx_t *ctx, const qr_client_t *cl, const char *token) {
     int64_t now = qr_clock_now(ctx->clock);
     char sid[QR_ID_LEN + 1] = "", org[QR_ID_LEN + 1] = "", uid[QR_ID_LEN + 1] = "";
+    char bound[QR_ID_LEN + 1] = "";
     json_t *claims = qr_keyring_verify(ctx, token, strlen(token), QR_TOKEN_AUDIENCE);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
@@ -95,25 +97,34 @@ void qr_oauth_revoke(qr_ctx_t *ctx, const qr_client_t *cl, const char *token) {
         const char *s = json_string_value(json_object_get(claims, "sid"));
         const char *o = json_string_value(json_object_get(claims, "org"));
         const char *u = json_string_value(json_object_get(claims, "sub"));
-        if (qr_id_is_valid(s) && qr_id_is_valid(o) && qr_id_is_valid(u)) {
-            memcpy(sid, s, QR_ID_LEN + 1);
-            memcpy(org, o, QR_ID_LEN + 1);
-            memcpy(uid, u, QR_ID_LEN + 1);
+        if (qr_id_is_valid(s) && qr_id_is_valid(o) && qr_id_is_valid(u) &&
+            qr_db_q(c, &r, NULL,
+                    "SELECT id, org_id, user_id, client_id FROM sessions WHERE id = ? AND "
+                    "org_id = ? AND user_id = ?",
+                    QR_TEXT(s), QR_TEXT(o), QR_TEXT(u)) != QR_OK) {
+            qr_dbres_free(r);
+            r = NULL;
         }
     } else {
         char hash[65];
         qr_sha256_hex(token, strlen(token), hash);
         if (qr_db_q(c, &r, NULL,
-                    "SELECT s.id, s.org_id, s.user_id FROM refresh_tokens rt JOIN sessions s ON "
-                    "s.id = rt.session_id WHERE rt.hash = ?",
-                    QR_TEXT(hash)) == QR_OK &&
-            qr_dbres_rows(r) == 1) {
-            memcpy(sid, qr_dbres_text(r, 0, 0), QR_ID_LEN + 1);
-            memcpy(org, qr_dbres_text(r, 0, 1), QR_ID_LEN + 1);
-            memcpy(uid, qr_dbres_text(r, 0, 2), QR_ID_LEN + 1);
+                    "SELECT s.id, s.org_id, s.user_id, s.client_id FROM refresh_tokens rt JOIN "
+                    "sessions s ON s.id = rt.session_id WHERE rt.hash = ?",
+                    QR_TEXT(hash)) != QR_OK) {
+            qr_dbres_free(r);
+            r = NULL;
         }
     }
-    if (sid[0] && (!cl || strcmp(cl->org_id, org) == 0)) {
+    if (r && qr_dbres_rows(r) == 1) {
+        memcpy(sid, qr_dbres_text(r, 0, 0), QR_ID_LEN + 1);
+        memcpy(org, qr_dbres_text(r, 0, 1), QR_ID_LEN + 1);
+        memcpy(uid, qr_dbres_text(r, 0, 2), QR_ID_LEN + 1);
+        if (!qr_dbres_isnull(r, 0, 3))
+            snprintf(bound, sizeof(bound), "%s", qr_dbres_text(r, 0, 3));
+    }
+    int allowed = bound[0] ? cl && strcmp(cl->id, bound) == 0 : !cl || strcmp(cl->org_id, org) == 0;
+    if (sid[0] && allowed) {
         long long changed = 0;
         qr_db_q(c, NULL, &changed,
                 "UPDATE sessions SET revoked = 1 WHERE id = ? AND org_id = ? AND revoked = 0",

@@ -17,9 +17,10 @@ qr_status_t qr_oauth_client_token(qr_ctx_t *ctx, const qr_client_t *cl, json_t *
 /* Introspects an access or refresh token for client cl: {"active": false} unless the token
  * is valid and belongs to the client's own organization. */
 json_t *qr_oauth_introspect(qr_ctx_t *ctx, const qr_client_t *cl, const char *token);
-/* Revokes a refresh token or a user access token (its whole session). cl may be NULL
- * (public client: possession of the token suffices); otherwise tokens of other orgs are
- * left alone. Unknown tokens are not an error (RFC 7009 2.2). */
+/* Revokes a refresh token or a user access token (its whole session) for client cl (NULL:
+ * no client, as quire's own login API). A token issued to a client is revoked only by that
+ * client (RFC 7009 2.1); one of the login API (no client) by its holder, or by a client of
+ * its org. Anything else, and unknown tokens, are left alone without error (RFC 7009 2.2). */
 void qr_oauth_revoke(qr_ctx_t *ctx, const qr_client_t *cl, const char *token);
 
 #endif

@@ -47,15 +47,15 @@ static char *new_refresh_token(qr_dbc_t *c, const char *sid, int64_t now, int64_
 }
 
 qr_status_t qr_session_start(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, const char *org_id,
-                             int64_t now, qr_tokens_t *out, qr_err_t *err) {
+                             const char *client_id, int64_t now, qr_tokens_t *out, qr_err_t *err) {
     char sid[QR_ID_LEN + 1];
     qr_random_id(sid);
     int64_t expires = now + QR_SESSION_TTL_S;
-    qr_status_t st =
-        qr_db_q(c, NULL, NULL,
-                "INSERT INTO sessions (id, user_id, org_id, created_at, expires_at, "
-                "revoked) VALUES (?, ?, ?, ?, ?, 0)",
-                QR_TEXT(sid), QR_TEXT(user_id), QR_TEXT(org_id), QR_INT(now), QR_INT(expires));
+    qr_status_t st = qr_db_q(c, NULL, NULL,
+                             "INSERT INTO sessions (id, user_id, org_id, client_id, created_at, "
+                             "expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                             QR_TEXT(sid), QR_TEXT(user_id), QR_TEXT(org_id), QR_TEXT(client_id),
+                             QR_INT(now), QR_INT(expires));
     if (st)
         return qr_err_set(err, st, NULL, "could not start a session");
     out->refresh_token = new_refresh_token(c, sid, now, expires);
@@ -109,8 +109,8 @@ static void revoke_family(qr_dbc_t *c, const char *sid, const char *org_id, cons
     qr_log_warn("refresh_reuse", "session %s revoked after refresh token reuse", sid);
 }
 
-qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_tokens_t *out,
-                               qr_err_t *err) {
+qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, const char *client_id,
+                               qr_tokens_t *out, qr_err_t *err) {
     memset(out, 0, sizeof(*out));
     int64_t now = qr_clock_now(ctx->clock);
     char hash[65];
@@ -118,12 +118,13 @@ qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_toke
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
     long long changes = 0;
-    qr_status_t st = qr_db_q(
-        c, &r, NULL,
-        "SELECT rt.session_id, rt.used, rt.expires_at, s.revoked, s.user_id, s.org_id, "
-        "u.active, u.locked_until, s.web_session FROM refresh_tokens rt JOIN sessions s ON s.id "
-        "= rt.session_id JOIN users u ON u.id = s.user_id WHERE rt.hash = ?",
-        QR_TEXT(hash));
+    qr_status_t st =
+        qr_db_q(c, &r, NULL,
+                "SELECT rt.session_id, rt.used, rt.expires_at, s.revoked, s.user_id, s.org_id, "
+                "u.active, u.locked_until, s.web_session, s.client_id FROM refresh_tokens rt JOIN "
+                "sessions s ON s.id "
+                "= rt.session_id JOIN users u ON u.id = s.user_id WHERE rt.hash = ?",
+                QR_TEXT(hash));
     if (st)
         goto out;
     if (qr_dbres_rows(r) != 1) {
@@ -132,6 +133,13 @@ qr_status_t qr_session_refresh(qr_ctx_t *ctx, const char *refresh_token, qr_toke
     }
     const char *sid = qr_dbres_text(r, 0, 0), *uid = qr_dbres_text(r, 0, 4),
                *oid = qr_dbres_text(r, 0, 5);
+    /* RFC 6749 6: the token works only for the client it was issued to. Another client
+     * holding it learns nothing and spends nothing. */
+    const char *bound = qr_dbres_isnull(r, 0, 9) ? NULL : qr_dbres_text(r, 0, 9);
+    if ((bound || client_id) && (!bound || !client_id || strcmp(bound, client_id) != 0)) {
+        st = QR_E_UNAUTHORIZED;
+        goto out;
+    }
     if (qr_dbres_int(r, 0, 1)) {
         revoke_family(c, sid, oid, uid, now);
         st = QR_E_UNAUTHORIZED;

@@ -329,6 +329,10 @@ static const char *const migrations[] = {
      * (the SHA-256 of its cookie): they end when it ends (idle, 12 hours, revoked). */
     ("ALTER TABLE auth_codes ADD COLUMN web_session TEXT;"
      "ALTER TABLE sessions ADD COLUMN web_session TEXT;"),
+    /* 16: refresh tokens are bound to the client they were issued to (RFC 6749 6, RFC 9700
+     * 4.14): NULL for quire's own login API. Deleting a client ends its sessions. */
+    ("ALTER TABLE sessions ADD COLUMN client_id TEXT;"
+     "CREATE INDEX sessions_client ON sessions(client_id);"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

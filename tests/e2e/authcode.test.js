@@ -210,6 +210,68 @@ describe('authorization code flow', () => {
         assert.equal(new URL(none.headers.location).searchParams.get('code'), null);
     });
 
+    test('RFC 6749 6 a refresh token works only for the client it was issued to; only that client revokes it', async () => {
+        const reg = async (body) => {
+            const r = await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/clients`, { token: rootToken, body });
+            assertStatus(r, 201, `register ${body.name}`);
+            return r.json;
+        };
+        const other = await reg({ name: 'Other app', public: true, redirect_uris: [REDIRECT] });
+        const conf = await reg({ name: 'Backend', redirect_uris: [REDIRECT] });
+        const basic = { Authorization: `Basic ${Buffer.from(`${conf.client_id}:${conf.client_secret}`).toString('base64')}` };
+        const s = await signIn();
+        const tok = await form('/oauth/token', { grant_type: 'authorization_code', code: s.url.searchParams.get('code'),
+            redirect_uri: REDIRECT, client_id: client.client_id, code_verifier: s.verifier });
+        assertStatus(tok, 200, 'code exchange');
+        const rt = tok.json.refresh_token;
+        const refreshAs = (fields, headers) => form('/oauth/token', { grant_type: 'refresh_token', refresh_token: rt, ...fields }, headers);
+        for (const [what, r] of [
+            ['another public client', await refreshAs({ client_id: other.client_id })],
+            ['no client at all', await refreshAs({})],
+            ['an authenticated confidential client', await refreshAs({}, basic)]]) {
+            assertStatus(r, 400, what);
+            assert.equal(r.json.error, 'invalid_grant', what);
+        }
+        const noSecret = await refreshAs({ client_id: conf.client_id });
+        assertStatus(noSecret, 401, 'a confidential client without its secret');
+        assert.equal(noSecret.json.error, 'invalid_client');
+        assertStatus(await srv.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: rt } }), 401, 'the login API');
+        // Nothing was spent: the token still works for its own client.
+        const mine = await refreshAs({ client_id: client.client_id });
+        assertStatus(mine, 200, 'its own client');
+        const rt2 = mine.json.refresh_token;
+        // Revocation by anyone else is ignored (200, nothing revoked).
+        assertStatus(await form('/oauth/revoke', { token: rt2, client_id: other.client_id }), 200);
+        assertStatus(await form('/oauth/revoke', { token: mine.json.access_token }), 200);
+        assertStatus(await form('/oauth/revoke', { token: rt2 }, basic), 200);
+        assertStatus(await srv.request('GET', '/oauth/userinfo', { token: mine.json.access_token }), 200, 'not revoked by others');
+        assertStatus(await form('/oauth/revoke', { token: rt2, client_id: client.client_id }), 200);
+        assertStatus(await srv.request('GET', '/oauth/userinfo', { token: mine.json.access_token }), 401, 'revoked by its client');
+        const after = await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: rt2, client_id: client.client_id });
+        assert.equal(after.json.error, 'invalid_grant');
+        // A token of quire's own login API is not a client's to refresh.
+        const own = await srv.login(srv.root.slug, srv.root.username, srv.root.password);
+        const r = await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: own.refresh_token, client_id: client.client_id });
+        assert.equal(r.json.error, 'invalid_grant');
+    });
+
+    test('AUTH-11 deleting a client ends the sessions of the people signed in through it', async () => {
+        const r = await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/clients`, {
+            token: rootToken, body: { name: 'Short-lived app', public: true, redirect_uris: [REDIRECT] } });
+        assertStatus(r, 201);
+        const app = r.json;
+        const s = await signIn({ extra: { client_id: app.client_id } });
+        const tok = await form('/oauth/token', { grant_type: 'authorization_code', code: s.url.searchParams.get('code'),
+            redirect_uri: REDIRECT, client_id: app.client_id, code_verifier: s.verifier });
+        assertStatus(tok, 200, 'code exchange');
+        assertStatus(await srv.request('GET', '/oauth/userinfo', { token: tok.json.access_token }), 200);
+        assertStatus(await srv.request('DELETE', `/api/v1/clients/${app.client_id}`, { token: rootToken }), 204);
+        assertStatus(await srv.request('GET', '/oauth/userinfo', { token: tok.json.access_token }), 401, 'access token of the deleted client');
+        const again = await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: tok.json.refresh_token, client_id: app.client_id });
+        assertStatus(again, 401, 'the deleted client is unknown');
+        assert.equal(again.json.error, 'invalid_client');
+    });
+
     test('AUTH-7 a browser session ends after 15 minutes idle', async () => {
         const s = await signIn();
         const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT,

@@ -261,7 +261,7 @@ static void *refresh_once(void *p) {
     struct refresh_arg *a = p;
     qr_tokens_t t;
     qr_err_t err = {QR_OK, NULL, ""};
-    a->ok = qr_session_refresh(&ctx, a->token, &t, &err) == QR_OK;
+    a->ok = qr_session_refresh(&ctx, a->token, NULL, &t, &err) == QR_OK;
     qr_tokens_free(&t);
     return NULL;
 }
@@ -292,14 +292,16 @@ static void test_auth7_reuse_revokes_family(void **state) {
     qr_tokens_t t1, t2, t3;
     qr_err_t err = {QR_OK, NULL, ""};
     assert_int_equal(qr_login(&ctx, "root", "admin", root_password, SRC, &t1, &err), QR_OK);
-    assert_int_equal(qr_session_refresh(&ctx, t1.refresh_token, &t2, &err), QR_OK);
+    assert_int_equal(qr_session_refresh(&ctx, t1.refresh_token, NULL, &t2, &err), QR_OK);
     qr_principal_t p;
     assert_int_equal(
         qr_session_authenticate(&ctx, t2.access_token, strlen(t2.access_token), &p, &err), QR_OK);
     /* The spent token comes back: the whole family ends, the new tokens too. */
-    assert_int_equal(qr_session_refresh(&ctx, t1.refresh_token, &t3, &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(qr_session_refresh(&ctx, t1.refresh_token, NULL, &t3, &err),
+                     QR_E_UNAUTHORIZED);
     assert_string_equal(qr_err_code(&err), "invalid_grant");
-    assert_int_equal(qr_session_refresh(&ctx, t2.refresh_token, &t3, &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(qr_session_refresh(&ctx, t2.refresh_token, NULL, &t3, &err),
+                     QR_E_UNAUTHORIZED);
     assert_int_equal(
         qr_session_authenticate(&ctx, t2.access_token, strlen(t2.access_token), &p, &err),
         QR_E_UNAUTHORIZED);
