@@ -89,6 +89,15 @@ bench_start_quired() {
     done
     [ $up = 1 ] || { tail -20 "$D/quired.err" >&2; die "quired did not come up"; }
     C=("${CURL[@]}" --cacert "$CERT")
+    # The bootstrap password is one-time: replace it, as an admin would, before anything else.
+    local at new_pw="Bench-Root-7x!$RANDOM$RANDOM"
+    at=$("${C[@]}" -H 'Content-Type: application/json' -d "$LOGIN_BODY" "$Q/api/v1/auth/login" |
+        jq -r .access_token) || die "bootstrap admin login failed"
+    "${C[@]}" -f -o /dev/null -H "Authorization: Bearer $at" -H 'Content-Type: application/json' \
+        -d "$(jq -cn --arg c "$PW" --arg n "$new_pw" '{current_password: $c, new_password: $n}')" \
+        "$Q/api/v1/me/password" || die "could not replace the one-time password"
+    PW=$new_pw
+    LOGIN_BODY=$(jq -cn --arg p "$PW" '{org:"root", username:"admin", password:$p}')
 }
 
 # Starts nginx (one worker, quired's certificate and key, the same security headers) on NPORT,

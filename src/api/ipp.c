@@ -81,6 +81,20 @@ static int split_basic(struct call *c, const char *s) {
     return 0;
 }
 
+/* Starts the IPP exchange for an authenticated principal; not while its one-time password
+ * awaits replacement. */
+static void start_ipp(qr_req_t *r, struct call *c, const qr_principal_t *p) {
+    if (p->must_change_password) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        qr_err_set(&err, QR_E_FORBIDDEN, "password_change_required",
+                   "this account signed in with a one-time password: choose your own with POST "
+                   "/api/v1/me/password first");
+        qr_req_reply_error(r, &err);
+        return;
+    }
+    c->ipp = qr_ipp_create(qr_req_ctx(r), p, content_length(r));
+}
+
 /* Runs on the slow pool: the Basic credentials through the login path (AUTH-5). */
 static void check_basic(qr_req_t *r) {
     struct call *c = qr_req_state(r);
@@ -97,7 +111,7 @@ static void check_basic(qr_req_t *r) {
         qr_req_reply_error(r, &err);
         return;
     }
-    c->ipp = qr_ipp_create(qr_req_ctx(r), &p, content_length(r));
+    start_ipp(r, c, &p);
 }
 
 static void begin(qr_req_t *r) {
@@ -125,7 +139,7 @@ static void begin(qr_req_t *r) {
         else if (st)
             qr_req_reply_error(r, &err);
         else
-            c->ipp = qr_ipp_create(qr_req_ctx(r), &p, content_length(r));
+            start_ipp(r, c, &p);
         return;
     }
     if (strncasecmp(a, "Basic ", 6) != 0) {

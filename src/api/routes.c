@@ -10,6 +10,7 @@
 #define S QR_ROUTE_SLOW
 #define B QR_ROUTE_BODY
 #define F (QR_ROUTE_FORM | QR_ROUTE_OAUTH)
+#define O QR_ROUTE_ONE_TIME
 
 const qr_route_t qr_api_routes[] = {
     {"GET", "/healthz", qr_api_health, 0, NULL, NULL},
@@ -23,11 +24,12 @@ const qr_route_t qr_api_routes[] = {
      NULL},
     {"POST", "/login", qr_api_login_form, QR_ROUTE_FORM | S, NULL,
      "csrf org return_to username password"},
-    {"GET", "/oauth/userinfo", qr_api_userinfo, A, NULL, NULL},
+    {"GET", "/oauth/userinfo", qr_api_userinfo, A | O, NULL, NULL},
     {"GET", "/forgot", qr_api_forgot_page, 0, "org return_to", NULL},
     {"POST", "/forgot", qr_api_forgot_submit, QR_ROUTE_FORM, NULL, "csrf org return_to username"},
     {"GET", "/reset", qr_api_reset_page, 0, "token", NULL},
-    {"POST", "/reset", qr_api_reset_submit, QR_ROUTE_FORM | S, NULL, "csrf token password"},
+    {"POST", "/reset", qr_api_reset_submit, QR_ROUTE_FORM | S, NULL,
+     "csrf token password return_to"},
     {"GET", "/activate", qr_api_activate_page, 0, "token", NULL},
     {"POST", "/activate", qr_api_activate_submit, QR_ROUTE_FORM | S, NULL, "csrf token password"},
     {"POST", "/api/v1/auth/password-reset", qr_api_reset_request, S | B, NULL, NULL},
@@ -47,10 +49,10 @@ const qr_route_t qr_api_routes[] = {
     {"POST", "/login/mfa", qr_api_login_mfa_form, QR_ROUTE_FORM, NULL,
      "csrf mfa_token return_to code"},
     {"POST", "/api/v1/auth/refresh", qr_api_refresh, B, NULL, NULL},
-    {"POST", "/api/v1/auth/logout", qr_api_logout, A, NULL, NULL},
-    {"GET", "/api/v1/me", qr_api_me_get, A, NULL, NULL},
+    {"POST", "/api/v1/auth/logout", qr_api_logout, A | O, NULL, NULL},
+    {"GET", "/api/v1/me", qr_api_me_get, A | O, NULL, NULL},
     {"PATCH", "/api/v1/me", qr_api_me_patch, A | B, NULL, NULL},
-    {"POST", "/api/v1/me/password", qr_api_me_password, A | S | B, NULL, NULL},
+    {"POST", "/api/v1/me/password", qr_api_me_password, A | O | S | B, NULL, NULL},
     {"GET", "/api/v1/orgs", qr_api_orgs_list, A, NULL, NULL},
     {"POST", "/api/v1/orgs", qr_api_orgs_create, A | S | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}", qr_api_orgs_get, A, NULL, NULL},

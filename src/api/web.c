@@ -343,6 +343,27 @@ static void finish_login(qr_req_t *r, const char *session, const char *return_to
     free(set);
 }
 
+static void link_form(qr_req_t *r, int status, qr_link_purpose_t purpose, const char *token,
+                      const char *username, const char *return_to, const char *error);
+
+/* After a right password (and code): the web session, or, for an account that signed in
+ * with its one-time password, the page where the person chooses their own (a reset). */
+static void login_done(qr_req_t *r, const char *session, const char *change,
+                       const char *return_to) {
+    if (session) {
+        finish_login(r, session, return_to);
+        return;
+    }
+    char username[300];
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_link_check(qr_req_ctx(r), change, QR_LINK_RESET, username, sizeof(username), &err)) {
+        page(r, 500, "Sign-in failed", "The server could not complete the sign-in.");
+        return;
+    }
+    link_form(r, 200, QR_LINK_RESET, change, username, return_to,
+              "You signed in with a one-time password. Choose your own password to go on.");
+}
+
 /* AUTH-6: the page that asks for the emailed code (again, with error, after a wrong one). */
 static void mfa_page(qr_req_t *r, int status, const char *token, const char *return_to,
                      const char *error) {
@@ -378,10 +399,10 @@ void qr_api_login_form(qr_req_t *r) {
         page(r, 400, "Sign-in refused", "The sign-in form was incomplete.");
         return;
     }
-    char *session = NULL, *pending = NULL;
+    char *session = NULL, *pending = NULL, *change = NULL;
     qr_err_t err = {QR_OK, NULL, ""};
-    qr_status_t st =
-        qr_login_web(ctx, slug, username, password, qr_req_source(r), &session, &pending, &err);
+    qr_status_t st = qr_login_web(ctx, slug, username, password, qr_req_source(r), &session,
+                                  &pending, &change, &err);
     if (st == QR_E_UNAUTHORIZED || st == QR_E_THROTTLED) {
         login_page(r, st == QR_E_THROTTLED ? 429 : 401, slug, return_to,
                    st == QR_E_THROTTLED ? "Too many failed sign-ins from your address; try again "
@@ -399,8 +420,9 @@ void qr_api_login_form(qr_req_t *r) {
         free(pending);
         return;
     }
-    finish_login(r, session, return_to);
+    login_done(r, session, change, return_to);
     free(session);
+    free(change);
 }
 
 void qr_api_login_mfa_form(qr_req_t *r) {
@@ -417,9 +439,10 @@ void qr_api_login_mfa_form(qr_req_t *r) {
         page(r, 400, "Sign-in refused", "The sign-in form was incomplete.");
         return;
     }
-    char *session = NULL;
+    char *session = NULL, *change = NULL;
     qr_err_t err = {QR_OK, NULL, ""};
-    qr_status_t st = qr_login_web_mfa(qr_req_ctx(r), token, code, qr_req_source(r), &session, &err);
+    qr_status_t st =
+        qr_login_web_mfa(qr_req_ctx(r), token, code, qr_req_source(r), &session, &change, &err);
     if (st == QR_E_UNAUTHORIZED) {
         /* The same pending login may try again until it expires or the account locks
          * (wrong codes count toward the lockout); the page cannot tell which, on purpose. */
@@ -432,8 +455,9 @@ void qr_api_login_mfa_form(qr_req_t *r) {
         page(r, 500, "Sign-in failed", "The server could not complete the sign-in.");
         return;
     }
-    finish_login(r, session, return_to);
+    login_done(r, session, change, return_to);
     free(session);
+    free(change);
 }
 
 void qr_api_userinfo(qr_req_t *r) {
@@ -448,9 +472,10 @@ void qr_api_userinfo(qr_req_t *r) {
     qr_req_reply_json(r, 200, info);
 }
 
-/* The "choose a password" form of an emailed link. */
+/* The "choose a password" form of an emailed link (or of a sign-in with a one-time
+ * password, which goes back to the application's request, return_to, afterwards). */
 static void link_form(qr_req_t *r, int status, qr_link_purpose_t purpose, const char *token,
-                      const char *username, const char *error) {
+                      const char *username, const char *return_to, const char *error) {
     char *title = qr_xasprintf("Choose a password for %s", username);
     qr_buf_t b;
     page_start(&b, title);
@@ -461,6 +486,8 @@ static void link_form(qr_req_t *r, int status, qr_link_purpose_t purpose, const 
                     "username.</p>");
     form_start(r, &b, purpose == QR_LINK_RESET ? "/reset" : "/activate");
     page_hidden(&b, "token", token);
+    if (return_to && *return_to)
+        page_hidden(&b, "return_to", return_to);
     qr_buf_puts(&b, "<p><label>New password <input type=\"password\" name=\"password\" "
                     "autocomplete=\"new-password\" required></label></p>"
                     "<p><button type=\"submit\">Save</button></p></form>");
@@ -477,11 +504,12 @@ static void link_get(qr_req_t *r, qr_link_purpose_t purpose) {
              "The link is unknown, expired or already used. Ask for a new one.");
         return;
     }
-    link_form(r, 200, purpose, token, username, NULL);
+    link_form(r, 200, purpose, token, username, NULL, NULL);
 }
 
 static void link_post(qr_req_t *r, qr_link_purpose_t purpose) {
     const char *token = qr_req_form(r, "token"), *password = qr_req_form(r, "password");
+    const char *return_to = qr_req_form(r, "return_to");
     if (!csrf_ok(r)) {
         page(r, 403, "Refused",
              "The form has expired or did not come from this site. Open the "
@@ -490,6 +518,10 @@ static void link_post(qr_req_t *r, qr_link_purpose_t purpose) {
     }
     char username[300];
     qr_err_t err = {QR_OK, NULL, ""};
+    if (return_to && !return_ok(return_to)) {
+        page(r, 400, "Refused", "The form was incomplete.");
+        return;
+    }
     if (!token || !password || strlen(token) > 64 || strlen(password) > 256 ||
         qr_link_check(qr_req_ctx(r), token, purpose, username, sizeof(username), &err)) {
         page(r, 400, "This link cannot be used",
@@ -498,17 +530,21 @@ static void link_post(qr_req_t *r, qr_link_purpose_t purpose) {
     }
     qr_status_t st = qr_link_complete(qr_req_ctx(r), token, purpose, password, &err);
     if (st == QR_E_INVALID) {
-        link_form(r, 400, purpose, token, username, err.msg);
+        link_form(r, 400, purpose, token, username, return_to, err.msg);
         return;
     }
     if (st) {
         page(r, 500, "Failed", "The server could not save the password.");
         return;
     }
-    page(r, 200, "Password saved",
-         purpose == QR_LINK_RESET
-             ? "Your password was changed and the account unlocked. Sign in with the new password."
-             : "Your account is active. Sign in with your new password.");
+    qr_buf_t b;
+    page_start(&b, "Password saved");
+    page_text(&b, purpose == QR_LINK_RESET ? "Your password was changed and the account "
+                                             "unlocked. Sign in with the new password."
+                                           : "Your account is active. Sign in with your new "
+                                             "password.");
+    page_back(&b, return_to, "Sign in");
+    page_send(r, 200, &b);
 }
 
 void qr_api_reset_page(qr_req_t *r) {

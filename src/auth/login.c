@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/recovery.h"
 #include "auth/session.h"
 #include "auth/throttle.h"
 #include "core/log.h"
@@ -294,7 +295,8 @@ qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username
     qr_status_t st = qr_login_verify(ctx, c, slug, username, password, source, now, uid, oid, err);
     if (!st)
         st = qr_db_q(c, &r, NULL,
-                     "SELECT u.role, o.path, o.depth, o.mfa_email FROM users u JOIN orgs o ON "
+                     "SELECT u.role, o.path, o.depth, o.mfa_email, u.must_change_password FROM "
+                     "users u JOIN orgs o ON "
                      "o.id = u.org_id WHERE u.id = ? AND u.org_id = ?",
                      QR_TEXT(uid), QR_TEXT(oid));
     int role = !st && qr_dbres_rows(r) == 1 ? qr_role_parse(qr_dbres_text(r, 0, 0)) : -1;
@@ -311,6 +313,7 @@ qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username
         snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 1));
         p->org_depth = (int)qr_dbres_int(r, 0, 2);
         p->role = (qr_role_t)role;
+        p->must_change_password = (int)qr_dbres_int(r, 0, 4);
     }
     if (st && !err->msg[0])
         qr_err_set(err, st, NULL, "login failed on the server (see the log)");
@@ -337,18 +340,36 @@ qr_status_t qr_login_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code,
 }
 
 static qr_status_t open_web_session(qr_dbc_t *c, const char *uid, const char *oid,
-                                    const char *source, int64_t now, char **cookie) {
+                                    const char *source, int64_t now, char **cookie, char **change) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st =
+        qr_db_q(c, &r, NULL, "SELECT must_change_password FROM users WHERE id = ?", QR_TEXT(uid));
+    int one_time = !st && qr_dbres_rows(r) == 1 && qr_dbres_int(r, 0, 0);
+    qr_dbres_free(r);
+    if (st)
+        return st;
+    if (one_time) {
+        /* No session yet: the person first replaces the one-time password, through the
+         * same single-use token as an emailed reset. */
+        qr_login_clear(c, uid);
+        *change = qr_link_issue(c, uid, oid, QR_LINK_RESET, now);
+        if (!*change)
+            return QR_E_DB;
+        qr_audit_write(c, now, oid, uid, "login_succeeded", uid,
+                       "one-time password: change required");
+        return QR_OK;
+    }
     unsigned char raw[32];
     char hash[65];
     qr_random_bytes(raw, sizeof(raw));
     *cookie = qr_b64url_encode(raw, sizeof(raw));
     qr_sha256_hex(*cookie, strlen(*cookie), hash);
     qr_login_clear(c, uid);
-    qr_status_t st = qr_db_q(c, NULL, NULL,
-                             "INSERT INTO web_sessions (hash, user_id, org_id, created_at, "
-                             "last_seen, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
-                             QR_TEXT(hash), QR_TEXT(uid), QR_TEXT(oid), QR_INT(now), QR_INT(now),
-                             QR_INT(now + QR_WEB_SESSION_MAX_S));
+    st = qr_db_q(c, NULL, NULL,
+                 "INSERT INTO web_sessions (hash, user_id, org_id, created_at, "
+                 "last_seen, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                 QR_TEXT(hash), QR_TEXT(uid), QR_TEXT(oid), QR_INT(now), QR_INT(now),
+                 QR_INT(now + QR_WEB_SESSION_MAX_S));
     if (!st)
         qr_audit_write(c, now, oid, uid, "login_succeeded", uid, source);
     else {
@@ -360,8 +381,8 @@ static qr_status_t open_web_session(qr_dbc_t *c, const char *uid, const char *oi
 
 qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
                          const char *password, const char *source, char **cookie, char **mfa_token,
-                         qr_err_t *err) {
-    *cookie = *mfa_token = NULL;
+                         char **change, qr_err_t *err) {
+    *cookie = *mfa_token = *change = NULL;
     int64_t now = qr_clock_now(ctx->clock);
     char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
     qr_dbc_t *c = qr_db_acquire(ctx->db);
@@ -369,7 +390,7 @@ qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
     if (!st)
         st = mfa_start(ctx, c, uid, oid, "web", now, mfa_token, err);
     if (!st && !*mfa_token)
-        st = open_web_session(c, uid, oid, source, now, cookie);
+        st = open_web_session(c, uid, oid, source, now, cookie, change);
     if (st && !err->msg[0])
         qr_err_set(err, st, NULL, "login failed on the server (see the log)");
     qr_db_release(c);
@@ -377,14 +398,14 @@ qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
 }
 
 qr_status_t qr_login_web_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code,
-                             const char *source, char **cookie, qr_err_t *err) {
-    *cookie = NULL;
+                             const char *source, char **cookie, char **change, qr_err_t *err) {
+    *cookie = *change = NULL;
     int64_t now = qr_clock_now(ctx->clock);
     char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st = mfa_check(ctx, c, mfa_token, code, "web", source, now, uid, oid, err);
     if (!st)
-        st = open_web_session(c, uid, oid, source, now, cookie);
+        st = open_web_session(c, uid, oid, source, now, cookie, change);
     if (st && !err->msg[0])
         qr_err_set(err, st, NULL, "login failed on the server (see the log)");
     qr_db_release(c);

@@ -39,13 +39,16 @@ qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, cons
 qr_status_t qr_login_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code, const char *source,
                          qr_tokens_t *out, qr_err_t *err);
 /* Like qr_login, for a browser: opens a web session and returns its cookie value (caller
- * frees) in *cookie, or, when an emailed code must follow, a pending login in *mfa_token. */
+ * frees) in *cookie, or, when an emailed code must follow, a pending login in *mfa_token.
+ * An account whose one-time password awaits replacement gets no session: *change is then a
+ * password-reset token (caller frees) for the page where the person chooses their own. */
 qr_status_t qr_login_web(qr_ctx_t *ctx, const char *slug, const char *username,
                          const char *password, const char *source, char **cookie, char **mfa_token,
-                         qr_err_t *err);
-/* Completes a browser login that is waiting for its emailed code. */
+                         char **change, qr_err_t *err);
+/* Completes a browser login that is waiting for its emailed code (*cookie or *change as
+ * for qr_login_web). */
 qr_status_t qr_login_web_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code,
-                             const char *source, char **cookie, qr_err_t *err);
+                             const char *source, char **cookie, char **change, qr_err_t *err);
 /* Resolves a web-session cookie (and counts the request as activity: call it only for what
  * a person does, never for background requests). Fills the session's handle (the SHA-256
  * of the cookie, hex). QR_E_UNAUTHORIZED if it is unknown, revoked, idle for 15 minutes or

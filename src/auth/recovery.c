@@ -19,8 +19,8 @@
 static const char *const purposes[] = {"reset", "activate"};
 
 /* Creates a token for the user; returns it (caller frees) or NULL. */
-static char *new_token(qr_dbc_t *c, const char *user_id, const char *org_id,
-                       qr_link_purpose_t purpose, int64_t now) {
+char *qr_link_issue(qr_dbc_t *c, const char *user_id, const char *org_id, qr_link_purpose_t purpose,
+                    int64_t now) {
     unsigned char raw[32];
     char hash[65];
     qr_random_bytes(raw, sizeof(raw));
@@ -121,7 +121,8 @@ qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *userna
                 "u.org_id WHERE o.slug = ? AND u.username = ? AND u.email <> ''",
                 QR_TEXT(slug), QR_TEXT(username)) == QR_OK &&
         qr_dbres_rows(r) == 1 && !recently_sent(c, qr_dbres_text(r, 0, 0), now) &&
-        (tok = new_token(c, qr_dbres_text(r, 0, 0), qr_dbres_text(r, 0, 1), QR_LINK_RESET, now))) {
+        (tok = qr_link_issue(c, qr_dbres_text(r, 0, 0), qr_dbres_text(r, 0, 1), QR_LINK_RESET,
+                             now))) {
         qr_audit_write(c, now, qr_dbres_text(r, 0, 1), NULL, "password_reset_requested",
                        qr_dbres_text(r, 0, 0), "");
         if (send_link(ctx, qr_dbres_text(r, 0, 2), qr_dbres_text(r, 0, 3), username, tok,
@@ -150,7 +151,7 @@ qr_status_t qr_invite_send(qr_ctx_t *ctx, const char *user_id, qr_err_t *err) {
                              QR_TEXT(user_id));
     if (!st && (qr_dbres_rows(r) != 1 || !*qr_dbres_text(r, 0, 1)))
         st = qr_err_set(err, QR_E_INVALID, NULL, "an invitation needs the user's email address");
-    if (!st && !(tok = new_token(c, user_id, qr_dbres_text(r, 0, 0), QR_LINK_ACTIVATE, now)))
+    if (!st && !(tok = qr_link_issue(c, user_id, qr_dbres_text(r, 0, 0), QR_LINK_ACTIVATE, now)))
         st = qr_err_set(err, QR_E_DB, NULL, "could not create the invitation");
     if (!st)
         st = send_link(ctx, qr_dbres_text(r, 0, 1), qr_dbres_text(r, 0, 3), qr_dbres_text(r, 0, 2),
@@ -223,11 +224,13 @@ qr_status_t qr_link_complete(qr_ctx_t *ctx, const char *token, qr_link_purpose_t
         st = qr_err_set(err, QR_E_INVALID, "invalid_token", "this link was already used");
         goto out;
     }
-    /* A reset unlocks (AUTH-5); an invitation activates (AUTH-1). Both end old sessions. */
+    /* A reset unlocks (AUTH-5) and replaces a one-time password; an invitation activates
+     * (AUTH-1). Both end old sessions. */
     st = qr_db_q(
         c, NULL, NULL,
         "UPDATE users SET pw_hash = ?, fail_prev = NULL, fail_last = NULL, fail_prev2 = NULL, "
-        "locked_until = NULL, active = CASE WHEN ? = 1 THEN 1 ELSE active END, "
+        "locked_until = NULL, must_change_password = 0, "
+        "active = CASE WHEN ? = 1 THEN 1 ELSE active END, "
         "updated_at = ? WHERE id = ?",
         QR_TEXT(hash), QR_INT(purpose == QR_LINK_ACTIVATE), QR_INT(now), QR_TEXT(uid));
     if (!st)

@@ -8,6 +8,7 @@
 
 #include "core/ctx.h"
 #include "core/error.h"
+#include "store/db.h"
 
 #define QR_RESET_TTL_S (30 * 60)
 #define QR_INVITE_TTL_S (7 * 24 * 60 * 60)
@@ -22,6 +23,10 @@ typedef enum qr_link_purpose { QR_LINK_RESET = 0, QR_LINK_ACTIVATE } qr_link_pur
 qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *username, qr_err_t *err);
 /* Mails an invitation (activation link) to a user who has none yet. */
 qr_status_t qr_invite_send(qr_ctx_t *ctx, const char *user_id, qr_err_t *err);
+/* Issues a link token for user_id on connection c, replacing any live one of the same
+ * purpose. Returns the token (caller frees) or NULL on a database error. */
+char *qr_link_issue(qr_dbc_t *c, const char *user_id, const char *org_id, qr_link_purpose_t purpose,
+                    int64_t now);
 /* Checks a link's token without using it; fills username (for the form). */
 qr_status_t qr_link_check(qr_ctx_t *ctx, const char *token, qr_link_purpose_t purpose,
                           char *username, size_t len, qr_err_t *err);

@@ -230,7 +230,8 @@ qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len
         goto out;
     c = qr_db_acquire(ctx->db);
     st = qr_db_q(c, &r, NULL,
-                 "SELECT u.role, o.path, o.depth FROM sessions s JOIN users u ON u.id = s.user_id "
+                 "SELECT u.role, o.path, o.depth, u.must_change_password FROM sessions s JOIN "
+                 "users u ON u.id = s.user_id "
                  "JOIN orgs o ON o.id = u.org_id WHERE s.id = ? AND u.id = ? AND u.org_id = ? "
                  "AND s.revoked = 0 AND s.expires_at > ? AND u.active = 1",
                  QR_TEXT(sid), QR_TEXT(sub), QR_TEXT(org), QR_INT(now));
@@ -247,6 +248,7 @@ qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len
     snprintf(p->session_id, sizeof(p->session_id), "%s", sid);
     snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 1));
     p->org_depth = (int)qr_dbres_int(r, 0, 2);
+    p->must_change_password = (int)qr_dbres_int(r, 0, 3);
     const char *dev = json_string_value(json_object_get(claims, "device_id"));
     if (qr_id_is_valid(dev)) {
         /* A panel session lives only as long as its device is enabled (DEV-3). */

@@ -492,6 +492,32 @@ static void client_address(qr_req_t *r) {
                   sizeof(r->source));
 }
 
+/* For a route with QR_ROUTE_AUTH: resolves the bearer token to the principal. Until an
+ * account's one-time password is replaced, only routes marked QR_ROUTE_ONE_TIME serve it.
+ * Returns 1 to go on, 0 once an error was answered. */
+static int authenticate(qr_http_t *h, qr_req_t *r) {
+    if (!(r->route->flags & QR_ROUTE_AUTH))
+        return 1;
+    qr_err_t err = {QR_OK, NULL, ""};
+    const char *a =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!a || strncasecmp(a, "Bearer ", 7) != 0) {
+        reply_err(r, QR_E_UNAUTHORIZED, NULL, "a bearer access token is required");
+        return 0;
+    }
+    if (h->auth(h->ctx, a + 7, strlen(a + 7), &r->principal, &err)) {
+        qr_req_reply_error(r, &err);
+        return 0;
+    }
+    if (r->principal.must_change_password && !(r->route->flags & QR_ROUTE_ONE_TIME)) {
+        reply_err(r, QR_E_FORBIDDEN, "password_change_required",
+                  "this account signed in with a one-time password: choose your own with POST "
+                  "/api/v1/me/password first");
+        return 0;
+    }
+    return 1;
+}
+
 /* Validates everything about the request and runs (or queues) its handler. Returns 1 if
  * the connection was suspended for the slow pool. */
 static int dispatch(qr_req_t *r, const char *method) {
@@ -572,19 +598,8 @@ static int dispatch(qr_req_t *r, const char *method) {
         return 0;
     }
     client_address(r);
-    if (r->route->flags & QR_ROUTE_AUTH) {
-        const char *a =
-            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        if (!a || strncasecmp(a, "Bearer ", 7) != 0) {
-            reply_err(r, QR_E_UNAUTHORIZED, NULL, "a bearer access token is required");
-            return 0;
-        }
-        const char *tok = a + 7;
-        if (h->auth(h->ctx, tok, strlen(tok), &r->principal, &err)) {
-            qr_req_reply_error(r, &err);
-            return 0;
-        }
-    }
+    if (!authenticate(h, r))
+        return 0;
     if (r->route->flags & QR_ROUTE_SLOW) {
         MHD_suspend_connection(r->conn);
         if (qr_workq_submit(h->ctx->slowq, slow_work, r) != QR_OK) {
@@ -650,18 +665,8 @@ static int stream_begin(qr_req_t *r, const char *method) {
         return 1;
     }
     client_address(r);
-    if (r->route->flags & QR_ROUTE_AUTH) {
-        const char *a =
-            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        if (!a || strncasecmp(a, "Bearer ", 7) != 0) {
-            reply_err(r, QR_E_UNAUTHORIZED, NULL, "a bearer access token is required");
-            return 1;
-        }
-        if (h->auth(h->ctx, a + 7, strlen(a + 7), &r->principal, &err)) {
-            qr_req_reply_error(r, &err);
-            return 1;
-        }
-    }
+    if (!authenticate(h, r))
+        return 1;
     r->phase = QR_PHASE_BEGIN;
     r->route->fn(r);
     if (r->defer && !r->status) {

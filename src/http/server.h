@@ -20,12 +20,14 @@ typedef struct qr_req qr_req_t;
 typedef void (*qr_handler_fn)(qr_req_t *req);
 
 enum {
-    QR_ROUTE_AUTH = 1,    /* requires a valid bearer access token */
-    QR_ROUTE_SLOW = 2,    /* runs on the slow worker pool (password hashing) */
-    QR_ROUTE_BODY = 4,    /* takes a JSON body; without this flag a non-empty body is refused */
-    QR_ROUTE_FORM = 8,    /* takes an application/x-www-form-urlencoded body (names in form) */
-    QR_ROUTE_OAUTH = 16,  /* errors in RFC 6749 form: {"error", "error_description"} */
-    QR_ROUTE_STREAM = 32, /* the body streams through the handler (large uploads) */
+    QR_ROUTE_AUTH = 1,      /* requires a valid bearer access token */
+    QR_ROUTE_SLOW = 2,      /* runs on the slow worker pool (password hashing) */
+    QR_ROUTE_BODY = 4,      /* takes a JSON body; without this flag a non-empty body is refused */
+    QR_ROUTE_FORM = 8,      /* takes an application/x-www-form-urlencoded body (names in form) */
+    QR_ROUTE_OAUTH = 16,    /* errors in RFC 6749 form: {"error", "error_description"} */
+    QR_ROUTE_STREAM = 32,   /* the body streams through the handler (large uploads) */
+    QR_ROUTE_ONE_TIME = 64, /* with QR_ROUTE_AUTH: allowed while the account's one-time
+                               password awaits replacement (else 403) */
 };
 
 typedef struct qr_route {

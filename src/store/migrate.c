@@ -333,6 +333,9 @@ static const char *const migrations[] = {
      * 4.14): NULL for quire's own login API. Deleting a client ends its sessions. */
     ("ALTER TABLE sessions ADD COLUMN client_id TEXT;"
      "CREATE INDEX sessions_client ON sessions(client_id);"),
+    /* 17: a one-time password (the bootstrap admin's) must be replaced before the account
+     * can do anything else. */
+    "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -58,6 +58,7 @@ typedef struct qr_principal {
     char org_path[512];            /* materialized path of the principal's org */
     int org_depth;
     qr_role_t role;
+    int must_change_password; /* a one-time password awaits replacement (/api/v1/me/password) */
 } qr_principal_t;
 
 /* The matrix cell: what role may do to resource in an org standing at rel. */

@@ -19,7 +19,8 @@
 
 #define USER_COLS                                                                                  \
     "u.id, u.org_id, u.username, u.email, u.first_name, u.last_name, u.role, u.active, "           \
-    "u.locked_until, u.created_at, CASE WHEN u.pin_lookup IS NULL THEN 0 ELSE 1 END"
+    "u.locked_until, u.created_at, CASE WHEN u.pin_lookup IS NULL THEN 0 ELSE 1 END, "             \
+    "u.must_change_password"
 #define MAX_PARAMS 16
 #define GENERATED_PASSWORD_LEN 16
 
@@ -39,6 +40,7 @@ static json_t *user_row_json(const qr_dbres_t *r, int i, int64_t now) {
                           qr_dbres_text(r, i, 6), "active", (int)qr_dbres_int(r, i, 7), "locked",
                           locked, "created_at", (json_int_t)qr_dbres_int(r, i, 9));
     json_object_set_new(u, "pin", qr_dbres_int(r, i, 10) ? json_string("****") : json_null());
+    json_object_set_new(u, "password_change_required", json_boolean(qr_dbres_int(r, i, 11)));
     return u;
 }
 
@@ -442,13 +444,21 @@ qr_status_t qr_me_set_password(qr_ctx_t *ctx, const qr_principal_t *p, const cha
     }
     if ((st = check_password(ctx, password, qr_dbres_text(r, 0, 0), err)))
         goto out;
+    if (strcmp(password, current) == 0) {
+        st = qr_err_set(err, QR_E_INVALID, "invalid_password",
+                        "the new password must differ from the current one");
+        goto out;
+    }
     if (!(hash = hash_password(ctx, password))) {
         st = qr_err_set(err, QR_E_CRYPTO, NULL, "password hashing failed");
         goto out;
     }
     if ((st = qr_dbc_begin(c)))
         goto out;
-    st = qr_db_q(c, NULL, NULL, "UPDATE users SET pw_hash = ?, updated_at = ? WHERE id = ?",
+    /* The user chose it: a one-time password is replaced. */
+    st = qr_db_q(c, NULL, NULL,
+                 "UPDATE users SET pw_hash = ?, must_change_password = 0, updated_at = ? WHERE "
+                 "id = ?",
                  QR_TEXT(hash), QR_INT(now), QR_TEXT(p->user_id));
     /* Every other session of the user ends; the current one goes on. */
     if (!st)

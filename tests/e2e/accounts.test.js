@@ -39,13 +39,15 @@ async function userList() {
     return r.json.items.map((u) => u.username).sort();
 }
 
-/** Every key, at any depth, of a JSON value. */
+/** Every key, at any depth, of a JSON value, except those of a boolean (a flag such as
+ * password_change_required holds no secret). */
 function allKeys(v, out = []) {
     if (Array.isArray(v))
         v.forEach((x) => allKeys(x, out));
     else if (v && typeof v === 'object')
         for (const [k, x] of Object.entries(v)) {
-            out.push(k);
+            if (typeof x !== 'boolean')
+                out.push(k);
             allKeys(x, out);
         }
     return out;

@@ -128,10 +128,11 @@ describe('first start on the embedded defaults', () => {
         return { proc, exited, out: () => out };
     }
 
-    function get(port, ca, p, { method = 'GET', body } = {}) {
+    function get(port, ca, p, { method = 'GET', body, token } = {}) {
         return new Promise((resolve, reject) => {
             const req = https.request({ host: '127.0.0.1', port, servername: 'localhost', path: p, method, ca,
-                headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+                headers: { ...(body ? { 'Content-Type': 'application/json' } : {}),
+                    ...(token ? { Authorization: `Bearer ${token}` } : {}) } }, (res) => {
                 let text = '';
                 res.on('data', (d) => { text += d; });
                 res.on('end', () => resolve({ status: res.statusCode, text }));
@@ -155,7 +156,13 @@ describe('first start on the embedded defaults', () => {
             const ca = fs.readFileSync(path.join(dir, 'tls', 'cert.pem'));
             const login = await get(port, ca, '/api/v1/auth/login', { method: 'POST', body: { org, username, password } });
             assert.equal(login.status, 200, login.text);
-            assert.ok(JSON.parse(login.text).access_token);
+            const token = JSON.parse(login.text).access_token;
+            assert.ok(token);
+            const me = await get(port, ca, '/api/v1/me', { token });
+            assert.equal(JSON.parse(me.text).password_change_required, true, 'the printed password is one-time');
+            const orgs = await get(port, ca, '/api/v1/orgs', { token });
+            assert.equal(orgs.status, 403, 'nothing else until it is replaced');
+            assert.equal(JSON.parse(orgs.text).error, 'password_change_required');
             q.proc.kill('SIGTERM');
             assert.deepEqual(await q.exited, { code: 0, signal: null });
 

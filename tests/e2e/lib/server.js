@@ -107,8 +107,9 @@ export function jwtPayload(token) {
     return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
 }
 
-/** Starts quired. opts.env: extra environment; opts.dataDir / opts.dbName / opts.port reuse an
- * existing installation (restart) and skip the bootstrap. */
+/** Starts quired on a fresh bootstrap. opts.env: extra environment. The bootstrap admin's
+ * one-time password is replaced by one of its own (srv.root.password; the printed one is
+ * srv.root.oneTimePassword) unless opts.keepOneTimePassword. */
 export async function startServer(opts = {}) {
     const extraEnv = opts.env || {};
     const srv = {
@@ -159,6 +160,16 @@ export async function startServer(opts = {}) {
 
     attachMethods(srv);
     await srv.spawn();
+    if (!opts.keepOneTimePassword) {
+        // The printed password is one-time: like an admin would, choose one's own first.
+        const fresh = strongPassword();
+        const t = await srv.login(srv.root.slug, srv.root.username, srv.root.password);
+        const r = await srv.request('POST', '/api/v1/me/password', { token: t.access_token,
+            body: { current_password: srv.root.password, new_password: fresh } });
+        assertStatus(r, 204, 'replace the bootstrap one-time password');
+        srv.root.oneTimePassword = srv.root.password;
+        srv.root.password = fresh;
+    }
     return srv;
 }
 
