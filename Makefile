@@ -8,6 +8,9 @@
 #   make bench      benchmarks (bench/README.md)
 #   make format     clang-format the C sources
 
+# Node.js 20 fetched by scripts/deps.sh when the system's is older (Debian 12 ships 18).
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
+
 SANITIZE ?=
 ifeq ($(SANITIZE),)
   B := build

