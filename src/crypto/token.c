@@ -59,12 +59,19 @@ static int es256_verify(EVP_PKEY *key, const char *msg, size_t n,
 }
 
 char *qr_token_sign(EVP_PKEY *key, const char *kid, const char *typ, const json_t *claims) {
-    json_t *hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "kid", kid, "typ", typ);
-    char *h = qr_json_dump(hdr), *p = qr_json_dump(claims);
-    json_decref(hdr);
-    char *h64 = qr_b64url_encode(h, strlen(h)), *p64 = qr_b64url_encode(p, strlen(p));
-    free(h);
+    char *p = qr_json_dump(claims);
+    char *tok = qr_token_sign_payload(key, kid, typ, p, strlen(p));
     free(p);
+    return tok;
+}
+
+char *qr_token_sign_payload(EVP_PKEY *key, const char *kid, const char *typ, const void *payload,
+                            size_t n) {
+    json_t *hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "kid", kid, "typ", typ);
+    char *h = qr_json_dump(hdr);
+    json_decref(hdr);
+    char *h64 = qr_b64url_encode(h, strlen(h)), *p64 = qr_b64url_encode(payload, n);
+    free(h);
     char *signing = qr_xasprintf("%s.%s", h64, p64);
     free(h64);
     free(p64);

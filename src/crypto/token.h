@@ -16,6 +16,11 @@
 /* Signs claims with an EC P-256 private key under key id kid. Returns a new string (caller
  * frees) or NULL if signing failed. */
 char *qr_token_sign(EVP_PKEY *key, const char *kid, const char *typ, const json_t *claims);
+/* The same for a payload given as bytes (n of them, any content): what qr_token_sign does
+ * after serializing the claims. The fuzz target signs outside input with it, so that the
+ * claims parsing behind the signature check is reached. */
+char *qr_token_sign_payload(EVP_PKEY *key, const char *kid, const char *typ, const void *payload,
+                            size_t n);
 /* Reads the kid of a token's header if the header is exactly {"alg":"ES256", "kid", "typ"}
  * and well-formed; returns 0 and fills kid, -1 otherwise. No signature is checked here. */
 int qr_token_kid(const char *token, size_t len, char kid[QR_KID_MAX + 1]);

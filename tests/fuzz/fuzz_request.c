@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: libFuzzer target for everything a request brings from outside before a handler
  * runs: the path check, the query string, the JSON body with its typed getters, and the
- * bearer token parser, HTTP Basic credentials. */
+ * bearer token parser (header, and claims behind a valid signature), HTTP Basic credentials. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +63,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *claims =
         qr_token_verify(key, s, size, "https://localhost:8443", "quire-api", 1700000000);
     json_decref(claims);
+    /* The same input as the claims of a correctly signed token: the parsing and claim
+     * checks behind the signature, which a forged token never reaches. */
+    char *signed_tok = qr_token_sign_payload(key, "k1", "at+jwt", data, size);
+    if (signed_tok) {
+        claims = qr_token_verify(key, signed_tok, strlen(signed_tok), "https://localhost:8443",
+                                 "quire-api", 1700000000);
+        if (claims && !json_is_object(claims))
+            abort();
+        json_decref(claims);
+        free(signed_tok);
+    }
     free(s);
     return 0;
 }
