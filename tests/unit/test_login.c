@@ -117,6 +117,20 @@ static void test_auth5_window_boundary_15_01_does_not_lock(void **state) {
     assert_int_equal(login("admin", root_password, &err), QR_OK);
 }
 
+/* Exactly 15:00 between the first and the third failure is no longer "within 15 minutes":
+ * the first failure has left the window (the window is the 900 seconds before now). */
+static void test_auth5_window_boundary_15_00_does_not_lock(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 8 * 60);
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 7 * 60); /* third failure at exactly 15:00 */
+    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", root_password, &err), QR_OK);
+}
+
 static void test_auth5_success_resets_the_count(void **state) {
     (void)state;
     unlock_admin();
@@ -355,6 +369,7 @@ int main(void) {
         cmocka_unit_test(test_auth5_correct_password_logs_in),
         cmocka_unit_test(test_auth5_three_failures_lock_for_30_minutes),
         cmocka_unit_test(test_auth5_window_boundary_14_59_locks),
+        cmocka_unit_test(test_auth5_window_boundary_15_00_does_not_lock),
         cmocka_unit_test(test_auth5_window_boundary_15_01_does_not_lock),
         cmocka_unit_test(test_auth5_success_resets_the_count),
         cmocka_unit_test(test_auth5_same_answer_for_unknown_wrong_and_locked),
