@@ -21,6 +21,7 @@
 
 #define QR_PASSWORD_MIN_LEN 8  /* AUTH-2, characters */
 #define QR_PASSWORD_MAX_LEN 64 /* AUTH-2, characters */
+#define QR_COMMON_CORE_MIN 4   /* shortest core of a decorated common password */
 #define QR_USERNAME_MIN_LEN 4  /* AUTH-3, code points */
 #define QR_USERNAME_MAX_LEN 64 /* AUTH-3, code points */
 #define QR_NAME_MIN_LEN 1      /* AUTH-4, code points */
@@ -557,6 +558,33 @@ static int contains_ascii_nocase(const char *haystack, const char *needle) {
     return 0;
 }
 
+/* 1 if password, without the digits and symbols it begins or ends with, is a common password
+   of at least QR_COMMON_CORE_MIN characters ("Password1!", "!Qwerty123"): the usual way to
+   meet the composition rules with a common password, so the list alone would rarely match. */
+static int ascii_alpha(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int common_core(const qr_common_passwords_t *list, const char *password) {
+    char core[QR_PASSWORD_MAX_LEN + 1];
+    size_t n = strlen(password), a = 0, b = n;
+    if (list == NULL || n > QR_PASSWORD_MAX_LEN) {
+        return 0;
+    }
+    while (a < b && !ascii_alpha((unsigned char)password[a])) {
+        a++;
+    }
+    while (b > a && !ascii_alpha((unsigned char)password[b - 1])) {
+        b--;
+    }
+    if ((a == 0 && b == n) || b - a < QR_COMMON_CORE_MIN) {
+        return 0;
+    }
+    memcpy(core, password + a, b - a);
+    core[b - a] = '\0';
+    return qr_common_passwords_contains(list, core);
+}
+
 /* AUTH-2: returns 0 if password is acceptable, else -1 with the first broken rule in msg. */
 int qr_password_check(const char *password, const char *username, const qr_common_passwords_t *list,
                       char *msg, size_t msglen) {
@@ -615,6 +643,11 @@ int qr_password_check(const char *password, const char *username, const qr_commo
         return fail(msg, msglen,
                     "password is too common: it is on the list of the most common "
                     "passwords");
+    }
+    if (common_core(list, password)) {
+        return fail(msg, msglen,
+                    "password is too common: it is a common password with digits or symbols "
+                    "added before or after it");
     }
     return ok(msg, msglen);
 }

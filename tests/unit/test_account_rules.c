@@ -284,6 +284,20 @@ static void test_auth2_password_common_refused(void **state) {
     password_refused("Sasha_007", "bob", "common");
 }
 
+/* A common password decorated to meet the composition rules: the list holds "password",
+   "qwerty", "dragon" and "iloveyou", so their capitalised forms with digits and symbols
+   around them are refused too; a strong password that merely contains a word is not. */
+static void test_auth2_password_common_with_digits_and_symbols_refused(void **state) {
+    (void)state;
+    password_refused("Password1!", NULL, "common password with digits or symbols");
+    password_refused("Qwerty123!", NULL, "common password with digits or symbols");
+    password_refused("!1Dragon2024", NULL, "common password with digits or symbols");
+    password_refused("#ILoveYou99", NULL, "common password with digits or symbols");
+    password_accepted("Dragon-Fly-Kite-7", NULL);
+    password_accepted("Passwordless7!x", NULL);
+    password_accepted("7!Xk9vQ2mZ", NULL);
+}
+
 static void test_auth2_password_common_skipped_without_list(void **state) {
     char msg[MSG_LEN];
 
@@ -738,6 +752,7 @@ int main(void) {
         cmocka_unit_test(test_auth2_password_username_check_skipped),
         cmocka_unit_test(test_auth2_password_username_reported_before_common),
         cmocka_unit_test(test_auth2_password_common_refused),
+        cmocka_unit_test(test_auth2_password_common_with_digits_and_symbols_refused),
         cmocka_unit_test(test_auth2_password_common_skipped_without_list),
         cmocka_unit_test(test_auth2_common_list_lookup_case_insensitive),
         cmocka_unit_test(test_auth2_common_list_ships_10000_entries),
