@@ -303,6 +303,13 @@ qr_status_t qr_user_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
         st = qr_err_set(err, QR_E_FORBIDDEN, NULL, "you cannot deactivate your own account");
         goto out;
     }
+    /* One's own password changes only with the current one (and its lockout accounting). */
+    if (self && in->password) {
+        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                        "change your own password with POST /api/v1/me/password, which asks "
+                        "for the current one");
+        goto out;
+    }
     if ((st = check_profile(in, err)))
         goto out;
     if (in->password) {

@@ -318,6 +318,11 @@ describe('AUTH-12 read-only attributes', () => {
         }
         const d = await srv.request('DELETE', `/api/v1/users/${adminMe.id}`, { token: cust.token });
         assertError(d, 403, 'forbidden', 'admin deletes self');
+        // Nor set their own password without the current one (that is /me/password's job).
+        const pw = await srv.request('PATCH', `/api/v1/users/${adminMe.id}`, { token: cust.token, body: { password: strongPassword() } });
+        assertError(pw, 403, 'forbidden', 'admin sets own password via the admin API');
+        assert.match(pw.json.message, /\/api\/v1\/me\/password/);
+        assertStatus(await srv.tryLogin(cust.admin.slug, cust.admin.username, cust.admin.password), 200, 'the password is unchanged');
         const me = await srv.request('GET', '/api/v1/me', { token: cust.token });
         assertStatus(me, 200);
         assert.equal(me.json.role, 'customer_admin');
