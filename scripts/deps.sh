@@ -17,7 +17,7 @@ PKGS=(
     libfreetype-dev libjpeg-dev
     libtesseract-dev libleptonica-dev libtiff-dev tesseract-ocr-eng tesseract-ocr-osd libzbar-dev
     poppler-utils img2pdf qrencode icc-profiles-free
-    nginx wrk openssl ca-certificates nodejs chromium
+    nginx wrk openssl ca-certificates nodejs chromium sqlite3
 )
 
 SUDO=()

@@ -6,6 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     startServer, assertStatus, assertError, createOrg, createUser, tokenOf, strongPassword, uniq,
+    sqlLiteral,
 } from './lib/server.js';
 
 let srv;
@@ -226,6 +227,48 @@ describe('AUTH-4 first and last name rules', () => {
         assertStatus(ok, 200);
         assert.equal(ok.json.first_name, 'Élise');
         assert.equal(ok.json.last_name, 'Müller');
+    });
+});
+
+describe('AUTH-3 AUTH-4 legacy accounts', () => {
+    test('AUTH-3 AUTH-4 an account created before the rules keeps logging in; every update must satisfy them', async () => {
+        // An account whose username and names break today's rules, as an older release or
+        // an import wrote it: set directly in the database (the API cannot create it).
+        const u = await createUser(srv, cust.token, cust.org, { role: 'customer_user' });
+        const legacy = { username: `old user!${uniq(2)}`, first_name: 'R2-D2', last_name: 'Smith #3' };
+        await srv.sql(`UPDATE users SET username = ${sqlLiteral(legacy.username)}, first_name = ${sqlLiteral(legacy.first_name)}, `
+            + `last_name = ${sqlLiteral(legacy.last_name)} WHERE id = ${sqlLiteral(u.id)}`);
+        assertError(await newUser({ username: legacy.username.replace('old', 'new') }), 400, 'invalid_username', 'the rule holds for new accounts');
+
+        const t = await srv.tryLogin(cust.org.slug, legacy.username, u.password);
+        assertStatus(t, 200, 'AUTH-3 the legacy username still logs in');
+        const ut = t.json.access_token;
+        const me = await srv.request('GET', '/api/v1/me', { token: ut });
+        assertStatus(me, 200);
+        assert.equal(me.json.username, legacy.username);
+        assert.equal(me.json.first_name, legacy.first_name);
+
+        // Updates that leave the legacy values alone go through and keep them.
+        const email = await srv.request('PATCH', `/api/v1/users/${u.id}`, { token: cust.token, body: { email: 'legacy@example.com' } });
+        assertStatus(email, 200, 'an admin update of another field');
+        assert.equal(email.json.first_name, legacy.first_name);
+        const last = await srv.request('PATCH', '/api/v1/me', { token: ut, body: { last_name: 'Smith' } });
+        assertStatus(last, 200, 'the user fixes one name');
+        assert.equal(last.json.last_name, 'Smith');
+        assert.equal(last.json.first_name, legacy.first_name, 'the other legacy name stays');
+
+        // A value written now must satisfy the rule, also a legacy-looking one.
+        for (const [who, token, path] of [['user', ut, '/api/v1/me'], ['admin', cust.token, `/api/v1/users/${u.id}`]]) {
+            const r = await srv.request('PATCH', path, { token, body: { first_name: 'C3-PO' } });
+            assertError(r, 400, 'invalid_name', `${who} sets a name that breaks AUTH-4`);
+            assert.match(r.json.message, /first_name/);
+        }
+        const rename = await srv.request('PATCH', `/api/v1/users/${u.id}`, { token: cust.token, body: { username: 'new.name' } });
+        assertError(rename, 403, 'read_only_field', 'usernames never change');
+        const after = await srv.request('GET', `/api/v1/users/${u.id}`, { token: cust.token });
+        assert.equal(after.json.username, legacy.username);
+        assert.equal(after.json.first_name, legacy.first_name);
+        assert.equal(after.json.last_name, 'Smith');
     });
 });
 

@@ -24,6 +24,11 @@ const HEALTH_INTERVAL_MS = 50;
 const STOP_TIMEOUT_MS = 30000;
 const CMD_TIMEOUT_MS = 60000;
 
+/** A string as an SQL literal ('...' with quotes doubled). */
+export function sqlLiteral(s) {
+    return `'${String(s).replace(/'/g, "''")}'`;
+}
+
 /** Returns n random bytes as lowercase hex (default 4 bytes = 8 characters). */
 export function uniq(n = 4) {
     return crypto.randomBytes(n).toString('hex');
@@ -359,6 +364,17 @@ function attachMethods(srv) {
     srv.rootToken = async () => (await srv.login(srv.root.slug, srv.root.username, srv.root.password)).access_token;
 
     /** Moves the server's test clock; returns the server's new time (epoch seconds). */
+    /** Runs one SQL statement directly on the server's database (sqlite3 CLI or psql), for
+     * states the API cannot create, such as rows written before a rule existed. Values
+     * in sql must be literals; sqlLiteral() quotes a string. */
+    srv.sql = async (sql) => {
+        if (srv.dbUrl)
+            return psql(srv.dbUrl, sql);
+        const r = await run('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.dataDir, 'quire.db'), sql], process.env);
+        if (r.code !== 0)
+            throw new Error(`sqlite3 failed (${sql}): ${r.stderr}`);
+    };
+
     srv.advanceClock = async (seconds) => {
         const r = await srv.request('POST', '/_test/clock', { body: { advance_seconds: seconds } });
         assertStatus(r, 200, `advance clock by ${seconds}`);
