@@ -185,6 +185,60 @@ describe('authorization code flow', () => {
         assertStatus(r, 400, 'header injection in return_to');
     });
 
+    test('SEC-4 every sign-in page carries HSTS, Referrer-Policy, CSP frame-ancestors and X-Frame-Options', async () => {
+        const wrong = await signIn({ password: 'Wrong-password-1' });
+        const pages = [
+            ['login page', wrong.page, 200],
+            ['wrong password', wrong.login, 401],
+            ['forgot', await srv.request('GET', `/forgot?org=${srv.root.slug}`), 200],
+            ['reset, bad link', await srv.request('GET', '/reset?token=nope'), 400],
+            ['activate, bad link', await srv.request('GET', '/activate?token=nope'), 400],
+            ['forged code form', await form('/login/mfa', { csrf: 'x', mfa_token: 'y', return_to: '', code: '123456' }), 403],
+            ['unknown client', await srv.request('GET', authorizeUrl({ client_id: '0'.repeat(32), redirect_uri: REDIRECT })), 400],
+        ];
+        for (const [what, r, status] of pages) {
+            assertStatus(r, status, what);
+            assert.match(r.headers['content-type'], /^text\/html/, what);
+            const hsts = r.headers['strict-transport-security'];
+            assert.ok(hsts && Number(hsts.match(/max-age=(\d+)/)?.[1]) >= 31536000, `${what}: HSTS for at least a year: ${hsts}`);
+            assert.equal(r.headers['referrer-policy'], 'same-origin', what);
+            assert.match(r.headers['content-security-policy'], /frame-ancestors 'none'/, what);
+            assert.equal(r.headers['x-frame-options'], 'DENY', what);
+        }
+    });
+
+    test('RFC 9207 error redirects carry iss and state; no challenge, plain PKCE and a bad scope are refused', async () => {
+        const base = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, state: 'st-9' };
+        for (const [what, params, error] of [
+            ['no code_challenge', {}, 'invalid_request'],
+            ['plain', { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
+            ['bad scope', { code_challenge: pkce().challenge, code_challenge_method: 'S256', scope: 'openid admin' }, 'invalid_scope'],
+            ['token response type', { response_type: 'token', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'unsupported_response_type'],
+        ]) {
+            const r = await srv.request('GET', authorizeUrl({ ...base, ...params }));
+            assertStatus(r, 302, what);
+            const u = new URL(r.headers.location);
+            assert.equal(u.origin + u.pathname, REDIRECT, what);
+            assert.equal(u.searchParams.get('error'), error, what);
+            assert.equal(u.searchParams.get('state'), 'st-9', what);
+            assert.equal(u.searchParams.get('iss'), `https://localhost:${srv.port}`, `${what}: iss`);
+            assert.equal(u.searchParams.get('code'), null, what);
+        }
+    });
+
+    test('AUTH-12 registration refuses wildcard, fragment, user-info and non-loopback http redirect URIs; nothing is created', async () => {
+        const list = async () => (await srv.request('GET', `/api/v1/orgs/${srv.root.orgId}/clients`, { token: rootToken })).json.items.length;
+        const before = await list();
+        for (const uri of ['https://*.example.com/cb', 'https://app.example.com/*', 'https://app.example.com/cb#frag',
+            'https://user@app.example.com/cb', 'http://app.example.com/cb', 'javascript:alert(1)', '/callback', 'https:///cb']) {
+            const r = await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/clients`, {
+                token: rootToken, body: { name: 'Bad redirect', public: true, redirect_uris: [uri] } });
+            assertStatus(r, 400, uri);
+            assert.match(r.json.message, /wildcard/, uri);
+        }
+        assert.equal(await list(), before, 'no client was created');
+    });
+
     test('AUTH-5 a locked account gets nothing through its open browser session or a code issued before the lock', async () => {
         const username = `lockme${crypto.randomBytes(3).toString('hex')}`;
         const password = `Quire-Test-7x!${crypto.randomBytes(3).toString('hex')}`;

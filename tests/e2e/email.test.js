@@ -118,6 +118,44 @@ describe('email links', () => {
         assertStatus(again, 400, 'single use');
     });
 
+    test('SEC-4 forged posts to /forgot, /reset and /activate are refused and change nothing', async () => {
+        const forged = (path, fields, headers = {}) => srv.request('POST', path, {
+            rawBody: new URLSearchParams(fields).toString(),
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers } });
+        // A reset link, then forged uses of it: no CSRF cookie, a token that differs from the
+        // cookie, a foreign Origin.
+        const email = `forged-${Date.now()}@example.com`;
+        const u = await newUser(email);
+        assertStatus(await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: u.username } }), 202);
+        const link = linkIn((await mail.waitFor(email))[0], '/reset');
+        const page = await srv.request('GET', link.pathname + link.search);
+        const csrf = cookieOf(page, '__Host-quire_csrf');
+        const token = link.searchParams.get('token');
+        const evil = strongPassword();
+        await srv.advanceClock(61); // past the one-mail-a-minute gap: an accepted /forgot would mail
+        for (const [what, fields, headers] of [
+            ['no CSRF cookie', { csrf, token, password: evil }, {}],
+            ['CSRF token differs', { csrf: 'A'.repeat(43), token, password: evil }, { Cookie: `__Host-quire_csrf=${csrf}` }],
+            ['foreign Origin', { csrf, token, password: evil }, { Cookie: `__Host-quire_csrf=${csrf}`, Origin: 'https://evil.example' }],
+        ]) {
+            assertStatus(await forged('/reset', fields, headers), 403, `/reset: ${what}`);
+            assertStatus(await forged('/activate', fields, headers), 403, `/activate: ${what}`);
+            assertStatus(await forged('/forgot', { csrf: fields.csrf, org: srv.root.slug, return_to: '', username: u.username }, headers), 403, `/forgot: ${what}`);
+        }
+        assertStatus(await srv.tryLogin(srv.root.slug, u.username, evil), 401, 'the forged password was not set');
+        assertStatus(await srv.tryLogin(srv.root.slug, u.username, u.password), 200, 'the old one still works');
+        const fresh = strongPassword();
+        assertStatus(await followLink(link, fresh), 200, 'the link still works');
+        assertStatus(await srv.tryLogin(srv.root.slug, u.username, fresh), 200);
+        // The forged /forgot posts sent nothing: the only mails to this address are the
+        // reset requested above and none other once a later mail has arrived.
+        const other = `forged-sync-${Date.now()}@example.com`;
+        const v = await newUser(other);
+        assertStatus(await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: v.username } }), 202);
+        await mail.waitFor(other);
+        assert.equal(mail.to(email).length, 1, 'no mail from the forged /forgot posts');
+    });
+
     test('AUTH-1 an invitation without email address is refused and creates nothing', async () => {
         const username = `noemail${Date.now() % 100000}`;
         const r = await srv.request('POST', `/api/v1/orgs/${srv.root.orgId}/users`, {

@@ -137,6 +137,18 @@ describe('AUTH-5 lockout', () => {
         assert.equal(await lockedFlag(u), true);
     });
 
+    test('AUTH-5 a wrong current password at POST /me/password counts; while locked the right one is refused', async () => {
+        const u = await freshUser();
+        const t = await srv.login(u.slug, u.username, u.password);
+        const change = (current) => srv.request('POST', '/api/v1/me/password', { token: t.access_token,
+            body: { current_password: current, new_password: 'Another-Pass-8y!' } });
+        for (let i = 0; i < 3; i++)
+            assertError(await change(WRONG), 403, 'invalid_credentials', `wrong current password #${i + 1}`);
+        assertError(await change(u.password), 403, 'invalid_credentials', 'locked: the right current password is refused');
+        assertError(await right(u), 401, 'invalid_credentials', 'locked at the login too');
+        assert.equal(await lockedFlag(u), true);
+    });
+
     test('AUTH-5 refresh is refused while the account is locked', async () => {
         const u = await freshUser();
         const t = await srv.login(u.slug, u.username, u.password);

@@ -56,4 +56,10 @@ test('AUTH-7 openid-client completes the whole sign-in and token life cycle', as
     assert.equal(out.cc_active, true);
     assert.equal(out.user_token_active_after_reuse, false);
     assert.equal(out.revocation_ok, true);
+    assert.equal(out.live_active_before, true, 'a live access token is active');
+    assert.equal(out.live_active_after, false, 'AUTH-7 revoking the refresh token ends its access token');
+    assert.equal(out.live_refresh_active_after, false);
+    assert.ok(out.live_userinfo_error, 'userinfo refuses the revoked access token');
+    assert.equal(out.live_refresh_error, 'invalid_grant', 'the revoked refresh token no longer refreshes');
+    assert.equal(out.other_refresh_error, 'invalid_grant', 'revoking an access token ends its session');
 });

@@ -73,6 +73,18 @@ describe('panel login', () => {
         tree.pA.token = await tokenOf(srv, tree.pA.admin);
     });
 
+    test('AUTH-5 wrong passwords at the panel count toward the lockout', async () => {
+        const u = tree.cA.users.guest_user;
+        for (let i = 0; i < 3; i++)
+            assertStatus(await panel({ method: 'password', username: u.username, password: 'Wrong-pass-1' }), 401, `wrong password ${i + 1}`);
+        assertStatus(await panel({ method: 'password', username: u.username, password: u.password }), 401, 'locked: the right password is refused at the panel');
+        assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: u.slug, username: u.username, password: u.password } }), 401, 'and at the login API');
+        await srv.advanceClock(30 * 60);
+        assertStatus(await panel({ method: 'password', username: u.username, password: u.password }), 200, 'unlocked after 30 minutes');
+        tree.cA.token = await tokenOf(srv, tree.cA.admin);
+        tree.pA.token = await tokenOf(srv, tree.pA.admin);
+    });
+
     test('AUTH-8 PIN-only mode: PINs are always generated, unique, and identify the user alone', async () => {
         const p = await srv.request('PATCH', `/api/v1/orgs/${tree.cA.org.id}`, { token: tree.cA.token, body: { pin_mode: 'pin_only', pin_lengths: [6] } });
         assertStatus(p, 200);

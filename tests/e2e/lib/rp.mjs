@@ -34,32 +34,35 @@ async function expectError(fn) {
 const config = await client.discovery(issuer, env.RP_CLIENT_ID, undefined, client.None());
 out.issuer = config.serverMetadata().issuer;
 
-const verifier = client.randomPKCECodeVerifier();
-const challenge = await client.calculatePKCECodeChallenge(verifier);
-const state = client.randomState();
-const nonce = client.randomNonce();
-const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: env.RP_REDIRECT, scope: 'openid profile email', code_challenge: challenge,
-    code_challenge_method: 'S256', state, nonce,
-});
+/** A sign-in through the login page (the browser's part with plain fetch), then the code
+ * grant: the tokens. */
+async function signIn() {
+    const verifier = client.randomPKCECodeVerifier();
+    const challenge = await client.calculatePKCECodeChallenge(verifier);
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: env.RP_REDIRECT, scope: 'openid profile email', code_challenge: challenge,
+        code_challenge_method: 'S256', state, nonce,
+    });
+    const page = await fetch(url, { redirect: 'manual' });
+    const html = await page.text();
+    const csrf = cookies(page)['__Host-quire_csrf'];
+    const login = await fetch(new URL('/login', issuer), {
+        method: 'POST', redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `__Host-quire_csrf=${csrf}` },
+        body: new URLSearchParams({ csrf: field(html, 'csrf'), org: field(html, 'org'),
+            return_to: field(html, 'return_to'), username: env.RP_USERNAME, password: env.RP_PASSWORD }),
+    });
+    const session = cookies(login)['__Host-quire_session'];
+    const back = await fetch(new URL(login.headers.get('location'), issuer), {
+        redirect: 'manual', headers: { Cookie: `__Host-quire_session=${session}` } });
+    const callback = new URL(back.headers.get('location'));
+    return client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+}
 
-// The browser: the login page, the form post, the way back to the client.
-const page = await fetch(url, { redirect: 'manual' });
-const html = await page.text();
-const csrf = cookies(page)['__Host-quire_csrf'];
-const login = await fetch(new URL('/login', issuer), {
-    method: 'POST', redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `__Host-quire_csrf=${csrf}` },
-    body: new URLSearchParams({ csrf: field(html, 'csrf'), org: field(html, 'org'),
-        return_to: field(html, 'return_to'), username: env.RP_USERNAME, password: env.RP_PASSWORD }),
-});
-const session = cookies(login)['__Host-quire_session'];
-const back = await fetch(new URL(login.headers.get('location'), issuer), {
-    redirect: 'manual', headers: { Cookie: `__Host-quire_session=${session}` } });
-const callback = new URL(back.headers.get('location'));
-
-const tokens = await client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+const tokens = await signIn();
 const claims = tokens.claims();
 out.sub = claims.sub;
 out.aud = claims.aud;
@@ -82,4 +85,18 @@ const introUser = await client.tokenIntrospection(conf, tokens.access_token);
 out.user_token_active_after_reuse = introUser.active;
 await client.tokenRevocation(conf, 'not-a-real-token');
 out.revocation_ok = true;
+
+// Revoking live tokens: the public client revokes its own refresh token (RFC 7009, no
+// secret); the session behind it ends, its access token with it.
+const live = await signIn();
+out.live_active_before = (await client.tokenIntrospection(conf, live.access_token)).active;
+await client.tokenRevocation(config, live.refresh_token);
+out.live_active_after = (await client.tokenIntrospection(conf, live.access_token)).active;
+out.live_refresh_active_after = (await client.tokenIntrospection(conf, live.refresh_token)).active;
+out.live_userinfo_error = await expectError(() => client.fetchUserInfo(config, live.access_token, tokens.claims().sub));
+out.live_refresh_error = await expectError(() => client.refreshTokenGrant(config, live.refresh_token));
+// ... and an access token of another sign-in, which ends that session.
+const other = await signIn();
+await client.tokenRevocation(config, other.access_token);
+out.other_refresh_error = await expectError(() => client.refreshTokenGrant(config, other.refresh_token));
 process.stdout.write(JSON.stringify(out));
