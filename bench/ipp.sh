@@ -80,12 +80,14 @@ SFX=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 PROV=$(jpost "$RT" /api/v1/orgs "$(jq -cn --arg p "$ORG" --arg s "prov-$SFX" \
     '{parent_id: $p, type: "provider", name: "Bench provider", slug: $s, admin: {username: "padmin"}}')") ||
     die "creating the provider org failed"
-PT=$(login "prov-$SFX" padmin "$(jq -r .admin.password <<<"$PROV")") || die "provider admin login failed"
+bench_own_password "prov-$SFX" padmin "$(jq -r .admin.password <<<"$PROV")"
+PT=$OWN_TOKEN
 CUST=$(jpost "$PT" /api/v1/orgs "$(jq -cn --arg p "$(jq -r .id <<<"$PROV")" --arg s "cust-$SFX" \
     '{parent_id: $p, type: "customer", name: "Bench customer", slug: $s, admin: {username: "cadmin"}}')") ||
     die "creating the customer org failed"
 SLUG=cust-$SFX
-CT=$(login "$SLUG" cadmin "$(jq -r .admin.password <<<"$CUST")") || die "customer admin login failed"
+bench_own_password "$SLUG" cadmin "$(jq -r .admin.password <<<"$CUST")"
+CT=$OWN_TOKEN
 UPW="Bench-Ipp-7x!$SFX"
 USER_JSON=$(jpost "$CT" "/api/v1/orgs/$(jq -r .id <<<"$CUST")/users" \
     "$(jq -cn --arg p "$UPW" '{username: "printer.user", role: "customer_user", password: $p}')") ||

@@ -90,14 +90,22 @@ bench_start_quired() {
     [ $up = 1 ] || { tail -20 "$D/quired.err" >&2; die "quired did not come up"; }
     C=("${CURL[@]}" --cacert "$CERT")
     # The bootstrap password is one-time: replace it, as an admin would, before anything else.
-    local at new_pw="Bench-Root-7x!$RANDOM$RANDOM"
-    at=$("${C[@]}" -H 'Content-Type: application/json' -d "$LOGIN_BODY" "$Q/api/v1/auth/login" |
-        jq -r .access_token) || die "bootstrap admin login failed"
-    "${C[@]}" -f -o /dev/null -H "Authorization: Bearer $at" -H 'Content-Type: application/json' \
-        -d "$(jq -cn --arg c "$PW" --arg n "$new_pw" '{current_password: $c, new_password: $n}')" \
-        "$Q/api/v1/me/password" || die "could not replace the one-time password"
-    PW=$new_pw
+    bench_own_password root admin "$PW"
+    PW=$OWN_PW
     LOGIN_BODY=$(jq -cn --arg p "$PW" '{org:"root", username:"admin", password:$p}')
+}
+
+# Signs slug/username in with a generated (one-time) password $3 and replaces it with one of
+# its own, as the person would first. Sets OWN_PW (the new password) and OWN_TOKEN (an access
+# token that then works fully).
+bench_own_password() {
+    OWN_PW="Bench-Own-7x!$RANDOM$RANDOM"
+    OWN_TOKEN=$("${C[@]}" -f -H 'Content-Type: application/json' \
+        -d "$(jq -cn --arg o "$1" --arg u "$2" --arg p "$3" '{org: $o, username: $u, password: $p}')" \
+        "$Q/api/v1/auth/login" | jq -er .access_token) || die "login of $1/$2 failed"
+    "${C[@]}" -f -o /dev/null -H "Authorization: Bearer $OWN_TOKEN" -H 'Content-Type: application/json' \
+        -d "$(jq -cn --arg c "$3" --arg n "$OWN_PW" '{current_password: $c, new_password: $n}')" \
+        "$Q/api/v1/me/password" || die "$1/$2 could not replace the one-time password"
 }
 
 # Starts nginx (one worker, quired's certificate and key, the same security headers) on NPORT,

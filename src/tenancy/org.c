@@ -513,11 +513,8 @@ qr_status_t qr_org_bootstrap(qr_ctx_t *ctx, const char *username, char **org_id,
     u.role = "provider_admin";
     u.first_name = "Root";
     u.last_name = "Administrator";
+    /* The password is generated, so one-time: the admin must choose their own first. */
     if ((st = qr__user_insert(ctx, c, id, "provider", &u, now, uid, password, err)))
-        goto out;
-    /* The printed password is one-time: the admin must choose their own first. */
-    if ((st = qr_db_q(c, NULL, NULL, "UPDATE users SET must_change_password = 1 WHERE id = ?",
-                      QR_TEXT(uid))))
         goto out;
     qr_audit_write(c, now, id, NULL, "bootstrap", uid, "root provider and first admin created");
     if ((st = qr_dbc_commit(c)))

@@ -150,11 +150,13 @@ qr_status_t qr__user_insert(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, cons
     qr_status_t st = qr_db_q(
         c, NULL, NULL,
         "INSERT INTO users (id, org_id, username, email, first_name, last_name, role, active, "
-        "pw_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "pw_hash, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?)",
         QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(in->username), QR_TEXT(in->email ? in->email : ""),
         QR_TEXT(in->first_name ? in->first_name : ""), QR_TEXT(in->last_name ? in->last_name : ""),
         QR_TEXT(in->role), QR_INT(in->active == 0 || in->invite ? 0 : 1), QR_TEXT(hash),
-        QR_INT(now), QR_INT(now));
+        /* A password quire made up is one-time: the person chooses their own first. */
+        QR_INT(*generated != NULL), QR_INT(now), QR_INT(now));
     free(hash);
     if (st == QR_E_CONFLICT)
         qr_err_set(err, st, NULL, "the username '%s' is already taken in this organization",

@@ -141,8 +141,11 @@ describe('AUTH-2 password rules', () => {
         assertNoSecrets(rest, 'create response besides the one-time password');
         if (r.json.active === false)
             assertStatus(await srv.request('PATCH', `/api/v1/users/${r.json.id}`, { token: cust.token, body: { active: true } }), 200);
-        await srv.login(cust.org.slug, username, p);
+        const t = await srv.login(cust.org.slug, username, p);
+        const me = await srv.request('GET', '/api/v1/me', { token: t.access_token });
+        assert.equal(me.json.password_change_required, true, 'a generated password is one-time');
         const g = await srv.request('GET', `/api/v1/users/${r.json.id}`, { token: cust.token });
+        assert.equal(g.json.password_change_required, true, 'the admin sees it has not been replaced yet');
         assertStatus(g, 200);
         assertNoSecrets(g.json, 'GET user');
         assert.ok(!g.text.includes(p), 'the generated password is not shown again');

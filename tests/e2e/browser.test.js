@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, assertStatus, strongPassword } from './lib/server.js';
+import { startServer, assertStatus, strongPassword, replaceOneTimePassword } from './lib/server.js';
 import { startMail, linkIn } from './lib/mail.js';
 import { startBrowser, startSite } from './lib/browser.js';
 
@@ -210,7 +210,7 @@ describe('email codes and password reset in Chromium', () => {
             admin: { username: 'webadmin', email: `webadmin-${Date.now()}@example.com` } } });
         assertStatus(r, 201, 'org with admin');
         org = { id: r.json.id, slug };
-        adminToken = (await srv.login(slug, 'webadmin', r.json.admin.password)).access_token;
+        adminToken = await replaceOneTimePassword(srv, { slug, username: 'webadmin', password: r.json.admin.password });
         assertStatus(await srv.request('PATCH', `/api/v1/orgs/${org.id}`, { token: adminToken, body: { mfa_email: true } }), 200);
         const c = await srv.request('POST', `/api/v1/orgs/${org.id}/clients`, {
             token: adminToken, body: { name: 'Dealer portal', public: true, redirect_uris: [redirectUri()] } });

@@ -4,7 +4,7 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertStatus, strongPassword } from './lib/server.js';
+import { startServer, assertStatus, strongPassword, replaceOneTimePassword } from './lib/server.js';
 import { startMail, linkIn } from './lib/mail.js';
 
 let srv;
@@ -183,8 +183,8 @@ describe('email MFA', () => {
             admin: { username: 'mfaadmin', email: adminEmail } } });
         assertStatus(r, 201, 'org with admin');
         org = { id: r.json.id, slug };
-        admin = { username: 'mfaadmin', password: r.json.admin.password };
-        const t = (await login()).json.access_token;
+        admin = { slug, username: 'mfaadmin', password: r.json.admin.password };
+        const t = await replaceOneTimePassword(srv, admin); // MFA is still off
         const p = await srv.request('PATCH', `/api/v1/orgs/${org.id}`, { token: t, body: { mfa_email: true } });
         assertStatus(p, 200, 'the org admin switches email MFA on');
         assert.equal(p.json.mfa_email, true);
@@ -282,10 +282,10 @@ test('AUTH-6 the password alone does not reset the count of wrong codes', async 
     const r = await srv.request('POST', '/api/v1/orgs', { token, body: {
         parent_id: srv.root.orgId, type: 'provider', name: 'MFA Two', slug, admin: { username: 'mfbadmin', email } } });
     assertStatus(r, 201);
-    const password = r.json.admin.password;
-    const login = () => srv.request('POST', '/api/v1/auth/login', { body: { org: slug, username: 'mfbadmin', password } });
-    // MFA is off: log in, switch it on.
-    const t = (await login()).json.access_token;
+    const admin = { slug, username: 'mfbadmin', password: r.json.admin.password };
+    // MFA is off: log in, choose a password, switch MFA on.
+    const t = await replaceOneTimePassword(srv, admin);
+    const login = () => srv.request('POST', '/api/v1/auth/login', { body: { org: slug, username: 'mfbadmin', password: admin.password } });
     assertStatus(await srv.request('PATCH', `/api/v1/orgs/${r.json.id}`, { token: t, body: { mfa_email: true } }), 200);
     const guess = async (pending) => srv.request('POST', '/api/v1/auth/mfa', { body: { mfa_token: pending, code: '000000' } });
     let p = (await login()).json.mfa_token;

@@ -4,7 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    startServer, assertStatus, assertError, createOrg, createUser, tokenOf, uniq,
+    startServer, assertStatus, assertError, createOrg, createUser, tokenOf, uniq, replaceOneTimePassword,
 } from './lib/server.js';
 
 let srv;
@@ -63,8 +63,12 @@ describe('TEN-1 organization tree', () => {
         assert.equal(r.json.admin.role, 'provider_admin');
         assert.equal(typeof r.json.admin.password, 'string', 'one-time password shown once');
         assert.ok(r.json.admin.password.length >= 8);
-        const t = await srv.login(slug, r.json.admin.username, r.json.admin.password);
-        prov = { org: r.json, admin: { ...r.json.admin, slug }, token: t.access_token };
+        const t1 = await srv.login(slug, r.json.admin.username, r.json.admin.password);
+        const first = await srv.request('GET', '/api/v1/me', { token: t1.access_token });
+        assert.equal(first.json.password_change_required, true, 'the generated password is one-time');
+        assertError(await srv.request('GET', '/api/v1/orgs', { token: t1.access_token }), 403, 'password_change_required');
+        prov = { org: r.json, admin: { ...r.json.admin, slug } };
+        prov.token = await replaceOneTimePassword(srv, prov.admin);
         const me = await srv.request('GET', '/api/v1/me', { token: prov.token });
         assertStatus(me, 200);
         assert.equal(me.json.role, 'provider_admin');
@@ -83,8 +87,8 @@ describe('TEN-1 organization tree', () => {
         assert.equal(r.json.type, 'customer');
         assert.equal(r.json.parent_id, prov.org.id);
         assert.equal(r.json.admin.role, 'customer_admin');
-        const t = await srv.login(slug, r.json.admin.username, r.json.admin.password);
-        cust = { org: r.json, admin: { ...r.json.admin, slug }, token: t.access_token };
+        cust = { org: r.json, admin: { ...r.json.admin, slug } };
+        cust.token = await replaceOneTimePassword(srv, cust.admin);
         const me = await srv.request('GET', '/api/v1/me', { token: cust.token });
         assertStatus(me, 200);
         assert.equal(me.json.role, 'customer_admin');
@@ -95,7 +99,7 @@ describe('TEN-1 organization tree', () => {
         const r = await srv.request('GET', `/api/v1/orgs/${cust.org.id}`, { token: prov.token });
         assertStatus(r, 200);
         assert.equal(r.json.admin, undefined);
-        assert.doesNotMatch(r.text, new RegExp(cust.admin.password.replace(/[^A-Za-z0-9]/g, '.')));
+        assert.doesNotMatch(r.text, new RegExp(cust.admin.oneTimePassword.replace(/[^A-Za-z0-9]/g, '.')));
     });
 
     test('TEN-1 providers nest: a provider child creates a provider grandchild', async () => {
@@ -214,7 +218,7 @@ describe('TEN-8 organization record', () => {
         });
         assertStatus(r, 201);
         rec = { org: r.json, admin: { ...r.json.admin, slug } };
-        rec.token = (await srv.login(slug, rec.admin.username, rec.admin.password)).access_token;
+        rec.token = await replaceOneTimePassword(srv, rec.admin);
         const g = await srv.request('GET', `/api/v1/orgs/${r.json.id}`, { token: prov.token });
         assertStatus(g, 200);
         for (const o of [r.json, g.json]) {

@@ -165,16 +165,8 @@ export async function startServer(opts = {}) {
 
     attachMethods(srv);
     await srv.spawn();
-    if (!opts.keepOneTimePassword) {
-        // The printed password is one-time: like an admin would, choose one's own first.
-        const fresh = strongPassword();
-        const t = await srv.login(srv.root.slug, srv.root.username, srv.root.password);
-        const r = await srv.request('POST', '/api/v1/me/password', { token: t.access_token,
-            body: { current_password: srv.root.password, new_password: fresh } });
-        assertStatus(r, 204, 'replace the bootstrap one-time password');
-        srv.root.oneTimePassword = srv.root.password;
-        srv.root.password = fresh;
-    }
+    if (!opts.keepOneTimePassword) // the printed password is one-time, as an admin would
+        await replaceOneTimePassword(srv, srv.root);
     return srv;
 }
 
@@ -478,10 +470,23 @@ export async function createOrg(srv, token, { parentId, type, name, slug, extra 
     if (admin) {
         assert.ok(r.json.admin, `created org has an "admin" object: ${r.text}`);
         out.admin = { ...r.json.admin, slug: s, orgId: r.json.id };
-        const t = await srv.login(s, out.admin.username, out.admin.password);
-        out.token = t.access_token;
+        out.token = await replaceOneTimePassword(srv, out.admin);
     }
     return out;
+}
+
+/** Signs a user with a generated (one-time) password in and replaces it with one of their
+ * own, as the person would first; user.password becomes the new one (the generated one is
+ * kept as user.oneTimePassword). Returns the access token, which then works fully. */
+export async function replaceOneTimePassword(srv, user) {
+    const t = await srv.login(user.slug, user.username, user.password);
+    const fresh = strongPassword();
+    const r = await srv.request('POST', '/api/v1/me/password', { token: t.access_token,
+        body: { current_password: user.password, new_password: fresh } });
+    assertStatus(r, 204, `${user.username} replaces the one-time password`);
+    user.oneTimePassword = user.password;
+    user.password = fresh;
+    return t.access_token;
 }
 
 /** Creates a user in org orgId through the API (POST /api/v1/orgs/{id}/users) with a known
