@@ -58,6 +58,7 @@ fi
 # Node.js 20 or later; Debian 12's own nodejs is 18. If the node on PATH is older, fetch
 # Node.js 20 from the npm registry (package node-linux-<arch>) into .tools/node; the
 # Makefile puts its bin directory first on PATH.
+export PATH="$PWD/.tools/node/bin:$PATH" # as the Makefile does; also when run on its own
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ]; then
     case "$(uname -m)" in
