@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Private PostgreSQL 15 for tests.
 #   scripts/pg.sh start DIR PORT   init (if needed) + start on 127.0.0.1:PORT, print the URL
+#                                  (TLS only over TCP, SEC-1: the URL verifies the server's
+#                                  certificate against DIR/ca.crt, made at init)
 #   scripts/pg.sh stop DIR         stop it (fast shutdown)
 # Runs as root (via runuser to postgres) or as a normal user.
 set -euo pipefail
@@ -62,10 +64,34 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+ssl_min_protocol_version = 'TLSv1.2'
 CONF
+        # A private CA and a server certificate for 127.0.0.1 (SEC-1: clients verify it)
+        tls="$dir/tls"
+        mkdir -p "$tls"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+            -subj "/CN=quire test PostgreSQL CA" -keyout "$tls/ca.key" -out "$dir/ca.crt" \
+            >/dev/null 2>&1
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -subj "/CN=127.0.0.1" -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/ext.cnf"
+        openssl x509 -req -in "$tls/server.csr" -CA "$dir/ca.crt" -CAkey "$tls/ca.key" \
+            -CAcreateserial -days 3650 -extfile "$tls/ext.cnf" -out "$tls/server.crt" \
+            >/dev/null 2>&1
+        chmod 644 "$dir/ca.crt"
+        install -m 600 "$tls/server.key" "$data/server.key"
+        install -m 644 "$tls/server.crt" "$data/server.crt"
+        if [ "$(id -u)" -eq 0 ]; then
+            chown postgres: "$data/server.key" "$data/server.crt"
+        fi
+        rm -rf "$tls"
+        # Over TCP only TLS is accepted; the Unix socket (local) needs none
         as_pg tee "$data/pg_hba.conf" >/dev/null <<HBA
-local all all trust
-host  all all 127.0.0.1/32 trust
+local    all all trust
+hostssl  all all 127.0.0.1/32 trust
 HBA
     fi
     as_pg mkdir -p "$sock"
@@ -91,7 +117,7 @@ HBA
         tail -n 30 "$dir/postgres.log" >&2 || true
         exit 1
     fi
-    echo "postgresql://postgres@127.0.0.1:$port/postgres"
+    echo "postgresql://postgres@127.0.0.1:$port/postgres?sslmode=verify-full&sslrootcert=$dir/ca.crt"
     ;;
 stop)
     data="$dir/data"

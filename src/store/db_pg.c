@@ -13,14 +13,61 @@
 
 #define MAX_PARAMS 64
 
+/* Whether libpq would reach the server over TCP (not a Unix socket) with no sslmode chosen
+ * by the operator, in the URL or in PGSSLMODE: then quire asks for TLS itself (SEC-1), where
+ * libpq's own default ("prefer") would quietly fall back to plain text. */
+static int needs_default_tls(const char *url) {
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    if (!opts)
+        return 0; /* a bad URL: PQconnectdbParams reports it */
+    const char *host = NULL, *hostaddr = NULL, *sslmode = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0)
+            hostaddr = o->val;
+        else if (strcmp(o->keyword, "sslmode") == 0)
+            sslmode = o->val;
+    }
+    if (!host)
+        host = getenv("PGHOST");
+    if (!hostaddr)
+        hostaddr = getenv("PGHOSTADDR");
+    if (!sslmode)
+        sslmode = getenv("PGSSLMODE");
+    int tcp = hostaddr && *hostaddr;
+    /* host may list several servers; a name starting with / or @ is a socket directory */
+    for (const char *h = host; h && *h && !tcp;) {
+        size_t n = strcspn(h, ",");
+        if (n > 0 && h[0] != '/' && h[0] != '@')
+            tcp = 1;
+        h += n + (h[n] == ',');
+    }
+    int need = tcp && !(sslmode && *sslmode);
+    PQconninfoFree(opts);
+    return need;
+}
+
 static void *pg_connect(const char *url, qr_err_t *err) {
-    PGconn *h = PQconnectdb(url);
+    const char *keys[] = {"dbname", "fallback_application_name", "sslmode", NULL};
+    const char *vals[] = {url, "quired", "require", NULL};
+    if (!needs_default_tls(url))
+        keys[2] = NULL;
+    PGconn *h = PQconnectdbParams(keys, vals, 1);
     if (!h || PQstatus(h) != CONNECTION_OK) {
         qr_err_set(err, QR_E_DB, NULL, "cannot connect to PostgreSQL: %s",
                    h ? PQerrorMessage(h) : "out of memory");
         PQfinish(h);
         return NULL;
     }
+    const char *host = PQhost(h);
+    if (!PQsslInUse(h) && host && host[0] != '/' && host[0] != '@')
+        qr_log_warn("db_plaintext",
+                    "the PostgreSQL connection to %s is not encrypted (sslmode chosen in the "
+                    "database URL or PGSSLMODE); SEC-1 asks for TLS on every connection",
+                    host);
     PGresult *r = PQexec(h, "SET client_min_messages = warning");
     PQclear(r);
     return h;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import fs from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -99,6 +100,18 @@ describe('health', () => {
         assertStatus(h, 200);
     });
 
+    test('SEC-1 every connection quired holds to PostgreSQL is TLS', { skip: !process.env.QUIRE_TEST_PG_URL && 'SQLite run: no database connection' }, async () => {
+        assertStatus(await srv.request('GET', '/healthz'), 200);
+        const rows = await srv.sql("SELECT s.ssl, s.version FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) " +
+            `WHERE a.datname = current_database() AND a.application_name = 'quired'`);
+        const conns = rows.split('\n').filter(Boolean).map((l) => l.split('|'));
+        assert.ok(conns.length >= 1, 'quired holds database connections, named "quired"');
+        for (const [ssl, version] of conns) {
+            assert.equal(ssl, 't', 'SEC-1 quired talks to PostgreSQL over TLS');
+            assert.match(version, /^TLSv1\.[23]$/, 'SEC-1 TLS 1.2 or 1.3');
+        }
+    });
+
     test('OPS-3 SIGTERM stops quired with exit status 0', async () => {
         // Open a kept-alive connection first, so shutdown has a client to deal with.
         assertStatus(await srv.request('GET', '/healthz'), 200);
@@ -172,6 +185,75 @@ describe('first start on the embedded defaults', () => {
             assert.deepEqual(await q.exited, { code: 0, signal: null });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe('SEC-1 the database connection', () => {
+    /** A stand-in PostgreSQL that offers no TLS: it answers the client's SSLRequest with 'N'
+     * (PostgreSQL protocol 3.0, "SSL not supported") and records the code of every first
+     * packet it gets (80877103 = SSLRequest, 196608 = a plain-text StartupMessage, which
+     * carries the user and database names in the clear). */
+    async function plainServer() {
+        const codes = [];
+        const server = net.createServer((sock) => {
+            sock.on('error', () => {});
+            sock.once('data', (d) => {
+                codes.push(d.length >= 8 ? d.readUInt32BE(4) : -1);
+                if (codes.at(-1) !== 80877103)
+                    return sock.destroy();
+                sock.write('N');
+                sock.once('data', (d2) => {
+                    codes.push(d2.length >= 8 ? d2.readUInt32BE(4) : -1);
+                    sock.destroy();
+                });
+            });
+        });
+        await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+        return { codes, port: server.address().port, close: () => new Promise((r) => server.close(r)) };
+    }
+
+    /** Runs quired against database url until it exits (it must: the database is unusable). */
+    async function quiredAgainst(url) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quire-e2e-'));
+        const env = { ...process.env, QUIRE_DATA_DIR: dir, QUIRE_PORT: String(await freePort()),
+            QUIRE_LISTEN: '127.0.0.1', QUIRE_DATABASE: url };
+        for (const k of ['QUIRE_CONFIG', 'QUIRE_TEST_CLOCK', 'PGSSLMODE', 'PGHOST', 'PGHOSTADDR'])
+            delete env[k];
+        const proc = spawn(QUIRED, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        proc.stdout.on('data', () => {});
+        proc.stderr.on('data', (d) => { stderr += d; });
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 30000);
+        const [code, signal] = await new Promise((resolve) => proc.on('exit', (c, s) => resolve([c, s])));
+        clearTimeout(timer);
+        fs.rmSync(dir, { recursive: true, force: true });
+        return { code, signal, stderr };
+    }
+
+    test('SEC-1 quired refuses a PostgreSQL server over TCP that offers no TLS, and sends it nothing in the clear', async () => {
+        const pg = await plainServer();
+        try {
+            const r = await quiredAgainst(`postgresql://quire@127.0.0.1:${pg.port}/quire`);
+            assert.equal(r.signal, null, 'quired gives up by itself');
+            assert.equal(r.code, 1, `quired exits 1 when it cannot use its database: ${r.stderr}`);
+            assert.match(r.stderr, /cannot connect to PostgreSQL: .*SSL was required/s);
+            assert.ok(pg.codes.length >= 1, 'quired did try the server');
+            assert.ok(pg.codes.every((c) => c === 80877103),
+                `only SSLRequest packets, never a plain-text startup: ${JSON.stringify(pg.codes)}`);
+        } finally {
+            await pg.close();
+        }
+    });
+
+    test('SEC-1 sslmode=disable in the database URL is the operator\'s explicit choice: quired then starts in the clear', async () => {
+        const pg = await plainServer();
+        try {
+            const r = await quiredAgainst(`postgresql://quire@127.0.0.1:${pg.port}/quire?sslmode=disable`);
+            assert.equal(r.code, 1, `the stand-in is no database, so quired still exits: ${r.stderr}`);
+            assert.ok(pg.codes.includes(196608), `a plain-text StartupMessage was sent: ${JSON.stringify(pg.codes)}`);
+        } finally {
+            await pg.close();
         }
     });
 });

@@ -71,10 +71,12 @@ function run(cmd, args, env) {
     });
 }
 
+/** Runs one SQL statement with psql; resolves its unaligned, tuples-only output. */
 async function psql(url, sql) {
-    const r = await run('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], process.env);
+    const r = await run('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-A', '-t', '-c', sql], process.env);
     if (r.code !== 0)
         throw new Error(`psql failed (${sql}): ${r.stderr || r.error}`);
+    return r.stdout.trim();
 }
 
 function dbUrl(baseUrl, name) {
@@ -355,18 +357,20 @@ function attachMethods(srv) {
     /** Logs in as the bootstrap root provider admin; returns the access token. */
     srv.rootToken = async () => (await srv.login(srv.root.slug, srv.root.username, srv.root.password)).access_token;
 
-    /** Moves the server's test clock; returns the server's new time (epoch seconds). */
     /** Runs one SQL statement directly on the server's database (sqlite3 CLI or psql), for
      * states the API cannot create, such as rows written before a rule existed. Values
-     * in sql must be literals; sqlLiteral() quotes a string. */
+     * in sql must be literals; sqlLiteral() quotes a string. Resolves the output, one row
+     * per line, columns separated by |. */
     srv.sql = async (sql) => {
         if (srv.dbUrl)
             return psql(srv.dbUrl, sql);
         const r = await run('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.dataDir, 'quire.db'), sql], process.env);
         if (r.code !== 0)
             throw new Error(`sqlite3 failed (${sql}): ${r.stderr}`);
+        return r.stdout.trim();
     };
 
+    /** Moves the server's test clock; returns the server's new time (epoch seconds). */
     srv.advanceClock = async (seconds) => {
         const r = await srv.request('POST', '/_test/clock', { body: { advance_seconds: seconds } });
         assertStatus(r, 200, `advance clock by ${seconds}`);
