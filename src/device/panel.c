@@ -59,17 +59,25 @@ qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
         qr_throttle_add(ctx->throttle, throttle_key, now);
     if (st)
         goto out;
-    if ((st = qr_session_start_panel(ctx, c, uid, d->org_id, d->device_id, now, &token, err)))
-        goto out;
-    qr_audit_write(c, now, d->org_id, uid, "panel_login", d->device_id, in->method);
     if ((st = qr_db_q(c, &r, NULL,
-                      "SELECT username, first_name, last_name FROM users WHERE id = ? AND "
-                      "org_id = ?",
+                      "SELECT username, first_name, last_name, must_change_password FROM users "
+                      "WHERE id = ? AND org_id = ?",
                       QR_TEXT(uid), QR_TEXT(d->org_id))) ||
         qr_dbres_rows(r) != 1) {
         st = st ? st : qr_err_set(err, QR_E_UNAUTHORIZED, NULL, "the user no longer exists");
         goto out;
     }
+    /* A session that every panel route would refuse is not started: the person is told at
+     * the panel what to do instead. */
+    if (qr_dbres_int(r, 0, 3)) {
+        st = qr_err_set(err, QR_E_FORBIDDEN, "password_change_required",
+                        "this account has a one-time password: sign in at the portal and choose "
+                        "your own password first");
+        goto out;
+    }
+    if ((st = qr_session_start_panel(ctx, c, uid, d->org_id, d->device_id, now, &token, err)))
+        goto out;
+    qr_audit_write(c, now, d->org_id, uid, "panel_login", d->device_id, in->method);
     *out = json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}", "access_token", token, "token_type",
                      "Bearer", "expires_in", QR_PANEL_TTL_S, "user", "id", uid, "username",
                      qr_dbres_text(r, 0, 0), "first_name", qr_dbres_text(r, 0, 1), "last_name",

@@ -4,7 +4,7 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertStatus, createOrgTree, tokenOf } from './lib/server.js';
+import { startServer, assertStatus, assertError, createOrgTree, tokenOf, uniq, strongPassword } from './lib/server.js';
 
 let srv;
 let tree;
@@ -57,6 +57,28 @@ describe('panel login', () => {
         const me = await srv.request('GET', '/api/v1/me', { token: r.json.access_token });
         assertStatus(me, 200, 'the panel token acts for the user');
         assertStatus(await panel({ method: 'pin', username: u.username, pin: '4822' }), 401, 'wrong PIN');
+    });
+
+    test('a one-time password opens no panel session: the person is told to choose their own first', async () => {
+        const username = `onetime.${uniq()}`;
+        const c = await srv.request('POST', `/api/v1/orgs/${tree.cA.org.id}/users`,
+            { token: tree.cA.token, body: { username, role: 'customer_user', active: true } });
+        assertStatus(c, 201, 'user created without a password');
+        const oneTime = c.json.password;
+        const r = await panel({ method: 'password', username, password: oneTime });
+        assertError(r, 403, 'password_change_required');
+        assert.match(r.json.message, /portal/);
+        assert.equal(r.json.access_token, undefined, 'no session token');
+        // The refusal is not a failure: the account is not on its way to a lockout.
+        for (let i = 0; i < 3; i++)
+            assertError(await panel({ method: 'password', username, password: oneTime }), 403, 'password_change_required');
+        const t = await srv.login(tree.cA.org.slug, username, oneTime);
+        const own = strongPassword();
+        assertStatus(await srv.request('POST', '/api/v1/me/password', { token: t.access_token,
+            body: { current_password: oneTime, new_password: own } }), 204, 'own password chosen');
+        const ok = await panel({ method: 'password', username, password: own });
+        assertStatus(ok, 200, 'then the panel signs in');
+        assertStatus(await srv.request('GET', '/api/v1/me', { token: ok.json.access_token }), 200);
     });
 
     test('AUTH-5 wrong PINs count toward the lockout', async () => {
