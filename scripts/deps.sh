@@ -11,7 +11,9 @@ PKGS=(
     build-essential pkg-config clang clang-format libclang-rt-14-dev
     libmicrohttpd-dev libssl-dev libargon2-dev libjansson-dev
     libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev libicu-dev libcups2-dev
-    cups-ipp-utils dbus cups-client cups-daemon
+    # cups-filters: pdftopdf, which a CUPS queue made by `lpadmin -m everywhere` needs to
+    # print a PDF (tests/e2e/ipp.test.js prints through a private cupsd)
+    cups-ipp-utils dbus cups-client cups-daemon cups-filters
     postgresql-15 postgresql-client-15
     libmupdf-dev libjbig2dec0-dev libharfbuzz-dev libgumbo-dev libmujs-dev libopenjp2-7-dev
     libfreetype-dev libjpeg-dev

@@ -5,7 +5,8 @@
  * and, if it is the third within 15 minutes, locks the account at once. Only an attempt
  * whose claim succeeded evaluates the real hash, so 50 parallel guesses evaluate at most 3;
  * a correct password then clears the record. Unknown users and locked accounts verify a
- * dummy hash, so every failure costs the same and answers the same. */
+ * dummy hash and are audited like a wrong password, so every failure costs the same and
+ * answers the same. */
 #include "auth/login.h"
 
 #include <stdio.h>
@@ -78,6 +79,7 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
     if (!claimed) {
         qr_password_verify(ctx->dummy_hash, password);
         qr_throttle_add(ctx->throttle, source, now);
+        qr_audit_write(c, now, org_id, NULL, "login_refused_locked", user_id, source);
         return QR_E_UNAUTHORIZED;
     }
     /* A right password does not clear the failure record yet: with email MFA the code must
@@ -121,12 +123,17 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
                           "too many failed logins from your address; try again in a minute");
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT u.id, u.org_id, u.pw_hash, u.active FROM users u "
-                             "JOIN orgs o ON o.id = u.org_id WHERE o.slug = ? AND u.username = ?",
-                             QR_TEXT(slug), QR_TEXT(username));
-    if (!st && qr_dbres_rows(r) != 1) {
+                             "SELECT u.id, o.id, u.pw_hash, u.active FROM orgs o LEFT JOIN users "
+                             "u ON u.org_id = o.id AND u.username = ? WHERE o.slug = ?",
+                             QR_TEXT(username), QR_TEXT(slug));
+    if (!st && (qr_dbres_rows(r) != 1 || qr_dbres_isnull(r, 0, 0))) {
         qr_password_verify(ctx->dummy_hash, password);
         qr_throttle_add(ctx->throttle, source, now);
+        /* Guessing at an organization's usernames is a security event of that organization
+         * (never the typed name: it may be a password typed in the wrong field); the write
+         * also makes this failure cost what a wrong password costs. */
+        if (qr_dbres_rows(r) == 1)
+            qr_audit_write(c, now, qr_dbres_text(r, 0, 1), NULL, "login_failed", NULL, source);
         st = QR_E_UNAUTHORIZED;
     } else if (!st) {
         snprintf(uid, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 0));

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertStatus, createOrg, createUser, strongPassword } from './lib/server.js';
+import { startServer, assertStatus, createOrg, createUser, strongPassword, uniq } from './lib/server.js';
 
 let srv;
 
@@ -42,6 +42,10 @@ test('REP-4 security events and admin changes are audited with actor and target,
     const t = await srv.login(org.slug, u.username, u.password);
     for (let i = 0; i < 3; i++)
         assertStatus(await srv.tryLogin(org.slug, u.username, 'Wrong-pass-1'), 401);
+    assertStatus(await srv.tryLogin(org.slug, u.username, u.password), 401, 'locked');
+    // Someone guessing usernames (or typing a password into the username field).
+    const typedName = `Nobody-Secret-${uniq()}`;
+    assertStatus(await srv.tryLogin(org.slug, typedName, 'Wrong-pass-1'), 401);
     assertStatus(await srv.request('POST', `/api/v1/users/${u.id}/unlock`, as(admin)), 204);
     const fresh = strongPassword();
     secrets.push(fresh);
@@ -82,6 +86,11 @@ test('REP-4 security events and admin changes are audited with actor and target,
     for (const [action, pred] of expect)
         assert.ok(find(action, pred).length >= 1, `REP-4 "${action}" is audited with its actor and target: ${JSON.stringify(find(action))}`);
     assert.equal(find('login_failed', (e) => e.target_id === u.id).length, 3, 'each failed password once');
+    assert.equal(find('login_refused_locked', (e) => e.target_id === u.id && e.actor_id === null).length, 1,
+        'REP-4 an attempt on the locked account is audited');
+    assert.equal(find('login_failed', (e) => e.target_id === null && e.actor_id === null).length, 1,
+        'REP-4 a login with an unknown username is audited in the organization');
+    assert.ok(!a.text.includes(typedName), 'the typed unknown username is not recorded (it may be a password)');
     for (const s of secrets)
         assert.ok(!a.text.includes(s), 'no password, secret or token in the audit log');
     assert.doesNotMatch(a.text, /\$argon2/);
