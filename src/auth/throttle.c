@@ -3,6 +3,7 @@
  * process) so that sources cannot aim collisions at each other. */
 #include "auth/throttle.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,28 @@ void qr_throttle_destroy(qr_throttle_t *t) {
     free(t);
 }
 
+/* The counter a source address falls under: one IPv6 host owns a whole /64 (SLAAC and
+ * privacy addresses hand out any number of them), so an IPv6 address counts as its /64;
+ * an IPv4-mapped IPv6 address counts as the IPv4 address it carries. Other keys (device
+ * ids) are used as they are. Writes into out (at least KEY_MAX bytes). */
+static const char *source_key(const char *key, char *out) {
+    struct in6_addr a;
+    if (inet_pton(AF_INET6, key, &a) != 1)
+        return key;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a.s6_addr, mapped, sizeof(mapped)) == 0)
+        return inet_ntop(AF_INET, a.s6_addr + 12, out, KEY_MAX) ? out : key;
+    memset(a.s6_addr + 8, 0, 8);
+    char prefix[INET6_ADDRSTRLEN];
+    if (!inet_ntop(AF_INET6, &a, prefix, sizeof(prefix)))
+        return key;
+    snprintf(out, KEY_MAX, "%s/64", prefix);
+    return out;
+}
+
 static struct slot *find(qr_throttle_t *t, const char *key, int64_t now, int create) {
+    char norm[KEY_MAX];
+    key = source_key(key, norm);
     unsigned char h[32];
     qr_hmac_sha256(t->hkey, sizeof(t->hkey), key, strlen(key), h);
     uint32_t idx =

@@ -364,6 +364,37 @@ static void test_auth5_throttle_per_source(void **state) {
     cfg.login_throttle_per_min = 1000000;
 }
 
+static void test_auth5_throttle_ipv6_counts_per_64(void **state) {
+    (void)state;
+    unlock_admin();
+    cfg.login_throttle_per_min = 4;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_tokens_t t;
+    /* One host walking through the addresses of its /64 is one source. */
+    const char *hops[] = {"2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:abcd::9",
+                          "2001:db8:7:1:ffff:ffff:ffff:ffff"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(qr_login(&ctx, "root", "nobody-here", "x", hops[i], &t, &err),
+                         QR_E_UNAUTHORIZED);
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, "2001:db8:7:1::77", &t, &err),
+                     QR_E_THROTTLED);
+    /* The next /64 is another source. */
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, "2001:db8:7:2::1", &t, &err),
+                     QR_OK);
+    qr_tokens_free(&t);
+    /* An IPv4 address seen through a dual-stack socket is the IPv4 address. */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(qr_login(&ctx, "root", "nobody-here", "x", "::ffff:203.0.113.9", &t, &err),
+                         QR_E_UNAUTHORIZED);
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, "203.0.113.9", &t, &err),
+                     QR_E_THROTTLED);
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, "203.0.113.10", &t, &err),
+                     QR_OK);
+    qr_tokens_free(&t);
+    qr_clock_advance(ctx.clock, 60);
+    cfg.login_throttle_per_min = 1000000;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth5_correct_password_logs_in),
@@ -379,6 +410,7 @@ int main(void) {
         cmocka_unit_test(test_auth7_reuse_revokes_family),
         cmocka_unit_test(test_auth7_access_token_lives_15_minutes),
         cmocka_unit_test(test_auth5_throttle_per_source),
+        cmocka_unit_test(test_auth5_throttle_ipv6_counts_per_64),
     };
     return cmocka_run_group_tests_name("login", tests, setup, teardown);
 }
