@@ -48,6 +48,7 @@ static const struct key keys[] = {
     S(smtp_password),
     S(smtp_from),
     S(smtp_ca_file),
+    S(trusted_proxies),
     I(max_job_mb, 1, 1048576),
     I(scan_workers, 0, 64),
     I(max_scan_mb, 1, 65536),
@@ -142,6 +143,7 @@ int qr_config_load(qr_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->smtp_password = qr_xstrdup("");
     cfg->smtp_from = qr_xstrdup("quire@localhost");
     cfg->smtp_ca_file = qr_xstrdup("");
+    cfg->trusted_proxies = qr_xstrdup("");
     cfg->max_job_mb = 1024;
     cfg->scan_workers = ncpu > 0 && ncpu < 64 ? (int)ncpu : 2;
     cfg->max_scan_mb = 256;

@@ -33,6 +33,7 @@ typedef struct qr_config {
     int scan_workers;           /* scan pipeline threads (one OCR engine each), default = CPUs */
     int max_scan_mb;            /* largest scanned file accepted, default 256 */
     int scan_poll_ms;           /* how often idle scan workers look for due work, default 1000 */
+    char *trusted_proxies;      /* reverse proxies whose X-Forwarded-For is believed, "" = none */
 } qr_config_t;
 
 /* Fills cfg with defaults, then reads the file at path (NULL: $QUIRE_CONFIG if set, else no

@@ -29,6 +29,7 @@
 #include "core/workq.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
+#include "http/forwarded.h"
 #include "http/query.h"
 
 /* How much of a refused upload is read and dropped before the connection is closed. */
@@ -41,6 +42,7 @@ struct qr_http {
     size_t nroutes;
     qr_authenticate_fn auth;
     char *cert, *key;
+    qr_netset_t *proxies; /* trusted_proxies: whose X-Forwarded-For is believed */
     int port;
     pthread_mutex_t mu;
     pthread_cond_t idle;
@@ -61,7 +63,7 @@ struct qr_req {
     int started, dispatched, done;
     json_t *json;
     qr_principal_t principal;
-    char source[INET6_ADDRSTRLEN];
+    char source[QR_ADDR_TEXT_MAX];
     int status;
     char *reply;
     size_t reply_len; /* with reply_bin: the length of a binary reply */
@@ -477,6 +479,21 @@ static void slow_work(void *arg) {
     MHD_resume_connection(r->conn);
 }
 
+/* Joins every X-Forwarded-For header of the request, in order, with commas. */
+static enum MHD_Result join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+    (void)kind;
+    qr_buf_t *b = cls;
+    if (value && strcasecmp(key, "X-Forwarded-For") == 0) {
+        if (b->len)
+            qr_buf_puts(b, ",");
+        qr_buf_puts(b, value);
+    }
+    return MHD_YES;
+}
+
+/* The request's source address: the peer, or behind trusted proxies the client they name
+ * (qr_forwarded_client). An IPv4 client of a dual-stack socket reads as IPv4. */
 static void client_address(qr_req_t *r) {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -484,12 +501,21 @@ static void client_address(qr_req_t *r) {
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
+    char peer[INET6_ADDRSTRLEN] = "unknown";
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->source,
-                  sizeof(r->source));
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+                  sizeof(peer));
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->source,
-                  sizeof(r->source));
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
+                  sizeof(peer));
+    /* Headers live in the connection's bounded memory pool, so their total is bounded. */
+    qr_buf_t xff;
+    qr_buf_init(&xff, (size_t)64 * 1024);
+    if (!qr_netset_is_empty(r->http->proxies))
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_forwarded, &xff);
+    qr_forwarded_client(r->http->proxies, peer, xff.len ? xff.ptr : NULL, r->source,
+                        sizeof(r->source));
+    qr_buf_free(&xff);
 }
 
 /* For a route with QR_ROUTE_AUTH: resolves the bearer token to the principal. Until an
@@ -778,6 +804,12 @@ qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes
     h->auth = auth;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->idle, NULL);
+    char why[160];
+    h->proxies = qr_netset_create(cfg->trusted_proxies, why, sizeof(why));
+    if (!h->proxies) {
+        qr_err_set(err, QR_E_INVALID, NULL, "%s", why);
+        goto fail;
+    }
     h->cert = qr_read_file(cfg->tls_cert, 1 << 20, NULL);
     h->key = qr_read_file(cfg->tls_key, 1 << 20, NULL);
     if (!h->cert || !h->key) {
@@ -822,6 +854,7 @@ qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes
     h->port = di ? di->port : cfg->port;
     return h;
 fail:
+    qr_netset_destroy(h->proxies);
     free(h->cert);
     free(h->key);
     free(h);
@@ -853,6 +886,7 @@ void qr_http_stop(qr_http_t *h, int timeout_s) {
     MHD_stop_daemon(h->d);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->idle);
+    qr_netset_destroy(h->proxies);
     free(h->cert);
     free(h->key);
     free(h);

@@ -26,7 +26,7 @@ qr_status_t qr_audit_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *or
     if (!st)
         st = qr_db_q(c, &r, NULL,
                      "SELECT id, time, actor_id, action, target_id, detail FROM audit "
-                     "WHERE org_id = ? ORDER BY id DESC LIMIT ?",
+                     "WHERE org_id = ? ORDER BY time DESC, id DESC LIMIT ?",
                      QR_TEXT(ref.id), QR_INT(limit));
     if (!st) {
         json_t *items = json_array();

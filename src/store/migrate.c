@@ -336,6 +336,9 @@ static const char *const migrations[] = {
     /* 17: a one-time password (the bootstrap admin's) must be replaced before the account
      * can do anything else. */
     "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;",
+    /* 18: the audit log is listed newest first by the time of the event; concurrent
+     * requests insert in a different order than they happened. */
+    "CREATE INDEX audit_org_when ON audit(org_id, time, id);",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

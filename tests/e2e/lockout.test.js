@@ -227,8 +227,10 @@ describe('AUTH-5 per-source throttle', () => {
                 const statuses = [];
                 let throttled = null;
                 for (let i = 0; i < limit + 5; i++) {
-                    // Unknown usernames: the account lock cannot be what refuses us.
-                    const r = await s.tryLogin(org.org.slug, `nobody${i}.${uniq()}`, WRONG);
+                    // Unknown usernames: the account lock cannot be what refuses us. A client
+                    // claiming other addresses is not believed: no proxy is trusted here.
+                    const r = await s.tryLogin(org.org.slug, `nobody${i}.${uniq()}`, WRONG,
+                        { headers: { 'X-Forwarded-For': `203.0.113.${i + 1}` } });
                     statuses.push(r.status);
                     if (r.status === 429 && !throttled)
                         throttled = r;
@@ -246,4 +248,54 @@ describe('AUTH-5 per-source throttle', () => {
             }
         });
     }
+});
+
+describe('AUTH-5 per-source throttle behind a trusted reverse proxy', () => {
+    // Here the test client plays the load balancer: quired trusts 127.0.0.1, so the address
+    // the balancer appends to X-Forwarded-For is the source that is counted and audited.
+    let s;
+    let org;
+    before(async () => {
+        s = await startServer({ env: { QUIRE_LOGIN_THROTTLE_PER_MIN: '3', QUIRE_TRUSTED_PROXIES: '127.0.0.1, ::1' } });
+        const rt = (await s.login(s.root.slug, s.root.username, s.root.password)).access_token;
+        org = await createOrg(s, rt, { parentId: s.root.orgId, type: 'customer' });
+    });
+    after(async () => {
+        if (s)
+            await s.stop();
+    });
+    const via = (chain) => ({ headers: { 'X-Forwarded-For': chain } });
+
+    test('AUTH-5 each client behind the balancer has its own count; the balancer itself is not throttled', async () => {
+        const u = await createUser(s, org.token, org.org, { role: 'customer_user' });
+        const now = await s.clockNow();
+        await s.advanceClock(60 - (now % 60));
+        // A client that writes its own X-Forwarded-For: only the balancer's entry counts.
+        for (let i = 0; i < 3; i++)
+            assertStatus(await s.tryLogin(org.org.slug, `nobody${i}.${uniq()}`, WRONG, via(`10.9.9.${i}, 198.51.100.20`)), 401);
+        assertError(await s.tryLogin(u.slug, u.username, u.password, via('198.51.100.20')), 429, 'too_many_requests',
+            'the fourth failure-counted source is throttled');
+        // Everyone else behind the same balancer signs in.
+        assertStatus(await s.tryLogin(u.slug, u.username, u.password, via('198.51.100.21')), 200, 'another client');
+        assertStatus(await s.tryLogin(u.slug, u.username, u.password), 200, 'the balancer\'s own address');
+        await s.advanceClock(61);
+        assertStatus(await s.tryLogin(u.slug, u.username, u.password, via('198.51.100.20')), 200, 'a minute later');
+    });
+
+    test('REP-4 the audit log shows the client\'s address, not the balancer\'s', async () => {
+        const u = await createUser(s, org.token, org.org, { role: 'customer_user' });
+        assertStatus(await s.tryLogin(u.slug, u.username, WRONG, via('2001:db8:77::5')), 401);
+        assertStatus(await s.tryLogin(u.slug, u.username, u.password, via('192.0.2.44')), 200);
+        const admin = (await s.login(org.admin.slug, org.admin.username, org.admin.password)).access_token;
+        const a = await s.request('GET', `/api/v1/orgs/${org.org.id}/audit`, { token: admin });
+        assertStatus(a, 200);
+        const mine = a.json.items.filter((e) => e.target_id === u.id);
+        assert.ok(mine.some((e) => e.action === 'login_failed' && e.detail === '2001:db8:77::5'), JSON.stringify(mine));
+        assert.ok(mine.some((e) => e.action === 'login_succeeded' && e.detail === '192.0.2.44'), JSON.stringify(mine));
+    });
+
+    test('a bad trusted_proxies setting stops quired at start with the entry named', async () => {
+        await assert.rejects(startServer({ env: { QUIRE_TRUSTED_PROXIES: '10.0.0.0/8, proxy.example' } }),
+            /trusted_proxies: 'proxy\.example' is not an IPv4 or IPv6 address or prefix/);
+    });
 });

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: libFuzzer target for everything a request brings from outside before a handler
  * runs: the path check, the query string, the JSON body with its typed getters, and the
- * bearer token parser (header, and claims behind a valid signature), HTTP Basic credentials. */
+ * bearer token parser (header, and claims behind a valid signature), HTTP Basic credentials,
+ * X-Forwarded-For behind trusted proxies (and the trusted_proxies setting's parser). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "core/json.h"
 #include "core/text.h"
 #include "crypto/token.h"
+#include "http/forwarded.h"
 #include "http/query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,6 +43,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         free(header);
     }
+
+    static qr_netset_t *proxies;
+    if (!proxies)
+        proxies = qr_netset_create("10.0.0.0/8 fd00::/8 192.0.2.1", NULL, 0);
+    char client[QR_ADDR_TEXT_MAX], why[160];
+    qr_forwarded_client(proxies, "10.0.0.1", s, client, sizeof(client));
+    if (!client[0] || strlen(client) >= sizeof(client))
+        abort();
+    qr_netset_destroy(qr_netset_create(s, why, sizeof(why)));
 
     json_t *obj = NULL;
     if (qr_json_parse_object(s, size, &obj, &err) == QR_OK) {

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: http — strict query-string parsing. */
+/* quire: http — strict query-string parsing, Basic credentials, trusted proxies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "http/forwarded.h"
 #include "http/query.h"
 
 static qr_status_t parse(const char *q, qr_query_t *out) {
@@ -79,11 +81,93 @@ static void test_basic_decode(void **state) {
     assert_int_equal(qr_basic_decode(big, out, sizeof(out), &colon), -1);
 }
 
+static void test_netset_parse(void **state) {
+    (void)state;
+    char err[160] = "";
+    qr_netset_t *s =
+        qr_netset_create("10.0.0.0/8, 192.0.2.7 2001:db8:a::/48,,fd00::1", err, sizeof(err));
+    assert_non_null(s);
+    assert_false(qr_netset_is_empty(s));
+    assert_true(qr_netset_contains(s, "10.255.1.2"));
+    assert_true(qr_netset_contains(s, "::ffff:10.1.2.3")); /* mapped IPv4 */
+    assert_false(qr_netset_contains(s, "11.0.0.1"));
+    assert_true(qr_netset_contains(s, "192.0.2.7"));
+    assert_false(qr_netset_contains(s, "192.0.2.8"));
+    assert_true(qr_netset_contains(s, "2001:db8:a:ffff::1"));
+    assert_false(qr_netset_contains(s, "2001:db8:b::1"));
+    assert_true(qr_netset_contains(s, "fd00::1"));
+    assert_false(qr_netset_contains(s, "fd00::2"));
+    assert_false(qr_netset_contains(s, "not-an-address"));
+    qr_netset_destroy(s);
+    s = qr_netset_create("", err, sizeof(err));
+    assert_true(qr_netset_is_empty(s));
+    assert_false(qr_netset_contains(s, "127.0.0.1"));
+    qr_netset_destroy(s);
+    /* Each bad entry is refused by name. */
+    const char *bad[] = {"10.0.0.0/33",   "2001:db8::/129", "10.0.0.0/",   "10.0.0.0/x",
+                         "proxy.example", "10.0.0.0/-1",    "10.0.0.0/8/8"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_null(qr_netset_create(bad[i], err, sizeof(err)));
+        assert_non_null(strstr(err, "trusted_proxies"));
+        assert_non_null(strstr(err, bad[i]));
+    }
+}
+
+static void test_forwarded_client(void **state) {
+    (void)state;
+    char err[160], out[QR_ADDR_TEXT_MAX];
+    qr_netset_t *none = qr_netset_create("", err, sizeof(err));
+    qr_netset_t *lb = qr_netset_create("10.0.0.0/8 fd00::/8", err, sizeof(err));
+    static const struct {
+        int trusted; /* 0: nobody trusted, 1: the balancer's prefixes */
+        const char *peer, *xff, *client;
+    } cases[] = {
+        /* Nobody trusted: the header is ignored, whoever sends it. */
+        {0, "10.0.0.1", "203.0.113.5", "10.0.0.1"},
+        /* An untrusted peer cannot claim another address. */
+        {1, "198.51.100.9", "203.0.113.5", "198.51.100.9"},
+        /* Behind the balancer: the address it appended. */
+        {1, "10.0.0.1", "203.0.113.5", "203.0.113.5"},
+        {1, "10.0.0.1", NULL, "10.0.0.1"},
+        /* Entries the client wrote itself (left of the first untrusted one) do not count. */
+        {1, "10.0.0.1", "1.2.3.4, 198.51.100.1, 10.0.0.2,203.0.113.5", "203.0.113.5"},
+        {1, "10.0.0.1", "1.2.3.4, 203.0.113.5 ,10.0.0.2", "203.0.113.5"},
+        /* All trusted: the leftmost; garbage ends the walk at the last trusted hop. */
+        {1, "10.0.0.1", "10.0.0.3, 10.0.0.2", "10.0.0.3"},
+        {1, "10.0.0.1", "203.0.113.5, unknown, 10.0.0.2", "10.0.0.2"},
+        {1, "10.0.0.1", "", "10.0.0.1"},
+        {1, "10.0.0.1", ",,,", "10.0.0.1"},
+        {1, "10.0.0.1", "[2001:db8::1", "10.0.0.1"},
+        /* Ports and brackets as some proxies write them; IPv6 and mapped forms. */
+        {1, "10.0.0.1", "[2001:db8::1]:443", "2001:db8::1"},
+        {1, "10.0.0.1", "192.0.2.1:5000", "192.0.2.1"},
+        {1, "fd00::5", "2001:DB8:0:0::1", "2001:db8::1"},
+        {1, "::ffff:10.0.0.1", "203.0.113.5", "203.0.113.5"},
+        {0, "::ffff:198.51.100.3", NULL, "198.51.100.3"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        qr_forwarded_client(cases[i].trusted ? lb : none, cases[i].peer, cases[i].xff, out,
+                            sizeof(out));
+        assert_string_equal(out, cases[i].client);
+    }
+    /* At most QR_FORWARDED_MAX_HOPS entries are walked. */
+    char many[1024] = "203.0.113.5";
+    for (int i = 0; i < 40; i++) {
+        size_t n = strlen(many);
+        snprintf(many + n, sizeof(many) - n, ",10.0.%d.1", i);
+    }
+    qr_forwarded_client(lb, "10.0.0.1", many, out, sizeof(out));
+    assert_string_equal(out, "10.0.8.1");
+    qr_netset_destroy(none);
+    qr_netset_destroy(lb);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_query_accepted),
-        cmocka_unit_test(test_query_refused),
-        cmocka_unit_test(test_basic_decode),
+        cmocka_unit_test(test_query_accepted),   cmocka_unit_test(test_query_refused),
+        cmocka_unit_test(test_basic_decode),     cmocka_unit_test(test_netset_parse),
+        cmocka_unit_test(test_forwarded_client),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
