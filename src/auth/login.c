@@ -78,7 +78,7 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
         return QR_E_DB;
     if (!claimed) {
         qr_password_verify(ctx->dummy_hash, password);
-        qr_throttle_add(ctx->throttle, source, now);
+        qr_throttle_add(ctx->throttle, c, source, now);
         qr_audit_write(c, now, org_id, NULL, "login_refused_locked", user_id, source);
         return QR_E_UNAUTHORIZED;
     }
@@ -95,7 +95,7 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
             QR_INT(locked_now), QR_TEXT(user_id));
         return QR_OK;
     }
-    qr_throttle_add(ctx->throttle, source, now);
+    qr_throttle_add(ctx->throttle, c, source, now);
     qr_login_failed(c, user_id, org_id, source, locked_now, now);
     return QR_E_UNAUTHORIZED;
 }
@@ -118,7 +118,7 @@ void qr_login_failed(qr_dbc_t *c, const char *user_id, const char *org_id, const
 qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
                             const char *password, const char *source, int64_t now,
                             char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], qr_err_t *err) {
-    if (qr_throttle_is_blocked(ctx->throttle, source, now, ctx->cfg->login_throttle_per_min))
+    if (qr_throttle_is_blocked(ctx->throttle, c, source, now, ctx->cfg->login_throttle_per_min))
         return qr_err_set(err, QR_E_THROTTLED, NULL,
                           "too many failed logins from your address; try again in a minute");
     qr_dbres_t *r = NULL;
@@ -128,7 +128,7 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
                              QR_TEXT(username), QR_TEXT(slug));
     if (!st && (qr_dbres_rows(r) != 1 || qr_dbres_isnull(r, 0, 0))) {
         qr_password_verify(ctx->dummy_hash, password);
-        qr_throttle_add(ctx->throttle, source, now);
+        qr_throttle_add(ctx->throttle, c, source, now);
         /* Guessing at an organization's usernames is a security event of that organization
          * (never the typed name: it may be a password typed in the wrong field); the write
          * also makes this failure cost what a wrong password costs. */
@@ -227,7 +227,7 @@ static qr_status_t mfa_check(qr_ctx_t *ctx, qr_dbc_t *c, const char *token, cons
                              QR_TEXT(handle_hash), QR_TEXT(kind), QR_INT(now));
     if (st || qr_dbres_rows(r) != 1) {
         qr_dbres_free(r);
-        qr_throttle_add(ctx->throttle, source, now);
+        qr_throttle_add(ctx->throttle, c, source, now);
         return st ? st
                   : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
                                "the code is wrong or expired; sign in again");
@@ -251,7 +251,7 @@ static qr_status_t mfa_check(qr_ctx_t *ctx, qr_dbc_t *c, const char *token, cons
         if (changed == 1)
             return QR_OK;
     }
-    qr_throttle_add(ctx->throttle, source, now);
+    qr_throttle_add(ctx->throttle, c, source, now);
     if (claimed)
         qr_login_failed(c, uid, oid, "wrong one-time code", locked_now, now);
     else /* locked meanwhile: every pending login of the account ends */

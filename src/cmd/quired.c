@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "auth/session.h"
+#include "auth/throttle.h"
 #include "cmd/app.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -46,6 +47,9 @@ static void *sweep_loop(void *arg) {
         int n = qr_job_sweep(s->ctx) + qr_scan_sweep(s->ctx);
         if (n)
             qr_log_info("sweep", "removed %d expired or orphaned documents", n);
+        qr_dbc_t *c = qr_db_acquire(s->ctx->db);
+        qr_throttle_sweep(s->ctx->throttle, c, qr_clock_now(s->ctx->clock));
+        qr_db_release(c);
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);

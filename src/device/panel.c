@@ -21,13 +21,16 @@ qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
     int64_t now = qr_clock_now(ctx->clock);
     char throttle_key[48], uid[QR_ID_LEN + 1] = "", oid[QR_ID_LEN + 1];
     snprintf(throttle_key, sizeof(throttle_key), "device:%s", d->device_id);
-    if (qr_throttle_is_blocked(ctx->throttle, throttle_key, now, ctx->cfg->login_throttle_per_min))
-        return qr_err_set(err, QR_E_THROTTLED, NULL,
-                          "too many failed logins at this device; try again in a minute");
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st;
     char *token = NULL;
     qr_dbres_t *r = NULL;
+    if (qr_throttle_is_blocked(ctx->throttle, c, throttle_key, now,
+                               ctx->cfg->login_throttle_per_min)) {
+        st = qr_err_set(err, QR_E_THROTTLED, NULL,
+                        "too many failed logins at this device; try again in a minute");
+        goto out;
+    }
     if (strcmp(in->method, "password") == 0) {
         char slug[64];
         qr_authz_org_slug(ctx, d->org_id, slug, sizeof(slug));
@@ -56,7 +59,7 @@ qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
         st = qr_err_set(err, QR_E_INVALID, NULL, "method must be password, pin or card");
     }
     if (st == QR_E_UNAUTHORIZED)
-        qr_throttle_add(ctx->throttle, throttle_key, now);
+        qr_throttle_add(ctx->throttle, c, throttle_key, now);
     if (st)
         goto out;
     if ((st = qr_db_q(c, &r, NULL,

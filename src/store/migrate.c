@@ -339,6 +339,10 @@ static const char *const migrations[] = {
     /* 18: the audit log is listed newest first by the time of the event; concurrent
      * requests insert in a different order than they happened. */
     "CREATE INDEX audit_org_when ON audit(org_id, time, id);",
+    /* 19: AUTH-5 per-source failure counters, shared by every server of the database:
+     * source (address, IPv6 /64, or device), bucket = time / 60 s. */
+    "CREATE TABLE login_throttle (source TEXT NOT NULL, bucket BIGINT NOT NULL, "
+    "failures INTEGER NOT NULL, PRIMARY KEY (source, bucket));",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -6,7 +6,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    startServer, assertStatus, assertError, createOrg, createUser, withinOneSecond, uniq,
+    startServer, startPeer, assertStatus, assertError, createOrg, createUser, withinOneSecond, uniq,
 } from './lib/server.js';
 
 const WRONG = 'Wrong-Pass-9z!';
@@ -297,5 +297,36 @@ describe('AUTH-5 per-source throttle behind a trusted reverse proxy', () => {
     test('a bad trusted_proxies setting stops quired at start with the entry named', async () => {
         await assert.rejects(startServer({ env: { QUIRE_TRUSTED_PROXIES: '10.0.0.0/8, proxy.example' } }),
             /trusted_proxies: 'proxy\.example' is not an IPv4 or IPv6 address or prefix/);
+    });
+});
+
+describe('AUTH-5 per-source throttle across servers', () => {
+    test('AUTH-5 two servers sharing one database count a source\'s failures together', { skip: !process.env.QUIRE_TEST_PG_URL && 'servers share a database only on PostgreSQL' }, async () => {
+        const a = await startServer({ env: { QUIRE_LOGIN_THROTTLE_PER_MIN: '4' } });
+        let b = null;
+        try {
+            b = await startPeer(a);
+            const rt = (await a.login(a.root.slug, a.root.username, a.root.password)).access_token;
+            const org = await createOrg(a, rt, { parentId: a.root.orgId, type: 'customer' });
+            const u = await createUser(a, org.token, org.org, { role: 'customer_user' });
+            // Both clocks at the top of the same minute: the counters are per clock minute.
+            const now = await a.clockNow();
+            const toMinute = 60 - (now % 60);
+            await a.advanceClock(toMinute);
+            await b.advanceClock(a.clockOffset);
+            // Two failures at each server: four from this address in all.
+            for (const s of [a, b, a, b])
+                assertStatus(await s.tryLogin(org.org.slug, `nobody.${uniq()}`, WRONG), 401);
+            for (const s of [a, b])
+                assertError(await s.tryLogin(u.slug, u.username, u.password), 429, 'too_many_requests',
+                    `the limit holds at the server on port ${s.port} too`);
+            await a.advanceClock(61);
+            await b.advanceClock(61);
+            assertStatus(await b.tryLogin(u.slug, u.username, u.password), 200, 'a minute later');
+        } finally {
+            if (b)
+                await b.halt();
+            await a.stop();
+        }
     });
 });

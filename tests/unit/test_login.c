@@ -16,6 +16,7 @@
 
 #include "auth/login.h"
 #include "auth/session.h"
+#include "auth/throttle.h"
 #include "cmd/app.h"
 #include "crypto/password.h"
 #include "store/db.h"
@@ -395,6 +396,29 @@ static void test_auth5_throttle_ipv6_counts_per_64(void **state) {
     cfg.login_throttle_per_min = 1000000;
 }
 
+static void test_auth5_throttle_shared_and_swept(void **state) {
+    (void)state;
+    qr_dbc_t *c = qr_db_acquire(ctx.db);
+    int64_t now = qr_clock_now(ctx.clock);
+    /* A second handle on the same database is what a second server has: failures counted
+     * by either count for both. */
+    qr_throttle_t *other = qr_throttle_create(60);
+    for (int i = 0; i < 3; i++)
+        qr_throttle_add(ctx.throttle, c, "192.0.2.200", now);
+    assert_false(qr_throttle_is_blocked(other, c, "192.0.2.200", now, 4));
+    qr_throttle_add(other, c, "192.0.2.200", now);
+    assert_true(qr_throttle_is_blocked(ctx.throttle, c, "192.0.2.200", now, 4));
+    assert_true(qr_throttle_is_blocked(other, c, "192.0.2.200", now, 4));
+    assert_false(qr_throttle_is_blocked(other, c, "192.0.2.201", now, 4));
+    /* Past windows are swept; the current one stays. */
+    qr_throttle_sweep(other, c, now);
+    assert_true(qr_throttle_is_blocked(other, c, "192.0.2.200", now, 4));
+    assert_true(qr_throttle_sweep(other, c, now + 120) >= 1);
+    assert_false(qr_throttle_is_blocked(ctx.throttle, c, "192.0.2.200", now, 4));
+    qr_throttle_destroy(other);
+    qr_db_release(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth5_correct_password_logs_in),
@@ -411,6 +435,7 @@ int main(void) {
         cmocka_unit_test(test_auth7_access_token_lives_15_minutes),
         cmocka_unit_test(test_auth5_throttle_per_source),
         cmocka_unit_test(test_auth5_throttle_ipv6_counts_per_64),
+        cmocka_unit_test(test_auth5_throttle_shared_and_swept),
     };
     return cmocka_run_group_tests_name("login", tests, setup, teardown);
 }

@@ -172,6 +172,25 @@ export async function startServer(opts = {}) {
     return srv;
 }
 
+/** Starts a second quired on srv's PostgreSQL database and data directory (master key,
+ * certificate, documents), on a port of its own: another server of the same installation
+ * (OPS-2). Its test clock starts where srv's real time is, without srv's offset. Stop it
+ * with peer.halt(); srv.stop() cleans up the shared parts. */
+export async function startPeer(srv) {
+    assert.ok(srv.dbUrl, 'servers share a database only on PostgreSQL');
+    const peer = {
+        dataDir: srv.dataDir, port: await freePort(), dbName: null, dbUrl: srv.dbUrl,
+        root: srv.root, proc: null, exited: null, agent: null, ca: srv.ca, env: null,
+        stopped: true, clockOffset: 0,
+    };
+    peer.env = { ...srv.env, QUIRE_PORT: String(peer.port) };
+    peer.stderrPath = path.join(srv.dataDir, `quired-${peer.port}.stderr.log`);
+    peer.stdoutPath = path.join(srv.dataDir, `quired-${peer.port}.stdout.log`);
+    attachMethods(peer);
+    await peer.spawn();
+    return peer;
+}
+
 async function dropDb(srv) {
     if (!srv.dbName)
         return;
