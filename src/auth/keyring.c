@@ -33,6 +33,7 @@ struct qr_keyring {
     int n;
     int64_t loaded_at;
     pthread_mutex_t reload_mu;
+    qr_sigcache_t *verified; /* tokens whose signature one of these keys verified */
 };
 
 static void free_keys(struct key *k, int n) {
@@ -141,6 +142,7 @@ static qr_status_t reload(qr_ctx_t *ctx, qr_keyring_t *kr, qr_err_t *err) {
 
 qr_status_t qr_keyring_open(qr_ctx_t *ctx, qr_keyring_t **out, qr_err_t *err) {
     qr_keyring_t *kr = qr_xcalloc(1, sizeof(*kr));
+    kr->verified = qr_sigcache_create();
     pthread_rwlock_init(&kr->lock, NULL);
     pthread_mutex_init(&kr->reload_mu, NULL);
     qr_status_t st = reload(ctx, kr, err);
@@ -156,6 +158,7 @@ void qr_keyring_destroy(qr_keyring_t *kr) {
     if (!kr)
         return;
     free_keys(kr->keys, kr->n);
+    qr_sigcache_destroy(kr->verified);
     pthread_rwlock_destroy(&kr->lock);
     pthread_mutex_destroy(&kr->reload_mu);
     free(kr);
@@ -200,7 +203,8 @@ static json_t *verify_with(qr_ctx_t *ctx, const char *kid, const char *token, si
             continue;
         *known = !kr->keys[i].retired_at || kr->keys[i].retired_at > now - RETIRED_GRACE_S;
         if (*known)
-            claims = qr_token_verify(kr->keys[i].pkey, token, len, ctx->cfg->public_url, aud, now);
+            claims = qr_token_verify(kr->keys[i].pkey, kr->verified, token, len,
+                                     ctx->cfg->public_url, aud, now);
         break;
     }
     pthread_rwlock_unlock(&kr->lock);

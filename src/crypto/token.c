@@ -5,6 +5,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,8 +130,53 @@ out:
     return rc;
 }
 
-json_t *qr_token_verify(EVP_PKEY *key, const char *token, size_t len, const char *iss,
-                        const char *aud, int64_t now) {
+struct sigslot {
+    unsigned char digest[32];
+    int64_t exp; /* 0: empty */
+};
+
+struct qr_sigcache {
+    pthread_mutex_t mu;
+    struct sigslot slots[QR_SIGCACHE_SLOTS];
+};
+
+qr_sigcache_t *qr_sigcache_create(void) {
+    qr_sigcache_t *c = qr_xcalloc(1, sizeof(*c));
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}
+
+void qr_sigcache_destroy(qr_sigcache_t *c) {
+    if (!c)
+        return;
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+/* The slot of a digest: SHA-256 output is uniform, so its first bytes pick the slot. */
+static struct sigslot *sigslot_of(qr_sigcache_t *c, const unsigned char d[32]) {
+    uint32_t i = ((uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3]);
+    return &c->slots[i % QR_SIGCACHE_SLOTS];
+}
+
+static int sigcache_has(qr_sigcache_t *c, const unsigned char d[32], int64_t now) {
+    pthread_mutex_lock(&c->mu);
+    struct sigslot *s = sigslot_of(c, d);
+    int hit = s->exp > now && memcmp(s->digest, d, 32) == 0;
+    pthread_mutex_unlock(&c->mu);
+    return hit;
+}
+
+static void sigcache_put(qr_sigcache_t *c, const unsigned char d[32], int64_t exp) {
+    pthread_mutex_lock(&c->mu);
+    struct sigslot *s = sigslot_of(c, d);
+    memcpy(s->digest, d, 32);
+    s->exp = exp;
+    pthread_mutex_unlock(&c->mu);
+}
+
+json_t *qr_token_verify(EVP_PKEY *key, qr_sigcache_t *cache, const char *token, size_t len,
+                        const char *iss, const char *aud, int64_t now) {
     if (len > QR_TOKEN_MAX)
         return NULL;
     const char *d1 = memchr(token, '.', len);
@@ -142,7 +188,16 @@ json_t *qr_token_verify(EVP_PKEY *key, const char *token, size_t len, const char
     unsigned char sig[SIG_LEN + 4];
     if (qr_b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - token), sig, sizeof(sig)) != SIG_LEN)
         return NULL;
-    if (!es256_verify(key, token, (size_t)(d2 - token), sig))
+    unsigned char digest[32];
+    int known = 0;
+    if (cache) {
+        unsigned int dn = 0;
+        known = EVP_Digest(token, len, digest, &dn, EVP_sha256(), NULL) == 1 && dn == 32 &&
+                sigcache_has(cache, digest, now);
+        if (dn != 32)
+            cache = NULL;
+    }
+    if (!known && !es256_verify(key, token, (size_t)(d2 - token), sig))
         return NULL;
     json_t *claims = segment_json(d1 + 1, (size_t)(d2 - d1 - 1));
     if (!claims)
@@ -156,6 +211,8 @@ json_t *qr_token_verify(EVP_PKEY *key, const char *token, size_t len, const char
         json_decref(claims);
         return NULL;
     }
+    if (cache && !known)
+        sigcache_put(cache, digest, json_integer_value(jexp));
     return claims;
 }
 

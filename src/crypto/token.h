@@ -24,10 +24,23 @@ char *qr_token_sign_payload(EVP_PKEY *key, const char *kid, const char *typ, con
 /* Reads the kid of a token's header if the header is exactly {"alg":"ES256", "kid", "typ"}
  * and well-formed; returns 0 and fills kid, -1 otherwise. No signature is checked here. */
 int qr_token_kid(const char *token, size_t len, char kid[QR_KID_MAX + 1]);
+/* A bounded memory of tokens whose signature was verified (their SHA-256 and expiry), so
+ * that a client presenting the same access token again does not cost another ECDSA
+ * verification. Thread-safe; fixed size (QR_SIGCACHE_SLOTS), so it cannot be grown. */
+typedef struct qr_sigcache qr_sigcache_t;
+#define QR_SIGCACHE_SLOTS 4096
+/* Creates an empty cache. Aborts on OOM. */
+qr_sigcache_t *qr_sigcache_create(void);
+/* Frees the cache; accepts NULL. */
+void qr_sigcache_destroy(qr_sigcache_t *c);
+
 /* Verifies the signature with key, then iss, aud, exp and iat against now. Returns the
- * claims (new reference, caller decrefs) or NULL if the token is not valid for any reason. */
-json_t *qr_token_verify(EVP_PKEY *key, const char *token, size_t len, const char *iss,
-                        const char *aud, int64_t now);
+ * claims (new reference, caller decrefs) or NULL if the token is not valid for any reason.
+ * With a cache (may be NULL), a token whose exact bytes were verified before (with the key
+ * its kid names: the caller keeps one cache per set of keys) and that has not expired skips
+ * the signature check; every claim is still checked. */
+json_t *qr_token_verify(EVP_PKEY *key, qr_sigcache_t *cache, const char *token, size_t len,
+                        const char *iss, const char *aud, int64_t now);
 /* The public JWK (RFC 7517) of an EC P-256 key: {"kty":"EC","crv":"P-256","x","y","kid",
  * "alg":"ES256","use":"sig"}. New reference or NULL. */
 json_t *qr_token_jwk(EVP_PKEY *key, const char *kid);

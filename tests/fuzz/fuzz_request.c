@@ -67,19 +67,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
 
     static EVP_PKEY *key;
-    if (!key)
+    static qr_sigcache_t *cache;
+    if (!key) {
         key = EVP_EC_gen("P-256");
+        cache = qr_sigcache_create();
+    }
     char kid[QR_KID_MAX + 1];
     (void)qr_token_kid(s, size, kid);
     json_t *claims =
-        qr_token_verify(key, s, size, "https://localhost:8443", "quire-api", 1700000000);
+        qr_token_verify(key, cache, s, size, "https://localhost:8443", "quire-api", 1700000000);
     json_decref(claims);
     /* The same input as the claims of a correctly signed token: the parsing and claim
      * checks behind the signature, which a forged token never reaches. */
     char *signed_tok = qr_token_sign_payload(key, "k1", "at+jwt", data, size);
     if (signed_tok) {
-        claims = qr_token_verify(key, signed_tok, strlen(signed_tok), "https://localhost:8443",
-                                 "quire-api", 1700000000);
+        /* Twice through the cache: verified, then remembered; the claims are checked both
+         * times and must give the same verdict. */
+        claims = qr_token_verify(key, cache, signed_tok, strlen(signed_tok),
+                                 "https://localhost:8443", "quire-api", 1700000000);
+        json_t *again = qr_token_verify(key, cache, signed_tok, strlen(signed_tok),
+                                        "https://localhost:8443", "quire-api", 1700000000);
+        if (!claims != !again)
+            abort();
+        json_decref(again);
         if (claims && !json_is_object(claims))
             abort();
         json_decref(claims);

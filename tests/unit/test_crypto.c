@@ -48,7 +48,7 @@ static char *sign(int64_t iat, int64_t exp, const char *aud) {
 }
 
 static int valid_with(EVP_PKEY *k, const char *t, int64_t now) {
-    json_t *c = qr_token_verify(k, t, strlen(t), ISS, "quire-api", now);
+    json_t *c = qr_token_verify(k, NULL, t, strlen(t), ISS, "quire-api", now);
     json_decref(c);
     return c != NULL;
 }
@@ -93,12 +93,49 @@ static void test_auth12_token_tampering_refused(void **state) {
     assert_false(valid_with(other, t, 1000));
     char *aud = sign(1000, 1900, "someone-else");
     assert_false(valid(aud, 1000));
-    assert_null(qr_token_verify(key, t, strlen(t), "https://evil", "quire-api", 1000));
+    assert_null(qr_token_verify(key, NULL, t, strlen(t), "https://evil", "quire-api", 1000));
     free(aud);
     free(t);
     assert_false(valid("", 1000));
     assert_false(valid("a.b.c", 1000));
     assert_int_equal(qr_token_kid("a.b.c", 5, kid), -1);
+}
+
+static int cached_valid(EVP_PKEY *k, qr_sigcache_t *cache, const char *t, const char *aud,
+                        int64_t now) {
+    json_t *c = qr_token_verify(k, cache, t, strlen(t), ISS, aud, now);
+    json_decref(c);
+    return c != NULL;
+}
+
+static void test_auth7_verified_token_cache(void **state) {
+    (void)state;
+    qr_sigcache_t *cache = qr_sigcache_create();
+    char *t = sign(1000, 1900, "quire-api");
+    /* Nothing is remembered from a failed check: another key's verdict stays "no". */
+    assert_false(cached_valid(other, cache, t, "quire-api", 1000));
+    assert_false(cached_valid(other, cache, t, "quire-api", 1000));
+    assert_true(cached_valid(key, cache, t, "quire-api", 1000));
+    /* These exact bytes were verified: the signature is not checked again (which is why the
+     * keyring passes the key the token's kid names, one cache per keyring)... */
+    assert_true(cached_valid(other, cache, t, "quire-api", 1001));
+    /* ...but every claim still is, and the memory ends with the token. */
+    assert_false(cached_valid(key, cache, t, "someone-else", 1001));
+    assert_false(cached_valid(key, cache, t, "quire-api", 1900));
+    assert_false(cached_valid(other, cache, t, "quire-api", 1900));
+    /* One changed byte is another token: its signature is checked (and fails). */
+    char *copy = strdup(t);
+    char *last = copy + strlen(copy) - 2;
+    *last = *last == 'A' ? 'B' : 'A';
+    assert_false(cached_valid(key, cache, copy, "quire-api", 1000));
+    free(copy);
+    /* A fresh cache knows nothing. */
+    qr_sigcache_t *fresh = qr_sigcache_create();
+    assert_false(cached_valid(other, fresh, t, "quire-api", 1000));
+    qr_sigcache_destroy(fresh);
+    qr_sigcache_destroy(cache);
+    qr_sigcache_destroy(NULL);
+    free(t);
 }
 
 static void test_auth7_jwk_of_key(void **state) {
@@ -219,6 +256,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth7_token_round_trip_and_expiry),
         cmocka_unit_test(test_auth12_token_tampering_refused),
+        cmocka_unit_test(test_auth7_verified_token_cache),
         cmocka_unit_test(test_auth7_jwk_of_key),
         cmocka_unit_test(test_sec2_aead_seal_open),
         cmocka_unit_test(test_b64url),
