@@ -35,7 +35,7 @@ MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype -
 # libtiff (TIFF directories are walked from memory before decoding), ZBar.
 SCAN_LIBS := -ltesseract -llept -ltiff -lzbar -lgomp
 LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -licui18n -licuuc \
-          -licudata -lcups $(MUPDF_LIBS) $(SCAN_LIBS)
+          -licudata -lcups -larchive $(MUPDF_LIBS) $(SCAN_LIBS)
 LDFLAGS := $(SAN) -pthread
 
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \

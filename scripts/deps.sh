@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
     build-essential pkg-config clang clang-format libclang-rt-14-dev
     libmicrohttpd-dev libssl-dev libargon2-dev libjansson-dev
-    libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev libicu-dev libcups2-dev
+    libsqlite3-dev libpq-dev libcmocka-dev libcurl4-openssl-dev libicu-dev libcups2-dev libarchive-dev
     # cups-filters: pdftopdf, which a CUPS queue made by `lpadmin -m everywhere` needs to
     # print a PDF (tests/e2e/ipp.test.js prints through a private cupsd)
     cups-ipp-utils dbus cups-client cups-daemon cups-filters

@@ -9,6 +9,7 @@
 #include "print/job.h"
 #include "scan/scan.h"
 #include "scan/worker.h"
+#include "store/backup.h"
 #include "auth/session.h"
 #include "core/json.h"
 #include "tenancy/user.h"
@@ -40,6 +41,7 @@ void qr_api_test_clock(qr_req_t *r) {
     qr_job_sweep(ctx);
     qr_scan_sweep(ctx);
     qr_scan_workers_wake(ctx->scanq);
+    qr_backup_tick(ctx);
     qr_req_reply_json(r, 200, json_pack("{s:I}", "now", (json_int_t)qr_clock_now(ctx->clock)));
 }
 

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the admin CLI. Exit status 0 on success, 1 on failure, 2 on bad usage (one line on
  * stderr). */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "auth/keyring.h"
 #include "cmd/app.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/backup.h"
 #include "tenancy/org.h"
 
 static int usage(FILE *f, int rc) {
@@ -17,7 +22,14 @@ static int usage(FILE *f, int rc) {
                "      and print the one-time password (as JSON with --json)\n"
                "  keys rotate\n"
                "      create a new token signing key; the old one stays valid until the\n"
-               "      tokens it signed expire (running servers switch within a minute)\n");
+               "      tokens it signed expire (running servers switch within a minute)\n"
+               "  backup [--dir DIR]\n"
+               "      write an encrypted backup of the database and the documents into DIR\n"
+               "      (default: backup_dir) and print its path; quired may keep running\n"
+               "  restore FILE\n"
+               "      replace the database and the documents with those of backup FILE;\n"
+               "      stop every server first, and keep the installation's master.key in\n"
+               "      the data directory (backups are encrypted with it)\n");
     return rc;
 }
 
@@ -113,6 +125,77 @@ static int cmd_keys(const char *config_path, int argc, char **argv) {
     return rc;
 }
 
+static int cmd_backup(const char *config_path, int argc, char **argv) {
+    const char *dir = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+        } else {
+            fprintf(stderr, "quire backup: unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    char *path = NULL;
+    int rc = 1;
+    if (qr_app_open(&ctx, &cfg, config_path, 0, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+    } else if (qr_backup_create(&ctx, dir ? dir : cfg.backup_dir, qr_clock_now(ctx.clock), &path,
+                                &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+    } else {
+        printf("%s\n", path);
+        rc = 0;
+    }
+    free(path);
+    if (ctx.cfg)
+        qr_app_close(&ctx, &cfg);
+    else
+        qr_config_free(&cfg);
+    return rc;
+}
+
+/* Restores without opening the database the usual way: it is about to be replaced. */
+static int cmd_restore(const char *config_path, int argc, char **argv) {
+    if (argc != 1 || argv[0][0] == '-') {
+        fprintf(stderr, "quire restore: expected the path of one backup file\n");
+        return 2;
+    }
+    qr_config_t cfg;
+    qr_keys_t keys;
+    qr_err_t err = {QR_OK, NULL, ""};
+    int rc = 1;
+    char *key_path = NULL;
+    struct stat sb;
+    if (qr_config_load(&cfg, config_path, err.msg, sizeof(err.msg)) != 0) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+        qr_config_free(&cfg);
+        return 2;
+    }
+    qr_log_set_level(QR_LOG_WARN);
+    key_path = qr_xasprintf("%s/master.key", cfg.data_dir);
+    if (stat(key_path, &sb) != 0) {
+        fprintf(stderr,
+                "quire: %s is missing: copy the master.key of the installation the backup "
+                "came from there first (backups are encrypted with it)\n",
+                key_path);
+    } else if (qr_keys_load(&keys, key_path, &err) ||
+               qr_backup_restore(&cfg, &keys, argv[0], &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+        rc = err.status == QR_E_INVALID || err.status == QR_E_NOT_FOUND ? 2 : 1;
+    } else {
+        printf("restored %s into %s; start quired\n", argv[0], cfg.data_dir);
+        rc = 0;
+    }
+    OPENSSL_cleanse(&keys, sizeof(keys));
+    free(key_path);
+    qr_config_free(&cfg);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     const char *config_path = NULL;
     int i = 1;
@@ -128,6 +211,10 @@ int main(int argc, char **argv) {
         return cmd_bootstrap(config_path, argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "keys") == 0)
         return cmd_keys(config_path, argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "backup") == 0)
+        return cmd_backup(config_path, argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "restore") == 0)
+        return cmd_restore(config_path, argc - i - 1, argv + i + 1);
     fprintf(stderr, "quire: unknown command '%s' (try --help)\n", argv[i]);
     return 2;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "auth/session.h"
@@ -19,6 +20,7 @@
 #include "print/job.h"
 #include "scan/scan.h"
 #include "scan/worker.h"
+#include "store/backup.h"
 #include "tenancy/org.h"
 
 #define SHUTDOWN_GRACE_S 30
@@ -50,6 +52,7 @@ static void *sweep_loop(void *arg) {
         qr_dbc_t *c = qr_db_acquire(s->ctx->db);
         qr_throttle_sweep(s->ctx->throttle, c, qr_clock_now(s->ctx->clock));
         qr_db_release(c);
+        qr_backup_tick(s->ctx); /* SEC-3: daily, by one server of the database */
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);
@@ -93,12 +96,20 @@ int main(int argc, char **argv) {
     struct sweeper sw = {NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
     pthread_t sweeper_thread;
     int sweeping = 0;
+    int lock_fd = -1;
     if (qr_app_open(&ctx, &cfg, config_path, 1, &err)) {
         fprintf(stderr, "quired: %s\n", err.msg);
         goto out;
     }
     if (cfg.test_clock)
         qr_log_warn("test_clock", "the test clock is enabled: never do this in production");
+    /* While it runs, `quire restore` refuses to replace this data directory under it. */
+    lock_fd = qr_backup_hold_lock(cfg.data_dir);
+    if (lock_fd < 0) {
+        fprintf(stderr, "quired: %s is being restored (or its .lock cannot be opened)\n",
+                cfg.data_dir);
+        goto out;
+    }
 
     char *org_id = NULL, *password = NULL;
     if (qr_org_bootstrap(&ctx, "admin", &org_id, &password, &err)) {
@@ -157,6 +168,8 @@ out:
         pthread_join(sweeper_thread, NULL);
     }
     free(routes);
+    if (lock_fd >= 0)
+        close(lock_fd);
     if (ctx.cfg)
         qr_app_close(&ctx, &cfg);
     else

@@ -49,6 +49,9 @@ static const struct key keys[] = {
     S(smtp_from),
     S(smtp_ca_file),
     S(trusted_proxies),
+    S(backup_dir),
+    I(backup_interval_hours, 0, 8760),
+    I(backup_keep_days, 1, 3650),
     I(max_job_mb, 1, 1048576),
     I(scan_workers, 0, 64),
     I(max_scan_mb, 1, 65536),
@@ -144,6 +147,8 @@ int qr_config_load(qr_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->smtp_from = qr_xstrdup("quire@localhost");
     cfg->smtp_ca_file = qr_xstrdup("");
     cfg->trusted_proxies = qr_xstrdup("");
+    cfg->backup_interval_hours = 24;
+    cfg->backup_keep_days = 7;
     cfg->max_job_mb = 1024;
     cfg->scan_workers = ncpu > 0 && ncpu < 64 ? (int)ncpu : 2;
     cfg->max_scan_mb = 256;
@@ -171,6 +176,8 @@ int qr_config_load(qr_config_t *cfg, const char *path, char *err, size_t errlen)
         cfg->tls_cert = qr_xasprintf("%s/tls/cert.pem", cfg->data_dir);
     if (!cfg->tls_key)
         cfg->tls_key = qr_xasprintf("%s/tls/key.pem", cfg->data_dir);
+    if (!cfg->backup_dir)
+        cfg->backup_dir = qr_xasprintf("%s/backups", cfg->data_dir);
     if (!cfg->public_url)
         cfg->public_url = qr_xasprintf("https://localhost:%d", cfg->port);
     return 0;

@@ -34,6 +34,9 @@ typedef struct qr_config {
     int max_scan_mb;            /* largest scanned file accepted, default 256 */
     int scan_poll_ms;           /* how often idle scan workers look for due work, default 1000 */
     char *trusted_proxies;      /* reverse proxies whose X-Forwarded-For is believed, "" = none */
+    char *backup_dir;           /* where backups go; default <data_dir>/backups */
+    int backup_interval_hours;  /* automatic backups, default 24; 0 = off */
+    int backup_keep_days;       /* backups older than this are deleted, default 7 */
 } qr_config_t;
 
 /* Fills cfg with defaults, then reads the file at path (NULL: $QUIRE_CONFIG if set, else no

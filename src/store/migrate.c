@@ -343,6 +343,9 @@ static const char *const migrations[] = {
      * source (address, IPv6 /64, or device), bucket = time / 60 s. */
     "CREATE TABLE login_throttle (source TEXT NOT NULL, bucket BIGINT NOT NULL, "
     "failures INTEGER NOT NULL, PRIMARY KEY (source, bucket));",
+    /* 20: SEC-3 automatic backups: whose turn it is, for all servers of the database. */
+    ("CREATE TABLE backup_turn (id INTEGER PRIMARY KEY, started_at BIGINT NOT NULL);"
+     "INSERT INTO backup_turn (id, started_at) VALUES (1, 0);"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

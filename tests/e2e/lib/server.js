@@ -56,7 +56,8 @@ function delay(ms) {
     return new Promise((r) => setTimeout(r, ms));
 }
 
-function run(cmd, args, env) {
+/** Runs a command; resolves {code, signal, error, stdout, stderr}. */
+export function run(cmd, args, env) {
     return new Promise((resolve) => {
         execFile(cmd, args, { env, timeout: CMD_TIMEOUT_MS, maxBuffer: 16 << 20 },
             (err, stdout, stderr) => {
@@ -147,6 +148,8 @@ export async function startServer(opts = {}) {
         QUIRE_PORT: String(srv.port),
         QUIRE_LISTEN: '127.0.0.1',
         QUIRE_TEST_CLOCK: '1',
+        // Automatic backups run when the test clock moves; only backup.test.js wants them.
+        QUIRE_BACKUP_INTERVAL_HOURS: '0',
     });
     if (srv.dbUrl)
         env.QUIRE_DATABASE = srv.dbUrl;
