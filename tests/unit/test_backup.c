@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "cmd/app.h"
 #include "core/mem.h"
 #include "store/backup.h"
@@ -44,15 +45,10 @@ static void close_app(void) {
 
 static int setup(void **state) {
     (void)state;
-    if (!mkdtemp(dir))
+    if (fixture_env(dir))
         return -1;
-    setenv("QUIRE_DATA_DIR", dir, 1);
-    setenv("QUIRE_ARGON2_MEMORY_KIB", "256", 1);
-    setenv("QUIRE_ARGON2_ITERATIONS", "1", 1);
-    setenv("QUIRE_LOG_LEVEL", "error", 1);
     setenv("QUIRE_BACKUP_INTERVAL_HOURS", "24", 1);
     setenv("QUIRE_BACKUP_KEEP_DAYS", "7", 1);
-    unsetenv("QUIRE_DATABASE");
     if (open_app())
         return -1;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -67,9 +63,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     close_app();
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return fixture_remove(dir);
 }
 
 static void write_file(const char *rel, const char *content) {

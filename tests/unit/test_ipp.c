@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "auth/login.h"
 #include "cmd/app.h"
 #include "core/buf.h"
@@ -61,14 +62,9 @@ static const char PDF[] = "%PDF-1.4\n"
 
 static int setup(void **state) {
     (void)state;
-    if (!mkdtemp(dir))
+    if (fixture_env(dir))
         return -1;
-    setenv("QUIRE_DATA_DIR", dir, 1);
-    setenv("QUIRE_ARGON2_MEMORY_KIB", "256", 1);
-    setenv("QUIRE_ARGON2_ITERATIONS", "1", 1);
     setenv("QUIRE_LOGIN_THROTTLE_PER_MIN", "1000000", 1);
-    setenv("QUIRE_LOG_LEVEL", "error", 1);
-    unsetenv("QUIRE_DATABASE");
     qr_err_t err = {QR_OK, NULL, ""};
     if (qr_app_open(&ctx, &cfg, NULL, 0, &err))
         return -1;
@@ -83,9 +79,7 @@ static int teardown(void **state) {
     (void)state;
     qr_app_close(&ctx, &cfg);
     free(root_password);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return fixture_remove(dir);
 }
 
 static ssize_t write_buf(void *cls, ipp_uchar_t *b, size_t n) {

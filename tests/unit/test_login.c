@@ -14,6 +14,7 @@
 
 #include <time.h>
 
+#include "fixture.h"
 #include "auth/login.h"
 #include "auth/session.h"
 #include "auth/throttle.h"
@@ -30,14 +31,9 @@ static const char *SRC = "192.0.2.1";
 
 static int setup(void **state) {
     (void)state;
-    if (!mkdtemp(dir))
+    if (fixture_env(dir))
         return -1;
-    setenv("QUIRE_DATA_DIR", dir, 1);
-    setenv("QUIRE_ARGON2_MEMORY_KIB", "256", 1);
-    setenv("QUIRE_ARGON2_ITERATIONS", "1", 1);
     setenv("QUIRE_LOGIN_THROTTLE_PER_MIN", "1000000", 1);
-    setenv("QUIRE_LOG_LEVEL", "error", 1);
-    unsetenv("QUIRE_DATABASE");
     qr_err_t err = {QR_OK, NULL, ""};
     if (qr_app_open(&ctx, &cfg, NULL, 0, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
@@ -56,9 +52,7 @@ static int teardown(void **state) {
     (void)state;
     qr_app_close(&ctx, &cfg);
     free(root_password);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return fixture_remove(dir);
 }
 
 static qr_status_t login(const char *user, const char *pw, qr_err_t *err) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "cmd/app.h"
 #include "crypto/keys.h"
 #include "store/datakey.h"
@@ -21,13 +22,8 @@ static char dir[] = "/tmp/quire-store-XXXXXX";
 
 static int setup(void **state) {
     (void)state;
-    if (!mkdtemp(dir))
+    if (fixture_env(dir))
         return -1;
-    setenv("QUIRE_DATA_DIR", dir, 1);
-    setenv("QUIRE_ARGON2_MEMORY_KIB", "256", 1);
-    setenv("QUIRE_ARGON2_ITERATIONS", "1", 1);
-    setenv("QUIRE_LOG_LEVEL", "error", 1);
-    unsetenv("QUIRE_DATABASE");
     qr_err_t err = {QR_OK, NULL, ""};
     return qr_app_open(&ctx, &cfg, NULL, 0, &err) == QR_OK ? 0 : -1;
 }
@@ -35,9 +31,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     qr_app_close(&ctx, &cfg);
-    char cmd[64];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return fixture_remove(dir);
 }
 
 static void test_sec2_one_data_key_per_org_stored_wrapped(void **state) {
