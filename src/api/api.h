@@ -22,6 +22,7 @@ int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const
 
 /* Handlers, by resource. */
 void qr_api_health(qr_req_t *r);
+void qr_api_metrics(qr_req_t *r);
 void qr_api_jwks(qr_req_t *r);
 void qr_api_test_clock(qr_req_t *r);
 void qr_api_login(qr_req_t *r);

@@ -14,6 +14,7 @@
 
 const qr_route_t qr_api_routes[] = {
     {"GET", "/healthz", qr_api_health, 0, NULL, NULL},
+    {"GET", "/metrics", qr_api_metrics, 0, NULL, NULL},
     {"GET", "/.well-known/jwks.json", qr_api_jwks, 0, NULL, NULL},
     {"POST", "/_test/clock", qr_api_test_clock, B, NULL, NULL},
     {"GET", "/.well-known/openid-configuration", qr_api_discovery, 0, NULL, NULL},

@@ -18,6 +18,7 @@
 #include "auth/throttle.h"
 #include "core/log.h"
 #include "core/mail.h"
+#include "core/metrics.h"
 #include "core/mem.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
@@ -97,6 +98,8 @@ static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, con
     }
     qr_throttle_add(ctx->throttle, c, source, now);
     qr_login_failed(c, user_id, org_id, source, locked_now, now);
+    if (locked_now)
+        qr_metrics_inc(ctx->metrics, accounts_locked);
     return QR_E_UNAUTHORIZED;
 }
 
@@ -118,9 +121,11 @@ void qr_login_failed(qr_dbc_t *c, const char *user_id, const char *org_id, const
 qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
                             const char *password, const char *source, int64_t now,
                             char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], qr_err_t *err) {
-    if (qr_throttle_is_blocked(ctx->throttle, c, source, now, ctx->cfg->login_throttle_per_min))
+    if (qr_throttle_is_blocked(ctx->throttle, c, source, now, ctx->cfg->login_throttle_per_min)) {
+        qr_metrics_inc(ctx->metrics, password_throttled);
         return qr_err_set(err, QR_E_THROTTLED, NULL,
                           "too many failed logins from your address; try again in a minute");
+    }
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_db_q(c, &r, NULL,
                              "SELECT u.id, o.id, u.pw_hash, u.active FROM orgs o LEFT JOIN users "
@@ -142,6 +147,10 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
                       password, source, now);
     }
     qr_dbres_free(r);
+    if (st == QR_E_UNAUTHORIZED)
+        qr_metrics_inc(ctx->metrics, password_failed);
+    else if (!st)
+        qr_metrics_inc(ctx->metrics, password_ok);
     if (st == QR_E_UNAUTHORIZED)
         qr_err_set(err, st, "invalid_credentials", BAD_LOGIN);
     else if (st)
@@ -257,6 +266,8 @@ static qr_status_t mfa_check(qr_ctx_t *ctx, qr_dbc_t *c, const char *token, cons
     else /* locked meanwhile: every pending login of the account ends */
         qr_db_q(c, NULL, NULL, "UPDATE mfa_challenges SET used = 1 WHERE user_id = ?",
                 QR_TEXT(uid));
+    if (locked_now)
+        qr_metrics_inc(ctx->metrics, accounts_locked);
     return qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
                       "the code is wrong or expired; sign in again");
 }

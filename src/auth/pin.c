@@ -8,6 +8,7 @@
 
 #include "auth/login.h"
 #include "core/buf.h"
+#include "core/metrics.h"
 #include "core/mem.h"
 #include "crypto/aead.h"
 #include "crypto/keys.h"
@@ -213,6 +214,8 @@ qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
     }
     if (claimed)
         qr_login_failed(c, uid, org_id, "wrong PIN at a device", locked_now, now);
+    if (locked_now)
+        qr_metrics_inc(ctx->metrics, accounts_locked);
     return qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
                       "the username or PIN is wrong, or the account is locked");
 }

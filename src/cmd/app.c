@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "auth/account_rules.h"
 #include "auth/keyring.h"
@@ -15,6 +16,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/mail.h"
+#include "core/metrics.h"
 #include "core/workq.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -37,6 +39,8 @@ qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path
     qr_log_set_level((qr_log_level_t)level);
     ctx->cfg = cfg;
     ctx->clock = qr_clock_create();
+    ctx->metrics = qr_xcalloc(1, sizeof(*ctx->metrics));
+    ctx->metrics->started_at = (int64_t)time(NULL);
     if (qr_mkdirs(cfg->data_dir, 0700, err))
         return err->status;
     char *tls_dir = qr_xasprintf("%s/tls", cfg->data_dir);
@@ -88,6 +92,7 @@ void qr_app_close(qr_ctx_t *ctx, qr_config_t *cfg) {
         free((void *)ctx->keys);
     }
     free(ctx->dummy_hash);
+    free(ctx->metrics);
     qr_clock_destroy(ctx->clock);
     qr_config_free(cfg);
     memset(ctx, 0, sizeof(*ctx));

@@ -52,6 +52,7 @@ static const struct key keys[] = {
     S(backup_dir),
     I(backup_interval_hours, 0, 8760),
     I(backup_keep_days, 1, 3650),
+    S(metrics_token),
     I(max_job_mb, 1, 1048576),
     I(scan_workers, 0, 64),
     I(max_scan_mb, 1, 65536),
@@ -149,6 +150,7 @@ int qr_config_load(qr_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->trusted_proxies = qr_xstrdup("");
     cfg->backup_interval_hours = 24;
     cfg->backup_keep_days = 7;
+    cfg->metrics_token = qr_xstrdup("");
     cfg->max_job_mb = 1024;
     cfg->scan_workers = ncpu > 0 && ncpu < 64 ? (int)ncpu : 2;
     cfg->max_scan_mb = 256;

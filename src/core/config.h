@@ -37,6 +37,7 @@ typedef struct qr_config {
     char *backup_dir;           /* where backups go; default <data_dir>/backups */
     int backup_interval_hours;  /* automatic backups, default 24; 0 = off */
     int backup_keep_days;       /* backups older than this are deleted, default 7 */
+    char *metrics_token;        /* bearer token for GET /metrics; "" = loopback clients only */
 } qr_config_t;
 
 /* Fills cfg with defaults, then reads the file at path (NULL: $QUIRE_CONFIG if set, else no

@@ -15,6 +15,7 @@ struct qr_throttle;
 struct qr_keyring;
 struct qr_scan_workers;
 struct qr_mailer;
+struct qr_metrics;
 
 typedef struct qr_ctx {
     const qr_config_t *cfg;
@@ -27,6 +28,7 @@ typedef struct qr_ctx {
     struct qr_throttle *throttle;             /* failed logins per source address */
     struct qr_keyring *keyring;               /* token signing keys */
     struct qr_scan_workers *scanq;            /* scan pipeline and delivery threads (or NULL) */
+    struct qr_metrics *metrics;               /* counters for GET /metrics (OPS-3) */
     char *dummy_hash; /* verified when there is no real hash, so timing reveals nothing */
 } qr_ctx_t;
 

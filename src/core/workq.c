@@ -81,3 +81,12 @@ void qr_workq_destroy(qr_workq_t *q) {
     free(q->ring);
     free(q);
 }
+
+int qr_workq_pending(qr_workq_t *q) {
+    if (!q)
+        return 0;
+    pthread_mutex_lock(&q->mu);
+    int n = q->count;
+    pthread_mutex_unlock(&q->mu);
+    return n;
+}

@@ -17,5 +17,7 @@ qr_workq_t *qr_workq_create(int nthreads, int maxqueue);
 qr_status_t qr_workq_submit(qr_workq_t *q, qr_work_fn fn, void *arg);
 /* Runs every queued item, stops the workers and frees the pool. Accepts NULL. */
 void qr_workq_destroy(qr_workq_t *q);
+/* Work items waiting for a thread now (not those running). */
+int qr_workq_pending(qr_workq_t *q);
 
 #endif

@@ -24,6 +24,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/mem.h"
 #include "core/text.h"
 #include "core/workq.h"
@@ -349,6 +350,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!r)
         return;
     *req_cls = NULL;
+    int cls_ = r->status >= 100 && r->status < 600 ? r->status / 100 : 0;
+    qr_metrics_inc(h->ctx->metrics, http_responses[cls_]);
     qr_buf_free(&r->body);
     json_decref(r->json);
     qr_query_free(&r->query);
@@ -859,6 +862,13 @@ fail:
     free(h->key);
     free(h);
     return NULL;
+}
+
+int qr_req_inflight(qr_req_t *r) {
+    pthread_mutex_lock(&r->http->mu);
+    int n = r->http->inflight;
+    pthread_mutex_unlock(&r->http->mu);
+    return n;
 }
 
 int qr_http_port(const qr_http_t *h) {

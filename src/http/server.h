@@ -73,6 +73,8 @@ json_t *qr_req_body(qr_req_t *r);
 const qr_principal_t *qr_req_principal(qr_req_t *r);
 /* The client's address as text. */
 const char *qr_req_source(qr_req_t *r);
+/* Requests the server is handling now, this one included. */
+int qr_req_inflight(qr_req_t *r);
 
 /* Streaming routes: the handler is called once before the body (QR_PHASE_BEGIN, after
  * the token was checked), once per piece of body (QR_PHASE_DATA) and once at the end

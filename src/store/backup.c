@@ -27,6 +27,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/metrics.h"
 #include "crypto/random.h"
 #include "store/blob.h"
 #include "store/db.h"
@@ -423,8 +424,12 @@ int qr_backup_tick(qr_ctx_t *ctx) {
         if (qr_backup_create(ctx, cfg->backup_dir, now, &path, &err) == QR_OK) {
             qr_log_info("backup", "wrote %s", path);
             made = 1;
+            qr_metrics_inc(ctx->metrics, backups_ok);
+            if (ctx->metrics)
+                atomic_store(&ctx->metrics->backup_last_success, (long long)now);
         } else {
             qr_log_error("backup_failed", "%s", err.msg);
+            qr_metrics_inc(ctx->metrics, backups_failed);
         }
         free(path);
     }
