@@ -42,6 +42,8 @@ void qr_api_test_clock(qr_req_t *r) {
     qr_scan_sweep(ctx);
     qr_scan_workers_wake(ctx->scanq);
     qr_backup_tick(ctx);
+    if (ctx->upkeep)
+        ctx->upkeep(ctx);
     qr_req_reply_json(r, 200, json_pack("{s:I}", "now", (json_int_t)qr_clock_now(ctx->clock)));
 }
 

@@ -85,6 +85,10 @@ void qr_api_metrics(qr_req_t *r) {
            "When this server last wrote an automatic backup (0: not yet).");
     sample(&b, "quire_backup_last_success_timestamp_seconds", NULL,
            (long long)atomic_load(&m->backup_last_success));
+    metric(&b, "quire_tls_certificate_expiry_timestamp_seconds", "gauge",
+           "When the TLS certificate being served expires (Unix time; 0: unknown).");
+    sample(&b, "quire_tls_certificate_expiry_timestamp_seconds", NULL,
+           (long long)atomic_load(&m->tls_not_after));
     metric(&b, "quire_start_time_seconds", "gauge", "When this server started (Unix time).");
     sample(&b, "quire_start_time_seconds", NULL, (long long)m->started_at);
     qr_req_reply_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.ptr, b.len);

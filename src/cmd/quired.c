@@ -4,6 +4,8 @@
  * self-signed certificate on first start. */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,9 @@
 #include "auth/throttle.h"
 #include "cmd/app.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/mem.h"
+#include "crypto/keys.h"
 #include "http/server.h"
 #include "print/job.h"
 #include "scan/scan.h"
@@ -33,6 +37,49 @@ struct sweeper {
     pthread_cond_t cv;
     int stop;
 };
+
+#define TLS_RENEW_BEFORE_S (30 * 86400) /* quire's own certificate: renewed this early */
+#define TLS_WARN_BEFORE_S (14 * 86400)  /* an operator's: warned about this early */
+
+/* What the TLS upkeep remembers between runs. */
+struct tls_upkeep {
+    qr_http_t *http;
+    pthread_mutex_t mu;  /* the sweeper and the test clock may both run it */
+    int64_t last_warned; /* injected-clock time of the last expiry warning */
+};
+
+/* OPS-4: renews quire's own self-signed certificate 30 days before it expires, warns daily
+ * about an operator's certificate in its last 14 days, and serves the files anew whenever
+ * they change (a renewal by certbot or by us), without a restart. */
+static void tls_upkeep(qr_ctx_t *ctx) {
+    struct tls_upkeep *u = ctx->upkeep_arg;
+    const qr_config_t *cfg = ctx->cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    pthread_mutex_lock(&u->mu);
+    int64_t now = qr_clock_now(ctx->clock), not_after = 0;
+    int mine = 0;
+    if (qr_tls_cert_info(cfg->tls_cert, &not_after, &mine) == QR_OK) {
+        if (mine && not_after - now < TLS_RENEW_BEFORE_S) {
+            if (qr_tls_renew_self_signed(cfg->tls_cert, cfg->tls_key, &err))
+                qr_log_error("tls_renew_failed", "%s", err.msg);
+            else
+                qr_log_info("tls_renewed", "made a new self-signed certificate (the old one "
+                                           "expired within 30 days)");
+        } else if (!mine && not_after - now < TLS_WARN_BEFORE_S && now - u->last_warned >= 86400) {
+            u->last_warned = now;
+            qr_log_warn("tls_expiring", "the TLS certificate %s expires in %lld days: renew it",
+                        cfg->tls_cert, (long long)((not_after - now) / 86400));
+        }
+    }
+    int reloaded = 0;
+    if (qr_http_reload_tls(u->http, &reloaded, &err))
+        qr_log_error("tls_reload_failed", "%s", err.msg);
+    else if (reloaded)
+        qr_log_info("tls_reloaded", "serving the certificate in %s", cfg->tls_cert);
+    if (qr_tls_cert_info(cfg->tls_cert, &not_after, &mine) == QR_OK)
+        atomic_store(&ctx->metrics->tls_not_after, (long long)not_after);
+    pthread_mutex_unlock(&u->mu);
+}
 
 static void *sweep_loop(void *arg) {
     struct sweeper *s = arg;
@@ -53,10 +100,23 @@ static void *sweep_loop(void *arg) {
         qr_throttle_sweep(s->ctx->throttle, c, qr_clock_now(s->ctx->clock));
         qr_db_release(c);
         qr_backup_tick(s->ctx); /* SEC-3: daily, by one server of the database */
+        if (s->ctx->upkeep)
+            s->ctx->upkeep(s->ctx);
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
+}
+
+static void stop_sweeper(struct sweeper *sw, pthread_t thread, int *running) {
+    if (!*running)
+        return;
+    pthread_mutex_lock(&sw->mu);
+    sw->stop = 1;
+    pthread_cond_signal(&sw->cv);
+    pthread_mutex_unlock(&sw->mu);
+    pthread_join(thread, NULL);
+    *running = 0;
 }
 
 static void usage(FILE *f) {
@@ -144,29 +204,29 @@ int main(int argc, char **argv) {
     sw.ctx = &ctx;
     /* Scans queued or interrupted before a restart are taken up again (DESIGN rule 6). */
     ctx.scanq = qr_scan_workers_start(&ctx, cfg.scan_workers);
-    sweeping = pthread_create(&sweeper_thread, NULL, sweep_loop, &sw) == 0;
     http = qr_http_start(&ctx, routes, nroutes, qr_session_authenticate, &err);
     if (!http) {
         fprintf(stderr, "quired: %s\n", err.msg);
         goto out;
     }
+    struct tls_upkeep up = {http, PTHREAD_MUTEX_INITIALIZER, INT64_MIN / 2};
+    ctx.upkeep_arg = &up;
+    ctx.upkeep = tls_upkeep;
+    tls_upkeep(&ctx);
+    sweeping = pthread_create(&sweeper_thread, NULL, sweep_loop, &sw) == 0;
     qr_log_info("listening", "serving https://%s:%d (database %s)", cfg.listen, qr_http_port(http),
                 strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database : "postgresql");
     int sig = 0;
     sigwait(&set, &sig);
     qr_log_info("shutdown", "signal %d: finishing in-flight requests", sig);
+    /* The sweeper's upkeep uses the server: it stops first. */
+    stop_sweeper(&sw, sweeper_thread, &sweeping);
     qr_http_stop(http, SHUTDOWN_GRACE_S);
     rc = 0;
 out:
     qr_scan_workers_stop(ctx.scanq);
     ctx.scanq = NULL;
-    if (sweeping) {
-        pthread_mutex_lock(&sw.mu);
-        sw.stop = 1;
-        pthread_cond_signal(&sw.cv);
-        pthread_mutex_unlock(&sw.mu);
-        pthread_join(sweeper_thread, NULL);
-    }
+    stop_sweeper(&sw, sweeper_thread, &sweeping);
     free(routes);
     if (lock_fd >= 0)
         close(lock_fd);

@@ -30,6 +30,10 @@ typedef struct qr_ctx {
     struct qr_scan_workers *scanq;            /* scan pipeline and delivery threads (or NULL) */
     struct qr_metrics *metrics;               /* counters for GET /metrics (OPS-3) */
     char *dummy_hash; /* verified when there is no real hash, so timing reveals nothing */
+    /* The server's periodic upkeep beyond the domain's sweeps (TLS certificate renewal and
+     * reload), set by quired; moving the test clock runs it too. NULL elsewhere. */
+    void (*upkeep)(struct qr_ctx *ctx);
+    void *upkeep_arg;
 } qr_ctx_t;
 
 #endif

@@ -12,6 +12,7 @@ typedef struct qr_metrics {
     atomic_ullong password_ok, password_failed, password_throttled, accounts_locked;
     atomic_ullong backups_ok, backups_failed;
     atomic_llong backup_last_success; /* epoch seconds of the injected clock, 0 = never */
+    atomic_llong tls_not_after;       /* expiry of the certificate served, 0 = unknown */
     int64_t started_at;               /* epoch seconds (wall clock) */
 } qr_metrics_t;
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -119,13 +120,14 @@ static int add_san(X509 *x) {
     return ok;
 }
 
-qr_status_t qr_tls_ensure_cert(const char *cert_path, const char *key_path, qr_err_t *err) {
-    if (access(cert_path, R_OK) == 0 && access(key_path, R_OK) == 0)
-        return QR_OK;
+/* Writes a new self-signed certificate and key: to temporary names first, then renamed over
+ * the old ones (the key first), so a reader never sees half a file. */
+static qr_status_t make_self_signed(const char *cert_path, const char *key_path, qr_err_t *err) {
     qr_status_t st = QR_E_CRYPTO;
     EVP_PKEY *pkey = EVP_EC_gen("P-256");
     X509 *x = X509_new();
     FILE *f = NULL;
+    char *key_tmp = NULL, *cert_tmp = NULL;
     if (!pkey || !x)
         goto out;
     unsigned char serial[16];
@@ -146,30 +148,82 @@ qr_status_t qr_tls_ensure_cert(const char *cert_path, const char *key_path, qr_e
     if (!add_san(x) || !X509_sign(x, pkey, EVP_sha256()))
         goto out;
 
-    int fd = open(key_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    key_tmp = qr_xasprintf("%s.new", key_path);
+    cert_tmp = qr_xasprintf("%s.new", cert_path);
+    int fd = open(key_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || !(f = fdopen(fd, "w"))) {
         if (fd >= 0)
             close(fd);
-        st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s: %s", key_path, strerror(errno));
+        st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s: %s", key_tmp, strerror(errno));
         goto out;
     }
     if (!PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL))
         goto out;
     fclose(f);
-    f = fopen(cert_path, "w");
+    f = fopen(cert_tmp, "w");
     if (!f) {
-        st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s: %s", cert_path, strerror(errno));
+        st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s: %s", cert_tmp, strerror(errno));
         goto out;
     }
     if (!PEM_write_X509(f, x))
         goto out;
+    if (fclose(f) != 0) {
+        f = NULL;
+        goto out;
+    }
+    f = NULL;
+    if (rename(key_tmp, key_path) != 0 || rename(cert_tmp, cert_path) != 0) {
+        st = qr_err_set(err, QR_E_IO, NULL, "cannot replace %s: %s", cert_path, strerror(errno));
+        goto out;
+    }
     st = QR_OK;
 out:
     if (f)
         fclose(f);
+    if (st) {
+        if (key_tmp)
+            unlink(key_tmp);
+        if (cert_tmp)
+            unlink(cert_tmp);
+    }
+    free(key_tmp);
+    free(cert_tmp);
     if (st == QR_E_CRYPTO)
         qr_err_set(err, st, NULL, "cannot create the self-signed TLS certificate");
     X509_free(x);
     EVP_PKEY_free(pkey);
+    return st;
+}
+
+qr_status_t qr_tls_ensure_cert(const char *cert_path, const char *key_path, qr_err_t *err) {
+    if (access(cert_path, R_OK) == 0 && access(key_path, R_OK) == 0)
+        return QR_OK;
+    return make_self_signed(cert_path, key_path, err);
+}
+
+qr_status_t qr_tls_renew_self_signed(const char *cert_path, const char *key_path, qr_err_t *err) {
+    return make_self_signed(cert_path, key_path, err);
+}
+
+qr_status_t qr_tls_cert_info(const char *cert_path, int64_t *not_after, int *self_made) {
+    *not_after = 0;
+    *self_made = 0;
+    FILE *f = fopen(cert_path, "r");
+    if (!f)
+        return QR_E_IO;
+    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!x)
+        return QR_E_CRYPTO;
+    struct tm tm;
+    qr_status_t st = ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1 ? QR_OK : QR_E_CRYPTO;
+    if (!st)
+        *not_after = (int64_t)timegm(&tm);
+    /* quire's own: self-issued with the subject quire writes (O=quire, CN=localhost). */
+    char subject[128] = "";
+    X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
+    *self_made = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0 &&
+                 strcmp(subject, "/O=quire/CN=localhost") == 0;
+    X509_free(x);
     return st;
 }

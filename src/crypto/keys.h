@@ -5,6 +5,7 @@
 #define QR_KEYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -26,6 +27,12 @@ qr_status_t qr_keys_derive(const qr_keys_t *k, const char *label, unsigned char 
 /* Creates a self-signed ECDSA P-256 certificate for localhost, 127.0.0.1 and ::1 at
  * cert_path/key_path (key 0600) unless both files exist. */
 qr_status_t qr_tls_ensure_cert(const char *cert_path, const char *key_path, qr_err_t *err);
+/* Replaces them with a new self-signed certificate and key (valid one year), written under
+ * temporary names and renamed into place. */
+qr_status_t qr_tls_renew_self_signed(const char *cert_path, const char *key_path, qr_err_t *err);
+/* Reads the certificate at cert_path: its expiry (Unix time) and whether it is one quire made
+ * itself (self-issued, O=quire, CN=localhost). QR_E_IO/QR_E_CRYPTO if it cannot be read. */
+qr_status_t qr_tls_cert_info(const char *cert_path, int64_t *not_after, int *self_made);
 /* Creates directory path and its parents with the given mode if they do not exist. */
 qr_status_t qr_mkdirs(const char *path, int mode, qr_err_t *err);
 /* Reads a whole (small) file into a new NUL-terminated string; caller frees. */

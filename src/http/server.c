@@ -10,10 +10,13 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,15 @@ struct qr_http {
     pthread_mutex_t mu;
     pthread_cond_t idle;
     int inflight;
+    /* TLS reload: the daemon it replaced, still finishing its connections */
+    struct sockaddr_storage addr;
+    unsigned flags;
+    pthread_mutex_t reload_mu; /* one reload at a time, and none during stop */
+    atomic_int stopping;       /* also read, without the lock, by the retiring thread */
+    struct MHD_Daemon *retiring;
+    char *retiring_cert, *retiring_key;
+    pthread_t retire_thread;
+    int retire_running;
 };
 
 struct qr_req {
@@ -797,6 +809,40 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
     qr_log_debug("http", "%s", msg);
 }
 
+/* 1 if binding ss without SO_REUSEPORT fails because the address is in use. */
+static int port_taken(const struct sockaddr_storage *ss) {
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)); /* TIME_WAIT is no owner */
+    socklen_t len =
+        ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+    int taken = bind(fd, (const struct sockaddr *)ss, len) != 0 && errno == EADDRINUSE;
+    close(fd);
+    return taken;
+}
+
+/* Starts a daemon with the server's certificate on port (SO_REUSEPORT, so that a reloaded
+ * one can bind next to it before the old one lets go). */
+static struct MHD_Daemon *start_daemon(qr_http_t *h, int port) {
+    struct sockaddr_storage ss = h->addr;
+    if (ss.ss_family == AF_INET)
+        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+    const qr_config_t *cfg = h->ctx->cfg;
+    return MHD_start_daemon(
+        h->flags, (uint16_t)port, NULL, NULL, access_handler, h, MHD_OPTION_SOCK_ADDR, &ss,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_HTTPS_MEM_CERT, h->cert,
+        MHD_OPTION_HTTPS_MEM_KEY, h->key, MHD_OPTION_HTTPS_PRIORITIES,
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log, h,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_CONNECTION_LIMIT, 2048u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+}
+
 qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes,
                          qr_authenticate_fn auth, qr_err_t *err) {
     const qr_config_t *cfg = ctx->cfg;
@@ -807,6 +853,7 @@ qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes
     h->auth = auth;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->idle, NULL);
+    pthread_mutex_init(&h->reload_mu, NULL);
     char why[160];
     h->proxies = qr_netset_create(cfg->trusted_proxies, why, sizeof(why));
     if (!h->proxies) {
@@ -840,14 +887,16 @@ qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes
                    cfg->listen);
         goto fail;
     }
-    h->d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, access_handler, h, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_MEM_KEY, h->key,
-        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log,
-        h, MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_CONNECTION_LIMIT, 2048u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    h->addr = ss;
+    h->flags = flags;
+    /* The listener shares its port only with its own reloads (SO_REUSEPORT): a port some
+     * other process (another quired, say) holds is refused, not silently shared. */
+    if (cfg->port != 0 && port_taken(&ss)) {
+        qr_err_set(err, QR_E_IO, NULL, "cannot listen on %s port %d: it is in use", cfg->listen,
+                   cfg->port);
+        goto fail;
+    }
+    h->d = start_daemon(h, cfg->port);
     if (!h->d) {
         qr_err_set(err, QR_E_IO, NULL, "cannot listen on %s port %d (in use, or not permitted)",
                    cfg->listen, cfg->port);
@@ -875,9 +924,95 @@ int qr_http_port(const qr_http_t *h) {
     return h->port;
 }
 
+/* Lets the replaced daemon finish its connections (at most QR_RETIRE_S, less if the
+ * server stops), then stops it. */
+#define QR_RETIRE_S 10
+static void *retire(void *arg) {
+    qr_http_t *h = arg;
+    for (int i = 0; i < QR_RETIRE_S * 10; i++) {
+        int stopping = atomic_load(&h->stopping);
+        const union MHD_DaemonInfo *di =
+            MHD_get_daemon_info(h->retiring, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (stopping || !di || di->num_connections == 0)
+            break;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(h->retiring);
+    return NULL;
+}
+
+/* Joins a retiring daemon's thread and frees what it used; with reload_mu held. */
+static void retired(qr_http_t *h) {
+    if (!h->retire_running)
+        return;
+    pthread_join(h->retire_thread, NULL);
+    h->retire_running = 0;
+    h->retiring = NULL;
+    free(h->retiring_cert);
+    free(h->retiring_key);
+    h->retiring_cert = h->retiring_key = NULL;
+}
+
+qr_status_t qr_http_reload_tls(qr_http_t *h, int *reloaded, qr_err_t *err) {
+    const qr_config_t *cfg = h->ctx->cfg;
+    *reloaded = 0;
+    char *cert = qr_read_file(cfg->tls_cert, 1 << 20, NULL);
+    char *key = qr_read_file(cfg->tls_key, 1 << 20, NULL);
+    qr_status_t st = QR_OK;
+    pthread_mutex_lock(&h->reload_mu);
+    if (!cert || !key) {
+        st = qr_err_set(err, QR_E_IO, NULL, "cannot read the TLS certificate %s or key %s",
+                        cfg->tls_cert, cfg->tls_key);
+        goto out;
+    }
+    if (h->stopping || (strcmp(cert, h->cert) == 0 && strcmp(key, h->key) == 0))
+        goto out;
+    /* One replacement at a time: the previous one must be gone first. */
+    retired(h);
+    char *old_cert = h->cert, *old_key = h->key;
+    h->cert = cert;
+    h->key = key;
+    struct MHD_Daemon *d = start_daemon(h, h->port);
+    if (!d) {
+        h->cert = old_cert;
+        h->key = old_key;
+        st = qr_err_set(err, QR_E_CRYPTO, NULL,
+                        "the new TLS certificate or key was not accepted; still serving the old "
+                        "one");
+        goto out;
+    }
+    cert = key = NULL;
+    struct MHD_Daemon *old = h->d;
+    h->d = d;
+    MHD_socket fd = MHD_quiesce_daemon(old);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    h->retiring = old;
+    h->retiring_cert = old_cert;
+    h->retiring_key = old_key;
+    h->retire_running = pthread_create(&h->retire_thread, NULL, retire, h) == 0;
+    if (!h->retire_running) {
+        MHD_stop_daemon(old);
+        free(old_cert);
+        free(old_key);
+        h->retiring = NULL;
+        h->retiring_cert = h->retiring_key = NULL;
+    }
+    *reloaded = 1;
+out:
+    pthread_mutex_unlock(&h->reload_mu);
+    free(cert);
+    free(key);
+    return st;
+}
+
 void qr_http_stop(qr_http_t *h, int timeout_s) {
     if (!h)
         return;
+    pthread_mutex_lock(&h->reload_mu);
+    h->stopping = 1;
+    pthread_mutex_unlock(&h->reload_mu);
     MHD_socket fd = MHD_quiesce_daemon(h->d);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
@@ -894,6 +1029,10 @@ void qr_http_stop(qr_http_t *h, int timeout_s) {
         qr_log_warn("shutdown", "%d requests still running after %d s; closing them", left,
                     timeout_s);
     MHD_stop_daemon(h->d);
+    pthread_mutex_lock(&h->reload_mu);
+    retired(h);
+    pthread_mutex_unlock(&h->reload_mu);
+    pthread_mutex_destroy(&h->reload_mu);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->idle);
     qr_netset_destroy(h->proxies);

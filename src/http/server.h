@@ -51,6 +51,11 @@ qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes
 /* The TCP port actually bound (useful with port 0). */
 int qr_http_port(const qr_http_t *h);
 /* Stops accepting, lets in-flight requests finish (at most timeout_s), then stops. */
+/* Serves the certificate and key files again if they changed (an operator's renewal, or
+ * quire's own renewal of its self-signed one): a new listener with them takes over the port
+ * and the old one finishes its connections. *reloaded tells whether anything changed; on
+ * error the old certificate stays in use. */
+qr_status_t qr_http_reload_tls(qr_http_t *h, int *reloaded, qr_err_t *err);
 void qr_http_stop(qr_http_t *h, int timeout_s);
 
 /* Accessors for handlers. Strings are owned by the request. */
