@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <openssl/crypto.h>
+#include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ static char **pg_env(const char *url, char **dbname, qr_err_t *err) {
     char **env = qr_xcalloc(n + nopts + 2, sizeof(char *));
     size_t k = 0;
     int has_sslmode = getenv("PGSSLMODE") != NULL, tcp = 0;
+    const char *user = NULL;
     *dbname = NULL;
     for (PQconninfoOption *o = opts; o->keyword; o++) {
         if (!o->val || !*o->val || !o->envvar)
@@ -83,9 +85,20 @@ static char **pg_env(const char *url, char **dbname, qr_err_t *err) {
             has_sslmode = 1;
         if (strcmp(o->keyword, "dbname") == 0)
             *dbname = qr_xstrdup(o->val);
+        if (strcmp(o->keyword, "user") == 0)
+            user = o->val;
         if ((strcmp(o->keyword, "host") == 0 && o->val[0] != '/' && o->val[0] != '@') ||
             strcmp(o->keyword, "hostaddr") == 0)
             tcp = 1;
+    }
+    /* libpq's own default database is the user's name: pg_restore must name the same one */
+    if (!*dbname && getenv("PGDATABASE"))
+        *dbname = qr_xstrdup(getenv("PGDATABASE"));
+    if (!*dbname && (user || getenv("PGUSER")))
+        *dbname = qr_xstrdup(user ? user : getenv("PGUSER"));
+    if (!*dbname) {
+        struct passwd *pw = getpwuid(geteuid());
+        *dbname = qr_xstrdup(pw ? pw->pw_name : "postgres");
     }
     PQconninfoFree(opts);
     if (tcp && !has_sslmode)
@@ -99,8 +112,6 @@ static char **pg_env(const char *url, char **dbname, qr_err_t *err) {
         if (!dup)
             env[k++] = qr_xstrdup(environ[i]);
     }
-    if (!*dbname)
-        *dbname = qr_xstrdup(getenv("PGDATABASE") ? getenv("PGDATABASE") : "postgres");
     return env;
 }
 
