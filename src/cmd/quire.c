@@ -44,6 +44,22 @@ static void json_string_out(const char *s) {
     putchar('"');
 }
 
+/* Opens the context as quired would (without TLS); prints the reason on failure. */
+static int open_app(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path, qr_err_t *err) {
+    if (qr_app_open(ctx, cfg, config_path, 0, err) == QR_OK)
+        return 0;
+    fprintf(stderr, "quire: %s\n", err->msg);
+    return -1;
+}
+
+/* Closes what open_app opened, also after it failed halfway. */
+static void close_app(qr_ctx_t *ctx, qr_config_t *cfg) {
+    if (ctx->cfg)
+        qr_app_close(ctx, cfg);
+    else
+        qr_config_free(cfg);
+}
+
 static int cmd_bootstrap(const char *config_path, int argc, char **argv) {
     const char *username = "admin";
     int json = 0;
@@ -62,8 +78,7 @@ static int cmd_bootstrap(const char *config_path, int argc, char **argv) {
     qr_err_t err = {QR_OK, NULL, ""};
     int rc = 1;
     char *org_id = NULL, *password = NULL;
-    if (qr_app_open(&ctx, &cfg, config_path, 0, &err)) {
-        fprintf(stderr, "quire: %s\n", err.msg);
+    if (open_app(&ctx, &cfg, config_path, &err)) {
         rc = err.status == QR_E_INVALID ? 2 : 1;
         goto out;
     }
@@ -92,10 +107,7 @@ out:
         free(password);
     }
     free(org_id);
-    if (ctx.cfg)
-        qr_app_close(&ctx, &cfg);
-    else
-        qr_config_free(&cfg);
+    close_app(&ctx, &cfg);
     return rc;
 }
 
@@ -109,8 +121,7 @@ static int cmd_keys(const char *config_path, int argc, char **argv) {
     qr_err_t err = {QR_OK, NULL, ""};
     char kid[33] = "";
     int rc = 1;
-    if (qr_app_open(&ctx, &cfg, config_path, 0, &err)) {
-        fprintf(stderr, "quire: %s\n", err.msg);
+    if (open_app(&ctx, &cfg, config_path, &err)) {
         rc = err.status == QR_E_INVALID ? 2 : 1;
     } else if (qr_keyring_rotate(&ctx, kid, &err)) {
         fprintf(stderr, "quire: %s\n", err.msg);
@@ -118,10 +129,7 @@ static int cmd_keys(const char *config_path, int argc, char **argv) {
         printf("new signing key %s\n", kid);
         rc = 0;
     }
-    if (ctx.cfg)
-        qr_app_close(&ctx, &cfg);
-    else
-        qr_config_free(&cfg);
+    close_app(&ctx, &cfg);
     return rc;
 }
 
@@ -140,8 +148,7 @@ static int cmd_backup(const char *config_path, int argc, char **argv) {
     qr_err_t err = {QR_OK, NULL, ""};
     char *path = NULL;
     int rc = 1;
-    if (qr_app_open(&ctx, &cfg, config_path, 0, &err)) {
-        fprintf(stderr, "quire: %s\n", err.msg);
+    if (open_app(&ctx, &cfg, config_path, &err)) {
         rc = err.status == QR_E_INVALID ? 2 : 1;
     } else if (qr_backup_create(&ctx, dir ? dir : cfg.backup_dir, qr_clock_now(ctx.clock), &path,
                                 &err)) {
@@ -151,10 +158,7 @@ static int cmd_backup(const char *config_path, int argc, char **argv) {
         rc = 0;
     }
     free(path);
-    if (ctx.cfg)
-        qr_app_close(&ctx, &cfg);
-    else
-        qr_config_free(&cfg);
+    close_app(&ctx, &cfg);
     return rc;
 }
 
