@@ -123,6 +123,7 @@ bench: all
 	bench/pdf.sh
 	bench/scan.sh
 	bench/ipp.sh
+	bench/backup.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
