@@ -328,6 +328,16 @@ qr_status_t qr_backup_create(qr_ctx_t *ctx, const char *dir, int64_t now, char *
     char stamp[STAMP_LEN + 1];
     stamp_of(now, stamp);
     char *id = qr_xasprintf(QR_BACKUP_PREFIX "%s", stamp);
+    char *exists = qr_xasprintf("%s/%s", dir, id);
+    int taken = access(exists, F_OK) == 0;
+    free(exists);
+    if (taken) {
+        qr_err_set(err, QR_E_CONFLICT, NULL,
+                   "%s/%s exists already (one backup per second): try again in a second", dir, id);
+        free(id);
+        OPENSSL_cleanse(key, sizeof(key));
+        return QR_E_CONFLICT;
+    }
     int snap = temp_fd(ctx->cfg->data_dir, err);
     struct archive *a = NULL;
     struct sink s = {NULL, err, 0};

@@ -137,6 +137,12 @@ static void test_sec3_round_trip(void **state) {
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
+    /* A second one in the same second does not replace it. */
+    char *again = NULL;
+    assert_int_equal(qr_backup_create(&ctx, cfg.backup_dir, qr_clock_now(ctx.clock), &again, &err),
+                     QR_E_CONFLICT);
+    assert_null(again);
+    assert_non_null(strstr(err.msg, "try again in a second"));
     /* Changes after the backup: all undone by the restore. */
     set_admin_name("After");
     write_file("blobs/org1/doc1", "overwritten");
