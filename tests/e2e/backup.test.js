@@ -12,8 +12,9 @@ import { pdfDoc, text } from './lib/pdf.js';
 
 const quire = (srv, ...args) => run(QUIRE, args, srv.env);
 
-async function backup(srv) {
-    const r = await quire(srv, 'backup');
+/** Runs `quire backup` (into dir if given); returns the path it printed. */
+async function backup(srv, dir = null) {
+    const r = await quire(srv, 'backup', ...(dir ? ['--dir', dir] : []));
     assert.equal(r.code, 0, `quire backup: ${r.stderr}`);
     const file = r.stdout.trim();
     assert.ok(fs.existsSync(file), `the printed path exists: ${file}`);
@@ -79,7 +80,9 @@ describe('SEC-3 backup and restore', () => {
     });
 
     test('SEC-3 an altered, truncated, renamed or missing backup is refused and changes nothing', async () => {
-        const file = await backup(srv);
+        // Its own directory: the previous test's backup may carry the same second's name.
+        const file = await backup(srv, path.join(srv.dataDir, 'backups-refused'));
+        assert.equal(path.dirname(file), path.join(srv.dataDir, 'backups-refused'), '--dir');
         const u = await createUser(srv, tree.cA.token, tree.cA.org, { role: 'customer_user' });
         await srv.halt();
         try {
@@ -101,7 +104,7 @@ describe('SEC-3 backup and restore', () => {
             }
             fs.writeFileSync(file, bytes);
             fs.rmSync(renamed);
-            const none = await quire(srv, 'restore', path.join(srv.dataDir, 'backups', 'quire-backup-19990101T000000Z'));
+            const none = await quire(srv, 'restore', path.join(path.dirname(file), 'quire-backup-19990101T000000Z'));
             assert.equal(none.code, 2);
             assert.match(none.stderr, /no backup at /);
             const usage = await quire(srv, 'restore');
