@@ -160,8 +160,10 @@ mv "$out.pdf.tmp" "$out.pdf"
         p.open();
         await stopProcess(p.proc, p.exited);
         await stopProcess(p.dbus, p.dbusExited);
+        // A released capture script (a grandchild the printer's stop does not wait for) may
+        // still be writing its last file: removal retries on ENOTEMPTY.
         if (!process.env.QUIRE_E2E_KEEP)
-            fs.rmSync(dir, { recursive: true, force: true });
+            fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     };
     return p;
 }
