@@ -32,6 +32,7 @@
 #include "crypto/random.h"
 #include "store/blob.h"
 #include "store/db.h"
+#include "store/db_private.h"
 
 extern char **environ;
 
@@ -74,22 +75,16 @@ static char **pg_env(const char *url, char **dbname, qr_err_t *err) {
         nopts++;
     char **env = qr_xcalloc(n + nopts + 2, sizeof(char *));
     size_t k = 0;
-    int has_sslmode = getenv("PGSSLMODE") != NULL, tcp = 0;
     const char *user = NULL;
     *dbname = NULL;
     for (PQconninfoOption *o = opts; o->keyword; o++) {
         if (!o->val || !*o->val || !o->envvar)
             continue;
         env[k++] = qr_xasprintf("%s=%s", o->envvar, o->val);
-        if (strcmp(o->keyword, "sslmode") == 0)
-            has_sslmode = 1;
         if (strcmp(o->keyword, "dbname") == 0)
             *dbname = qr_xstrdup(o->val);
         if (strcmp(o->keyword, "user") == 0)
             user = o->val;
-        if ((strcmp(o->keyword, "host") == 0 && o->val[0] != '/' && o->val[0] != '@') ||
-            strcmp(o->keyword, "hostaddr") == 0)
-            tcp = 1;
     }
     /* libpq's own default database is the user's name: pg_restore must name the same one */
     if (!*dbname && getenv("PGDATABASE"))
@@ -101,8 +96,9 @@ static char **pg_env(const char *url, char **dbname, qr_err_t *err) {
         *dbname = qr_xstrdup(pw ? pw->pw_name : "postgres");
     }
     PQconninfoFree(opts);
-    if (tcp && !has_sslmode)
-        env[k++] = qr_xstrdup("PGSSLMODE=require"); /* SEC-1, as db_pg.c does */
+    if (qr__pg_needs_default_tls(url))
+        env[k++] =
+            qr_xstrdup("PGSSLMODE=require"); /* SEC-1: the rule quired's connections follow */
     for (size_t i = 0; i < n; i++) {
         /* ours win: a PG* variable of the caller could point the tool elsewhere */
         const char *eq = strchr(environ[i], '=');

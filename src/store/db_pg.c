@@ -16,7 +16,7 @@
 /* Whether libpq would reach the server over TCP (not a Unix socket) with no sslmode chosen
  * by the operator, in the URL or in PGSSLMODE: then quire asks for TLS itself (SEC-1), where
  * libpq's own default ("prefer") would quietly fall back to plain text. */
-static int needs_default_tls(const char *url) {
+int qr__pg_needs_default_tls(const char *url) {
     PQconninfoOption *opts = PQconninfoParse(url, NULL);
     if (!opts)
         return 0; /* a bad URL: PQconnectdbParams reports it */
@@ -53,7 +53,7 @@ static int needs_default_tls(const char *url) {
 static void *pg_connect(const char *url, qr_err_t *err) {
     const char *keys[] = {"dbname", "fallback_application_name", "sslmode", NULL};
     const char *vals[] = {url, "quired", "require", NULL};
-    if (!needs_default_tls(url))
+    if (!qr__pg_needs_default_tls(url))
         keys[2] = NULL;
     PGconn *h = PQconnectdbParams(keys, vals, 1);
     if (!h || PQstatus(h) != CONNECTION_OK) {

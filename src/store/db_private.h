@@ -29,6 +29,11 @@ struct qr_dbc {
 extern const struct qr_db_backend qr__db_sqlite;
 extern const struct qr_db_backend qr__db_pg;
 
+/* 1 if a PostgreSQL connection to url would go over TCP with no sslmode chosen (in the URL
+ * or PGSSLMODE): then quire asks for sslmode=require itself (SEC-1). Used for quired's own
+ * connections and for the pg_dump/pg_restore it runs. */
+int qr__pg_needs_default_tls(const char *url);
+
 /* Appends a row of n cells (copied) to a result being built. */
 void qr__dbres_add_row(qr_dbres_t *r, int n, const char *const *cells);
 
