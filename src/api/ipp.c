@@ -9,13 +9,13 @@
 
 #include "api/api.h"
 #include "http/query.h"
+#include "tenancy/org.h"
 #include "auth/login.h"
 #include "auth/session.h"
 #include "core/mem.h"
 #include "print/ipp.h"
 
 #define SECRET_MAX 256 /* as the login API */
-#define SLUG_MAX 63
 
 /* What a request carries between its phases. */
 struct call {
@@ -42,15 +42,6 @@ static void unauthorized(qr_req_t *r, const char *msg) {
     qr_req_reply_json(r, 401, json_pack("{s:s, s:s}", "error", "unauthorized", "message", msg));
 }
 
-static long long content_length(qr_req_t *r) {
-    const char *cl = qr_req_header(r, "Content-Length");
-    if (!cl)
-        return -1;
-    char *end = NULL;
-    long long n = strtoll(cl, &end, 10);
-    return end && !*end && n >= 0 ? n : -1;
-}
-
 /* Splits decoded Basic credentials "org\user:password" or "user@org:password" (the org's
  * slug; neither slugs nor usernames contain '\' or ':'). Returns 0 on success. */
 static int split_basic(struct call *c, const char *s) {
@@ -73,7 +64,7 @@ static int split_basic(struct call *c, const char *s) {
     } else {
         return 1;
     }
-    if (!olen || olen > SLUG_MAX || !ulen || ulen > SECRET_MAX)
+    if (!olen || olen > QR_ORG_SLUG_MAX || !ulen || ulen > SECRET_MAX)
         return 1;
     c->slug = qr_xstrndup(org, olen);
     c->username = qr_xstrndup(user, ulen);
@@ -92,7 +83,7 @@ static void start_ipp(qr_req_t *r, struct call *c, const qr_principal_t *p) {
         qr_req_reply_error(r, &err);
         return;
     }
-    c->ipp = qr_ipp_create(qr_req_ctx(r), p, content_length(r));
+    c->ipp = qr_ipp_create(qr_req_ctx(r), p, qr_req_content_length(r));
 }
 
 /* Runs on the slow pool: the Basic credentials through the login path (AUTH-5). */
@@ -127,7 +118,7 @@ static void begin(qr_req_t *r) {
     const char *a = qr_req_header(r, "Authorization");
     if (!a) {
         /* Anonymous: only Get-Printer-Attributes is answered (print/ipp.c). */
-        c->ipp = qr_ipp_create(qr_req_ctx(r), NULL, content_length(r));
+        c->ipp = qr_ipp_create(qr_req_ctx(r), NULL, qr_req_content_length(r));
         return;
     }
     if (strncasecmp(a, "Bearer ", 7) == 0) {

@@ -50,10 +50,7 @@ static void begin(qr_req_t *r) {
         return;
     }
     qr_job_options_t o = {qr_req_query(r, "name"), 1, 0, 0};
-    long long size = -1;
-    const char *cl = qr_req_header(r, "Content-Length");
-    if (cl)
-        size = strtoll(cl, NULL, 10);
+    long long size = qr_req_content_length(r);
     if (query_int(r, "copies", 1, &o.copies) || query_bool(r, "color", &o.color) ||
         query_bool(r, "duplex", &o.duplex) || (o.name && strlen(o.name) > 255)) {
         qr_err_set(&err, QR_E_INVALID, NULL,

@@ -133,10 +133,7 @@ static void begin(qr_req_t *r) {
                                     "application/pdf"));
         return;
     }
-    long long size = -1;
-    const char *cl = qr_req_header(r, "Content-Length");
-    if (cl)
-        size = strtoll(cl, NULL, 10);
+    long long size = qr_req_content_length(r);
     qr_scan_upload_t *u = NULL;
     if (qr_scan_file_begin(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), size, &u,
                            &err)) {

@@ -16,6 +16,7 @@
 #include "core/text.h"
 #include "crypto/random.h"
 #include "http/query.h"
+#include "tenancy/org.h"
 
 #define SESSION_COOKIE "__Host-quire_session"
 #define CSRF_COOKIE "__Host-quire_csrf"
@@ -315,7 +316,7 @@ void qr_api_authorize(qr_req_t *r) {
     } else if (prompt && strcmp(prompt, "none") == 0) {
         back_to_client(r, redirect_uri, state, NULL, "login_required", "the user is not signed in");
     } else {
-        char slug[64];
+        char slug[QR_ORG_SLUG_MAX + 1];
         qr_authz_org_slug(ctx, cl.org_id, slug, sizeof(slug));
         const char *target = qr_req_target_query(r);
         login_page(r, 200, slug, target ? target : "", NULL);
@@ -581,7 +582,7 @@ static void forgot_form(qr_req_t *r, const char *slug, const char *return_to) {
 
 void qr_api_forgot_page(qr_req_t *r) {
     const char *slug = qr_req_query(r, "org"), *return_to = qr_req_query(r, "return_to");
-    if (!slug || !*slug || strlen(slug) > 63 || (return_to && !return_ok(return_to))) {
+    if (!slug || !*slug || strlen(slug) > QR_ORG_SLUG_MAX || (return_to && !return_ok(return_to))) {
         page(r, 400, "Cannot reset here",
              "Open the sign-in page of your application and choose \"Forgot your password?\" "
              "there.");
@@ -599,8 +600,8 @@ void qr_api_forgot_submit(qr_req_t *r) {
              "page and start again.");
         return;
     }
-    if (!slug || !*slug || strlen(slug) > 63 || !username || !*username || strlen(username) > 256 ||
-        (return_to && *return_to && !return_ok(return_to))) {
+    if (!slug || !*slug || strlen(slug) > QR_ORG_SLUG_MAX || !username || !*username ||
+        strlen(username) > 256 || (return_to && *return_to && !return_ok(return_to))) {
         page(r, 400, "Cannot reset", "The form was incomplete.");
         return;
     }

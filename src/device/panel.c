@@ -13,6 +13,7 @@
 #include "auth/throttle.h"
 #include "report/audit.h"
 #include "store/db.h"
+#include "tenancy/org.h"
 
 qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
                            const qr_panel_input_t *in, const char *source, json_t **out,
@@ -32,7 +33,7 @@ qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
         goto out;
     }
     if (strcmp(in->method, "password") == 0) {
-        char slug[64];
+        char slug[QR_ORG_SLUG_MAX + 1];
         qr_authz_org_slug(ctx, d->org_id, slug, sizeof(slug));
         qr_dbres_t *m = NULL;
         st = qr_db_q(c, &m, NULL, "SELECT mfa_email FROM orgs WHERE id = ?", QR_TEXT(d->org_id));

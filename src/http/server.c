@@ -234,6 +234,17 @@ const char *qr_req_target_query(qr_req_t *r) {
     return q ? q + 1 : NULL;
 }
 
+long long qr_req_content_length(qr_req_t *r) {
+    const char *cl =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl || *cl < '0' || *cl > '9')
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    long long n = strtoll(cl, &end, 10);
+    return errno == 0 && end && !*end ? n : -1;
+}
+
 const char *qr_req_header(qr_req_t *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
@@ -670,10 +681,8 @@ static void defer_work(void *arg) {
 static int refuse_at_once(qr_req_t *r) {
     const char *expect =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-    const char *cl =
-        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     return (expect && strcasecmp(expect, "100-continue") == 0) ||
-           (cl && strtoull(cl, NULL, 10) > QR_DISCARD_MAX);
+           qr_req_content_length(r) > QR_DISCARD_MAX;
 }
 
 /* On the first call: if the request is for a streaming route, checks everything but the

@@ -70,6 +70,9 @@ const char *qr_req_form(qr_req_t *r, const char *name);
 const char *qr_req_target_path(qr_req_t *r);
 /* The raw (still encoded) query string of the request target, or NULL. */
 const char *qr_req_target_query(qr_req_t *r);
+/* The request's Content-Length as a number, or -1 when it has none or it is not a plain
+ * decimal number (a chunked body). */
+long long qr_req_content_length(qr_req_t *r);
 /* A request header, or NULL. */
 const char *qr_req_header(qr_req_t *r, const char *name);
 /* The parsed JSON body (an object; {} if there was none). Borrowed. */

@@ -17,6 +17,13 @@
 #include "scan/capture.h"
 #include "tenancy/user.h"
 
+int qr_org_slug_is_valid(const char *s) {
+    size_t n = strlen(s);
+    return n >= 3 && n <= QR_ORG_SLUG_MAX &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n && s[0] != '-' &&
+           s[n - 1] != '-';
+}
+
 #define ORG_COLS                                                                                   \
     "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
@@ -139,12 +146,11 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
         return qr_err_set(err, QR_E_INVALID, NULL, "field 'type' is required");
     }
     if (in->slug) {
-        size_t n = strlen(in->slug);
-        if (n < 3 || n > 63 || strspn(in->slug, "abcdefghijklmnopqrstuvwxyz0123456789-") != n ||
-            in->slug[0] == '-' || in->slug[n - 1] == '-')
+        if (!qr_org_slug_is_valid(in->slug))
             return qr_err_set(err, QR_E_INVALID, NULL,
-                              "slug must be 3 to 63 of a-z, 0-9 and '-', not starting or ending "
-                              "with '-'");
+                              "slug must be 3 to %d of a-z, 0-9 and '-', not starting or ending "
+                              "with '-'",
+                              QR_ORG_SLUG_MAX);
     } else if (creating) {
         return qr_err_set(err, QR_E_INVALID, NULL, "field 'slug' is required");
     }

@@ -11,6 +11,12 @@
 #include "tenancy/policy.h"
 
 #define QR_ORG_MAX_DEPTH 12
+/* An org's slug (its short name in sign-in forms and IPP user names): 3 to QR_ORG_SLUG_MAX
+ * of a-z, 0-9 and '-', not starting or ending with '-'. */
+#define QR_ORG_SLUG_MAX 63
+
+/* 1 if s is a well-formed slug. */
+int qr_org_slug_is_valid(const char *s);
 
 /* Input of create and update. NULL strings and -1 numbers mean "not given". */
 typedef struct qr_org_input {
