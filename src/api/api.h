@@ -16,6 +16,12 @@ extern const size_t qr_api_nroutes;
 /* Writes the outcome of a domain call: on success out (stolen) with status ok_status (or
  * 204 if out is NULL), else the error. */
 void qr_api_finish(qr_req_t *r, qr_status_t st, const qr_err_t *err, json_t *out, int ok_status);
+/* Turns one typed domain row into its JSON (a new reference). */
+typedef json_t *(*qr_api_json_fn)(const void *row);
+/* The one list answer: on success 200 {"items": [fn(row) for each of the n rows of size bytes
+ * at rows]}, else the error. Borrows rows. */
+void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                         size_t n, size_t size, qr_api_json_fn fn);
 /* Checks the body's keys against allowed and fails with 403 read_only_field if one of
  * read_only is present. Replies and returns non-zero on error. */
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only);

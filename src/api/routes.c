@@ -146,6 +146,18 @@ void qr_api_finish(qr_req_t *r, qr_status_t st, const qr_err_t *err, json_t *out
     }
 }
 
+void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                         size_t n, size_t size, qr_api_json_fn fn) {
+    if (st) {
+        qr_req_reply_error(r, err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, fn((const char *)rows + i * size));
+    qr_req_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only) {
     json_t *body = qr_req_body(r);
     qr_err_t err = {QR_OK, NULL, ""};
