@@ -682,7 +682,7 @@ static int refuse_at_once(qr_req_t *r) {
     const char *expect =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
     return (expect && strcasecmp(expect, "100-continue") == 0) ||
-           qr_req_content_length(r) > QR_DISCARD_MAX;
+           qr_req_content_length(r) > (long long)QR_DISCARD_MAX;
 }
 
 /* On the first call: if the request is for a streaming route, checks everything but the
