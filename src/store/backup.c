@@ -504,18 +504,23 @@ static void rm_tree(const char *path) {
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Unpacks and authenticates the whole backup into stage. */
-static qr_status_t unpack(const char *path, const unsigned char key[32], const char *stage,
-                          const char *dbkind, qr_err_t *err) {
+/* The message for a backup that does not authenticate as a whole. */
+static qr_status_t not_ours(qr_err_t *err, const char *path) {
+    return qr_err_set(err, QR_E_CRYPTO, NULL,
+                      "%s is not a quire backup made with this master key, or it was renamed, "
+                      "altered or damaged (refused; nothing was changed)",
+                      path);
+}
+
+/* Opens the backup at path (a blob named by its file name) for decrypting reads. */
+static qr_status_t open_backup(const char *path, const unsigned char key[32], qr_blob_reader_t **r,
+                               qr_err_t *err) {
     char *dir = qr_xstrdup(path), *slash = strrchr(dir, '/');
     const char *id = slash ? slash + 1 : dir;
     const char *where = slash ? dir : ".";
     if (slash)
         *slash = '\0';
-    struct source s = {NULL, err, NULL};
-    struct archive *a = NULL;
-    qr_status_t st = qr_blob_open(where, id, key, &s.r, err);
-    int manifest = 0, database = 0;
+    qr_status_t st = qr_blob_open(where, id, key, r, err);
     if (st == QR_E_NOT_FOUND)
         st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "no backup at %s", path);
     else if (st == QR_E_INVALID)
@@ -528,80 +533,97 @@ static qr_status_t unpack(const char *path, const unsigned char key[32], const c
                         "%s is not a quire backup made with this master key, or it was renamed, "
                         "altered or damaged (refused; nothing was changed)",
                         path);
+    free(dir);
+    return st;
+}
+
+/* Reads the manifest entry: a quire backup of this format, of a dbkind database. */
+static qr_status_t check_manifest(struct archive *a, const char *path, const char *dbkind,
+                                  qr_err_t *err) {
+    char m[MANIFEST_MAX];
+    qr_status_t st = QR_OK;
+    la_ssize_t n = archive_read_data(a, m, sizeof(m) - 1);
+    json_t *j = n > 0 ? json_loadb(m, (size_t)n, 0, NULL) : NULL;
+    const char *fmt = json_string_value(json_object_get(j, "format"));
+    const char *db = json_string_value(json_object_get(j, "database"));
+    if (!fmt || strcmp(fmt, "quire-backup") != 0 ||
+        json_integer_value(json_object_get(j, "version")) != BACKUP_FORMAT)
+        st = qr_err_set(err, QR_E_INVALID, NULL, "%s is not a quire backup of format %d", path,
+                        BACKUP_FORMAT);
+    else if (!db || strcmp(db, dbkind) != 0)
+        st = qr_err_set(err, QR_E_INVALID, NULL,
+                        "this backup is of a %s database, but the configured database "
+                        "is %s: restore it into a server configured like the one it "
+                        "came from",
+                        db ? db : "?", dbkind);
+    json_decref(j);
+    return st;
+}
+
+/* Writes the current entry, name (checked by safe_name), under stage, creating its folders;
+ * buf holds COPY_BUF bytes. */
+static qr_status_t extract_entry(struct archive *a, const char *stage, const char *name, char *buf,
+                                 const char *path, qr_err_t *err) {
+    qr_status_t st = QR_OK;
+    char *out = qr_xasprintf("%s/%s", stage, name);
+    for (char *p = strchr(out + strlen(stage) + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        mkdir(out, 0700);
+        *p = '/';
+    }
+    int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s: %s", out, strerror(errno));
+    la_ssize_t n = 0;
+    while (!st && (n = archive_read_data(a, buf, COPY_BUF)) > 0)
+        if (write(fd, buf, (size_t)n) != n)
+            st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s: %s", out, strerror(errno));
+    if (!st && n < 0)
+        st = qr_err_set(err, QR_E_CRYPTO, NULL,
+                        "%s is damaged or was altered (refused; nothing was changed)", path);
+    if (fd >= 0 && (fsync(fd) != 0 || close(fd) != 0) && !st)
+        st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s", out);
+    free(out);
+    return st;
+}
+
+/* Unpacks and authenticates the whole backup into stage: the manifest first, then the
+ * database and the document trees, then an authenticated end. */
+static qr_status_t unpack(const char *path, const unsigned char key[32], const char *stage,
+                          const char *dbkind, qr_err_t *err) {
+    struct source s = {NULL, err, NULL};
+    struct archive *a = NULL;
+    char *buf = NULL;
+    int manifest = 0, database = 0;
+    qr_status_t st = open_backup(path, key, &s.r, err);
     if (st)
         goto out;
     s.buf = qr_xmalloc(COPY_BUF);
     a = archive_read_new();
     archive_read_support_format_tar(a);
     if (archive_read_open(a, &s, NULL, source_read, NULL) != ARCHIVE_OK) {
-        st = qr_err_set(err, QR_E_CRYPTO, NULL,
-                        "%s is not a quire backup made with this master key, or it was renamed, "
-                        "altered or damaged (refused; nothing was changed)",
-                        path);
+        st = not_ours(err, path);
         goto out;
     }
     struct archive_entry *e;
     int r;
-    char *buf = qr_xmalloc(COPY_BUF);
+    buf = qr_xmalloc(COPY_BUF);
     while (!st && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
         const char *name = archive_entry_pathname(e);
-        if (!name || !safe_name(name) || archive_entry_filetype(e) != AE_IFREG) {
+        if (!name || !safe_name(name) || archive_entry_filetype(e) != AE_IFREG)
             st = qr_err_set(err, QR_E_INVALID, NULL, "the backup holds an unexpected entry '%.80s'",
                             name ? name : "");
-            break;
-        }
-        if (strcmp(name, "manifest.json") == 0) {
-            char m[MANIFEST_MAX];
-            la_ssize_t n = archive_read_data(a, m, sizeof(m) - 1);
-            json_t *j = n > 0 ? json_loadb(m, (size_t)n, 0, NULL) : NULL;
-            const char *fmt = json_string_value(json_object_get(j, "format"));
-            const char *db = json_string_value(json_object_get(j, "database"));
-            if (!fmt || strcmp(fmt, "quire-backup") != 0 ||
-                json_integer_value(json_object_get(j, "version")) != BACKUP_FORMAT)
-                st = qr_err_set(err, QR_E_INVALID, NULL, "%s is not a quire backup of format %d",
-                                path, BACKUP_FORMAT);
-            else if (!db || strcmp(db, dbkind) != 0)
-                st = qr_err_set(err, QR_E_INVALID, NULL,
-                                "this backup is of a %s database, but the configured database "
-                                "is %s: restore it into a server configured like the one it "
-                                "came from",
-                                db ? db : "?", dbkind);
-            json_decref(j);
-            manifest = !st;
-            continue;
-        }
-        if (!manifest) {
+        else if (strcmp(name, "manifest.json") == 0)
+            manifest = !(st = check_manifest(a, path, dbkind, err));
+        else if (!manifest)
             st = qr_err_set(err, QR_E_INVALID, NULL, "%s has no manifest first", path);
-            break;
+        else {
+            database |= strncmp(name, "database.", 9) == 0;
+            st = extract_entry(a, stage, name, buf, path, err);
         }
-        if (strncmp(name, "database.", 9) == 0)
-            database = 1;
-        char *out = qr_xasprintf("%s/%s", stage, name);
-        for (char *p = strchr(out + strlen(stage) + 1, '/'); p; p = strchr(p + 1, '/')) {
-            *p = '\0';
-            mkdir(out, 0700);
-            *p = '/';
-        }
-        int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-            st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s: %s", out, strerror(errno));
-        la_ssize_t n = 0;
-        while (!st && (n = archive_read_data(a, buf, COPY_BUF)) > 0)
-            if (write(fd, buf, (size_t)n) != n)
-                st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s: %s", out, strerror(errno));
-        if (!st && n < 0)
-            st = qr_err_set(err, QR_E_CRYPTO, NULL,
-                            "%s is damaged or was altered (refused; nothing was changed)", path);
-        if (fd >= 0 && (fsync(fd) != 0 || close(fd) != 0) && !st)
-            st = qr_err_set(err, QR_E_IO, NULL, "cannot write %s", out);
-        free(out);
     }
-    free(buf);
     if (!st && r != ARCHIVE_EOF)
-        st = qr_err_set(err, QR_E_CRYPTO, NULL,
-                        "%s is not a quire backup made with this master key, or it was renamed, "
-                        "altered or damaged (refused; nothing was changed)",
-                        path);
+        st = not_ours(err, path);
     /* The archive's end is not the blob's: only an authenticated end counts. */
     if (!st) {
         char extra[16];
@@ -616,7 +638,7 @@ out:
         archive_read_free(a);
     qr_blob_close(s.r);
     free(s.buf);
-    free(dir);
+    free(buf);
     return st;
 }
 
