@@ -20,6 +20,8 @@ PKGS=(
     libtesseract-dev libleptonica-dev libtiff-dev tesseract-ocr-eng tesseract-ocr-osd libzbar-dev
     poppler-utils img2pdf qrencode icc-profiles-free
     nginx wrk openssl ca-certificates nodejs chromium sqlite3
+    # pmccabe: the function-size gate of `make lint` (scripts/complexity.sh)
+    pmccabe
 )
 
 SUDO=()
