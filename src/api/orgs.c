@@ -3,12 +3,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/org_setup.h"
 #include "api/api.h"
 #include "core/json.h"
 #include "report/audit.h"
 #include "tenancy/org.h"
+#include "tenancy/user.h"
 
 static const char *const org_read_only[] = {"id", "type", "parent_id", "slug", "created_at", NULL};
+
+/* The client view of an org; license and retention only if the reader may see them. */
+static json_t *org_json(const qr_org_t *g) {
+    json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:O, s:I}", "id", g->id, "parent_id",
+                          g->parent_id[0] ? json_string(g->parent_id) : json_null(), "type",
+                          g->type, "name", g->name, "slug", g->slug, "portal_url", g->portal_url,
+                          "admin_emails", g->admin_emails, "created_at", (json_int_t)g->created_at);
+    json_object_set_new(o, "mfa_email", json_boolean(g->mfa_email));
+    json_object_set_new(o, "pin_mode", json_string(g->pin_mode));
+    json_object_set(o, "pin_lengths", g->pin_lengths);
+    json_object_set_new(o, "time_zone", json_string(g->time_zone));
+    json_object_set_new(o, "print_policy",
+                        json_pack("{s:b, s:b, s:I}", "force_mono", g->print_force_mono,
+                                  "force_duplex", g->print_force_duplex, "max_pages_per_job",
+                                  (json_int_t)g->print_max_pages));
+    if (!g->show_contract)
+        return o;
+    json_object_set_new(o, "license",
+                        json_pack("{s:I, s:I, s:I, s:O}", "devices", (json_int_t)g->lic_devices,
+                                  "ocr_pages_per_month", (json_int_t)g->lic_ocr_pages, "storage_mb",
+                                  (json_int_t)g->lic_storage_mb, "features", g->lic_features));
+    json_object_set_new(o, "retention",
+                        json_pack("{s:I, s:I, s:I}", "print_jobs_days",
+                                  (json_int_t)g->ret_print_days, "scan_documents_days",
+                                  (json_int_t)g->ret_scan_days, "audit_days",
+                                  (json_int_t)g->ret_audit_days));
+    return o;
+}
+
+static json_t *org_json_fn(const void *row) {
+    return org_json(row);
+}
+
+/* Answers one org (or the error) and clears it. */
+static void finish_org(qr_req_t *r, qr_status_t st, const qr_err_t *err, qr_org_t *g,
+                       int ok_status) {
+    qr_api_finish(r, st, err, st ? NULL : org_json(g), ok_status);
+    qr_org_clear(g);
+}
 
 /* Reads the optional nested "license" and "retention" objects and the plain fields. */
 static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err_t *err) {
@@ -86,9 +127,11 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
 
 void qr_api_orgs_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st = qr_org_list(qr_req_ctx(r), qr_req_principal(r), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_org_t *items = NULL;
+    size_t n = 0;
+    qr_status_t st = qr_org_list(qr_req_ctx(r), qr_req_principal(r), &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), org_json_fn);
+    qr_org_list_free(items, n);
 }
 
 void qr_api_orgs_create(qr_req_t *r) {
@@ -119,16 +162,34 @@ void qr_api_orgs_create(qr_req_t *r) {
         if (!st)
             st = qr_json_get_str(a, "last_name", 0, 256, &admin.last_name, &err);
     }
+    qr_org_t org = {0};
+    qr_user_t first = {0};
+    char *password = NULL;
     if (!st)
-        st = qr_org_create(qr_req_ctx(r), qr_req_principal(r), &in, a ? &admin : NULL, &out, &err);
+        st = qr_org_setup_create(qr_req_ctx(r), qr_req_principal(r), &in, a ? &admin : NULL, &org,
+                                 &first, &password, &err);
+    if (!st) {
+        out = org_json(&org);
+        if (a) {
+            json_t *u = qr_api_user_json(&first);
+            json_object_set_new(u, "password", json_string(password));
+            json_object_set_new(out, "admin", u);
+        }
+    }
     qr_api_finish(r, st, &err, out, 201);
+    qr_org_clear(&org);
+    qr_user_clear(&first);
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
 }
 
 void qr_api_orgs_get(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st = qr_org_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_org_t g;
+    qr_status_t st = qr_org_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &g, &err);
+    finish_org(r, st, &err, &g, 200);
 }
 
 void qr_api_orgs_patch(qr_req_t *r) {
@@ -139,11 +200,11 @@ void qr_api_orgs_patch(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_org_input_t in;
-    json_t *out = NULL;
+    qr_org_t g = {0};
     qr_status_t st = parse_org(qr_req_body(r), &in, 0, &err);
     if (!st)
-        st = qr_org_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        st = qr_org_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &g, &err);
+    finish_org(r, st, &err, &g, 200);
 }
 
 void qr_api_orgs_delete(qr_req_t *r) {
