@@ -13,6 +13,7 @@
 #include "store/backup.h"
 #include "auth/session.h"
 #include "core/json.h"
+#include "tenancy/org.h"
 #include "tenancy/user.h"
 
 #define MAX_SECRET 256 /* longest password or token accepted before authentication */
@@ -60,7 +61,7 @@ void qr_api_login(qr_req_t *r) {
     json_t *b = qr_req_body(r);
     qr_err_t err = {QR_OK, NULL, ""};
     const char *org, *username, *password;
-    if (qr_json_get_str(b, "org", 1, 63, &org, &err) ||
+    if (qr_json_get_str(b, "org", 1, QR_ORG_SLUG_MAX, &org, &err) ||
         qr_json_get_str(b, "username", 1, MAX_SECRET, &username, &err) ||
         qr_json_get_str(b, "password", 1, MAX_SECRET, &password, &err)) {
         qr_req_reply_error(r, &err);
@@ -170,7 +171,7 @@ void qr_api_reset_request(qr_req_t *r) {
     json_t *b = qr_req_body(r);
     qr_err_t err = {QR_OK, NULL, ""};
     const char *org, *username;
-    if (qr_json_get_str(b, "org", 1, 63, &org, &err) ||
+    if (qr_json_get_str(b, "org", 1, QR_ORG_SLUG_MAX, &org, &err) ||
         qr_json_get_str(b, "username", 1, MAX_SECRET, &username, &err)) {
         qr_req_reply_error(r, &err);
         return;

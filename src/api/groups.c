@@ -47,15 +47,23 @@ void qr_api_groups_list(qr_req_t *r) {
     qr_group_list_free(items, n);
 }
 
-void qr_api_groups_create(qr_req_t *r) {
+/* A group operation that takes a name: create (in an org) or rename (a group). */
+typedef qr_status_t (*named_fn)(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                                const char *name, qr_group_t *out, qr_err_t *err);
+
+/* Reads the body's name, calls fn on the path's id and answers the group with ok_status. */
+static void with_name(qr_req_t *r, named_fn fn, int ok_status) {
     const char *name;
     if (get_name(r, &name))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_group_t g;
-    qr_status_t st =
-        qr_group_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &g, &err);
-    finish_group(r, st, &err, &g, 201);
+    qr_status_t st = fn(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &g, &err);
+    finish_group(r, st, &err, &g, ok_status);
+}
+
+void qr_api_groups_create(qr_req_t *r) {
+    with_name(r, qr_group_create, 201);
 }
 
 void qr_api_groups_get(qr_req_t *r) {
@@ -66,14 +74,7 @@ void qr_api_groups_get(qr_req_t *r) {
 }
 
 void qr_api_groups_patch(qr_req_t *r) {
-    const char *name;
-    if (get_name(r, &name))
-        return;
-    qr_err_t err = {QR_OK, NULL, ""};
-    qr_group_t g;
-    qr_status_t st =
-        qr_group_rename(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &g, &err);
-    finish_group(r, st, &err, &g, 200);
+    with_name(r, qr_group_rename, 200);
 }
 
 void qr_api_groups_delete(qr_req_t *r) {

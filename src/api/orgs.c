@@ -51,48 +51,34 @@ static void finish_org(qr_req_t *r, qr_status_t st, const qr_err_t *err, qr_org_
     qr_org_clear(g);
 }
 
-/* Reads the optional nested "license" and "retention" objects and the plain fields. */
-static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err_t *err) {
-    qr_org_input_init(in);
-    qr_status_t st = QR_OK;
-    if (creating) {
-        if ((st = qr_json_get_str(b, "parent_id", 1, 64, &in->parent_id, err)) ||
-            (st = qr_json_get_str(b, "type", 1, 16, &in->type, err)) ||
-            (st = qr_json_get_str(b, "slug", 1, 63, &in->slug, err)))
-            return st;
-    }
-    if ((st = qr_json_get_str(b, "name", creating, 200, &in->name, err)) ||
-        (st = qr_json_get_str(b, "portal_url", 0, 2048, &in->portal_url, err)))
-        return st;
-    in->admin_emails = json_object_get(b, "admin_emails");
-    int mfa = 0, present = 0;
-    if ((st = qr_json_get_bool(b, "mfa_email", 0, &mfa, &present, err)))
-        return st;
-    in->mfa_email = present ? mfa : -1;
-    if ((st = qr_json_get_str(b, "pin_mode", 0, 16, &in->pin_mode, err)))
-        return st;
-    in->pin_lengths = json_object_get(b, "pin_lengths");
-    if ((st = qr_json_get_str(b, "time_zone", 0, 64, &in->time_zone, err)))
-        return st;
+/* Reads the optional "print_policy" object (PRN-4). */
+static qr_status_t parse_print_policy(json_t *b, qr_org_input_t *in, qr_err_t *err) {
+    static const char *const keys[] = {"force_mono", "force_duplex", "max_pages_per_job", NULL};
     json_t *pol = json_object_get(b, "print_policy");
-    if (pol) {
-        static const char *const keys[] = {"force_mono", "force_duplex", "max_pages_per_job", NULL};
-        int v = 0, given = 0;
-        if (!json_is_object(pol))
-            return qr_err_set(err, QR_E_INVALID, NULL, "field 'print_policy' must be an object");
-        if ((st = qr_json_check_keys(pol, keys, err)) ||
-            (st = qr_json_get_bool(pol, "force_mono", 0, &v, &given, err)))
-            return st;
-        in->print_force_mono = given ? v : -1;
-        if ((st = qr_json_get_bool(pol, "force_duplex", 0, &v, &given, err)))
-            return st;
-        in->print_force_duplex = given ? v : -1;
-        if ((st = qr_json_get_int(pol, "max_pages_per_job", 0, 0, 1000000, &in->print_max_pages,
-                                  &given, err)))
-            return st;
-        if (!given)
-            in->print_max_pages = -1;
-    }
+    int v = 0, given = 0;
+    qr_status_t st;
+    if (!pol)
+        return QR_OK;
+    if (!json_is_object(pol))
+        return qr_err_set(err, QR_E_INVALID, NULL, "field 'print_policy' must be an object");
+    if ((st = qr_json_check_keys(pol, keys, err)) ||
+        (st = qr_json_get_bool(pol, "force_mono", 0, &v, &given, err)))
+        return st;
+    in->print_force_mono = given ? v : -1;
+    if ((st = qr_json_get_bool(pol, "force_duplex", 0, &v, &given, err)))
+        return st;
+    in->print_force_duplex = given ? v : -1;
+    if ((st = qr_json_get_int(pol, "max_pages_per_job", 0, 0, 1000000, &in->print_max_pages, &given,
+                              err)))
+        return st;
+    if (!given)
+        in->print_max_pages = -1;
+    return QR_OK;
+}
+
+/* Reads the optional "license" and "retention" objects (the contract). */
+static qr_status_t parse_contract(json_t *b, qr_org_input_t *in, qr_err_t *err) {
+    qr_status_t st;
     json_t *lic = json_object_get(b, "license");
     if (lic) {
         static const char *const keys[] = {"devices", "ocr_pages_per_month", "storage_mb",
@@ -123,6 +109,34 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
             return st;
     }
     return QR_OK;
+}
+
+/* Reads the plain fields and the optional nested "print_policy", "license" and "retention"
+ * objects, in that order (the first error wins). */
+static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err_t *err) {
+    qr_org_input_init(in);
+    qr_status_t st = QR_OK;
+    if (creating) {
+        if ((st = qr_json_get_str(b, "parent_id", 1, 64, &in->parent_id, err)) ||
+            (st = qr_json_get_str(b, "type", 1, 16, &in->type, err)) ||
+            (st = qr_json_get_str(b, "slug", 1, QR_ORG_SLUG_MAX, &in->slug, err)))
+            return st;
+    }
+    if ((st = qr_json_get_str(b, "name", creating, 200, &in->name, err)) ||
+        (st = qr_json_get_str(b, "portal_url", 0, 2048, &in->portal_url, err)))
+        return st;
+    in->admin_emails = json_object_get(b, "admin_emails");
+    int mfa = 0, present = 0;
+    if ((st = qr_json_get_bool(b, "mfa_email", 0, &mfa, &present, err)))
+        return st;
+    in->mfa_email = present ? mfa : -1;
+    if ((st = qr_json_get_str(b, "pin_mode", 0, 16, &in->pin_mode, err)))
+        return st;
+    in->pin_lengths = json_object_get(b, "pin_lengths");
+    if ((st = qr_json_get_str(b, "time_zone", 0, 64, &in->time_zone, err)) ||
+        (st = parse_print_policy(b, in, err)))
+        return st;
+    return parse_contract(b, in, err);
 }
 
 void qr_api_orgs_list(qr_req_t *r) {

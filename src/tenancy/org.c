@@ -143,8 +143,8 @@ static qr_status_t check_string_array(const char *field, json_t *a, size_t max_i
     return QR_OK;
 }
 
-/* Checks the fields that are given; on create, name, type and slug are required. */
-static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *err) {
+/* Checks name, type and slug where given; on create, they are required. */
+static qr_status_t validate_identity(const qr_org_input_t *in, int creating, qr_err_t *err) {
     if (in->name) {
         size_t n = strlen(in->name);
         if (n == 0 || n > 200 || has_ctl(in->name) || in->name[0] == ' ' || in->name[n - 1] == ' ')
@@ -169,6 +169,28 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
     } else if (creating) {
         return qr_err_set(err, QR_E_INVALID, NULL, "field 'slug' is required");
     }
+    return QR_OK;
+}
+
+/* Checks the allowed PIN lengths (AUTH-8): one or more of 4, 5, 6 and 8. */
+static qr_status_t validate_pin_lengths(json_t *a, qr_err_t *err) {
+    size_t i;
+    json_t *v;
+    int ok = json_is_array(a) && json_array_size(a) > 0 && json_array_size(a) <= 4;
+    json_array_foreach(a, i, v) {
+        json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+        ok = ok && (n == 4 || n == 5 || n == 6 || n == 8);
+    }
+    if (!ok)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "pin_lengths must list one or more of 4, 5, 6 and 8");
+    return QR_OK;
+}
+
+/* Checks the fields that are given; on create, name, type and slug are required. */
+static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *err) {
+    if (validate_identity(in, creating, err))
+        return QR_E_INVALID;
     if (in->portal_url && in->portal_url[0] &&
         (strncmp(in->portal_url, "https://", 8) != 0 || strlen(in->portal_url) > 2048 ||
          strlen(in->portal_url) < 9 || has_ctl(in->portal_url) || strchr(in->portal_url, ' ')))
@@ -181,19 +203,8 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
     if (in->pin_mode && strcmp(in->pin_mode, "user_pin") != 0 &&
         strcmp(in->pin_mode, "pin_only") != 0)
         return qr_err_set(err, QR_E_INVALID, NULL, "pin_mode must be 'user_pin' or 'pin_only'");
-    if (in->pin_lengths) {
-        size_t i;
-        json_t *v;
-        int ok = json_is_array(in->pin_lengths) && json_array_size(in->pin_lengths) > 0 &&
-                 json_array_size(in->pin_lengths) <= 4;
-        json_array_foreach(in->pin_lengths, i, v) {
-            json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
-            ok = ok && (n == 4 || n == 5 || n == 6 || n == 8);
-        }
-        if (!ok)
-            return qr_err_set(err, QR_E_INVALID, NULL,
-                              "pin_lengths must list one or more of 4, 5, 6 and 8");
-    }
+    if (in->pin_lengths && validate_pin_lengths(in->pin_lengths, err))
+        return QR_E_INVALID;
     if (in->time_zone && !qr_tz_valid(in->time_zone))
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "time_zone must be an IANA time zone name such as 'Europe/Berlin' or "
@@ -346,6 +357,31 @@ qr_status_t qr_org_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_org_t **items
     return st;
 }
 
+/* 1 if the update touches license or retention (the contract, set by the parent). */
+static int changes_contract(const qr_org_input_t *in) {
+    return in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
+           in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
+           in->ret_audit_days >= 0;
+}
+
+/* Checks that p may make the update in to org ref: the org's own fields need org write
+ * access (so does an update that changes nothing), the contract contract write access. */
+static qr_status_t check_update_access(const qr_principal_t *p, const qr_org_ref_t *ref,
+                                       const qr_org_input_t *in, qr_err_t *err) {
+    int contract = changes_contract(in);
+    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0 ||
+                 in->pin_mode || in->pin_lengths || in->time_zone || in->print_force_mono >= 0 ||
+                 in->print_force_duplex >= 0 || in->print_max_pages >= 0;
+    if ((record || !contract) && !qr_policy_allows(p, QR_RES_ORG, ref->rel, QR_ACCESS_WRITE))
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "your role may view but not change this organization");
+    if (contract && !qr_policy_allows(p, QR_RES_CONTRACT, ref->rel, QR_ACCESS_WRITE))
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "license and retention are set by the parent organization's provider "
+                          "admin");
+    return QR_OK;
+}
+
 qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
                           const qr_org_input_t *in, qr_org_t *out, qr_err_t *err) {
     memset(out, 0, sizeof(*out));
@@ -355,12 +391,7 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "email MFA needs email delivery, which this server has not configured "
                           "(smtp_url)");
-    int contract = in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
-                   in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
-                   in->ret_audit_days >= 0;
-    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0 ||
-                 in->pin_mode || in->pin_lengths || in->time_zone || in->print_force_mono >= 0 ||
-                 in->print_force_duplex >= 0 || in->print_max_pages >= 0;
+    int contract = changes_contract(in);
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     char *emails = NULL, *features = NULL, *pin_lengths = NULL;
@@ -368,17 +399,8 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
     if (st)
         goto out;
-    if ((record || !contract) && !qr_policy_allows(p, QR_RES_ORG, ref.rel, QR_ACCESS_WRITE)) {
-        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
-                        "your role may view but not change this organization");
+    if ((st = check_update_access(p, &ref, in, err)))
         goto out;
-    }
-    if (contract && !qr_policy_allows(p, QR_RES_CONTRACT, ref.rel, QR_ACCESS_WRITE)) {
-        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
-                        "license and retention are set by the parent organization's provider "
-                        "admin");
-        goto out;
-    }
     emails = in->admin_emails ? qr_json_dump(in->admin_emails) : NULL;
     features = in->lic_features ? qr_json_dump(in->lic_features) : NULL;
     pin_lengths = in->pin_lengths ? qr_json_dump(in->pin_lengths) : NULL;
