@@ -227,9 +227,16 @@ void qr_api_orgs_delete(qr_req_t *r) {
     qr_api_finish(r, st, &err, NULL, 204);
 }
 
+static json_t *audit_json_fn(const void *row) {
+    const qr_audit_entry_t *e = row;
+    return json_pack(
+        "{s:I, s:I, s:o, s:s, s:o, s:s}", "id", (json_int_t)e->id, "time", (json_int_t)e->time,
+        "actor_id", e->actor_id ? json_string(e->actor_id) : json_null(), "action", e->action,
+        "target_id", e->target_id ? json_string(e->target_id) : json_null(), "detail", e->detail);
+}
+
 void qr_api_org_audit(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
     long limit = 100;
     const char *q = qr_req_query(r, "limit");
     if (q) {
@@ -241,7 +248,10 @@ void qr_api_org_audit(qr_req_t *r) {
             return;
         }
     }
+    qr_audit_entry_t *items = NULL;
+    size_t n = 0;
     qr_status_t st = qr_audit_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
-                                   (int)limit, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+                                   (int)limit, &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), audit_json_fn);
+    qr_audit_list_free(items, n);
 }

@@ -4,7 +4,7 @@
 #ifndef QR_AUDIT_H
 #define QR_AUDIT_H
 
-#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/ctx.h"
@@ -13,9 +13,20 @@
 #include "store/db.h"
 #include "tenancy/policy.h"
 
-/* Lists the newest events (at most limit) of org_id for a principal allowed to read the
- * org's audit log; *out is {"items": [...]}. */
+/* One event of the audit log. Strings are owned; actor_id and target_id are NULL when the
+ * event has none. */
+typedef struct qr_audit_entry {
+    long long id, time;
+    char *actor_id, *action, *target_id, *detail;
+} qr_audit_entry_t;
+
+/* Frees the members of e and zeroes it; accepts a zeroed struct. */
+void qr_audit_entry_clear(qr_audit_entry_t *e);
+/* Frees n entries and the array; accepts NULL. */
+void qr_audit_list_free(qr_audit_entry_t *v, size_t n);
+/* Lists the newest events (at most limit), newest first, of org_id for a principal allowed to
+ * read the org's audit log into a new array *items of *n (qr_audit_list_free). */
 qr_status_t qr_audit_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int limit,
-                          json_t **out, qr_err_t *err);
+                          qr_audit_entry_t **items, size_t *n, qr_err_t *err);
 
 #endif
