@@ -156,27 +156,21 @@ qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char 
     return st;
 }
 
+static void client_row(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *arg) {
+    (void)c;
+    (void)arg;
+    client_from_row(r, i, out);
+}
+
 qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                            qr_client_t **items, size_t *n, qr_err_t *err) {
-    *items = NULL;
-    *n = 0;
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_org_ref_t ref;
-    qr_dbres_t *r = NULL;
-    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CLIENTS, QR_ACCESS_READ, &ref, err);
-    if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT " CLIENT_COLUMNS " FROM oauth_clients "
-                     "WHERE org_id = ? AND device_id IS NULL ORDER BY created_at, id",
-                     QR_TEXT(ref.id));
-    if (!st) {
-        *n = (size_t)qr_dbres_rows(r);
-        *items = qr_xcalloc(*n ? *n : 1, sizeof(**items));
-        for (size_t i = 0; i < *n; i++)
-            client_from_row(r, (int)i, &(*items)[i]);
-    }
-    qr_dbres_free(r);
-    qr_db_release(c);
+    void *v = NULL;
+    qr_status_t st = qr_org_list_rows(ctx, p, org_id, QR_RES_CLIENTS,
+                                      "SELECT " CLIENT_COLUMNS " FROM oauth_clients "
+                                      "WHERE org_id = ? AND device_id IS NULL "
+                                      "ORDER BY created_at, id",
+                                      NULL, 0, sizeof(**items), client_row, NULL, &v, n, err);
+    *items = v;
     return st;
 }
 

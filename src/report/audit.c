@@ -25,35 +25,26 @@ void qr_audit_list_free(qr_audit_entry_t *v, size_t n) {
 }
 
 /* Row i of a result selected with AUDIT_COLUMNS. */
-static void entry_from_row(const qr_dbres_t *r, int i, qr_audit_entry_t *out) {
-    out->id = qr_dbres_int(r, i, 0);
-    out->time = qr_dbres_int(r, i, 1);
-    out->actor_id = qr_xstrdup(qr_dbres_text(r, i, 2));
-    out->action = qr_xstrdup(qr_dbres_text(r, i, 3));
-    out->target_id = qr_xstrdup(qr_dbres_text(r, i, 4));
-    out->detail = qr_xstrdup(qr_dbres_text(r, i, 5));
+static void entry_row(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *arg) {
+    qr_audit_entry_t *e = out;
+    (void)c;
+    (void)arg;
+    e->id = qr_dbres_int(r, i, 0);
+    e->time = qr_dbres_int(r, i, 1);
+    e->actor_id = qr_xstrdup(qr_dbres_text(r, i, 2));
+    e->action = qr_xstrdup(qr_dbres_text(r, i, 3));
+    e->target_id = qr_xstrdup(qr_dbres_text(r, i, 4));
+    e->detail = qr_xstrdup(qr_dbres_text(r, i, 5));
 }
 
 qr_status_t qr_audit_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int limit,
                           qr_audit_entry_t **items, size_t *n, qr_err_t *err) {
-    *items = NULL;
-    *n = 0;
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_org_ref_t ref;
-    qr_dbres_t *r = NULL;
-    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_AUDIT, QR_ACCESS_READ, &ref, err);
-    if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT " AUDIT_COLUMNS " FROM audit "
-                     "WHERE org_id = ? ORDER BY time DESC, id DESC LIMIT ?",
-                     QR_TEXT(ref.id), QR_INT(limit));
-    if (!st) {
-        *n = (size_t)qr_dbres_rows(r);
-        *items = qr_xcalloc(*n ? *n : 1, sizeof(**items));
-        for (size_t i = 0; i < *n; i++)
-            entry_from_row(r, (int)i, &(*items)[i]);
-    }
-    qr_dbres_free(r);
-    qr_db_release(c);
+    qr_dbval_t lim = QR_INT(limit);
+    void *v = NULL;
+    qr_status_t st = qr_org_list_rows(ctx, p, org_id, QR_RES_AUDIT,
+                                      "SELECT " AUDIT_COLUMNS " FROM audit "
+                                      "WHERE org_id = ? ORDER BY time DESC, id DESC LIMIT ?",
+                                      &lim, 1, sizeof(**items), entry_row, NULL, &v, n, err);
+    *items = v;
     return st;
 }

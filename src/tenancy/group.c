@@ -100,26 +100,19 @@ qr_status_t qr_group_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *
     return st;
 }
 
+static void group_row(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *arg) {
+    (void)arg;
+    group_load(c, qr_dbres_text(r, i, 0), qr_dbres_text(r, i, 1), qr_dbres_text(r, i, 2), out);
+}
+
 qr_status_t qr_group_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                           qr_group_t **items, size_t *n, qr_err_t *err) {
-    *items = NULL;
-    *n = 0;
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_org_ref_t ref;
-    qr_dbres_t *r = NULL;
-    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_GROUPS, QR_ACCESS_READ, &ref, err);
-    if (!st)
-        st = qr_db_q(c, &r, NULL, "SELECT id, name FROM user_groups WHERE org_id = ? ORDER BY name",
-                     QR_TEXT(ref.id));
-    if (!st) {
-        *n = (size_t)qr_dbres_rows(r);
-        *items = qr_xcalloc(*n ? *n : 1, sizeof(**items));
-        for (size_t i = 0; i < *n; i++)
-            group_load(c, qr_dbres_text(r, (int)i, 0), ref.id, qr_dbres_text(r, (int)i, 1),
-                       &(*items)[i]);
-    }
-    qr_dbres_free(r);
-    qr_db_release(c);
+    void *v = NULL;
+    qr_status_t st =
+        qr_org_list_rows(ctx, p, org_id, QR_RES_GROUPS,
+                         "SELECT id, org_id, name FROM user_groups WHERE org_id = ? ORDER BY name",
+                         NULL, 0, sizeof(**items), group_row, NULL, &v, n, err);
+    *items = v;
     return st;
 }
 

@@ -242,6 +242,36 @@ out:
     return st;
 }
 
+qr_status_t qr_org_list_rows(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                             qr_resource_t res, const char *sql, const qr_dbval_t *extra,
+                             int nextra, size_t size, qr_org_row_fn fn, void *arg, void **items,
+                             size_t *n, qr_err_t *err) {
+    *items = NULL;
+    *n = 0;
+    qr_dbval_t params[MAX_PARAMS];
+    if (nextra < 0 || nextra >= MAX_PARAMS)
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "too many list parameters");
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_org_resolve(c, p, org_id, res, QR_ACCESS_READ, &ref, err);
+    if (!st) {
+        params[0] = QR_TEXT(ref.id);
+        for (int k = 0; k < nextra; k++)
+            params[k + 1] = extra[k];
+        st = qr_dbc_exec(c, sql, params, nextra + 1, &r, NULL);
+    }
+    if (!st) {
+        *n = (size_t)qr_dbres_rows(r);
+        *items = qr_xcalloc(*n ? *n : 1, size);
+        for (size_t i = 0; i < *n; i++)
+            fn(c, r, (int)i, (char *)*items + i * size, arg);
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
 qr_status_t qr__org_read(qr_dbc_t *c, const qr_principal_t *p, const char *id, qr_org_t *out) {
     qr_dbres_t *r = NULL;
     memset(out, 0, sizeof(*out));

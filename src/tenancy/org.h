@@ -78,6 +78,20 @@ void qr_org_list_free(qr_org_t *v, size_t n);
 qr_status_t qr_org_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *org_id,
                            qr_resource_t res, qr_access_t want, qr_org_ref_t *ref, qr_err_t *err);
 
+/* Reads row i of r into out, one element of a list's array; c is the connection the rows
+ * came from (for a detail query), arg the caller's. */
+typedef void (*qr_org_row_fn)(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *arg);
+
+/* The one shape of a list of an org's rows: resolves org_id for p with read access to res
+ * (errors as qr_org_resolve), runs sql with the resolved org's id as its first parameter and
+ * then the nextra parameters of extra, and reads each row with fn into a new zeroed array
+ * *items of *n elements of size bytes (freed by the row type's list_free; NULL and 0 on
+ * error). */
+qr_status_t qr_org_list_rows(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                             qr_resource_t res, const char *sql, const qr_dbval_t *extra,
+                             int nextra, size_t size, qr_org_row_fn fn, void *arg, void **items,
+                             size_t *n, qr_err_t *err);
+
 /* Checks a new child org of in->parent_id before it is written (TEN-1): the input, the parent
  * (p must see it, it must be a provider, and p must be allowed to create its children) and
  * the depth limit. Fills *parent. Org creation itself (org + first admin + inherited document

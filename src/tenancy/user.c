@@ -169,27 +169,20 @@ qr_status_t qr_user_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, 
     return st;
 }
 
+static void user_row(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *now) {
+    (void)c;
+    user_from_row(r, i, *(const int64_t *)now, out);
+}
+
 qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                          qr_user_t **items, size_t *n, qr_err_t *err) {
-    *items = NULL;
-    *n = 0;
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL;
-    qr_org_ref_t ref;
-    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_USERS, QR_ACCESS_READ, &ref, err);
-    if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT " USER_COLUMNS " FROM users u WHERE u.org_id = ? ORDER BY u.username",
-                     QR_TEXT(ref.id));
-    if (!st) {
-        int64_t now = qr_clock_now(ctx->clock);
-        *n = (size_t)qr_dbres_rows(r);
-        *items = qr_xcalloc(*n ? *n : 1, sizeof(**items));
-        for (size_t i = 0; i < *n; i++)
-            user_from_row(r, (int)i, now, &(*items)[i]);
-    }
-    qr_dbres_free(r);
-    qr_db_release(c);
+    int64_t now = qr_clock_now(ctx->clock);
+    void *v = NULL;
+    qr_status_t st = qr_org_list_rows(ctx, p, org_id, QR_RES_USERS,
+                                      "SELECT " USER_COLUMNS
+                                      " FROM users u WHERE u.org_id = ? ORDER BY u.username",
+                                      NULL, 0, sizeof(**items), user_row, &now, &v, n, err);
+    *items = v;
     return st;
 }
 
