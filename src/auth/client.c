@@ -182,15 +182,10 @@ qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
     qr_org_ref_t ref;
-    qr_status_t st = qr_policy_find(c, p, QR_RES_CLIENTS,
-                                    "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = "
-                                    "k.org_id WHERE k.id = ? AND k.device_id IS NULL AND ",
-                                    id, &r);
-    if (st == QR_E_NOT_FOUND)
-        qr_err_set(err, st, NULL, "client not found");
-    if (!st)
-        st = qr_org_resolve(c, p, qr_dbres_text(r, 0, 0), QR_RES_CLIENTS, QR_ACCESS_WRITE, &ref,
-                            err);
+    qr_status_t st = qr_org_find_row(c, p, QR_RES_CLIENTS,
+                                     "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = "
+                                     "k.org_id WHERE k.id = ? AND k.device_id IS NULL AND ",
+                                     id, QR_ACCESS_WRITE, "client", &r, &ref, err);
     if (!st)
         st = qr_db_q(c, NULL, NULL,
                      "DELETE FROM oauth_clients WHERE id = ? AND org_id = ? AND device_id IS NULL",

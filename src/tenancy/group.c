@@ -51,16 +51,12 @@ static qr_status_t resolve_group(qr_dbc_t *c, const qr_principal_t *p, const cha
                                  qr_access_t want, qr_org_ref_t *ref, char *name, size_t namelen,
                                  qr_err_t *err) {
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_policy_find(c, p, QR_RES_GROUPS,
-                                    "SELECT g.org_id, g.name FROM user_groups g JOIN orgs o ON "
-                                    "o.id = g.org_id WHERE g.id = ? AND ",
-                                    id, &r);
-    if (st == QR_E_NOT_FOUND)
-        qr_err_set(err, st, NULL, "group not found");
-    if (!st) {
+    qr_status_t st = qr_org_find_row(c, p, QR_RES_GROUPS,
+                                     "SELECT g.org_id, g.name FROM user_groups g JOIN orgs o ON "
+                                     "o.id = g.org_id WHERE g.id = ? AND ",
+                                     id, want, "group", &r, ref, err);
+    if (r && qr_dbres_rows(r) == 1)
         snprintf(name, namelen, "%s", qr_dbres_text(r, 0, 1));
-        st = qr_org_resolve(c, p, qr_dbres_text(r, 0, 0), QR_RES_GROUPS, want, ref, err);
-    }
     qr_dbres_free(r);
     return st;
 }

@@ -242,6 +242,17 @@ out:
     return st;
 }
 
+qr_status_t qr_org_find_row(qr_dbc_t *c, const qr_principal_t *p, qr_resource_t res,
+                            const char *select, const char *id, qr_access_t want, const char *what,
+                            qr_dbres_t **r, qr_org_ref_t *ref, qr_err_t *err) {
+    qr_status_t st = qr_policy_find(c, p, res, select, id, r);
+    if (st == QR_E_NOT_FOUND)
+        qr_err_set(err, st, NULL, "%s not found", what);
+    if (!st)
+        st = qr_org_resolve(c, p, qr_dbres_text(*r, 0, 0), res, want, ref, err);
+    return st;
+}
+
 qr_status_t qr_org_list_rows(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                              qr_resource_t res, const char *sql, const qr_dbval_t *extra,
                              int nextra, size_t size, qr_org_row_fn fn, void *arg, void **items,

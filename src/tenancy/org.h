@@ -78,6 +78,13 @@ void qr_org_list_free(qr_org_t *v, size_t n);
 qr_status_t qr_org_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *org_id,
                            qr_resource_t res, qr_access_t want, qr_org_ref_t *ref, qr_err_t *err);
 
+/* Finds row id of a tenant table with select (as qr_policy_find; its first column is the row's
+ * org id) in p's read scope on res, else QR_E_NOT_FOUND "<what> not found", and resolves the
+ * row's org for want on res into *ref (errors as qr_org_resolve). *r is the caller's to free. */
+qr_status_t qr_org_find_row(qr_dbc_t *c, const qr_principal_t *p, qr_resource_t res,
+                            const char *select, const char *id, qr_access_t want, const char *what,
+                            qr_dbres_t **r, qr_org_ref_t *ref, qr_err_t *err);
+
 /* Reads row i of r into out, one element of a list's array; c is the connection the rows
  * came from (for a detail query), arg the caller's. */
 typedef void (*qr_org_row_fn)(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *arg);
