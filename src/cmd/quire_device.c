@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,119 +138,211 @@ static const char *env_or(const char *v, const char *name, const char *dflt) {
     return e && *e ? e : dflt;
 }
 
-/* Parses argv into o; returns 0, or an exit status after printing one line. */
-static int parse(int argc, char **argv, opts_t *o) {
-    memset(o, 0, sizeof(*o));
-    o->timeout_s = DEFAULT_TIMEOUT_S;
-    o->index = json_object();
-    o->files = qr_xcalloc((size_t)argc + 1, sizeof(*o->files));
-    static const char *const valued[] = {
-        "--server",        "--ca-file", "--client-id", "--secret-file", "--printer",
-        "--timeout",       "--tmp-dir", "--pin",       "--username",    "--card",
-        "--password-file", "--job",     "--workflow",  "--name",        "--folder",
-        "--index",         NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return usage(stdout, 0) - 1; /* -1: stop with status 0 */
-        if (strcmp(a, "--all") == 0) {
-            o->all = 1;
-            continue;
-        }
-        if (strcmp(a, "--wait") == 0) {
-            o->wait = 1;
-            continue;
-        }
-        if (strcmp(a, "--") == 0 && o->command && strcmp(o->command, "scan") == 0) {
-            /* The rest are files, also names that begin with '-'. */
-            while (++i < argc) {
-                if (o->n_files >= SCAN_MAX_FILES)
-                    return bad("a scan has at most %d files", SCAN_MAX_FILES);
-                o->files[o->n_files++] = argv[i];
-            }
-            break;
-        }
-        if (strcmp(a, "--secret") == 0 || strcmp(a, "--client-secret") == 0 ||
-            strcmp(a, "--password") == 0)
-            return bad("%s: secrets are never taken from the command line (ps shows it); use "
-                       "the environment or a 0600 file (see --help)",
-                       a);
-        if (a[0] != '-') {
-            if (o->command && strcmp(o->command, "scan") == 0) {
-                if (o->n_files >= SCAN_MAX_FILES)
-                    return bad("a scan has at most %d files", SCAN_MAX_FILES);
-                o->files[o->n_files++] = a;
-                continue;
-            }
-            if (o->command)
-                return bad("unexpected argument '%s' (try --help)", a);
-            o->command = a;
-            continue;
-        }
-        int known = 0;
-        for (const char *const *v = valued; *v; v++)
-            known |= strcmp(a, *v) == 0;
-        if (!known)
-            return bad("unknown option '%s' (try --help)", a);
-        if (i + 1 >= argc || !argv[i + 1][0])
-            return bad("%s needs a value", a);
-        const char *v = argv[++i];
-        if (strcmp(a, "--server") == 0)
-            o->server = v;
-        else if (strcmp(a, "--ca-file") == 0)
-            o->ca_file = v;
-        else if (strcmp(a, "--client-id") == 0)
-            o->client_id = v;
-        else if (strcmp(a, "--secret-file") == 0)
-            o->secret_file = v;
-        else if (strcmp(a, "--printer") == 0)
-            o->printer = v;
-        else if (strcmp(a, "--tmp-dir") == 0)
-            o->tmp_dir = v;
-        else if (strcmp(a, "--pin") == 0)
-            o->pin = v;
-        else if (strcmp(a, "--username") == 0)
-            o->username = v;
-        else if (strcmp(a, "--card") == 0)
-            o->card = v;
-        else if (strcmp(a, "--password-file") == 0)
-            o->password_file = v;
-        else if (strcmp(a, "--job") == 0)
-            o->job = v;
-        else if (strcmp(a, "--workflow") == 0)
-            o->workflow = v;
-        else if (strcmp(a, "--name") == 0)
-            o->name = v;
-        else if (strcmp(a, "--folder") == 0)
-            o->folder = v;
-        else if (strcmp(a, "--index") == 0) {
-            qr_err_t err = {QR_OK, NULL, ""};
-            if (json_object_size(o->index) >= SCAN_MAX_INDEX)
-                return bad("at most %d --index values", SCAN_MAX_INDEX);
-            if (qr_scaninput_add_index(o->index, v, &err))
-                return bad("%s", err.msg);
-        } else if (strcmp(a, "--timeout") == 0) {
-            o->timeout_s = 0;
-            for (const char *c = v; all_digits(v) && strlen(v) <= 5 && *c; c++)
-                o->timeout_s = o->timeout_s * 10 + (*c - '0');
-            if (o->timeout_s < 1)
-                return bad("--timeout must be a number of seconds from 1 to 99999 (got '%s')", v);
-        }
+/* --- the command line --- */
+
+/* What an option does. */
+typedef enum opt_kind {
+    OPT_FLAG,   /* no value: sets an int to 1 */
+    OPT_TEXT,   /* a value kept as given (the last one given wins) */
+    OPT_INDEX,  /* --index NAME=VALUE, repeatable */
+    OPT_TIMEOUT /* --timeout SECONDS */
+} opt_kind_t;
+
+/* One option: its spelling, what it does, where it goes and the one command it belongs to. */
+typedef struct optdef {
+    const char *name;
+    opt_kind_t kind;
+    size_t field;        /* offsetof(opts_t, ...): an int (OPT_FLAG) or a const char * (OPT_TEXT) */
+    const char *command; /* NULL: any command */
+} optdef_t;
+
+#define TEXT(n, f, c)                                                                              \
+    { n, OPT_TEXT, offsetof(opts_t, f), c }
+static const optdef_t options[] = {
+    TEXT("--server", server, NULL),
+    TEXT("--ca-file", ca_file, NULL),
+    TEXT("--client-id", client_id, NULL),
+    TEXT("--secret-file", secret_file, NULL),
+    TEXT("--printer", printer, NULL),
+    {"--timeout", OPT_TIMEOUT, 0, NULL},
+    TEXT("--tmp-dir", tmp_dir, NULL),
+    TEXT("--pin", pin, NULL),
+    TEXT("--username", username, NULL),
+    TEXT("--card", card, NULL),
+    TEXT("--password-file", password_file, NULL),
+    /* release (in the order its refusal names them) */
+    TEXT("--job", job, "release"),
+    {"--all", OPT_FLAG, offsetof(opts_t, all), "release"},
+    /* scan (likewise) */
+    TEXT("--workflow", workflow, "scan"),
+    TEXT("--name", name, "scan"),
+    TEXT("--folder", folder, "scan"),
+    {"--index", OPT_INDEX, 0, "scan"},
+    {"--wait", OPT_FLAG, offsetof(opts_t, wait), "scan"},
+};
+#undef TEXT
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* Options refused with a reason: a secret on the command line is visible in ps. */
+static const char *const secret_options[] = {"--secret", "--client-secret", "--password"};
+
+static int check_release(const opts_t *o);
+static int check_scan(const opts_t *o);
+
+/* The commands, and the checks of the options that belong to one of them. */
+static const struct command {
+    const char *name;
+    int (*check)(const opts_t *o); /* NULL: none of its own */
+} commands[] = {
+    {"jobs", NULL},      {"release", check_release}, {"register-card", NULL},
+    {"workflows", NULL}, {"scan", check_scan},
+};
+
+static int is_command(const opts_t *o, const char *name) {
+    return o->command && strcmp(o->command, name) == 0;
+}
+
+static const optdef_t *find_option(const char *a) {
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(a, options[i].name) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static int is_secret_option(const char *a) {
+    for (size_t i = 0; i < sizeof(secret_options) / sizeof(secret_options[0]); i++)
+        if (strcmp(a, secret_options[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static const char **text_field(opts_t *o, const optdef_t *d) {
+    return (const char **)(void *)((char *)o + d->field);
+}
+
+static int *flag_field(opts_t *o, const optdef_t *d) {
+    return (int *)(void *)((char *)o + d->field);
+}
+
+/* Whether the option d was given (an --index only counts once it was taken). */
+static int option_is_set(const opts_t *o, const optdef_t *d) {
+    switch (d->kind) {
+    case OPT_FLAG:
+        return *flag_field((opts_t *)o, d) != 0;
+    case OPT_TEXT:
+        return *text_field((opts_t *)o, d) != NULL;
+    case OPT_INDEX:
+        return json_object_size(o->index) > 0;
+    case OPT_TIMEOUT:
+        break;
     }
+    return 0;
+}
+
+static int add_file(opts_t *o, const char *path) {
+    if (o->n_files >= SCAN_MAX_FILES)
+        return bad("a scan has at most %d files", SCAN_MAX_FILES);
+    o->files[o->n_files++] = path;
+    return 0;
+}
+
+/* An argument that is not an option: the command, then (scan) the files. */
+static int add_positional(opts_t *o, const char *a) {
+    if (is_command(o, "scan"))
+        return add_file(o, a);
+    if (o->command)
+        return bad("unexpected argument '%s' (try --help)", a);
+    o->command = a;
+    return 0;
+}
+
+static int set_index(opts_t *o, const char *v) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (json_object_size(o->index) >= SCAN_MAX_INDEX)
+        return bad("at most %d --index values", SCAN_MAX_INDEX);
+    if (qr_scaninput_add_index(o->index, v, &err))
+        return bad("%s", err.msg);
+    return 0;
+}
+
+static int set_timeout(opts_t *o, const char *v) {
+    o->timeout_s = 0;
+    for (const char *c = v; all_digits(v) && strlen(v) <= 5 && *c; c++)
+        o->timeout_s = o->timeout_s * 10 + (*c - '0');
+    if (o->timeout_s < 1)
+        return bad("--timeout must be a number of seconds from 1 to 99999 (got '%s')", v);
+    return 0;
+}
+
+/* Takes the value v of the option d. */
+static int set_option(opts_t *o, const optdef_t *d, const char *v) {
+    switch (d->kind) {
+    case OPT_TEXT:
+        *text_field(o, d) = v;
+        return 0;
+    case OPT_INDEX:
+        return set_index(o, v);
+    case OPT_TIMEOUT:
+        return set_timeout(o, v);
+    case OPT_FLAG:
+        break;
+    }
+    return 0;
+}
+
+/* Takes argv[*i] (and its value, moving *i past it); returns 0, -1 after --help (stop with
+ * status 0), or an exit status after printing one line. */
+static int parse_arg(int argc, char **argv, int *i, opts_t *o) {
+    const char *a = argv[*i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+        return usage(stdout, 0) - 1;
+    if (strcmp(a, "--") == 0 && is_command(o, "scan")) {
+        /* The rest are files, also names that begin with '-'. */
+        int rc = 0;
+        while (!rc && ++*i < argc)
+            rc = add_file(o, argv[*i]);
+        *i = argc;
+        return rc;
+    }
+    if (is_secret_option(a))
+        return bad("%s: secrets are never taken from the command line (ps shows it); use "
+                   "the environment or a 0600 file (see --help)",
+                   a);
+    if (a[0] != '-')
+        return add_positional(o, a);
+    const optdef_t *d = find_option(a);
+    if (!d)
+        return bad("unknown option '%s' (try --help)", a);
+    if (d->kind == OPT_FLAG) {
+        *flag_field(o, d) = 1;
+        return 0;
+    }
+    if (*i + 1 >= argc || !argv[*i + 1][0])
+        return bad("%s needs a value", a);
+    return set_option(o, d, argv[++*i]);
+}
+
+/* The environment's values for what the command line did not give. */
+static void opts_from_env(opts_t *o) {
     o->server = env_or(o->server, "QUIRE_SERVER", DEFAULT_SERVER);
     o->ca_file = env_or(o->ca_file, "QUIRE_CA_FILE", NULL);
     o->client_id = env_or(o->client_id, "QUIRE_DEVICE_CLIENT_ID", NULL);
     o->printer = env_or(o->printer, "QUIRE_PRINTER", NULL);
     o->tmp_dir = env_or(o->tmp_dir, "TMPDIR", "/tmp");
+}
+
+static int check_command(const opts_t *o) {
     if (!o->command)
         return bad("no command: jobs, release, register-card, workflows or scan (try --help)");
-    int release = strcmp(o->command, "release") == 0;
-    int reg = strcmp(o->command, "register-card") == 0;
-    int scan = strcmp(o->command, "scan") == 0;
-    if (!release && !reg && !scan && strcmp(o->command, "jobs") != 0 &&
-        strcmp(o->command, "workflows") != 0)
-        return bad("unknown command '%s': jobs, release, register-card, workflows or scan",
-                   o->command);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (is_command(o, commands[i].name))
+            return 0;
+    return bad("unknown command '%s': jobs, release, register-card, workflows or scan", o->command);
+}
+
+/* The device, and exactly one way for the person to log in at the panel. */
+static int check_login(const opts_t *o) {
+    int reg = is_command(o, "register-card");
     if (!o->client_id)
         return bad("no device: give --client-id ID (or QUIRE_DEVICE_CLIENT_ID)");
     if (o->pin && !(all_digits(o->pin) && strlen(o->pin) >= 4 && strlen(o->pin) <= 8))
@@ -262,38 +355,92 @@ static int parse(int argc, char **argv, opts_t *o) {
     if (by_card + (o->pin != NULL) + (o->username && !o->pin) != 1)
         return bad("log in with exactly one of --pin PIN, --card NUMBER or --username NAME "
                    "(register-card: --pin or --username)");
-    if (release) {
-        if (!o->job == !o->all)
-            return bad("release needs --job ID or --all");
-        if (o->job && !is_id(o->job))
-            return bad("the job id '%s' is not valid (letters, digits, - and _)", o->job);
-        if (!o->printer)
-            return bad("release needs --printer URI (or QUIRE_PRINTER)");
-        qr_err_t err = {QR_OK, NULL, ""};
-        if (qr_printer_check_uri(o->printer, &err))
-            return bad("%s", err.msg);
-    } else if (o->job || o->all) {
-        return bad("--job and --all belong to release, not %s", o->command);
-    }
-    if (scan) {
-        if (!o->workflow)
-            return bad("scan needs --workflow ID (see: quire-device workflows LOGIN)");
-        if (!is_id(o->workflow))
-            return bad("the workflow id '%s' is not valid (letters, digits, - and _)", o->workflow);
-        if (o->n_files == 0)
-            return bad("scan needs at least one FILE (JPEG, PNG, TIFF or PDF)");
-        for (int k = 0; k < 2; k++) {
-            const char *v = k ? o->folder : o->name;
-            json_t *j = v ? json_string(v) : NULL; /* NULL if not UTF-8 */
-            if (v && !j)
-                return bad("%s must be UTF-8", k ? "--folder" : "--name");
-            json_decref(j);
-        }
-    } else if (o->workflow || o->name || o->folder || json_object_size(o->index) || o->wait) {
-        return bad("--workflow, --name, --folder, --index and --wait belong to scan, not %s",
-                   o->command);
+    return 0;
+}
+
+static int check_release(const opts_t *o) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!o->job == !o->all)
+        return bad("release needs --job ID or --all");
+    if (o->job && !is_id(o->job))
+        return bad("the job id '%s' is not valid (letters, digits, - and _)", o->job);
+    if (!o->printer)
+        return bad("release needs --printer URI (or QUIRE_PRINTER)");
+    if (qr_printer_check_uri(o->printer, &err))
+        return bad("%s", err.msg);
+    return 0;
+}
+
+static int check_scan(const opts_t *o) {
+    if (!o->workflow)
+        return bad("scan needs --workflow ID (see: quire-device workflows LOGIN)");
+    if (!is_id(o->workflow))
+        return bad("the workflow id '%s' is not valid (letters, digits, - and _)", o->workflow);
+    if (o->n_files == 0)
+        return bad("scan needs at least one FILE (JPEG, PNG, TIFF or PDF)");
+    for (int k = 0; k < 2; k++) {
+        const char *v = k ? o->folder : o->name;
+        json_t *j = v ? json_string(v) : NULL; /* NULL if not UTF-8 */
+        if (v && !j)
+            return bad("%s must be UTF-8", k ? "--folder" : "--name");
+        json_decref(j);
     }
     return 0;
+}
+
+/* Refuses the options of the command cmd under another command: "--job and --all belong to
+ * release, not jobs" (their names from the table, in its order). */
+static int check_foreign(const opts_t *o, const char *cmd) {
+    char names[256] = "";
+    size_t n = 0, k = 0;
+    int given = 0;
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        n += options[i].command && strcmp(options[i].command, cmd) == 0;
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (!options[i].command || strcmp(options[i].command, cmd) != 0)
+            continue;
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof(names) - len, "%s%s",
+                 k == 0       ? ""
+                 : k + 1 == n ? " and "
+                              : ", ",
+                 options[i].name);
+        k++;
+        given |= option_is_set(o, &options[i]);
+    }
+    return given ? bad("%s belong to %s, not %s", names, cmd, o->command) : 0;
+}
+
+/* Each command's own options: checked under it, refused under the others. */
+static int check_command_options(const opts_t *o) {
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        const struct command *c = &commands[i];
+        int rc = is_command(o, c->name) ? (c->check ? c->check(o) : 0) : check_foreign(o, c->name);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Parses argv into o; returns 0, -1 after --help (stop with status 0), or an exit status
+ * after printing one line. The caller frees o->index and o->files also on failure. */
+static int parse(int argc, char **argv, opts_t *o) {
+    memset(o, 0, sizeof(*o));
+    o->timeout_s = DEFAULT_TIMEOUT_S;
+    o->index = json_object();
+    o->files = qr_xcalloc((size_t)argc + 1, sizeof(*o->files));
+    for (int i = 1; i < argc; i++) {
+        int rc = parse_arg(argc, argv, &i, o);
+        if (rc)
+            return rc;
+    }
+    opts_from_env(o);
+    int rc = check_command(o);
+    if (!rc)
+        rc = check_login(o);
+    if (!rc)
+        rc = check_command_options(o);
+    return rc;
 }
 
 /* Reads a secret from a file that only its owner may read; returns a new string (caller
