@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,34 +102,42 @@ static int bad(const char *fmt, ...) {
     return 2;
 }
 
+/* Whether s has 1 to max characters, each one that ok accepts. */
+static int chars_are(const char *s, size_t max, int (*ok)(unsigned char c)) {
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    for (; *s; s++)
+        if (!ok((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+static int digit_char(unsigned char c) {
+    return c >= '0' && c <= '9';
+}
+
+static int id_char(unsigned char c) {
+    return digit_char(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '_';
+}
+
+static int card_char(unsigned char c) {
+    return c > ' ' && c < 0x7f;
+}
+
 static int all_digits(const char *s) {
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
+    return chars_are(s, SIZE_MAX, digit_char);
 }
 
+/* A job or workflow id: 1 to 64 letters, digits, '-' and '_'. */
 static int is_id(const char *s) {
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              *s == '-' || *s == '_'))
-            return 0;
-    return 1;
+    return chars_are(s, 64, id_char);
 }
 
+/* A card number: 1 to 64 printable ASCII characters without spaces. */
 static int is_card(const char *s) {
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return 0;
-    for (; *s; s++)
-        if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
-            return 0;
-    return 1;
+    return chars_are(s, 64, card_char);
 }
 
 static const char *env_or(const char *v, const char *name, const char *dflt) {
@@ -188,15 +197,28 @@ static const char *const secret_options[] = {"--secret", "--client-secret", "--p
 
 static int check_release(const opts_t *o);
 static int check_scan(const opts_t *o);
+static int cmd_jobs(panel_t *p);
+static int cmd_release(panel_t *p);
+static int cmd_register_card(panel_t *p);
+static int cmd_workflows(panel_t *p);
+static int cmd_scan(panel_t *p);
 
-/* The commands, and the checks of the options that belong to one of them. */
-static const struct command {
+/* The commands: the checks of the options that belong to one of them, and what it does once
+ * the person is logged in at the panel. */
+typedef struct command {
     const char *name;
-    int (*check)(const opts_t *o); /* NULL: none of its own */
-} commands[] = {
-    {"jobs", NULL},      {"release", check_release}, {"register-card", NULL},
-    {"workflows", NULL}, {"scan", check_scan},
+    int (*check)(const opts_t *o); /* NULL: no options of its own */
+    int (*run)(panel_t *p);
+} command_t;
+
+static const command_t commands[] = {
+    {"jobs", NULL, cmd_jobs},
+    {"release", check_release, cmd_release},
+    {"register-card", NULL, cmd_register_card},
+    {"workflows", NULL, cmd_workflows},
+    {"scan", check_scan, cmd_scan},
 };
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static int is_command(const opts_t *o, const char *name) {
     return o->command && strcmp(o->command, name) == 0;
@@ -331,12 +353,19 @@ static void opts_from_env(opts_t *o) {
     o->tmp_dir = env_or(o->tmp_dir, "TMPDIR", "/tmp");
 }
 
+/* The command o names; NULL if none or unknown. */
+static const command_t *find_command(const opts_t *o) {
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (is_command(o, commands[i].name))
+            return &commands[i];
+    return NULL;
+}
+
 static int check_command(const opts_t *o) {
     if (!o->command)
         return bad("no command: jobs, release, register-card, workflows or scan (try --help)");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (is_command(o, commands[i].name))
-            return 0;
+    if (find_command(o))
+        return 0;
     return bad("unknown command '%s': jobs, release, register-card, workflows or scan", o->command);
 }
 
@@ -413,8 +442,8 @@ static int check_foreign(const opts_t *o, const char *cmd) {
 
 /* Each command's own options: checked under it, refused under the others. */
 static int check_command_options(const opts_t *o) {
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        const struct command *c = &commands[i];
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const command_t *c = &commands[i];
         int rc = is_command(o, c->name) ? (c->check ? c->check(o) : 0) : check_foreign(o, c->name);
         if (rc)
             return rc;
@@ -1079,7 +1108,7 @@ static int cmd_scan(panel_t *p) {
 int main(int argc, char **argv) {
     opts_t o;
     int rc = parse(argc, argv, &o);
-    if (!rc && strcmp(o.command, "scan") == 0)
+    if (!rc && is_command(&o, "scan"))
         rc = scan_check_files(&o); /* before anything is sent */
     if (rc) {
         json_decref(o.index);
@@ -1090,20 +1119,10 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     qr_err_t err = {QR_OK, NULL, ""};
     panel_t p = {NULL, &o, NULL, NULL, NULL, 0};
-    if (qr_remote_create(o.server, o.ca_file, &p.rm, &err)) {
+    if (qr_remote_create(o.server, o.ca_file, &p.rm, &err))
         rc = transport(&err);
-    } else if (!(rc = panel_open(&p))) {
-        if (strcmp(o.command, "jobs") == 0)
-            rc = cmd_jobs(&p);
-        else if (strcmp(o.command, "register-card") == 0)
-            rc = cmd_register_card(&p);
-        else if (strcmp(o.command, "workflows") == 0)
-            rc = cmd_workflows(&p);
-        else if (strcmp(o.command, "scan") == 0)
-            rc = cmd_scan(&p);
-        else
-            rc = cmd_release(&p);
-    }
+    else if (!(rc = panel_open(&p)))
+        rc = find_command(&o)->run(&p);
     panel_close(&p);
     qr_remote_destroy(p.rm);
     curl_global_cleanup();
