@@ -543,9 +543,8 @@ static double mono_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Device token, then the person's panel login. */
-static int panel_open(panel_t *p) {
-    double started = mono_now();
+/* The device's token from its client credentials (p->device_token). */
+static int device_sign_in(panel_t *p) {
     const opts_t *o = p->o;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
@@ -557,47 +556,70 @@ static int panel_open(panel_t *p) {
     free_secret(secret);
     if (st)
         return transport(&err);
-    if (!p->device_token) {
-        int rc = refused("the server refused the device credentials", &r);
-        qr_reply_free(&r);
-        return rc;
-    }
+    int rc = 0;
+    if (!p->device_token)
+        rc = refused("the server refused the device credentials", &r);
     qr_reply_free(&r);
+    return rc;
+}
 
-    json_t *body;
-    char *password = NULL;
+/* The panel login's body for the way the person logs in (PIN, card or password); the
+ * password is read here (*password: caller cleanses and frees). Returns 0, or 2 after one
+ * line when there is no password. */
+static int login_body(const opts_t *o, json_t **body, char **password) {
+    *password = NULL;
     if (o->pin)
-        body = o->username ? json_pack("{s:s, s:s, s:s}", "method", "pin", "username", o->username,
-                                       "pin", o->pin)
-                           : json_pack("{s:s, s:s}", "method", "pin", "pin", o->pin);
-    else if (o->card && strcmp(o->command, "register-card") != 0)
-        body = json_pack("{s:s, s:s}", "method", "card", "card", o->card);
+        *body = o->username ? json_pack("{s:s, s:s, s:s}", "method", "pin", "username", o->username,
+                                        "pin", o->pin)
+                            : json_pack("{s:s, s:s}", "method", "pin", "pin", o->pin);
+    else if (o->card && !is_command(o, "register-card"))
+        *body = json_pack("{s:s, s:s}", "method", "card", "card", o->card);
     else {
-        if (!(password = secret_from(o->password_file, "QUIRE_PANEL_PASSWORD", "password")))
+        if (!(*password = secret_from(o->password_file, "QUIRE_PANEL_PASSWORD", "password")))
             return 2;
-        body = json_pack("{s:s, s:s, s:s}", "method", "password", "username", o->username,
-                         "password", password);
+        *body = json_pack("{s:s, s:s, s:s}", "method", "password", "username", o->username,
+                          "password", *password);
     }
-    st = qr_remote_call(p->rm, "POST", "/api/v1/device/login", p->device_token, body, &r, &err);
+    return 0;
+}
+
+/* Takes the panel token, the person's username and the token's lifetime from the login's
+ * answer r (asked at the monotonic time started). */
+static void panel_take(panel_t *p, const qr_reply_t *r, double started) {
+    const char *t = json_string_value(json_object_get(r->json, "access_token"));
+    p->token = qr_xstrdup(t);
+    const char *u =
+        json_string_value(json_object_get(json_object_get(r->json, "user"), "username"));
+    free(p->username);
+    p->username = qr_xstrdup(u ? u : "");
+    json_t *ttl = json_object_get(r->json, "expires_in");
+    p->fresh_until =
+        started - PANEL_MARGIN_S +
+        (json_is_integer(ttl) ? (double)json_integer_value(ttl) : (double)PANEL_TTL_DEFAULT_S);
+}
+
+/* Device token, then the person's panel login. */
+static int panel_open(panel_t *p) {
+    double started = mono_now();
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    json_t *body;
+    char *password;
+    int rc = device_sign_in(p);
+    if (!rc)
+        rc = login_body(p->o, &body, &password);
+    if (rc)
+        return rc;
+    qr_status_t st =
+        qr_remote_call(p->rm, "POST", "/api/v1/device/login", p->device_token, body, &r, &err);
     json_decref(body); /* the encoded copy was cleansed by qr_remote_call */
     free_secret(password);
     if (st)
         return transport(&err);
-    int rc = 0;
-    const char *t = json_string_value(json_object_get(r.json, "access_token"));
-    if (r.status != 200 || !t) {
+    if (r.status != 200 || !json_string_value(json_object_get(r.json, "access_token")))
         rc = refused("panel login refused", &r);
-    } else {
-        p->token = qr_xstrdup(t);
-        const char *u =
-            json_string_value(json_object_get(json_object_get(r.json, "user"), "username"));
-        free(p->username);
-        p->username = qr_xstrdup(u ? u : "");
-        json_t *ttl = json_object_get(r.json, "expires_in");
-        p->fresh_until =
-            started - PANEL_MARGIN_S +
-            (json_is_integer(ttl) ? (double)json_integer_value(ttl) : (double)PANEL_TTL_DEFAULT_S);
-    }
+    else
+        panel_take(p, &r, started);
     qr_reply_free(&r);
     return rc;
 }
@@ -703,13 +725,23 @@ static int json_int(json_t *o, const char *k, int dflt) {
     return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
 }
 
-/* Reports the outcome of one print (POST /api/v1/jobs/{id}/result). */
-static int report(panel_t *p, const char *id, const char *status, int pages, int copies, int color,
-                  int duplex, const char *reason) {
+/* One released job: the settings the server allows (its "print" answer, after the org's
+ * policy), and the document's size and name. name lives as long as the release's reply. */
+typedef struct release {
+    int copies, pages, color, duplex;
+    int has_size;   /* the answer gave the document's size */
+    long long size; /* then: its bytes */
+    const char *name;
+} release_t;
+
+/* Reports the outcome of one print (POST /api/v1/jobs/{id}/result): printed, or failed for
+ * reason (not NULL). */
+static int report(panel_t *p, const char *id, const release_t *rel, const char *reason) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
-    json_t *body = json_pack("{s:s, s:i, s:i, s:b, s:b}", "status", status, "pages", pages,
-                             "copies", copies, "color", color, "duplex", duplex);
+    json_t *body = json_pack("{s:s, s:i, s:i, s:b, s:b}", "status", reason ? "failed" : "printed",
+                             "pages", reason ? 0 : rel->pages, "copies", rel->copies, "color",
+                             rel->color, "duplex", rel->duplex);
     if (reason) {
         char cut[REASON_MAX + 1];
         snprintf(cut, sizeof(cut), "%s", reason);
@@ -731,72 +763,97 @@ static int report(panel_t *p, const char *id, const char *status, int pages, int
     return rc;
 }
 
-/* Releases one job, prints it and reports the result. */
-static int release_one(panel_t *p, const char *id) {
+/* Releases job id at the server (POST /api/v1/jobs/{id}/release): 0 with *r its answer
+ * (caller frees) and *rel read from it, or an exit status after one line. */
+static int release_request(panel_t *p, const char *id, qr_reply_t *r, release_t *rel) {
     qr_err_t err = {QR_OK, NULL, ""};
-    qr_reply_t r = {0, NULL}, d = {0, NULL};
-    char what[128];
     int rc = panel_ensure(p);
     if (rc)
         return rc;
     char *path = qr_xasprintf("/api/v1/jobs/%s/release", id);
-    qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, NULL, &r, &err);
+    qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, NULL, r, &err);
     free(path);
     if (st)
         return transport(&err);
-    if (r.status != 200 || !json_is_object(json_object_get(r.json, "print"))) {
+    json_t *pr = json_object_get(r->json, "print");
+    if (r->status != 200 || !json_is_object(pr)) {
+        char what[128];
         snprintf(what, sizeof(what), "job %s: release refused%s%s%s", id,
-                 *qr_reply_code(&r) ? " (" : "", qr_reply_code(&r), *qr_reply_code(&r) ? ")" : "");
-        rc = refused(what, &r);
-        qr_reply_free(&r);
+                 *qr_reply_code(r) ? " (" : "", qr_reply_code(r), *qr_reply_code(r) ? ")" : "");
+        rc = refused(what, r);
+        qr_reply_free(r);
         return rc;
     }
-    json_t *pr = json_object_get(r.json, "print");
-    int copies = json_int(pr, "copies", 1), pages = json_int(pr, "pages", 0);
-    int color = json_is_true(json_object_get(pr, "color"));
-    int duplex = json_is_true(json_object_get(pr, "duplex"));
-    json_t *size_j = json_object_get(r.json, "size");
-    const char *name = json_string_value(json_object_get(r.json, "name"));
+    json_t *size = json_object_get(r->json, "size");
+    rel->copies = json_int(pr, "copies", 1);
+    rel->pages = json_int(pr, "pages", 0);
+    rel->color = json_is_true(json_object_get(pr, "color"));
+    rel->duplex = json_is_true(json_object_get(pr, "duplex"));
+    rel->has_size = json_is_integer(size);
+    rel->size = rel->has_size ? (long long)json_integer_value(size) : 0;
+    rel->name = json_string_value(json_object_get(r->json, "name"));
+    return 0;
+}
 
-    /* Download completely first, then print: see docs/device.md ("Why a private file"). */
-    long long size = 0;
-    int job_id = 0, fd = open_spool(p->o->tmp_dir, &err);
-    char *reason = NULL;
-    if (fd < 0) {
-        reason = qr_xstrdup(err.msg);
-    } else {
-        path = qr_xasprintf("/api/v1/jobs/%s/document", id);
-        st = qr_remote_download(p->rm, path, p->token, fd, &size, &d, &err);
-        free(path);
-        char buf[32];
-        if (st)
-            reason = qr_xasprintf("download failed: %s", err.msg);
-        else if (d.status != 200)
-            reason = qr_xasprintf("download refused: %s", qr_reply_message(&d, buf, sizeof(buf)));
-        else if (json_is_integer(size_j) && json_integer_value(size_j) != size)
-            reason = qr_xasprintf("download incomplete: %lld of %lld bytes", size,
-                                  (long long)json_integer_value(size_j));
-        qr_reply_free(&d);
-    }
+/* Downloads job id's document into fd, checked to be complete (*size: its bytes). Returns
+ * NULL, or why not (a new string; caller frees). */
+static char *download_document(panel_t *p, const char *id, const release_t *rel, int fd,
+                               long long *size) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t d = {0, NULL};
+    char buf[32], *reason = NULL;
+    char *path = qr_xasprintf("/api/v1/jobs/%s/document", id);
+    qr_status_t st = qr_remote_download(p->rm, path, p->token, fd, size, &d, &err);
+    free(path);
+    if (st)
+        reason = qr_xasprintf("download failed: %s", err.msg);
+    else if (d.status != 200)
+        reason = qr_xasprintf("download refused: %s", qr_reply_message(&d, buf, sizeof(buf)));
+    else if (rel->has_size && rel->size != *size)
+        reason = qr_xasprintf("download incomplete: %lld of %lld bytes", *size, rel->size);
+    qr_reply_free(&d);
+    return reason;
+}
+
+/* Downloads the document completely first, then prints it (see docs/device.md, "Why a
+ * private file"). *size is the document's bytes, *job_id the printer's job. Returns NULL, or
+ * why it was not printed (a new string; caller frees). */
+static char *print_document(panel_t *p, const char *id, const release_t *rel, long long *size,
+                            int *job_id) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    int fd = open_spool(p->o->tmp_dir, &err);
+    if (fd < 0)
+        return qr_xstrdup(err.msg);
+    char *reason = download_document(p, id, rel, fd, size);
     if (!reason) {
-        qr_print_settings_t s = {name, p->username, copies, color, duplex};
-        if (qr_printer_print(p->o->printer, fd, size, &s, p->o->timeout_s, &job_id, &err))
+        qr_print_settings_t s = {rel->name, p->username, rel->copies, rel->color, rel->duplex};
+        if (qr_printer_print(p->o->printer, fd, *size, &s, p->o->timeout_s, job_id, &err))
             reason = qr_xstrdup(err.msg);
     }
-    if (fd >= 0)
-        close(fd); /* the document is gone from disk with its last descriptor */
+    close(fd); /* the document is gone from disk with its last descriptor */
+    return reason;
+}
 
+/* Releases one job, prints it and reports the result. */
+static int release_one(panel_t *p, const char *id) {
+    qr_reply_t r = {0, NULL};
+    release_t rel;
+    int rc = release_request(p, id, &r, &rel);
+    if (rc)
+        return rc;
+    long long size = 0;
+    int job_id = 0;
+    char *reason = print_document(p, id, &rel, &size, &job_id);
     rc = panel_ensure(p);
     if (!rc)
-        rc = report(p, id, reason ? "failed" : "printed", reason ? 0 : pages, copies, color, duplex,
-                    reason);
+        rc = report(p, id, &rel, reason);
     if (reason) {
         fprintf(stderr, "quire-device: job %s: not printed: %s\n", id, reason);
         rc = rc ? rc : 1;
     } else if (!rc) {
         printf("job %s printed: %d page%s x %d cop%s, %s, %s, %lld bytes -> printer job %d\n", id,
-               pages, pages == 1 ? "" : "s", copies, copies == 1 ? "y" : "ies",
-               color ? "color" : "monochrome", duplex ? "duplex" : "simplex", size, job_id);
+               rel.pages, rel.pages == 1 ? "" : "s", rel.copies, rel.copies == 1 ? "y" : "ies",
+               rel.color ? "color" : "monochrome", rel.duplex ? "duplex" : "simplex", size, job_id);
     }
     free(reason);
     qr_reply_free(&r);
