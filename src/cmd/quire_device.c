@@ -903,8 +903,28 @@ static int scan_refused(const char *what, const qr_reply_t *r) {
     return 1;
 }
 
-/* One line per workflow (id, name, format, class), then one indented line per field, as
- * a panel would ask them: name, type, list values, required or optional, filled by a rule. */
+/* One indented line per field of a workflow's class, as a panel would ask it: name, type,
+ * list values, required or optional, filled by a rule. */
+static void print_field(json_t *f) {
+    const char *fname = json_string_value(json_object_get(f, "name"));
+    const char *type = json_string_value(json_object_get(f, "type"));
+    printf("  field %s: %s", fname ? fname : "?", type ? type : "?");
+    json_t *values = json_object_get(f, "values"), *v;
+    size_t k;
+    if (json_array_size(values) > 0) {
+        fputs(" (", stdout);
+        json_array_foreach(values, k, v) {
+            printf("%s%s", k ? ", " : "", json_string_value(v) ? json_string_value(v) : "");
+        }
+        putchar(')');
+    }
+    printf(", %s", json_is_true(json_object_get(f, "required")) ? "required" : "optional");
+    if (json_is_true(json_object_get(f, "filled_by_rule")))
+        fputs(", filled by rule", stdout);
+    putchar('\n');
+}
+
+/* One line per workflow (id, name, format, class), then one line per field. */
 static void print_workflow(json_t *w) {
     const char *id = json_string_value(json_object_get(w, "id"));
     const char *name = json_string_value(json_object_get(w, "name"));
@@ -917,24 +937,10 @@ static void print_workflow(json_t *w) {
     if (folder && *folder)
         printf(" folder %s", folder);
     putchar('\n');
-    size_t i, k;
-    json_t *f, *v;
+    size_t i;
+    json_t *f;
     json_array_foreach(json_object_get(w, "fields"), i, f) {
-        const char *fname = json_string_value(json_object_get(f, "name"));
-        const char *type = json_string_value(json_object_get(f, "type"));
-        printf("  field %s: %s", fname ? fname : "?", type ? type : "?");
-        json_t *values = json_object_get(f, "values");
-        if (json_array_size(values) > 0) {
-            fputs(" (", stdout);
-            json_array_foreach(values, k, v) {
-                printf("%s%s", k ? ", " : "", json_string_value(v) ? json_string_value(v) : "");
-            }
-            putchar(')');
-        }
-        printf(", %s", json_is_true(json_object_get(f, "required")) ? "required" : "optional");
-        if (json_is_true(json_object_get(f, "filled_by_rule")))
-            fputs(", filled by rule", stdout);
-        putchar('\n');
+        print_field(f);
     }
 }
 
@@ -1021,6 +1027,25 @@ static long long json_ll(json_t *o, const char *k) {
     return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
+/* A done scan's delivery: none (the documents wait in the download area), or its status,
+ * where to, the attempts and the error. */
+static void print_delivery(json_t *d) {
+    if (!json_is_object(d)) {
+        puts("  delivery: none (the documents are in the download area)");
+        return;
+    }
+    const char *status = json_string_value(json_object_get(d, "status"));
+    const char *where = json_string_value(json_object_get(d, "location"));
+    const char *error = json_string_value(json_object_get(d, "error"));
+    printf("  delivery: %s", status ? status : "?");
+    if (where)
+        printf(" to %s", where);
+    printf(" after %lld attempt%s", json_ll(d, "attempts"), json_ll(d, "attempts") == 1 ? "" : "s");
+    if (error)
+        printf(" (%s)", error);
+    putchar('\n');
+}
+
 /* What a done scan holds: its pages, index values, documents and delivery. */
 static void print_done(json_t *s) {
     const char *id = json_string_value(json_object_get(s, "id"));
@@ -1044,21 +1069,43 @@ static void print_done(json_t *s) {
         printf("  document %lld: %s, %lld bytes\n", json_ll(v, "n"), name ? name : "",
                json_ll(v, "size"));
     }
-    json_t *d = json_object_get(s, "delivery");
-    if (!json_is_object(d)) {
-        puts("  delivery: none (the documents are in the download area)");
-        return;
+    print_delivery(json_object_get(s, "delivery"));
+}
+
+/* A scan that failed at the server: "scan ID failed (code): message" on stderr; exit 1. */
+static int scan_failed(const char *id, json_t *scan) {
+    json_t *e = json_object_get(scan, "error");
+    const char *code = json_string_value(json_object_get(e, "code"));
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    fprintf(stderr, "quire-device: scan %s failed (%s): %s\n", id, code ? code : "error",
+            msg ? msg : "no reason given");
+    return 1;
+}
+
+/* One look at the scan's status (GET path): 0 when it is done (printed), -1 when not yet
+ * (status: what it is now), or an exit status after one line. */
+static int scan_poll(panel_t *p, const char *id, const char *path, char *status, size_t len) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    int rc = panel_ensure(p);
+    if (rc)
+        return rc;
+    if (qr_remote_call(p->rm, "GET", path, p->token, NULL, &r, &err))
+        return transport(&err);
+    const char *last = json_string_value(json_object_get(r.json, "status"));
+    rc = -1;
+    if (r.status != 200 || !last) {
+        rc = scan_refused("reading the scan's status failed", &r);
+    } else if (strcmp(last, "done") == 0) {
+        print_done(r.json);
+        rc = 0;
+    } else if (strcmp(last, "failed") == 0) {
+        rc = scan_failed(id, r.json);
+    } else {
+        snprintf(status, len, "%s", last);
     }
-    const char *status = json_string_value(json_object_get(d, "status"));
-    const char *where = json_string_value(json_object_get(d, "location"));
-    const char *error = json_string_value(json_object_get(d, "error"));
-    printf("  delivery: %s", status ? status : "?");
-    if (where)
-        printf(" to %s", where);
-    printf(" after %lld attempt%s", json_ll(d, "attempts"), json_ll(d, "attempts") == 1 ? "" : "s");
-    if (error)
-        printf(" (%s)", error);
-    putchar('\n');
+    qr_reply_free(&r);
+    return rc;
 }
 
 /* --wait: asks for the scan's status every SCAN_POLL_US until it is done or failed, or
@@ -1066,50 +1113,24 @@ static void print_done(json_t *s) {
 static int scan_wait(panel_t *p, const char *id) {
     double end = mono_now() + p->o->timeout_s;
     char *path = qr_xasprintf("/api/v1/scans/%s", id);
-    const char *last;
     char status[32] = "queued";
-    int rc = -1;
-    while (rc < 0) {
-        qr_err_t err = {QR_OK, NULL, ""};
-        qr_reply_t r = {0, NULL};
-        if ((rc = panel_ensure(p)) != 0)
-            break;
-        rc = -1;
-        if (qr_remote_call(p->rm, "GET", path, p->token, NULL, &r, &err)) {
-            rc = transport(&err);
-            break;
-        }
-        last = json_string_value(json_object_get(r.json, "status"));
-        if (r.status != 200 || !last) {
-            rc = scan_refused("reading the scan's status failed", &r);
-        } else if (strcmp(last, "done") == 0) {
-            print_done(r.json);
-            rc = 0;
-        } else if (strcmp(last, "failed") == 0) {
-            json_t *e = json_object_get(r.json, "error");
-            const char *code = json_string_value(json_object_get(e, "code"));
-            const char *msg = json_string_value(json_object_get(e, "message"));
-            fprintf(stderr, "quire-device: scan %s failed (%s): %s\n", id, code ? code : "error",
-                    msg ? msg : "no reason given");
-            rc = 1;
-        } else {
-            snprintf(status, sizeof(status), "%s", last);
-        }
-        qr_reply_free(&r);
-        if (rc < 0 && mono_now() + SCAN_POLL_US / 1e6 > end) {
+    int rc;
+    while ((rc = scan_poll(p, id, path, status, sizeof(status))) < 0) {
+        if (mono_now() + SCAN_POLL_US / 1e6 > end) {
             fprintf(stderr, "quire-device: scan %s is still %s after %d s (--timeout)\n", id,
                     status, p->o->timeout_s);
             rc = 1;
-        } else if (rc < 0) {
-            usleep(SCAN_POLL_US);
+            break;
         }
+        usleep(SCAN_POLL_US);
     }
     free(path);
     return rc;
 }
 
-/* Starts the scan, uploads every file, submits it and, with --wait, follows it. */
-static int cmd_scan(panel_t *p) {
+/* Starts the scan (POST /api/v1/scans with the workflow, name, folder and index values):
+ * 0 with *id the new scan's id (caller frees), or an exit status after one line. */
+static int scan_create(panel_t *p, char **id) {
     const opts_t *o = p->o;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
@@ -1124,26 +1145,45 @@ static int cmd_scan(panel_t *p) {
     json_decref(body);
     if (st)
         return transport(&err);
-    const char *sid = json_string_value(json_object_get(r.json, "id"));
-    if (r.status != 201 || !sid || !is_id(sid)) {
-        int rc = scan_refused("scan refused", &r);
-        qr_reply_free(&r);
-        return rc;
-    }
-    char *id = qr_xstrdup(sid);
-    qr_reply_free(&r);
-
     int rc = 0;
+    const char *sid = json_string_value(json_object_get(r.json, "id"));
+    if (r.status != 201 || !sid || !is_id(sid))
+        rc = scan_refused("scan refused", &r);
+    else
+        *id = qr_xstrdup(sid);
+    qr_reply_free(&r);
+    return rc;
+}
+
+/* Submits the scan (POST /api/v1/scans/{id}/submit): 0 with *r the answer (caller frees),
+ * or an exit status after one line. */
+static int scan_submit(panel_t *p, const char *id, qr_reply_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    int rc = panel_ensure(p);
+    if (rc)
+        return rc;
+    char *path = qr_xasprintf("/api/v1/scans/%s/submit", id);
+    if (qr_remote_call(p->rm, "POST", path, p->token, NULL, r, &err))
+        rc = transport(&err);
+    else if (r->status != 202)
+        rc = scan_refused("submitting the scan refused", r);
+    free(path);
+    return rc;
+}
+
+/* Starts the scan, uploads every file, submits it and, with --wait, follows it. A scan that
+ * could not be submitted is removed again. */
+static int cmd_scan(panel_t *p) {
+    const opts_t *o = p->o;
+    qr_reply_t r = {0, NULL};
+    char *id = NULL;
+    int rc = scan_create(p, &id);
+    if (rc)
+        return rc;
     for (int i = 0; i < o->n_files && !rc; i++)
         rc = scan_upload(p, id, o->files[i]);
-    char *path = qr_xasprintf("/api/v1/scans/%s/submit", id);
-    if (!rc && !(rc = panel_ensure(p))) {
-        if (qr_remote_call(p->rm, "POST", path, p->token, NULL, &r, &err))
-            rc = transport(&err);
-        else if (r.status != 202)
-            rc = scan_refused("submitting the scan refused", &r);
-    }
-    free(path);
+    if (!rc)
+        rc = scan_submit(p, id, &r);
     if (rc) {
         qr_reply_free(&r);
         scan_discard(p, id);
