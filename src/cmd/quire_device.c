@@ -655,12 +655,22 @@ static int panel_ensure(panel_t *p) {
     return panel_open(p);
 }
 
-static int cmd_jobs(panel_t *p) {
+/* Sends method path with the person's panel token and the JSON body (may be NULL; freed
+ * here). Returns 0 with *r the answer (caller frees), or the exit status of a transport
+ * failure after one line. */
+static int panel_call(panel_t *p, const char *method, const char *path, json_t *body,
+                      qr_reply_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_remote_call(p->rm, method, path, p->token, body, r, &err);
+    json_decref(body);
+    return st ? transport(&err) : 0;
+}
+
+static int cmd_jobs(panel_t *p) {
     qr_reply_t r = {0, NULL};
-    if (qr_remote_call(p->rm, "GET", "/api/v1/jobs", p->token, NULL, &r, &err))
-        return transport(&err);
-    int rc = 0;
+    int rc = panel_call(p, "GET", "/api/v1/jobs", NULL, &r);
+    if (rc)
+        return rc;
     if (r.status != 200 || !r.json) {
         rc = refused("listing the jobs failed", &r);
     } else {
@@ -674,14 +684,11 @@ static int cmd_jobs(panel_t *p) {
 }
 
 static int cmd_register_card(panel_t *p) {
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
     json_t *body = json_pack("{s:s}", "number", p->o->card);
-    qr_status_t st = qr_remote_call(p->rm, "POST", "/api/v1/me/cards", p->token, body, &r, &err);
-    json_decref(body);
-    if (st)
-        return transport(&err);
-    int rc = 0;
+    int rc = panel_call(p, "POST", "/api/v1/me/cards", body, &r);
+    if (rc)
+        return rc;
     if (r.status != 201) {
         rc = refused("registering the card failed", &r);
     } else {
@@ -737,7 +744,6 @@ typedef struct release {
 /* Reports the outcome of one print (POST /api/v1/jobs/{id}/result): printed, or failed for
  * reason (not NULL). */
 static int report(panel_t *p, const char *id, const release_t *rel, const char *reason) {
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
     json_t *body = json_pack("{s:s, s:i, s:i, s:b, s:b}", "status", reason ? "failed" : "printed",
                              "pages", reason ? 0 : rel->pages, "copies", rel->copies, "color",
@@ -748,12 +754,10 @@ static int report(panel_t *p, const char *id, const release_t *rel, const char *
         json_object_set_new(body, "reason", json_string(cut));
     }
     char *path = qr_xasprintf("/api/v1/jobs/%s/result", id);
-    qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, body, &r, &err);
+    int rc = panel_call(p, "POST", path, body, &r);
     free(path);
-    json_decref(body);
-    if (st)
-        return transport(&err);
-    int rc = 0;
+    if (rc)
+        return rc;
     if (r.status != 200) {
         char what[128];
         snprintf(what, sizeof(what), "job %s: reporting the result failed", id);
@@ -766,15 +770,14 @@ static int report(panel_t *p, const char *id, const release_t *rel, const char *
 /* Releases job id at the server (POST /api/v1/jobs/{id}/release): 0 with *r its answer
  * (caller frees) and *rel read from it, or an exit status after one line. */
 static int release_request(panel_t *p, const char *id, qr_reply_t *r, release_t *rel) {
-    qr_err_t err = {QR_OK, NULL, ""};
     int rc = panel_ensure(p);
     if (rc)
         return rc;
     char *path = qr_xasprintf("/api/v1/jobs/%s/release", id);
-    qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, NULL, r, &err);
+    rc = panel_call(p, "POST", path, NULL, r);
     free(path);
-    if (st)
-        return transport(&err);
+    if (rc)
+        return rc;
     json_t *pr = json_object_get(r->json, "print");
     if (r->status != 200 || !json_is_object(pr)) {
         char what[128];
@@ -863,16 +866,15 @@ static int release_one(panel_t *p, const char *id) {
 static int cmd_release(panel_t *p) {
     if (p->o->job)
         return release_one(p, p->o->job);
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
-    if (qr_remote_call(p->rm, "GET", "/api/v1/jobs", p->token, NULL, &r, &err))
-        return transport(&err);
+    int rc = panel_call(p, "GET", "/api/v1/jobs", NULL, &r), n = 0;
+    if (rc)
+        return rc;
     if (r.status != 200) {
-        int rc = refused("listing the jobs failed", &r);
+        rc = refused("listing the jobs failed", &r);
         qr_reply_free(&r);
         return rc;
     }
-    int rc = 0, n = 0;
     size_t i;
     json_t *j;
     json_array_foreach(json_object_get(r.json, "items"), i, j) {
@@ -945,11 +947,10 @@ static void print_workflow(json_t *w) {
 }
 
 static int cmd_workflows(panel_t *p) {
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
-    if (qr_remote_call(p->rm, "GET", "/api/v1/me/workflows", p->token, NULL, &r, &err))
-        return transport(&err);
-    int rc = 0;
+    int rc = panel_call(p, "GET", "/api/v1/me/workflows", NULL, &r);
+    if (rc)
+        return rc;
     json_t *items = json_object_get(r.json, "items");
     if (r.status != 200 || !json_is_array(items)) {
         rc = refused("listing the workflows failed", &r);
@@ -1085,13 +1086,12 @@ static int scan_failed(const char *id, json_t *scan) {
 /* One look at the scan's status (GET path): 0 when it is done (printed), -1 when not yet
  * (status: what it is now), or an exit status after one line. */
 static int scan_poll(panel_t *p, const char *id, const char *path, char *status, size_t len) {
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
     int rc = panel_ensure(p);
+    if (!rc)
+        rc = panel_call(p, "GET", path, NULL, &r);
     if (rc)
         return rc;
-    if (qr_remote_call(p->rm, "GET", path, p->token, NULL, &r, &err))
-        return transport(&err);
     const char *last = json_string_value(json_object_get(r.json, "status"));
     rc = -1;
     if (r.status != 200 || !last) {
@@ -1132,7 +1132,6 @@ static int scan_wait(panel_t *p, const char *id) {
  * 0 with *id the new scan's id (caller frees), or an exit status after one line. */
 static int scan_create(panel_t *p, char **id) {
     const opts_t *o = p->o;
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
     json_t *body = json_pack("{s:s}", "workflow_id", o->workflow);
     if (o->name)
@@ -1141,11 +1140,9 @@ static int scan_create(panel_t *p, char **id) {
         json_object_set_new(body, "folder", json_string(o->folder));
     if (json_object_size(o->index))
         json_object_set(body, "index", o->index);
-    qr_status_t st = qr_remote_call(p->rm, "POST", "/api/v1/scans", p->token, body, &r, &err);
-    json_decref(body);
-    if (st)
-        return transport(&err);
-    int rc = 0;
+    int rc = panel_call(p, "POST", "/api/v1/scans", body, &r);
+    if (rc)
+        return rc;
     const char *sid = json_string_value(json_object_get(r.json, "id"));
     if (r.status != 201 || !sid || !is_id(sid))
         rc = scan_refused("scan refused", &r);
@@ -1158,14 +1155,12 @@ static int scan_create(panel_t *p, char **id) {
 /* Submits the scan (POST /api/v1/scans/{id}/submit): 0 with *r the answer (caller frees),
  * or an exit status after one line. */
 static int scan_submit(panel_t *p, const char *id, qr_reply_t *r) {
-    qr_err_t err = {QR_OK, NULL, ""};
     int rc = panel_ensure(p);
     if (rc)
         return rc;
     char *path = qr_xasprintf("/api/v1/scans/%s/submit", id);
-    if (qr_remote_call(p->rm, "POST", path, p->token, NULL, r, &err))
-        rc = transport(&err);
-    else if (r->status != 202)
+    rc = panel_call(p, "POST", path, NULL, r);
+    if (!rc && r->status != 202)
         rc = scan_refused("submitting the scan refused", r);
     free(path);
     return rc;
