@@ -238,6 +238,7 @@ static int is_secret_option(const char *a) {
     return 0;
 }
 
+/* Where the value of an OPT_TEXT or OPT_FLAG option d goes in o. */
 static const char **text_field(opts_t *o, const optdef_t *d) {
     return (const char **)(void *)((char *)o + d->field);
 }
@@ -248,11 +249,12 @@ static int *flag_field(opts_t *o, const optdef_t *d) {
 
 /* Whether the option d was given (an --index only counts once it was taken). */
 static int option_is_set(const opts_t *o, const optdef_t *d) {
+    const void *at = (const char *)o + d->field;
     switch (d->kind) {
     case OPT_FLAG:
-        return *flag_field((opts_t *)o, d) != 0;
+        return *(const int *)at != 0;
     case OPT_TEXT:
-        return *text_field((opts_t *)o, d) != NULL;
+        return *(const char *const *)at != NULL;
     case OPT_INDEX:
         return json_object_size(o->index) > 0;
     case OPT_TIMEOUT:
