@@ -75,15 +75,10 @@ void qr_api_devices_delete(qr_req_t *r) {
     qr_api_finish(r, st, &err, NULL, 204);
 }
 
+/* GET /api/v1/device: a QR_ROUTE_DEVICE route, the principal is the device. */
 void qr_api_device_self(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    const char *a = qr_req_header(r, "Authorization");
-    qr_device_principal_t d;
     json_t *out = NULL;
-    qr_status_t st;
-    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
-        st = qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "a device bearer token is required");
-    else if (!(st = qr_device_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &d, &err)))
-        st = qr_device_self(qr_req_ctx(r), &d, &out, &err);
+    qr_status_t st = qr_device_self(qr_req_ctx(r), qr_req_principal(r), &out, &err);
     qr_api_finish(r, st, &err, out, 200);
 }

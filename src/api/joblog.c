@@ -42,23 +42,17 @@ void qr_api_device_log(qr_req_t *r) {
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
-    const char *a = qr_req_header(r, "Authorization");
-    qr_device_principal_t d;
     qr_joblog_entry_t e = {0};
     json_t *b = qr_req_body(r), *out = NULL;
     e.copies = 1;
     qr_status_t st;
-    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
-        st = qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "a device bearer token is required");
-    else
-        st = qr_device_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &d, &err);
-    if (!st && !(st = qr_json_get_str(b, "user_id", 0, 64, &e.user_id, &err)) &&
+    if (!(st = qr_json_get_str(b, "user_id", 0, 64, &e.user_id, &err)) &&
         !(st = qr_json_get_str(b, "type", 1, 16, &e.type, &err)) &&
         !(st = qr_json_get_int(b, "pages", 1, 0, 1000000, &e.pages, NULL, &err)) &&
         !(st = qr_json_get_int(b, "copies", 0, 1, 10000, &e.copies, NULL, &err)) &&
         !(st = qr_json_get_bool(b, "color", 1, &e.color, NULL, &err)) &&
         !(st = qr_json_get_bool(b, "duplex", 1, &e.duplex, NULL, &err)))
-        st = qr_joblog_report(qr_req_ctx(r), &d, &e, &out, &err);
+        st = qr_joblog_report(qr_req_ctx(r), qr_req_principal(r), &e, &out, &err);
     qr_api_finish(r, st, &err, out, 201);
 }
 

@@ -15,21 +15,15 @@ void qr_api_panel_login(qr_req_t *r) {
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
-    const char *a = qr_req_header(r, "Authorization");
-    qr_device_principal_t d;
     qr_panel_input_t in = {0};
     json_t *b = qr_req_body(r), *out = NULL;
     qr_status_t st;
-    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
-        st = qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "a device bearer token is required");
-    else
-        st = qr_device_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &d, &err);
-    if (!st && !(st = qr_json_get_str(b, "method", 1, 16, &in.method, &err)) &&
+    if (!(st = qr_json_get_str(b, "method", 1, 16, &in.method, &err)) &&
         !(st = qr_json_get_str(b, "username", 0, 256, &in.username, &err)) &&
         !(st = qr_json_get_str(b, "password", 0, 256, &in.password, &err)) &&
         !(st = qr_json_get_str(b, "pin", 0, 16, &in.pin, &err)) &&
         !(st = qr_json_get_str(b, "card", 0, 64, &in.card, &err)))
-        st = qr_panel_login(qr_req_ctx(r), &d, &in, qr_req_source(r), &out, &err);
+        st = qr_panel_login(qr_req_ctx(r), qr_req_principal(r), &in, qr_req_source(r), &out, &err);
     qr_api_finish(r, st, &err, out, 200);
 }
 

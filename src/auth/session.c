@@ -243,6 +243,7 @@ qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len
         goto out;
     }
     memset(p, 0, sizeof(*p));
+    p->kind = QR_PRINCIPAL_USER;
     snprintf(p->user_id, sizeof(p->user_id), "%s", sub);
     snprintf(p->org_id, sizeof(p->org_id), "%s", org);
     snprintf(p->session_id, sizeof(p->session_id), "%s", sid);

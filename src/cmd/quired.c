@@ -204,7 +204,7 @@ int main(int argc, char **argv) {
     sw.ctx = &ctx;
     /* Scans queued or interrupted before a restart are taken up again (DESIGN rule 6). */
     ctx.scanq = qr_scan_workers_start(&ctx, cfg.scan_workers);
-    http = qr_http_start(&ctx, routes, nroutes, qr_session_authenticate, &err);
+    http = qr_http_start(&ctx, routes, nroutes, qr_api_guard, &err);
     if (!http) {
         fprintf(stderr, "quired: %s\n", err.msg);
         goto out;

@@ -256,7 +256,7 @@ qr_status_t qr_device_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
 }
 
 qr_status_t qr_device_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
-                                   qr_device_principal_t *out, qr_err_t *err) {
+                                   qr_principal_t *out, qr_err_t *err) {
     json_t *claims = qr_keyring_verify(ctx, token, len, QR_TOKEN_AUDIENCE);
     const char *dev = json_string_value(json_object_get(claims, "device_id"));
     const char *cid = json_string_value(json_object_get(claims, "client_id"));
@@ -271,6 +271,8 @@ qr_status_t qr_device_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
                     QR_TEXT(dev), QR_TEXT(cid), QR_TEXT(org)) == QR_OK &&
             qr_dbres_rows(r) == 1) {
             memset(out, 0, sizeof(*out));
+            out->kind = QR_PRINCIPAL_DEVICE;
+            out->role = QR_ROLE_GUEST_USER; /* no role: the least one, never consulted */
             memcpy(out->device_id, dev, QR_ID_LEN);
             memcpy(out->org_id, org, QR_ID_LEN);
             memcpy(out->client_id, cid, QR_ID_LEN);
@@ -286,8 +288,7 @@ qr_status_t qr_device_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
     return st;
 }
 
-qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_device_principal_t *d, json_t **out,
-                           qr_err_t *err) {
+qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_principal_t *d, json_t **out, qr_err_t *err) {
     *out = NULL;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;

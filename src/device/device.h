@@ -20,13 +20,6 @@ typedef struct qr_device_input {
     int enabled;
 } qr_device_input_t;
 
-/* A device acting with its own token. */
-typedef struct qr_device_principal {
-    char device_id[QR_ID_LEN + 1];
-    char org_id[QR_ID_LEN + 1];
-    char client_id[QR_ID_LEN + 1];
-} qr_device_principal_t;
-
 /* Sets every field to "not given". */
 void qr_device_input_init(qr_device_input_t *in);
 /* Registers a device in org_id; *out has the device and, once, client_id and
@@ -44,12 +37,13 @@ qr_status_t qr_device_update(qr_ctx_t *ctx, const qr_principal_t *p, const char 
                              const qr_device_input_t *in, json_t **out, qr_err_t *err);
 /* Deletes a device with its credentials. */
 qr_status_t qr_device_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
-/* Resolves a device's bearer token: signed by us, issued to a device client that still
- * exists and whose device is enabled. QR_E_UNAUTHORIZED otherwise. */
+/* Resolves a device's bearer token into a principal of kind QR_PRINCIPAL_DEVICE (org_id,
+ * device_id, client_id): signed by us, issued to a device client that still exists and
+ * whose device is enabled. QR_E_UNAUTHORIZED otherwise. For the one authenticator
+ * (api/principal.c). */
 qr_status_t qr_device_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
-                                   qr_device_principal_t *out, qr_err_t *err);
-/* The device's own record (for the device itself). */
-qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_device_principal_t *d, json_t **out,
-                           qr_err_t *err);
+                                   qr_principal_t *out, qr_err_t *err);
+/* The device's own record, for d, a principal of kind QR_PRINCIPAL_DEVICE. */
+qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_principal_t *d, json_t **out, qr_err_t *err);
 
 #endif

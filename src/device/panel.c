@@ -15,9 +15,8 @@
 #include "store/db.h"
 #include "tenancy/org.h"
 
-qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
-                           const qr_panel_input_t *in, const char *source, json_t **out,
-                           qr_err_t *err) {
+qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_principal_t *d, const qr_panel_input_t *in,
+                           const char *source, json_t **out, qr_err_t *err) {
     *out = NULL;
     int64_t now = qr_clock_now(ctx->clock);
     char throttle_key[48], uid[QR_ID_LEN + 1] = "", oid[QR_ID_LEN + 1];

@@ -14,9 +14,9 @@ typedef struct qr_panel_input {
     const char *username, *password, *pin, *card;
 } qr_panel_input_t;
 
-/* Logs the person in at device d; *out is {access_token, token_type, expires_in, user}. */
-qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
-                           const qr_panel_input_t *in, const char *source, json_t **out,
-                           qr_err_t *err);
+/* Logs the person in at device d (a principal of kind QR_PRINCIPAL_DEVICE); *out is {access_token,
+ * token_type, expires_in, user}. */
+qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_principal_t *d, const qr_panel_input_t *in,
+                           const char *source, json_t **out, qr_err_t *err);
 
 #endif

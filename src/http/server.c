@@ -44,7 +44,7 @@ struct qr_http {
     struct MHD_Daemon *d;
     const qr_route_t *routes;
     size_t nroutes;
-    qr_authenticate_fn auth;
+    qr_guard_fn guard;
     char *cert, *key;
     qr_netset_t *proxies; /* trusted_proxies: whose X-Forwarded-For is believed */
     int port;
@@ -75,7 +75,10 @@ struct qr_req {
     int body_too_large;
     int started, dispatched, done;
     json_t *json;
-    qr_principal_t principal;
+    union {
+        unsigned char bytes[QR_REQ_AUTH_MAX];
+        max_align_t align;
+    } auth; /* the guard's, opaque here */
     char source[QR_ADDR_TEXT_MAX];
     int status;
     char *reply;
@@ -253,8 +256,8 @@ json_t *qr_req_body(qr_req_t *r) {
     return r->json;
 }
 
-const qr_principal_t *qr_req_principal(qr_req_t *r) {
-    return &r->principal;
+void *qr_req_auth(qr_req_t *r) {
+    return r->auth.bytes;
 }
 
 const char *qr_req_source(qr_req_t *r) {
@@ -544,30 +547,13 @@ static void client_address(qr_req_t *r) {
     qr_buf_free(&xff);
 }
 
-/* For a route with QR_ROUTE_AUTH: resolves the bearer token to the principal. Until an
- * account's one-time password is replaced, only routes marked QR_ROUTE_ONE_TIME serve it.
- * Returns 1 to go on, 0 once an error was answered. */
-static int authenticate(qr_http_t *h, qr_req_t *r) {
-    if (!(r->route->flags & QR_ROUTE_AUTH))
-        return 1;
+/* Lets the guard check who is asking. Returns 1 to go on, 0 once an error was answered. */
+static int check_guard(qr_http_t *h, qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    const char *a =
-        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!a || strncasecmp(a, "Bearer ", 7) != 0) {
-        reply_err(r, QR_E_UNAUTHORIZED, NULL, "a bearer access token is required");
-        return 0;
-    }
-    if (h->auth(h->ctx, a + 7, strlen(a + 7), &r->principal, &err)) {
-        qr_req_reply_error(r, &err);
-        return 0;
-    }
-    if (r->principal.must_change_password && !(r->route->flags & QR_ROUTE_ONE_TIME)) {
-        reply_err(r, QR_E_FORBIDDEN, "password_change_required",
-                  "this account signed in with a one-time password: choose your own with POST "
-                  "/api/v1/me/password first");
-        return 0;
-    }
-    return 1;
+    if (!h->guard || h->guard(r, r->route->flags, &err) == QR_OK)
+        return 1;
+    qr_req_reply_error(r, &err);
+    return 0;
 }
 
 /* Validates everything about the request and runs (or queues) its handler. Returns 1 if
@@ -650,7 +636,7 @@ static int dispatch(qr_req_t *r, const char *method) {
         return 0;
     }
     client_address(r);
-    if (!authenticate(h, r))
+    if (!check_guard(h, r))
         return 0;
     if (r->route->flags & QR_ROUTE_SLOW) {
         MHD_suspend_connection(r->conn);
@@ -715,7 +701,7 @@ static int stream_begin(qr_req_t *r, const char *method) {
         return 1;
     }
     client_address(r);
-    if (!authenticate(h, r))
+    if (!check_guard(h, r))
         return 1;
     r->phase = QR_PHASE_BEGIN;
     r->route->fn(r);
@@ -852,14 +838,14 @@ static struct MHD_Daemon *start_daemon(qr_http_t *h, int port) {
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 }
 
-qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes,
-                         qr_authenticate_fn auth, qr_err_t *err) {
+qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes, qr_guard_fn guard,
+                         qr_err_t *err) {
     const qr_config_t *cfg = ctx->cfg;
     qr_http_t *h = qr_xcalloc(1, sizeof(*h));
     h->ctx = ctx;
     h->routes = routes;
     h->nroutes = nroutes;
-    h->auth = auth;
+    h->guard = guard;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->idle, NULL);
     pthread_mutex_init(&h->reload_mu, NULL);

@@ -40,8 +40,8 @@ qr_status_t qr__joblog_insert(qr_dbc_t *c, const char *org_id, const char *devic
     return st;
 }
 
-qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
-                             const qr_joblog_entry_t *e, json_t **out, qr_err_t *err) {
+qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_principal_t *d, const qr_joblog_entry_t *e,
+                             json_t **out, qr_err_t *err) {
     *out = NULL;
     if (strcmp(e->type, "print") != 0 && strcmp(e->type, "copy") != 0 &&
         strcmp(e->type, "scan") != 0)

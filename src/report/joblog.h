@@ -10,7 +10,6 @@
 
 #include "core/ctx.h"
 #include "core/error.h"
-#include "device/device.h"
 #include "tenancy/policy.h"
 
 typedef struct qr_joblog_entry {
@@ -20,9 +19,10 @@ typedef struct qr_joblog_entry {
     int color, duplex;
 } qr_joblog_entry_t;
 
-/* Records an entry reported by device d. The user must belong to the device's org. */
-qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
-                             const qr_joblog_entry_t *e, json_t **out, qr_err_t *err);
+/* Records an entry reported by device d (a principal of kind QR_PRINCIPAL_DEVICE). The user
+ * must belong to the device's org. */
+qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_principal_t *d, const qr_joblog_entry_t *e,
+                             json_t **out, qr_err_t *err);
 struct qr_dbc;
 /* Inserts an entry on connection c (inside the caller's transaction); *id its number. For
  * domain code that logs as part of a larger change (a released print job). */
