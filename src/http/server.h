@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the HTTPS server (libmicrohttpd + GnuTLS): TLS 1.2/1.3 only, one canonical path
  * per resource, bounded bodies, strict JSON and query intake, security headers on every
- * response, slow handlers on a bounded worker pool, graceful stop. */
+ * response, slow handlers on a bounded worker pool, graceful stop. The public header of
+ * http/request.c (request life cycle and accessors), http/router.c (route matching and
+ * dispatch), http/reply.c (responders, the one error responder) and http/tls.c (listener,
+ * TLS reload, stop). */
 #ifndef QR_HTTP_SERVER_H
 #define QR_HTTP_SERVER_H
 
