@@ -16,6 +16,7 @@ void qr_api_panel_login(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_panel_input_t in = {0};
+    qr_panel_session_t s = {0};
     json_t *b = qr_req_body(r), *out = NULL;
     qr_status_t st;
     if (!(st = qr_json_get_str(b, "method", 1, 16, &in.method, &err)) &&
@@ -23,8 +24,14 @@ void qr_api_panel_login(qr_req_t *r) {
         !(st = qr_json_get_str(b, "password", 0, 256, &in.password, &err)) &&
         !(st = qr_json_get_str(b, "pin", 0, 16, &in.pin, &err)) &&
         !(st = qr_json_get_str(b, "card", 0, 64, &in.card, &err)))
-        st = qr_panel_login(qr_req_ctx(r), qr_req_principal(r), &in, qr_req_source(r), &out, &err);
+        st = qr_panel_login(qr_req_ctx(r), qr_req_principal(r), &in, qr_req_source(r), &s, &err);
+    if (!st)
+        out =
+            json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}", "access_token", s.access_token,
+                      "token_type", "Bearer", "expires_in", s.expires_in, "user", "id", s.user_id,
+                      "username", s.username, "first_name", s.first_name, "last_name", s.last_name);
     qr_api_finish(r, st, &err, out, 200);
+    qr_panel_session_clear(&s);
 }
 
 void qr_api_me_pin_set(qr_req_t *r) {
