@@ -31,6 +31,8 @@ enum {
     QR_ROUTE_ONE_TIME = 64, /* with QR_ROUTE_AUTH: allowed while the account's one-time
                                password awaits replacement (else 403) */
     QR_ROUTE_DEVICE = 128,  /* a device's client-credentials token (checked by the guard) */
+    QR_ROUTE_CLIENT = 256,  /* an API client's client-credentials token (checked by the
+                               guard; no route takes one yet) */
 };
 
 typedef struct qr_route {
