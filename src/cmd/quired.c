@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "auth/session.h"
 #include "auth/throttle.h"
 #include "cmd/app.h"
 #include "core/log.h"
