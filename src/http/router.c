@@ -236,7 +236,7 @@ static int refuse_at_once(qr_req_t *r) {
 }
 
 /* On the first call: if the request is for a streaming route, checks everything but the
- * body (path, id parameters, query, token) and lets the handler begin. Returns 1 if an
+ * body (path, id parameters, query, the guard) and lets the handler begin. Returns 1 if an
  * answer is ready already (a refusal), 2 if the connection was suspended for a deferred
  * call (qr_req_defer). */
 static int stream_begin(qr_req_t *r, const char *method) {

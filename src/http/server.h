@@ -97,7 +97,7 @@ const char *qr_req_source(qr_req_t *r);
 int qr_req_inflight(qr_req_t *r);
 
 /* Streaming routes: the handler is called once before the body (QR_PHASE_BEGIN, after
- * the token was checked), once per piece of body (QR_PHASE_DATA) and once at the end
+ * the guard passed it), once per piece of body (QR_PHASE_DATA) and once at the end
  * (QR_PHASE_END). It answers at the end, or earlier to refuse (the rest of the body is
  * then discarded). */
 enum { QR_PHASE_BEGIN = 0, QR_PHASE_DATA, QR_PHASE_END };
