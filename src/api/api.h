@@ -7,11 +7,31 @@
 #include <jansson.h>
 
 #include "http/server.h"
+#include "tenancy/policy.h"
 
 /* The route table of the whole API. The test-clock route is served only when the
  * test_clock setting is on (quired leaves it out otherwise). */
 extern const qr_route_t qr_api_routes[];
 extern const size_t qr_api_nroutes;
+
+/* Who is asking, as the guard (qr_api_guard) resolved it: a user for QR_ROUTE_AUTH routes, a
+ * device for QR_ROUTE_DEVICE routes; a zeroed principal on routes without either. Borrowed
+ * from the request. */
+const qr_principal_t *qr_req_principal(qr_req_t *r);
+/* The one authenticator: resolves an Authorization header value (may be NULL) into *p for
+ * a route with the given flags: a user's access token (QR_ROUTE_AUTH; one-time password
+ * rule included), a device's client-credentials token (QR_ROUTE_DEVICE) or an API client's
+ * (QR_ROUTE_CLIENT). QR_OK, or
+ * QR_E_UNAUTHORIZED / QR_E_FORBIDDEN (password_change_required) in err. */
+qr_status_t qr_principal_authenticate(qr_ctx_t *ctx, const char *authorization, int route_flags,
+                                      qr_principal_t *p, qr_err_t *err);
+/* The one-time-password rule: until a user's one-time password is replaced, only routes
+ * with QR_ROUTE_ONE_TIME serve it (403 password_change_required); for IPP pass 0. */
+qr_status_t qr_principal_check_one_time(const qr_principal_t *p, int route_flags, qr_err_t *err);
+/* The guard quired gives qr_http_start: authenticates routes with QR_ROUTE_AUTH,
+ * QR_ROUTE_DEVICE or QR_ROUTE_CLIENT into the request's principal; other routes pass
+ * untouched. */
+qr_status_t qr_api_guard(qr_req_t *r, int route_flags, qr_err_t *err);
 
 /* Writes the outcome of a domain call: on success out (stolen) with status ok_status (or
  * 204 if out is NULL), else the error. */
