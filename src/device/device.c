@@ -23,10 +23,6 @@ void qr_device_input_init(qr_device_input_t *in) {
     in->enabled = -1;
 }
 
-static char *dup_or_null(const char *s) {
-    return s ? qr_xstrdup(s) : NULL;
-}
-
 static void copy_id(char *dst, const char *src) {
     snprintf(dst, QR_ID_LEN + 1, "%s", src ? src : "");
 }
@@ -36,10 +32,10 @@ static void device_from_row(const qr_dbres_t *r, int i, qr_device_t *d) {
     memset(d, 0, sizeof(*d));
     copy_id(d->id, qr_dbres_text(r, i, 0));
     copy_id(d->org_id, qr_dbres_text(r, i, 1));
-    d->serial = dup_or_null(qr_dbres_text(r, i, 2));
-    d->model = dup_or_null(qr_dbres_text(r, i, 3));
-    d->hostname = dup_or_null(qr_dbres_text(r, i, 4));
-    d->ip = dup_or_null(qr_dbres_text(r, i, 5));
+    d->serial = qr_dbres_strdup(r, i, 2);
+    d->model = qr_dbres_strdup(r, i, 3);
+    d->hostname = qr_dbres_strdup(r, i, 4);
+    d->ip = qr_dbres_strdup(r, i, 5);
     d->enabled = (int)qr_dbres_int(r, i, 6);
     copy_id(d->client_id, qr_dbres_text(r, i, 7));
     d->created_at = qr_dbres_int(r, i, 8);
@@ -340,7 +336,7 @@ qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_principal_t *d, qr_device_t *
                 QR_TEXT(d->device_id), QR_TEXT(d->org_id));
     if (!st && qr_dbres_rows(r) == 1) {
         device_from_row(r, 0, out);
-        out->org_name = dup_or_null(qr_dbres_text(r, 0, 9));
+        out->org_name = qr_dbres_strdup(r, 0, 9);
     } else if (!st) {
         st = qr_err_set(err, QR_E_UNAUTHORIZED, NULL, "the device no longer exists");
     }

@@ -16,10 +16,6 @@
 #include "store/db.h"
 #include "tenancy/org.h"
 
-static char *dup_or_null(const char *s) {
-    return s ? qr_xstrdup(s) : NULL;
-}
-
 void qr_panel_session_clear(qr_panel_session_t *s) {
     if (!s)
         return;
@@ -102,9 +98,9 @@ qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_principal_t *d, const qr_pane
     token = NULL;
     out->expires_in = QR_PANEL_TTL_S;
     snprintf(out->user_id, sizeof(out->user_id), "%s", uid);
-    out->username = dup_or_null(qr_dbres_text(r, 0, 0));
-    out->first_name = dup_or_null(qr_dbres_text(r, 0, 1));
-    out->last_name = dup_or_null(qr_dbres_text(r, 0, 2));
+    out->username = qr_dbres_strdup(r, 0, 0);
+    out->first_name = qr_dbres_strdup(r, 0, 1);
+    out->last_name = qr_dbres_strdup(r, 0, 2);
 out:
     free(token);
     qr_dbres_free(r);

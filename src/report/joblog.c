@@ -16,20 +16,16 @@
     "j.id, j.time, j.user_id, u.username, j.device_id, d.serial, j.type, j.pages, j.copies, "      \
     "j.color, j.duplex"
 
-static char *dup_or_null(const char *s) {
-    return s ? qr_xstrdup(s) : NULL;
-}
-
 /* Row i of a result holding JOBLOG_COLUMNS into *e. */
 static void record_from_row(const qr_dbres_t *r, int i, qr_joblog_record_t *e) {
     memset(e, 0, sizeof(*e));
     e->id = qr_dbres_int(r, i, 0);
     e->time = qr_dbres_int(r, i, 1);
-    e->user_id = dup_or_null(qr_dbres_text(r, i, 2));
-    e->username = dup_or_null(qr_dbres_text(r, i, 3));
-    e->device_id = dup_or_null(qr_dbres_text(r, i, 4));
-    e->device_serial = dup_or_null(qr_dbres_text(r, i, 5));
-    e->type = dup_or_null(qr_dbres_text(r, i, 6));
+    e->user_id = qr_dbres_strdup(r, i, 2);
+    e->username = qr_dbres_strdup(r, i, 3);
+    e->device_id = qr_dbres_strdup(r, i, 4);
+    e->device_serial = qr_dbres_strdup(r, i, 5);
+    e->type = qr_dbres_strdup(r, i, 6);
     e->pages = qr_dbres_int(r, i, 7);
     e->copies = qr_dbres_int(r, i, 8);
     e->color = (int)qr_dbres_int(r, i, 9);
