@@ -26,6 +26,22 @@ void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const
  * read_only is present. Replies and returns non-zero on error. */
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only);
 
+/* A streamed upload route (a print job, a scanned file): what it accepts and the domain's
+ * upload functions. */
+typedef struct qr_api_upload {
+    const char *const *types;  /* accepted Content-Types, NULL-terminated */
+    const char *types_message; /* the 415 message otherwise */
+    /* Starts the domain's upload for a body of size bytes (-1 if unknown); on error replies
+     * and returns NULL. */
+    void *(*begin)(qr_req_t *r, long long size);
+    qr_status_t (*write)(void *state, const void *data, size_t n, qr_err_t *err);
+    /* Commits (and frees state in every case); *out is the 201 answer. */
+    qr_status_t (*commit)(void *state, json_t **out, qr_err_t *err);
+    void (*abort)(void *state); /* frees an unfinished upload; accepts NULL */
+} qr_api_upload_t;
+/* Serves every phase of a streamed upload route with u (src/api/upload.c). */
+void qr_api_upload(qr_req_t *r, const qr_api_upload_t *u);
+
 /* Handlers, by resource. */
 void qr_api_health(qr_req_t *r);
 void qr_api_metrics(qr_req_t *r);
