@@ -153,10 +153,8 @@ int qr__ipp_one_of_type(ipp_attribute_t *attr, ipp_tag_t tag, ipp_tag_t tag2) {
     return ippGetCount(attr) == 1 && (t == tag || (tag2 && t == tag2));
 }
 
-/* The checks every request passes (RFC 8011 4.1.4, 4.1.5): version, request id, the
- * operation attributes group starting with charset and language, the target URI, then the
- * operation. Returns 0 when the request may proceed, else answers. */
-static int check_request(qr_ipp_t *x) {
+/* The version (RFC 8011 4.1.8): 1.x or 2.x. Returns 0 when it is one, else answers. */
+static int check_version(qr_ipp_t *x) {
     int minor;
     int major = ippGetVersion(x->req, &minor);
     if (major < 1 || major > 2) {
@@ -165,6 +163,12 @@ static int check_request(qr_ipp_t *x) {
                        "IPP versions 1.1 and 2.0 are supported");
         return 1;
     }
+    return 0;
+}
+
+/* The request id, the attributes' syntax, and the operation attributes group starting with
+ * charset and language (RFC 8011 4.1.4). Returns 0 when they are fine, else answers. */
+static int check_header(qr_ipp_t *x) {
     if (ippGetRequestId(x->req) < 1) {
         qr__ipp_status(x, IPP_STATUS_ERROR_BAD_REQUEST, "request-id must be from 1");
         return 1;
@@ -199,6 +203,12 @@ static int check_request(qr_ipp_t *x) {
                        "the second operation attribute must be attributes-natural-language");
         return 1;
     }
+    return 0;
+}
+
+/* The target (RFC 8011 4.1.5): printer-uri or job-uri, on this server's one queue. Returns 0
+ * when it is this queue, else answers. */
+static int check_target(qr_ipp_t *x) {
     ipp_attribute_t *pu = ippFindAttribute(x->req, "printer-uri", IPP_TAG_ZERO);
     ipp_attribute_t *ju = ippFindAttribute(x->req, "job-uri", IPP_TAG_ZERO);
     ipp_attribute_t *uri = pu ? pu : ju;
@@ -216,15 +226,23 @@ static int check_request(qr_ipp_t *x) {
         qr__ipp_status(x, IPP_STATUS_ERROR_NOT_FOUND, "this server has one queue: " QR_IPP_PATH);
         return 1;
     }
+    return 0;
+}
+
+/* The checks every request passes (RFC 8011 4.1.4, 4.1.5): version, request id, the
+ * operation attributes group starting with charset and language, the target URI, then the
+ * operation. Returns 0 when the request may proceed, else answers. */
+static int check_request(qr_ipp_t *x) {
+    if (check_version(x) || check_header(x) || check_target(x))
+        return 1;
     int op = (int)ippGetOperation(x->req);
     int known = 0;
     for (int i = 0; i < QR__IPP_N(qr__ipp_operations); i++)
         known |= qr__ipp_operations[i] == op;
     if (!known) {
-        qr__ipp_status(
-            x, IPP_STATUS_ERROR_OPERATION_NOT_SUPPORTED,
-            "supported: Print-Job, Validate-Job, Cancel-Job, Get-Job-Attributes, Get-Jobs, "
-            "Get-Printer-Attributes");
+        qr__ipp_status(x, IPP_STATUS_ERROR_OPERATION_NOT_SUPPORTED,
+                       "supported: Print-Job, Validate-Job, Cancel-Job, Get-Job-Attributes, "
+                       "Get-Jobs, Get-Printer-Attributes");
         return 1;
     }
     return 0;
@@ -278,20 +296,15 @@ static void undecodable(qr_ipp_t *x, int too_large) {
     }
     x->resp = ippNewResponse(x->req);
     x->state = QR__IPP_ANSWERED;
-    int minor;
-    int major = ippGetVersion(x->req, &minor);
-    if (major < 1 || major > 2) {
-        ippSetVersion(x->resp, 1, 1);
-        qr__ipp_status(x, IPP_STATUS_ERROR_VERSION_NOT_SUPPORTED,
-                       "IPP versions 1.1 and 2.0 are supported");
-    } else if (too_large) {
+    if (check_version(x))
+        return;
+    if (too_large)
         qr__ipp_status(
             x, IPP_STATUS_ERROR_REQUEST_ENTITY,
             "the IPP attributes take more than 65536 bytes; send fewer or shorter values");
-    } else {
+    else
         qr__ipp_status(x, IPP_STATUS_ERROR_BAD_REQUEST,
                        "the IPP request could not be decoded (a truncated or malformed attribute)");
-    }
 }
 
 /* Tries to decode the attribute part from what has arrived. Returns the number of bytes

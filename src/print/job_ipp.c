@@ -181,6 +181,55 @@ static int check_job_operation(qr_ipp_t *x, const char **name) {
     return 0;
 }
 
+/* The value of a job template attribute the spool keeps (copies, sides, print-color-mode),
+ * noted in o: 1 if it is supported, 0 if not, -1 if n is none of them. s and v are the
+ * attribute's one keyword or name and one integer or enum (NULL, -1 if it has none). */
+static int kept_value(ipp_attribute_t *a, const char *n, const char *s, int v,
+                      qr_job_options_t *o) {
+    if (strcmp(n, "copies") == 0) {
+        o->copies = v;
+        return ippGetValueTag(a) == IPP_TAG_INTEGER && v >= 1 && v <= QR__IPP_COPIES_MAX;
+    }
+    if (strcmp(n, "sides") == 0) {
+        o->duplex = s && strncmp(s, "two-sided", 9) == 0;
+        return qr__ipp_in_list(s, qr__ipp_sides, QR__IPP_N(qr__ipp_sides));
+    }
+    if (strcmp(n, "print-color-mode") == 0) {
+        o->color = !(s && strcmp(s, "monochrome") == 0);
+        return qr__ipp_in_list(s, qr__ipp_color_modes, QR__IPP_N(qr__ipp_color_modes));
+    }
+    return -1;
+}
+
+/* 1 if the value of job template attribute n, one the MFP decides at release, is one the
+ * printer supports (s and v as for kept_value). */
+static int other_value_ok(ipp_attribute_t *a, const char *n, const char *s, int v) {
+    if (strcmp(n, "media") == 0)
+        return qr__ipp_media_index(s) >= 0;
+    if (strcmp(n, "media-col") == 0)
+        return qr__ipp_one_of_type(a, IPP_TAG_BEGIN_COLLECTION, 0);
+    if (strcmp(n, "orientation-requested") == 0)
+        return v >= IPP_ORIENT_PORTRAIT && v <= IPP_ORIENT_REVERSE_PORTRAIT;
+    if (strcmp(n, "print-quality") == 0)
+        return v >= IPP_QUALITY_DRAFT && v <= IPP_QUALITY_HIGH;
+    if (strcmp(n, "finishings") == 0)
+        return v == IPP_FINISHINGS_NONE;
+    if (strcmp(n, "output-bin") == 0)
+        return s && strcmp(s, "face-down") == 0;
+    if (strcmp(n, "job-priority") == 0)
+        return v >= 1 && v <= 100;
+    if (strcmp(n, "multiple-document-handling") == 0)
+        return s != NULL;
+    if (strcmp(n, "printer-resolution") == 0) {
+        ipp_res_t units;
+        int yres, xres = qr__ipp_one_of_type(a, IPP_TAG_RESOLUTION, 0)
+                             ? ippGetResolution(a, 0, &yres, &units)
+                             : 0;
+        return xres == 600 && yres == 600 && units == IPP_RES_PER_INCH;
+    }
+    return 1;
+}
+
 /* The job template attributes: fills o. Unknown attributes are ignored and reported;
  * a bad value of a known one is refused. Returns 0 when the job may be created. */
 static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
@@ -196,7 +245,6 @@ static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
         if (ippGetGroupTag(a) != IPP_TAG_JOB || !ippGetName(a))
             continue;
         const char *n = ippGetName(a);
-        int ok = 1;
         if (!qr__ipp_in_list(n, job_attrs, QR__IPP_N(job_attrs))) {
             ignored = 1;
             continue;
@@ -204,38 +252,9 @@ static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
         const char *s =
             qr__ipp_one_of_type(a, IPP_TAG_KEYWORD, IPP_TAG_NAME) ? ippGetString(a, 0, NULL) : NULL;
         int v = qr__ipp_one_of_type(a, IPP_TAG_INTEGER, IPP_TAG_ENUM) ? ippGetInteger(a, 0) : -1;
-        if (strcmp(n, "copies") == 0) {
-            ok = ippGetValueTag(a) == IPP_TAG_INTEGER && v >= 1 && v <= QR__IPP_COPIES_MAX;
-            o->copies = v;
-        } else if (strcmp(n, "sides") == 0) {
-            ok = qr__ipp_in_list(s, qr__ipp_sides, QR__IPP_N(qr__ipp_sides));
-            o->duplex = s && strncmp(s, "two-sided", 9) == 0;
-        } else if (strcmp(n, "print-color-mode") == 0) {
-            ok = qr__ipp_in_list(s, qr__ipp_color_modes, QR__IPP_N(qr__ipp_color_modes));
-            o->color = !(s && strcmp(s, "monochrome") == 0);
-        } else if (strcmp(n, "media") == 0) {
-            ok = qr__ipp_media_index(s) >= 0;
-        } else if (strcmp(n, "media-col") == 0) {
-            ok = qr__ipp_one_of_type(a, IPP_TAG_BEGIN_COLLECTION, 0);
-        } else if (strcmp(n, "orientation-requested") == 0) {
-            ok = v >= IPP_ORIENT_PORTRAIT && v <= IPP_ORIENT_REVERSE_PORTRAIT;
-        } else if (strcmp(n, "print-quality") == 0) {
-            ok = v >= IPP_QUALITY_DRAFT && v <= IPP_QUALITY_HIGH;
-        } else if (strcmp(n, "finishings") == 0) {
-            ok = v == IPP_FINISHINGS_NONE;
-        } else if (strcmp(n, "output-bin") == 0) {
-            ok = s && strcmp(s, "face-down") == 0;
-        } else if (strcmp(n, "job-priority") == 0) {
-            ok = v >= 1 && v <= 100;
-        } else if (strcmp(n, "multiple-document-handling") == 0) {
-            ok = s != NULL;
-        } else if (strcmp(n, "printer-resolution") == 0) {
-            ipp_res_t units;
-            int yres, xres = qr__ipp_one_of_type(a, IPP_TAG_RESOLUTION, 0)
-                                 ? ippGetResolution(a, 0, &yres, &units)
-                                 : 0;
-            ok = xres == 600 && yres == 600 && units == IPP_RES_PER_INCH;
-        }
+        int ok = kept_value(a, n, s, v, o);
+        if (ok < 0)
+            ok = other_value_ok(a, n, s, v);
         if (!ok) {
             qr__ipp_status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
                            "a job attribute has a value this printer does not support; see the "

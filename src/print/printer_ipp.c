@@ -90,24 +90,90 @@ static void add_media_cols(ipp_t *a, const char *name, int only_default) {
         ippDelete(cols[i]);
 }
 
+/* The media attributes of the printer (media-*), in their place in the printer's list. */
+static void add_media_attributes(ipp_t *a) {
+    ipp_tag_t g = IPP_TAG_PRINTER;
+    const char *media_names[NMEDIA];
+    for (int i = 0; i < NMEDIA; i++)
+        media_names[i] = media[i].name;
+    static const char *const media_col_names[] = {
+        "media-bottom-margin", "media-left-margin", "media-right-margin", "media-size",
+        "media-size-name",     "media-source",      "media-top-margin",   "media-type"};
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-default", NULL, media[0].name);
+    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-supported", NMEDIA, NULL,
+                  media_names);
+    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-ready", NMEDIA, NULL, media_names);
+    add_media_cols(a, "media-col-default", 1);
+    add_media_cols(a, "media-col-ready", 0);
+    add_media_cols(a, "media-col-database", 0);
+    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-col-supported",
+                  QR__IPP_N(media_col_names), NULL, media_col_names);
+    ipp_t *sizes[NMEDIA];
+    for (int i = 0; i < NMEDIA; i++) {
+        sizes[i] = ippNew();
+        ippAddInteger(sizes[i], IPP_TAG_ZERO, IPP_TAG_INTEGER, "x-dimension", media[i].x);
+        ippAddInteger(sizes[i], IPP_TAG_ZERO, IPP_TAG_INTEGER, "y-dimension", media[i].y);
+    }
+    ippAddCollections(a, g, "media-size-supported", NMEDIA, (const ipp_t **)sizes);
+    for (int i = 0; i < NMEDIA; i++)
+        ippDelete(sizes[i]);
+    static const char *const margins[] = {
+        "media-bottom-margin-supported", "media-left-margin-supported",
+        "media-right-margin-supported", "media-top-margin-supported"};
+    for (int m = 0; m < QR__IPP_N(margins); m++)
+        ippAddInteger(a, g, IPP_TAG_INTEGER, margins[m], MEDIA_MARGIN);
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-source-supported", NULL, "auto");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-type-supported", NULL, "stationery");
+}
+
+/* The printer description and status attributes (printer-*), in their place in the printer's
+ * list. */
+static void add_printer_description(ipp_t *a, qr_ctx_t *ctx, int64_t now) {
+    ipp_tag_t g = IPP_TAG_PRINTER;
+    char *uri = qr__ipp_printer_uri(ctx);
+    char uuid[46];
+    printer_uuid(ctx, uuid);
+    ippAddDate(a, g, "printer-config-change-date-time", ippTimeToDate(0));
+    ippAddInteger(a, g, IPP_TAG_INTEGER, "printer-config-change-time", 0);
+    ippAddDate(a, g, "printer-current-time", ippTimeToDate((time_t)now));
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-device-id", NULL,
+                 "MFG:quire;MDL:Secure Print;CMD:PDF;CLS:PRINTER;");
+    ippAddOutOfBand(a, g, IPP_TAG_UNKNOWN, "printer-geo-location");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "printer-get-attributes-supported", NULL,
+                 "document-format");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-info", NULL,
+                 "quire secure print: release your jobs at any printer of your organization");
+    ippAddBoolean(a, g, "printer-is-accepting-jobs", 1);
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-location", NULL, "cloud spool");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-make-and-model", NULL,
+                 "quire Secure Print");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_URI), "printer-more-info", NULL, ctx->cfg->public_url);
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_NAME), "printer-name", NULL, "quire");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-organization", NULL, "");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-organizational-unit", NULL, "");
+    ippAddResolution(a, g, "printer-resolution-default", IPP_RES_PER_INCH, 600, 600);
+    ippAddResolution(a, g, "printer-resolution-supported", IPP_RES_PER_INCH, 600, 600);
+    ippAddInteger(a, g, IPP_TAG_ENUM, "printer-state", IPP_PSTATE_IDLE);
+    ippAddDate(a, g, "printer-state-change-date-time", ippTimeToDate(0));
+    ippAddInteger(a, g, IPP_TAG_INTEGER, "printer-state-change-time", 0);
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-state-message", NULL,
+                 "ready: jobs wait in the cloud spool until released");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "printer-state-reasons", NULL, "none");
+    ippAddInteger(a, g, IPP_TAG_INTEGER, "printer-up-time", (int)(now > 1 ? now : 1));
+    ippAddString(a, g, IPP_TAG_URI, "printer-uri-supported", NULL, uri);
+    ippAddString(a, g, IPP_TAG_URI, "printer-uuid", NULL, uuid);
+    free(uri);
+}
+
 /* Every printer attribute of the queue. They are the same for everyone: nothing in them
  * belongs to a tenant. */
 static ipp_t *printer_attributes(qr_ctx_t *ctx) {
     ipp_t *a = ippNew();
     ipp_tag_t g = IPP_TAG_PRINTER;
     int64_t now = qr_clock_now(ctx->clock);
-    char *uri = qr__ipp_printer_uri(ctx);
-    char uuid[46];
-    printer_uuid(ctx, uuid);
-    const char *media_names[NMEDIA];
-    for (int i = 0; i < NMEDIA; i++)
-        media_names[i] = media[i].name;
     static const char *const charsets[] = {"us-ascii", "utf-8"};
     static const char *const ipp_versions[] = {"1.1", "2.0"};
     static const char *const which_jobs[] = {"completed", "not-completed", "all"};
-    static const char *const media_col_names[] = {
-        "media-bottom-margin", "media-left-margin", "media-right-margin", "media-size",
-        "media-size-name",     "media-source",      "media-top-margin",   "media-type"};
     static const char *const job_creation[] = {"copies",
                                                "finishings",
                                                "media",
@@ -147,31 +213,7 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
     ippAddInteger(a, g, IPP_TAG_INTEGER, "job-priority-supported", 1);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_NAME), "job-sheets-default", NULL, "none");
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_NAME), "job-sheets-supported", NULL, "none");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-default", NULL, media[0].name);
-    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-supported", NMEDIA, NULL,
-                  media_names);
-    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-ready", NMEDIA, NULL, media_names);
-    add_media_cols(a, "media-col-default", 1);
-    add_media_cols(a, "media-col-ready", 0);
-    add_media_cols(a, "media-col-database", 0);
-    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-col-supported",
-                  QR__IPP_N(media_col_names), NULL, media_col_names);
-    ipp_t *sizes[NMEDIA];
-    for (int i = 0; i < NMEDIA; i++) {
-        sizes[i] = ippNew();
-        ippAddInteger(sizes[i], IPP_TAG_ZERO, IPP_TAG_INTEGER, "x-dimension", media[i].x);
-        ippAddInteger(sizes[i], IPP_TAG_ZERO, IPP_TAG_INTEGER, "y-dimension", media[i].y);
-    }
-    ippAddCollections(a, g, "media-size-supported", NMEDIA, (const ipp_t **)sizes);
-    for (int i = 0; i < NMEDIA; i++)
-        ippDelete(sizes[i]);
-    static const char *const margins[] = {
-        "media-bottom-margin-supported", "media-left-margin-supported",
-        "media-right-margin-supported", "media-top-margin-supported"};
-    for (int m = 0; m < QR__IPP_N(margins); m++)
-        ippAddInteger(a, g, IPP_TAG_INTEGER, margins[m], MEDIA_MARGIN);
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-source-supported", NULL, "auto");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-type-supported", NULL, "stationery");
+    add_media_attributes(a);
     ippAddBoolean(a, g, "multiple-document-jobs-supported", 0);
     ippAddInteger(a, g, IPP_TAG_INTEGER, "multiple-operation-time-out", OPERATION_TIMEOUT_S);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "multiple-operation-time-out-action", NULL,
@@ -202,35 +244,7 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
                  "auto");
     ippAddInteger(a, g, IPP_TAG_ENUM, "print-quality-default", IPP_QUALITY_NORMAL);
     ippAddIntegers(a, g, IPP_TAG_ENUM, "print-quality-supported", QR__IPP_N(qualities), qualities);
-    ippAddDate(a, g, "printer-config-change-date-time", ippTimeToDate(0));
-    ippAddInteger(a, g, IPP_TAG_INTEGER, "printer-config-change-time", 0);
-    ippAddDate(a, g, "printer-current-time", ippTimeToDate((time_t)now));
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-device-id", NULL,
-                 "MFG:quire;MDL:Secure Print;CMD:PDF;CLS:PRINTER;");
-    ippAddOutOfBand(a, g, IPP_TAG_UNKNOWN, "printer-geo-location");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "printer-get-attributes-supported", NULL,
-                 "document-format");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-info", NULL,
-                 "quire secure print: release your jobs at any printer of your organization");
-    ippAddBoolean(a, g, "printer-is-accepting-jobs", 1);
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-location", NULL, "cloud spool");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-make-and-model", NULL,
-                 "quire Secure Print");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_URI), "printer-more-info", NULL, ctx->cfg->public_url);
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_NAME), "printer-name", NULL, "quire");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-organization", NULL, "");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-organizational-unit", NULL, "");
-    ippAddResolution(a, g, "printer-resolution-default", IPP_RES_PER_INCH, 600, 600);
-    ippAddResolution(a, g, "printer-resolution-supported", IPP_RES_PER_INCH, 600, 600);
-    ippAddInteger(a, g, IPP_TAG_ENUM, "printer-state", IPP_PSTATE_IDLE);
-    ippAddDate(a, g, "printer-state-change-date-time", ippTimeToDate(0));
-    ippAddInteger(a, g, IPP_TAG_INTEGER, "printer-state-change-time", 0);
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-state-message", NULL,
-                 "ready: jobs wait in the cloud spool until released");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "printer-state-reasons", NULL, "none");
-    ippAddInteger(a, g, IPP_TAG_INTEGER, "printer-up-time", (int)(now > 1 ? now : 1));
-    ippAddString(a, g, IPP_TAG_URI, "printer-uri-supported", NULL, uri);
-    ippAddString(a, g, IPP_TAG_URI, "printer-uuid", NULL, uuid);
+    add_printer_description(a, ctx, now);
     ippAddInteger(a, g, IPP_TAG_INTEGER, "queued-job-count", 0);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "sides-default", NULL, qr__ipp_sides[0]);
     ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "sides-supported", QR__IPP_N(qr__ipp_sides),
@@ -240,7 +254,6 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "uri-security-supported", NULL, "tls");
     ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "which-jobs-supported",
                   QR__IPP_N(which_jobs), NULL, which_jobs);
-    free(uri);
     return a;
 }
 
