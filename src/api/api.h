@@ -39,8 +39,14 @@ typedef struct qr_api_upload {
     qr_status_t (*commit)(void *state, json_t **out, qr_err_t *err);
     void (*abort)(void *state); /* frees an unfinished upload; accepts NULL */
 } qr_api_upload_t;
-/* Serves every phase of a streamed upload route with u (src/api/upload.c). */
+/* Serves every phase of a streamed upload route with u (src/api/stream.c). */
 void qr_api_upload(qr_req_t *r, const qr_api_upload_t *u);
+struct qr_blob_reader;
+/* Answers 200 with a document of size bytes read (decrypted) from reader as it is sent;
+ * takes reader (closed when the answer is done). A damaged document is logged and the
+ * connection cut short. */
+void qr_api_reply_blob(qr_req_t *r, struct qr_blob_reader *reader, long long size,
+                       const char *content_type);
 
 /* Handlers, by resource. */
 void qr_api_health(qr_req_t *r);

@@ -7,7 +7,6 @@
 #include <strings.h>
 
 #include "api/api.h"
-#include "core/log.h"
 #include "core/json.h"
 #include "print/job.h"
 #include "print/quota.h"
@@ -130,18 +129,6 @@ void qr_api_jobs_delete(qr_req_t *r) {
     qr_api_finish(r, st, &err, NULL, 204);
 }
 
-static long read_document(void *cls, char *buf, size_t max) {
-    qr_err_t err = {QR_OK, NULL, ""};
-    long n = qr_blob_read(cls, buf, max, &err);
-    if (n < 0)
-        qr_log_error("document_damaged", "%s", err.msg);
-    return n;
-}
-
-static void close_document(void *cls) {
-    qr_blob_close(cls);
-}
-
 void qr_api_jobs_document(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_blob_reader_t *reader = NULL;
@@ -152,8 +139,7 @@ void qr_api_jobs_document(qr_req_t *r) {
         qr_req_reply_error(r, &err);
         return;
     }
-    qr_req_reply_stream(r, 200, "application/pdf", (unsigned long long)size, read_document, reader,
-                        close_document);
+    qr_api_reply_blob(r, reader, size, "application/pdf");
 }
 
 void qr_api_jobs_release(qr_req_t *r) {

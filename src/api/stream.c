@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: the HTTP side of a streamed upload (a print job's PDF, a scanned file): the
- * Content-Type check, then the body piece by piece into the domain's upload, committed at the
- * end and answered 201 with what it became. */
+/* quire: the HTTP side of streamed documents (DESIGN rule 5). An upload (a print job's PDF,
+ * a scanned file): the Content-Type check, then the body piece by piece into the domain's
+ * upload, committed at the end and answered 201 with what it became. A download: an
+ * encrypted blob decrypted as it is sent. */
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
+#include "core/log.h"
+#include "store/blob.h"
 
 /* 1 if the Content-Type ct is one of types (parameters after ';' allowed). */
 static int type_accepted(const char *ct, const char *const *types) {
@@ -47,4 +50,22 @@ void qr_api_upload(qr_req_t *r, const qr_api_upload_t *u) {
         qr_api_finish(r, st, &err, out, 201);
     }
     }
+}
+
+static long read_blob(void *cls, char *buf, size_t max) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    long n = qr_blob_read(cls, buf, max, &err);
+    if (n < 0)
+        qr_log_error("document_damaged", "%s", err.msg);
+    return n;
+}
+
+static void close_blob(void *cls) {
+    qr_blob_close(cls);
+}
+
+void qr_api_reply_blob(qr_req_t *r, struct qr_blob_reader *reader, long long size,
+                       const char *content_type) {
+    qr_req_reply_stream(r, 200, content_type, (unsigned long long)size, read_blob, reader,
+                        close_blob);
 }
