@@ -31,9 +31,8 @@ int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const
 typedef struct qr_api_upload {
     const char *const *types;  /* accepted Content-Types, NULL-terminated */
     const char *types_message; /* the 415 message otherwise */
-    /* Starts the domain's upload for a body of size bytes (-1 if unknown); on error replies
-     * and returns NULL. */
-    void *(*begin)(qr_req_t *r, long long size);
+    /* Starts the domain's upload for a body of size bytes (-1 if unknown) into *state. */
+    qr_status_t (*begin)(qr_req_t *r, long long size, void **state, qr_err_t *err);
     qr_status_t (*write)(void *state, const void *data, size_t n, qr_err_t *err);
     /* Commits (and frees state in every case); *out is the 201 answer. */
     qr_status_t (*commit)(void *state, json_t **out, qr_err_t *err);

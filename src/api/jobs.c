@@ -62,23 +62,17 @@ static int query_bool(qr_req_t *r, const char *name, int *out) {
 }
 
 /* The job's options from the query, then the spool upload. */
-static void *submit_begin(qr_req_t *r, long long size) {
-    qr_err_t err = {QR_OK, NULL, ""};
+static qr_status_t submit_begin(qr_req_t *r, long long size, void **state, qr_err_t *err) {
     qr_job_options_t o = {qr_req_query(r, "name"), 1, 0, 0};
     if (query_int(r, "copies", 1, &o.copies) || query_bool(r, "color", &o.color) ||
-        query_bool(r, "duplex", &o.duplex) || (o.name && strlen(o.name) > 255)) {
-        qr_err_set(&err, QR_E_INVALID, NULL,
-                   "copies is a number, color and duplex are true or false, name at most 255 "
-                   "bytes");
-        qr_req_reply_error(r, &err);
-        return NULL;
-    }
+        query_bool(r, "duplex", &o.duplex) || (o.name && strlen(o.name) > 255))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "copies is a number, color and duplex are true or false, name at most "
+                          "255 bytes");
     qr_job_upload_t *u = NULL;
-    if (qr_job_begin(qr_req_ctx(r), qr_req_principal(r), &o, size, &u, &err)) {
-        qr_req_reply_error(r, &err);
-        return NULL;
-    }
-    return u;
+    qr_status_t st = qr_job_begin(qr_req_ctx(r), qr_req_principal(r), &o, size, &u, err);
+    *state = u;
+    return st;
 }
 
 static qr_status_t submit_write(void *u, const void *data, size_t n, qr_err_t *err) {

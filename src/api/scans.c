@@ -111,15 +111,12 @@ void qr_api_scans_create(qr_req_t *r) {
     qr_api_finish(r, st, &err, out, 201);
 }
 
-static void *file_begin(qr_req_t *r, long long size) {
-    qr_err_t err = {QR_OK, NULL, ""};
+static qr_status_t file_begin(qr_req_t *r, long long size, void **state, qr_err_t *err) {
     qr_scan_upload_t *u = NULL;
-    if (qr_scan_file_begin(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), size, &u,
-                           &err)) {
-        qr_req_reply_error(r, &err);
-        return NULL;
-    }
-    return u;
+    qr_status_t st =
+        qr_scan_file_begin(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), size, &u, err);
+    *state = u;
+    return st;
 }
 
 static qr_status_t file_write(void *u, const void *data, size_t n, qr_err_t *err) {

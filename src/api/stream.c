@@ -30,8 +30,10 @@ void qr_api_upload(qr_req_t *r, const qr_api_upload_t *u) {
                                         u->types_message));
             return;
         }
-        void *state = u->begin(r, qr_req_content_length(r));
-        if (state)
+        void *state = NULL;
+        if (u->begin(r, qr_req_content_length(r), &state, &err))
+            qr_req_reply_error(r, &err);
+        else
             qr_req_set_state(r, state, u->abort);
         return;
     }

@@ -2,12 +2,8 @@
 /* quire: the cloud spool. */
 #include "print/job.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <openssl/crypto.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +311,17 @@ static int job_exists(qr_dbc_t *c, const char *id) {
     return yes;
 }
 
+/* Whether a file of the spool belongs to a job (qr_blob_known_fn over c): a finished
+ * document does while its job exists; an unfinished one (.part) never does. */
+static int blob_known(void *c, const char *name) {
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, ".part") == 0)
+        return 0;
+    char id[QR_ID_LEN + 1];
+    snprintf(id, sizeof(id), "%.*s", (int)n, name);
+    return job_exists(c, id);
+}
+
 int qr_job_sweep(qr_ctx_t *ctx) {
     qr_job_requeue_stale(ctx);
     int64_t now = qr_clock_now(ctx->clock);
@@ -336,34 +343,7 @@ int qr_job_sweep(qr_ctx_t *ctx) {
     /* Files without a job: interrupted uploads (.part) and documents whose job was never
      * recorded. Only files older than a minute, so that uploads in progress are left alone. */
     char *root = qr_xasprintf("%s/blobs", ctx->cfg->data_dir);
-    DIR *orgs = opendir(root);
-    struct dirent *o;
-    while (orgs && (o = readdir(orgs))) {
-        if (o->d_name[0] == '.')
-            continue;
-        char *dir = qr_xasprintf("%s/%s", root, o->d_name);
-        DIR *d = opendir(dir);
-        struct dirent *f;
-        while (d && (f = readdir(d))) {
-            if (f->d_name[0] == '.')
-                continue;
-            char *path = qr_xasprintf("%s/%s", dir, f->d_name);
-            struct stat st;
-            size_t n = strlen(f->d_name);
-            int part = n > 5 && strcmp(f->d_name + n - 5, ".part") == 0;
-            char id[QR_ID_LEN + 1];
-            snprintf(id, sizeof(id), "%.*s", (int)(part ? n - 5 : n), f->d_name);
-            if (stat(path, &st) == 0 && time(NULL) - st.st_mtime >= 60 &&
-                (part || !job_exists(c, id)) && unlink(path) == 0)
-                removed++;
-            free(path);
-        }
-        if (d)
-            closedir(d);
-        free(dir);
-    }
-    if (orgs)
-        closedir(orgs);
+    removed += qr_blob_upload_sweep(root, 60, blob_known, c);
     free(root);
     qr_db_release(c);
     return removed;
@@ -424,24 +404,40 @@ static void release_from_row(const qr_dbres_t *r, int i, struct release_row *out
         snprintf(out->month, sizeof(out->month), "%s", qr_dbres_text(r, i, 11));
 }
 
-/* Loads the principal's own job with its org's policy, inside a transaction on c. */
+/* Opens the transaction of a release or report on c (*open says it did) and loads the
+ * principal's own job with its org's policy in it; only at a device's panel. */
 static qr_status_t release_row(qr_dbc_t *c, const qr_principal_t *p, const char *id,
-                               struct release_row *out, qr_err_t *err) {
+                               struct release_row *out, int *open, qr_err_t *err) {
+    *open = 0;
     if (!p->device_id[0])
         return qr_err_set(err, QR_E_FORBIDDEN, "panel_only",
                           "jobs are released at a printer: log in at its panel");
+    qr_status_t st = qr_dbc_begin(c);
+    if (st)
+        return st;
+    *open = 1;
     if (!qr_id_is_valid(id))
         return qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT " RELEASE_COLUMNS " FROM print_jobs j JOIN orgs o ON o.id = "
-                             "j.org_id WHERE j.id = ? AND j.org_id = ? AND j.user_id = ?",
-                             QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
+    st = qr_db_q(c, &r, NULL,
+                 "SELECT " RELEASE_COLUMNS " FROM print_jobs j JOIN orgs o ON o.id = "
+                 "j.org_id WHERE j.id = ? AND j.org_id = ? AND j.user_id = ?",
+                 QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
     if (!st && qr_dbres_rows(r) != 1)
         st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
     if (!st)
         release_from_row(r, 0, out);
     qr_dbres_free(r);
+    return st;
+}
+
+/* Ends the transaction of a release or report: commits if st is QR_OK, else rolls back
+ * (if open). Returns the outcome. */
+static qr_status_t release_end(qr_dbc_t *c, qr_status_t st, int open) {
+    if (!st)
+        return qr_dbc_commit(c);
+    if (open)
+        qr_dbc_rollback(c);
     return st;
 }
 
@@ -472,10 +468,8 @@ qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     struct release_row j;
-    qr_status_t st = p->device_id[0] ? qr_dbc_begin(c) : QR_OK;
-    int open = !st && p->device_id[0];
-    if (!st)
-        st = release_row(c, p, id, &j, err);
+    int open;
+    qr_status_t st = release_row(c, p, id, &j, &open, err);
     char month[8] = "";
     if (!st) {
         qr_tz_month(j.time_zone, now, month);
@@ -496,10 +490,7 @@ qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
         st = qr_err_set(err, QR_E_CONFLICT, "not_held", "this job was released meanwhile");
     if (!st)
         qr_audit_write(c, now, p->org_id, p->user_id, "job_released", id, p->device_id);
-    if (!st)
-        st = qr_dbc_commit(c);
-    else if (open)
-        qr_dbc_rollback(c);
+    st = release_end(c, st, open);
     if (!st)
         job_by_id(c, id, job);
     qr_db_release(c);
@@ -530,10 +521,8 @@ qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     struct release_row j;
-    qr_status_t st = p->device_id[0] ? qr_dbc_begin(c) : QR_OK;
-    int open = !st && p->device_id[0];
-    if (!st)
-        st = release_row(c, p, id, &j, err);
+    int open;
+    qr_status_t st = release_row(c, p, id, &j, &open, err);
     if (!st && (strcmp(j.status, "released") != 0 || !j.device_id[0] ||
                 strcmp(j.device_id, p->device_id) != 0))
         st = qr_err_set(err, QR_E_CONFLICT, "not_released",
@@ -557,10 +546,7 @@ qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     if (!st)
         qr_audit_write(c, now, p->org_id, p->user_id, printed ? "job_printed" : "job_failed", id,
                        p->device_id);
-    if (!st)
-        st = qr_dbc_commit(c);
-    else if (open)
-        qr_dbc_rollback(c);
+    st = release_end(c, st, open);
     if (!st && printed) {
         /* Printed: the document has done its work and leaves the spool now. */
         char *dir = blob_dir(ctx, p->org_id);

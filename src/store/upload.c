@@ -2,10 +2,14 @@
 /* quire: the streamed upload into an encrypted blob (print jobs, scanned files). */
 #include "store/upload.h"
 
+#include <dirent.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "crypto/keys.h"
@@ -88,4 +92,33 @@ void qr_blob_upload_abort(qr_blob_upload_t *u) {
     u->w = NULL;
     free(u->dir);
     u->dir = NULL;
+}
+
+int qr_blob_upload_sweep(const char *root, long long min_age, qr_blob_known_fn known, void *cls) {
+    int removed = 0;
+    DIR *orgs = opendir(root);
+    struct dirent *o;
+    while (orgs && (o = readdir(orgs))) {
+        if (o->d_name[0] == '.')
+            continue;
+        char *dir = qr_xasprintf("%s/%s", root, o->d_name);
+        DIR *d = opendir(dir);
+        struct dirent *f;
+        while (d && (f = readdir(d))) {
+            if (f->d_name[0] == '.')
+                continue;
+            char *path = qr_xasprintf("%s/%s", dir, f->d_name);
+            struct stat sb;
+            if (stat(path, &sb) == 0 && (long long)(time(NULL) - sb.st_mtime) >= min_age &&
+                !known(cls, f->d_name) && unlink(path) == 0)
+                removed++;
+            free(path);
+        }
+        if (d)
+            closedir(d);
+        free(dir);
+    }
+    if (orgs)
+        closedir(orgs);
+    return removed;
 }

@@ -52,4 +52,14 @@ void qr_blob_upload_delete(const qr_blob_upload_t *u);
 /* Discards an unpublished blob and frees u's members (not u). Accepts a zeroed u and NULL. */
 void qr_blob_upload_abort(qr_blob_upload_t *u);
 
+/* Decides whether a stored file (its name in an org's folder) still belongs to something:
+ * non-zero keeps it. */
+typedef int (*qr_blob_known_fn)(void *cls, const char *name);
+/* Crash safety (DESIGN rule 6): removes the files in the org folders under root (root/ORG/
+ * FILE) that are older than min_age seconds (now - mtime >= min_age, so that uploads in
+ * progress are left alone) and that known says nothing refers to: interrupted uploads (.part)
+ * and what a kill -9 between storing a blob and recording it left. Returns how many files it
+ * removed. */
+int qr_blob_upload_sweep(const char *root, long long min_age, qr_blob_known_fn known, void *cls);
+
 #endif
