@@ -323,7 +323,7 @@ void qr__ipp_op_get_jobs(qr_ipp_t *x) {
     int n = 0;
     for (size_t i = 0; i < njobs; i++) {
         const char *reason;
-        int done = job_state(jobs[i].status, &reason) >= IPP_JSTATE_CANCELED;
+        int done = job_state(jobs[i].status ? jobs[i].status : "", &reason) >= IPP_JSTATE_CANCELED;
         if ((strcmp(which, "completed") == 0 && !done) ||
             (strcmp(which, "not-completed") == 0 && done))
             continue;
@@ -363,7 +363,7 @@ void qr__ipp_op_cancel_job(qr_ipp_t *x) {
     if (!number || own_job(x, number, &job))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
-    if (strcmp(job.status, "held") != 0)
+    if (!job.status || strcmp(job.status, "held") != 0)
         qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, "the job was released already");
     else if (qr_job_delete(x->ctx, &x->p, job.id, &err))
         qr__ipp_fail(x, &err);
