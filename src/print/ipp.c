@@ -7,7 +7,11 @@
  * the bytes after the end-of-attributes tag are the document and go straight to the spool.
  * Checks run in the order of RFC 8011 4.1: version, operation attributes, operation, then
  * the authenticated user, then the operation's own attributes; nothing is stored unless
- * every check passed and the document is a complete PDF. */
+ * every check passed and the document is a complete PDF.
+ *
+ * This file is the request's life cycle and the codec glue, the request checks and the one
+ * IPP responder (status, status-message, unsupported attributes); the printer's attributes
+ * are in printer_ipp.c, the job operations beside the job in job_ipp.c. */
 #include "print/ipp.h"
 
 #include <cups/cups.h>
