@@ -50,6 +50,27 @@ json_t *qr_api_user_json(const struct qr_user *u);
  * read_only is present. Replies and returns non-zero on error. */
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only);
 
+/* A streamed upload route (a print job, a scanned file): what it accepts and the domain's
+ * upload functions. */
+typedef struct qr_api_upload {
+    const char *const *types;  /* accepted Content-Types, NULL-terminated */
+    const char *types_message; /* the 415 message otherwise */
+    /* Starts the domain's upload for a body of size bytes (-1 if unknown) into *state. */
+    qr_status_t (*begin)(qr_req_t *r, long long size, void **state, qr_err_t *err);
+    qr_status_t (*write)(void *state, const void *data, size_t n, qr_err_t *err);
+    /* Commits (and frees state in every case); *out is the 201 answer. */
+    qr_status_t (*commit)(void *state, json_t **out, qr_err_t *err);
+    void (*abort)(void *state); /* frees an unfinished upload; accepts NULL */
+} qr_api_upload_t;
+/* Serves every phase of a streamed upload route with u (src/api/stream.c). */
+void qr_api_upload(qr_req_t *r, const qr_api_upload_t *u);
+struct qr_blob_reader;
+/* Answers 200 with a document of size bytes read (decrypted) from reader as it is sent;
+ * takes reader (closed when the answer is done). A damaged document is logged and the
+ * connection cut short. */
+void qr_api_reply_blob(qr_req_t *r, struct qr_blob_reader *reader, long long size,
+                       const char *content_type);
+
 /* Handlers, by resource. */
 void qr_api_health(qr_req_t *r);
 void qr_api_metrics(qr_req_t *r);
