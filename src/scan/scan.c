@@ -20,6 +20,7 @@
 #include "scan/capture.h"
 #include "scan/index.h"
 #include "scan/pipeline.h"
+#include "scan/scan_private.h"
 #include "scan/worker.h"
 #include "store/blob.h"
 #include "store/datakey.h"
