@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "scan/capture.h"
 #include "scan/scan.h"
@@ -104,11 +105,90 @@ void qr_api_me_workflows(qr_req_t *r) {
     qr_api_finish(r, st, &err, out, 200);
 }
 
+/* A text field or null. */
+static json_t *str_or_null(const char *s) {
+    return s ? json_string(s) : json_null();
+}
+
+/* The API form of a scan (documents only when read: qr_scan_get). */
+static json_t *scan_json(const qr_scan_t *s) {
+    json_t *j = json_pack(
+        "{s:s, s:s, s:o, s:s, s:s, s:O, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
+        "workflow_id", s->workflow_id, "workflow_name", str_or_null(s->workflow_name), "name",
+        s->name, "folder", s->folder, "index", s->index, "status", s->status, "files",
+        (json_int_t)s->files, "pages_in", (json_int_t)s->pages_in, "pages_out",
+        (json_int_t)s->pages_out, "ocr_pages", (json_int_t)s->ocr_pages, "bytes_out",
+        (json_int_t)s->bytes_out, "created_at", (json_int_t)s->created_at, "updated_at",
+        (json_int_t)s->updated_at, "expires_at", (json_int_t)s->expires_at);
+    json_t *missing = json_array();
+    for (size_t i = 0; i < s->n_index_missing; i++)
+        json_array_append_new(missing, json_string(s->index_missing[i]));
+    json_object_set_new(j, "index_missing", missing);
+    json_object_set(j, "barcodes", s->barcodes);
+    json_object_set_new(j, "device_id", str_or_null(s->device_id));
+    json_object_set_new(j, "error",
+                        !s->error_code ? json_null()
+                                       : json_pack("{s:s, s:s}", "code", s->error_code, "message",
+                                                   s->error_message));
+    if (!s->delivery_status) {
+        json_object_set_new(j, "delivery", json_null());
+    } else {
+        json_t *d = json_pack("{s:s, s:I, s:o, s:o}", "status", s->delivery_status, "attempts",
+                              (json_int_t)s->delivery_attempts, "error",
+                              str_or_null(s->delivery_error), "location", str_or_null(s->location));
+        json_object_set_new(d, "next_attempt_at",
+                            s->has_delivery_next_at ? json_integer(s->delivery_next_at)
+                                                    : json_null());
+        json_object_set_new(j, "delivery", d);
+    }
+    if (s->has_documents) {
+        json_t *items = json_array();
+        for (size_t k = 0; k < s->n_documents; k++)
+            json_array_append_new(
+                items, json_pack("{s:I, s:s, s:I}", "n", (json_int_t)s->documents[k].n, "name",
+                                 s->documents[k].name, "size", (json_int_t)s->documents[k].size));
+        json_object_set_new(j, "documents", items);
+    }
+    return j;
+}
+
+static json_t *scan_json_fn(const void *row) {
+    return scan_json(row);
+}
+
+/* Answers with the scan (ok_status) or the error; clears s. */
+static void finish_scan(qr_req_t *r, qr_status_t st, const qr_err_t *err, qr_scan_t *s,
+                        int ok_status) {
+    qr_api_finish(r, st, err, st ? NULL : scan_json(s), ok_status);
+    qr_scan_clear(s);
+}
+
+/* The body of POST /scans: {workflow_id, name?, folder?, index?}; strings borrowed from body. */
+static qr_status_t scan_start_input(json_t *body, qr_scan_start_input_t *in, qr_err_t *err) {
+    static const char *const keys[] = {"workflow_id", "name", "folder", "index", NULL};
+    memset(in, 0, sizeof(*in));
+    qr_status_t st;
+    if ((st = qr_json_check_keys(body, keys, err)) ||
+        (st = qr_json_get_str(body, "workflow_id", 1, 64, &in->workflow_id, err)) ||
+        (st = qr_json_get_str(body, "name", 0, 1024, &in->name, err)) ||
+        (st = qr_json_get_str(body, "folder", 0, 1024, &in->folder, err)))
+        return st;
+    in->index = json_object_get(body, "index");
+    return QR_OK;
+}
+
 void qr_api_scans_create(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st = qr_scan_create(qr_req_ctx(r), qr_req_principal(r), qr_req_body(r), &out, &err);
-    qr_api_finish(r, st, &err, out, 201);
+    qr_scan_start_input_t in;
+    qr_scan_t s;
+    memset(&s, 0, sizeof(s));
+    /* CAP-2: a principal away from a panel is refused before its body is looked at. */
+    qr_status_t st = qr_scan_check_panel(qr_req_principal(r), &err);
+    if (!st)
+        st = scan_start_input(qr_req_body(r), &in, &err);
+    if (!st)
+        st = qr_scan_create(qr_req_ctx(r), qr_req_principal(r), &in, &s, &err);
+    finish_scan(r, st, &err, &s, 201);
 }
 
 static void free_upload(void *u) {
@@ -171,25 +251,26 @@ void qr_api_scans_submit(qr_req_t *r) {
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_scan_t s;
     qr_status_t st =
-        qr_scan_submit(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 202);
+        qr_scan_submit(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &s, &err);
+    finish_scan(r, st, &err, &s, 202);
 }
 
 void qr_api_scans_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st = qr_scan_list(qr_req_ctx(r), qr_req_principal(r), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_scan_t *items = NULL;
+    size_t n = 0;
+    qr_status_t st = qr_scan_list(qr_req_ctx(r), qr_req_principal(r), &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), scan_json_fn);
+    qr_scan_list_free(items, n);
 }
 
 void qr_api_scans_get(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st =
-        qr_scan_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_scan_t s;
+    qr_status_t st = qr_scan_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &s, &err);
+    finish_scan(r, st, &err, &s, 200);
 }
 
 void qr_api_scans_delete(qr_req_t *r) {
@@ -252,10 +333,19 @@ void qr_api_scans_document(qr_req_t *r) {
                         close_document);
 }
 
+/* The API form of an org's capture counters. */
+static json_t *usage_json(const qr_scan_usage_t *u) {
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "org_id", u->org_id, "month", u->month,
+                     "ocr_pages", (json_int_t)u->ocr_pages, "ocr_pages_reserved",
+                     (json_int_t)u->ocr_pages_reserved, "documents", (json_int_t)u->documents,
+                     "bytes", (json_int_t)u->bytes, "ocr_pages_per_month",
+                     (json_int_t)u->ocr_pages_per_month);
+}
+
 void qr_api_org_usage(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_scan_usage_t u;
     qr_status_t st =
-        qr_scan_usage(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        qr_scan_usage(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &u, &err);
+    qr_api_finish(r, st, &err, st ? NULL : usage_json(&u), 200);
 }
