@@ -77,13 +77,19 @@ static json_t *row_json(qr_capture_kind_t kind, const qr_dbres_t *r, int i) {
     }
 }
 
+/* The query of kind's rows (t.id, t.org_id, o.path, o.depth, then columns[kind]) whose WHERE
+ * clause goes on with tail. A new string. */
+static char *select_sql(qr_capture_kind_t kind, const char *tail) {
+    return qr_xasprintf("SELECT t.id, t.org_id, o.path, o.depth, %s FROM %s t JOIN orgs o ON o.id "
+                        "= t.org_id WHERE %s",
+                        columns[kind], tables[kind], tail);
+}
+
 /* Reads object id of kind if the principal may reach it with want; 404 otherwise (403 when it
  * may read but not write). *r holds the row (caller frees). */
 static qr_status_t find(qr_dbc_t *c, const qr_principal_t *p, qr_capture_kind_t kind,
                         const char *id, qr_access_t want, qr_dbres_t **r, qr_err_t *err) {
-    char *sql = qr_xasprintf("SELECT t.id, t.org_id, o.path, o.depth, %s FROM %s t JOIN orgs o ON "
-                             "o.id = t.org_id WHERE t.id = ? AND ",
-                             columns[kind], tables[kind]);
+    char *sql = select_sql(kind, "t.id = ? AND ");
     qr_status_t st = qr_policy_find(c, p, QR_RES_CAPTURE, sql, id, r);
     free(sql);
     if (st == QR_E_NOT_FOUND)
@@ -191,103 +197,109 @@ static qr_status_t check_destination(json_t *b, int stored_secret, json_t **norm
     return QR_OK;
 }
 
-/* Validates a workflow body for org_id; *norm gets the whole normalized definition. */
-static qr_status_t check_workflow(qr_dbc_t *c, const char *org_id, json_t *b, json_t **norm,
-                                  qr_err_t *err) {
-    static const char *const keys[] = {"name",     "description", "steps",          "format",
-                                       "language", "class_id",    "destination_id", "folder",
-                                       "rules",    "groups",      "enabled",        NULL};
-    const char *name, *desc = "", *format = "pdf_text", *lang = "eng", *class_id = NULL,
-                      *dest_id = NULL, *folder = "";
-    int enabled = 1;
-    json_t *steps = json_object(), *attrs = NULL, *rules = NULL, *groups = json_array();
-    qr_status_t st = qr_json_check_keys(b, keys, err);
-    if (!st)
-        st = check_name(b, &name, err);
+/* A workflow's plain fields as given in b (defaults for those absent). Strings are borrowed
+ * from b (or static). */
+typedef struct wf_fields {
+    const char *name, *desc, *format, *lang, *folder;
+    int enabled;
+} wf_fields_t;
+
+/* Reads and checks the plain fields of workflow body b into *f. */
+static qr_status_t workflow_fields(json_t *b, wf_fields_t *f, qr_err_t *err) {
+    f->desc = "";
+    f->format = "pdf_text";
+    f->lang = "eng";
+    f->folder = "";
+    f->enabled = 1;
+    qr_status_t st = check_name(b, &f->name, err);
     if (!st && json_object_get(b, "description"))
-        st = qr_json_get_str(b, "description", 0, MAX_DESCRIPTION, &desc, err);
-    if (!desc)
-        desc = ""; /* null clears it */
+        st = qr_json_get_str(b, "description", 0, MAX_DESCRIPTION, &f->desc, err);
+    if (!f->desc)
+        f->desc = ""; /* null clears it */
     if (!st && json_object_get(b, "format"))
-        st = qr_json_get_str(b, "format", 1, 16, &format, err);
+        st = qr_json_get_str(b, "format", 1, 16, &f->format, err);
     if (!st && json_object_get(b, "language"))
-        st = qr_json_get_str(b, "language", 1, 63, &lang, err);
+        st = qr_json_get_str(b, "language", 1, 63, &f->lang, err);
     if (!st && json_object_get(b, "folder") && !json_is_string(json_object_get(b, "folder")))
         st = qr_err_set(err, QR_E_INVALID, NULL, "folder must be a string");
     if (!st && json_object_get(b, "folder"))
-        folder = json_string_value(json_object_get(b, "folder"));
+        f->folder = json_string_value(json_object_get(b, "folder"));
     if (!st)
-        st = qr_json_get_bool(b, "enabled", 0, &enabled, NULL, err);
+        st = qr_json_get_bool(b, "enabled", 0, &f->enabled, NULL, err);
     if (!st && !json_object_get(b, "enabled"))
-        enabled = 1;
-    if (st)
-        goto out;
-    if (!valid_folder(folder)) {
+        f->enabled = 1;
+    if (!st && !valid_folder(f->folder))
         st = qr_err_set(err, QR_E_INVALID, NULL,
                         "folder: at most %d bytes of '/'-separated names, none empty, '.' or "
                         "'..', without control characters or '\\'",
                         MAX_FOLDER);
-        goto out;
-    }
-    /* Steps: known switches only, each true or false; missing ones take their defaults. */
-    json_t *given = json_object_get(b, "steps");
-    if (given && !json_is_object(given)) {
-        st = qr_err_set(err, QR_E_INVALID, NULL, "steps must be an object of switches");
-        goto out;
-    }
+    return st;
+}
+
+/* Steps: known switches only, each true or false; missing ones take their defaults. Fills the
+ * object steps with every switch. */
+static qr_status_t workflow_steps(const json_t *given, json_t *steps, qr_err_t *err) {
+    if (given && !json_is_object(given))
+        return qr_err_set(err, QR_E_INVALID, NULL, "steps must be an object of switches");
     const char *key;
     json_t *v;
-    json_object_foreach(given, key, v) {
+    json_object_foreach((json_t *)given, key, v) {
         int known = 0;
         for (int i = 0; step_names[i]; i++)
             known |= strcmp(key, step_names[i]) == 0;
-        if (!known || !json_is_boolean(v)) {
-            st = qr_err_set(err, QR_E_INVALID, NULL,
-                            "steps.%s: the steps are auto_rotate, deskew, despeckle, binarize, "
-                            "remove_blank, ocr and barcodes, each true or false",
-                            key);
-            goto out;
-        }
+        if (!known || !json_is_boolean(v))
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "steps.%s: the steps are auto_rotate, deskew, despeckle, binarize, "
+                              "remove_blank, ocr and barcodes, each true or false",
+                              key);
     }
     for (int i = 0; step_names[i]; i++) {
         json_t *s = json_object_get(given, step_names[i]);
         json_object_set_new(steps, step_names[i],
                             json_boolean(s ? json_is_true(s) : step_defaults[i]));
     }
-    int f = qr_scan_format_parse(format);
-    if (f < 0) {
-        st = qr_err_set(err, QR_E_INVALID, NULL,
-                        "format '%s' is unknown: pdf, pdf_text, pdfa, tiff or jpeg", format);
-        goto out;
-    }
-    if ((f == QR_SCAN_PDF_TEXT || f == QR_SCAN_PDFA) &&
-        !json_is_true(json_object_get(steps, "ocr"))) {
-        st = qr_err_set(err, QR_E_INVALID, NULL, "format %s is searchable: it needs the ocr step",
-                        format);
-        goto out;
-    }
-    if (!qr_ocr_languages_valid(lang, err)) {
-        st = QR_E_INVALID;
-        goto out;
-    }
+    return QR_OK;
+}
+
+/* The output format and the language: known, and a searchable format needs the ocr step. */
+static qr_status_t workflow_format(const wf_fields_t *f, const json_t *steps, qr_err_t *err) {
+    int fmt = qr_scan_format_parse(f->format);
+    if (fmt < 0)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "format '%s' is unknown: pdf, pdf_text, pdfa, tiff or jpeg", f->format);
+    if ((fmt == QR_SCAN_PDF_TEXT || fmt == QR_SCAN_PDFA) &&
+        !json_is_true(json_object_get(steps, "ocr")))
+        return qr_err_set(err, QR_E_INVALID, NULL, "format %s is searchable: it needs the ocr step",
+                          f->format);
+    if (!qr_ocr_languages_valid(f->lang, err))
+        return QR_E_INVALID;
+    return QR_OK;
+}
+
+/* class_id and destination_id of b: null or an object of org_id (*class_id, *dest_id borrowed
+ * from b; NULL for none). */
+static qr_status_t workflow_refs(qr_dbc_t *c, const char *org_id, json_t *b, const char **class_id,
+                                 const char **dest_id, qr_err_t *err) {
     json_t *cid = json_object_get(b, "class_id"), *did = json_object_get(b, "destination_id");
-    if (cid && !json_is_null(cid))
-        class_id = json_string_value(cid);
-    if (did && !json_is_null(did))
-        dest_id = json_string_value(did);
-    if ((cid && !json_is_null(cid) &&
-         (!class_id || !exists_in_org(c, "doc_classes", class_id, org_id)))) {
-        st = qr_err_set(err, QR_E_INVALID, NULL,
-                        "class_id must be a document class of the workflow's organization");
-        goto out;
-    }
-    if ((did && !json_is_null(did) &&
-         (!dest_id || !exists_in_org(c, "destinations", dest_id, org_id)))) {
-        st = qr_err_set(err, QR_E_INVALID, NULL,
-                        "destination_id must be a destination of the workflow's organization "
-                        "(or null: the user's download area)");
-        goto out;
-    }
+    *class_id = cid && !json_is_null(cid) ? json_string_value(cid) : NULL;
+    *dest_id = did && !json_is_null(did) ? json_string_value(did) : NULL;
+    if (cid && !json_is_null(cid) &&
+        (!*class_id || !exists_in_org(c, "doc_classes", *class_id, org_id)))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "class_id must be a document class of the workflow's organization");
+    if (did && !json_is_null(did) &&
+        (!*dest_id || !exists_in_org(c, "destinations", *dest_id, org_id)))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "destination_id must be a destination of the workflow's organization "
+                          "(or null: the user's download area)");
+    return QR_OK;
+}
+
+/* The rules of b against the class's attributes (class_id may be NULL); a rule can only fill
+ * what its step produces. *rules is new. */
+static qr_status_t workflow_rules(qr_dbc_t *c, const char *class_id, json_t *b, const json_t *steps,
+                                  json_t **rules, qr_err_t *err) {
+    json_t *attrs = NULL;
     if (class_id) {
         qr_dbres_t *r = NULL;
         if (qr_db_q(c, &r, NULL, "SELECT attributes FROM doc_classes WHERE id = ?",
@@ -296,46 +308,70 @@ static qr_status_t check_workflow(qr_dbc_t *c, const char *org_id, json_t *b, js
             attrs = parse(qr_dbres_text(r, 0, 0));
         qr_dbres_free(r);
     }
-    if ((st = qr_index_check_rules(attrs, json_object_get(b, "rules"), &rules, err)))
-        goto out;
-    /* A rule can only fill what its step produces. */
+    qr_status_t st = qr_index_check_rules(attrs, json_object_get(b, "rules"), rules, err);
+    json_decref(attrs);
     size_t ri;
     json_t *rule;
-    json_array_foreach(rules, ri, rule) {
+    json_array_foreach(st ? NULL : *rules, ri, rule) {
         int text = strcmp(json_string_value(json_object_get(rule, "source")), "text") == 0;
-        if (!json_is_true(json_object_get(steps, text ? "ocr" : "barcodes"))) {
-            st = qr_err_set(err, QR_E_INVALID, NULL, "rule %zu reads the %s: it needs the %s step",
-                            ri + 1, text ? "recognized text" : "barcodes",
-                            text ? "ocr" : "barcodes");
-            goto out;
-        }
+        if (!json_is_true(json_object_get(steps, text ? "ocr" : "barcodes")))
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "rule %zu reads the %s: it needs the %s step", ri + 1,
+                              text ? "recognized text" : "barcodes", text ? "ocr" : "barcodes");
     }
-    json_t *g = json_object_get(b, "groups");
-    if (g && !json_is_null(g)) {
-        size_t i;
-        if (!json_is_array(g) || json_array_size(g) > MAX_GROUPS) {
-            st = qr_err_set(err, QR_E_INVALID, NULL,
-                            "groups must be an array of at most %d group ids", MAX_GROUPS);
-            goto out;
-        }
-        json_array_foreach(g, i, v) {
-            if (!json_is_string(v) ||
-                !exists_in_org(c, "user_groups", json_string_value(v), org_id)) {
-                st = qr_err_set(err, QR_E_INVALID, NULL,
-                                "groups[%zu] is not a group of the workflow's organization", i);
-                goto out;
-            }
-            json_array_append(groups, v);
-        }
+    return st;
+}
+
+/* The groups of b (null or an array of group ids of org_id), appended to groups. */
+static qr_status_t workflow_groups(qr_dbc_t *c, const char *org_id, json_t *b, json_t *groups,
+                                   qr_err_t *err) {
+    json_t *g = json_object_get(b, "groups"), *v;
+    if (!g || json_is_null(g))
+        return QR_OK;
+    if (!json_is_array(g) || json_array_size(g) > MAX_GROUPS)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "groups must be an array of at most %d group ids", MAX_GROUPS);
+    size_t i;
+    json_array_foreach(g, i, v) {
+        if (!json_is_string(v) || !exists_in_org(c, "user_groups", json_string_value(v), org_id))
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "groups[%zu] is not a group of the workflow's organization", i);
+        json_array_append(groups, v);
     }
-    *norm = json_pack("{s:s, s:s, s:O, s:s, s:s, s:s, s:O, s:O, s:b}", "name", name, "description",
-                      desc, "steps", steps, "format", format, "language", lang, "folder", folder,
-                      "rules", rules, "groups", groups, "enabled", enabled);
+    return QR_OK;
+}
+
+/* Validates a workflow body for org_id; *norm gets the whole normalized definition. */
+static qr_status_t check_workflow(qr_dbc_t *c, const char *org_id, json_t *b, json_t **norm,
+                                  qr_err_t *err) {
+    static const char *const keys[] = {"name",     "description", "steps",          "format",
+                                       "language", "class_id",    "destination_id", "folder",
+                                       "rules",    "groups",      "enabled",        NULL};
+    wf_fields_t f;
+    const char *class_id = NULL, *dest_id = NULL;
+    json_t *steps = json_object(), *rules = NULL, *groups = json_array();
+    qr_status_t st = qr_json_check_keys(b, keys, err);
+    if (!st)
+        st = workflow_fields(b, &f, err);
+    if (!st)
+        st = workflow_steps(json_object_get(b, "steps"), steps, err);
+    if (!st)
+        st = workflow_format(&f, steps, err);
+    if (!st)
+        st = workflow_refs(c, org_id, b, &class_id, &dest_id, err);
+    if (!st)
+        st = workflow_rules(c, class_id, b, steps, &rules, err);
+    if (!st)
+        st = workflow_groups(c, org_id, b, groups, err);
+    if (st)
+        goto out;
+    *norm = json_pack("{s:s, s:s, s:O, s:s, s:s, s:s, s:O, s:O, s:b}", "name", f.name,
+                      "description", f.desc, "steps", steps, "format", f.format, "language", f.lang,
+                      "folder", f.folder, "rules", rules, "groups", groups, "enabled", f.enabled);
     json_object_set_new(*norm, "class_id", class_id ? json_string(class_id) : json_null());
     json_object_set_new(*norm, "destination_id", dest_id ? json_string(dest_id) : json_null());
 out:
     json_decref(steps);
-    json_decref(attrs);
     json_decref(rules);
     json_decref(groups);
     return st;
@@ -433,9 +469,7 @@ static qr_status_t validate(qr_dbc_t *c, qr_capture_kind_t kind, const char *org
 }
 
 static qr_status_t read_one(qr_dbc_t *c, qr_capture_kind_t kind, const char *id, json_t **out) {
-    char *sql = qr_xasprintf("SELECT t.id, t.org_id, o.path, o.depth, %s FROM %s t JOIN orgs o ON "
-                             "o.id = t.org_id WHERE t.id = ?",
-                             columns[kind], tables[kind]);
+    char *sql = select_sql(kind, "t.id = ?");
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_dbc_exec(c, sql, (qr_dbval_t[]){QR_TEXT(id)}, 1, &r, NULL);
     if (!st && qr_dbres_rows(r) == 1)
@@ -480,9 +514,7 @@ qr_status_t qr_capture_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_k
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CAPTURE, QR_ACCESS_READ, &ref, err);
     if (!st) {
-        char *sql = qr_xasprintf("SELECT t.id, t.org_id, o.path, o.depth, %s FROM %s t JOIN orgs "
-                                 "o ON o.id = t.org_id WHERE t.org_id = ? ORDER BY t.name, t.id",
-                                 columns[kind], tables[kind]);
+        char *sql = select_sql(kind, "t.org_id = ? ORDER BY t.name, t.id");
         st = qr_dbc_exec(c, sql, (qr_dbval_t[]){QR_TEXT(ref.id)}, 1, &r, NULL);
         free(sql);
     }
