@@ -13,36 +13,99 @@
 #include "scan/scan.h"
 #include "store/blob.h"
 
+static json_t *text_or_null(const char *s) {
+    return s ? json_string(s) : json_null();
+}
+
+/* The API forms of the three kinds of setup object. */
+static json_t *class_json(const qr_doc_class_t *k) {
+    json_t *j = json_pack("{s:s, s:s, s:s, s:O, s:I, s:I}", "id", k->id, "org_id", k->org_id,
+                          "name", k->name, "attributes", k->attributes, "created_at",
+                          (json_int_t)k->created_at, "updated_at", (json_int_t)k->updated_at);
+    json_object_set_new(j, "inherited_from", text_or_null(k->inherited_from));
+    return j;
+}
+
+static json_t *destination_json(const qr_destination_t *d) {
+    return json_pack("{s:s, s:s, s:s, s:s, s:O, s:b, s:I, s:I}", "id", d->id, "org_id", d->org_id,
+                     "name", d->name, "kind", d->kind, "settings", d->settings, "has_secret",
+                     d->has_secret, "created_at", (json_int_t)d->created_at, "updated_at",
+                     (json_int_t)d->updated_at);
+}
+
+/* A workflow: its definition's fields in the order they are stored, then id, org and times. */
+static json_t *workflow_json(const qr_workflow_t *w) {
+    json_t *j = json_object(), *groups = json_array();
+    for (size_t i = 0; i < w->n_groups; i++)
+        json_array_append_new(groups, text_or_null(w->groups[i]));
+    json_object_set_new(j, "name", text_or_null(w->name));
+    json_object_set_new(j, "description", text_or_null(w->description));
+    if (w->steps)
+        json_object_set(j, "steps", w->steps);
+    json_object_set_new(j, "format", text_or_null(w->format));
+    json_object_set_new(j, "language", text_or_null(w->language));
+    json_object_set_new(j, "folder", text_or_null(w->folder));
+    if (w->rules)
+        json_object_set(j, "rules", w->rules);
+    json_object_set_new(j, "groups", groups);
+    json_object_set_new(j, "enabled", json_boolean(w->enabled));
+    json_object_set_new(j, "class_id", text_or_null(w->class_id));
+    json_object_set_new(j, "destination_id", text_or_null(w->destination_id));
+    json_object_set_new(j, "id", json_string(w->id));
+    json_object_set_new(j, "org_id", json_string(w->org_id));
+    json_object_set_new(j, "created_at", json_integer(w->created_at));
+    json_object_set_new(j, "updated_at", json_integer(w->updated_at));
+    return j;
+}
+
+static json_t *capture_json(const void *row) {
+    const qr_capture_obj_t *o = row;
+    if (o->kind == QR_CAPTURE_CLASS)
+        return class_json(&o->u.doc_class);
+    if (o->kind == QR_CAPTURE_DESTINATION)
+        return destination_json(&o->u.destination);
+    return workflow_json(&o->u.workflow);
+}
+
+/* Answers with the object (ok_status) or the error; clears o. */
+static void finish_capture(qr_req_t *r, qr_status_t st, const qr_err_t *err, qr_capture_obj_t *o,
+                           int ok_status) {
+    qr_api_finish(r, st, err, st ? NULL : capture_json(o), ok_status);
+    qr_capture_obj_clear(o);
+}
+
 static void create(qr_req_t *r, qr_capture_kind_t kind) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_capture_obj_t o;
     qr_status_t st = qr_capture_create(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0),
-                                       qr_req_body(r), &out, &err);
-    qr_api_finish(r, st, &err, out, 201);
+                                       qr_req_body(r), &o, &err);
+    finish_capture(r, st, &err, &o, 201);
 }
 
 static void list(qr_req_t *r, qr_capture_kind_t kind) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st =
-        qr_capture_list(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_capture_obj_t *items = NULL;
+    size_t n = 0;
+    qr_status_t st = qr_capture_list(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0),
+                                     &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), capture_json);
+    qr_capture_obj_list_free(items, n);
 }
 
 static void get(qr_req_t *r, qr_capture_kind_t kind) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_capture_obj_t o;
     qr_status_t st =
-        qr_capture_get(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        qr_capture_get(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0), &o, &err);
+    finish_capture(r, st, &err, &o, 200);
 }
 
 static void patch(qr_req_t *r, qr_capture_kind_t kind) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_capture_obj_t o;
     qr_status_t st = qr_capture_update(qr_req_ctx(r), qr_req_principal(r), kind, qr_req_param(r, 0),
-                                       qr_req_body(r), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+                                       qr_req_body(r), &o, &err);
+    finish_capture(r, st, &err, &o, 200);
 }
 
 static void del(qr_req_t *r, qr_capture_kind_t kind) {

@@ -42,39 +42,157 @@ static json_t *parse(const char *s) {
     return j ? j : json_null();
 }
 
-/* The API form of row i (columns: t.id, t.org_id, o.path, o.depth, then columns[kind]). */
-static json_t *row_json(qr_capture_kind_t kind, const qr_dbres_t *r, int i) {
-    json_t *j;
-    switch (kind) {
-    case QR_CAPTURE_CLASS:
-        j = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "id", qr_dbres_text(r, i, 0), "org_id",
-                      qr_dbres_text(r, i, 1), "name", qr_dbres_text(r, i, 4), "attributes",
-                      parse(qr_dbres_text(r, i, 5)), "created_at",
-                      (json_int_t)qr_dbres_int(r, i, 7), "updated_at",
-                      (json_int_t)qr_dbres_int(r, i, 8));
-        json_object_set_new(j, "inherited_from",
-                            qr_dbres_isnull(r, i, 6) ? json_null()
-                                                     : json_string(qr_dbres_text(r, i, 6)));
-        return j;
-    case QR_CAPTURE_DESTINATION:
-        return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:I}", "id", qr_dbres_text(r, i, 0),
-                         "org_id", qr_dbres_text(r, i, 1), "name", qr_dbres_text(r, i, 4), "kind",
-                         qr_dbres_text(r, i, 5), "settings", parse(qr_dbres_text(r, i, 6)),
-                         "has_secret", !qr_dbres_isnull(r, i, 7), "created_at",
-                         (json_int_t)qr_dbres_int(r, i, 8), "updated_at",
-                         (json_int_t)qr_dbres_int(r, i, 9));
-    default:
-        j = parse(qr_dbres_text(r, i, 5));
-        if (!json_is_object(j)) {
-            json_decref(j);
-            j = json_object();
-        }
-        json_object_set_new(j, "id", json_string(qr_dbres_text(r, i, 0)));
-        json_object_set_new(j, "org_id", json_string(qr_dbres_text(r, i, 1)));
-        json_object_set_new(j, "created_at", json_integer(qr_dbres_int(r, i, 6)));
-        json_object_set_new(j, "updated_at", json_integer(qr_dbres_int(r, i, 7)));
-        return j;
+static char *dup_or_null(const char *s) {
+    return s ? qr_xstrdup(s) : NULL;
+}
+
+static void copy_id(char *dst, const char *src) {
+    snprintf(dst, QR_ID_LEN + 1, "%s", src ? src : "");
+}
+
+/* The readers of row i of each kind (columns: t.id, t.org_id, o.path, o.depth, then
+ * columns[kind]); the only places those columns are read. */
+static void class_from_row(const qr_dbres_t *r, int i, qr_doc_class_t *out) {
+    copy_id(out->id, qr_dbres_text(r, i, 0));
+    copy_id(out->org_id, qr_dbres_text(r, i, 1));
+    out->name = dup_or_null(qr_dbres_text(r, i, 4));
+    out->attributes = parse(qr_dbres_text(r, i, 5));
+    out->inherited_from = dup_or_null(qr_dbres_text(r, i, 6));
+    out->created_at = qr_dbres_int(r, i, 7);
+    out->updated_at = qr_dbres_int(r, i, 8);
+}
+
+static void destination_from_row(const qr_dbres_t *r, int i, qr_destination_t *out) {
+    copy_id(out->id, qr_dbres_text(r, i, 0));
+    copy_id(out->org_id, qr_dbres_text(r, i, 1));
+    out->name = dup_or_null(qr_dbres_text(r, i, 4));
+    out->kind = dup_or_null(qr_dbres_text(r, i, 5));
+    out->settings = parse(qr_dbres_text(r, i, 6));
+    out->has_secret = !qr_dbres_isnull(r, i, 7);
+    out->created_at = qr_dbres_int(r, i, 8);
+    out->updated_at = qr_dbres_int(r, i, 9);
+}
+
+static char *def_str(const json_t *def, const char *key) {
+    return dup_or_null(json_string_value(json_object_get(def, key)));
+}
+
+static void workflow_from_row(const qr_dbres_t *r, int i, qr_workflow_t *out) {
+    copy_id(out->id, qr_dbres_text(r, i, 0));
+    copy_id(out->org_id, qr_dbres_text(r, i, 1));
+    json_t *def = parse(qr_dbres_text(r, i, 5));
+    out->name = def_str(def, "name");
+    out->description = def_str(def, "description");
+    out->format = def_str(def, "format");
+    out->language = def_str(def, "language");
+    out->folder = def_str(def, "folder");
+    out->steps = json_incref(json_object_get(def, "steps"));
+    out->rules = json_incref(json_object_get(def, "rules"));
+    json_t *groups = json_object_get(def, "groups");
+    out->groups = qr_xcalloc(json_array_size(groups) + 1, sizeof(char *));
+    size_t k;
+    json_t *g;
+    json_array_foreach(groups, k, g) {
+        out->groups[out->n_groups++] = dup_or_null(json_string_value(g));
     }
+    out->enabled = json_is_true(json_object_get(def, "enabled"));
+    out->class_id = def_str(def, "class_id");
+    out->destination_id = def_str(def, "destination_id");
+    out->created_at = qr_dbres_int(r, i, 6);
+    out->updated_at = qr_dbres_int(r, i, 7);
+    json_decref(def);
+}
+
+static void obj_from_row(qr_capture_kind_t kind, const qr_dbres_t *r, int i,
+                         qr_capture_obj_t *out) {
+    memset(out, 0, sizeof(*out));
+    out->kind = kind;
+    if (kind == QR_CAPTURE_CLASS)
+        class_from_row(r, i, &out->u.doc_class);
+    else if (kind == QR_CAPTURE_DESTINATION)
+        destination_from_row(r, i, &out->u.destination);
+    else
+        workflow_from_row(r, i, &out->u.workflow);
+}
+
+/* The org an object belongs to. */
+static const char *obj_org_id(const qr_capture_obj_t *o) {
+    if (o->kind == QR_CAPTURE_CLASS)
+        return o->u.doc_class.org_id;
+    if (o->kind == QR_CAPTURE_DESTINATION)
+        return o->u.destination.org_id;
+    return o->u.workflow.org_id;
+}
+
+void qr_capture_obj_clear(qr_capture_obj_t *o) {
+    if (!o)
+        return;
+    if (o->kind == QR_CAPTURE_CLASS) {
+        qr_doc_class_t *c = &o->u.doc_class;
+        free(c->name);
+        json_decref(c->attributes);
+        free(c->inherited_from);
+    } else if (o->kind == QR_CAPTURE_DESTINATION) {
+        qr_destination_t *d = &o->u.destination;
+        free(d->name);
+        free(d->kind);
+        json_decref(d->settings);
+    } else {
+        qr_workflow_t *w = &o->u.workflow;
+        free(w->name);
+        free(w->description);
+        free(w->format);
+        free(w->language);
+        free(w->folder);
+        json_decref(w->steps);
+        json_decref(w->rules);
+        for (size_t i = 0; i < w->n_groups; i++)
+            free(w->groups[i]);
+        free(w->groups);
+        free(w->class_id);
+        free(w->destination_id);
+    }
+    memset(o, 0, sizeof(*o));
+}
+
+void qr_capture_obj_list_free(qr_capture_obj_t *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++)
+        qr_capture_obj_clear(&v[i]);
+    free(v);
+}
+
+static json_t *str_or_null(const char *s) {
+    return s ? json_string(s) : json_null();
+}
+
+/* The object as a create body (its fields as stored, without id, org, times and what is
+ * derived), for an update to lay the given fields over. A new object. */
+static json_t *obj_body(const qr_capture_obj_t *o) {
+    if (o->kind == QR_CAPTURE_CLASS)
+        return json_pack("{s:s, s:O}", "name", o->u.doc_class.name, "attributes",
+                         o->u.doc_class.attributes);
+    if (o->kind == QR_CAPTURE_DESTINATION)
+        return json_pack("{s:s, s:s, s:O}", "name", o->u.destination.name, "kind",
+                         o->u.destination.kind, "settings", o->u.destination.settings);
+    const qr_workflow_t *w = &o->u.workflow;
+    json_t *groups = json_array();
+    for (size_t i = 0; i < w->n_groups; i++)
+        json_array_append_new(groups, str_or_null(w->groups[i]));
+    json_t *j = json_object();
+    json_object_set_new(j, "name", str_or_null(w->name));
+    json_object_set_new(j, "description", str_or_null(w->description));
+    if (w->steps)
+        json_object_set(j, "steps", w->steps);
+    json_object_set_new(j, "format", str_or_null(w->format));
+    json_object_set_new(j, "language", str_or_null(w->language));
+    json_object_set_new(j, "folder", str_or_null(w->folder));
+    if (w->rules)
+        json_object_set(j, "rules", w->rules);
+    json_object_set_new(j, "groups", groups);
+    json_object_set_new(j, "enabled", json_boolean(w->enabled));
+    json_object_set_new(j, "class_id", str_or_null(w->class_id));
+    json_object_set_new(j, "destination_id", str_or_null(w->destination_id));
+    return j;
 }
 
 /* The query of kind's rows (t.id, t.org_id, o.path, o.depth, then columns[kind]) whose WHERE
@@ -85,23 +203,29 @@ static char *select_sql(qr_capture_kind_t kind, const char *tail) {
                         columns[kind], tables[kind], tail);
 }
 
-/* Reads object id of kind if the principal may reach it with want; 404 otherwise (403 when it
- * may read but not write). *r holds the row (caller frees). */
+/* Reads object id of kind into *out if the principal may reach it with want; 404 otherwise
+ * (403 when it may read but not write). */
 static qr_status_t find(qr_dbc_t *c, const qr_principal_t *p, qr_capture_kind_t kind,
-                        const char *id, qr_access_t want, qr_dbres_t **r, qr_err_t *err) {
+                        const char *id, qr_access_t want, qr_capture_obj_t *out, qr_err_t *err) {
+    qr_dbres_t *r = NULL;
     char *sql = select_sql(kind, "t.id = ? AND ");
-    qr_status_t st = qr_policy_find(c, p, QR_RES_CAPTURE, sql, id, r);
+    qr_status_t st = qr_policy_find(c, p, QR_RES_CAPTURE, sql, id, &r);
     free(sql);
     if (st == QR_E_NOT_FOUND)
-        return qr_err_set(err, st, NULL, "%s not found", nouns[kind]);
-    if (st)
-        return qr_err_set(err, st, NULL, "the %s could not be read", nouns[kind]);
-    qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(*r, 0, 2), (int)qr_dbres_int(*r, 0, 3));
-    if (!qr_policy_allows(p, QR_RES_CAPTURE, rel, want))
-        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
-                          "only the organization's admin can change "
-                          "its capture settings");
-    return QR_OK;
+        st = qr_err_set(err, st, NULL, "%s not found", nouns[kind]);
+    else if (st)
+        st = qr_err_set(err, st, NULL, "the %s could not be read", nouns[kind]);
+    if (!st) {
+        qr_relation_t rel =
+            qr_policy_relation(p, qr_dbres_text(r, 0, 2), (int)qr_dbres_int(r, 0, 3));
+        obj_from_row(kind, r, 0, out);
+        if (!qr_policy_allows(p, QR_RES_CAPTURE, rel, want))
+            st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                            "only the organization's admin can change "
+                            "its capture settings");
+    }
+    qr_dbres_free(r);
+    return st;
 }
 
 /* 1 if a row of table with this id exists in org_id. */
@@ -468,12 +592,13 @@ static qr_status_t validate(qr_dbc_t *c, qr_capture_kind_t kind, const char *org
     return check_workflow(c, org_id, b, norm, err);
 }
 
-static qr_status_t read_one(qr_dbc_t *c, qr_capture_kind_t kind, const char *id, json_t **out) {
+static qr_status_t read_one(qr_dbc_t *c, qr_capture_kind_t kind, const char *id,
+                            qr_capture_obj_t *out) {
     char *sql = select_sql(kind, "t.id = ?");
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_dbc_exec(c, sql, (qr_dbval_t[]){QR_TEXT(id)}, 1, &r, NULL);
     if (!st && qr_dbres_rows(r) == 1)
-        *out = row_json(kind, r, 0);
+        obj_from_row(kind, r, 0, out);
     else if (!st)
         st = QR_E_NOT_FOUND;
     qr_dbres_free(r);
@@ -482,8 +607,9 @@ static qr_status_t read_one(qr_dbc_t *c, qr_capture_kind_t kind, const char *id,
 }
 
 qr_status_t qr_capture_create(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
-                              const char *org_id, json_t *body, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                              const char *org_id, json_t *body, qr_capture_obj_t *out,
+                              qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     long long now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
@@ -507,8 +633,10 @@ out:
 }
 
 qr_status_t qr_capture_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
-                            const char *org_id, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                            const char *org_id, qr_capture_obj_t **items, size_t *n,
+                            qr_err_t *err) {
+    *items = NULL;
+    *n = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_dbres_t *r = NULL;
@@ -519,10 +647,11 @@ qr_status_t qr_capture_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_k
         free(sql);
     }
     if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, row_json(kind, r, i));
-        *out = json_pack("{s:o}", "items", items);
+        int rows = qr_dbres_rows(r);
+        *items = qr_xcalloc((size_t)rows + 1, sizeof(**items));
+        for (int i = 0; i < rows; i++)
+            obj_from_row(kind, r, i, &(*items)[i]);
+        *n = (size_t)rows;
     }
     qr_dbres_free(r);
     qr_db_release(c);
@@ -530,42 +659,37 @@ qr_status_t qr_capture_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_k
 }
 
 qr_status_t qr_capture_get(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
-                           const char *id, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                           const char *id, qr_capture_obj_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL;
-    qr_status_t st = find(c, p, kind, id, QR_ACCESS_READ, &r, err);
-    if (!st)
-        *out = row_json(kind, r, 0);
-    qr_dbres_free(r);
+    qr_status_t st = find(c, p, kind, id, QR_ACCESS_READ, out, err);
+    if (st)
+        qr_capture_obj_clear(out);
     qr_db_release(c);
     return st;
 }
 
 qr_status_t qr_capture_update(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
-                              const char *id, json_t *body, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                              const char *id, json_t *body, qr_capture_obj_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     long long now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL;
+    qr_capture_obj_t old;
+    memset(&old, 0, sizeof(old));
     json_t *cur = NULL, *norm = NULL;
     const char *secret = NULL, *key;
     json_t *v;
     char org_id[QR_ID_LEN + 1];
-    qr_status_t st = find(c, p, kind, id, QR_ACCESS_WRITE, &r, err);
+    qr_status_t st = find(c, p, kind, id, QR_ACCESS_WRITE, &old, err);
     if (st)
         goto out;
-    snprintf(org_id, sizeof(org_id), "%s", qr_dbres_text(r, 0, 1));
+    snprintf(org_id, sizeof(org_id), "%s", obj_org_id(&old));
     /* The current object with the given fields laid over it, validated as a whole. */
-    cur = row_json(kind, r, 0);
-    static const char *const derived[] = {
-        "id", "org_id", "created_at", "updated_at", "inherited_from", "has_secret", NULL};
-    for (int i = 0; derived[i]; i++)
-        json_object_del(cur, derived[i]);
+    cur = obj_body(&old);
     json_object_foreach(body, key, v) {
         json_object_set(cur, key, v);
     }
-    int stored = kind == QR_CAPTURE_DESTINATION && !qr_dbres_isnull(r, 0, 7);
+    int stored = kind == QR_CAPTURE_DESTINATION && old.u.destination.has_secret;
     if ((st = validate(c, kind, org_id, cur, stored, &norm, &secret, err)))
         goto out;
     if ((st = store(ctx, c, kind, 0, id, org_id, norm, secret, now, err)))
@@ -573,9 +697,9 @@ qr_status_t qr_capture_update(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture
     qr_audit_write(c, now, org_id, p->user_id, "capture_updated", id, nouns[kind]);
     st = read_one(c, kind, id, out);
 out:
+    qr_capture_obj_clear(&old);
     json_decref(cur);
     json_decref(norm);
-    qr_dbres_free(r);
     qr_db_release(c);
     return st;
 }
@@ -584,8 +708,10 @@ qr_status_t qr_capture_delete(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture
                               const char *id, qr_err_t *err) {
     long long now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL, *u = NULL;
-    qr_status_t st = find(c, p, kind, id, QR_ACCESS_WRITE, &r, err);
+    qr_dbres_t *u = NULL;
+    qr_capture_obj_t old;
+    memset(&old, 0, sizeof(old));
+    qr_status_t st = find(c, p, kind, id, QR_ACCESS_WRITE, &old, err);
     if (st)
         goto out;
     if (kind != QR_CAPTURE_WORKFLOW) {
@@ -605,11 +731,10 @@ qr_status_t qr_capture_delete(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture
         st = qr_dbc_exec(c, sql, (qr_dbval_t[]){QR_TEXT(id)}, 1, NULL, NULL);
     free(sql);
     if (!st)
-        qr_audit_write(c, now, qr_dbres_text(r, 0, 1), p->user_id, "capture_deleted", id,
-                       nouns[kind]);
+        qr_audit_write(c, now, obj_org_id(&old), p->user_id, "capture_deleted", id, nouns[kind]);
 out:
+    qr_capture_obj_clear(&old);
     qr_dbres_free(u);
-    qr_dbres_free(r);
     qr_db_release(c);
     return st;
 }
