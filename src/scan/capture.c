@@ -508,76 +508,91 @@ static char *seal(qr_ctx_t *ctx, const char *id, const char *secret) {
     return qr_aead_seal(ctx->keys->secret_seal, id, secret, strlen(secret));
 }
 
+/* The row writers of store, one per kind: norm (validated) as object id; insert or update. */
+static qr_status_t store_class(qr_dbc_t *c, int insert, const char *id, const char *org_id,
+                               const json_t *norm, long long now) {
+    const char *name = json_string_value(json_object_get(norm, "name"));
+    char *a = qr_json_dump(json_object_get(norm, "attributes"));
+    qr_status_t st = insert ? qr_db_q(c, NULL, NULL,
+                                      "INSERT INTO doc_classes (id, org_id, name, attributes, "
+                                      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                      QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name), QR_TEXT(a),
+                                      QR_INT(now), QR_INT(now))
+                            : qr_db_q(c, NULL, NULL,
+                                      "UPDATE doc_classes SET name = ?, attributes = ?, "
+                                      "updated_at = ? WHERE id = ?",
+                                      QR_TEXT(name), QR_TEXT(a), QR_INT(now), QR_TEXT(id));
+    free(a);
+    return st;
+}
+
+/* secret: the new one ("" removes it), or NULL to keep the stored one. */
+static qr_status_t store_destination(qr_ctx_t *ctx, qr_dbc_t *c, int insert, const char *id,
+                                     const char *org_id, const json_t *norm, const char *secret,
+                                     long long now, qr_err_t *err) {
+    const char *name = json_string_value(json_object_get(norm, "name"));
+    const char *kind = json_string_value(json_object_get(norm, "kind"));
+    char *sealed = seal(ctx, id, secret);
+    if (secret && *secret && !sealed)
+        return qr_err_set(err, QR_E_CRYPTO, NULL, "the secret could not be sealed");
+    char *a = qr_json_dump(json_object_get(norm, "settings"));
+    qr_status_t st =
+        insert ? qr_db_q(c, NULL, NULL,
+                         "INSERT INTO destinations (id, org_id, name, kind, settings, "
+                         "secret_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name), QR_TEXT(kind), QR_TEXT(a),
+                         QR_TEXT(sealed), QR_INT(now), QR_INT(now))
+               : qr_db_q(c, NULL, NULL,
+                         "UPDATE destinations SET name = ?, kind = ?, settings = ?, "
+                         "secret_sealed = CASE WHEN ? = 1 THEN ? ELSE secret_sealed END, "
+                         "updated_at = ? WHERE id = ?",
+                         QR_TEXT(name), QR_TEXT(kind), QR_TEXT(a), QR_INT(secret != NULL),
+                         QR_TEXT(sealed), QR_INT(now), QR_TEXT(id));
+    free(a);
+    free(sealed);
+    return st;
+}
+
+static qr_status_t store_workflow(qr_dbc_t *c, int insert, const char *id, const char *org_id,
+                                  const json_t *norm, long long now) {
+    const char *name = json_string_value(json_object_get(norm, "name"));
+    const char *cid = json_string_value(json_object_get(norm, "class_id"));
+    const char *did = json_string_value(json_object_get(norm, "destination_id"));
+    int en = json_is_true(json_object_get(norm, "enabled"));
+    char *a = qr_json_dump(norm);
+    qr_status_t st = insert
+                         ? qr_db_q(c, NULL, NULL,
+                                   "INSERT INTO workflows (id, org_id, name, definition, "
+                                   "class_id, destination_id, enabled, created_at, updated_at) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name), QR_TEXT(a),
+                                   QR_TEXT(cid), QR_TEXT(did), QR_INT(en), QR_INT(now), QR_INT(now))
+                         : qr_db_q(c, NULL, NULL,
+                                   "UPDATE workflows SET name = ?, definition = ?, class_id = "
+                                   "?, destination_id = ?, enabled = ?, updated_at = ? WHERE "
+                                   "id = ?",
+                                   QR_TEXT(name), QR_TEXT(a), QR_TEXT(cid), QR_TEXT(did),
+                                   QR_INT(en), QR_INT(now), QR_TEXT(id));
+    free(a);
+    return st;
+}
+
 /* Writes norm (validated) as object id of kind; insert or update. */
 static qr_status_t store(qr_ctx_t *ctx, qr_dbc_t *c, qr_capture_kind_t kind, int insert,
                          const char *id, const char *org_id, json_t *norm, const char *secret,
                          long long now, qr_err_t *err) {
     qr_status_t st;
-    const char *name = json_string_value(json_object_get(norm, "name"));
-    char *a = NULL, *b = NULL, *sealed = NULL;
-    switch (kind) {
-    case QR_CAPTURE_CLASS:
-        a = qr_json_dump(json_object_get(norm, "attributes"));
-        st = insert ? qr_db_q(c, NULL, NULL,
-                              "INSERT INTO doc_classes (id, org_id, name, attributes, created_at, "
-                              "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                              QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name), QR_TEXT(a), QR_INT(now),
-                              QR_INT(now))
-                    : qr_db_q(c, NULL, NULL,
-                              "UPDATE doc_classes SET name = ?, attributes = ?, updated_at = ? "
-                              "WHERE id = ?",
-                              QR_TEXT(name), QR_TEXT(a), QR_INT(now), QR_TEXT(id));
-        break;
-    case QR_CAPTURE_DESTINATION:
-        a = qr_json_dump(json_object_get(norm, "settings"));
-        sealed = seal(ctx, id, secret);
-        if (secret && *secret && !sealed) {
-            st = qr_err_set(err, QR_E_CRYPTO, NULL, "the secret could not be sealed");
-            break;
-        }
-        st = insert ? qr_db_q(c, NULL, NULL,
-                              "INSERT INTO destinations (id, org_id, name, kind, settings, "
-                              "secret_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
-                              "?, ?)",
-                              QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name),
-                              QR_TEXT(json_string_value(json_object_get(norm, "kind"))), QR_TEXT(a),
-                              QR_TEXT(sealed), QR_INT(now), QR_INT(now))
-                    : qr_db_q(c, NULL, NULL,
-                              "UPDATE destinations SET name = ?, kind = ?, settings = ?, "
-                              "secret_sealed = CASE WHEN ? = 1 THEN ? ELSE secret_sealed END, "
-                              "updated_at = ? WHERE id = ?",
-                              QR_TEXT(name),
-                              QR_TEXT(json_string_value(json_object_get(norm, "kind"))), QR_TEXT(a),
-                              QR_INT(secret != NULL), QR_TEXT(sealed), QR_INT(now), QR_TEXT(id));
-        break;
-    default:
-        a = qr_json_dump(norm);
-        {
-            const char *cid = json_string_value(json_object_get(norm, "class_id"));
-            const char *did = json_string_value(json_object_get(norm, "destination_id"));
-            int en = json_is_true(json_object_get(norm, "enabled"));
-            st = insert ? qr_db_q(c, NULL, NULL,
-                                  "INSERT INTO workflows (id, org_id, name, definition, class_id, "
-                                  "destination_id, enabled, created_at, updated_at) VALUES (?, ?, "
-                                  "?, ?, ?, ?, ?, ?, ?)",
-                                  QR_TEXT(id), QR_TEXT(org_id), QR_TEXT(name), QR_TEXT(a),
-                                  QR_TEXT(cid), QR_TEXT(did), QR_INT(en), QR_INT(now), QR_INT(now))
-                        : qr_db_q(c, NULL, NULL,
-                                  "UPDATE workflows SET name = ?, definition = ?, class_id = ?, "
-                                  "destination_id = ?, enabled = ?, updated_at = ? WHERE id = ?",
-                                  QR_TEXT(name), QR_TEXT(a), QR_TEXT(cid), QR_TEXT(did), QR_INT(en),
-                                  QR_INT(now), QR_TEXT(id));
-        }
-        break;
-    }
+    if (kind == QR_CAPTURE_CLASS)
+        st = store_class(c, insert, id, org_id, norm, now);
+    else if (kind == QR_CAPTURE_DESTINATION)
+        st = store_destination(ctx, c, insert, id, org_id, norm, secret, now, err);
+    else
+        st = store_workflow(c, insert, id, org_id, norm, now);
     if (st == QR_E_CONFLICT)
         qr_err_set(err, st, "name_taken", "the organization already has a %s called '%s'",
-                   nouns[kind], name);
+                   nouns[kind], json_string_value(json_object_get(norm, "name")));
     else if (st && err && !err->status)
         qr_err_set(err, st, NULL, "the %s could not be stored", nouns[kind]);
-    free(a);
-    free(b);
-    free(sealed);
     return st;
 }
 
