@@ -161,11 +161,22 @@ void qr_api_workflows_delete(qr_req_t *r) {
     del(r, QR_CAPTURE_WORKFLOW);
 }
 
+/* A workflow as the panel offers it. */
+static json_t *usable_json(const void *row) {
+    const qr_usable_workflow_t *w = row;
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:O}", "id", w->id, "name",
+                     text_or_null(w->name), "description", text_or_null(w->description), "format",
+                     text_or_null(w->format), "folder", text_or_null(w->folder), "class_name",
+                     text_or_null(w->class_name), "fields", w->fields);
+}
+
 void qr_api_me_workflows(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st = qr_capture_usable(qr_req_ctx(r), qr_req_principal(r), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_usable_workflow_t *items = NULL;
+    size_t n = 0;
+    qr_status_t st = qr_capture_usable(qr_req_ctx(r), qr_req_principal(r), &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), usable_json);
+    qr_usable_workflow_list_free(items, n);
 }
 
 /* A text field or null. */

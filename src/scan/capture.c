@@ -809,48 +809,65 @@ static qr_status_t usable(qr_dbc_t *c, const qr_principal_t *p, const char *id, 
     return st;
 }
 
-qr_status_t qr_capture_usable(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err) {
-    *out = NULL;
+void qr_usable_workflow_list_free(qr_usable_workflow_t *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i].name);
+        free(v[i].description);
+        free(v[i].format);
+        free(v[i].folder);
+        free(v[i].class_name);
+        json_decref(v[i].fields);
+    }
+    free(v);
+}
+
+/* The class's attributes of usable workflow w, each marked with whether a rule fills it. */
+static json_t *panel_fields(const json_t *w) {
+    json_t *filled = json_object(), *fields = json_array(), *rule, *a;
+    size_t k;
+    json_array_foreach(json_object_get(w, "rules"), k, rule) {
+        json_object_set_new(filled, json_string_value(json_object_get(rule, "attribute")),
+                            json_true());
+    }
+    json_array_foreach(json_object_get(w, "attributes"), k, a) {
+        json_t *f = json_deep_copy(a);
+        json_object_set_new(f, "filled_by_rule",
+                            json_boolean(json_object_get(filled, json_string_value(json_object_get(
+                                                                     a, "name"))) != NULL));
+        json_array_append_new(fields, f);
+    }
+    json_decref(filled);
+    return fields;
+}
+
+qr_status_t qr_capture_usable(qr_ctx_t *ctx, const qr_principal_t *p, qr_usable_workflow_t **items,
+                              size_t *n, qr_err_t *err) {
+    *items = NULL;
+    *n = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    json_t *items = NULL;
-    qr_status_t st = usable(c, p, NULL, &items);
+    json_t *all = NULL;
+    qr_status_t st = usable(c, p, NULL, &all);
     qr_db_release(c);
     if (st) {
-        json_decref(items);
+        json_decref(all);
         return qr_err_set(err, st, NULL, "the workflows could not be read");
     }
     /* What the panel needs: no rules, groups or destination settings. */
-    json_t *res = json_array();
+    *items = qr_xcalloc(json_array_size(all) + 1, sizeof(**items));
     size_t i;
     json_t *w;
-    json_array_foreach(items, i, w) {
-        json_t *rules = json_object_get(w, "rules"), *filled = json_object();
-        size_t k;
-        json_t *rule;
-        json_array_foreach(rules, k, rule) {
-            json_object_set_new(filled, json_string_value(json_object_get(rule, "attribute")),
-                                json_true());
-        }
-        json_t *fields = json_array();
-        json_t *a;
-        json_array_foreach(json_object_get(w, "attributes"), k, a) {
-            json_t *f = json_deep_copy(a);
-            json_object_set_new(
-                f, "filled_by_rule",
-                json_boolean(json_object_get(
-                                 filled, json_string_value(json_object_get(a, "name"))) != NULL));
-            json_array_append_new(fields, f);
-        }
-        json_decref(filled);
-        json_array_append_new(
-            res, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id", json_object_get(w, "id"),
-                           "name", json_object_get(w, "name"), "description",
-                           json_object_get(w, "description"), "format",
-                           json_object_get(w, "format"), "folder", json_object_get(w, "folder"),
-                           "class_name", json_object_get(w, "class_name"), "fields", fields));
+    json_array_foreach(all, i, w) {
+        qr_usable_workflow_t *u = &(*items)[i];
+        copy_id(u->id, json_string_value(json_object_get(w, "id")));
+        u->name = def_str(w, "name");
+        u->description = def_str(w, "description");
+        u->format = def_str(w, "format");
+        u->folder = def_str(w, "folder");
+        u->class_name = def_str(w, "class_name");
+        u->fields = panel_fields(w);
     }
-    json_decref(items);
-    *out = json_pack("{s:o}", "items", res);
+    *n = json_array_size(all);
+    json_decref(all);
     return QR_OK;
 }
 

@@ -95,14 +95,29 @@ qr_status_t qr_capture_update(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture
 qr_status_t qr_capture_delete(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_kind_t kind,
                               const char *id, qr_err_t *err);
 
+/* A workflow as the panel offers it: what the user sees and the fields to ask. */
+typedef struct qr_usable_workflow {
+    char id[QR_ID_LEN + 1];
+    char *name, *description, *format, *folder;
+    char *class_name; /* NULL: the workflow has no class */
+    /* The class's attributes to ask, each with "filled_by_rule" (true if a rule of the workflow
+     * fills it): the class's nested attribute documents as stored, so they stay JSON. */
+    json_t *fields;
+} qr_usable_workflow_t;
+
+/* Frees a list of n usable workflows; accepts NULL. */
+void qr_usable_workflow_list_free(qr_usable_workflow_t *v, size_t n);
+
 /* The enabled workflows of the principal's org that the principal may use (no groups set,
- * or a member of one), each with its class's attributes to ask at the panel:
- * {"items": [{id, name, description, format, folder, fields: [...]}]}. */
-qr_status_t qr_capture_usable(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err);
+ * or a member of one), by name, each with its class's attributes to ask at the panel: *items
+ * is a new array of *n (qr_usable_workflow_list_free). */
+qr_status_t qr_capture_usable(qr_ctx_t *ctx, const qr_principal_t *p, qr_usable_workflow_t **items,
+                              size_t *n, qr_err_t *err);
 
 /* A workflow as a scan takes it: its definition with the class's attributes ("attributes")
  * and the destination's kind, settings and id, if any. *out is new. 404 if the principal may
- * not use it. */
+ * not use it. This snapshot is a document the scan keeps as JSON text (scans.workflow), read
+ * by the workers long after the workflow may have changed, so it stays JSON. */
 qr_status_t qr_capture_snapshot(qr_ctx_t *ctx, const qr_principal_t *p, const char *workflow_id,
                                 json_t **out, qr_err_t *err);
 
