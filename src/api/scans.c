@@ -35,22 +35,7 @@ static json_t *destination_json(const qr_destination_t *d) {
 
 /* A workflow: its definition's fields in the order they are stored, then id, org and times. */
 static json_t *workflow_json(const qr_workflow_t *w) {
-    json_t *j = json_object(), *groups = json_array();
-    for (size_t i = 0; i < w->n_groups; i++)
-        json_array_append_new(groups, text_or_null(w->groups[i]));
-    json_object_set_new(j, "name", text_or_null(w->name));
-    json_object_set_new(j, "description", text_or_null(w->description));
-    if (w->steps)
-        json_object_set(j, "steps", w->steps);
-    json_object_set_new(j, "format", text_or_null(w->format));
-    json_object_set_new(j, "language", text_or_null(w->language));
-    json_object_set_new(j, "folder", text_or_null(w->folder));
-    if (w->rules)
-        json_object_set(j, "rules", w->rules);
-    json_object_set_new(j, "groups", groups);
-    json_object_set_new(j, "enabled", json_boolean(w->enabled));
-    json_object_set_new(j, "class_id", text_or_null(w->class_id));
-    json_object_set_new(j, "destination_id", text_or_null(w->destination_id));
+    json_t *j = qr_workflow_definition(w);
     json_object_set_new(j, "id", json_string(w->id));
     json_object_set_new(j, "org_id", json_string(w->org_id));
     json_object_set_new(j, "created_at", json_integer(w->created_at));

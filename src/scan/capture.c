@@ -165,16 +165,7 @@ static json_t *str_or_null(const char *s) {
     return s ? json_string(s) : json_null();
 }
 
-/* The object as a create body (its fields as stored, without id, org, times and what is
- * derived), for an update to lay the given fields over. A new object. */
-static json_t *obj_body(const qr_capture_obj_t *o) {
-    if (o->kind == QR_CAPTURE_CLASS)
-        return json_pack("{s:s, s:O}", "name", o->u.doc_class.name, "attributes",
-                         o->u.doc_class.attributes);
-    if (o->kind == QR_CAPTURE_DESTINATION)
-        return json_pack("{s:s, s:s, s:O}", "name", o->u.destination.name, "kind",
-                         o->u.destination.kind, "settings", o->u.destination.settings);
-    const qr_workflow_t *w = &o->u.workflow;
+json_t *qr_workflow_definition(const qr_workflow_t *w) {
     json_t *groups = json_array();
     for (size_t i = 0; i < w->n_groups; i++)
         json_array_append_new(groups, str_or_null(w->groups[i]));
@@ -193,6 +184,18 @@ static json_t *obj_body(const qr_capture_obj_t *o) {
     json_object_set_new(j, "class_id", str_or_null(w->class_id));
     json_object_set_new(j, "destination_id", str_or_null(w->destination_id));
     return j;
+}
+
+/* The object as a create body (its fields as stored, without id, org, times and what is
+ * derived), for an update to lay the given fields over. A new object. */
+static json_t *obj_body(const qr_capture_obj_t *o) {
+    if (o->kind == QR_CAPTURE_CLASS)
+        return json_pack("{s:s, s:O}", "name", o->u.doc_class.name, "attributes",
+                         o->u.doc_class.attributes);
+    if (o->kind == QR_CAPTURE_DESTINATION)
+        return json_pack("{s:s, s:s, s:O}", "name", o->u.destination.name, "kind",
+                         o->u.destination.kind, "settings", o->u.destination.settings);
+    return qr_workflow_definition(&o->u.workflow);
 }
 
 /* The query of kind's rows (t.id, t.org_id, o.path, o.depth, then columns[kind]) whose WHERE

@@ -58,6 +58,10 @@ typedef struct qr_workflow {
     long long created_at, updated_at;
 } qr_workflow_t;
 
+/* The definition of w as the database stores it (workflows.definition, a JSON document): its
+ * fields in their stored order, without id, org and times. A new object (caller decrefs). */
+json_t *qr_workflow_definition(const qr_workflow_t *w);
+
 /* One setup object of any kind: kind says which member of u is set. */
 typedef struct qr_capture_obj {
     qr_capture_kind_t kind;
