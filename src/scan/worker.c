@@ -276,6 +276,24 @@ static qr_status_t job_run(qr_ocr_engine_t **engine, job_t *j, const job_inputs_
     return QR_OK;
 }
 
+/* CAP-5: what the reservation said becomes what was done; a scan started at a device goes into
+ * its job log. */
+static qr_status_t job_count(qr_dbc_t *c, const job_t *j, const qr_scan_output_t *o,
+                             long long bytes, long long now) {
+    qr_status_t st =
+        qr_db_q(c, NULL, NULL,
+                "UPDATE scan_usage SET reserved_pages = CASE WHEN reserved_pages > ? THEN "
+                "reserved_pages - ? ELSE 0 END, ocr_pages = ocr_pages + ?, documents = "
+                "documents + 1, bytes = bytes + ? WHERE org_id = ? AND month = ?",
+                QR_INT(j->reserved_pages), QR_INT(j->reserved_pages), QR_INT(o->ocr_pages),
+                QR_INT(bytes), QR_TEXT(j->org_id), QR_TEXT(j->reserved_month));
+    if (!st && j->device_id) {
+        qr_joblog_entry_t e = {j->user_id, "scan", o->pages_in, 1, 0, 0};
+        st = qr__joblog_insert(c, j->org_id, j->device_id, now, &e, NULL);
+    }
+    return st;
+}
+
 /* Step 4, record (inside the caller's transaction on c): the scan's result, its documents
  * (blob ids[]), the month's counters and the job log. Only while this worker still holds the
  * scan: if its lease ran out and another worker took the scan, that one records it (and this
@@ -308,18 +326,8 @@ static qr_status_t job_record(qr_dbc_t *c, const job_t *j, const qr_scan_output_
                      QR_TEXT(j->id), QR_INT(i + 1), QR_TEXT(j->org_id), QR_TEXT(ids[i]),
                      QR_INT(o->files[i].len), QR_TEXT(o->files[i].suffix),
                      QR_INT(o->nfiles == 1 ? o->pages_out : 1));
-    /* CAP-5: what the reservation said becomes what was done. */
     if (!st)
-        st = qr_db_q(c, NULL, NULL,
-                     "UPDATE scan_usage SET reserved_pages = CASE WHEN reserved_pages > ? THEN "
-                     "reserved_pages - ? ELSE 0 END, ocr_pages = ocr_pages + ?, documents = "
-                     "documents + 1, bytes = bytes + ? WHERE org_id = ? AND month = ?",
-                     QR_INT(j->reserved_pages), QR_INT(j->reserved_pages), QR_INT(o->ocr_pages),
-                     QR_INT(bytes), QR_TEXT(j->org_id), QR_TEXT(j->reserved_month));
-    if (!st && j->device_id) {
-        qr_joblog_entry_t e = {j->user_id, "scan", o->pages_in, 1, 0, 0};
-        st = qr__joblog_insert(c, j->org_id, j->device_id, now, &e, NULL);
-    }
+        st = job_count(c, j, o, bytes, now);
     free(barcodes);
     free(index_text);
     return st;
