@@ -132,9 +132,9 @@ static qr_status_t recognize_page(scan_t *s, PIX *bin, int dpi, int page_no, qr_
     return rc;
 }
 
-/* Runs the steps over one page (pix is consumed). Its branches are the steps in their order,
- * each a guarded pixel operation that can fail only for memory; kept as one sequence (about 30
- * decision points) so the order of the steps reads top to bottom. */
+/* Runs the steps over one page (pix is consumed). Kept whole: its branches are the steps in
+ * their order, each a guarded pixel operation that can fail only for memory, so the order of
+ * the steps reads top to bottom (about 30 decision points). */
 static qr_status_t process_page(scan_t *s, PIX *pix, int page_no, qr_err_t *err) {
     const qr_scan_steps_t *st = s->steps;
     qr_status_t rc = QR_OK;
