@@ -313,18 +313,6 @@ void qr_api_scans_delete(qr_req_t *r) {
     qr_api_finish(r, st, &err, NULL, 204);
 }
 
-static long read_document(void *cls, char *buf, size_t max) {
-    qr_err_t err = {QR_OK, NULL, ""};
-    long n = qr_blob_read(cls, buf, max, &err);
-    if (n < 0)
-        qr_log_error("document_damaged", "%s", err.msg);
-    return n;
-}
-
-static void close_document(void *cls) {
-    qr_blob_close(cls);
-}
-
 void qr_api_scans_document(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     /* The route's last segment is the document's number ("{n}": 1 to 10 digits). */
@@ -363,8 +351,7 @@ void qr_api_scans_document(qr_req_t *r) {
     disp[d < sizeof(disp) ? d : sizeof(disp) - 1] = 0;
     free(name);
     qr_req_add_header(r, "Content-Disposition", disp);
-    qr_req_reply_stream(r, 200, mime, (unsigned long long)size, read_document, reader,
-                        close_document);
+    qr_api_reply_blob(r, reader, size, mime);
 }
 
 /* The API form of an org's capture counters. */

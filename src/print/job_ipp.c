@@ -93,7 +93,7 @@ static char *owner_name(qr_ipp_t *x) {
     qr_err_t err = {QR_OK, NULL, ""};
     char *name = NULL;
     if (qr_user_read(x->ctx, &x->p, x->p.user_id, &u, &err) == QR_OK) {
-        name = u.username ? qr_xstrdup(u.username) : NULL;
+        name = qr_xstrdup(u.username);
         qr_user_clear(&u);
     }
     return name ? name : qr_xstrdup(x->p.user_id);

@@ -42,10 +42,6 @@ static json_t *parse(const char *s) {
     return j ? j : json_null();
 }
 
-static char *dup_or_null(const char *s) {
-    return s ? qr_xstrdup(s) : NULL;
-}
-
 static void copy_id(char *dst, const char *src) {
     snprintf(dst, QR_ID_LEN + 1, "%s", src ? src : "");
 }
@@ -55,9 +51,9 @@ static void copy_id(char *dst, const char *src) {
 static void class_from_row(const qr_dbres_t *r, int i, qr_doc_class_t *out) {
     copy_id(out->id, qr_dbres_text(r, i, 0));
     copy_id(out->org_id, qr_dbres_text(r, i, 1));
-    out->name = dup_or_null(qr_dbres_text(r, i, 4));
+    out->name = qr_dbres_strdup(r, i, 4);
     out->attributes = parse(qr_dbres_text(r, i, 5));
-    out->inherited_from = dup_or_null(qr_dbres_text(r, i, 6));
+    out->inherited_from = qr_dbres_strdup(r, i, 6);
     out->created_at = qr_dbres_int(r, i, 7);
     out->updated_at = qr_dbres_int(r, i, 8);
 }
@@ -65,8 +61,8 @@ static void class_from_row(const qr_dbres_t *r, int i, qr_doc_class_t *out) {
 static void destination_from_row(const qr_dbres_t *r, int i, qr_destination_t *out) {
     copy_id(out->id, qr_dbres_text(r, i, 0));
     copy_id(out->org_id, qr_dbres_text(r, i, 1));
-    out->name = dup_or_null(qr_dbres_text(r, i, 4));
-    out->kind = dup_or_null(qr_dbres_text(r, i, 5));
+    out->name = qr_dbres_strdup(r, i, 4);
+    out->kind = qr_dbres_strdup(r, i, 5);
     out->settings = parse(qr_dbres_text(r, i, 6));
     out->has_secret = !qr_dbres_isnull(r, i, 7);
     out->created_at = qr_dbres_int(r, i, 8);
@@ -74,7 +70,7 @@ static void destination_from_row(const qr_dbres_t *r, int i, qr_destination_t *o
 }
 
 static char *def_str(const json_t *def, const char *key) {
-    return dup_or_null(json_string_value(json_object_get(def, key)));
+    return qr_xstrdup(json_string_value(json_object_get(def, key)));
 }
 
 static void workflow_from_row(const qr_dbres_t *r, int i, qr_workflow_t *out) {
@@ -93,7 +89,7 @@ static void workflow_from_row(const qr_dbres_t *r, int i, qr_workflow_t *out) {
     size_t k;
     json_t *g;
     json_array_foreach(groups, k, g) {
-        out->groups[out->n_groups++] = dup_or_null(json_string_value(g));
+        out->groups[out->n_groups++] = qr_xstrdup(json_string_value(g));
     }
     out->enabled = json_is_true(json_object_get(def, "enabled"));
     out->class_id = def_str(def, "class_id");

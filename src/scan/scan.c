@@ -2,12 +2,10 @@
 /* quire: scans — start at the panel, upload, submit, status, download area, counters. */
 #include "scan/scan.h"
 
-#include <dirent.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,10 +51,6 @@ static json_t *parse(const char *s) {
     return j ? j : json_null();
 }
 
-static char *dup_or_null(const char *s) {
-    return s ? qr_xstrdup(s) : NULL;
-}
-
 /* CAP-3: the required attributes of the workflow snapshot wf that index does not fill, into
  * out (none while the scan is still uploading, queued or processing). */
 static void index_missing(const json_t *wf, const json_t *index, qr_scan_t *out) {
@@ -70,7 +64,7 @@ static void index_missing(const json_t *wf, const json_t *index, qr_scan_t *out)
     json_array_foreach(attrs, k, a) {
         const char *name = json_string_value(json_object_get(a, "name"));
         if (json_is_true(json_object_get(a, "required")) && !json_object_get(index, name))
-            out->index_missing[out->n_index_missing++] = dup_or_null(name);
+            out->index_missing[out->n_index_missing++] = qr_xstrdup(name);
     }
 }
 
@@ -79,31 +73,31 @@ static void scan_from_row(const qr_dbres_t *r, int i, qr_scan_t *out) {
     memset(out, 0, sizeof(*out));
     json_t *wf = parse(qr_dbres_text(r, i, 2));
     snprintf(out->id, sizeof(out->id), "%s", qr_dbres_text(r, i, 0));
-    out->workflow_id = dup_or_null(qr_dbres_text(r, i, 1));
-    out->workflow_name = dup_or_null(json_string_value(json_object_get(wf, "name")));
+    out->workflow_id = qr_dbres_strdup(r, i, 1);
+    out->workflow_name = qr_xstrdup(json_string_value(json_object_get(wf, "name")));
     out->ocr = json_is_true(json_object_get(json_object_get(wf, "steps"), "ocr"));
-    out->name = dup_or_null(qr_dbres_text(r, i, 3));
-    out->folder = dup_or_null(qr_dbres_text(r, i, 4));
+    out->name = qr_dbres_strdup(r, i, 3);
+    out->folder = qr_dbres_strdup(r, i, 4);
     out->index = parse(qr_dbres_text(r, i, 5));
-    out->status = dup_or_null(qr_dbres_text(r, i, 6));
+    out->status = qr_dbres_strdup(r, i, 6);
     out->files = qr_dbres_int(r, i, 7);
     out->pages_in = qr_dbres_int(r, i, 8);
     out->pages_out = qr_dbres_int(r, i, 9);
     out->ocr_pages = qr_dbres_int(r, i, 10);
     out->bytes_out = qr_dbres_int(r, i, 11);
     out->barcodes = qr_dbres_isnull(r, i, 12) ? json_array() : parse(qr_dbres_text(r, i, 12));
-    out->error_code = dup_or_null(qr_dbres_text(r, i, 13));
-    out->error_message = out->error_code ? dup_or_null(qr_dbres_text(r, i, 14)) : NULL;
-    out->delivery_status = dup_or_null(qr_dbres_text(r, i, 15));
+    out->error_code = qr_dbres_strdup(r, i, 13);
+    out->error_message = out->error_code ? qr_dbres_strdup(r, i, 14) : NULL;
+    out->delivery_status = qr_dbres_strdup(r, i, 15);
     out->delivery_attempts = qr_dbres_int(r, i, 16);
     out->has_delivery_next_at = !qr_dbres_isnull(r, i, 17);
     out->delivery_next_at = qr_dbres_int(r, i, 17);
-    out->delivery_error = dup_or_null(qr_dbres_text(r, i, 18));
-    out->location = dup_or_null(qr_dbres_text(r, i, 19));
+    out->delivery_error = qr_dbres_strdup(r, i, 18);
+    out->location = qr_dbres_strdup(r, i, 19);
     out->created_at = qr_dbres_int(r, i, 20);
     out->updated_at = qr_dbres_int(r, i, 21);
     out->expires_at = qr_dbres_int(r, i, 22);
-    out->device_id = dup_or_null(qr_dbres_text(r, i, 23));
+    out->device_id = qr_dbres_strdup(r, i, 23);
     index_missing(wf, out->index, out);
     json_decref(wf);
 }
@@ -572,8 +566,8 @@ static qr_status_t documents(qr_dbc_t *c, qr_scan_t *s) {
             qr_scan_doc_t *doc = &s->documents[k];
             doc->n = qr_dbres_int(d, k, 0);
             doc->size = qr_dbres_int(d, k, 1);
-            doc->format = dup_or_null(qr_dbres_text(d, k, 2));
-            doc->blob_id = dup_or_null(qr_dbres_text(d, k, 3));
+            doc->format = qr_dbres_strdup(d, k, 2);
+            doc->blob_id = qr_dbres_strdup(d, k, 3);
             doc->pages = qr_dbres_int(d, k, 4);
             doc->name = qr_xasprintf("%s%s", s->name, doc->format);
         }
@@ -762,11 +756,18 @@ void qr__scan_refund(qr_dbc_t *c, const char *org_id, const char *month, long lo
 }
 
 /* 1 if a scan file row refers to blob id. */
-static int blob_known(qr_dbc_t *c, const char *id) {
+/* A stored file still belongs to a scan (its name is the blob id, before any suffix); on a
+ * database error it is kept. */
+static int blob_known(void *cls, const char *name) {
+    char id[QR_ID_LEN + 16];
+    snprintf(id, sizeof(id), "%.*s", (int)sizeof(id) - 1, name);
+    char *dot = strchr(id, '.');
+    if (dot)
+        *dot = 0;
     qr_dbres_t *r = NULL;
-    int yes =
-        qr_db_q(c, &r, NULL, "SELECT 1 FROM scan_files WHERE blob_id = ?", QR_TEXT(id)) != QR_OK ||
-        qr_dbres_rows(r) > 0;
+    int yes = qr_db_q(cls, &r, NULL, "SELECT 1 FROM scan_files WHERE blob_id = ?", QR_TEXT(id)) !=
+                  QR_OK ||
+              qr_dbres_rows(r) > 0;
     qr_dbres_free(r);
     return yes;
 }
@@ -796,35 +797,7 @@ int qr_scan_sweep(qr_ctx_t *ctx) {
     /* Files no scan refers to: interrupted uploads and what a kill -9 between storing and
      * recording left. Only files older than a minute, so work in progress is left alone. */
     char *root = qr_xasprintf("%s/scans", ctx->cfg->data_dir);
-    DIR *orgs = opendir(root);
-    struct dirent *o;
-    while (orgs && (o = readdir(orgs))) {
-        if (o->d_name[0] == '.')
-            continue;
-        char *dir = qr_xasprintf("%s/%s", root, o->d_name);
-        DIR *d = opendir(dir);
-        struct dirent *f;
-        while (d && (f = readdir(d))) {
-            if (f->d_name[0] == '.')
-                continue;
-            char *path = qr_xasprintf("%s/%s", dir, f->d_name);
-            struct stat sb;
-            char id[QR_ID_LEN + 16];
-            snprintf(id, sizeof(id), "%.*s", (int)sizeof(id) - 1, f->d_name);
-            char *dot = strchr(id, '.');
-            if (dot)
-                *dot = 0;
-            if (stat(path, &sb) == 0 && time(NULL) - sb.st_mtime > 60 && !blob_known(c, id) &&
-                unlink(path) == 0)
-                removed++;
-            free(path);
-        }
-        if (d)
-            closedir(d);
-        free(dir);
-    }
-    if (orgs)
-        closedir(orgs);
+    removed += qr_blob_upload_sweep(root, 61, blob_known, c);
     free(root);
     qr_db_release(c);
     return removed;

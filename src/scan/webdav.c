@@ -700,7 +700,7 @@ static qr_status_t webdav_open(const json_t *settings, const char *secret, const
     st = parse_settings(settings, secret, &c->d, err);
     if (st)
         goto out;
-    c->secret = secret ? qr_xstrdup(secret) : NULL;
+    c->secret = qr_xstrdup(secret);
     c->size = size < 0 ? -1 : size;
     c->multi = curl_multi_init();
     c->easy = curl_easy_init();

@@ -64,10 +64,6 @@ typedef struct job {
     job_workflow_t wf;
 } job_t;
 
-static char *dup_or_null(const char *s) {
-    return s ? qr_xstrdup(s) : NULL;
-}
-
 static void steps_of(const json_t *wf, qr_scan_steps_t *s) {
     json_t *st = json_object_get(wf, "steps");
     memset(s, 0, sizeof(*s));
@@ -91,11 +87,11 @@ static void workflow_from_text(const char *text, job_workflow_t *w) {
     if (!w->doc)
         w->doc = json_null();
     steps_of(w->doc, &w->steps);
-    w->folder = dup_or_null(json_string_value(json_object_get(w->doc, "folder")));
-    w->destination_id = dup_or_null(json_string_value(json_object_get(w->doc, "destination_id")));
+    w->folder = qr_xstrdup(json_string_value(json_object_get(w->doc, "folder")));
+    w->destination_id = qr_xstrdup(json_string_value(json_object_get(w->doc, "destination_id")));
     json_t *dest = json_object_get(w->doc, "destination");
     w->deliver = json_is_object(dest);
-    w->destination_kind = dup_or_null(json_string_value(json_object_get(dest, "kind")));
+    w->destination_kind = qr_xstrdup(json_string_value(json_object_get(dest, "kind")));
     w->attributes = json_object_get(w->doc, "attributes");
     w->rules = json_object_get(w->doc, "rules");
 }
@@ -106,14 +102,14 @@ static void job_from_row(const qr_dbres_t *r, int i, long long claimed_at, job_t
     snprintf(out->id, sizeof(out->id), "%s", qr_dbres_text(r, i, 0));
     snprintf(out->org_id, sizeof(out->org_id), "%s", qr_dbres_text(r, i, 1));
     snprintf(out->user_id, sizeof(out->user_id), "%s", qr_dbres_text(r, i, 2));
-    out->device_id = dup_or_null(qr_dbres_text(r, i, 3));
+    out->device_id = qr_dbres_strdup(r, i, 3);
     workflow_from_text(qr_dbres_text(r, i, 4), &out->wf);
-    out->name = dup_or_null(qr_dbres_text(r, i, 5));
-    out->folder = dup_or_null(qr_dbres_text(r, i, 6));
+    out->name = qr_dbres_strdup(r, i, 5);
+    out->folder = qr_dbres_strdup(r, i, 6);
     const char *index = qr_dbres_text(r, i, 7);
     out->index = index ? json_loads(index, 0, NULL) : NULL;
     out->attempts = qr_dbres_int(r, i, 8);
-    out->reserved_month = dup_or_null(qr_dbres_text(r, i, 9));
+    out->reserved_month = qr_dbres_strdup(r, i, 9);
     out->reserved_pages = qr_dbres_int(r, i, 10);
     out->delivery_attempts = qr_dbres_int(r, i, 11);
     out->claimed_at = claimed_at;
