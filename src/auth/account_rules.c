@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Account input rules: AUTH-2 passwords, AUTH-3 usernames, AUTH-4 first/last names, and the
-   common-password list loaded from data/common-passwords.txt. */
+   10,000 common passwords of data/common-passwords.txt, compiled into the binary
+   (common_passwords.S). */
 
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L

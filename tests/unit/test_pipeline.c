@@ -21,7 +21,7 @@
 #include "print/pdf.h"
 #include "scan/pipeline.h"
 
-/* Measured on this machine (see docs/architecture.md, "Scan pipeline"): the clean page reads
+/* Measured on this machine (see docs/design-notes.md, "Scan pipeline"): the clean page reads
  * with a CER of 0 and the skewed, speckled one below 1%; the bounds leave room for engine
  * updates but not for a broken step. */
 #define CER_CLEAN 0.02
