@@ -2,7 +2,8 @@
 /* quire: the WebDAV destination (RFC 4918) over libcurl: MKCOL of missing folders, a HEAD probe
  * for a free name, then one streaming PUT fed chunk by chunk through curl's multi interface and a
  * read callback that pauses when the caller has no data (docs/design-notes.md, "Destinations
- * and connectors"). Only https, TLS 1.2 or later, certificates always verified, redirects refused. */
+ * and connectors"). Only https, TLS 1.2 or later, certificates always verified, redirects refused.
+ */
 #include "scan/connector.h"
 
 #include <curl/curl.h>
