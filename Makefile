@@ -68,8 +68,10 @@ $(B)/quired: $(B)/obj/src/cmd/quired.o $(B)/libquire.a
 $(B)/quire: $(B)/obj/src/cmd/quire.o $(B)/libquire.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The device client (docs/device.md): quire's API over libcurl, printers over libcups.
-$(B)/quire-device: $(B)/obj/src/cmd/quire_device.o $(CLIENT_OBJ) $(B)/libquire.a
+# The device client (docs/device.md): quire's API over libcurl, printers over libcups. Its
+# files of src/cmd/ link into quire-device only (not libquire.a).
+DEVICE_OBJ := $(patsubst %.c,$(B)/obj/%.o,src/cmd/quire_device.c $(wildcard src/cmd/device_*.c))
+$(B)/quire-device: $(DEVICE_OBJ) $(CLIENT_OBJ) $(B)/libquire.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcups
 
 $(B)/tests/unit/test_client: $(B)/obj/tests/unit/test_client.o $(CLIENT_OBJ) $(B)/libquire.a
