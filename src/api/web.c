@@ -10,6 +10,7 @@
 #include "auth/authorize.h"
 #include "auth/client.h"
 #include "auth/login.h"
+#include "auth/portal.h"
 #include "auth/recovery.h"
 #include "core/buf.h"
 #include "core/mem.h"
@@ -233,13 +234,32 @@ static int scope_ok(const char *scope) {
     return 1;
 }
 
+/* The org of a sign-in form: hidden when the application's client belongs to one org, else
+ * asked for (the web portal's client serves every org). */
+static void org_field(qr_buf_t *b, const char *slug, const char *return_to) {
+    qr_query_t q = {0};
+    qr_err_t qe = {QR_OK, NULL, ""};
+    const char *cid = NULL;
+    int ask = qr_query_parse(return_to, AUTHORIZE_PARAMS, &q, &qe) == QR_OK &&
+              (cid = qr_query_get(&q, "client_id")) && strcmp(cid, QR_PORTAL_CLIENT_ID) == 0;
+    qr_query_free(&q);
+    if (!ask) {
+        page_hidden(b, "org", slug);
+        return;
+    }
+    qr_buf_puts(b, "<p><label>Organization <input name=\"org\" autocomplete=\"organization\" "
+                   "required value=\"");
+    html_escape(b, slug);
+    qr_buf_puts(b, "\"></label></p>");
+}
+
 static void login_page(qr_req_t *r, int status, const char *slug, const char *return_to,
                        const char *error) {
     qr_buf_t b;
     page_start(&b, "Sign in to quire");
     page_alert(&b, error);
     form_start(r, &b, "/login");
-    page_hidden(&b, "org", slug);
+    org_field(&b, slug, return_to);
     page_hidden(&b, "return_to", return_to);
     qr_buf_puts(&b, "<p><label>Username <input name=\"username\" autocomplete=\"username\" "
                     "required></label></p><p><label>Password <input type=\"password\" "
@@ -303,11 +323,13 @@ void qr_api_authorize(qr_req_t *r) {
     const char *cookie = qr_req_cookie(r, SESSION_COOKIE);
     int signed_in = cookie && strlen(cookie) < 100 &&
                     qr_web_session_check(ctx, cookie, uid, oid, &auth_time, handle) == QR_OK &&
-                    strcmp(oid, cl.org_id) == 0;
+                    (cl.any_org || strcmp(oid, cl.org_id) == 0);
     if (signed_in) {
         char *code = NULL;
         qr_err_t e = {QR_OK, NULL, ""};
-        if (qr_authz_issue(ctx, &cl, uid, handle, redirect_uri, challenge, scope ? scope : "",
+        qr_client_t issuer = cl; /* the portal's client issues codes in the person's org */
+        memcpy(issuer.org_id, oid, sizeof(issuer.org_id));
+        if (qr_authz_issue(ctx, &issuer, uid, handle, redirect_uri, challenge, scope ? scope : "",
                            nonce, auth_time, &code, &e) == QR_OK)
             back_to_client(r, redirect_uri, state, code, NULL, NULL);
         else
@@ -316,8 +338,9 @@ void qr_api_authorize(qr_req_t *r) {
     } else if (prompt && strcmp(prompt, "none") == 0) {
         back_to_client(r, redirect_uri, state, NULL, "login_required", "the user is not signed in");
     } else {
-        char slug[QR_ORG_SLUG_MAX + 1];
-        qr_authz_org_slug(ctx, cl.org_id, slug, sizeof(slug));
+        char slug[QR_ORG_SLUG_MAX + 1] = ""; /* none: the page asks for the org */
+        if (!cl.any_org)
+            qr_authz_org_slug(ctx, cl.org_id, slug, sizeof(slug));
         const char *target = qr_req_target_query(r);
         login_page(r, 200, slug, target ? target : "", NULL);
     }
@@ -572,7 +595,7 @@ static void forgot_form(qr_req_t *r, const char *slug, const char *return_to) {
     page_text(&b, "Enter your username. If your account has an email address, we send a link "
                   "there to choose a new password; it works once, within 30 minutes.");
     form_start(r, &b, "/forgot");
-    page_hidden(&b, "org", slug);
+    org_field(&b, slug, return_to);
     page_hidden(&b, "return_to", return_to);
     qr_buf_puts(&b, "<p><label>Username <input name=\"username\" autocomplete=\"username\" "
                     "required></label></p><p><button type=\"submit\">Send the link</button></p>"
@@ -582,7 +605,7 @@ static void forgot_form(qr_req_t *r, const char *slug, const char *return_to) {
 
 void qr_api_forgot_page(qr_req_t *r) {
     const char *slug = qr_req_query(r, "org"), *return_to = qr_req_query(r, "return_to");
-    if (!slug || !*slug || strlen(slug) > QR_ORG_SLUG_MAX || (return_to && !return_ok(return_to))) {
+    if (!slug || strlen(slug) > QR_ORG_SLUG_MAX || (return_to && !return_ok(return_to))) {
         page(r, 400, "Cannot reset here",
              "Open the sign-in page of your application and choose \"Forgot your password?\" "
              "there.");

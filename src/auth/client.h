@@ -18,6 +18,7 @@ typedef struct qr_client {
     int is_public;                 /* a public client (browser or native app): no secret, PKCE */
     char device_id[QR_ID_LEN + 1]; /* set for a device\'s credentials (AUTH-11) */
     json_t *redirect_uris;         /* owned; release with qr_client_clear */
+    int any_org;                   /* the web portal's client: people of every org use it */
 } qr_client_t;
 
 /* Frees what a qr_client_t owns. */
