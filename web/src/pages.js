@@ -22,6 +22,26 @@ function useApi(path) {
   return { ...s, reload };
 }
 
+/** The outcome of a form or an action: news, or the API's error (by field). run(fn, fields)
+ * clears both, awaits fn (which may return the news) and catches its error. */
+function useOutcome() {
+  const [err, setErr] = useState({});
+  const [news, setNews] = useState('');
+  const run = async (fn, fields = {}) => {
+    setErr({});
+    setNews('');
+    try {
+      const m = await fn();
+      if (m) setNews(m);
+      return true;
+    } catch (x) {
+      setErr(fieldError(x, fields));
+      return false;
+    }
+  };
+  return { err, news, run, setErr };
+}
+
 function Title({ headingRef, children }) {
   return html`<h1 tabindex="-1" ref=${headingRef}>${children}</h1>`;
 }
@@ -70,39 +90,33 @@ function Jobs({ headingRef }) {
   const [color, setColor] = useState(false);
   const [duplex, setDuplex] = useState(true);
   const [progress, setProgress] = useState(null);
-  const [err, setErr] = useState({});
-  const [news, setNews] = useState('');
+  const { err, news, run } = useOutcome();
   const submit = async (e) => {
     e.preventDefault();
-    setErr({});
-    setNews('');
     if (!file) return;
-    const params = { copies, color: String(color), duplex: String(duplex) };
+    const form = e.target;
     const jobName = name.trim() || file.name;
-    params.name = jobName;
+    const params = { name: jobName, copies, color: String(color), duplex: String(duplex) };
     setProgress(0);
-    try {
-      await uploadJob(file, params, setProgress);
-      setNews(t('jobs.uploaded', { name: jobName }));
-      setName('');
-      e.target.reset();
-      setFile(null);
-      jobs.reload();
-    } catch (x) {
-      setErr(fieldError(x, { copies: ['copies'], name: ["'name'", 'name '], file: [/invalid_document|PDF|too large|larger/] }));
-    }
+    await run(
+      async () => {
+        await uploadJob(file, params, setProgress);
+        setName('');
+        form.reset();
+        setFile(null);
+        jobs.reload();
+        return t('jobs.uploaded', { name: jobName });
+      },
+      { copies: ['copies'], name: ["'name'", 'name '], file: [/invalid_document|PDF|too large|larger/] },
+    );
     setProgress(null);
   };
-  const remove = async (j) => {
-    setNews('');
-    try {
+  const remove = (j) =>
+    run(async () => {
       await api('DELETE', `/api/v1/jobs/${j.id}`);
-      setNews(t('jobs.deleted', { name: j.name }));
       jobs.reload();
-    } catch (x) {
-      setErr({ text: errorText(x) });
-    }
-  };
+      return t('jobs.deleted', { name: j.name });
+    });
   return html`<${Title} headingRef=${headingRef}>${t('jobs.title')}<//>
     <section class="card" aria-labelledby="upload-h">
       <h2 id="upload-h">${t('jobs.upload')}</h2>
@@ -184,8 +198,7 @@ function Pin({ org, headingRef }) {
   const [pin, setPin] = useState(undefined);
   const [shown, setShown] = useState(false);
   const [value, setValue] = useState('');
-  const [err, setErr] = useState({});
-  const [news, setNews] = useState('');
+  const { err, news, run, setErr } = useOutcome();
   const cards = useApi('/api/v1/me/cards');
   const loadPin = async () => {
     try {
@@ -198,27 +211,22 @@ function Pin({ org, headingRef }) {
   useEffect(() => {
     loadPin();
   }, []);
-  const save = async (body) => {
-    setErr({});
-    setNews('');
-    try {
-      setPin((await api('POST', '/api/v1/me/pin', body)).pin);
-      setShown(true);
-      setValue('');
-      setNews(t('pin.saved'));
-    } catch (x) {
-      setErr(fieldError(x, { pin: [/invalid_pin/] }));
-    }
-  };
-  const removeCard = async (c) => {
-    try {
+  const save = (body) =>
+    run(
+      async () => {
+        setPin((await api('POST', '/api/v1/me/pin', body)).pin);
+        setShown(true);
+        setValue('');
+        return t('pin.saved');
+      },
+      { pin: [/invalid_pin/] },
+    );
+  const removeCard = (c) =>
+    run(async () => {
       await api('DELETE', `/api/v1/me/cards/${c.id}`);
-      setNews(t('cards.deleted'));
       cards.reload();
-    } catch (x) {
-      setErr({ text: errorText(x) });
-    }
-  };
+      return t('cards.deleted');
+    });
   const mode = org ? org.pin_mode : 'user_pin';
   return html`<${Title} headingRef=${headingRef}>${t('pin.title')}<//>
     <${Notice}>${news}<//>${!err.field && err.text && html`<${Notice} kind="error">${err.text}<//>`}
@@ -250,20 +258,18 @@ function Pin({ org, headingRef }) {
 function Password({ headingRef }) {
   const [cur, setCur] = useState('');
   const [next, setNext] = useState('');
-  const [err, setErr] = useState({});
-  const [news, setNews] = useState('');
-  const submit = async (e) => {
+  const { err, news, run } = useOutcome();
+  const submit = (e) => {
     e.preventDefault();
-    setErr({});
-    setNews('');
-    try {
-      await api('POST', '/api/v1/me/password', { current_password: cur, new_password: next });
-      setCur('');
-      setNext('');
-      setNews(t('password.saved'));
-    } catch (x) {
-      setErr(fieldError(x, { current: [/invalid_credentials|current_password/], next: [/invalid_password|new_password/] }));
-    }
+    run(
+      async () => {
+        await api('POST', '/api/v1/me/password', { current_password: cur, new_password: next });
+        setCur('');
+        setNext('');
+        return t('password.saved');
+      },
+      { current: [/invalid_credentials|current_password/], next: [/invalid_password|new_password/] },
+    );
   };
   return html`<${Title} headingRef=${headingRef}>${t('password.title')}<//>
     <section class="card narrow">
