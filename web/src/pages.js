@@ -310,10 +310,9 @@ const userFields = {
 };
 
 function UserForm({ user, roles, onDone, onCancel }) {
+  const blank = { username: '', first_name: '', last_name: '', email: '', role: roles[roles.length - 2] || roles[0], password: '' };
   const [f, setF] = useState(
-    user
-      ? { first_name: user.first_name, last_name: user.last_name, email: user.email, role: user.role }
-      : { username: '', first_name: '', last_name: '', email: '', role: roles[roles.length - 2] || roles[0], password: '' },
+    user ? { first_name: user.first_name, last_name: user.last_name, email: user.email, role: user.role } : blank,
   );
   const [err, setErr] = useState({});
   const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
@@ -325,6 +324,7 @@ function UserForm({ user, roles, onDone, onCancel }) {
     if (!body.password) delete body.password;
     try {
       await onDone(body);
+      if (!user) setF(blank);
     } catch (x) {
       setErr(fieldError(x, userFields));
     }
