@@ -277,6 +277,17 @@ static void login_page(qr_req_t *r, int status, const char *slug, const char *re
     page_send(r, status, &b);
 }
 
+/* 1 if the browser has a live session (its cookie) of a person the client may sign in: one
+ * of the client's org, or of any org for the portal's client; fills uid, oid (the person's
+ * org), auth_time and the session's handle. */
+static int signed_in_for(qr_req_t *r, const qr_client_t *cl, char uid[QR_ID_LEN + 1],
+                         char oid[QR_ID_LEN + 1], int64_t *auth_time, char handle[65]) {
+    const char *cookie = qr_req_cookie(r, SESSION_COOKIE);
+    return cookie && strlen(cookie) < 100 &&
+           qr_web_session_check(qr_req_ctx(r), cookie, uid, oid, auth_time, handle) == QR_OK &&
+           (cl->any_org || strcmp(oid, cl->org_id) == 0);
+}
+
 void qr_api_authorize(qr_req_t *r) {
     qr_ctx_t *ctx = qr_req_ctx(r);
     const char *client_id = qr_req_query(r, "client_id");
@@ -318,17 +329,14 @@ void qr_api_authorize(qr_req_t *r) {
         qr_client_clear(&cl);
         return;
     }
-    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1], handle[65];
+    char uid[QR_ID_LEN + 1], handle[65];
     int64_t auth_time = 0;
-    const char *cookie = qr_req_cookie(r, SESSION_COOKIE);
-    int signed_in = cookie && strlen(cookie) < 100 &&
-                    qr_web_session_check(ctx, cookie, uid, oid, &auth_time, handle) == QR_OK &&
-                    (cl.any_org || strcmp(oid, cl.org_id) == 0);
-    if (signed_in) {
+    /* The client as it issues codes: in the person's org (that of the portal's client's
+     * people, or the client's own). */
+    qr_client_t issuer = cl;
+    if (signed_in_for(r, &cl, uid, issuer.org_id, &auth_time, handle)) {
         char *code = NULL;
         qr_err_t e = {QR_OK, NULL, ""};
-        qr_client_t issuer = cl; /* the portal's client issues codes in the person's org */
-        memcpy(issuer.org_id, oid, sizeof(issuer.org_id));
         if (qr_authz_issue(ctx, &issuer, uid, handle, redirect_uri, challenge, scope ? scope : "",
                            nonce, auth_time, &code, &e) == QR_OK)
             back_to_client(r, redirect_uri, state, code, NULL, NULL);
