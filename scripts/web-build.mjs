@@ -93,6 +93,7 @@ files.forEach((f, i) => {
 });
 c.push('};');
 c.push(`const size_t qr_web_nassets = ${files.length};`);
+c.push(`const char qr_web_stylesheet[] = "${assets.get('web/portal.css').name}";`);
 mkdirSync(dirname(outC), { recursive: true });
 writeFileSync(outC, c.join('\n') + '\n');
 let total = 0;

@@ -15,5 +15,7 @@ typedef struct qr_web_asset {
 
 extern const qr_web_asset_t qr_web_assets[];
 extern const size_t qr_web_nassets;
+/* The stylesheet's asset name (for the server-rendered sign-in pages). */
+extern const char qr_web_stylesheet[];
 
 #endif

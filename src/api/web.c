@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/portal.h"
 #include "auth/authorize.h"
 #include "auth/client.h"
 #include "auth/login.h"
@@ -22,6 +23,10 @@
 #define SESSION_COOKIE "__Host-quire_session"
 #define CSRF_COOKIE "__Host-quire_csrf"
 #define RETURN_MAX 4096
+/* Styles (the portal's stylesheet) and its images from this origin, nothing else. (No
+ * form-action: Chromium applies it to the redirects after a form, which end at the
+ * application.) */
+#define SIGNIN_CSP "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'"
 #define AUTHORIZE_PARAMS                                                                           \
     "response_type client_id redirect_uri scope state nonce code_challenge "                       \
     "code_challenge_method prompt login_hint response_mode max_age ui_locales display "            \
@@ -93,7 +98,12 @@ static void page_start(qr_buf_t *b, const char *title) {
     qr_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                    "<meta name=\"viewport\" content=\"width=device-width\"><title>");
     html_escape(b, title);
-    qr_buf_puts(b, "</title></head><body><h1>");
+    /* The web portal's stylesheet (its design system); the page works without it. */
+    qr_buf_puts(b, "</title><link rel=\"stylesheet\" href=\"/assets/");
+    qr_buf_puts(b, qr_web_stylesheet);
+    qr_buf_puts(
+        b, "\"></head><body class=\"signin\"><main class=\"signin-card\">"
+           "<p class=\"brand\"><span class=\"logo\" aria-hidden=\"true\"></span>quire</p><h1>");
     html_escape(b, title);
     qr_buf_puts(b, "</h1>");
 }
@@ -134,7 +144,8 @@ static void page_back(qr_buf_t *b, const char *return_to, const char *label) {
 
 /* Ends the page, sends it and frees b. */
 static void page_send(qr_req_t *r, int status, qr_buf_t *b) {
-    qr_buf_puts(b, "</body></html>\n");
+    qr_buf_puts(b, "</main></body></html>\n");
+    qr_req_add_header(r, "Content-Security-Policy", SIGNIN_CSP);
     qr_req_reply_html(r, status, b->ptr);
     qr_buf_free(b);
 }

@@ -119,6 +119,26 @@ describe('web portal', () => {
         await shot(page, 'signed-out');
     });
 
+    test('the sign-in page wears the design system (its stylesheet, a CSP without unsafe-*)', async () => {
+        const page = await browser.newPage({ javaScript: true });
+        await page.goto(`${base}/`);
+        const login = page.waitForResponse((r) => r.url().startsWith(`${base}/oauth/authorize`) && r.status() === 200);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        const csp = (await (await login).allHeaders())['content-security-policy'];
+        assert.equal(csp, "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'");
+        await page.getByLabel('Organization').waitFor();
+        const bg = await page.getByRole('button', { name: 'Sign in' }).evaluate((b) => getComputedStyle(b).backgroundColor);
+        assert.equal(bg, 'rgb(31, 78, 140)', 'the brand colour from portal.css');
+        await page.getByLabel('Organization').fill('nope');
+        await page.getByLabel('Username').fill('nobody');
+        await page.getByLabel('Password').fill('Wrong-password-1');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('alert').waitFor();
+        assert.equal(await page.getByLabel('Organization').inputValue(), 'nope', 'the organization stays editable');
+        await axe(page, 'the sign-in page');
+        await shot(page, 'signin');
+    });
+
     test('AUTH-12 another site cannot frame the portal', async () => {
         const framing = await startSite({ '/frame': `<!DOCTYPE html><title>evil</title><iframe src="${base}/"></iframe>` });
         try {
