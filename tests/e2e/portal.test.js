@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { startServer, assertStatus, createOrg, createUser, strongPassword, REPO_ROOT } from './lib/server.js';
 import { startBrowser, startSite } from './lib/browser.js';
 import { makePdf } from './lib/pdf.js';
+import { textPng } from './lib/scan.js';
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -208,6 +209,47 @@ describe('web portal', () => {
         await page.getByRole('heading', { level: 1, name: 'My PIN and ID cards' }).waitFor();
     });
 
+    test('CAP-4 a scan in the download area: listed with its state, downloaded, deleted', async () => {
+        const root = await srv.rootToken();
+        assertStatus(await srv.request('PATCH', `/api/v1/orgs/${cust.org.id}`,
+            { token: root, body: { license: { devices: 1 } } }), 200, 'license a device');
+        const d = await srv.request('POST', `/api/v1/orgs/${cust.org.id}/devices`, { token: cust.token, body: { serial: 'PORTAL-1' } });
+        assertStatus(d, 201, 'device');
+        const w = await srv.request('POST', `/api/v1/orgs/${cust.org.id}/workflows`,
+            { token: cust.token, body: { name: 'Plain scan', format: 'pdf', steps: { ocr: false } } });
+        assertStatus(w, 201, 'workflow');
+        const t = await srv.request('POST', '/oauth/token', { rawBody: 'grant_type=client_credentials',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded',
+                Authorization: 'Basic ' + Buffer.from(`${d.json.client_id}:${d.json.client_secret}`).toString('base64') } });
+        const p = await srv.request('POST', '/api/v1/device/login', { token: t.json.access_token,
+            body: { method: 'password', username: user.username, password: user.password } });
+        assertStatus(p, 200, 'panel login');
+        const panel = p.json.access_token;
+        const s = await srv.request('POST', '/api/v1/scans', { token: panel, body: { workflow_id: w.json.id, name: 'Contract' } });
+        assertStatus(s, 201, 'start scan');
+        assertStatus(await srv.request('POST', `/api/v1/scans/${s.json.id}/files`,
+            { token: panel, rawBody: textPng(['A scanned page']), headers: { 'Content-Type': 'image/png' } }), 201, 'upload');
+        assertStatus(await srv.request('POST', `/api/v1/scans/${s.json.id}/submit`, { token: panel }), 202, 'submit');
+
+        const page = await browser.newPage({ javaScript: true });
+        await signIn(page, user);
+        await go(page, 'scans', 'My scans and downloads');
+        const row = page.locator('tr', { hasText: 'Plain scan' });
+        await row.waitFor();
+        await row.getByText('Done').waitFor({ timeout: 90000 }); // the page polls while it works
+        await axe(page, 'scans');
+        await shot(page, 'scans-done');
+        const dl = page.waitForEvent('download');
+        await row.getByRole('button', { name: /^Download Contract/ }).click();
+        const file = await dl;
+        assert.match(file.suggestedFilename(), /^Contract.*\.pdf$/);
+        const body = fs.readFileSync(await file.path());
+        assert.equal(body.subarray(0, 5).toString(), '%PDF-', 'the document itself');
+        await row.getByRole('button', { name: 'Delete scan Contract' }).click();
+        await page.getByText('The scan “Contract” was deleted.').waitFor();
+        assert.equal(await page.locator('tr', { hasText: 'Plain scan' }).count(), 0);
+    });
+
     test('AUTH-12 hostile names render as text (job name with <script>, "><img onerror>, RTL override)', async () => {
         const tok = (await srv.login(user.slug, user.username, user.password)).access_token;
         const up = await srv.request('POST', `/api/v1/jobs?${new URLSearchParams({ name: EVIL })}`, {
@@ -254,6 +296,30 @@ describe('web portal', () => {
         assert.equal(await upage.getByRole('link', { name: 'Users' }).count(), 0, 'no Users link for a user');
         await upage.goto(`${base}/#/users`);
         await upage.getByRole('alert').filter({ hasText: 'You may not see this page' }).waitFor();
+    });
+
+    test('AUTH-1 a first sign-in with a one-time password chooses one\'s own, then reaches the portal', async () => {
+        const r = await srv.request('POST', `/api/v1/orgs/${cust.org.id}/users`, {
+            token: cust.token, body: { username: `first.${Date.now().toString(36)}`, role: 'customer_user' } });
+        assertStatus(r, 201, 'a user with a generated one-time password');
+        const page = await browser.newPage({ javaScript: true });
+        await page.goto(`${base}/`);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByLabel('Organization').fill(cust.org.slug);
+        await page.getByLabel('Username').fill(r.json.username);
+        await page.getByLabel('Password').fill(r.json.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: `Choose a password for ${r.json.username}` }).waitFor();
+        const own = strongPassword();
+        await page.getByLabel('New password').fill(own);
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByRole('heading', { name: 'Password saved' }).waitFor();
+        await page.getByRole('link', { name: 'Sign in' }).click();
+        await page.getByLabel('Organization').fill(cust.org.slug);
+        await page.getByLabel('Username').fill(r.json.username);
+        await page.getByLabel('Password').fill(own);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
     });
 
     test('AUTH-2 the password changes; the API\'s message stands next to the field', async () => {

@@ -158,21 +158,39 @@ function Jobs({ headingRef }) {
     </section>`;
 }
 
+/** The documents of a finished scan in the download area (the list does not carry them). */
+function ScanDocs({ scan, onError }) {
+  const one = useApi(`/api/v1/scans/${scan.id}`);
+  const docs = (one.data && one.data.documents) || [];
+  const get = async (d) => {
+    try {
+      await download(`/api/v1/scans/${scan.id}/documents/${d.n}`, d.name);
+    } catch (x) {
+      onError(x);
+    }
+  };
+  return html`${docs.map(
+    (d) => html`<button class="btn btn-link" aria-label=${t('scans.download', { name: d.name })} onClick=${() => get(d)}><bdi>${d.name}</bdi></button> `,
+  )}`;
+}
+
+const SCAN_BUSY = ['uploading', 'queued', 'processing', 'delivering'];
+
 function Scans({ headingRef }) {
   const scans = useApi('/api/v1/scans');
   const [msg, setMsg] = useState({});
+  // Scans being processed update by themselves.
+  const busy = scans.data && scans.data.items.some((s) => SCAN_BUSY.includes(s.status));
+  useEffect(() => {
+    if (!busy) return undefined;
+    const timer = setInterval(scans.reload, 3000);
+    return () => clearInterval(timer);
+  }, [busy]);
   const remove = async (s) => {
     try {
       await api('DELETE', `/api/v1/scans/${s.id}`);
       setMsg({ ok: t('scans.deleted', { name: s.name }) });
       scans.reload();
-    } catch (x) {
-      setMsg({ error: errorText(x) });
-    }
-  };
-  const get = async (s, d) => {
-    try {
-      await download(`/api/v1/scans/${s.id}/documents/${d.n}`, d.name);
     } catch (x) {
       setMsg({ error: errorText(x) });
     }
@@ -189,7 +207,7 @@ function Scans({ headingRef }) {
           <td><bdi>${s.workflow_name ?? ''}</bdi></td>
           <td><span class=${`badge badge-${s.status}`}>${t(`status.${s.status}`)}</span>${s.error ? html` <span class="muted">${s.error}</span>` : ''}</td>
           <td class="num">${s.pages_out || s.pages_in}</td>
-          <td>${(s.documents || []).map((d) => html`<button class="btn btn-link" aria-label=${t('scans.download', { name: d.name })} onClick=${() => get(s, d)}>${d.name}</button> `)}</td>
+          <td>${s.status === 'done' && html`<${ScanDocs} key=${s.id + s.updated_at} scan=${s} onError=${(x) => setMsg({ error: errorText(x) })} />`}</td>
           <td><button class="btn btn-danger btn-small" aria-label=${t('scans.delete', { name: s.name })} onClick=${() => remove(s)}>✕</button></td>
         </tr>`)}</tbody></table></div>`}`;
 }
