@@ -40,7 +40,7 @@ LDFLAGS := $(SAN) -pthread
 
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \
              src/report/*.c src/http/*.c src/api/*.c src/device/*.c src/print/*.c \
-             src/scan/*.c) src/cmd/app.c
+             src/scan/*.c src/admin/*.c) src/cmd/app.c
 LIB_ASM := src/auth/common_passwords.S
 # The web portal (web/), built by scripts/web-build.mjs into $(B)/web/ (content-hashed names)
 # and into a generated C table that quired serves from memory (docs/design-notes.md).

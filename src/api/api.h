@@ -22,6 +22,10 @@ typedef json_t *(*qr_api_json_fn)(const void *row);
  * at rows]}, else the error. Borrows rows. */
 void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
                          size_t n, size_t size, qr_api_json_fn fn);
+struct qr_user;
+/* The client view of a user (tenancy/user.h), shared by /users, /me and an org's first admin:
+ * a new object. */
+json_t *qr_api_user_json(const struct qr_user *u);
 /* Checks the body's keys against allowed and fails with 403 read_only_field if one of
  * read_only is present. Replies and returns non-zero on error. */
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "auth/account.h"
 #include "auth/keyring.h"
 #include "auth/login.h"
 #include "auth/recovery.h"
@@ -12,6 +13,7 @@
 #include "store/backup.h"
 #include "auth/session.h"
 #include "core/json.h"
+#include "tenancy/org.h"
 #include "tenancy/user.h"
 
 #define MAX_SECRET 256 /* longest password or token accepted before authentication */
@@ -59,7 +61,7 @@ void qr_api_login(qr_req_t *r) {
     json_t *b = qr_req_body(r);
     qr_err_t err = {QR_OK, NULL, ""};
     const char *org, *username, *password;
-    if (qr_json_get_str(b, "org", 1, 63, &org, &err) ||
+    if (qr_json_get_str(b, "org", 1, QR_ORG_SLUG_MAX, &org, &err) ||
         qr_json_get_str(b, "username", 1, MAX_SECRET, &username, &err) ||
         qr_json_get_str(b, "password", 1, MAX_SECRET, &password, &err)) {
         qr_req_reply_error(r, &err);
@@ -118,10 +120,11 @@ void qr_api_logout(qr_req_t *r) {
 
 void qr_api_me_get(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_user_t u;
     const qr_principal_t *p = qr_req_principal(r);
-    qr_status_t st = qr_user_get(qr_req_ctx(r), p, p->user_id, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_status_t st = qr_user_read(qr_req_ctx(r), p, p->user_id, &u, &err);
+    qr_api_finish(r, st, &err, st ? NULL : qr_api_user_json(&u), 200);
+    qr_user_clear(&u);
 }
 
 void qr_api_me_patch(qr_req_t *r) {
@@ -134,15 +137,16 @@ void qr_api_me_patch(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_user_input_t in;
     qr_user_input_init(&in);
-    json_t *out = NULL;
+    qr_user_t u = {0};
     qr_status_t st = qr_json_get_str(b, "first_name", 0, 256, &in.first_name, &err);
     if (!st)
         st = qr_json_get_str(b, "last_name", 0, 256, &in.last_name, &err);
     if (!st)
         st = qr_json_get_str(b, "email", 0, 254, &in.email, &err);
     if (!st)
-        st = qr_me_update(qr_req_ctx(r), qr_req_principal(r), &in, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        st = qr_account_update_self(qr_req_ctx(r), qr_req_principal(r), &in, &u, &err);
+    qr_api_finish(r, st, &err, st ? NULL : qr_api_user_json(&u), 200);
+    qr_user_clear(&u);
 }
 
 void qr_api_me_password(qr_req_t *r) {
@@ -156,7 +160,7 @@ void qr_api_me_password(qr_req_t *r) {
     if (!st)
         st = qr_json_get_str(b, "new_password", 1, MAX_SECRET, &pw, &err);
     if (!st)
-        st = qr_me_set_password(qr_req_ctx(r), qr_req_principal(r), cur, pw, &err);
+        st = qr_account_set_password(qr_req_ctx(r), qr_req_principal(r), cur, pw, &err);
     qr_api_finish(r, st, &err, NULL, 204);
 }
 
@@ -167,7 +171,7 @@ void qr_api_reset_request(qr_req_t *r) {
     json_t *b = qr_req_body(r);
     qr_err_t err = {QR_OK, NULL, ""};
     const char *org, *username;
-    if (qr_json_get_str(b, "org", 1, 63, &org, &err) ||
+    if (qr_json_get_str(b, "org", 1, QR_ORG_SLUG_MAX, &org, &err) ||
         qr_json_get_str(b, "username", 1, MAX_SECRET, &username, &err)) {
         qr_req_reply_error(r, &err);
         return;

@@ -4,6 +4,25 @@
 #include "core/json.h"
 #include "tenancy/group.h"
 
+static json_t *group_json(const qr_group_t *g) {
+    json_t *members = json_array();
+    for (size_t i = 0; i < g->n_members; i++)
+        json_array_append_new(members, json_string(g->members[i]));
+    return json_pack("{s:s, s:s, s:s, s:o}", "id", g->id, "org_id", g->org_id, "name", g->name,
+                     "members", members);
+}
+
+static json_t *group_json_fn(const void *row) {
+    return group_json(row);
+}
+
+/* Answers one group (or the error) and clears it. */
+static void finish_group(qr_req_t *r, qr_status_t st, const qr_err_t *err, qr_group_t *g,
+                         int ok_status) {
+    qr_api_finish(r, st, err, st ? NULL : group_json(g), ok_status);
+    qr_group_clear(g);
+}
+
 static const char *const group_keys[] = {"name", NULL};
 static const char *const group_ro[] = {"id", "org_id", "members", NULL};
 
@@ -20,40 +39,42 @@ static int get_name(qr_req_t *r, const char **name) {
 
 void qr_api_groups_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_group_t *items = NULL;
+    size_t n = 0;
     qr_status_t st =
-        qr_group_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        qr_group_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), group_json_fn);
+    qr_group_list_free(items, n);
 }
 
-void qr_api_groups_create(qr_req_t *r) {
+/* A group operation that takes a name: create (in an org) or rename (a group). */
+typedef qr_status_t (*named_fn)(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                                const char *name, qr_group_t *out, qr_err_t *err);
+
+/* Reads the body's name, calls fn on the path's id and answers the group with ok_status. */
+static void with_name(qr_req_t *r, named_fn fn, int ok_status) {
     const char *name;
     if (get_name(r, &name))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st =
-        qr_group_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &out, &err);
-    qr_api_finish(r, st, &err, out, 201);
+    qr_group_t g;
+    qr_status_t st = fn(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &g, &err);
+    finish_group(r, st, &err, &g, ok_status);
+}
+
+void qr_api_groups_create(qr_req_t *r) {
+    with_name(r, qr_group_create, 201);
 }
 
 void qr_api_groups_get(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st =
-        qr_group_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_group_t g;
+    qr_status_t st = qr_group_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &g, &err);
+    finish_group(r, st, &err, &g, 200);
 }
 
 void qr_api_groups_patch(qr_req_t *r) {
-    const char *name;
-    if (get_name(r, &name))
-        return;
-    qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st =
-        qr_group_rename(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    with_name(r, qr_group_rename, 200);
 }
 
 void qr_api_groups_delete(qr_req_t *r) {

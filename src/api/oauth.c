@@ -220,12 +220,25 @@ void qr_api_oauth_revoke(qr_req_t *r) {
     qr_req_reply_json(r, 200, NULL);
 }
 
+/* The client view of an API client (never its secret). */
+static json_t *client_json(const qr_client_t *cl) {
+    return json_pack("{s:s, s:s, s:s, s:I, s:b, s:O}", "client_id", cl->id, "org_id", cl->org_id,
+                     "name", cl->name, "created_at", (json_int_t)cl->created_at, "public",
+                     cl->is_public, "redirect_uris", cl->redirect_uris);
+}
+
+static json_t *client_json_fn(const void *row) {
+    return client_json(row);
+}
+
 void qr_api_clients_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_client_t *items = NULL;
+    size_t n = 0;
     qr_status_t st =
-        qr_client_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        qr_client_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), client_json_fn);
+    qr_client_list_free(items, n);
 }
 
 void qr_api_clients_create(qr_req_t *r) {
@@ -236,13 +249,25 @@ void qr_api_clients_create(qr_req_t *r) {
     json_t *b = qr_req_body(r), *out = NULL;
     const char *name;
     int is_public = 0;
+    qr_client_t cl = {0};
+    char *secret = NULL;
     qr_status_t st = qr_json_get_str(b, "name", 1, 100, &name, &err);
     if (!st)
         st = qr_json_get_bool(b, "public", 0, &is_public, NULL, &err);
     if (!st)
         st = qr_client_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name,
-                              json_object_get(b, "redirect_uris"), is_public, &out, &err);
+                              json_object_get(b, "redirect_uris"), is_public, &cl, &secret, &err);
+    if (!st) {
+        out = client_json(&cl);
+        if (secret)
+            json_object_set_new(out, "client_secret", json_string(secret));
+    }
     qr_api_finish(r, st, &err, out, 201);
+    qr_client_clear(&cl);
+    if (secret) {
+        memset(secret, 0, strlen(secret));
+        free(secret);
+    }
 }
 
 void qr_api_clients_delete(qr_req_t *r) {

@@ -3,55 +3,82 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/org_setup.h"
 #include "api/api.h"
 #include "core/json.h"
 #include "report/audit.h"
 #include "tenancy/org.h"
+#include "tenancy/user.h"
 
 static const char *const org_read_only[] = {"id", "type", "parent_id", "slug", "created_at", NULL};
 
-/* Reads the optional nested "license" and "retention" objects and the plain fields. */
-static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err_t *err) {
-    qr_org_input_init(in);
-    qr_status_t st = QR_OK;
-    if (creating) {
-        if ((st = qr_json_get_str(b, "parent_id", 1, 64, &in->parent_id, err)) ||
-            (st = qr_json_get_str(b, "type", 1, 16, &in->type, err)) ||
-            (st = qr_json_get_str(b, "slug", 1, 63, &in->slug, err)))
-            return st;
-    }
-    if ((st = qr_json_get_str(b, "name", creating, 200, &in->name, err)) ||
-        (st = qr_json_get_str(b, "portal_url", 0, 2048, &in->portal_url, err)))
-        return st;
-    in->admin_emails = json_object_get(b, "admin_emails");
-    int mfa = 0, present = 0;
-    if ((st = qr_json_get_bool(b, "mfa_email", 0, &mfa, &present, err)))
-        return st;
-    in->mfa_email = present ? mfa : -1;
-    if ((st = qr_json_get_str(b, "pin_mode", 0, 16, &in->pin_mode, err)))
-        return st;
-    in->pin_lengths = json_object_get(b, "pin_lengths");
-    if ((st = qr_json_get_str(b, "time_zone", 0, 64, &in->time_zone, err)))
-        return st;
+/* The client view of an org; license and retention only if the reader may see them. */
+static json_t *org_json(const qr_org_t *g) {
+    json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:O, s:I}", "id", g->id, "parent_id",
+                          g->parent_id[0] ? json_string(g->parent_id) : json_null(), "type",
+                          g->type, "name", g->name, "slug", g->slug, "portal_url", g->portal_url,
+                          "admin_emails", g->admin_emails, "created_at", (json_int_t)g->created_at);
+    json_object_set_new(o, "mfa_email", json_boolean(g->mfa_email));
+    json_object_set_new(o, "pin_mode", json_string(g->pin_mode));
+    json_object_set(o, "pin_lengths", g->pin_lengths);
+    json_object_set_new(o, "time_zone", json_string(g->time_zone));
+    json_object_set_new(o, "print_policy",
+                        json_pack("{s:b, s:b, s:I}", "force_mono", g->print_force_mono,
+                                  "force_duplex", g->print_force_duplex, "max_pages_per_job",
+                                  (json_int_t)g->print_max_pages));
+    if (!g->show_contract)
+        return o;
+    json_object_set_new(o, "license",
+                        json_pack("{s:I, s:I, s:I, s:O}", "devices", (json_int_t)g->lic_devices,
+                                  "ocr_pages_per_month", (json_int_t)g->lic_ocr_pages, "storage_mb",
+                                  (json_int_t)g->lic_storage_mb, "features", g->lic_features));
+    json_object_set_new(o, "retention",
+                        json_pack("{s:I, s:I, s:I}", "print_jobs_days",
+                                  (json_int_t)g->ret_print_days, "scan_documents_days",
+                                  (json_int_t)g->ret_scan_days, "audit_days",
+                                  (json_int_t)g->ret_audit_days));
+    return o;
+}
+
+static json_t *org_json_fn(const void *row) {
+    return org_json(row);
+}
+
+/* Answers one org (or the error) and clears it. */
+static void finish_org(qr_req_t *r, qr_status_t st, const qr_err_t *err, qr_org_t *g,
+                       int ok_status) {
+    qr_api_finish(r, st, err, st ? NULL : org_json(g), ok_status);
+    qr_org_clear(g);
+}
+
+/* Reads the optional "print_policy" object (PRN-4). */
+static qr_status_t parse_print_policy(json_t *b, qr_org_input_t *in, qr_err_t *err) {
+    static const char *const keys[] = {"force_mono", "force_duplex", "max_pages_per_job", NULL};
     json_t *pol = json_object_get(b, "print_policy");
-    if (pol) {
-        static const char *const keys[] = {"force_mono", "force_duplex", "max_pages_per_job", NULL};
-        int v = 0, given = 0;
-        if (!json_is_object(pol))
-            return qr_err_set(err, QR_E_INVALID, NULL, "field 'print_policy' must be an object");
-        if ((st = qr_json_check_keys(pol, keys, err)) ||
-            (st = qr_json_get_bool(pol, "force_mono", 0, &v, &given, err)))
-            return st;
-        in->print_force_mono = given ? v : -1;
-        if ((st = qr_json_get_bool(pol, "force_duplex", 0, &v, &given, err)))
-            return st;
-        in->print_force_duplex = given ? v : -1;
-        if ((st = qr_json_get_int(pol, "max_pages_per_job", 0, 0, 1000000, &in->print_max_pages,
-                                  &given, err)))
-            return st;
-        if (!given)
-            in->print_max_pages = -1;
-    }
+    int v = 0, given = 0;
+    qr_status_t st;
+    if (!pol)
+        return QR_OK;
+    if (!json_is_object(pol))
+        return qr_err_set(err, QR_E_INVALID, NULL, "field 'print_policy' must be an object");
+    if ((st = qr_json_check_keys(pol, keys, err)) ||
+        (st = qr_json_get_bool(pol, "force_mono", 0, &v, &given, err)))
+        return st;
+    in->print_force_mono = given ? v : -1;
+    if ((st = qr_json_get_bool(pol, "force_duplex", 0, &v, &given, err)))
+        return st;
+    in->print_force_duplex = given ? v : -1;
+    if ((st = qr_json_get_int(pol, "max_pages_per_job", 0, 0, 1000000, &in->print_max_pages, &given,
+                              err)))
+        return st;
+    if (!given)
+        in->print_max_pages = -1;
+    return QR_OK;
+}
+
+/* Reads the optional "license" and "retention" objects (the contract). */
+static qr_status_t parse_contract(json_t *b, qr_org_input_t *in, qr_err_t *err) {
+    qr_status_t st;
     json_t *lic = json_object_get(b, "license");
     if (lic) {
         static const char *const keys[] = {"devices", "ocr_pages_per_month", "storage_mb",
@@ -84,11 +111,41 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
     return QR_OK;
 }
 
+/* Reads the plain fields and the optional nested "print_policy", "license" and "retention"
+ * objects, in that order (the first error wins). */
+static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err_t *err) {
+    qr_org_input_init(in);
+    qr_status_t st = QR_OK;
+    if (creating) {
+        if ((st = qr_json_get_str(b, "parent_id", 1, 64, &in->parent_id, err)) ||
+            (st = qr_json_get_str(b, "type", 1, 16, &in->type, err)) ||
+            (st = qr_json_get_str(b, "slug", 1, QR_ORG_SLUG_MAX, &in->slug, err)))
+            return st;
+    }
+    if ((st = qr_json_get_str(b, "name", creating, 200, &in->name, err)) ||
+        (st = qr_json_get_str(b, "portal_url", 0, 2048, &in->portal_url, err)))
+        return st;
+    in->admin_emails = json_object_get(b, "admin_emails");
+    int mfa = 0, present = 0;
+    if ((st = qr_json_get_bool(b, "mfa_email", 0, &mfa, &present, err)))
+        return st;
+    in->mfa_email = present ? mfa : -1;
+    if ((st = qr_json_get_str(b, "pin_mode", 0, 16, &in->pin_mode, err)))
+        return st;
+    in->pin_lengths = json_object_get(b, "pin_lengths");
+    if ((st = qr_json_get_str(b, "time_zone", 0, 64, &in->time_zone, err)) ||
+        (st = parse_print_policy(b, in, err)))
+        return st;
+    return parse_contract(b, in, err);
+}
+
 void qr_api_orgs_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st = qr_org_list(qr_req_ctx(r), qr_req_principal(r), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_org_t *items = NULL;
+    size_t n = 0;
+    qr_status_t st = qr_org_list(qr_req_ctx(r), qr_req_principal(r), &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), org_json_fn);
+    qr_org_list_free(items, n);
 }
 
 void qr_api_orgs_create(qr_req_t *r) {
@@ -119,16 +176,34 @@ void qr_api_orgs_create(qr_req_t *r) {
         if (!st)
             st = qr_json_get_str(a, "last_name", 0, 256, &admin.last_name, &err);
     }
+    qr_org_t org = {0};
+    qr_user_t first = {0};
+    char *password = NULL;
     if (!st)
-        st = qr_org_create(qr_req_ctx(r), qr_req_principal(r), &in, a ? &admin : NULL, &out, &err);
+        st = qr_org_setup_create(qr_req_ctx(r), qr_req_principal(r), &in, a ? &admin : NULL, &org,
+                                 &first, &password, &err);
+    if (!st) {
+        out = org_json(&org);
+        if (a) {
+            json_t *u = qr_api_user_json(&first);
+            json_object_set_new(u, "password", json_string(password));
+            json_object_set_new(out, "admin", u);
+        }
+    }
     qr_api_finish(r, st, &err, out, 201);
+    qr_org_clear(&org);
+    qr_user_clear(&first);
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
 }
 
 void qr_api_orgs_get(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st = qr_org_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_org_t g;
+    qr_status_t st = qr_org_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &g, &err);
+    finish_org(r, st, &err, &g, 200);
 }
 
 void qr_api_orgs_patch(qr_req_t *r) {
@@ -139,11 +214,11 @@ void qr_api_orgs_patch(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_org_input_t in;
-    json_t *out = NULL;
+    qr_org_t g = {0};
     qr_status_t st = parse_org(qr_req_body(r), &in, 0, &err);
     if (!st)
-        st = qr_org_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        st = qr_org_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &g, &err);
+    finish_org(r, st, &err, &g, 200);
 }
 
 void qr_api_orgs_delete(qr_req_t *r) {
@@ -152,9 +227,16 @@ void qr_api_orgs_delete(qr_req_t *r) {
     qr_api_finish(r, st, &err, NULL, 204);
 }
 
+static json_t *audit_json_fn(const void *row) {
+    const qr_audit_entry_t *e = row;
+    return json_pack(
+        "{s:I, s:I, s:o, s:s, s:o, s:s}", "id", (json_int_t)e->id, "time", (json_int_t)e->time,
+        "actor_id", e->actor_id ? json_string(e->actor_id) : json_null(), "action", e->action,
+        "target_id", e->target_id ? json_string(e->target_id) : json_null(), "detail", e->detail);
+}
+
 void qr_api_org_audit(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
     long limit = 100;
     const char *q = qr_req_query(r, "limit");
     if (q) {
@@ -166,7 +248,10 @@ void qr_api_org_audit(qr_req_t *r) {
             return;
         }
     }
+    qr_audit_entry_t *items = NULL;
+    size_t n = 0;
     qr_status_t st = qr_audit_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
-                                   (int)limit, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+                                   (int)limit, &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), audit_json_fn);
+    qr_audit_list_free(items, n);
 }

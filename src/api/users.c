@@ -1,10 +1,35 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: /api/v1/orgs/{id}/users and /api/v1/users. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "auth/account.h"
 #include "core/json.h"
 #include "tenancy/user.h"
+
+/* The PIN is only ever shown masked here (AUTH-8); its owner reads it at /api/v1/me/pin. */
+json_t *qr_api_user_json(const qr_user_t *u) {
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I}", "id", u->id, "org_id",
+                  u->org_id, "username", u->username, "email", u->email, "first_name",
+                  u->first_name, "last_name", u->last_name, "role", u->role, "active", u->active,
+                  "locked", u->locked, "created_at", (json_int_t)u->created_at);
+    json_object_set_new(o, "pin", u->has_pin ? json_string("****") : json_null());
+    json_object_set_new(o, "password_change_required", json_boolean(u->must_change_password));
+    return o;
+}
+
+static json_t *user_json_fn(const void *row) {
+    return qr_api_user_json(row);
+}
+
+/* Answers one user (or the error) and clears it. */
+static void finish_user(qr_req_t *r, qr_status_t st, const qr_err_t *err, qr_user_t *u,
+                        int ok_status) {
+    qr_api_finish(r, st, err, st ? NULL : qr_api_user_json(u), ok_status);
+    qr_user_clear(u);
+}
 
 static qr_status_t parse_user(json_t *b, qr_user_input_t *in, int creating, qr_err_t *err) {
     qr_user_input_init(in);
@@ -29,10 +54,12 @@ static qr_status_t parse_user(json_t *b, qr_user_input_t *in, int creating, qr_e
 
 void qr_api_users_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_user_t *items = NULL;
+    size_t n = 0;
     qr_status_t st =
-        qr_user_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        qr_user_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), user_json_fn);
+    qr_user_list_free(items, n);
 }
 
 void qr_api_users_create(qr_req_t *r) {
@@ -42,20 +69,33 @@ void qr_api_users_create(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_user_input_t in;
+    qr_user_t u = {0};
+    char *password = NULL;
     json_t *out = NULL;
     qr_status_t st = parse_user(qr_req_body(r), &in, 1, &err);
     if (!st)
-        st =
-            qr_user_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out, &err);
+        st = qr_account_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &u,
+                               &password, &err);
+    if (!st) {
+        out = qr_api_user_json(&u);
+        if (in.invite)
+            json_object_set_new(out, "invited", json_true());
+        if (password)
+            json_object_set_new(out, "password", json_string(password));
+    }
     qr_api_finish(r, st, &err, out, 201);
+    qr_user_clear(&u);
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
 }
 
 void qr_api_users_get(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st =
-        qr_user_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    qr_user_t u;
+    qr_status_t st = qr_user_read(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &u, &err);
+    finish_user(r, st, &err, &u, 200);
 }
 
 void qr_api_users_patch(qr_req_t *r) {
@@ -66,12 +106,12 @@ void qr_api_users_patch(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_user_input_t in;
-    json_t *out = NULL;
+    qr_user_t u = {0};
     qr_status_t st = parse_user(qr_req_body(r), &in, 0, &err);
     if (!st)
-        st =
-            qr_user_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        st = qr_account_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &u,
+                               &err);
+    finish_user(r, st, &err, &u, 200);
 }
 
 void qr_api_users_delete(qr_req_t *r) {

@@ -56,6 +56,27 @@ static qr_status_t check_redirects(json_t *uris, int is_public, qr_err_t *err) {
 void qr_client_clear(qr_client_t *cl) {
     json_decref(cl->redirect_uris);
     cl->redirect_uris = NULL;
+    free(cl->name);
+    cl->name = NULL;
+}
+
+void qr_client_list_free(qr_client_t *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++)
+        qr_client_clear(&v[i]);
+    free(v);
+}
+
+#define CLIENT_COLUMNS "id, org_id, name, created_at, public, redirect_uris"
+
+/* Row i of a result selected with CLIENT_COLUMNS (an API client: no device). */
+static void client_from_row(const qr_dbres_t *r, int i, qr_client_t *out) {
+    memset(out, 0, sizeof(*out));
+    snprintf(out->id, sizeof(out->id), "%s", qr_dbres_text(r, i, 0));
+    snprintf(out->org_id, sizeof(out->org_id), "%s", qr_dbres_text(r, i, 1));
+    out->name = qr_xstrdup(qr_dbres_text(r, i, 2));
+    out->created_at = qr_dbres_int(r, i, 3);
+    out->is_public = (int)qr_dbres_int(r, i, 4);
+    out->redirect_uris = json_loads(qr_dbres_text(r, i, 5), 0, NULL);
 }
 
 qr_status_t qr_client_lookup(qr_ctx_t *ctx, const char *id, qr_client_t *out) {
@@ -94,9 +115,10 @@ int qr_client_has_redirect(const qr_client_t *cl, const char *uri) {
 }
 
 qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                             const char *name, json_t *redirect_uris, int is_public, json_t **out,
-                             qr_err_t *err) {
-    *out = NULL;
+                             const char *name, json_t *redirect_uris, int is_public,
+                             qr_client_t *out, char **secret, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    *secret = NULL;
     if (qr_text_check_label("name", name, 100, err) ||
         check_redirects(redirect_uris, is_public, err))
         return QR_E_INVALID;
@@ -109,8 +131,8 @@ qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char 
         unsigned char raw[32];
         qr_random_id(id);
         qr_random_bytes(raw, sizeof(raw));
-        char *secret = qr_b64url_encode(raw, sizeof(raw));
-        qr_sha256_hex(secret, strlen(secret), hash);
+        char *made = qr_b64url_encode(raw, sizeof(raw));
+        qr_sha256_hex(made, strlen(made), hash);
         char *uris = redirect_uris ? qr_json_dump(redirect_uris) : qr_xstrdup("[]");
         st = qr_db_q(c, NULL, NULL,
                      "INSERT INTO oauth_clients (id, org_id, name, secret_hash, created_by, "
@@ -119,45 +141,40 @@ qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char 
                      QR_TEXT(p->user_id), QR_INT(now), QR_TEXT(uris), QR_INT(is_public ? 1 : 0));
         if (!st) {
             qr_audit_write(c, now, ref.id, p->user_id, "client_created", id, name);
-            *out = json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}", "client_id", id, "org_id", ref.id,
-                             "name", name, "created_at", (json_int_t)now, "public", is_public,
-                             "redirect_uris", json_loads(uris, 0, NULL));
-            if (!is_public)
-                json_object_set_new(*out, "client_secret", json_string(secret));
+            memcpy(out->id, id, sizeof(id));
+            memcpy(out->org_id, ref.id, sizeof(ref.id));
+            out->name = qr_xstrdup(name);
+            out->created_at = now;
+            out->is_public = is_public;
+            out->redirect_uris = json_loads(uris, 0, NULL);
         }
         free(uris);
-        memset(secret, 0, strlen(secret));
-        free(secret);
+        if (!st && !is_public) {
+            *secret = made;
+        } else {
+            memset(made, 0, strlen(made));
+            free(made);
+        }
     }
     qr_db_release(c);
     return st;
 }
 
-qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
-                           qr_err_t *err) {
-    *out = NULL;
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_org_ref_t ref;
-    qr_dbres_t *r = NULL;
-    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CLIENTS, QR_ACCESS_READ, &ref, err);
-    if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT id, name, created_at, public, redirect_uris FROM oauth_clients "
-                     "WHERE org_id = ? AND device_id IS NULL ORDER BY created_at, id",
-                     QR_TEXT(ref.id));
-    if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:I, s:b, s:o}", "client_id",
-                                                   qr_dbres_text(r, i, 0), "org_id", ref.id, "name",
-                                                   qr_dbres_text(r, i, 1), "created_at",
-                                                   (json_int_t)qr_dbres_int(r, i, 2), "public",
-                                                   (int)qr_dbres_int(r, i, 3), "redirect_uris",
-                                                   json_loads(qr_dbres_text(r, i, 4), 0, NULL)));
-        *out = json_pack("{s:o}", "items", items);
-    }
-    qr_dbres_free(r);
-    qr_db_release(c);
+static void client_row(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *arg) {
+    (void)c;
+    (void)arg;
+    client_from_row(r, i, out);
+}
+
+qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                           qr_client_t **items, size_t *n, qr_err_t *err) {
+    void *v = NULL;
+    qr_status_t st = qr_org_list_rows(ctx, p, org_id, QR_RES_CLIENTS,
+                                      "SELECT " CLIENT_COLUMNS " FROM oauth_clients "
+                                      "WHERE org_id = ? AND device_id IS NULL "
+                                      "ORDER BY created_at, id",
+                                      NULL, 0, sizeof(**items), client_row, NULL, &v, n, err);
+    *items = v;
     return st;
 }
 
@@ -169,15 +186,10 @@ qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
     qr_org_ref_t ref;
-    qr_status_t st = qr_policy_find(c, p, QR_RES_CLIENTS,
-                                    "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = "
-                                    "k.org_id WHERE k.id = ? AND k.device_id IS NULL AND ",
-                                    id, &r);
-    if (st == QR_E_NOT_FOUND)
-        qr_err_set(err, st, NULL, "client not found");
-    if (!st)
-        st = qr_org_resolve(c, p, qr_dbres_text(r, 0, 0), QR_RES_CLIENTS, QR_ACCESS_WRITE, &ref,
-                            err);
+    qr_status_t st = qr_org_find_row(c, p, QR_RES_CLIENTS,
+                                     "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = "
+                                     "k.org_id WHERE k.id = ? AND k.device_id IS NULL AND ",
+                                     id, QR_ACCESS_WRITE, "client", &r, &ref, err);
     if (!st)
         st = qr_db_q(c, NULL, NULL,
                      "DELETE FROM oauth_clients WHERE id = ? AND org_id = ? AND device_id IS NULL",

@@ -12,13 +12,17 @@
 #include "crypto/random.h"
 #include "tenancy/policy.h"
 
+/* A client. name and created_at are read by create and list only (lookup and authenticate
+ * leave them NULL and 0). redirect_uris is stored as JSON text and kept as a JSON array. */
 typedef struct qr_client {
     char id[QR_ID_LEN + 1];
     char org_id[QR_ID_LEN + 1];
     int is_public;                 /* a public client (browser or native app): no secret, PKCE */
     char device_id[QR_ID_LEN + 1]; /* set for a device\'s credentials (AUTH-11) */
     json_t *redirect_uris;         /* owned; release with qr_client_clear */
-    int any_org;                   /* the web portal's client: people of every org use it */
+    char *name;                    /* owned */
+    long long created_at;
+    int any_org; /* the web portal's client: people of every org use it */
 } qr_client_t;
 
 /* Frees what a qr_client_t owns. */
@@ -29,14 +33,17 @@ qr_status_t qr_client_lookup(qr_ctx_t *ctx, const char *id, qr_client_t *out);
 int qr_client_has_redirect(const qr_client_t *cl, const char *uri);
 
 /* Registers a client named name in org_id with its redirect URIs (array of strings, may be
- * NULL) and kind; *out carries client_id and, for a confidential client, once, the
- * client_secret. */
+ * NULL) and kind into *out (caller clears); for a confidential client *secret receives,
+ * once, the client secret (caller wipes and frees), else NULL. */
 qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                             const char *name, json_t *redirect_uris, int is_public, json_t **out,
-                             qr_err_t *err);
-/* Lists the clients of org_id (never their secrets): {"items": [...]}. */
-qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
-                           qr_err_t *err);
+                             const char *name, json_t *redirect_uris, int is_public,
+                             qr_client_t *out, char **secret, qr_err_t *err);
+/* Lists the API clients of org_id (not devices' credentials; never their secrets) by creation
+ * into a new array *items of *n (qr_client_list_free). */
+qr_status_t qr_client_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                           qr_client_t **items, size_t *n, qr_err_t *err);
+/* Frees n clients and the array; accepts NULL. */
+void qr_client_list_free(qr_client_t *v, size_t n);
 /* Deletes a client; tokens it holds stop working at once. */
 qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 /* Checks a client id and secret (constant time). QR_E_UNAUTHORIZED with code

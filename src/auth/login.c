@@ -283,6 +283,22 @@ static qr_status_t issue_tokens(qr_ctx_t *ctx, qr_dbc_t *c, const char *uid, con
     return st;
 }
 
+/* The end of a token login (password or MFA code): after st succeeded with no MFA step
+ * pending, issues the tokens; gives a failure without a message the generic one, frees the
+ * tokens on failure and releases c. */
+static qr_status_t finish_tokens(qr_ctx_t *ctx, qr_dbc_t *c, qr_status_t st, const char *uid,
+                                 const char *oid, const char *source, int64_t now, qr_tokens_t *out,
+                                 qr_err_t *err) {
+    if (!st && !out->mfa_token)
+        st = issue_tokens(ctx, c, uid, oid, source, now, out, err);
+    if (st && !err->msg[0])
+        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
+    if (st)
+        qr_tokens_free(out);
+    qr_db_release(c);
+    return st;
+}
+
 qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, const char *password,
                      const char *source, qr_tokens_t *out, qr_err_t *err) {
     memset(out, 0, sizeof(*out));
@@ -292,14 +308,7 @@ qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, cons
     qr_status_t st = qr_login_verify(ctx, c, slug, username, password, source, now, uid, oid, err);
     if (!st)
         st = mfa_start(ctx, c, uid, oid, "api", now, &out->mfa_token, err);
-    if (!st && !out->mfa_token)
-        st = issue_tokens(ctx, c, uid, oid, source, now, out, err);
-    if (st && !err->msg[0])
-        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
-    if (st)
-        qr_tokens_free(out);
-    qr_db_release(c);
-    return st;
+    return finish_tokens(ctx, c, st, uid, oid, source, now, out, err);
 }
 
 qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username,
@@ -347,14 +356,7 @@ qr_status_t qr_login_mfa(qr_ctx_t *ctx, const char *mfa_token, const char *code,
     char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st = mfa_check(ctx, c, mfa_token, code, "api", source, now, uid, oid, err);
-    if (!st)
-        st = issue_tokens(ctx, c, uid, oid, source, now, out, err);
-    if (st && !err->msg[0])
-        qr_err_set(err, st, NULL, "login failed on the server (see the log)");
-    if (st)
-        qr_tokens_free(out);
-    qr_db_release(c);
-    return st;
+    return finish_tokens(ctx, c, st, uid, oid, source, now, out, err);
 }
 
 static qr_status_t open_web_session(qr_dbc_t *c, const char *uid, const char *oid,

@@ -162,6 +162,22 @@ qr_status_t qr_pin_get(qr_ctx_t *ctx, const qr_principal_t *p, char **pin, qr_er
     return st;
 }
 
+/* The active, unlocked user of org_id whose secret has lookup key (a PIN in pin_only mode, a
+ * card), by sql with the parameters org_id, key and now; else invalid_credentials with
+ * wrong as the message. */
+static qr_status_t find_holder(qr_dbc_t *c, const char *sql, const char *org_id, const char *key,
+                               int64_t now, char uid[33], const char *wrong, qr_err_t *err) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL, sql, QR_TEXT(org_id), QR_TEXT(key), QR_INT(now));
+    int ok = !st && qr_dbres_rows(r) == 1;
+    if (ok)
+        snprintf(uid, 33, "%s", qr_dbres_text(r, 0, 0));
+    qr_dbres_free(r);
+    return st   ? st
+           : ok ? QR_OK
+                : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials", "%s", wrong);
+}
+
 qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *username,
                          const char *pin, int64_t now, char uid[33], qr_err_t *err) {
     char key[65];
@@ -172,19 +188,11 @@ qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
     qr_status_t st = pin_policy(c, org_id, &pin_only, &lengths);
     if (st)
         return st;
-    if (pin_only) {
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT id FROM users WHERE org_id = ? AND pin_lookup = ? AND active = 1 AND "
-                     "(locked_until IS NULL OR locked_until <= ?)",
-                     QR_TEXT(org_id), QR_TEXT(key), QR_INT(now));
-        int ok = !st && qr_dbres_rows(r) == 1;
-        if (ok)
-            snprintf(uid, 33, "%s", qr_dbres_text(r, 0, 0));
-        qr_dbres_free(r);
-        return st   ? st
-               : ok ? QR_OK
-                    : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials", "the PIN is wrong");
-    }
+    if (pin_only)
+        return find_holder(c,
+                           "SELECT id FROM users WHERE org_id = ? AND pin_lookup = ? AND "
+                           "active = 1 AND (locked_until IS NULL OR locked_until <= ?)",
+                           org_id, key, now, uid, "the PIN is wrong", err);
     if (!username)
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "this organization signs in with username and "
@@ -224,20 +232,11 @@ qr_status_t qr_card_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const 
                           int64_t now, char uid[33], qr_err_t *err) {
     char key[65];
     lookup(ctx, org_id, "card", card, key);
-    qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT k.user_id FROM cards k JOIN users u ON u.id = k.user_id "
-                             "WHERE k.org_id = ? AND k.lookup = ? AND u.active = 1 AND "
-                             "(u.locked_until IS NULL OR u.locked_until <= ?)",
-                             QR_TEXT(org_id), QR_TEXT(key), QR_INT(now));
-    int ok = !st && qr_dbres_rows(r) == 1;
-    if (ok)
-        snprintf(uid, 33, "%s", qr_dbres_text(r, 0, 0));
-    qr_dbres_free(r);
-    return st   ? st
-           : ok ? QR_OK
-                : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials",
-                             "the card is not registered");
+    return find_holder(c,
+                       "SELECT k.user_id FROM cards k JOIN users u ON u.id = k.user_id "
+                       "WHERE k.org_id = ? AND k.lookup = ? AND u.active = 1 AND "
+                       "(u.locked_until IS NULL OR u.locked_until <= ?)",
+                       org_id, key, now, uid, "the card is not registered", err);
 }
 
 static int card_ok(const char *card) {
@@ -246,9 +245,9 @@ static int card_ok(const char *card) {
            strspn(card, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == n;
 }
 
-qr_status_t qr_card_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, json_t **out,
-                             qr_err_t *err) {
-    *out = NULL;
+qr_status_t qr_card_add(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, qr_card_t *out,
+                        qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     if (!p->device_id[0])
         return qr_err_set(err, QR_E_FORBIDDEN, NULL,
                           "a card is registered at a device's panel, after logging in there");
@@ -272,10 +271,10 @@ qr_status_t qr_card_register(qr_ctx_t *ctx, const qr_principal_t *p, const char 
         qr_err_set(err, st, NULL, "this card is already registered");
     if (!st) {
         qr_audit_write(c, now, p->org_id, p->user_id, "card_registered", id, p->device_id);
-        char masked[16];
-        snprintf(masked, sizeof(masked), "****%s", card + strlen(card) - 4);
-        *out = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "user_id", p->user_id, "number", masked,
-                         "created_at", (json_int_t)now);
+        memcpy(out->id, id, sizeof(id));
+        snprintf(out->user_id, sizeof(out->user_id), "%s", p->user_id);
+        snprintf(out->number, sizeof(out->number), "****%s", card + strlen(card) - 4);
+        out->created_at = now;
     }
     free(sealed);
     qr_db_release(c);
@@ -305,32 +304,67 @@ static qr_status_t card_owner(qr_dbc_t *c, const qr_principal_t *p, const char *
     return st;
 }
 
-qr_status_t qr_card_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id, json_t **out,
-                         qr_err_t *err) {
-    *out = NULL;
+#define CARD_COLUMNS "id, user_id, last4, created_at"
+
+/* Row i of a result selected with CARD_COLUMNS. */
+static void card_from_row(const qr_dbres_t *r, int i, qr_card_t *out) {
+    memset(out, 0, sizeof(*out));
+    snprintf(out->id, sizeof(out->id), "%s", qr_dbres_text(r, i, 0));
+    snprintf(out->user_id, sizeof(out->user_id), "%s", qr_dbres_text(r, i, 1));
+    snprintf(out->number, sizeof(out->number), "****%s", qr_dbres_text(r, i, 2));
+    out->created_at = qr_dbres_int(r, i, 3);
+}
+
+qr_status_t qr_card_list_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
+                              qr_card_t **items, size_t *n, qr_err_t *err) {
+    *items = NULL;
+    *n = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     char owner[33];
     qr_dbres_t *r = NULL;
     qr_status_t st = card_owner(c, p, user_id, owner, err);
     if (!st)
         st = qr_db_q(c, &r, NULL,
-                     "SELECT id, last4, created_at FROM cards WHERE user_id = ? AND org_id = ? "
+                     "SELECT " CARD_COLUMNS " FROM cards WHERE user_id = ? AND org_id = ? "
                      "ORDER BY created_at, id",
                      QR_TEXT(owner), QR_TEXT(p->org_id));
-    if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++) {
-            char masked[16];
-            snprintf(masked, sizeof(masked), "****%s", qr_dbres_text(r, i, 1));
-            json_array_append_new(items,
-                                  json_pack("{s:s, s:s, s:s, s:I}", "id", qr_dbres_text(r, i, 0),
-                                            "user_id", owner, "number", masked, "created_at",
-                                            (json_int_t)qr_dbres_int(r, i, 2)));
-        }
-        *out = json_pack("{s:o}", "items", items);
+    if (!st && qr_dbres_rows(r) > 0) {
+        *n = (size_t)qr_dbres_rows(r);
+        *items = qr_xcalloc(*n, sizeof(**items));
+        for (size_t i = 0; i < *n; i++)
+            card_from_row(r, (int)i, &(*items)[i]);
     }
     qr_dbres_free(r);
     qr_db_release(c);
+    return st;
+}
+
+static json_t *card_json(const qr_card_t *k) {
+    return json_pack("{s:s, s:s, s:s, s:I}", "id", k->id, "user_id", k->user_id, "number",
+                     k->number, "created_at", (json_int_t)k->created_at);
+}
+
+qr_status_t qr_card_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, json_t **out,
+                             qr_err_t *err) {
+    qr_card_t k;
+    qr_status_t st = qr_card_add(ctx, p, card, &k, err);
+    *out = st ? NULL : card_json(&k);
+    return st;
+}
+
+qr_status_t qr_card_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id, json_t **out,
+                         qr_err_t *err) {
+    qr_card_t *v = NULL;
+    size_t n = 0;
+    *out = NULL;
+    qr_status_t st = qr_card_list_read(ctx, p, user_id, &v, &n, err);
+    if (!st) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(items, card_json(&v[i]));
+        *out = json_pack("{s:o}", "items", items);
+    }
+    free(v);
     return st;
 }
 

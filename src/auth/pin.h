@@ -9,6 +9,7 @@
 
 #include "core/ctx.h"
 #include "core/error.h"
+#include "crypto/random.h"
 #include "store/db.h"
 #include "tenancy/policy.h"
 
@@ -27,10 +28,27 @@ qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
 /* Finds the user of a card number in org_id. */
 qr_status_t qr_card_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *card,
                           int64_t now, char uid[33], qr_err_t *err);
-/* Registers a card for the principal, who must be logged in at a device's panel. */
+/* A registered card as its owner and admins see it: never the number, only its end. */
+typedef struct qr_card {
+    char id[QR_ID_LEN + 1];
+    char user_id[QR_ID_LEN + 1];
+    char number[16]; /* masked: "****" and the last 4 characters */
+    long long created_at;
+} qr_card_t;
+
+/* Registers a card for the principal, who must be logged in at a device's panel; fills *out. */
+qr_status_t qr_card_add(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, qr_card_t *out,
+                        qr_err_t *err);
+/* Lists the cards of user_id (NULL: the principal's own) by registration into a new array
+ * *items of *n (caller frees the array; NULL when there are none). */
+qr_status_t qr_card_list_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
+                              qr_card_t **items, size_t *n, qr_err_t *err);
+
+/* qr_card_add and qr_card_list_read as JSON ({"id", "user_id", "number", "created_at"}; the
+ * list as {"items": [...]}). Kept for api/panel.c until it builds its JSON from qr_card_t;
+ * remove them then. */
 qr_status_t qr_card_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, json_t **out,
                              qr_err_t *err);
-/* Lists the cards (masked) of user_id (NULL: the principal's own). */
 qr_status_t qr_card_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id, json_t **out,
                          qr_err_t *err);
 /* Deletes a card of user_id (NULL: the principal's own). */

@@ -42,11 +42,9 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Sends the Print-Job request with the document; sets *job_id. */
-static qr_status_t send_job(http_t *http, const char *uri, const struct target *t, int fd,
-                            long long size, const qr_print_settings_t *s, int *job_id,
-                            qr_err_t *err) {
-    ipp_t *req = ippNewRequest(IPP_OP_PRINT_JOB), *resp = NULL;
+/* The Print-Job request with the job template settings s (caller deletes it). */
+static ipp_t *print_request(const char *uri, const qr_print_settings_t *s) {
+    ipp_t *req = ippNewRequest(IPP_OP_PRINT_JOB);
     ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, uri);
     if (s->user_name)
         ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL,
@@ -60,7 +58,13 @@ static qr_status_t send_job(http_t *http, const char *uri, const struct target *
                  s->duplex ? "two-sided-long-edge" : "one-sided");
     ippAddString(req, IPP_TAG_JOB, IPP_TAG_KEYWORD, "print-color-mode", NULL,
                  s->color ? "color" : "monochrome");
-    qr_status_t st = QR_OK;
+    return req;
+}
+
+/* Sends the request req followed by the size bytes of fd (from offset 0) in IO_BLOCK
+ * pieces. */
+static qr_status_t send_document(http_t *http, const char *uri, const struct target *t, ipp_t *req,
+                                 int fd, long long size, qr_err_t *err) {
     char buf[IO_BLOCK];
     http_status_t hs = cupsSendRequest(http, req, t->resource, ippLength(req) + (size_t)size);
     long long left = size;
@@ -70,20 +74,27 @@ static qr_status_t send_job(http_t *http, const char *uri, const struct target *
         ssize_t n = pread(fd, buf, want, off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            st = qr_err_set(err, QR_E_IO, NULL, "reading the downloaded document failed: %s",
-                            n < 0 ? strerror(errno) : "it is shorter than expected");
-            goto out;
-        }
+        if (n <= 0)
+            return qr_err_set(err, QR_E_IO, NULL, "reading the downloaded document failed: %s",
+                              n < 0 ? strerror(errno) : "it is shorter than expected");
         hs = cupsWriteRequestData(http, buf, (size_t)n);
         off += n;
         left -= n;
     }
-    if (hs != HTTP_STATUS_CONTINUE) {
-        st = qr_err_set(err, QR_E_IO, NULL, "the printer %s did not take the job: %s", uri,
-                        cupsLastErrorString());
+    if (hs != HTTP_STATUS_CONTINUE)
+        return qr_err_set(err, QR_E_IO, NULL, "the printer %s did not take the job: %s", uri,
+                          cupsLastErrorString());
+    return QR_OK;
+}
+
+/* Sends the Print-Job request with the document; sets *job_id. */
+static qr_status_t send_job(http_t *http, const char *uri, const struct target *t, int fd,
+                            long long size, const qr_print_settings_t *s, int *job_id,
+                            qr_err_t *err) {
+    ipp_t *req = print_request(uri, s), *resp = NULL;
+    qr_status_t st = send_document(http, uri, t, req, fd, size, err);
+    if (st)
         goto out;
-    }
     resp = cupsGetResponse(http, t->resource);
     if (cupsLastError() > IPP_STATUS_OK_CONFLICTING) {
         st = qr_err_set(err, QR_E_IO, NULL, "the printer %s refused the job: %s (%s)", uri,
@@ -111,24 +122,33 @@ static void cancel_job(http_t *http, const char *uri, const struct target *t, in
     ippDelete(cupsDoRequest(http, req, t->resource)); /* frees req */
 }
 
+/* The job's state (Get-Job-Attributes); the answer (caller deletes) or NULL with err set. */
+static ipp_t *job_state(http_t *http, const char *uri, const struct target *t, int job_id,
+                        qr_err_t *err) {
+    static const char *const want[] = {"job-state", "job-state-message", "job-state-reasons"};
+    ipp_t *req = ippNewRequest(IPP_OP_GET_JOB_ATTRIBUTES);
+    ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, uri);
+    ippAddInteger(req, IPP_TAG_OPERATION, IPP_TAG_INTEGER, "job-id", job_id);
+    ippAddStrings(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                  (int)(sizeof(want) / sizeof(want[0])), NULL, want);
+    ipp_t *resp = cupsDoRequest(http, req, t->resource); /* frees req */
+    if (!resp || cupsLastError() > IPP_STATUS_OK_CONFLICTING) {
+        ippDelete(resp);
+        qr_err_set(err, QR_E_IO, NULL, "could not read the state of job %d from the printer %s: %s",
+                   job_id, uri, cupsLastErrorString());
+        return NULL;
+    }
+    return resp;
+}
+
 /* Polls Get-Job-Attributes until the job ends or the deadline passes. */
 static qr_status_t wait_job(http_t *http, const char *uri, const struct target *t, int job_id,
                             int timeout_s, qr_err_t *err) {
-    static const char *const want[] = {"job-state", "job-state-message", "job-state-reasons"};
     double deadline = now_s() + timeout_s;
     for (;;) {
-        ipp_t *req = ippNewRequest(IPP_OP_GET_JOB_ATTRIBUTES);
-        ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, uri);
-        ippAddInteger(req, IPP_TAG_OPERATION, IPP_TAG_INTEGER, "job-id", job_id);
-        ippAddStrings(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
-                      (int)(sizeof(want) / sizeof(want[0])), NULL, want);
-        ipp_t *resp = cupsDoRequest(http, req, t->resource); /* frees req */
-        if (!resp || cupsLastError() > IPP_STATUS_OK_CONFLICTING) {
-            ippDelete(resp);
-            return qr_err_set(err, QR_E_IO, NULL,
-                              "could not read the state of job %d from the printer %s: %s", job_id,
-                              uri, cupsLastErrorString());
-        }
+        ipp_t *resp = job_state(http, uri, t, job_id, err);
+        if (!resp)
+            return QR_E_IO;
         ipp_attribute_t *a = ippFindAttribute(resp, "job-state", IPP_TAG_ENUM);
         ipp_jstate_t js = a ? (ipp_jstate_t)ippGetInteger(a, 0) : IPP_JSTATE_PENDING;
         const char *msg =

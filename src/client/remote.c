@@ -158,15 +158,22 @@ static size_t on_read(char *p, size_t size, size_t nmemb, void *ud) {
     return (size_t)n;
 }
 
-/* Runs one request; the body is src (a file, may be NULL) or else body (may be NULL), sent
- * as given with the headers hdrs. */
-static qr_status_t perform(qr_remote_t *rm, const char *method, const char *path,
-                           struct curl_slist *hdrs, const char *body, size_t blen,
-                           struct source *src, struct sink *s, qr_reply_t *reply, qr_err_t *err) {
+/* One request: method and path, the headers (perform frees them), the body: src (a file, may
+ * be NULL) or else body (may be NULL), and where a 200 answer's body goes (fd >= 0: written
+ * there, the download; -1: into the reply). */
+struct request {
+    const char *method, *path;
+    struct curl_slist *hdrs;
+    const char *body;
+    size_t blen;
+    struct source *src;
+    int fd;
+};
+
+/* The handle's options for one request: verified TLS only, timeouts, headers, callbacks. */
+static void set_transfer(qr_remote_t *rm, const char *url, const struct request *rq,
+                         struct sink *s) {
     CURL *c = rm->curl;
-    curl_easy_reset(c);
-    char *url = qr_xasprintf("%s%s", rm->base, path);
-    rm->errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
@@ -180,48 +187,86 @@ static qr_status_t perform(qr_remote_t *rm, const char *method, const char *path
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "quire-device/1");
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, rm->errbuf);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, rq->hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-    if (src) {
+}
+
+/* The handle's options for the request's method and body. */
+static void set_body(CURL *c, const struct request *rq) {
+    if (rq->src) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(c, CURLOPT_READDATA, src);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)src->size);
-    } else if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_READDATA, rq->src);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->src->size);
+    } else if (strcmp(rq->method, "GET") != 0) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? blen : 0));
-        if (strcmp(method, "POST") != 0)
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->blen : 0));
+        if (strcmp(rq->method, "POST") != 0)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
     }
-    s->curl = c;
+}
+
+/* What went wrong with a finished transfer, first the reasons of our own callbacks. */
+static qr_status_t transfer_status(const qr_remote_t *rm, const struct request *rq,
+                                   const struct sink *s, CURLcode rc, qr_err_t *err) {
+    const char *method = rq->method, *path = rq->path;
+    const struct source *src = rq->src;
+    if (s->too_large)
+        return qr_err_set(err, QR_E_IO, NULL, "%s %s: the answer is larger than allowed", method,
+                          path);
+    if (s->write_errno)
+        return qr_err_set(err, QR_E_IO, NULL, "%s %s: writing the download failed: %s", method,
+                          path, strerror(s->write_errno));
+    if (src && src->read_errno)
+        return qr_err_set(err, QR_E_IO, NULL, "%s %s: reading the file failed: %s", method, path,
+                          strerror(src->read_errno));
+    if (src && src->short_read)
+        return qr_err_set(err, QR_E_IO, NULL,
+                          "%s %s: the file ended after %lld of its %lld bytes (changed while sent)",
+                          method, path, src->sent, src->size);
+    if (rc != CURLE_OK)
+        return qr_err_set(err, QR_E_IO, NULL, "%s %s%s: %s", method, rm->base, path,
+                          rm->errbuf[0] ? rm->errbuf : curl_easy_strerror(rc));
+    return QR_OK;
+}
+
+/* Runs the request rq (and frees its headers). The answer's status and JSON go into reply
+ * (zeroed first); *written (may be NULL) is the number of bytes written to rq->fd. */
+static qr_status_t perform(qr_remote_t *rm, const struct request *rq, qr_reply_t *reply,
+                           long long *written, qr_err_t *err) {
+    CURL *c = rm->curl;
+    struct sink s = {.curl = c, .fd = rq->fd};
+    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
+    char *url = qr_xasprintf("%s%s", rm->base, rq->path);
+    curl_easy_reset(c);
+    rm->errbuf[0] = '\0';
+    set_transfer(rm, url, rq, &s);
+    set_body(c, rq);
     CURLcode rc = curl_easy_perform(c);
     free(url);
-    qr_status_t st = QR_OK;
-    if (s->too_large)
-        st = qr_err_set(err, QR_E_IO, NULL, "%s %s: the answer is larger than allowed", method,
-                        path);
-    else if (s->write_errno)
-        st = qr_err_set(err, QR_E_IO, NULL, "%s %s: writing the download failed: %s", method, path,
-                        strerror(s->write_errno));
-    else if (src && src->read_errno)
-        st = qr_err_set(err, QR_E_IO, NULL, "%s %s: reading the file failed: %s", method, path,
-                        strerror(src->read_errno));
-    else if (src && src->short_read)
-        st = qr_err_set(err, QR_E_IO, NULL,
-                        "%s %s: the file ended after %lld of its %lld bytes (changed while sent)",
-                        method, path, src->sent, src->size);
-    else if (rc != CURLE_OK)
-        st = qr_err_set(err, QR_E_IO, NULL, "%s %s%s: %s", method, rm->base, path,
-                        rm->errbuf[0] ? rm->errbuf : curl_easy_strerror(rc));
+    qr_status_t st = transfer_status(rm, rq, &s, rc, err);
     if (!st) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply->status);
-        if (s->buf.len > 0)
-            reply->json = json_loadb(s->buf.ptr, s->buf.len, 0, NULL);
+        if (s.buf.len > 0)
+            reply->json = json_loadb(s.buf.ptr, s.buf.len, 0, NULL);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(rq->hdrs);
+    qr_buf_free(&s.buf);
+    if (written)
+        *written = s.written;
     return st;
+}
+
+/* Appends the bearer token's Authorization header to h (the copy made for it is cleansed). */
+static struct curl_slist *add_bearer(struct curl_slist *h, const char *token) {
+    char *a = qr_xasprintf("Authorization: Bearer %s", token);
+    h = curl_slist_append(h, a);
+    OPENSSL_cleanse(a, strlen(a));
+    free(a);
+    return h;
 }
 
 /* Accept JSON, the body's Content-Type (NULL: no body) and the bearer token (may be NULL). */
@@ -232,13 +277,7 @@ static struct curl_slist *bearer_headers(const char *token, const char *content_
                             content_type ? content_type : "");
     h = curl_slist_append(h, ct);
     free(ct);
-    if (token) {
-        char *a = qr_xasprintf("Authorization: Bearer %s", token);
-        h = curl_slist_append(h, a);
-        OPENSSL_cleanse(a, strlen(a));
-        free(a);
-    }
-    return h;
+    return token ? add_bearer(h, token) : h;
 }
 
 qr_status_t qr_remote_call(qr_remote_t *rm, const char *method, const char *path, const char *token,
@@ -248,12 +287,8 @@ qr_status_t qr_remote_call(qr_remote_t *rm, const char *method, const char *path
     if (body && !text)
         return qr_err_set(err, QR_E_INTERNAL, NULL, "could not encode the request");
     struct curl_slist *h = bearer_headers(token, body ? "application/json" : NULL);
-    struct sink s = {.fd = -1};
-    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st =
-        perform(rm, method, path, h, text, text ? strlen(text) : 0, NULL, &s, reply, err);
-    qr_buf_free(&s.buf);
-    curl_slist_free_all(h);
+    struct request rq = {method, path, h, text, text ? strlen(text) : 0, NULL, -1};
+    qr_status_t st = perform(rm, &rq, reply, NULL, err);
     if (text) {
         OPENSSL_cleanse(text, strlen(text)); /* it may hold a PIN or a password */
         free(text);
@@ -261,41 +296,45 @@ qr_status_t qr_remote_call(qr_remote_t *rm, const char *method, const char *path
     return st;
 }
 
+/* The HTTP Basic header of the client credentials (RFC 6749 2.3.1: id and secret are
+ * form-encoded, then joined and base64-encoded); a new string (caller cleanses and frees),
+ * or NULL when they cannot be encoded. */
+static char *basic_auth(CURL *curl, const char *client_id, const char *secret) {
+    char *id = curl_easy_escape(curl, client_id, 0);
+    char *sec = curl_easy_escape(curl, secret, 0);
+    char *auth = NULL;
+    if (id && sec) {
+        char *pair = qr_xasprintf("%s:%s", id, sec);
+        size_t plen = strlen(pair);
+        char *b64 = qr_xmalloc(4 * ((plen + 2) / 3) + 1);
+        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)pair, (int)plen);
+        auth = qr_xasprintf("Authorization: Basic %s", b64);
+        OPENSSL_cleanse(pair, plen);
+        OPENSSL_cleanse(b64, strlen(b64));
+        free(pair);
+        free(b64);
+    }
+    if (sec)
+        OPENSSL_cleanse(sec, strlen(sec));
+    curl_free(id);
+    curl_free(sec);
+    return auth;
+}
+
 qr_status_t qr_remote_client_token(qr_remote_t *rm, const char *client_id, const char *secret,
                                    char **token, qr_reply_t *reply, qr_err_t *err) {
     *token = NULL;
     memset(reply, 0, sizeof(*reply));
-    /* RFC 6749 2.3.1: id and secret are form-encoded, then joined and base64-encoded. */
-    char *id = curl_easy_escape(rm->curl, client_id, 0);
-    char *sec = curl_easy_escape(rm->curl, secret, 0);
-    if (!id || !sec) {
-        curl_free(id);
-        curl_free(sec);
+    char *auth = basic_auth(rm->curl, client_id, secret);
+    if (!auth)
         return qr_err_set(err, QR_E_INTERNAL, NULL, "could not encode the client credentials");
-    }
-    char *pair = qr_xasprintf("%s:%s", id, sec);
-    size_t plen = strlen(pair);
-    char *b64 = qr_xmalloc(4 * ((plen + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)pair, (int)plen);
-    char *auth = qr_xasprintf("Authorization: Basic %s", b64);
     struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
     h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
     h = curl_slist_append(h, auth);
     static const char form[] = "grant_type=client_credentials";
-    struct sink s = {.fd = -1};
-    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st =
-        perform(rm, "POST", "/oauth/token", h, form, sizeof(form) - 1, NULL, &s, reply, err);
-    qr_buf_free(&s.buf);
-    curl_slist_free_all(h);
-    OPENSSL_cleanse(sec, strlen(sec));
-    OPENSSL_cleanse(pair, plen);
-    OPENSSL_cleanse(b64, strlen(b64));
+    struct request rq = {"POST", "/oauth/token", h, form, sizeof(form) - 1, NULL, -1};
+    qr_status_t st = perform(rm, &rq, reply, NULL, err);
     OPENSSL_cleanse(auth, strlen(auth));
-    curl_free(id);
-    curl_free(sec);
-    free(pair);
-    free(b64);
     free(auth);
     if (st)
         return st;
@@ -312,24 +351,14 @@ qr_status_t qr_remote_download(qr_remote_t *rm, const char *path, const char *to
     memset(reply, 0, sizeof(*reply));
     *size = 0;
     struct curl_slist *h = curl_slist_append(NULL, "Accept: application/pdf, application/json");
-    char *a = qr_xasprintf("Authorization: Bearer %s", token);
-    h = curl_slist_append(h, a);
-    OPENSSL_cleanse(a, strlen(a));
-    free(a);
-    struct sink s = {.fd = fd};
-    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st = perform(rm, "GET", path, h, NULL, 0, NULL, &s, reply, err);
-    qr_buf_free(&s.buf);
-    curl_slist_free_all(h);
-    *size = s.written;
-    return st;
+    struct request rq = {"GET", path, add_bearer(h, token), NULL, 0, NULL, fd};
+    return perform(rm, &rq, reply, size, err);
 }
 
-qr_status_t qr_remote_upload(qr_remote_t *rm, const char *path, const char *token, int fd,
-                             const char *content_type, qr_reply_t *reply, qr_err_t *err) {
-    memset(reply, 0, sizeof(*reply));
-    struct source src = {.fd = fd, .size = -1};
+/* The bytes of fd from its offset to its end (-1: not a regular file, size unknown). */
+static qr_status_t upload_size(int fd, const char *path, long long *size, qr_err_t *err) {
     struct stat sb;
+    *size = -1;
     if (fstat(fd, &sb) != 0)
         return qr_err_set(err, QR_E_IO, NULL, "POST %s: cannot read the file: %s", path,
                           strerror(errno));
@@ -338,17 +367,22 @@ qr_status_t qr_remote_upload(qr_remote_t *rm, const char *path, const char *toke
         if (at < 0)
             return qr_err_set(err, QR_E_IO, NULL, "POST %s: cannot read the file: %s", path,
                               strerror(errno));
-        src.size = at < sb.st_size ? (long long)(sb.st_size - at) : 0;
+        *size = at < sb.st_size ? (long long)(sb.st_size - at) : 0;
     }
-    if (src.size > QR_REMOTE_MAX_DOCUMENT)
+    if (*size > QR_REMOTE_MAX_DOCUMENT)
         return qr_err_set(err, QR_E_INVALID, NULL,
-                          "POST %s: the file has %lld bytes; at most %lld are sent", path, src.size,
+                          "POST %s: the file has %lld bytes; at most %lld are sent", path, *size,
                           QR_REMOTE_MAX_DOCUMENT);
-    struct curl_slist *h = bearer_headers(token, content_type);
-    struct sink s = {.fd = -1};
-    qr_buf_init(&s.buf, QR_REMOTE_MAX_REPLY);
-    qr_status_t st = perform(rm, "POST", path, h, NULL, 0, &src, &s, reply, err);
-    qr_buf_free(&s.buf);
-    curl_slist_free_all(h);
-    return st;
+    return QR_OK;
+}
+
+qr_status_t qr_remote_upload(qr_remote_t *rm, const char *path, const char *token, int fd,
+                             const char *content_type, qr_reply_t *reply, qr_err_t *err) {
+    memset(reply, 0, sizeof(*reply));
+    struct source src = {.fd = fd, .size = -1};
+    qr_status_t st = upload_size(fd, path, &src.size, err);
+    if (st)
+        return st;
+    struct request rq = {"POST", path, bearer_headers(token, content_type), NULL, 0, &src, -1};
+    return perform(rm, &rq, reply, NULL, err);
 }

@@ -4,6 +4,7 @@
 #ifndef QR_APP_H
 #define QR_APP_H
 
+#include "admin/org_setup.h" /* qr_org_bootstrap, which both call after qr_app_open */
 #include "core/ctx.h"
 #include "core/error.h"
 

@@ -13,6 +13,8 @@
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,34 +102,42 @@ static int bad(const char *fmt, ...) {
     return 2;
 }
 
+/* Whether s has 1 to max characters, each one that ok accepts. */
+static int chars_are(const char *s, size_t max, int (*ok)(unsigned char c)) {
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    for (; *s; s++)
+        if (!ok((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+static int digit_char(unsigned char c) {
+    return c >= '0' && c <= '9';
+}
+
+static int id_char(unsigned char c) {
+    return digit_char(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '_';
+}
+
+static int card_char(unsigned char c) {
+    return c > ' ' && c < 0x7f;
+}
+
 static int all_digits(const char *s) {
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
+    return chars_are(s, SIZE_MAX, digit_char);
 }
 
+/* A job or workflow id: 1 to 64 letters, digits, '-' and '_'. */
 static int is_id(const char *s) {
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              *s == '-' || *s == '_'))
-            return 0;
-    return 1;
+    return chars_are(s, 64, id_char);
 }
 
+/* A card number: 1 to 64 printable ASCII characters without spaces. */
 static int is_card(const char *s) {
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return 0;
-    for (; *s; s++)
-        if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
-            return 0;
-    return 1;
+    return chars_are(s, 64, card_char);
 }
 
 static const char *env_or(const char *v, const char *name, const char *dflt) {
@@ -137,119 +147,233 @@ static const char *env_or(const char *v, const char *name, const char *dflt) {
     return e && *e ? e : dflt;
 }
 
-/* Parses argv into o; returns 0, or an exit status after printing one line. */
-static int parse(int argc, char **argv, opts_t *o) {
-    memset(o, 0, sizeof(*o));
-    o->timeout_s = DEFAULT_TIMEOUT_S;
-    o->index = json_object();
-    o->files = qr_xcalloc((size_t)argc + 1, sizeof(*o->files));
-    static const char *const valued[] = {
-        "--server",        "--ca-file", "--client-id", "--secret-file", "--printer",
-        "--timeout",       "--tmp-dir", "--pin",       "--username",    "--card",
-        "--password-file", "--job",     "--workflow",  "--name",        "--folder",
-        "--index",         NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return usage(stdout, 0) - 1; /* -1: stop with status 0 */
-        if (strcmp(a, "--all") == 0) {
-            o->all = 1;
-            continue;
-        }
-        if (strcmp(a, "--wait") == 0) {
-            o->wait = 1;
-            continue;
-        }
-        if (strcmp(a, "--") == 0 && o->command && strcmp(o->command, "scan") == 0) {
-            /* The rest are files, also names that begin with '-'. */
-            while (++i < argc) {
-                if (o->n_files >= SCAN_MAX_FILES)
-                    return bad("a scan has at most %d files", SCAN_MAX_FILES);
-                o->files[o->n_files++] = argv[i];
-            }
-            break;
-        }
-        if (strcmp(a, "--secret") == 0 || strcmp(a, "--client-secret") == 0 ||
-            strcmp(a, "--password") == 0)
-            return bad("%s: secrets are never taken from the command line (ps shows it); use "
-                       "the environment or a 0600 file (see --help)",
-                       a);
-        if (a[0] != '-') {
-            if (o->command && strcmp(o->command, "scan") == 0) {
-                if (o->n_files >= SCAN_MAX_FILES)
-                    return bad("a scan has at most %d files", SCAN_MAX_FILES);
-                o->files[o->n_files++] = a;
-                continue;
-            }
-            if (o->command)
-                return bad("unexpected argument '%s' (try --help)", a);
-            o->command = a;
-            continue;
-        }
-        int known = 0;
-        for (const char *const *v = valued; *v; v++)
-            known |= strcmp(a, *v) == 0;
-        if (!known)
-            return bad("unknown option '%s' (try --help)", a);
-        if (i + 1 >= argc || !argv[i + 1][0])
-            return bad("%s needs a value", a);
-        const char *v = argv[++i];
-        if (strcmp(a, "--server") == 0)
-            o->server = v;
-        else if (strcmp(a, "--ca-file") == 0)
-            o->ca_file = v;
-        else if (strcmp(a, "--client-id") == 0)
-            o->client_id = v;
-        else if (strcmp(a, "--secret-file") == 0)
-            o->secret_file = v;
-        else if (strcmp(a, "--printer") == 0)
-            o->printer = v;
-        else if (strcmp(a, "--tmp-dir") == 0)
-            o->tmp_dir = v;
-        else if (strcmp(a, "--pin") == 0)
-            o->pin = v;
-        else if (strcmp(a, "--username") == 0)
-            o->username = v;
-        else if (strcmp(a, "--card") == 0)
-            o->card = v;
-        else if (strcmp(a, "--password-file") == 0)
-            o->password_file = v;
-        else if (strcmp(a, "--job") == 0)
-            o->job = v;
-        else if (strcmp(a, "--workflow") == 0)
-            o->workflow = v;
-        else if (strcmp(a, "--name") == 0)
-            o->name = v;
-        else if (strcmp(a, "--folder") == 0)
-            o->folder = v;
-        else if (strcmp(a, "--index") == 0) {
-            qr_err_t err = {QR_OK, NULL, ""};
-            if (json_object_size(o->index) >= SCAN_MAX_INDEX)
-                return bad("at most %d --index values", SCAN_MAX_INDEX);
-            if (qr_scaninput_add_index(o->index, v, &err))
-                return bad("%s", err.msg);
-        } else if (strcmp(a, "--timeout") == 0) {
-            o->timeout_s = 0;
-            for (const char *c = v; all_digits(v) && strlen(v) <= 5 && *c; c++)
-                o->timeout_s = o->timeout_s * 10 + (*c - '0');
-            if (o->timeout_s < 1)
-                return bad("--timeout must be a number of seconds from 1 to 99999 (got '%s')", v);
-        }
+/* --- the command line --- */
+
+/* What an option does. */
+typedef enum opt_kind {
+    OPT_FLAG,   /* no value: sets an int to 1 */
+    OPT_TEXT,   /* a value kept as given (the last one given wins) */
+    OPT_INDEX,  /* --index NAME=VALUE, repeatable */
+    OPT_TIMEOUT /* --timeout SECONDS */
+} opt_kind_t;
+
+/* One option: its spelling, what it does, where it goes and the one command it belongs to. */
+typedef struct optdef {
+    const char *name;
+    opt_kind_t kind;
+    size_t field;        /* offsetof(opts_t, ...): an int (OPT_FLAG) or a const char * (OPT_TEXT) */
+    const char *command; /* NULL: any command */
+} optdef_t;
+
+#define TEXT(n, f, c)                                                                              \
+    { n, OPT_TEXT, offsetof(opts_t, f), c }
+static const optdef_t options[] = {
+    TEXT("--server", server, NULL),
+    TEXT("--ca-file", ca_file, NULL),
+    TEXT("--client-id", client_id, NULL),
+    TEXT("--secret-file", secret_file, NULL),
+    TEXT("--printer", printer, NULL),
+    {"--timeout", OPT_TIMEOUT, 0, NULL},
+    TEXT("--tmp-dir", tmp_dir, NULL),
+    TEXT("--pin", pin, NULL),
+    TEXT("--username", username, NULL),
+    TEXT("--card", card, NULL),
+    TEXT("--password-file", password_file, NULL),
+    /* release (in the order its refusal names them) */
+    TEXT("--job", job, "release"),
+    {"--all", OPT_FLAG, offsetof(opts_t, all), "release"},
+    /* scan (likewise) */
+    TEXT("--workflow", workflow, "scan"),
+    TEXT("--name", name, "scan"),
+    TEXT("--folder", folder, "scan"),
+    {"--index", OPT_INDEX, 0, "scan"},
+    {"--wait", OPT_FLAG, offsetof(opts_t, wait), "scan"},
+};
+#undef TEXT
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* Options refused with a reason: a secret on the command line is visible in ps. */
+static const char *const secret_options[] = {"--secret", "--client-secret", "--password"};
+
+static int check_release(const opts_t *o);
+static int check_scan(const opts_t *o);
+static int cmd_jobs(panel_t *p);
+static int cmd_release(panel_t *p);
+static int cmd_register_card(panel_t *p);
+static int cmd_workflows(panel_t *p);
+static int cmd_scan(panel_t *p);
+
+/* The commands: the checks of the options that belong to one of them, and what it does once
+ * the person is logged in at the panel. */
+typedef struct command {
+    const char *name;
+    int (*check)(const opts_t *o); /* NULL: no options of its own */
+    int (*run)(panel_t *p);
+} command_t;
+
+static const command_t commands[] = {
+    {"jobs", NULL, cmd_jobs},
+    {"release", check_release, cmd_release},
+    {"register-card", NULL, cmd_register_card},
+    {"workflows", NULL, cmd_workflows},
+    {"scan", check_scan, cmd_scan},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int is_command(const opts_t *o, const char *name) {
+    return o->command && strcmp(o->command, name) == 0;
+}
+
+static const optdef_t *find_option(const char *a) {
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(a, options[i].name) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static int is_secret_option(const char *a) {
+    for (size_t i = 0; i < sizeof(secret_options) / sizeof(secret_options[0]); i++)
+        if (strcmp(a, secret_options[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Where the value of an OPT_TEXT or OPT_FLAG option d goes in o. */
+static const char **text_field(opts_t *o, const optdef_t *d) {
+    return (const char **)(void *)((char *)o + d->field);
+}
+
+static int *flag_field(opts_t *o, const optdef_t *d) {
+    return (int *)(void *)((char *)o + d->field);
+}
+
+/* Whether the option d was given (an --index only counts once it was taken). */
+static int option_is_set(const opts_t *o, const optdef_t *d) {
+    const void *at = (const char *)o + d->field;
+    switch (d->kind) {
+    case OPT_FLAG:
+        return *(const int *)at != 0;
+    case OPT_TEXT:
+        return *(const char *const *)at != NULL;
+    case OPT_INDEX:
+        return json_object_size(o->index) > 0;
+    case OPT_TIMEOUT:
+        break;
     }
+    return 0;
+}
+
+static int add_file(opts_t *o, const char *path) {
+    if (o->n_files >= SCAN_MAX_FILES)
+        return bad("a scan has at most %d files", SCAN_MAX_FILES);
+    o->files[o->n_files++] = path;
+    return 0;
+}
+
+/* An argument that is not an option: the command, then (scan) the files. */
+static int add_positional(opts_t *o, const char *a) {
+    if (is_command(o, "scan"))
+        return add_file(o, a);
+    if (o->command)
+        return bad("unexpected argument '%s' (try --help)", a);
+    o->command = a;
+    return 0;
+}
+
+static int set_index(opts_t *o, const char *v) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (json_object_size(o->index) >= SCAN_MAX_INDEX)
+        return bad("at most %d --index values", SCAN_MAX_INDEX);
+    if (qr_scaninput_add_index(o->index, v, &err))
+        return bad("%s", err.msg);
+    return 0;
+}
+
+static int set_timeout(opts_t *o, const char *v) {
+    o->timeout_s = 0;
+    for (const char *c = v; all_digits(v) && strlen(v) <= 5 && *c; c++)
+        o->timeout_s = o->timeout_s * 10 + (*c - '0');
+    if (o->timeout_s < 1)
+        return bad("--timeout must be a number of seconds from 1 to 99999 (got '%s')", v);
+    return 0;
+}
+
+/* Takes the value v of the option d. */
+static int set_option(opts_t *o, const optdef_t *d, const char *v) {
+    switch (d->kind) {
+    case OPT_TEXT:
+        *text_field(o, d) = v;
+        return 0;
+    case OPT_INDEX:
+        return set_index(o, v);
+    case OPT_TIMEOUT:
+        return set_timeout(o, v);
+    case OPT_FLAG:
+        break;
+    }
+    return 0;
+}
+
+/* Takes argv[*i] (and its value, moving *i past it); returns 0, -1 after --help (stop with
+ * status 0), or an exit status after printing one line. */
+static int parse_arg(int argc, char **argv, int *i, opts_t *o) {
+    const char *a = argv[*i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+        return usage(stdout, 0) - 1;
+    if (strcmp(a, "--") == 0 && is_command(o, "scan")) {
+        /* The rest are files, also names that begin with '-'. */
+        int rc = 0;
+        while (!rc && ++*i < argc)
+            rc = add_file(o, argv[*i]);
+        *i = argc;
+        return rc;
+    }
+    if (is_secret_option(a))
+        return bad("%s: secrets are never taken from the command line (ps shows it); use "
+                   "the environment or a 0600 file (see --help)",
+                   a);
+    if (a[0] != '-')
+        return add_positional(o, a);
+    const optdef_t *d = find_option(a);
+    if (!d)
+        return bad("unknown option '%s' (try --help)", a);
+    if (d->kind == OPT_FLAG) {
+        *flag_field(o, d) = 1;
+        return 0;
+    }
+    if (*i + 1 >= argc || !argv[*i + 1][0])
+        return bad("%s needs a value", a);
+    return set_option(o, d, argv[++*i]);
+}
+
+/* The environment's values for what the command line did not give. */
+static void opts_from_env(opts_t *o) {
     o->server = env_or(o->server, "QUIRE_SERVER", DEFAULT_SERVER);
     o->ca_file = env_or(o->ca_file, "QUIRE_CA_FILE", NULL);
     o->client_id = env_or(o->client_id, "QUIRE_DEVICE_CLIENT_ID", NULL);
     o->printer = env_or(o->printer, "QUIRE_PRINTER", NULL);
     o->tmp_dir = env_or(o->tmp_dir, "TMPDIR", "/tmp");
+}
+
+/* The command o names; NULL if none or unknown. */
+static const command_t *find_command(const opts_t *o) {
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (is_command(o, commands[i].name))
+            return &commands[i];
+    return NULL;
+}
+
+static int check_command(const opts_t *o) {
     if (!o->command)
         return bad("no command: jobs, release, register-card, workflows or scan (try --help)");
-    int release = strcmp(o->command, "release") == 0;
-    int reg = strcmp(o->command, "register-card") == 0;
-    int scan = strcmp(o->command, "scan") == 0;
-    if (!release && !reg && !scan && strcmp(o->command, "jobs") != 0 &&
-        strcmp(o->command, "workflows") != 0)
-        return bad("unknown command '%s': jobs, release, register-card, workflows or scan",
-                   o->command);
+    if (find_command(o))
+        return 0;
+    return bad("unknown command '%s': jobs, release, register-card, workflows or scan", o->command);
+}
+
+/* The device, and exactly one way for the person to log in at the panel. */
+static int check_login(const opts_t *o) {
+    int reg = is_command(o, "register-card");
     if (!o->client_id)
         return bad("no device: give --client-id ID (or QUIRE_DEVICE_CLIENT_ID)");
     if (o->pin && !(all_digits(o->pin) && strlen(o->pin) >= 4 && strlen(o->pin) <= 8))
@@ -262,38 +386,92 @@ static int parse(int argc, char **argv, opts_t *o) {
     if (by_card + (o->pin != NULL) + (o->username && !o->pin) != 1)
         return bad("log in with exactly one of --pin PIN, --card NUMBER or --username NAME "
                    "(register-card: --pin or --username)");
-    if (release) {
-        if (!o->job == !o->all)
-            return bad("release needs --job ID or --all");
-        if (o->job && !is_id(o->job))
-            return bad("the job id '%s' is not valid (letters, digits, - and _)", o->job);
-        if (!o->printer)
-            return bad("release needs --printer URI (or QUIRE_PRINTER)");
-        qr_err_t err = {QR_OK, NULL, ""};
-        if (qr_printer_check_uri(o->printer, &err))
-            return bad("%s", err.msg);
-    } else if (o->job || o->all) {
-        return bad("--job and --all belong to release, not %s", o->command);
-    }
-    if (scan) {
-        if (!o->workflow)
-            return bad("scan needs --workflow ID (see: quire-device workflows LOGIN)");
-        if (!is_id(o->workflow))
-            return bad("the workflow id '%s' is not valid (letters, digits, - and _)", o->workflow);
-        if (o->n_files == 0)
-            return bad("scan needs at least one FILE (JPEG, PNG, TIFF or PDF)");
-        for (int k = 0; k < 2; k++) {
-            const char *v = k ? o->folder : o->name;
-            json_t *j = v ? json_string(v) : NULL; /* NULL if not UTF-8 */
-            if (v && !j)
-                return bad("%s must be UTF-8", k ? "--folder" : "--name");
-            json_decref(j);
-        }
-    } else if (o->workflow || o->name || o->folder || json_object_size(o->index) || o->wait) {
-        return bad("--workflow, --name, --folder, --index and --wait belong to scan, not %s",
-                   o->command);
+    return 0;
+}
+
+static int check_release(const opts_t *o) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!o->job == !o->all)
+        return bad("release needs --job ID or --all");
+    if (o->job && !is_id(o->job))
+        return bad("the job id '%s' is not valid (letters, digits, - and _)", o->job);
+    if (!o->printer)
+        return bad("release needs --printer URI (or QUIRE_PRINTER)");
+    if (qr_printer_check_uri(o->printer, &err))
+        return bad("%s", err.msg);
+    return 0;
+}
+
+static int check_scan(const opts_t *o) {
+    if (!o->workflow)
+        return bad("scan needs --workflow ID (see: quire-device workflows LOGIN)");
+    if (!is_id(o->workflow))
+        return bad("the workflow id '%s' is not valid (letters, digits, - and _)", o->workflow);
+    if (o->n_files == 0)
+        return bad("scan needs at least one FILE (JPEG, PNG, TIFF or PDF)");
+    for (int k = 0; k < 2; k++) {
+        const char *v = k ? o->folder : o->name;
+        json_t *j = v ? json_string(v) : NULL; /* NULL if not UTF-8 */
+        if (v && !j)
+            return bad("%s must be UTF-8", k ? "--folder" : "--name");
+        json_decref(j);
     }
     return 0;
+}
+
+/* Refuses the options of the command cmd under another command: "--job and --all belong to
+ * release, not jobs" (their names from the table, in its order). */
+static int check_foreign(const opts_t *o, const char *cmd) {
+    char names[256] = "";
+    size_t n = 0, k = 0;
+    int given = 0;
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        n += options[i].command && strcmp(options[i].command, cmd) == 0;
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (!options[i].command || strcmp(options[i].command, cmd) != 0)
+            continue;
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof(names) - len, "%s%s",
+                 k == 0       ? ""
+                 : k + 1 == n ? " and "
+                              : ", ",
+                 options[i].name);
+        k++;
+        given |= option_is_set(o, &options[i]);
+    }
+    return given ? bad("%s belong to %s, not %s", names, cmd, o->command) : 0;
+}
+
+/* Each command's own options: checked under it, refused under the others. */
+static int check_command_options(const opts_t *o) {
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const command_t *c = &commands[i];
+        int rc = is_command(o, c->name) ? (c->check ? c->check(o) : 0) : check_foreign(o, c->name);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Parses argv into o; returns 0, -1 after --help (stop with status 0), or an exit status
+ * after printing one line. The caller frees o->index and o->files also on failure. */
+static int parse(int argc, char **argv, opts_t *o) {
+    memset(o, 0, sizeof(*o));
+    o->timeout_s = DEFAULT_TIMEOUT_S;
+    o->index = json_object();
+    o->files = qr_xcalloc((size_t)argc + 1, sizeof(*o->files));
+    for (int i = 1; i < argc; i++) {
+        int rc = parse_arg(argc, argv, &i, o);
+        if (rc)
+            return rc;
+    }
+    opts_from_env(o);
+    int rc = check_command(o);
+    if (!rc)
+        rc = check_login(o);
+    if (!rc)
+        rc = check_command_options(o);
+    return rc;
 }
 
 /* Reads a secret from a file that only its owner may read; returns a new string (caller
@@ -367,9 +545,8 @@ static double mono_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Device token, then the person's panel login. */
-static int panel_open(panel_t *p) {
-    double started = mono_now();
+/* The device's token from its client credentials (p->device_token). */
+static int device_sign_in(panel_t *p) {
     const opts_t *o = p->o;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
@@ -381,47 +558,70 @@ static int panel_open(panel_t *p) {
     free_secret(secret);
     if (st)
         return transport(&err);
-    if (!p->device_token) {
-        int rc = refused("the server refused the device credentials", &r);
-        qr_reply_free(&r);
-        return rc;
-    }
+    int rc = 0;
+    if (!p->device_token)
+        rc = refused("the server refused the device credentials", &r);
     qr_reply_free(&r);
+    return rc;
+}
 
-    json_t *body;
-    char *password = NULL;
+/* The panel login's body for the way the person logs in (PIN, card or password); the
+ * password is read here (*password: caller cleanses and frees). Returns 0, or 2 after one
+ * line when there is no password. */
+static int login_body(const opts_t *o, json_t **body, char **password) {
+    *password = NULL;
     if (o->pin)
-        body = o->username ? json_pack("{s:s, s:s, s:s}", "method", "pin", "username", o->username,
-                                       "pin", o->pin)
-                           : json_pack("{s:s, s:s}", "method", "pin", "pin", o->pin);
-    else if (o->card && strcmp(o->command, "register-card") != 0)
-        body = json_pack("{s:s, s:s}", "method", "card", "card", o->card);
+        *body = o->username ? json_pack("{s:s, s:s, s:s}", "method", "pin", "username", o->username,
+                                        "pin", o->pin)
+                            : json_pack("{s:s, s:s}", "method", "pin", "pin", o->pin);
+    else if (o->card && !is_command(o, "register-card"))
+        *body = json_pack("{s:s, s:s}", "method", "card", "card", o->card);
     else {
-        if (!(password = secret_from(o->password_file, "QUIRE_PANEL_PASSWORD", "password")))
+        if (!(*password = secret_from(o->password_file, "QUIRE_PANEL_PASSWORD", "password")))
             return 2;
-        body = json_pack("{s:s, s:s, s:s}", "method", "password", "username", o->username,
-                         "password", password);
+        *body = json_pack("{s:s, s:s, s:s}", "method", "password", "username", o->username,
+                          "password", *password);
     }
-    st = qr_remote_call(p->rm, "POST", "/api/v1/device/login", p->device_token, body, &r, &err);
+    return 0;
+}
+
+/* Takes the panel token, the person's username and the token's lifetime from the login's
+ * answer r (asked at the monotonic time started). */
+static void panel_take(panel_t *p, const qr_reply_t *r, double started) {
+    const char *t = json_string_value(json_object_get(r->json, "access_token"));
+    p->token = qr_xstrdup(t);
+    const char *u =
+        json_string_value(json_object_get(json_object_get(r->json, "user"), "username"));
+    free(p->username);
+    p->username = qr_xstrdup(u ? u : "");
+    json_t *ttl = json_object_get(r->json, "expires_in");
+    p->fresh_until =
+        started - PANEL_MARGIN_S +
+        (json_is_integer(ttl) ? (double)json_integer_value(ttl) : (double)PANEL_TTL_DEFAULT_S);
+}
+
+/* Device token, then the person's panel login. */
+static int panel_open(panel_t *p) {
+    double started = mono_now();
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    json_t *body;
+    char *password;
+    int rc = device_sign_in(p);
+    if (!rc)
+        rc = login_body(p->o, &body, &password);
+    if (rc)
+        return rc;
+    qr_status_t st =
+        qr_remote_call(p->rm, "POST", "/api/v1/device/login", p->device_token, body, &r, &err);
     json_decref(body); /* the encoded copy was cleansed by qr_remote_call */
     free_secret(password);
     if (st)
         return transport(&err);
-    int rc = 0;
-    const char *t = json_string_value(json_object_get(r.json, "access_token"));
-    if (r.status != 200 || !t) {
+    if (r.status != 200 || !json_string_value(json_object_get(r.json, "access_token")))
         rc = refused("panel login refused", &r);
-    } else {
-        p->token = qr_xstrdup(t);
-        const char *u =
-            json_string_value(json_object_get(json_object_get(r.json, "user"), "username"));
-        free(p->username);
-        p->username = qr_xstrdup(u ? u : "");
-        json_t *ttl = json_object_get(r.json, "expires_in");
-        p->fresh_until =
-            started - PANEL_MARGIN_S +
-            (json_is_integer(ttl) ? (double)json_integer_value(ttl) : (double)PANEL_TTL_DEFAULT_S);
-    }
+    else
+        panel_take(p, &r, started);
     qr_reply_free(&r);
     return rc;
 }
@@ -457,12 +657,22 @@ static int panel_ensure(panel_t *p) {
     return panel_open(p);
 }
 
-static int cmd_jobs(panel_t *p) {
+/* Sends method path with the person's panel token and the JSON body (may be NULL; freed
+ * here). Returns 0 with *r the answer (caller frees), or the exit status of a transport
+ * failure after one line. */
+static int panel_call(panel_t *p, const char *method, const char *path, json_t *body,
+                      qr_reply_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_remote_call(p->rm, method, path, p->token, body, r, &err);
+    json_decref(body);
+    return st ? transport(&err) : 0;
+}
+
+static int cmd_jobs(panel_t *p) {
     qr_reply_t r = {0, NULL};
-    if (qr_remote_call(p->rm, "GET", "/api/v1/jobs", p->token, NULL, &r, &err))
-        return transport(&err);
-    int rc = 0;
+    int rc = panel_call(p, "GET", "/api/v1/jobs", NULL, &r);
+    if (rc)
+        return rc;
     if (r.status != 200 || !r.json) {
         rc = refused("listing the jobs failed", &r);
     } else {
@@ -476,14 +686,11 @@ static int cmd_jobs(panel_t *p) {
 }
 
 static int cmd_register_card(panel_t *p) {
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
     json_t *body = json_pack("{s:s}", "number", p->o->card);
-    qr_status_t st = qr_remote_call(p->rm, "POST", "/api/v1/me/cards", p->token, body, &r, &err);
-    json_decref(body);
-    if (st)
-        return transport(&err);
-    int rc = 0;
+    int rc = panel_call(p, "POST", "/api/v1/me/cards", body, &r);
+    if (rc)
+        return rc;
     if (r.status != 201) {
         rc = refused("registering the card failed", &r);
     } else {
@@ -527,25 +734,32 @@ static int json_int(json_t *o, const char *k, int dflt) {
     return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
 }
 
-/* Reports the outcome of one print (POST /api/v1/jobs/{id}/result). */
-static int report(panel_t *p, const char *id, const char *status, int pages, int copies, int color,
-                  int duplex, const char *reason) {
-    qr_err_t err = {QR_OK, NULL, ""};
+/* One released job: the settings the server allows (its "print" answer, after the org's
+ * policy), and the document's size and name. name lives as long as the release's reply. */
+typedef struct release {
+    int copies, pages, color, duplex;
+    int has_size;   /* the answer gave the document's size */
+    long long size; /* then: its bytes */
+    const char *name;
+} release_t;
+
+/* Reports the outcome of one print (POST /api/v1/jobs/{id}/result): printed, or failed for
+ * reason (not NULL). */
+static int report(panel_t *p, const char *id, const release_t *rel, const char *reason) {
     qr_reply_t r = {0, NULL};
-    json_t *body = json_pack("{s:s, s:i, s:i, s:b, s:b}", "status", status, "pages", pages,
-                             "copies", copies, "color", color, "duplex", duplex);
+    json_t *body = json_pack("{s:s, s:i, s:i, s:b, s:b}", "status", reason ? "failed" : "printed",
+                             "pages", reason ? 0 : rel->pages, "copies", rel->copies, "color",
+                             rel->color, "duplex", rel->duplex);
     if (reason) {
         char cut[REASON_MAX + 1];
         snprintf(cut, sizeof(cut), "%s", reason);
         json_object_set_new(body, "reason", json_string(cut));
     }
     char *path = qr_xasprintf("/api/v1/jobs/%s/result", id);
-    qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, body, &r, &err);
+    int rc = panel_call(p, "POST", path, body, &r);
     free(path);
-    json_decref(body);
-    if (st)
-        return transport(&err);
-    int rc = 0;
+    if (rc)
+        return rc;
     if (r.status != 200) {
         char what[128];
         snprintf(what, sizeof(what), "job %s: reporting the result failed", id);
@@ -555,72 +769,96 @@ static int report(panel_t *p, const char *id, const char *status, int pages, int
     return rc;
 }
 
-/* Releases one job, prints it and reports the result. */
-static int release_one(panel_t *p, const char *id) {
-    qr_err_t err = {QR_OK, NULL, ""};
-    qr_reply_t r = {0, NULL}, d = {0, NULL};
-    char what[128];
+/* Releases job id at the server (POST /api/v1/jobs/{id}/release): 0 with *r its answer
+ * (caller frees) and *rel read from it, or an exit status after one line. */
+static int release_request(panel_t *p, const char *id, qr_reply_t *r, release_t *rel) {
     int rc = panel_ensure(p);
     if (rc)
         return rc;
     char *path = qr_xasprintf("/api/v1/jobs/%s/release", id);
-    qr_status_t st = qr_remote_call(p->rm, "POST", path, p->token, NULL, &r, &err);
+    rc = panel_call(p, "POST", path, NULL, r);
     free(path);
-    if (st)
-        return transport(&err);
-    if (r.status != 200 || !json_is_object(json_object_get(r.json, "print"))) {
+    if (rc)
+        return rc;
+    json_t *pr = json_object_get(r->json, "print");
+    if (r->status != 200 || !json_is_object(pr)) {
+        char what[128];
         snprintf(what, sizeof(what), "job %s: release refused%s%s%s", id,
-                 *qr_reply_code(&r) ? " (" : "", qr_reply_code(&r), *qr_reply_code(&r) ? ")" : "");
-        rc = refused(what, &r);
-        qr_reply_free(&r);
+                 *qr_reply_code(r) ? " (" : "", qr_reply_code(r), *qr_reply_code(r) ? ")" : "");
+        rc = refused(what, r);
+        qr_reply_free(r);
         return rc;
     }
-    json_t *pr = json_object_get(r.json, "print");
-    int copies = json_int(pr, "copies", 1), pages = json_int(pr, "pages", 0);
-    int color = json_is_true(json_object_get(pr, "color"));
-    int duplex = json_is_true(json_object_get(pr, "duplex"));
-    json_t *size_j = json_object_get(r.json, "size");
-    const char *name = json_string_value(json_object_get(r.json, "name"));
+    json_t *size = json_object_get(r->json, "size");
+    rel->copies = json_int(pr, "copies", 1);
+    rel->pages = json_int(pr, "pages", 0);
+    rel->color = json_is_true(json_object_get(pr, "color"));
+    rel->duplex = json_is_true(json_object_get(pr, "duplex"));
+    rel->has_size = json_is_integer(size);
+    rel->size = rel->has_size ? (long long)json_integer_value(size) : 0;
+    rel->name = json_string_value(json_object_get(r->json, "name"));
+    return 0;
+}
 
-    /* Download completely first, then print: see docs/device.md ("Why a private file"). */
-    long long size = 0;
-    int job_id = 0, fd = open_spool(p->o->tmp_dir, &err);
-    char *reason = NULL;
-    if (fd < 0) {
-        reason = qr_xstrdup(err.msg);
-    } else {
-        path = qr_xasprintf("/api/v1/jobs/%s/document", id);
-        st = qr_remote_download(p->rm, path, p->token, fd, &size, &d, &err);
-        free(path);
-        char buf[32];
-        if (st)
-            reason = qr_xasprintf("download failed: %s", err.msg);
-        else if (d.status != 200)
-            reason = qr_xasprintf("download refused: %s", qr_reply_message(&d, buf, sizeof(buf)));
-        else if (json_is_integer(size_j) && json_integer_value(size_j) != size)
-            reason = qr_xasprintf("download incomplete: %lld of %lld bytes", size,
-                                  (long long)json_integer_value(size_j));
-        qr_reply_free(&d);
-    }
+/* Downloads job id's document into fd, checked to be complete (*size: its bytes). Returns
+ * NULL, or why not (a new string; caller frees). */
+static char *download_document(panel_t *p, const char *id, const release_t *rel, int fd,
+                               long long *size) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t d = {0, NULL};
+    char buf[32], *reason = NULL;
+    char *path = qr_xasprintf("/api/v1/jobs/%s/document", id);
+    qr_status_t st = qr_remote_download(p->rm, path, p->token, fd, size, &d, &err);
+    free(path);
+    if (st)
+        reason = qr_xasprintf("download failed: %s", err.msg);
+    else if (d.status != 200)
+        reason = qr_xasprintf("download refused: %s", qr_reply_message(&d, buf, sizeof(buf)));
+    else if (rel->has_size && rel->size != *size)
+        reason = qr_xasprintf("download incomplete: %lld of %lld bytes", *size, rel->size);
+    qr_reply_free(&d);
+    return reason;
+}
+
+/* Downloads the document completely first, then prints it (see docs/device.md, "Why a
+ * private file"). *size is the document's bytes, *job_id the printer's job. Returns NULL, or
+ * why it was not printed (a new string; caller frees). */
+static char *print_document(panel_t *p, const char *id, const release_t *rel, long long *size,
+                            int *job_id) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    int fd = open_spool(p->o->tmp_dir, &err);
+    if (fd < 0)
+        return qr_xstrdup(err.msg);
+    char *reason = download_document(p, id, rel, fd, size);
     if (!reason) {
-        qr_print_settings_t s = {name, p->username, copies, color, duplex};
-        if (qr_printer_print(p->o->printer, fd, size, &s, p->o->timeout_s, &job_id, &err))
+        qr_print_settings_t s = {rel->name, p->username, rel->copies, rel->color, rel->duplex};
+        if (qr_printer_print(p->o->printer, fd, *size, &s, p->o->timeout_s, job_id, &err))
             reason = qr_xstrdup(err.msg);
     }
-    if (fd >= 0)
-        close(fd); /* the document is gone from disk with its last descriptor */
+    close(fd); /* the document is gone from disk with its last descriptor */
+    return reason;
+}
 
+/* Releases one job, prints it and reports the result. */
+static int release_one(panel_t *p, const char *id) {
+    qr_reply_t r = {0, NULL};
+    release_t rel;
+    int rc = release_request(p, id, &r, &rel);
+    if (rc)
+        return rc;
+    long long size = 0;
+    int job_id = 0;
+    char *reason = print_document(p, id, &rel, &size, &job_id);
     rc = panel_ensure(p);
     if (!rc)
-        rc = report(p, id, reason ? "failed" : "printed", reason ? 0 : pages, copies, color, duplex,
-                    reason);
+        rc = report(p, id, &rel, reason);
     if (reason) {
         fprintf(stderr, "quire-device: job %s: not printed: %s\n", id, reason);
         rc = rc ? rc : 1;
     } else if (!rc) {
         printf("job %s printed: %d page%s x %d cop%s, %s, %s, %lld bytes -> printer job %d\n", id,
-               pages, pages == 1 ? "" : "s", copies, copies == 1 ? "y" : "ies",
-               color ? "color" : "monochrome", duplex ? "duplex" : "simplex", size, job_id);
+               rel.pages, rel.pages == 1 ? "" : "s", rel.copies, rel.copies == 1 ? "y" : "ies",
+               rel.color ? "color" : "monochrome", rel.duplex ? "duplex" : "simplex", size, job_id);
     }
     free(reason);
     qr_reply_free(&r);
@@ -630,16 +868,15 @@ static int release_one(panel_t *p, const char *id) {
 static int cmd_release(panel_t *p) {
     if (p->o->job)
         return release_one(p, p->o->job);
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
-    if (qr_remote_call(p->rm, "GET", "/api/v1/jobs", p->token, NULL, &r, &err))
-        return transport(&err);
+    int rc = panel_call(p, "GET", "/api/v1/jobs", NULL, &r), n = 0;
+    if (rc)
+        return rc;
     if (r.status != 200) {
-        int rc = refused("listing the jobs failed", &r);
+        rc = refused("listing the jobs failed", &r);
         qr_reply_free(&r);
         return rc;
     }
-    int rc = 0, n = 0;
     size_t i;
     json_t *j;
     json_array_foreach(json_object_get(r.json, "items"), i, j) {
@@ -670,8 +907,28 @@ static int scan_refused(const char *what, const qr_reply_t *r) {
     return 1;
 }
 
-/* One line per workflow (id, name, format, class), then one indented line per field, as
- * a panel would ask them: name, type, list values, required or optional, filled by a rule. */
+/* One indented line per field of a workflow's class, as a panel would ask it: name, type,
+ * list values, required or optional, filled by a rule. */
+static void print_field(json_t *f) {
+    const char *fname = json_string_value(json_object_get(f, "name"));
+    const char *type = json_string_value(json_object_get(f, "type"));
+    printf("  field %s: %s", fname ? fname : "?", type ? type : "?");
+    json_t *values = json_object_get(f, "values"), *v;
+    size_t k;
+    if (json_array_size(values) > 0) {
+        fputs(" (", stdout);
+        json_array_foreach(values, k, v) {
+            printf("%s%s", k ? ", " : "", json_string_value(v) ? json_string_value(v) : "");
+        }
+        putchar(')');
+    }
+    printf(", %s", json_is_true(json_object_get(f, "required")) ? "required" : "optional");
+    if (json_is_true(json_object_get(f, "filled_by_rule")))
+        fputs(", filled by rule", stdout);
+    putchar('\n');
+}
+
+/* One line per workflow (id, name, format, class), then one line per field. */
 static void print_workflow(json_t *w) {
     const char *id = json_string_value(json_object_get(w, "id"));
     const char *name = json_string_value(json_object_get(w, "name"));
@@ -684,33 +941,18 @@ static void print_workflow(json_t *w) {
     if (folder && *folder)
         printf(" folder %s", folder);
     putchar('\n');
-    size_t i, k;
-    json_t *f, *v;
+    size_t i;
+    json_t *f;
     json_array_foreach(json_object_get(w, "fields"), i, f) {
-        const char *fname = json_string_value(json_object_get(f, "name"));
-        const char *type = json_string_value(json_object_get(f, "type"));
-        printf("  field %s: %s", fname ? fname : "?", type ? type : "?");
-        json_t *values = json_object_get(f, "values");
-        if (json_array_size(values) > 0) {
-            fputs(" (", stdout);
-            json_array_foreach(values, k, v) {
-                printf("%s%s", k ? ", " : "", json_string_value(v) ? json_string_value(v) : "");
-            }
-            putchar(')');
-        }
-        printf(", %s", json_is_true(json_object_get(f, "required")) ? "required" : "optional");
-        if (json_is_true(json_object_get(f, "filled_by_rule")))
-            fputs(", filled by rule", stdout);
-        putchar('\n');
+        print_field(f);
     }
 }
 
 static int cmd_workflows(panel_t *p) {
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
-    if (qr_remote_call(p->rm, "GET", "/api/v1/me/workflows", p->token, NULL, &r, &err))
-        return transport(&err);
-    int rc = 0;
+    int rc = panel_call(p, "GET", "/api/v1/me/workflows", NULL, &r);
+    if (rc)
+        return rc;
     json_t *items = json_object_get(r.json, "items");
     if (r.status != 200 || !json_is_array(items)) {
         rc = refused("listing the workflows failed", &r);
@@ -788,6 +1030,25 @@ static long long json_ll(json_t *o, const char *k) {
     return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
+/* A done scan's delivery: none (the documents wait in the download area), or its status,
+ * where to, the attempts and the error. */
+static void print_delivery(json_t *d) {
+    if (!json_is_object(d)) {
+        puts("  delivery: none (the documents are in the download area)");
+        return;
+    }
+    const char *status = json_string_value(json_object_get(d, "status"));
+    const char *where = json_string_value(json_object_get(d, "location"));
+    const char *error = json_string_value(json_object_get(d, "error"));
+    printf("  delivery: %s", status ? status : "?");
+    if (where)
+        printf(" to %s", where);
+    printf(" after %lld attempt%s", json_ll(d, "attempts"), json_ll(d, "attempts") == 1 ? "" : "s");
+    if (error)
+        printf(" (%s)", error);
+    putchar('\n');
+}
+
 /* What a done scan holds: its pages, index values, documents and delivery. */
 static void print_done(json_t *s) {
     const char *id = json_string_value(json_object_get(s, "id"));
@@ -811,21 +1072,42 @@ static void print_done(json_t *s) {
         printf("  document %lld: %s, %lld bytes\n", json_ll(v, "n"), name ? name : "",
                json_ll(v, "size"));
     }
-    json_t *d = json_object_get(s, "delivery");
-    if (!json_is_object(d)) {
-        puts("  delivery: none (the documents are in the download area)");
-        return;
+    print_delivery(json_object_get(s, "delivery"));
+}
+
+/* A scan that failed at the server: "scan ID failed (code): message" on stderr; exit 1. */
+static int scan_failed(const char *id, json_t *scan) {
+    json_t *e = json_object_get(scan, "error");
+    const char *code = json_string_value(json_object_get(e, "code"));
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    fprintf(stderr, "quire-device: scan %s failed (%s): %s\n", id, code ? code : "error",
+            msg ? msg : "no reason given");
+    return 1;
+}
+
+/* One look at the scan's status (GET path): 0 when it is done (printed), -1 when not yet
+ * (status: what it is now), or an exit status after one line. */
+static int scan_poll(panel_t *p, const char *id, const char *path, char *status, size_t len) {
+    qr_reply_t r = {0, NULL};
+    int rc = panel_ensure(p);
+    if (!rc)
+        rc = panel_call(p, "GET", path, NULL, &r);
+    if (rc)
+        return rc;
+    const char *last = json_string_value(json_object_get(r.json, "status"));
+    rc = -1;
+    if (r.status != 200 || !last) {
+        rc = scan_refused("reading the scan's status failed", &r);
+    } else if (strcmp(last, "done") == 0) {
+        print_done(r.json);
+        rc = 0;
+    } else if (strcmp(last, "failed") == 0) {
+        rc = scan_failed(id, r.json);
+    } else {
+        snprintf(status, len, "%s", last);
     }
-    const char *status = json_string_value(json_object_get(d, "status"));
-    const char *where = json_string_value(json_object_get(d, "location"));
-    const char *error = json_string_value(json_object_get(d, "error"));
-    printf("  delivery: %s", status ? status : "?");
-    if (where)
-        printf(" to %s", where);
-    printf(" after %lld attempt%s", json_ll(d, "attempts"), json_ll(d, "attempts") == 1 ? "" : "s");
-    if (error)
-        printf(" (%s)", error);
-    putchar('\n');
+    qr_reply_free(&r);
+    return rc;
 }
 
 /* --wait: asks for the scan's status every SCAN_POLL_US until it is done or failed, or
@@ -833,52 +1115,25 @@ static void print_done(json_t *s) {
 static int scan_wait(panel_t *p, const char *id) {
     double end = mono_now() + p->o->timeout_s;
     char *path = qr_xasprintf("/api/v1/scans/%s", id);
-    const char *last;
     char status[32] = "queued";
-    int rc = -1;
-    while (rc < 0) {
-        qr_err_t err = {QR_OK, NULL, ""};
-        qr_reply_t r = {0, NULL};
-        if ((rc = panel_ensure(p)) != 0)
-            break;
-        rc = -1;
-        if (qr_remote_call(p->rm, "GET", path, p->token, NULL, &r, &err)) {
-            rc = transport(&err);
-            break;
-        }
-        last = json_string_value(json_object_get(r.json, "status"));
-        if (r.status != 200 || !last) {
-            rc = scan_refused("reading the scan's status failed", &r);
-        } else if (strcmp(last, "done") == 0) {
-            print_done(r.json);
-            rc = 0;
-        } else if (strcmp(last, "failed") == 0) {
-            json_t *e = json_object_get(r.json, "error");
-            const char *code = json_string_value(json_object_get(e, "code"));
-            const char *msg = json_string_value(json_object_get(e, "message"));
-            fprintf(stderr, "quire-device: scan %s failed (%s): %s\n", id, code ? code : "error",
-                    msg ? msg : "no reason given");
-            rc = 1;
-        } else {
-            snprintf(status, sizeof(status), "%s", last);
-        }
-        qr_reply_free(&r);
-        if (rc < 0 && mono_now() + SCAN_POLL_US / 1e6 > end) {
+    int rc;
+    while ((rc = scan_poll(p, id, path, status, sizeof(status))) < 0) {
+        if (mono_now() + SCAN_POLL_US / 1e6 > end) {
             fprintf(stderr, "quire-device: scan %s is still %s after %d s (--timeout)\n", id,
                     status, p->o->timeout_s);
             rc = 1;
-        } else if (rc < 0) {
-            usleep(SCAN_POLL_US);
+            break;
         }
+        usleep(SCAN_POLL_US);
     }
     free(path);
     return rc;
 }
 
-/* Starts the scan, uploads every file, submits it and, with --wait, follows it. */
-static int cmd_scan(panel_t *p) {
+/* Starts the scan (POST /api/v1/scans with the workflow, name, folder and index values):
+ * 0 with *id the new scan's id (caller frees), or an exit status after one line. */
+static int scan_create(panel_t *p, char **id) {
     const opts_t *o = p->o;
-    qr_err_t err = {QR_OK, NULL, ""};
     qr_reply_t r = {0, NULL};
     json_t *body = json_pack("{s:s}", "workflow_id", o->workflow);
     if (o->name)
@@ -887,30 +1142,45 @@ static int cmd_scan(panel_t *p) {
         json_object_set_new(body, "folder", json_string(o->folder));
     if (json_object_size(o->index))
         json_object_set(body, "index", o->index);
-    qr_status_t st = qr_remote_call(p->rm, "POST", "/api/v1/scans", p->token, body, &r, &err);
-    json_decref(body);
-    if (st)
-        return transport(&err);
-    const char *sid = json_string_value(json_object_get(r.json, "id"));
-    if (r.status != 201 || !sid || !is_id(sid)) {
-        int rc = scan_refused("scan refused", &r);
-        qr_reply_free(&r);
+    int rc = panel_call(p, "POST", "/api/v1/scans", body, &r);
+    if (rc)
         return rc;
-    }
-    char *id = qr_xstrdup(sid);
+    const char *sid = json_string_value(json_object_get(r.json, "id"));
+    if (r.status != 201 || !sid || !is_id(sid))
+        rc = scan_refused("scan refused", &r);
+    else
+        *id = qr_xstrdup(sid);
     qr_reply_free(&r);
+    return rc;
+}
 
-    int rc = 0;
+/* Submits the scan (POST /api/v1/scans/{id}/submit): 0 with *r the answer (caller frees),
+ * or an exit status after one line. */
+static int scan_submit(panel_t *p, const char *id, qr_reply_t *r) {
+    int rc = panel_ensure(p);
+    if (rc)
+        return rc;
+    char *path = qr_xasprintf("/api/v1/scans/%s/submit", id);
+    rc = panel_call(p, "POST", path, NULL, r);
+    if (!rc && r->status != 202)
+        rc = scan_refused("submitting the scan refused", r);
+    free(path);
+    return rc;
+}
+
+/* Starts the scan, uploads every file, submits it and, with --wait, follows it. A scan that
+ * could not be submitted is removed again. */
+static int cmd_scan(panel_t *p) {
+    const opts_t *o = p->o;
+    qr_reply_t r = {0, NULL};
+    char *id = NULL;
+    int rc = scan_create(p, &id);
+    if (rc)
+        return rc;
     for (int i = 0; i < o->n_files && !rc; i++)
         rc = scan_upload(p, id, o->files[i]);
-    char *path = qr_xasprintf("/api/v1/scans/%s/submit", id);
-    if (!rc && !(rc = panel_ensure(p))) {
-        if (qr_remote_call(p->rm, "POST", path, p->token, NULL, &r, &err))
-            rc = transport(&err);
-        else if (r.status != 202)
-            rc = scan_refused("submitting the scan refused", &r);
-    }
-    free(path);
+    if (!rc)
+        rc = scan_submit(p, id, &r);
     if (rc) {
         qr_reply_free(&r);
         scan_discard(p, id);
@@ -932,7 +1202,7 @@ static int cmd_scan(panel_t *p) {
 int main(int argc, char **argv) {
     opts_t o;
     int rc = parse(argc, argv, &o);
-    if (!rc && strcmp(o.command, "scan") == 0)
+    if (!rc && is_command(&o, "scan"))
         rc = scan_check_files(&o); /* before anything is sent */
     if (rc) {
         json_decref(o.index);
@@ -943,20 +1213,10 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     qr_err_t err = {QR_OK, NULL, ""};
     panel_t p = {NULL, &o, NULL, NULL, NULL, 0};
-    if (qr_remote_create(o.server, o.ca_file, &p.rm, &err)) {
+    if (qr_remote_create(o.server, o.ca_file, &p.rm, &err))
         rc = transport(&err);
-    } else if (!(rc = panel_open(&p))) {
-        if (strcmp(o.command, "jobs") == 0)
-            rc = cmd_jobs(&p);
-        else if (strcmp(o.command, "register-card") == 0)
-            rc = cmd_register_card(&p);
-        else if (strcmp(o.command, "workflows") == 0)
-            rc = cmd_workflows(&p);
-        else if (strcmp(o.command, "scan") == 0)
-            rc = cmd_scan(&p);
-        else
-            rc = cmd_release(&p);
-    }
+    else if (!(rc = panel_open(&p)))
+        rc = find_command(&o)->run(&p);
     panel_close(&p);
     qr_remote_destroy(p.rm);
     curl_global_cleanup();

@@ -1,48 +1,50 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: audit log writes and reads. */
+/* quire: audit log reads (the writer is store/audit.c). */
 #include "report/audit.h"
 
-#include "core/log.h"
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
 #include "tenancy/org.h"
 
-void qr_audit_write(qr_dbc_t *c, int64_t now, const char *org_id, const char *actor_id,
-                    const char *action, const char *target_id, const char *detail) {
-    qr_status_t st = qr_db_q(c, NULL, NULL,
-                             "INSERT INTO audit (org_id, time, actor_id, action, target_id, "
-                             "detail) VALUES (?, ?, ?, ?, ?, ?)",
-                             QR_TEXT(org_id), QR_INT(now), QR_TEXT(actor_id), QR_TEXT(action),
-                             QR_TEXT(target_id), QR_TEXT(detail ? detail : ""));
-    if (st)
-        qr_log_error("audit_failed", "could not record %s in org %s", action, org_id);
+#define AUDIT_COLUMNS "id, time, actor_id, action, target_id, detail"
+
+void qr_audit_entry_clear(qr_audit_entry_t *e) {
+    free(e->actor_id);
+    free(e->action);
+    free(e->target_id);
+    free(e->detail);
+    memset(e, 0, sizeof(*e));
+}
+
+void qr_audit_list_free(qr_audit_entry_t *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++)
+        qr_audit_entry_clear(&v[i]);
+    free(v);
+}
+
+/* Row i of a result selected with AUDIT_COLUMNS. */
+static void entry_row(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *arg) {
+    qr_audit_entry_t *e = out;
+    (void)c;
+    (void)arg;
+    e->id = qr_dbres_int(r, i, 0);
+    e->time = qr_dbres_int(r, i, 1);
+    e->actor_id = qr_xstrdup(qr_dbres_text(r, i, 2));
+    e->action = qr_xstrdup(qr_dbres_text(r, i, 3));
+    e->target_id = qr_xstrdup(qr_dbres_text(r, i, 4));
+    e->detail = qr_xstrdup(qr_dbres_text(r, i, 5));
 }
 
 qr_status_t qr_audit_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int limit,
-                          json_t **out, qr_err_t *err) {
-    *out = NULL;
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_org_ref_t ref;
-    qr_dbres_t *r = NULL;
-    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_AUDIT, QR_ACCESS_READ, &ref, err);
-    if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT id, time, actor_id, action, target_id, detail FROM audit "
-                     "WHERE org_id = ? ORDER BY time DESC, id DESC LIMIT ?",
-                     QR_TEXT(ref.id), QR_INT(limit));
-    if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++) {
-            const char *actor = qr_dbres_text(r, i, 2), *target = qr_dbres_text(r, i, 4);
-            json_array_append_new(items, json_pack("{s:I, s:I, s:o, s:s, s:o, s:s}", "id",
-                                                   (json_int_t)qr_dbres_int(r, i, 0), "time",
-                                                   (json_int_t)qr_dbres_int(r, i, 1), "actor_id",
-                                                   actor ? json_string(actor) : json_null(),
-                                                   "action", qr_dbres_text(r, i, 3), "target_id",
-                                                   target ? json_string(target) : json_null(),
-                                                   "detail", qr_dbres_text(r, i, 5)));
-        }
-        *out = json_pack("{s:o}", "items", items);
-    }
-    qr_dbres_free(r);
-    qr_db_release(c);
+                          qr_audit_entry_t **items, size_t *n, qr_err_t *err) {
+    qr_dbval_t lim = QR_INT(limit);
+    void *v = NULL;
+    qr_status_t st = qr_org_list_rows(ctx, p, org_id, QR_RES_AUDIT,
+                                      "SELECT " AUDIT_COLUMNS " FROM audit "
+                                      "WHERE org_id = ? ORDER BY time DESC, id DESC LIMIT ?",
+                                      &lim, 1, sizeof(**items), entry_row, NULL, &v, n, err);
+    *items = v;
     return st;
 }

@@ -13,9 +13,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/tz.h"
-#include "report/audit.h"
-#include "scan/capture.h"
-#include "tenancy/user.h"
+#include "store/audit.h"
 
 int qr_org_slug_is_valid(const char *s) {
     size_t n = strlen(s);
@@ -24,7 +22,7 @@ int qr_org_slug_is_valid(const char *s) {
            s[n - 1] != '-';
 }
 
-#define ORG_COLS                                                                                   \
+#define ORG_COLUMNS                                                                                \
     "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
     "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email, o.pin_mode, o.pin_lengths, "    \
@@ -49,39 +47,56 @@ static json_t *parse_array(const char *s) {
     return v;
 }
 
-/* The client view of row i of a result selected with ORG_COLS, as principal p may see it:
- * license and retention only with contract read access (TEN-3). */
-static json_t *org_json(const qr_principal_t *p, const qr_dbres_t *r, int i) {
-    const char *parent = qr_dbres_text(r, i, 1);
-    json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:I}", "id", qr_dbres_text(r, i, 0),
-                          "parent_id", parent ? json_string(parent) : json_null(), "type",
-                          qr_dbres_text(r, i, 2), "name", qr_dbres_text(r, i, 3), "slug",
-                          qr_dbres_text(r, i, 4), "portal_url", qr_dbres_text(r, i, 5),
-                          "admin_emails", parse_array(qr_dbres_text(r, i, 6)), "created_at",
-                          (json_int_t)qr_dbres_int(r, i, 14));
-    json_object_set_new(o, "mfa_email", json_boolean(qr_dbres_int(r, i, 17)));
-    json_object_set_new(o, "pin_mode", json_string(qr_dbres_text(r, i, 18)));
-    json_object_set_new(o, "pin_lengths", parse_array(qr_dbres_text(r, i, 19)));
-    json_object_set_new(o, "time_zone", json_string(qr_dbres_text(r, i, 20)));
-    json_object_set_new(o, "print_policy",
-                        json_pack("{s:b, s:b, s:I}", "force_mono", (int)qr_dbres_int(r, i, 21),
-                                  "force_duplex", (int)qr_dbres_int(r, i, 22), "max_pages_per_job",
-                                  (json_int_t)qr_dbres_int(r, i, 23)));
+void qr_org_clear(qr_org_t *o) {
+    free(o->type);
+    free(o->name);
+    free(o->slug);
+    free(o->portal_url);
+    json_decref(o->admin_emails);
+    free(o->pin_mode);
+    json_decref(o->pin_lengths);
+    free(o->time_zone);
+    json_decref(o->lic_features);
+    memset(o, 0, sizeof(*o));
+}
+
+void qr_org_list_free(qr_org_t *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++)
+        qr_org_clear(&v[i]);
+    free(v);
+}
+
+/* Row i of a result selected with ORG_COLUMNS, as principal p may see it: license and
+ * retention only with contract read access (TEN-3). */
+static void org_from_row(const qr_principal_t *p, const qr_dbres_t *r, int i, qr_org_t *out) {
+    memset(out, 0, sizeof(*out));
+    snprintf(out->id, sizeof(out->id), "%s", qr_dbres_text(r, i, 0));
+    if (!qr_dbres_isnull(r, i, 1))
+        snprintf(out->parent_id, sizeof(out->parent_id), "%s", qr_dbres_text(r, i, 1));
+    out->type = qr_xstrdup(qr_dbres_text(r, i, 2));
+    out->name = qr_xstrdup(qr_dbres_text(r, i, 3));
+    out->slug = qr_xstrdup(qr_dbres_text(r, i, 4));
+    out->portal_url = qr_xstrdup(qr_dbres_text(r, i, 5));
+    out->admin_emails = parse_array(qr_dbres_text(r, i, 6));
+    out->created_at = qr_dbres_int(r, i, 14);
+    out->mfa_email = qr_dbres_int(r, i, 17) != 0;
+    out->pin_mode = qr_xstrdup(qr_dbres_text(r, i, 18));
+    out->pin_lengths = parse_array(qr_dbres_text(r, i, 19));
+    out->time_zone = qr_xstrdup(qr_dbres_text(r, i, 20));
+    out->print_force_mono = qr_dbres_int(r, i, 21) != 0;
+    out->print_force_duplex = qr_dbres_int(r, i, 22) != 0;
+    out->print_max_pages = qr_dbres_int(r, i, 23);
     qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(r, i, 15), (int)qr_dbres_int(r, i, 16));
     if (!qr_policy_allows(p, QR_RES_CONTRACT, rel, QR_ACCESS_READ))
-        return o;
-    json_object_set_new(o, "license",
-                        json_pack("{s:I, s:I, s:I, s:o}", "devices",
-                                  (json_int_t)qr_dbres_int(r, i, 7), "ocr_pages_per_month",
-                                  (json_int_t)qr_dbres_int(r, i, 8), "storage_mb",
-                                  (json_int_t)qr_dbres_int(r, i, 9), "features",
-                                  parse_array(qr_dbres_text(r, i, 10))));
-    json_object_set_new(o, "retention",
-                        json_pack("{s:I, s:I, s:I}", "print_jobs_days",
-                                  (json_int_t)qr_dbres_int(r, i, 11), "scan_documents_days",
-                                  (json_int_t)qr_dbres_int(r, i, 12), "audit_days",
-                                  (json_int_t)qr_dbres_int(r, i, 13)));
-    return o;
+        return;
+    out->show_contract = 1;
+    out->lic_devices = qr_dbres_int(r, i, 7);
+    out->lic_ocr_pages = qr_dbres_int(r, i, 8);
+    out->lic_storage_mb = qr_dbres_int(r, i, 9);
+    out->lic_features = parse_array(qr_dbres_text(r, i, 10));
+    out->ret_print_days = qr_dbres_int(r, i, 11);
+    out->ret_scan_days = qr_dbres_int(r, i, 12);
+    out->ret_audit_days = qr_dbres_int(r, i, 13);
 }
 
 static int has_ctl(const char *s) {
@@ -128,8 +143,8 @@ static qr_status_t check_string_array(const char *field, json_t *a, size_t max_i
     return QR_OK;
 }
 
-/* Checks the fields that are given; on create, name, type and slug are required. */
-static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *err) {
+/* Checks name, type and slug where given; on create, they are required. */
+static qr_status_t validate_identity(const qr_org_input_t *in, int creating, qr_err_t *err) {
     if (in->name) {
         size_t n = strlen(in->name);
         if (n == 0 || n > 200 || has_ctl(in->name) || in->name[0] == ' ' || in->name[n - 1] == ' ')
@@ -154,6 +169,28 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
     } else if (creating) {
         return qr_err_set(err, QR_E_INVALID, NULL, "field 'slug' is required");
     }
+    return QR_OK;
+}
+
+/* Checks the allowed PIN lengths (AUTH-8): one or more of 4, 5, 6 and 8. */
+static qr_status_t validate_pin_lengths(json_t *a, qr_err_t *err) {
+    size_t i;
+    json_t *v;
+    int ok = json_is_array(a) && json_array_size(a) > 0 && json_array_size(a) <= 4;
+    json_array_foreach(a, i, v) {
+        json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+        ok = ok && (n == 4 || n == 5 || n == 6 || n == 8);
+    }
+    if (!ok)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "pin_lengths must list one or more of 4, 5, 6 and 8");
+    return QR_OK;
+}
+
+/* Checks the fields that are given; on create, name, type and slug are required. */
+static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *err) {
+    if (validate_identity(in, creating, err))
+        return QR_E_INVALID;
     if (in->portal_url && in->portal_url[0] &&
         (strncmp(in->portal_url, "https://", 8) != 0 || strlen(in->portal_url) > 2048 ||
          strlen(in->portal_url) < 9 || has_ctl(in->portal_url) || strchr(in->portal_url, ' ')))
@@ -166,19 +203,8 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
     if (in->pin_mode && strcmp(in->pin_mode, "user_pin") != 0 &&
         strcmp(in->pin_mode, "pin_only") != 0)
         return qr_err_set(err, QR_E_INVALID, NULL, "pin_mode must be 'user_pin' or 'pin_only'");
-    if (in->pin_lengths) {
-        size_t i;
-        json_t *v;
-        int ok = json_is_array(in->pin_lengths) && json_array_size(in->pin_lengths) > 0 &&
-                 json_array_size(in->pin_lengths) <= 4;
-        json_array_foreach(in->pin_lengths, i, v) {
-            json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
-            ok = ok && (n == 4 || n == 5 || n == 6 || n == 8);
-        }
-        if (!ok)
-            return qr_err_set(err, QR_E_INVALID, NULL,
-                              "pin_lengths must list one or more of 4, 5, 6 and 8");
-    }
+    if (in->pin_lengths && validate_pin_lengths(in->pin_lengths, err))
+        return QR_E_INVALID;
     if (in->time_zone && !qr_tz_valid(in->time_zone))
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "time_zone must be an IANA time zone name such as 'Europe/Berlin' or "
@@ -216,12 +242,54 @@ out:
     return st;
 }
 
-static qr_status_t select_org(qr_dbc_t *c, const qr_principal_t *p, const char *id, json_t **out) {
+qr_status_t qr_org_find_row(qr_dbc_t *c, const qr_principal_t *p, qr_resource_t res,
+                            const char *select, const char *id, qr_access_t want, const char *what,
+                            qr_dbres_t **r, qr_org_ref_t *ref, qr_err_t *err) {
+    qr_status_t st = qr_policy_find(c, p, res, select, id, r);
+    if (st == QR_E_NOT_FOUND)
+        qr_err_set(err, st, NULL, "%s not found", what);
+    if (!st)
+        st = qr_org_resolve(c, p, qr_dbres_text(*r, 0, 0), res, want, ref, err);
+    return st;
+}
+
+qr_status_t qr_org_list_rows(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                             qr_resource_t res, const char *sql, const qr_dbval_t *extra,
+                             int nextra, size_t size, qr_org_row_fn fn, void *arg, void **items,
+                             size_t *n, qr_err_t *err) {
+    *items = NULL;
+    *n = 0;
+    qr_dbval_t params[MAX_PARAMS];
+    if (nextra < 0 || nextra >= MAX_PARAMS)
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "too many list parameters");
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
     qr_dbres_t *r = NULL;
+    qr_status_t st = qr_org_resolve(c, p, org_id, res, QR_ACCESS_READ, &ref, err);
+    if (!st) {
+        params[0] = QR_TEXT(ref.id);
+        for (int k = 0; k < nextra; k++)
+            params[k + 1] = extra[k];
+        st = qr_dbc_exec(c, sql, params, nextra + 1, &r, NULL);
+    }
+    if (!st) {
+        *n = (size_t)qr_dbres_rows(r);
+        *items = qr_xcalloc(*n ? *n : 1, size);
+        for (size_t i = 0; i < *n; i++)
+            fn(c, r, (int)i, (char *)*items + i * size, arg);
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr__org_read(qr_dbc_t *c, const qr_principal_t *p, const char *id, qr_org_t *out) {
+    qr_dbres_t *r = NULL;
+    memset(out, 0, sizeof(*out));
     qr_status_t st =
-        qr_db_q(c, &r, NULL, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = ?", QR_TEXT(id));
+        qr_db_q(c, &r, NULL, "SELECT " ORG_COLUMNS " FROM orgs o WHERE o.id = ?", QR_TEXT(id));
     if (!st && qr_dbres_rows(r) == 1)
-        *out = org_json(p, r, 0);
+        org_from_row(p, r, 0, out);
     else if (!st)
         st = QR_E_NOT_FOUND;
     qr_dbres_free(r);
@@ -232,9 +300,8 @@ static char *dump_or(json_t *v, const char *dflt) {
     return v ? qr_json_dump(v) : qr_xstrdup(dflt);
 }
 
-qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_input_t *in,
-                          const qr_admin_input_t *admin, json_t **out, qr_err_t *err) {
-    *out = NULL;
+qr_status_t qr__org_check_new(qr_dbc_t *c, const qr_principal_t *p, const qr_org_input_t *in,
+                              qr_org_ref_t *parent, qr_err_t *err) {
     if (!in->parent_id)
         return qr_err_set(err, QR_E_INVALID, NULL, "field 'parent_id' is required");
     if (!qr_id_is_valid(in->parent_id))
@@ -242,151 +309,130 @@ qr_status_t qr_org_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_org_i
                           "parent_id must be an id of 32 lowercase hexadecimal characters");
     if (validate(in, 1, err))
         return QR_E_INVALID;
-    int64_t now = qr_clock_now(ctx->clock);
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    char *emails = NULL, *features = NULL, *generated = NULL, *path = NULL;
-    qr_org_ref_t parent;
-    qr_status_t st = qr_org_resolve(c, p, in->parent_id, QR_RES_ORG, QR_ACCESS_READ, &parent, err);
+    qr_status_t st = qr_org_resolve(c, p, in->parent_id, QR_RES_ORG, QR_ACCESS_READ, parent, err);
     if (st)
-        goto out;
-    if (parent.is_customer) {
-        st = qr_err_set(err, QR_E_INVALID, NULL, "a customer organization cannot have children");
-        goto out;
-    }
+        return st;
+    if (parent->is_customer)
+        return qr_err_set(err, QR_E_INVALID, NULL, "a customer organization cannot have children");
     /* The new org would stand one level below the parent: ask the matrix about that. */
-    qr_relation_t rel = parent.rel == QR_REL_SELF ? QR_REL_CHILD
-                        : p->org_depth == 0       ? QR_REL_TREE
-                                                  : QR_REL_DEEPER;
-    if (!qr_policy_allows(p, QR_RES_ORG, rel, QR_ACCESS_WRITE)) {
-        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
-                        "only a provider admin of the parent organization can create its "
-                        "children");
-        goto out;
-    }
-    if (parent.depth + 1 >= QR_ORG_MAX_DEPTH) {
-        st = qr_err_set(err, QR_E_INVALID, NULL, "the organization tree is limited to %d levels",
-                        QR_ORG_MAX_DEPTH);
-        goto out;
-    }
-    char id[QR_ID_LEN + 1];
+    qr_relation_t rel = parent->rel == QR_REL_SELF ? QR_REL_CHILD
+                        : p->org_depth == 0        ? QR_REL_TREE
+                                                   : QR_REL_DEEPER;
+    if (!qr_policy_allows(p, QR_RES_ORG, rel, QR_ACCESS_WRITE))
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "only a provider admin of the parent organization can create its "
+                          "children");
+    if (parent->depth + 1 >= QR_ORG_MAX_DEPTH)
+        return qr_err_set(err, QR_E_INVALID, NULL, "the organization tree is limited to %d levels",
+                          QR_ORG_MAX_DEPTH);
+    return QR_OK;
+}
+
+qr_status_t qr__org_insert_row(qr_dbc_t *c, const qr_org_input_t *in, const qr_org_ref_t *parent,
+                               int64_t now, char id[QR_ID_LEN + 1], qr_err_t *err) {
     qr_random_id(id);
-    path = qr_xasprintf("%s%s/", parent.path, id);
-    emails = dump_or(in->admin_emails, "[]");
-    features = dump_or(in->lic_features, "[]");
-    if ((st = qr_dbc_begin(c)))
-        goto out;
-    st = qr_db_q(
+    char *path = qr_xasprintf("%s%s/", parent->path, id);
+    char *emails = dump_or(in->admin_emails, "[]");
+    char *features = dump_or(in->lic_features, "[]");
+    qr_status_t st = qr_db_q(
         c, NULL, NULL,
         "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, portal_url, "
         "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_features, "
         "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        QR_TEXT(id), QR_TEXT(parent.id), QR_TEXT(path), QR_INT(parent.depth + 1), QR_TEXT(in->type),
-        QR_TEXT(in->name), QR_TEXT(in->slug), QR_TEXT(in->portal_url ? in->portal_url : ""),
-        QR_TEXT(emails), QR_INT(in->lic_devices >= 0 ? in->lic_devices : 0),
+        QR_TEXT(id), QR_TEXT(parent->id), QR_TEXT(path), QR_INT(parent->depth + 1),
+        QR_TEXT(in->type), QR_TEXT(in->name), QR_TEXT(in->slug),
+        QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails),
+        QR_INT(in->lic_devices >= 0 ? in->lic_devices : 0),
         QR_INT(in->lic_ocr_pages >= 0 ? in->lic_ocr_pages : 0),
         QR_INT(in->lic_storage_mb >= 0 ? in->lic_storage_mb : 0), QR_TEXT(features),
         QR_INT(in->ret_print_days >= 0 ? in->ret_print_days : 7),
         QR_INT(in->ret_scan_days >= 0 ? in->ret_scan_days : 30),
         QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now), QR_INT(now));
-    if (st == QR_E_CONFLICT) {
+    if (st == QR_E_CONFLICT)
         qr_err_set(err, st, NULL, "the slug '%s' is already taken", in->slug);
-        goto out;
-    }
-    if (st)
-        goto out;
-    /* TEN-6: the new org starts with a copy of its parent's document classes. */
-    if ((st = qr__capture_inherit(c, parent.id, id, now)))
-        goto out;
-    char admin_id[QR_ID_LEN + 1] = "";
-    if (admin) {
-        qr_user_input_t u;
-        qr_user_input_init(&u);
-        u.username = admin->username;
-        u.email = admin->email;
-        u.first_name = admin->first_name;
-        u.last_name = admin->last_name;
-        u.role = strcmp(in->type, "provider") == 0 ? "provider_admin" : "customer_admin";
-        if ((st = qr__user_insert(ctx, c, id, in->type, &u, now, admin_id, &generated, err)))
-            goto out;
-        qr_audit_write(c, now, id, p->user_id, "user_created", admin_id, u.role);
-    }
-    qr_audit_write(c, now, parent.id, p->user_id, "org_created", id, in->slug);
-    if ((st = qr_dbc_commit(c)))
-        goto out;
-    if ((st = select_org(c, p, id, out)))
-        goto out;
-    if (admin) {
-        json_t *a = qr__user_json(c, admin_id, now);
-        json_object_set_new(a, "password", json_string(generated));
-        json_object_set_new(*out, "admin", a);
-    }
-out:
-    qr_db_release(c);
-    if (generated) {
-        memset(generated, 0, strlen(generated));
-        free(generated);
-    }
     free(path);
     free(emails);
     free(features);
     return st;
 }
 
-qr_status_t qr_org_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+qr_status_t qr_org_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_org_t *out,
                        qr_err_t *err) {
-    *out = NULL;
+    memset(out, 0, sizeof(*out));
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
     if (!st)
-        st = select_org(c, p, ref.id, out);
+        st = qr__org_read(c, p, ref.id, out);
     qr_db_release(c);
     return st;
 }
 
-qr_status_t qr_org_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err) {
+qr_status_t qr_org_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_org_t **items, size_t *n,
+                        qr_err_t *err) {
     (void)err;
-    *out = NULL;
+    *items = NULL;
+    *n = 0;
     qr_buf_t sql;
     qr_buf_init(&sql, 4096);
-    qr_buf_puts(&sql, "SELECT " ORG_COLS " FROM orgs o WHERE ");
+    qr_buf_puts(&sql, "SELECT " ORG_COLUMNS " FROM orgs o WHERE ");
     qr_dbval_t params[MAX_PARAMS];
-    int n = 0;
+    int np = 0;
     char scratch[512];
-    qr_policy_scope(p, QR_RES_ORG, QR_ACCESS_READ, &sql, params, &n, MAX_PARAMS, scratch,
+    qr_policy_scope(p, QR_RES_ORG, QR_ACCESS_READ, &sql, params, &np, MAX_PARAMS, scratch,
                     sizeof(scratch));
     qr_buf_puts(&sql, " ORDER BY o.path");
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, n, &r, NULL);
+    qr_status_t st = qr_dbc_exec(c, sql.ptr, params, np, &r, NULL);
     qr_db_release(c);
     qr_buf_free(&sql);
     if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, org_json(p, r, i));
-        *out = json_pack("{s:o}", "items", items);
+        *n = (size_t)qr_dbres_rows(r);
+        *items = qr_xcalloc(*n ? *n : 1, sizeof(**items));
+        for (size_t i = 0; i < *n; i++)
+            org_from_row(p, r, (int)i, &(*items)[i]);
     }
     qr_dbres_free(r);
     return st;
 }
 
+/* 1 if the update touches license or retention (the contract, set by the parent). */
+static int changes_contract(const qr_org_input_t *in) {
+    return in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
+           in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
+           in->ret_audit_days >= 0;
+}
+
+/* Checks that p may make the update in to org ref: the org's own fields need org write
+ * access (so does an update that changes nothing), the contract contract write access. */
+static qr_status_t check_update_access(const qr_principal_t *p, const qr_org_ref_t *ref,
+                                       const qr_org_input_t *in, qr_err_t *err) {
+    int contract = changes_contract(in);
+    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0 ||
+                 in->pin_mode || in->pin_lengths || in->time_zone || in->print_force_mono >= 0 ||
+                 in->print_force_duplex >= 0 || in->print_max_pages >= 0;
+    if ((record || !contract) && !qr_policy_allows(p, QR_RES_ORG, ref->rel, QR_ACCESS_WRITE))
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "your role may view but not change this organization");
+    if (contract && !qr_policy_allows(p, QR_RES_CONTRACT, ref->rel, QR_ACCESS_WRITE))
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "license and retention are set by the parent organization's provider "
+                          "admin");
+    return QR_OK;
+}
+
 qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                          const qr_org_input_t *in, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                          const qr_org_input_t *in, qr_org_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     if (validate(in, 0, err))
         return QR_E_INVALID;
     if (in->mfa_email == 1 && !qr_mail_enabled(ctx->cfg))
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "email MFA needs email delivery, which this server has not configured "
                           "(smtp_url)");
-    int contract = in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
-                   in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
-                   in->ret_audit_days >= 0;
-    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0 ||
-                 in->pin_mode || in->pin_lengths || in->time_zone || in->print_force_mono >= 0 ||
-                 in->print_force_duplex >= 0 || in->print_max_pages >= 0;
+    int contract = changes_contract(in);
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     char *emails = NULL, *features = NULL, *pin_lengths = NULL;
@@ -394,17 +440,8 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
     if (st)
         goto out;
-    if ((record || !contract) && !qr_policy_allows(p, QR_RES_ORG, ref.rel, QR_ACCESS_WRITE)) {
-        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
-                        "your role may view but not change this organization");
+    if ((st = check_update_access(p, &ref, in, err)))
         goto out;
-    }
-    if (contract && !qr_policy_allows(p, QR_RES_CONTRACT, ref.rel, QR_ACCESS_WRITE)) {
-        st = qr_err_set(err, QR_E_FORBIDDEN, NULL,
-                        "license and retention are set by the parent organization's provider "
-                        "admin");
-        goto out;
-    }
     emails = in->admin_emails ? qr_json_dump(in->admin_emails) : NULL;
     features = in->lic_features ? qr_json_dump(in->lic_features) : NULL;
     pin_lengths = in->pin_lengths ? qr_json_dump(in->pin_lengths) : NULL;
@@ -444,7 +481,7 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                    ref.id, "");
     if ((st = qr_dbc_commit(c)))
         goto out;
-    st = select_org(c, p, ref.id, out);
+    st = qr__org_read(c, p, ref.id, out);
 out:
     qr_db_release(c);
     free(emails);
@@ -486,55 +523,27 @@ out:
     return st;
 }
 
-qr_status_t qr_org_bootstrap(qr_ctx_t *ctx, const char *username, char **org_id, char **password,
-                             qr_err_t *err) {
-    *password = NULL;
-    *org_id = NULL;
-    int64_t now = qr_clock_now(ctx->clock);
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
+qr_status_t qr__org_ensure_root(qr_dbc_t *c, int64_t now, char id[QR_ID_LEN + 1], int *created) {
     qr_dbres_t *r = NULL;
     char *path = NULL;
-    qr_status_t st = qr_dbc_begin(c);
+    *created = 0;
+    qr_status_t st = qr_db_q(
+        c, &r, NULL, "SELECT id FROM orgs WHERE parent_id IS NULL AND depth = ?", QR_INT(0));
     if (st)
         goto out;
-    if ((st = qr_db_q(c, &r, NULL, "SELECT id FROM orgs WHERE parent_id IS NULL AND depth = ?",
-                      QR_INT(0))))
-        goto out;
     if (qr_dbres_rows(r) > 0) {
-        *org_id = qr_xstrdup(qr_dbres_text(r, 0, 0));
+        snprintf(id, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 0));
         goto out;
     }
-    char id[QR_ID_LEN + 1], uid[QR_ID_LEN + 1];
     qr_random_id(id);
     path = qr_xasprintf("/%s/", id);
     st = qr_db_q(c, NULL, NULL,
                  "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, created_at, "
                  "updated_at) VALUES (?, NULL, ?, 0, 'provider', 'Root provider', 'root', ?, ?)",
                  QR_TEXT(id), QR_TEXT(path), QR_INT(now), QR_INT(now));
-    if (st)
-        goto out;
-    qr_user_input_t u;
-    qr_user_input_init(&u);
-    u.username = username;
-    u.role = "provider_admin";
-    u.first_name = "Root";
-    u.last_name = "Administrator";
-    /* The password is generated, so one-time: the admin must choose their own first. */
-    if ((st = qr__user_insert(ctx, c, id, "provider", &u, now, uid, password, err)))
-        goto out;
-    qr_audit_write(c, now, id, NULL, "bootstrap", uid, "root provider and first admin created");
-    if ((st = qr_dbc_commit(c)))
-        goto out;
-    *org_id = qr_xstrdup(id);
+    *created = !st;
 out:
-    if (st && *password) {
-        free(*password);
-        *password = NULL;
-    }
     free(path);
     qr_dbres_free(r);
-    qr_db_release(c);
-    if (st && !err->msg[0])
-        qr_err_set(err, st, NULL, "bootstrap failed (see the log)");
     return st;
 }

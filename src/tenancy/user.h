@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: user accounts (TEN-3, AUTH-2, AUTH-3, AUTH-4, AUTH-12). No function here ever
- * returns a password hash; a generated password is returned once, at creation. */
+/* quire: user accounts, as rows of an organization (TEN-3): read, list, delete, unlock and
+ * the raw writes. The account life cycle that needs the AUTH-2/3/4 rules (create with a
+ * password, invite, admin update, own profile and password) is auth/account.h's. No function
+ * here ever returns a password hash. */
 #ifndef QR_USER_H
 #define QR_USER_H
 
@@ -9,7 +11,9 @@
 
 #include "core/ctx.h"
 #include "core/error.h"
+#include "crypto/random.h"
 #include "store/db.h"
+#include "tenancy/org.h"
 #include "tenancy/policy.h"
 
 /* Input of create and update; NULL means "not given", active -1 "not given". */
@@ -19,41 +23,57 @@ typedef struct qr_user_input {
     int invite; /* 1: no password; the account stays inactive until its emailed link is used */
 } qr_user_input_t;
 
+/* A user as a client may see it (no secrets). Strings are owned; free with qr_user_clear. */
+typedef struct qr_user {
+    char id[QR_ID_LEN + 1];
+    char org_id[QR_ID_LEN + 1];
+    char *username, *email, *first_name, *last_name, *role;
+    int active;
+    int locked;  /* locked out (AUTH-5) at the time of reading */
+    int has_pin; /* the PIN itself is never read here (AUTH-8) */
+    int must_change_password;
+    long long created_at;
+} qr_user_t;
+
 /* Sets every field of in to "not given". */
 void qr_user_input_init(qr_user_input_t *in);
+/* Frees the members of u and zeroes it; accepts a zeroed struct. */
+void qr_user_clear(qr_user_t *u);
+/* Frees n users and the array; accepts NULL. */
+void qr_user_list_free(qr_user_t *v, size_t n);
 
-/* Validates and inserts a user into org_id (of type org_type) on connection c. Without a
- * password one is generated and returned in *generated (caller frees). Hashes with
- * Argon2id: call it from the slow worker pool. */
-qr_status_t qr__user_insert(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *org_type,
-                            const qr_user_input_t *in, int64_t now, char id[QR_ID_LEN + 1],
-                            char **generated, qr_err_t *err);
-/* Builds the client view of the user with that id (no secrets), or NULL. */
-json_t *qr__user_json(qr_dbc_t *c, const char *id, int64_t now);
+/* Inserts the row of a user whose input the caller has checked (auth/account.c does), with
+ * pw_hash (NULL for an invitation) and a new id written to id. A taken username is
+ * QR_E_CONFLICT with its message in err. */
+qr_status_t qr__user_insert_row(qr_dbc_t *c, const char *org_id, const qr_user_input_t *in,
+                                const char *pw_hash, int must_change_password, int64_t now,
+                                char id[QR_ID_LEN + 1], qr_err_t *err);
+/* Updates the given fields of user id (checked by the caller); a non-NULL pw_hash replaces the
+ * password and clears the lockout counters. */
+qr_status_t qr__user_update_row(qr_dbc_t *c, const char *id, const qr_user_input_t *in,
+                                const char *pw_hash, int64_t now);
+/* Reads user id on connection c into *out without a policy check (for a caller that has just
+ * made or resolved it). QR_E_NOT_FOUND if there is none. */
+qr_status_t qr__user_read(qr_dbc_t *c, const char *id, int64_t now, qr_user_t *out);
+/* Finds a user the principal may access: itself (read only) or a user of an org in scope
+ * for want on users (then *ref is that org). Fills *out (caller clears). */
+qr_status_t qr__user_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *id, qr_access_t want,
+                             int64_t now, qr_user_t *out, qr_org_ref_t *ref, qr_err_t *err);
 
-/* Creates a user in org_id (needs user write access there). */
-qr_status_t qr_user_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                           const qr_user_input_t *in, json_t **out, qr_err_t *err);
 /* Reads a user: the principal itself or a user of an org whose users it may read. */
+qr_status_t qr_user_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_user_t *out,
+                         qr_err_t *err);
+/* The client view of qr_user_read as a new JSON object (*out). Kept only for print/ipp.c,
+ * which reads "username"; the api builds its JSON from qr_user_t (api/users.c). Remove once
+ * ipp.c calls qr_user_read. */
 qr_status_t qr_user_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
                         qr_err_t *err);
-/* Lists the users of org_id: {"items": [...]}. */
-qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
-                         qr_err_t *err);
-/* Updates a user as an admin of its org. An admin cannot change their own role or
- * deactivate themselves. A new password is checked against AUTH-2 and unlocks. */
-qr_status_t qr_user_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                           const qr_user_input_t *in, json_t **out, qr_err_t *err);
+/* Lists the users of org_id by username into a new array *items of *n (qr_user_list_free). */
+qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                         qr_user_t **items, size_t *n, qr_err_t *err);
 /* Deletes a user (not oneself). */
 qr_status_t qr_user_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 /* Clears a lockout (AUTH-5 admin unlock). */
 qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
-/* Updates the principal's own names and email (AUTH-12: nothing else). */
-qr_status_t qr_me_update(qr_ctx_t *ctx, const qr_principal_t *p, const qr_user_input_t *in,
-                         json_t **out, qr_err_t *err);
-/* Changes the principal's own password after checking the current one; a wrong current
- * password counts toward lockout like a failed login. */
-qr_status_t qr_me_set_password(qr_ctx_t *ctx, const qr_principal_t *p, const char *current,
-                               const char *password, qr_err_t *err);
 
 #endif

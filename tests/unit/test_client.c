@@ -320,6 +320,65 @@ static void test_upload_file(void **state) {
     qr_remote_destroy(rm);
 }
 
+/* qr_remote_call and qr_remote_client_token: the method, the headers and the body as the
+ * server sees them (the test server answers 201 with what it received). */
+static void test_remote_call_and_token(void **state) {
+    (void)state;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_reply_t r = {0, NULL};
+    qr_remote_t *rm = NULL;
+    assert_int_equal(qr_remote_create(https.url, https.ca, &rm, &err), QR_OK);
+
+    json_t *body = json_pack("{s:s}", "a", "b");
+    assert_int_equal(qr_remote_call(rm, "POST", "/api/v1/x", "tok-2", body, &r, &err), QR_OK);
+    json_decref(body);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(str(&r, "method"), "POST");
+    assert_string_equal(str(&r, "path"), "/api/v1/x");
+    assert_string_equal(str(&r, "type"), "application/json");
+    assert_string_equal(str(&r, "auth"), "Bearer tok-2");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "size")), 9);
+    assert_string_equal(str(&r, "sha256"),
+                        "db4a7ecb114bc66c623a06c4ff6fe8daa2f49cc270ebbf7a1f81e22ab061c837");
+    qr_reply_free(&r);
+
+    /* No body: no Content-Type at all; another method than POST; no token: no Authorization. */
+    assert_int_equal(qr_remote_call(rm, "DELETE", "/api/v1/scans/s1", NULL, NULL, &r, &err), QR_OK);
+    assert_string_equal(str(&r, "method"), "DELETE");
+    assert_string_equal(str(&r, "type"), "");
+    assert_string_equal(str(&r, "auth"), "");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "size")), 0);
+    qr_reply_free(&r);
+
+    /* RFC 6749 2.3.1: form-encoded, then joined and base64-encoded. The answer has no token. */
+    char *token = NULL;
+    assert_int_equal(qr_remote_client_token(rm, "dev 1", "s:e/cret", &token, &r, &err), QR_OK);
+    assert_null(token);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(str(&r, "path"), "/oauth/token");
+    assert_string_equal(str(&r, "type"), "application/x-www-form-urlencoded");
+    assert_string_equal(str(&r, "auth"), "Basic ZGV2JTIwMTpzJTNBZSUyRmNyZXQ=");
+    assert_string_equal(str(&r, "sha256"),
+                        "c349b29ae2fc682adb26699a6ecd69cad661a27f2542e713b89314b6e2abfaec");
+    qr_reply_free(&r);
+
+    /* A download answered with anything but 200 is read into the reply, nothing into fd. */
+    int fds[2];
+    long long size = -1;
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(
+        qr_remote_download(rm, "/api/v1/jobs/j1/document", "tok-3", fds[1], &size, &r, &err),
+        QR_OK);
+    assert_int_equal(size, 0);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(str(&r, "method"), "GET");
+    assert_string_equal(str(&r, "auth"), "Bearer tok-3");
+    qr_reply_free(&r);
+    close(fds[0]);
+    close(fds[1]);
+    qr_remote_destroy(rm);
+}
+
 static void test_upload_pipe_and_errors(void **state) {
     (void)state;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -523,10 +582,15 @@ static void test_printer_unreachable(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_remote_only_https), cmocka_unit_test(test_reply_message),
-        cmocka_unit_test(test_printer_uri),       cmocka_unit_test(test_printer_unreachable),
-        cmocka_unit_test(test_upload_file),       cmocka_unit_test(test_upload_pipe_and_errors),
-        cmocka_unit_test(test_scaninput_sniff),   cmocka_unit_test(test_scaninput_open),
+        cmocka_unit_test(test_remote_only_https),
+        cmocka_unit_test(test_reply_message),
+        cmocka_unit_test(test_printer_uri),
+        cmocka_unit_test(test_printer_unreachable),
+        cmocka_unit_test(test_upload_file),
+        cmocka_unit_test(test_remote_call_and_token),
+        cmocka_unit_test(test_upload_pipe_and_errors),
+        cmocka_unit_test(test_scaninput_sniff),
+        cmocka_unit_test(test_scaninput_open),
         cmocka_unit_test(test_scaninput_index),
     };
     return cmocka_run_group_tests_name("client", tests, start_https, stop_https);
