@@ -104,7 +104,7 @@ function Jobs({ headingRef }) {
         setName('');
         form.reset();
         setFile(null);
-        jobs.reload();
+        await jobs.reload();
         return t('jobs.uploaded', { name: jobName });
       },
       { copies: ['copies'], name: ["'name'", 'name '], file: [/invalid_document|PDF|too large|larger/] },
@@ -114,7 +114,7 @@ function Jobs({ headingRef }) {
   const remove = (j) =>
     run(async () => {
       await api('DELETE', `/api/v1/jobs/${j.id}`);
-      jobs.reload();
+      await jobs.reload();
       return t('jobs.deleted', { name: j.name });
     });
   return html`<${Title} headingRef=${headingRef}>${t('jobs.title')}<//>
@@ -190,7 +190,7 @@ function Scans({ headingRef }) {
     try {
       await api('DELETE', `/api/v1/scans/${s.id}`);
       setMsg({ ok: t('scans.deleted', { name: s.name }) });
-      scans.reload();
+      await scans.reload();
     } catch (x) {
       setMsg({ error: errorText(x) });
     }
@@ -242,7 +242,7 @@ function Pin({ org, headingRef }) {
   const removeCard = (c) =>
     run(async () => {
       await api('DELETE', `/api/v1/me/cards/${c.id}`);
-      cards.reload();
+      await cards.reload();
       return t('cards.deleted');
     });
   const mode = org ? org.pin_mode : 'user_pin';
@@ -374,7 +374,7 @@ function Users({ me, org, headingRef }) {
     try {
       await fn();
       setMsg({ ok });
-      users.reload();
+      await users.reload();
     } catch (x) {
       setMsg({ error: errorText(x) });
     }
@@ -382,7 +382,7 @@ function Users({ me, org, headingRef }) {
   const create = async (body) => {
     const u = await api('POST', `/api/v1/orgs/${me.org_id}/users`, body);
     setMsg({ ok: u.password ? t('users.generated', { name: u.username, password: u.password }) : t('users.created', { name: u.username }) });
-    users.reload();
+    await users.reload();
   };
   return html`<${Title} headingRef=${headingRef}>${t('users.title', { org: org ? org.name : '' })}<//>
     <${Notice} kind="error">${msg.error}<//><${Notice}>${msg.ok}<//>
