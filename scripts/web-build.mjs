@@ -5,7 +5,7 @@
 // OUT_DIR (for a look) and as a C table (OUT_C) that is linked into quired.
 //   node scripts/web-build.mjs OUT_DIR OUT_C
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const [outDir, outC] = process.argv.slice(2);
@@ -19,6 +19,11 @@ const vendor = {
   'preact/hooks': 'node_modules/preact/hooks/dist/hooks.mjs',
   htm: 'node_modules/htm/dist/htm.mjs',
 };
+for (const [name, file] of Object.entries(vendor))
+  if (!existsSync(join(root, file))) {
+    console.error(`web-build: ${file} is missing: install the npm packages (${name}) with scripts/deps.sh or npm ci`);
+    process.exit(1);
+  }
 const types = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
