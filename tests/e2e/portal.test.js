@@ -359,6 +359,38 @@ describe('web portal', () => {
         assert.ok(!cookies.some((c) => c.name === '__Host-quire_session' && c.value), 'the session cookie is gone');
     });
 
+    test('AUTH-12 another site cannot make the portal act (CSRF): cookies alone authorize nothing', async () => {
+        const page = await browser.newPage({ javaScript: true });
+        await signIn(page, user);
+        const evil = await startSite({
+            '/csrf': `<!DOCTYPE html><title>evil</title><form id="f" method="post" action="${base}/api/v1/auth/signout"></form>`
+                + `<form id="g" method="post" action="${base}/api/v1/me/password" enctype="text/plain">`
+                + '<input name=\'{"current_password":"x","new_password":"Evil-password-1","a":"\' value=\'"}\'></form>',
+            '/code': `<!DOCTYPE html><title>evil</title><a id="a" href="${base}/callback?code=stolen&state=x">win</a>`,
+        });
+        try {
+            const other = await page.context().newPage();
+            const seen = [];
+            other.on('response', (r) => r.url().startsWith(base) && seen.push(r.status()));
+            await other.goto(`${evil.origin}/csrf`);
+            await Promise.all([other.waitForNavigation(), other.evaluate(() => document.getElementById('f').submit())]);
+            await other.goto(`${evil.origin}/csrf`);
+            await Promise.all([other.waitForNavigation(), other.evaluate(() => document.getElementById('g').submit())]);
+            assert.equal(seen[0], 401, 'sign-out refused: the API takes bearer tokens only');
+            assert.ok(seen[1] === 401 || seen[1] === 415, `password change refused (${seen[1]})`);
+            assert.equal((await srv.request('POST', '/api/v1/auth/login',
+                { body: { org: user.slug, username: user.username, password: user.password } })).status, 200, 'password unchanged');
+            // A forged callback from another site: refused, and the browser session signs in.
+            await other.goto(`${evil.origin}/code`);
+            await other.click('#a');
+            await other.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
+            await page.reload();
+            await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
+        } finally {
+            await evil.close();
+        }
+    });
+
     test('AUTH-7 idle logout: a warning after 14 minutes, signed out at 15 (browser clock)', async () => {
         const page = await browser.newPage({ javaScript: true });
         await page.clock.install();

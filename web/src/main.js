@@ -123,8 +123,15 @@ function App() {
     whenSignedOut(() => setState({ phase: 'out', reason: 'out' }));
     (async () => {
       try {
-        if (location.pathname === '/callback') await completeSignIn();
-        else if (!(await renew())) {
+        if (location.pathname === '/callback') {
+          // A callback this tab did not ask for (a bookmark, another site's link) is
+          // refused; the browser session may still sign the person in.
+          try {
+            await completeSignIn();
+          } catch (e) {
+            if (!(await renew())) throw e;
+          }
+        } else if (!(await renew())) {
           setState({ phase: 'out', reason: '' });
           return;
         }
