@@ -286,6 +286,11 @@ describe('web portal', () => {
         await page.getByRole('button', { name: 'Create user' }).click();
         await page.getByText(`One-time password for ${uname}`).waitFor();
         const row = page.locator('tr', { hasText: uname });
+        await row.getByRole('button', { name: `Edit ${uname}` }).click();
+        await page.locator(`#edit-${await row.getAttribute('data-user')}-last_name`).fill('Murray Hopper');
+        await page.getByRole('button', { name: 'Save', exact: true }).click();
+        await page.getByText(`User ${uname} saved.`).waitFor();
+        await row.getByText('Grace Murray Hopper').waitFor();
         await row.getByRole('button', { name: 'Deactivate' }).click();
         await row.getByText('Inactive').waitFor();
         await axe(page, 'users');
