@@ -7,11 +7,31 @@
 #include <jansson.h>
 
 #include "http/server.h"
+#include "tenancy/policy.h"
 
 /* The route table of the whole API. The test-clock route is served only when the
  * test_clock setting is on (quired leaves it out otherwise). */
 extern const qr_route_t qr_api_routes[];
 extern const size_t qr_api_nroutes;
+
+/* Who is asking, as the guard (qr_api_guard) resolved it: a user for QR_ROUTE_AUTH routes, a
+ * device for QR_ROUTE_DEVICE routes; a zeroed principal on routes without either. Borrowed
+ * from the request. */
+const qr_principal_t *qr_req_principal(qr_req_t *r);
+/* The one authenticator: resolves an Authorization header value (may be NULL) into *p for
+ * a route with the given flags: a user's access token (QR_ROUTE_AUTH; one-time password
+ * rule included), a device's client-credentials token (QR_ROUTE_DEVICE) or an API client's
+ * (QR_ROUTE_CLIENT). QR_OK, or
+ * QR_E_UNAUTHORIZED / QR_E_FORBIDDEN (password_change_required) in err. */
+qr_status_t qr_principal_authenticate(qr_ctx_t *ctx, const char *authorization, int route_flags,
+                                      qr_principal_t *p, qr_err_t *err);
+/* The one-time-password rule: until a user's one-time password is replaced, only routes
+ * with QR_ROUTE_ONE_TIME serve it (403 password_change_required); for IPP pass 0. */
+qr_status_t qr_principal_check_one_time(const qr_principal_t *p, int route_flags, qr_err_t *err);
+/* The guard quired gives qr_http_start: authenticates routes with QR_ROUTE_AUTH,
+ * QR_ROUTE_DEVICE or QR_ROUTE_CLIENT into the request's principal; other routes pass
+ * untouched. */
+qr_status_t qr_api_guard(qr_req_t *r, int route_flags, qr_err_t *err);
 
 /* Writes the outcome of a domain call: on success out (stolen) with status ok_status (or
  * 204 if out is NULL), else the error. */
@@ -29,6 +49,27 @@ json_t *qr_api_user_json(const struct qr_user *u);
 /* Checks the body's keys against allowed and fails with 403 read_only_field if one of
  * read_only is present. Replies and returns non-zero on error. */
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only);
+
+/* A streamed upload route (a print job, a scanned file): what it accepts and the domain's
+ * upload functions. */
+typedef struct qr_api_upload {
+    const char *const *types;  /* accepted Content-Types, NULL-terminated */
+    const char *types_message; /* the 415 message otherwise */
+    /* Starts the domain's upload for a body of size bytes (-1 if unknown) into *state. */
+    qr_status_t (*begin)(qr_req_t *r, long long size, void **state, qr_err_t *err);
+    qr_status_t (*write)(void *state, const void *data, size_t n, qr_err_t *err);
+    /* Commits (and frees state in every case); *out is the 201 answer. */
+    qr_status_t (*commit)(void *state, json_t **out, qr_err_t *err);
+    void (*abort)(void *state); /* frees an unfinished upload; accepts NULL */
+} qr_api_upload_t;
+/* Serves every phase of a streamed upload route with u (src/api/stream.c). */
+void qr_api_upload(qr_req_t *r, const qr_api_upload_t *u);
+struct qr_blob_reader;
+/* Answers 200 with a document of size bytes read (decrypted) from reader as it is sent;
+ * takes reader (closed when the answer is done). A damaged document is logged and the
+ * connection cut short. */
+void qr_api_reply_blob(qr_req_t *r, struct qr_blob_reader *reader, long long size,
+                       const char *content_type);
 
 /* Handlers, by resource. */
 void qr_api_health(qr_req_t *r);

@@ -1,12 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: /api/v1/orgs/{id}/devices, /api/v1/devices/{id} (admins) and /api/v1/device (the
  * device itself, with its client-credentials token). */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
 #include "core/json.h"
 #include "device/device.h"
+
+/* The JSON of a device, keys in today's order. */
+static json_t *device_json(const qr_device_t *d) {
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I}", "id", d->id, "org_id",
+                     d->org_id, "serial", d->serial, "model", d->model, "hostname", d->hostname,
+                     "ip", d->ip, "enabled", d->enabled, "client_id", d->client_id, "created_at",
+                     (json_int_t)d->created_at);
+}
+
+static json_t *device_json_fn(const void *row) {
+    return device_json(row);
+}
 
 static qr_status_t parse(json_t *b, qr_device_input_t *in, int creating, qr_err_t *err) {
     qr_device_input_init(in);
@@ -26,10 +39,12 @@ static qr_status_t parse(json_t *b, qr_device_input_t *in, int creating, qr_err_
 
 void qr_api_devices_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_device_t *items = NULL;
+    size_t n = 0;
     qr_status_t st =
-        qr_device_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        qr_device_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), device_json_fn);
+    qr_device_list_free(items, n);
 }
 
 void qr_api_devices_create(qr_req_t *r) {
@@ -38,20 +53,33 @@ void qr_api_devices_create(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_device_input_t in;
+    qr_device_t d = {0};
+    char *secret = NULL;
     json_t *out = NULL;
     qr_status_t st = parse(qr_req_body(r), &in, 1, &err);
     if (!st)
-        st = qr_device_register(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out,
-                                &err);
+        st = qr_device_register(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &d,
+                                &secret, &err);
+    if (!st) {
+        /* The client secret is shown this once, after the device's own fields. */
+        out = device_json(&d);
+        json_object_set_new(out, "client_secret", json_string(secret));
+    }
     qr_api_finish(r, st, &err, out, 201);
+    if (secret) {
+        memset(secret, 0, strlen(secret));
+        free(secret);
+    }
+    qr_device_clear(&d);
 }
 
 void qr_api_devices_get(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
+    qr_device_t d = {0};
     qr_status_t st =
-        qr_device_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+        qr_device_get(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &d, &err);
+    qr_api_finish(r, st, &err, st ? NULL : device_json(&d), 200);
+    qr_device_clear(&d);
 }
 
 void qr_api_devices_patch(qr_req_t *r) {
@@ -61,12 +89,13 @@ void qr_api_devices_patch(qr_req_t *r) {
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_device_input_t in;
-    json_t *out = NULL;
+    qr_device_t d = {0};
     qr_status_t st = parse(qr_req_body(r), &in, 0, &err);
     if (!st)
-        st = qr_device_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &out,
-                              &err);
-    qr_api_finish(r, st, &err, out, 200);
+        st =
+            qr_device_update(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &d, &err);
+    qr_api_finish(r, st, &err, st ? NULL : device_json(&d), 200);
+    qr_device_clear(&d);
 }
 
 void qr_api_devices_delete(qr_req_t *r) {
@@ -75,15 +104,16 @@ void qr_api_devices_delete(qr_req_t *r) {
     qr_api_finish(r, st, &err, NULL, 204);
 }
 
+/* GET /api/v1/device: a QR_ROUTE_DEVICE route, the principal is the device. */
 void qr_api_device_self(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    const char *a = qr_req_header(r, "Authorization");
-    qr_device_principal_t d;
+    qr_device_t d = {0};
     json_t *out = NULL;
-    qr_status_t st;
-    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
-        st = qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "a device bearer token is required");
-    else if (!(st = qr_device_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &d, &err)))
-        st = qr_device_self(qr_req_ctx(r), &d, &out, &err);
+    qr_status_t st = qr_device_self(qr_req_ctx(r), qr_req_principal(r), &d, &err);
+    if (!st) {
+        out = device_json(&d);
+        json_object_set_new(out, "org_name", json_string(d.org_name));
+    }
     qr_api_finish(r, st, &err, out, 200);
+    qr_device_clear(&d);
 }

@@ -14,7 +14,10 @@
 #define METRICS_MAX (16 * 1024)
 
 /* The caller may read the metrics: with a token configured, exactly that bearer token;
- * without one, a loopback client only. */
+ * without one, a loopback client only. The one place besides IPP's Basic path where a
+ * handler reads the Authorization header itself: metrics_token is a static shared secret of
+ * the operator's scraper, not a principal (no org, no user, no device), so the one
+ * authenticator (api/principal.c) does not know it. */
 static int allowed(qr_req_t *r) {
     const char *token = qr_req_ctx(r)->cfg->metrics_token;
     if (token && *token) {

@@ -15,22 +15,23 @@ void qr_api_panel_login(qr_req_t *r) {
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
-    const char *a = qr_req_header(r, "Authorization");
-    qr_device_principal_t d;
     qr_panel_input_t in = {0};
+    qr_panel_session_t s = {0};
     json_t *b = qr_req_body(r), *out = NULL;
     qr_status_t st;
-    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
-        st = qr_err_set(&err, QR_E_UNAUTHORIZED, NULL, "a device bearer token is required");
-    else
-        st = qr_device_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &d, &err);
-    if (!st && !(st = qr_json_get_str(b, "method", 1, 16, &in.method, &err)) &&
+    if (!(st = qr_json_get_str(b, "method", 1, 16, &in.method, &err)) &&
         !(st = qr_json_get_str(b, "username", 0, 256, &in.username, &err)) &&
         !(st = qr_json_get_str(b, "password", 0, 256, &in.password, &err)) &&
         !(st = qr_json_get_str(b, "pin", 0, 16, &in.pin, &err)) &&
         !(st = qr_json_get_str(b, "card", 0, 64, &in.card, &err)))
-        st = qr_panel_login(qr_req_ctx(r), &d, &in, qr_req_source(r), &out, &err);
+        st = qr_panel_login(qr_req_ctx(r), qr_req_principal(r), &in, qr_req_source(r), &s, &err);
+    if (!st)
+        out =
+            json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}", "access_token", s.access_token,
+                      "token_type", "Bearer", "expires_in", s.expires_in, "user", "id", s.user_id,
+                      "username", s.username, "first_name", s.first_name, "last_name", s.last_name);
     qr_api_finish(r, st, &err, out, 200);
+    qr_panel_session_clear(&s);
 }
 
 void qr_api_me_pin_set(qr_req_t *r) {

@@ -11,6 +11,7 @@
 #define B QR_ROUTE_BODY
 #define F (QR_ROUTE_FORM | QR_ROUTE_OAUTH)
 #define O QR_ROUTE_ONE_TIME
+#define D QR_ROUTE_DEVICE
 
 const qr_route_t qr_api_routes[] = {
     {"GET", "/", qr_api_portal_page, 0, NULL, NULL},
@@ -76,9 +77,9 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/devices/{}", qr_api_devices_get, A, NULL, NULL},
     {"PATCH", "/api/v1/devices/{}", qr_api_devices_patch, A | B, NULL, NULL},
     {"DELETE", "/api/v1/devices/{}", qr_api_devices_delete, A, NULL, NULL},
-    {"GET", "/api/v1/device", qr_api_device_self, 0, NULL, NULL},
-    {"POST", "/api/v1/device/login", qr_api_panel_login, S | B, NULL, NULL},
-    {"POST", "/api/v1/device/log", qr_api_device_log, B, NULL, NULL},
+    {"GET", "/api/v1/device", qr_api_device_self, D, NULL, NULL},
+    {"POST", "/api/v1/device/login", qr_api_panel_login, D | S | B, NULL, NULL},
+    {"POST", "/api/v1/device/log", qr_api_device_log, D | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/log", qr_api_org_log, A, "from to limit", NULL},
     {"GET", "/api/v1/me/log", qr_api_me_log, A, "from to limit", NULL},
     {"POST", "/api/v1/jobs", qr_api_jobs_submit, A | QR_ROUTE_STREAM, "name copies color duplex",

@@ -111,59 +111,34 @@ void qr_api_scans_create(qr_req_t *r) {
     qr_api_finish(r, st, &err, out, 201);
 }
 
-static void free_upload(void *u) {
+static qr_status_t file_begin(qr_req_t *r, long long size, void **state, qr_err_t *err) {
+    qr_scan_upload_t *u = NULL;
+    qr_status_t st =
+        qr_scan_file_begin(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), size, &u, err);
+    *state = u;
+    return st;
+}
+
+static qr_status_t file_write(void *u, const void *data, size_t n, qr_err_t *err) {
+    return qr_scan_file_write(u, data, n, err);
+}
+
+static qr_status_t file_commit(void *u, json_t **out, qr_err_t *err) {
+    return qr_scan_file_commit(u, out, err);
+}
+
+static void file_abort(void *u) {
     qr_scan_file_abort(u);
 }
 
-static const char *const accepted[] = {"image/jpeg", "image/png", "image/tiff", "application/pdf",
-                                       NULL};
-
-static void begin(qr_req_t *r) {
-    qr_err_t err = {QR_OK, NULL, ""};
-    const char *ct = qr_req_header(r, "Content-Type");
-    int ok = 0;
-    for (int i = 0; ct && accepted[i]; i++) {
-        size_t n = strlen(accepted[i]);
-        ok |= strncasecmp(ct, accepted[i], n) == 0 && (ct[n] == 0 || ct[n] == ';');
-    }
-    if (!ok) {
-        qr_req_reply_json(r, 415,
-                          json_pack("{s:s, s:s}", "error", "unsupported_media_type", "message",
-                                    "a scanned file is image/jpeg, image/png, image/tiff or "
-                                    "application/pdf"));
-        return;
-    }
-    long long size = qr_req_content_length(r);
-    qr_scan_upload_t *u = NULL;
-    if (qr_scan_file_begin(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), size, &u,
-                           &err)) {
-        qr_req_reply_error(r, &err);
-        return;
-    }
-    qr_req_set_state(r, u, free_upload);
-}
-
 void qr_api_scans_file(qr_req_t *r) {
-    qr_err_t err = {QR_OK, NULL, ""};
-    switch (qr_req_phase(r)) {
-    case QR_PHASE_BEGIN:
-        begin(r);
-        return;
-    case QR_PHASE_DATA: {
-        size_t n;
-        const void *data = qr_req_chunk(r, &n);
-        if (qr_scan_file_write(qr_req_state(r), data, n, &err))
-            qr_req_reply_error(r, &err);
-        return;
-    }
-    default: {
-        json_t *out = NULL;
-        qr_scan_upload_t *u = qr_req_state(r);
-        qr_req_set_state(r, NULL, NULL); /* commit frees the upload in every case */
-        qr_status_t st = qr_scan_file_commit(u, &out, &err);
-        qr_api_finish(r, st, &err, out, 201);
-    }
-    }
+    static const char *const types[] = {"image/jpeg", "image/png", "image/tiff", "application/pdf",
+                                        NULL};
+    static const qr_api_upload_t upload = {
+        types,       "a scanned file is image/jpeg, image/png, image/tiff or application/pdf",
+        file_begin,  file_write,
+        file_commit, file_abort};
+    qr_api_upload(r, &upload);
 }
 
 void qr_api_scans_submit(qr_req_t *r) {

@@ -243,6 +243,7 @@ qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len
         goto out;
     }
     memset(p, 0, sizeof(*p));
+    p->kind = QR_PRINCIPAL_USER;
     snprintf(p->user_id, sizeof(p->user_id), "%s", sub);
     snprintf(p->org_id, sizeof(p->org_id), "%s", org);
     snprintf(p->session_id, sizeof(p->session_id), "%s", sid);
@@ -272,5 +273,43 @@ out:
     qr_dbres_free(r);
     qr_db_release(c);
     json_decref(claims);
+    return st;
+}
+
+qr_status_t qr_session_authenticate_client(qr_ctx_t *ctx, const char *token, size_t len,
+                                           qr_principal_t *p, qr_err_t *err) {
+    json_t *claims = qr_keyring_verify(ctx, token, len, QR_TOKEN_AUDIENCE);
+    const char *cid = json_string_value(json_object_get(claims, "client_id"));
+    const char *org = json_string_value(json_object_get(claims, "org"));
+    qr_status_t st = QR_E_UNAUTHORIZED;
+    /* A client-credentials token names its client and org, and neither a session (a
+     * user's token) nor a device (a device's token, api/principal.c asks device/). */
+    if (qr_id_is_valid(cid) && qr_id_is_valid(org) && !json_object_get(claims, "sid") &&
+        !json_object_get(claims, "device_id")) {
+        qr_dbc_t *c = qr_db_acquire(ctx->db);
+        qr_dbres_t *r = NULL;
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT o.path, o.depth FROM oauth_clients k JOIN orgs o ON o.id = k.org_id "
+                     "WHERE k.id = ? AND k.org_id = ? AND k.device_id IS NULL",
+                     QR_TEXT(cid), QR_TEXT(org));
+        if (!st && qr_dbres_rows(r) != 1)
+            st = QR_E_UNAUTHORIZED;
+        if (!st) {
+            memset(p, 0, sizeof(*p));
+            p->kind = QR_PRINCIPAL_CLIENT;
+            p->role = QR_ROLE_GUEST_USER; /* no role: the least one */
+            snprintf(p->client_id, sizeof(p->client_id), "%s", cid);
+            snprintf(p->org_id, sizeof(p->org_id), "%s", org);
+            snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 0));
+            p->org_depth = (int)qr_dbres_int(r, 0, 1);
+        }
+        qr_dbres_free(r);
+        qr_db_release(c);
+    }
+    json_decref(claims);
+    if (st == QR_E_UNAUTHORIZED)
+        qr_err_set(err, st, NULL, "the client access token is invalid, expired or revoked");
+    else if (st)
+        qr_err_set(err, st, NULL, "authentication failed on the server (see the log)");
     return st;
 }

@@ -42,5 +42,11 @@ qr_status_t qr_session_logout(qr_ctx_t *ctx, const qr_principal_t *p, qr_err_t *
  * database). QR_E_UNAUTHORIZED if the token is invalid, expired or revoked. */
 qr_status_t qr_session_authenticate(qr_ctx_t *ctx, const char *token, size_t len, qr_principal_t *p,
                                     qr_err_t *err);
+/* Resolves an API client's client-credentials token (no session, no device) into a
+ * principal of kind QR_PRINCIPAL_CLIENT (org_id, org_path, org_depth, client_id), if the
+ * client still exists in its org. QR_E_UNAUTHORIZED otherwise. For the one authenticator
+ * (api/principal.c). */
+qr_status_t qr_session_authenticate_client(qr_ctx_t *ctx, const char *token, size_t len,
+                                           qr_principal_t *p, qr_err_t *err);
 
 #endif

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "auth/session.h"
 #include "auth/throttle.h"
 #include "cmd/app.h"
 #include "core/log.h"
@@ -204,7 +203,7 @@ int main(int argc, char **argv) {
     sw.ctx = &ctx;
     /* Scans queued or interrupted before a restart are taken up again (DESIGN rule 6). */
     ctx.scanq = qr_scan_workers_start(&ctx, cfg.scan_workers);
-    http = qr_http_start(&ctx, routes, nroutes, qr_session_authenticate, &err);
+    http = qr_http_start(&ctx, routes, nroutes, qr_api_guard, &err);
     if (!http) {
         fprintf(stderr, "quired: %s\n", err.msg);
         goto out;

@@ -14,7 +14,8 @@
 #include "store/db.h"
 #include "tenancy/org.h"
 
-#define DEVICE_COLS                                                                                \
+/* The one column list of a device row; device_from_row reads it. */
+#define DEVICE_COLUMNS                                                                             \
     "d.id, d.org_id, d.serial, d.model, d.hostname, d.ip, d.enabled, d.client_id, d.created_at"
 
 void qr_device_input_init(qr_device_input_t *in) {
@@ -22,12 +23,41 @@ void qr_device_input_init(qr_device_input_t *in) {
     in->enabled = -1;
 }
 
-static json_t *device_json(const qr_dbres_t *r, int i) {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I}", "id", qr_dbres_text(r, i, 0),
-                     "org_id", qr_dbres_text(r, i, 1), "serial", qr_dbres_text(r, i, 2), "model",
-                     qr_dbres_text(r, i, 3), "hostname", qr_dbres_text(r, i, 4), "ip",
-                     qr_dbres_text(r, i, 5), "enabled", (int)qr_dbres_int(r, i, 6), "client_id",
-                     qr_dbres_text(r, i, 7), "created_at", (json_int_t)qr_dbres_int(r, i, 8));
+static void copy_id(char *dst, const char *src) {
+    snprintf(dst, QR_ID_LEN + 1, "%s", src ? src : "");
+}
+
+/* Row i of a result holding DEVICE_COLUMNS (first) into *d. */
+static void device_from_row(const qr_dbres_t *r, int i, qr_device_t *d) {
+    memset(d, 0, sizeof(*d));
+    copy_id(d->id, qr_dbres_text(r, i, 0));
+    copy_id(d->org_id, qr_dbres_text(r, i, 1));
+    d->serial = qr_dbres_strdup(r, i, 2);
+    d->model = qr_dbres_strdup(r, i, 3);
+    d->hostname = qr_dbres_strdup(r, i, 4);
+    d->ip = qr_dbres_strdup(r, i, 5);
+    d->enabled = (int)qr_dbres_int(r, i, 6);
+    copy_id(d->client_id, qr_dbres_text(r, i, 7));
+    d->created_at = qr_dbres_int(r, i, 8);
+}
+
+void qr_device_clear(qr_device_t *d) {
+    if (!d)
+        return;
+    free(d->serial);
+    free(d->model);
+    free(d->hostname);
+    free(d->ip);
+    free(d->org_name);
+    memset(d, 0, sizeof(*d));
+}
+
+void qr_device_list_free(qr_device_t *v, size_t n) {
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        qr_device_clear(&v[i]);
+    free(v);
 }
 
 static int only(const char *s, const char *set) {
@@ -64,8 +94,10 @@ static qr_status_t validate(const qr_device_input_t *in, int creating, qr_err_t 
 }
 
 qr_status_t qr_device_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                               const qr_device_input_t *in, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                               const qr_device_input_t *in, qr_device_t *out, char **client_secret,
+                               qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    *client_secret = NULL;
     if (validate(in, 1, err))
         return QR_E_INVALID;
     int64_t now = qr_clock_now(ctx->clock);
@@ -126,10 +158,11 @@ qr_status_t qr_device_register(qr_ctx_t *ctx, const qr_principal_t *p, const cha
         goto out;
     qr_dbres_free(r);
     r = NULL;
-    if (!(st = qr_db_q(c, &r, NULL, "SELECT " DEVICE_COLS " FROM devices d WHERE d.id = ?",
+    if (!(st = qr_db_q(c, &r, NULL, "SELECT " DEVICE_COLUMNS " FROM devices d WHERE d.id = ?",
                        QR_TEXT(id)))) {
-        *out = device_json(r, 0);
-        json_object_set_new(*out, "client_secret", json_string(secret));
+        device_from_row(r, 0, out);
+        *client_secret = secret;
+        secret = NULL;
     }
 out:
     if (secret) {
@@ -143,16 +176,17 @@ out:
     return st;
 }
 
-/* Finds a device in an org where p has want on devices; r holds DEVICE_COLS. */
+/* Finds a device in an org where p has want on devices; r holds DEVICE_COLUMNS. */
 static qr_status_t resolve(qr_dbc_t *c, const qr_principal_t *p, const char *id, qr_access_t want,
                            qr_dbres_t **r, qr_org_ref_t *ref, qr_err_t *err) {
     *r = NULL;
     if (!qr_id_is_valid(id))
         return qr_err_set(err, QR_E_NOT_FOUND, NULL, "device not found");
-    qr_status_t st = qr_policy_find(c, p, QR_RES_DEVICES,
-                                    "SELECT " DEVICE_COLS " FROM devices d JOIN orgs o ON o.id = "
-                                    "d.org_id WHERE d.id = ? AND ",
-                                    id, r);
+    qr_status_t st =
+        qr_policy_find(c, p, QR_RES_DEVICES,
+                       "SELECT " DEVICE_COLUMNS " FROM devices d JOIN orgs o ON o.id = "
+                       "d.org_id WHERE d.id = ? AND ",
+                       id, r);
     if (st == QR_E_NOT_FOUND)
         qr_err_set(err, st, NULL, "device not found");
     if (!st)
@@ -160,45 +194,47 @@ static qr_status_t resolve(qr_dbc_t *c, const qr_principal_t *p, const char *id,
     return st;
 }
 
-qr_status_t qr_device_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
-                           qr_err_t *err) {
-    *out = NULL;
+qr_status_t qr_device_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                           qr_device_t **items, size_t *n, qr_err_t *err) {
+    *items = NULL;
+    *n = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_DEVICES, QR_ACCESS_READ, &ref, err);
     if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT " DEVICE_COLS " FROM devices d WHERE d.org_id = ? ORDER BY d.serial",
-                     QR_TEXT(ref.id));
-    if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, device_json(r, i));
-        *out = json_pack("{s:o}", "items", items);
+        st =
+            qr_db_q(c, &r, NULL,
+                    "SELECT " DEVICE_COLUMNS " FROM devices d WHERE d.org_id = ? ORDER BY d.serial",
+                    QR_TEXT(ref.id));
+    if (!st && qr_dbres_rows(r) > 0) {
+        *n = (size_t)qr_dbres_rows(r);
+        *items = qr_xcalloc(*n, sizeof(**items));
+        for (size_t i = 0; i < *n; i++)
+            device_from_row(r, (int)i, &(*items)[i]);
     }
     qr_dbres_free(r);
     qr_db_release(c);
     return st;
 }
 
-qr_status_t qr_device_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+qr_status_t qr_device_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_device_t *out,
                           qr_err_t *err) {
-    *out = NULL;
+    memset(out, 0, sizeof(*out));
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_dbres_t *r = NULL;
     qr_status_t st = resolve(c, p, id, QR_ACCESS_READ, &r, &ref, err);
     if (!st)
-        *out = device_json(r, 0);
+        device_from_row(r, 0, out);
     qr_dbres_free(r);
     qr_db_release(c);
     return st;
 }
 
 qr_status_t qr_device_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                             const qr_device_input_t *in, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                             const qr_device_input_t *in, qr_device_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     if (validate(in, 0, err))
         return QR_E_INVALID;
     int64_t now = qr_clock_now(ctx->clock);
@@ -222,10 +258,10 @@ qr_status_t qr_device_update(qr_ctx_t *ctx, const qr_principal_t *p, const char 
                        id, "");
         qr_dbres_free(r);
         r = NULL;
-        st = qr_db_q(c, &r, NULL, "SELECT " DEVICE_COLS " FROM devices d WHERE d.id = ?",
+        st = qr_db_q(c, &r, NULL, "SELECT " DEVICE_COLUMNS " FROM devices d WHERE d.id = ?",
                      QR_TEXT(id));
         if (!st)
-            *out = device_json(r, 0);
+            device_from_row(r, 0, out);
     }
     qr_dbres_free(r);
     qr_db_release(c);
@@ -256,7 +292,7 @@ qr_status_t qr_device_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
 }
 
 qr_status_t qr_device_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
-                                   qr_device_principal_t *out, qr_err_t *err) {
+                                   qr_principal_t *out, qr_err_t *err) {
     json_t *claims = qr_keyring_verify(ctx, token, len, QR_TOKEN_AUDIENCE);
     const char *dev = json_string_value(json_object_get(claims, "device_id"));
     const char *cid = json_string_value(json_object_get(claims, "client_id"));
@@ -271,6 +307,8 @@ qr_status_t qr_device_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
                     QR_TEXT(dev), QR_TEXT(cid), QR_TEXT(org)) == QR_OK &&
             qr_dbres_rows(r) == 1) {
             memset(out, 0, sizeof(*out));
+            out->kind = QR_PRINCIPAL_DEVICE;
+            out->role = QR_ROLE_GUEST_USER; /* no role: the least one, never consulted */
             memcpy(out->device_id, dev, QR_ID_LEN);
             memcpy(out->org_id, org, QR_ID_LEN);
             memcpy(out->client_id, cid, QR_ID_LEN);
@@ -286,18 +324,19 @@ qr_status_t qr_device_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
     return st;
 }
 
-qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_device_principal_t *d, json_t **out,
+qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_principal_t *d, qr_device_t *out,
                            qr_err_t *err) {
-    *out = NULL;
+    memset(out, 0, sizeof(*out));
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT " DEVICE_COLS ", o.name FROM devices d JOIN orgs o ON o.id = "
-                             "d.org_id WHERE d.id = ? AND d.org_id = ?",
-                             QR_TEXT(d->device_id), QR_TEXT(d->org_id));
+    qr_status_t st =
+        qr_db_q(c, &r, NULL,
+                "SELECT " DEVICE_COLUMNS ", o.name FROM devices d JOIN orgs o ON o.id = "
+                "d.org_id WHERE d.id = ? AND d.org_id = ?",
+                QR_TEXT(d->device_id), QR_TEXT(d->org_id));
     if (!st && qr_dbres_rows(r) == 1) {
-        *out = device_json(r, 0);
-        json_object_set_new(*out, "org_name", json_string(qr_dbres_text(r, 0, 9)));
+        device_from_row(r, 0, out);
+        out->org_name = qr_dbres_strdup(r, 0, 9);
     } else if (!st) {
         st = qr_err_set(err, QR_E_UNAUTHORIZED, NULL, "the device no longer exists");
     }

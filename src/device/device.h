@@ -6,7 +6,6 @@
 #ifndef QR_DEVICE_H
 #define QR_DEVICE_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "core/ctx.h"
@@ -20,36 +19,49 @@ typedef struct qr_device_input {
     int enabled;
 } qr_device_input_t;
 
-/* A device acting with its own token. */
-typedef struct qr_device_principal {
-    char device_id[QR_ID_LEN + 1];
+/* A registered device, as read from its row. */
+typedef struct qr_device {
+    char id[QR_ID_LEN + 1];
     char org_id[QR_ID_LEN + 1];
-    char client_id[QR_ID_LEN + 1];
-} qr_device_principal_t;
+    char *serial, *model, *hostname, *ip; /* owned; "" when not given at registration */
+    int enabled;
+    char client_id[QR_ID_LEN + 1]; /* the device's OAuth client */
+    long long created_at;
+    char *org_name; /* owned; the org's name, set by qr_device_self only (else NULL) */
+} qr_device_t;
+
+/* Frees the members of d and zeroes it; accepts a zeroed struct. */
+void qr_device_clear(qr_device_t *d);
+/* Frees a list of n devices from qr_device_list; accepts NULL. */
+void qr_device_list_free(qr_device_t *v, size_t n);
 
 /* Sets every field to "not given". */
 void qr_device_input_init(qr_device_input_t *in);
-/* Registers a device in org_id; *out has the device and, once, client_id and
- * client_secret. Past the license's device count: QR_E_CONFLICT, license_exceeded. */
+/* Registers a device in org_id; *out is the device (clear it) and *client_secret its OAuth
+ * client's secret, shown this once (a new string; the caller wipes and frees it). Past the
+ * license's device count: QR_E_CONFLICT, license_exceeded. */
 qr_status_t qr_device_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                               const qr_device_input_t *in, json_t **out, qr_err_t *err);
-/* Lists the devices of org_id: {"items": [...]}. */
-qr_status_t qr_device_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
-                           qr_err_t *err);
-/* Reads one device. */
-qr_status_t qr_device_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+                               const qr_device_input_t *in, qr_device_t *out, char **client_secret,
+                               qr_err_t *err);
+/* Lists the devices of org_id by serial: *items (free with qr_device_list_free) and *n. */
+qr_status_t qr_device_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                           qr_device_t **items, size_t *n, qr_err_t *err);
+/* Reads one device into *out (clear it). */
+qr_status_t qr_device_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_device_t *out,
                           qr_err_t *err);
-/* Updates model, hostname, ip or enabled. */
+/* Updates model, hostname, ip or enabled; *out (clear it) is the device afterwards. */
 qr_status_t qr_device_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                             const qr_device_input_t *in, json_t **out, qr_err_t *err);
+                             const qr_device_input_t *in, qr_device_t *out, qr_err_t *err);
 /* Deletes a device with its credentials. */
 qr_status_t qr_device_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
-/* Resolves a device's bearer token: signed by us, issued to a device client that still
- * exists and whose device is enabled. QR_E_UNAUTHORIZED otherwise. */
+/* Resolves a device's bearer token into a principal of kind QR_PRINCIPAL_DEVICE (org_id,
+ * device_id, client_id): signed by us, issued to a device client that still exists and
+ * whose device is enabled. QR_E_UNAUTHORIZED otherwise. For the one authenticator
+ * (api/principal.c). */
 qr_status_t qr_device_authenticate(qr_ctx_t *ctx, const char *token, size_t len,
-                                   qr_device_principal_t *out, qr_err_t *err);
-/* The device's own record (for the device itself). */
-qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_device_principal_t *d, json_t **out,
-                           qr_err_t *err);
+                                   qr_principal_t *out, qr_err_t *err);
+/* The device's own record with its org's name into *out (clear it), for d, a principal of
+ * kind QR_PRINCIPAL_DEVICE. */
+qr_status_t qr_device_self(qr_ctx_t *ctx, const qr_principal_t *d, qr_device_t *out, qr_err_t *err);
 
 #endif

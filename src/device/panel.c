@@ -11,14 +11,26 @@
 #include "auth/pin.h"
 #include "auth/session.h"
 #include "auth/throttle.h"
+#include "core/mem.h"
 #include "report/audit.h"
 #include "store/db.h"
 #include "tenancy/org.h"
 
-qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
-                           const qr_panel_input_t *in, const char *source, json_t **out,
-                           qr_err_t *err) {
-    *out = NULL;
+void qr_panel_session_clear(qr_panel_session_t *s) {
+    if (!s)
+        return;
+    if (s->access_token)
+        memset(s->access_token, 0, strlen(s->access_token));
+    free(s->access_token);
+    free(s->username);
+    free(s->first_name);
+    free(s->last_name);
+    memset(s, 0, sizeof(*s));
+}
+
+qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_principal_t *d, const qr_panel_input_t *in,
+                           const char *source, qr_panel_session_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     int64_t now = qr_clock_now(ctx->clock);
     char throttle_key[48], uid[QR_ID_LEN + 1] = "", oid[QR_ID_LEN + 1];
     snprintf(throttle_key, sizeof(throttle_key), "device:%s", d->device_id);
@@ -82,10 +94,13 @@ qr_status_t qr_panel_login(qr_ctx_t *ctx, const qr_device_principal_t *d,
     if ((st = qr_session_start_panel(ctx, c, uid, d->org_id, d->device_id, now, &token, err)))
         goto out;
     qr_audit_write(c, now, d->org_id, uid, "panel_login", d->device_id, in->method);
-    *out = json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}", "access_token", token, "token_type",
-                     "Bearer", "expires_in", QR_PANEL_TTL_S, "user", "id", uid, "username",
-                     qr_dbres_text(r, 0, 0), "first_name", qr_dbres_text(r, 0, 1), "last_name",
-                     qr_dbres_text(r, 0, 2));
+    out->access_token = token;
+    token = NULL;
+    out->expires_in = QR_PANEL_TTL_S;
+    snprintf(out->user_id, sizeof(out->user_id), "%s", uid);
+    out->username = qr_dbres_strdup(r, 0, 0);
+    out->first_name = qr_dbres_strdup(r, 0, 1);
+    out->last_name = qr_dbres_strdup(r, 0, 2);
 out:
     free(token);
     qr_dbres_free(r);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the HTTPS server (libmicrohttpd + GnuTLS): TLS 1.2/1.3 only, one canonical path
  * per resource, bounded bodies, strict JSON and query intake, security headers on every
- * response, slow handlers on a bounded worker pool, graceful stop. */
+ * response, slow handlers on a bounded worker pool, graceful stop. The public header of
+ * http/request.c (request life cycle and accessors), http/router.c (route matching and
+ * dispatch), http/reply.c (responders, the one error responder) and http/tls.c (listener,
+ * TLS reload, stop). */
 #ifndef QR_HTTP_SERVER_H
 #define QR_HTTP_SERVER_H
 
@@ -10,7 +13,6 @@
 
 #include "core/ctx.h"
 #include "core/error.h"
-#include "tenancy/policy.h"
 
 #define QR_BODY_MAX (64 * 1024)
 #define QR_ROUTE_MAX_PARAMS 4
@@ -20,7 +22,7 @@ typedef struct qr_req qr_req_t;
 typedef void (*qr_handler_fn)(qr_req_t *req);
 
 enum {
-    QR_ROUTE_AUTH = 1,      /* requires a valid bearer access token */
+    QR_ROUTE_AUTH = 1,      /* a user's bearer access token (checked by the guard) */
     QR_ROUTE_SLOW = 2,      /* runs on the slow worker pool (password hashing) */
     QR_ROUTE_BODY = 4,      /* takes a JSON body; without this flag a non-empty body is refused */
     QR_ROUTE_FORM = 8,      /* takes an application/x-www-form-urlencoded body (names in form) */
@@ -28,6 +30,9 @@ enum {
     QR_ROUTE_STREAM = 32,   /* the body streams through the handler (large uploads) */
     QR_ROUTE_ONE_TIME = 64, /* with QR_ROUTE_AUTH: allowed while the account's one-time
                                password awaits replacement (else 403) */
+    QR_ROUTE_DEVICE = 128,  /* a device's client-credentials token (checked by the guard) */
+    QR_ROUTE_CLIENT = 256,  /* an API client's client-credentials token (checked by the
+                               guard; no route takes one yet) */
 };
 
 typedef struct qr_route {
@@ -40,14 +45,20 @@ typedef struct qr_route {
     const char *form;  /* with QR_ROUTE_FORM: space-separated allowed form field names */
 } qr_route_t;
 
-/* Resolves "Authorization: Bearer <token>" into a principal. */
-typedef qr_status_t (*qr_authenticate_fn)(qr_ctx_t *ctx, const char *token, size_t len,
-                                          qr_principal_t *p, qr_err_t *err);
+/* Size of the request's opaque slot for who is asking (see qr_req_auth). */
+#define QR_REQ_AUTH_MAX 1024
 
-/* Starts serving routes on the configured address and port with the certificate files.
- * Returns NULL (and err) if the daemon cannot start. */
-qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes,
-                         qr_authenticate_fn auth, qr_err_t *err);
+/* Checks who is asking before the handler runs, from the request and its route's flags
+ * (http does not interpret QR_ROUTE_AUTH, QR_ROUTE_ONE_TIME or QR_ROUTE_DEVICE itself); it
+ * keeps what it resolved in qr_req_auth(r). Called for every routed request, after the
+ * path, parameters, query and body were checked. QR_OK to go on, else err is answered. */
+typedef qr_status_t (*qr_guard_fn)(qr_req_t *r, int route_flags, qr_err_t *err);
+
+/* Starts serving routes on the configured address and port with the certificate files;
+ * guard (may be NULL) checks each request before its handler. Returns NULL (and err) if the
+ * daemon cannot start. */
+qr_http_t *qr_http_start(qr_ctx_t *ctx, const qr_route_t *routes, size_t nroutes, qr_guard_fn guard,
+                         qr_err_t *err);
 /* The TCP port actually bound (useful with port 0). */
 int qr_http_port(const qr_http_t *h);
 /* Stops accepting, lets in-flight requests finish (at most timeout_s), then stops. */
@@ -77,15 +88,16 @@ long long qr_req_content_length(qr_req_t *r);
 const char *qr_req_header(qr_req_t *r, const char *name);
 /* The parsed JSON body (an object; {} if there was none). Borrowed. */
 json_t *qr_req_body(qr_req_t *r);
-/* The authenticated principal (routes with QR_ROUTE_AUTH). */
-const qr_principal_t *qr_req_principal(qr_req_t *r);
+/* The request's opaque slot of QR_REQ_AUTH_MAX bytes (zeroed, suitably aligned) where the
+ * guard keeps who is asking; the api layer reads it as its principal (qr_req_principal). */
+void *qr_req_auth(qr_req_t *r);
 /* The client's address as text. */
 const char *qr_req_source(qr_req_t *r);
 /* Requests the server is handling now, this one included. */
 int qr_req_inflight(qr_req_t *r);
 
 /* Streaming routes: the handler is called once before the body (QR_PHASE_BEGIN, after
- * the token was checked), once per piece of body (QR_PHASE_DATA) and once at the end
+ * the guard passed it), once per piece of body (QR_PHASE_DATA) and once at the end
  * (QR_PHASE_END). It answers at the end, or earlier to refuse (the rest of the body is
  * then discarded). */
 enum { QR_PHASE_BEGIN = 0, QR_PHASE_DATA, QR_PHASE_END };

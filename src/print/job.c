@@ -2,12 +2,8 @@
 /* quire: the cloud spool. */
 #include "print/job.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <openssl/crypto.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,50 +19,104 @@
 #include "store/blob.h"
 #include "store/datakey.h"
 #include "store/db.h"
+#include "store/upload.h"
 
-#define TAIL 1024
-#define JOB_COLS                                                                                   \
-    "id, name, size, status, copies, color, duplex, created_at, expires_at, number, pages, "       \
-    "doc_color, device_id, released_at, reason"
+/* The one column list of a job; job_from_row reads it. */
+#define JOB_COLUMNS                                                                                \
+    "j.id, j.name, j.size, j.status, j.copies, j.color, j.duplex, j.created_at, j.expires_at, "    \
+    "j.number, j.pages, j.doc_color, j.device_id, j.released_at, j.reason"
 
 struct qr_job_upload {
     qr_ctx_t *ctx;
     qr_principal_t p;
-    qr_blob_writer_t *w;
-    char id[QR_ID_LEN + 1];
+    qr_blob_upload_t up; /* the document; its blob id is the job's id */
     char *name;
-    long long copies, size, max;
+    long long copies;
     int color, duplex;
-    long long pages; /* from the document (qr_pdf_inspect) */
-    int doc_color;
-    unsigned char head[5];
-    unsigned char tail[TAIL];
-    size_t tail_len;
 };
 
 static char *blob_dir(qr_ctx_t *ctx, const char *org_id) {
     return qr_xasprintf("%s/blobs/%s", ctx->cfg->data_dir, org_id);
 }
 
-static json_t *job_json(const qr_dbres_t *r, int i) {
-    json_t *j = json_pack(
-        "{s:s, s:s, s:I, s:s, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:b}", "id",
-        qr_dbres_text(r, i, 0), "name", qr_dbres_text(r, i, 1), "size",
-        (json_int_t)qr_dbres_int(r, i, 2), "status", qr_dbres_text(r, i, 3), "copies",
-        (json_int_t)qr_dbres_int(r, i, 4), "color", (int)qr_dbres_int(r, i, 5), "duplex",
-        (int)qr_dbres_int(r, i, 6), "created_at", (json_int_t)qr_dbres_int(r, i, 7), "expires_at",
-        (json_int_t)qr_dbres_int(r, i, 8), "number", (json_int_t)qr_dbres_int(r, i, 9), "pages",
-        (json_int_t)qr_dbres_int(r, i, 10), "document_color", (int)qr_dbres_int(r, i, 11));
-    json_object_set_new(j, "device_id",
-                        qr_dbres_isnull(r, i, 12) ? json_null()
-                                                  : json_string(qr_dbres_text(r, i, 12)));
-    json_object_set_new(j, "released_at",
-                        qr_dbres_isnull(r, i, 13) ? json_null()
-                                                  : json_integer(qr_dbres_int(r, i, 13)));
-    json_object_set_new(j, "reason",
-                        qr_dbres_isnull(r, i, 14) ? json_null()
-                                                  : json_string(qr_dbres_text(r, i, 14)));
-    return j;
+/* Row i of r (JOB_COLUMNS) into out. */
+static void job_from_row(const qr_dbres_t *r, int i, qr_job_t *out) {
+    memset(out, 0, sizeof(*out));
+    snprintf(out->id, sizeof(out->id), "%s", qr_dbres_text(r, i, 0));
+    out->name = qr_xstrdup(qr_dbres_text(r, i, 1));
+    out->size = qr_dbres_int(r, i, 2);
+    out->status = qr_xstrdup(qr_dbres_text(r, i, 3));
+    out->copies = qr_dbres_int(r, i, 4);
+    out->color = (int)qr_dbres_int(r, i, 5);
+    out->duplex = (int)qr_dbres_int(r, i, 6);
+    out->created_at = qr_dbres_int(r, i, 7);
+    out->expires_at = qr_dbres_int(r, i, 8);
+    out->number = qr_dbres_int(r, i, 9);
+    out->pages = qr_dbres_int(r, i, 10);
+    out->document_color = (int)qr_dbres_int(r, i, 11);
+    if (!qr_dbres_isnull(r, i, 12))
+        snprintf(out->device_id, sizeof(out->device_id), "%s", qr_dbres_text(r, i, 12));
+    out->has_released_at = !qr_dbres_isnull(r, i, 13);
+    out->released_at = out->has_released_at ? qr_dbres_int(r, i, 13) : 0;
+    out->reason = qr_dbres_isnull(r, i, 14) ? NULL : qr_xstrdup(qr_dbres_text(r, i, 14));
+}
+
+void qr_job_clear(qr_job_t *j) {
+    if (!j)
+        return;
+    free(j->name);
+    free(j->status);
+    free(j->reason);
+    memset(j, 0, sizeof(*j));
+}
+
+void qr_job_list_free(qr_job_t *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++)
+        qr_job_clear(&v[i]);
+    free(v);
+}
+
+#define JOB_SELECT "SELECT " JOB_COLUMNS " FROM print_jobs j WHERE "
+
+/* The jobs that sql (JOB_SELECT and a condition, a constant) finds with its np parameters:
+ * *items is a new array of *n jobs. */
+static qr_status_t select_jobs(qr_dbc_t *c, const char *sql, const qr_dbval_t *params, int np,
+                               qr_job_t **items, size_t *n) {
+    *items = NULL;
+    *n = 0;
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_dbc_exec(c, sql, params, np, &r, NULL);
+    int rows = st ? 0 : qr_dbres_rows(r);
+    if (rows > 0) {
+        *items = qr_xcalloc((size_t)rows, sizeof(**items));
+        for (int i = 0; i < rows; i++)
+            job_from_row(r, i, &(*items)[i]);
+        *n = (size_t)rows;
+    }
+    qr_dbres_free(r);
+    return st;
+}
+
+/* The first job that sql finds, into out; QR_E_NOT_FOUND (no message) if there is none. */
+static qr_status_t select_job(qr_dbc_t *c, const char *sql, const qr_dbval_t *params, int np,
+                              qr_job_t *out) {
+    qr_job_t *v = NULL;
+    size_t n = 0;
+    memset(out, 0, sizeof(*out));
+    qr_status_t st = select_jobs(c, sql, params, np, &v, &n);
+    if (!st && n == 0)
+        st = QR_E_NOT_FOUND;
+    if (!st) {
+        *out = v[0];
+        memset(&v[0], 0, sizeof(v[0]));
+    }
+    qr_job_list_free(v, n);
+    return st;
+}
+
+/* Job id (whoever's it is) into out. */
+static qr_status_t job_by_id(qr_dbc_t *c, const char *id, qr_job_t *out) {
+    return select_job(c, JOB_SELECT "j.id = ?", (const qr_dbval_t[]){QR_TEXT(id)}, 1, out);
 }
 
 /* A job number for IPP (job-id: 1 to 2^31 - 1), random so that it says nothing about how many
@@ -84,29 +134,22 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
                          long long declared_size, qr_job_upload_t **out, qr_err_t *err) {
     *out = NULL;
     long long max = (long long)ctx->cfg->max_job_mb * 1024 * 1024;
+    char too_large[64];
+    snprintf(too_large, sizeof(too_large), "a print job may be at most %d MB",
+             ctx->cfg->max_job_mb);
     if (declared_size > max)
-        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a print job may be at most %d MB",
-                          ctx->cfg->max_job_mb);
+        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "%s", too_large);
     if (o->copies < 1 || o->copies > 999)
         return qr_err_set(err, QR_E_INVALID, NULL, "copies must be from 1 to 999");
-    unsigned char key[32];
-    qr_status_t st = qr_datakey_get(ctx, p->org_id, key, err);
-    if (st)
-        return st;
     char *dir = blob_dir(ctx, p->org_id);
     qr_job_upload_t *u = qr_xcalloc(1, sizeof(*u));
     u->ctx = ctx;
     u->p = *p;
-    u->max = max;
     u->copies = o->copies;
     u->color = o->color;
     u->duplex = o->duplex;
     u->name = qr_xstrdup(o->name && *o->name ? o->name : "document.pdf");
-    qr_random_id(u->id);
-    st = qr_mkdirs(dir, 0700, err);
-    if (!st)
-        st = qr_blob_create(dir, u->id, key, &u->w, err);
-    OPENSSL_cleanse(key, sizeof(key));
+    qr_status_t st = qr_blob_upload_begin(&u->up, ctx, p->org_id, dir, max, too_large, err);
     free(dir);
     if (st) {
         qr_job_abort(u);
@@ -117,102 +160,77 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
 }
 
 qr_status_t qr_job_write(qr_job_upload_t *u, const void *data, size_t n, qr_err_t *err) {
-    if (u->size + (long long)n > u->max)
-        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a print job may be at most %d MB",
-                          u->ctx->cfg->max_job_mb);
-    const unsigned char *d = data;
-    for (size_t i = 0; i < n && u->size + (long long)i < 5; i++)
-        u->head[u->size + i] = d[i];
-    /* Keep the last TAIL bytes to find the end-of-file marker. */
-    if (n >= TAIL) {
-        memcpy(u->tail, d + n - TAIL, TAIL);
-        u->tail_len = TAIL;
-    } else {
-        size_t keep = u->tail_len + n > TAIL ? TAIL - n : u->tail_len;
-        memmove(u->tail, u->tail + u->tail_len - keep, keep);
-        memcpy(u->tail + keep, d, n);
-        u->tail_len = keep + n;
-    }
-    u->size += (long long)n;
-    return qr_blob_write(u->w, data, n, err);
+    return qr_blob_upload_write(&u->up, data, n, err);
 }
 
-qr_status_t qr_job_commit(qr_job_upload_t *u, json_t **out, qr_err_t *err) {
-    *out = NULL;
-    qr_ctx_t *ctx = u->ctx;
-    if (u->size < 5 || memcmp(u->head, "%PDF-", 5) != 0 ||
-        !memmem(u->tail, u->tail_len, "%%EOF", 5)) {
-        qr_job_abort(u);
-        return qr_err_set(err, QR_E_INVALID, "invalid_document",
-                          "the document is not a complete PDF (it must start with %%PDF- and "
-                          "end with %%%%EOF)");
-    }
-    qr_status_t st = qr_blob_commit(u->w, err);
-    u->w = NULL;
-    if (st) {
-        qr_job_abort(u);
-        return st;
-    }
-    {
-        /* PRN-2: pages and colour come from the document, read back through the decrypting
-         * reader so that the plaintext never touches disk (SEC-2). What MuPDF cannot read
-         * (or reads only past its bounds) is refused, and its document deleted. */
-        char *dir = blob_dir(ctx, u->p.org_id);
-        unsigned char key[32];
-        qr_blob_reader_t *rd = NULL;
-        qr_pdf_info_t info = {0, 0};
-        st = qr_datakey_get(ctx, u->p.org_id, key, err);
-        if (!st)
-            st = qr_blob_open(dir, u->id, key, &rd, err);
-        OPENSSL_cleanse(key, sizeof(key));
-        if (!st)
-            st = qr_pdf_inspect(rd, NULL, &info, err);
-        qr_blob_close(rd);
-        if (st)
-            qr_blob_delete(dir, u->id, NULL);
-        free(dir);
-        if (st) {
-            qr_job_abort(u);
-            return st;
-        }
-        u->pages = info.pages;
-        u->doc_color = info.color;
-    }
-    int64_t now = qr_clock_now(ctx->clock);
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
+/* PRN-2: pages and colour come from the published document, read back through the
+ * decrypting reader so that the plaintext never touches disk (SEC-2). What MuPDF cannot read
+ * (or reads only past its bounds) is refused, and its document deleted. */
+static qr_status_t inspect(qr_job_upload_t *u, qr_pdf_info_t *info, qr_err_t *err) {
+    qr_blob_reader_t *rd = NULL;
+    qr_status_t st = qr_blob_upload_open(&u->up, u->ctx, u->p.org_id, &rd, err);
+    if (!st)
+        st = qr_pdf_inspect(rd, NULL, info, err);
+    qr_blob_close(rd);
+    if (st)
+        qr_blob_upload_delete(&u->up);
+    return st;
+}
+
+/* Records the job of a published, inspected document (the held job, its audit row) on c;
+ * a clash of random job numbers is retried with another one. */
+static qr_status_t record(qr_dbc_t *c, qr_job_upload_t *u, const qr_pdf_info_t *info, int64_t now) {
     qr_dbres_t *r = NULL;
-    st = qr_db_q(c, &r, NULL, "SELECT ret_print_days FROM orgs WHERE id = ?", QR_TEXT(u->p.org_id));
+    qr_status_t st =
+        qr_db_q(c, &r, NULL, "SELECT ret_print_days FROM orgs WHERE id = ?", QR_TEXT(u->p.org_id));
     long long days = !st && qr_dbres_rows(r) == 1 ? qr_dbres_int(r, 0, 0) : 7;
     qr_dbres_free(r);
-    r = NULL;
-    /* A clash of random job numbers is retried with another one. */
     for (int tries = 0; !st && tries < 8; tries++) {
         st = qr_db_q(c, NULL, NULL,
                      "INSERT INTO print_jobs (id, org_id, user_id, name, size, status, copies, "
                      "color, duplex, created_at, expires_at, number, pages, doc_color) VALUES (?, "
                      "?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?, ?, ?)",
-                     QR_TEXT(u->id), QR_TEXT(u->p.org_id), QR_TEXT(u->p.user_id), QR_TEXT(u->name),
-                     QR_INT(u->size), QR_INT(u->copies), QR_INT(u->color), QR_INT(u->duplex),
-                     QR_INT(now), QR_INT(now + days * 86400), QR_INT(job_number()),
-                     QR_INT(u->pages), QR_INT(u->doc_color));
+                     QR_TEXT(u->up.id), QR_TEXT(u->p.org_id), QR_TEXT(u->p.user_id),
+                     QR_TEXT(u->name), QR_INT(u->up.size), QR_INT(u->copies), QR_INT(u->color),
+                     QR_INT(u->duplex), QR_INT(now), QR_INT(now + days * 86400),
+                     QR_INT(job_number()), QR_INT(info->pages), QR_INT(info->color));
         if (st != QR_E_CONFLICT)
             break;
         st = tries < 7 ? QR_OK : st;
     }
+    return st;
+}
+
+qr_status_t qr_job_commit(qr_job_upload_t *u, qr_job_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    qr_ctx_t *ctx = u->ctx;
+    qr_pdf_info_t info = {0, 0};
+    if (!qr_blob_upload_starts_with(&u->up, "%PDF-", 5) ||
+        !qr_blob_upload_tail_has(&u->up, "%%EOF", 5)) {
+        qr_job_abort(u);
+        return qr_err_set(err, QR_E_INVALID, "invalid_document",
+                          "the document is not a complete PDF (it must start with %%PDF- and "
+                          "end with %%%%EOF)");
+    }
+    qr_status_t st = qr_blob_upload_publish(&u->up, err);
     if (!st)
-        st = qr_db_q(c, &r, NULL, "SELECT " JOB_COLS " FROM print_jobs WHERE id = ?",
-                     QR_TEXT(u->id));
+        st = inspect(u, &info, err);
+    if (st) {
+        qr_job_abort(u);
+        return st;
+    }
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    st = record(c, u, &info, now);
+    if (!st)
+        st = job_by_id(c, u->up.id, out);
     if (!st) {
-        *out = job_json(r, 0);
-        qr_audit_write(c, now, u->p.org_id, u->p.user_id, "job_submitted", u->id, "");
+        qr_audit_write(c, now, u->p.org_id, u->p.user_id, "job_submitted", u->up.id, "");
     } else {
         /* No row, no document: nothing accepted is left half-stored. */
-        char *dir = blob_dir(ctx, u->p.org_id);
-        qr_blob_delete(dir, u->id, NULL);
-        free(dir);
+        qr_blob_upload_delete(&u->up);
         qr_err_set(err, st, NULL, "the job could not be recorded");
     }
-    qr_dbres_free(r);
     qr_db_release(c);
     qr_job_abort(u);
     return st;
@@ -221,44 +239,46 @@ qr_status_t qr_job_commit(qr_job_upload_t *u, json_t **out, qr_err_t *err) {
 void qr_job_abort(qr_job_upload_t *u) {
     if (!u)
         return;
-    qr_blob_abort(u->w);
+    qr_blob_upload_abort(&u->up);
     free(u->name);
     free(u);
 }
 
-qr_status_t qr_job_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err) {
+qr_status_t qr_job_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_job_t **items, size_t *n,
+                        qr_err_t *err) {
     (void)err;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT " JOB_COLS " FROM print_jobs WHERE org_id = ? AND user_id = ? "
-                             "ORDER BY created_at DESC, id",
-                             QR_TEXT(p->org_id), QR_TEXT(p->user_id));
-    if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, job_json(r, i));
-        *out = json_pack("{s:o}", "items", items);
-    }
-    qr_dbres_free(r);
+    qr_status_t st =
+        select_jobs(c,
+                    JOB_SELECT "j.org_id = ? AND j.user_id = ? "
+                               "ORDER BY j.created_at DESC, j.id",
+                    (const qr_dbval_t[]){QR_TEXT(p->org_id), QR_TEXT(p->user_id)}, 2, items, n);
     qr_db_release(c);
     return st;
 }
 
-qr_status_t qr_job_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+qr_status_t qr_job_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_job_t *out,
                        qr_err_t *err) {
-    *out = NULL;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT " JOB_COLS " FROM print_jobs WHERE id = ? AND org_id = ? AND "
-                             "user_id = ?",
-                             QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
-    if (!st && qr_dbres_rows(r) == 1)
-        *out = job_json(r, 0);
-    else if (!st)
-        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
-    qr_dbres_free(r);
+    qr_status_t st = select_job(
+        c, JOB_SELECT "j.id = ? AND j.org_id = ? AND j.user_id = ?",
+        (const qr_dbval_t[]){QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id)}, 3, out);
+    if (st == QR_E_NOT_FOUND)
+        qr_err_set(err, st, NULL, "job not found");
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_job_find_number(qr_ctx_t *ctx, const qr_principal_t *p, long long number,
+                               qr_job_t *out, qr_err_t *err) {
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = select_job(
+        c,
+        JOB_SELECT "j.number = ? AND j.org_id = ? AND j.user_id = ? "
+                   "ORDER BY j.created_at DESC, j.id",
+        (const qr_dbval_t[]){QR_INT(number), QR_TEXT(p->org_id), QR_TEXT(p->user_id)}, 3, out);
+    if (st == QR_E_NOT_FOUND)
+        qr_err_set(err, st, NULL, "job not found");
     qr_db_release(c);
     return st;
 }
@@ -291,6 +311,17 @@ static int job_exists(qr_dbc_t *c, const char *id) {
     return yes;
 }
 
+/* Whether a file of the spool belongs to a job (qr_blob_known_fn over c): a finished
+ * document does while its job exists; an unfinished one (.part) never does. */
+static int blob_known(void *c, const char *name) {
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, ".part") == 0)
+        return 0;
+    char id[QR_ID_LEN + 1];
+    snprintf(id, sizeof(id), "%.*s", (int)n, name);
+    return job_exists(c, id);
+}
+
 int qr_job_sweep(qr_ctx_t *ctx) {
     qr_job_requeue_stale(ctx);
     int64_t now = qr_clock_now(ctx->clock);
@@ -312,34 +343,7 @@ int qr_job_sweep(qr_ctx_t *ctx) {
     /* Files without a job: interrupted uploads (.part) and documents whose job was never
      * recorded. Only files older than a minute, so that uploads in progress are left alone. */
     char *root = qr_xasprintf("%s/blobs", ctx->cfg->data_dir);
-    DIR *orgs = opendir(root);
-    struct dirent *o;
-    while (orgs && (o = readdir(orgs))) {
-        if (o->d_name[0] == '.')
-            continue;
-        char *dir = qr_xasprintf("%s/%s", root, o->d_name);
-        DIR *d = opendir(dir);
-        struct dirent *f;
-        while (d && (f = readdir(d))) {
-            if (f->d_name[0] == '.')
-                continue;
-            char *path = qr_xasprintf("%s/%s", dir, f->d_name);
-            struct stat st;
-            size_t n = strlen(f->d_name);
-            int part = n > 5 && strcmp(f->d_name + n - 5, ".part") == 0;
-            char id[QR_ID_LEN + 1];
-            snprintf(id, sizeof(id), "%.*s", (int)(part ? n - 5 : n), f->d_name);
-            if (stat(path, &st) == 0 && time(NULL) - st.st_mtime >= 60 &&
-                (part || !job_exists(c, id)) && unlink(path) == 0)
-                removed++;
-            free(path);
-        }
-        if (d)
-            closedir(d);
-        free(dir);
-    }
-    if (orgs)
-        closedir(orgs);
+    removed += qr_blob_upload_sweep(root, 60, blob_known, c);
     free(root);
     qr_db_release(c);
     return removed;
@@ -348,12 +352,12 @@ int qr_job_sweep(qr_ctx_t *ctx) {
 qr_status_t qr_job_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
                             struct qr_blob_reader **reader, long long *size, qr_err_t *err) {
     *reader = NULL;
-    json_t *job = NULL;
+    qr_job_t job;
     qr_status_t st = qr_job_get(ctx, p, id, &job, err);
     if (st)
         return st;
-    *size = json_integer_value(json_object_get(job, "size"));
-    json_decref(job);
+    *size = job.size;
+    qr_job_clear(&job);
     unsigned char key[32];
     if ((st = qr_datakey_get(ctx, p->org_id, key, err)))
         return st;
@@ -366,71 +370,112 @@ qr_status_t qr_job_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *
 
 /* ---- release at a device (PRN-3, PRN-4) --------------------------------------------------- */
 
-/* Columns of a job with its org's print policy, for release and result. */
-#define RELEASE_COLS                                                                               \
+/* A job with its org's print policy, for release and result: the columns and their row. */
+#define RELEASE_COLUMNS                                                                            \
     "j.status, j.pages, j.copies, j.color, j.duplex, o.print_force_mono, o.print_force_duplex, "   \
     "o.print_max_pages, o.time_zone, j.device_id, j.charged, j.charged_month"
 
-static qr_status_t select_job(qr_dbc_t *c, const char *id, json_t **out) {
+struct release_row {
+    char status[16];
+    long long pages, copies, max_pages, charged;
+    int color, duplex, force_mono, force_duplex;
+    char time_zone[65];
+    char device_id[QR_ID_LEN + 1]; /* "" when none */
+    char month[8];                 /* charged_month; "" when none */
+    int has_month;
+};
+
+static void release_from_row(const qr_dbres_t *r, int i, struct release_row *out) {
+    memset(out, 0, sizeof(*out));
+    snprintf(out->status, sizeof(out->status), "%s", qr_dbres_text(r, i, 0));
+    out->pages = qr_dbres_int(r, i, 1);
+    out->copies = qr_dbres_int(r, i, 2);
+    out->color = (int)qr_dbres_int(r, i, 3);
+    out->duplex = (int)qr_dbres_int(r, i, 4);
+    out->force_mono = (int)qr_dbres_int(r, i, 5);
+    out->force_duplex = (int)qr_dbres_int(r, i, 6);
+    out->max_pages = qr_dbres_int(r, i, 7);
+    snprintf(out->time_zone, sizeof(out->time_zone), "%s", qr_dbres_text(r, i, 8));
+    if (!qr_dbres_isnull(r, i, 9))
+        snprintf(out->device_id, sizeof(out->device_id), "%s", qr_dbres_text(r, i, 9));
+    out->charged = qr_dbres_int(r, i, 10);
+    out->has_month = !qr_dbres_isnull(r, i, 11);
+    if (out->has_month)
+        snprintf(out->month, sizeof(out->month), "%s", qr_dbres_text(r, i, 11));
+}
+
+/* Opens the transaction of a release or report on c (*open says it did) and loads the
+ * principal's own job with its org's policy in it; only at a device's panel. */
+static qr_status_t release_row(qr_dbc_t *c, const qr_principal_t *p, const char *id,
+                               struct release_row *out, int *open, qr_err_t *err) {
+    *open = 0;
+    if (!p->device_id[0])
+        return qr_err_set(err, QR_E_FORBIDDEN, "panel_only",
+                          "jobs are released at a printer: log in at its panel");
+    qr_status_t st = qr_dbc_begin(c);
+    if (st)
+        return st;
+    *open = 1;
+    if (!qr_id_is_valid(id))
+        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
     qr_dbres_t *r = NULL;
-    qr_status_t st =
-        qr_db_q(c, &r, NULL, "SELECT " JOB_COLS " FROM print_jobs WHERE id = ?", QR_TEXT(id));
-    if (!st && qr_dbres_rows(r) == 1)
-        *out = job_json(r, 0);
-    else if (!st)
-        st = QR_E_NOT_FOUND;
+    st = qr_db_q(c, &r, NULL,
+                 "SELECT " RELEASE_COLUMNS " FROM print_jobs j JOIN orgs o ON o.id = "
+                 "j.org_id WHERE j.id = ? AND j.org_id = ? AND j.user_id = ?",
+                 QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
+    if (!st && qr_dbres_rows(r) != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
+    if (!st)
+        release_from_row(r, 0, out);
     qr_dbres_free(r);
     return st;
 }
 
-/* Loads the principal's own job with its org's policy, inside a transaction on c. */
-static qr_status_t release_row(qr_dbc_t *c, const qr_principal_t *p, const char *id, qr_dbres_t **r,
-                               qr_err_t *err) {
-    *r = NULL;
-    if (!p->device_id[0])
-        return qr_err_set(err, QR_E_FORBIDDEN, "panel_only",
-                          "jobs are released at a printer: log in at its panel");
-    if (!qr_id_is_valid(id))
-        return qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
-    qr_status_t st = qr_db_q(c, r, NULL,
-                             "SELECT " RELEASE_COLS " FROM print_jobs j JOIN orgs o ON o.id = "
-                             "j.org_id WHERE j.id = ? AND j.org_id = ? AND j.user_id = ?",
-                             QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
-    if (!st && qr_dbres_rows(*r) != 1)
-        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
+/* Ends the transaction of a release or report: commits if st is QR_OK, else rolls back
+ * (if open). Returns the outcome. */
+static qr_status_t release_end(qr_dbc_t *c, qr_status_t st, int open) {
+    if (!st)
+        return qr_dbc_commit(c);
+    if (open)
+        qr_dbc_rollback(c);
     return st;
 }
 
-qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
-                           qr_err_t *err) {
-    *out = NULL;
+/* Checks a held job may be released under its org's policy and works out the settings to
+ * print it with and what it costs (print->pages x print->copies). */
+static qr_status_t release_check(const struct release_row *j, qr_print_settings_t *print,
+                                 qr_err_t *err) {
+    print->pages = j->pages;
+    print->copies = j->copies;
+    print->color = j->color && !j->force_mono;
+    print->duplex = j->duplex || j->force_duplex;
+    long long charge = j->pages * j->copies;
+    if (strcmp(j->status, "held") != 0)
+        return qr_err_set(err, QR_E_CONFLICT, "not_held",
+                          "this job is %s, not waiting to be released", j->status);
+    if (j->max_pages > 0 && charge > j->max_pages)
+        return qr_err_set(err, QR_E_CONFLICT, "policy_max_pages",
+                          "this job has %lld pages (%lld x %lld copies); your organization "
+                          "allows at most %lld pages per job",
+                          charge, j->pages, j->copies, j->max_pages);
+    return QR_OK;
+}
+
+qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_job_t *job,
+                           qr_print_settings_t *print, qr_err_t *err) {
+    memset(job, 0, sizeof(*job));
+    memset(print, 0, sizeof(*print));
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL;
-    qr_status_t st = p->device_id[0] ? qr_dbc_begin(c) : QR_OK;
-    int open = !st && p->device_id[0];
-    if (!st)
-        st = release_row(c, p, id, &r, err);
-    long long pages = 0, copies = 0, charge = 0, max = 0;
-    int color = 0, duplex = 0;
+    struct release_row j;
+    int open;
+    qr_status_t st = release_row(c, p, id, &j, &open, err);
     char month[8] = "";
     if (!st) {
-        if (strcmp(qr_dbres_text(r, 0, 0), "held") != 0)
-            st = qr_err_set(err, QR_E_CONFLICT, "not_held",
-                            "this job is %s, not waiting to be released", qr_dbres_text(r, 0, 0));
-        pages = qr_dbres_int(r, 0, 1);
-        copies = qr_dbres_int(r, 0, 2);
-        color = qr_dbres_int(r, 0, 3) && !qr_dbres_int(r, 0, 5);
-        duplex = qr_dbres_int(r, 0, 4) || qr_dbres_int(r, 0, 6);
-        max = qr_dbres_int(r, 0, 7);
-        charge = pages * copies;
-        qr_tz_month(qr_dbres_text(r, 0, 8), now, month);
+        qr_tz_month(j.time_zone, now, month);
+        st = release_check(&j, print, err);
     }
-    if (!st && max > 0 && charge > max)
-        st = qr_err_set(err, QR_E_CONFLICT, "policy_max_pages",
-                        "this job has %lld pages (%lld x %lld copies); your organization allows "
-                        "at most %lld pages per job",
-                        charge, pages, copies, max);
+    long long charge = print->pages * print->copies;
     if (!st)
         st = qr__quota_charge(c, p->org_id, p->user_id, month, charge, err);
     long long changed = 0;
@@ -445,15 +490,9 @@ qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
         st = qr_err_set(err, QR_E_CONFLICT, "not_held", "this job was released meanwhile");
     if (!st)
         qr_audit_write(c, now, p->org_id, p->user_id, "job_released", id, p->device_id);
+    st = release_end(c, st, open);
     if (!st)
-        st = qr_dbc_commit(c);
-    else if (open)
-        qr_dbc_rollback(c);
-    if (!st && select_job(c, id, out) == QR_OK)
-        json_object_set_new(*out, "print",
-                            json_pack("{s:I, s:I, s:b, s:b}", "pages", (json_int_t)pages, "copies",
-                                      (json_int_t)copies, "color", color, "duplex", duplex));
-    qr_dbres_free(r);
+        job_by_id(c, id, job);
     qr_db_release(c);
     return st;
 }
@@ -471,8 +510,8 @@ static qr_status_t requeue(qr_dbc_t *c, const char *id, const char *user_id, lon
 }
 
 qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                          const qr_print_result_t *res, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                          const qr_print_result_t *res, qr_job_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     int printed = strcmp(res->status, "printed") == 0;
     if (!printed && strcmp(res->status, "failed") != 0)
         return qr_err_set(err, QR_E_INVALID, NULL, "status must be 'printed' or 'failed'");
@@ -481,17 +520,15 @@ qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                           "pages must be from 0 to 1000000 and copies from 1 to 999");
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL;
-    qr_status_t st = p->device_id[0] ? qr_dbc_begin(c) : QR_OK;
-    int open = !st && p->device_id[0];
-    if (!st)
-        st = release_row(c, p, id, &r, err);
-    if (!st && (strcmp(qr_dbres_text(r, 0, 0), "released") != 0 || qr_dbres_isnull(r, 0, 9) ||
-                strcmp(qr_dbres_text(r, 0, 9), p->device_id) != 0))
+    struct release_row j;
+    int open;
+    qr_status_t st = release_row(c, p, id, &j, &open, err);
+    if (!st && (strcmp(j.status, "released") != 0 || !j.device_id[0] ||
+                strcmp(j.device_id, p->device_id) != 0))
         st = qr_err_set(err, QR_E_CONFLICT, "not_released",
                         "this job is not being printed at this device");
-    long long charged = st ? 0 : qr_dbres_int(r, 0, 10);
-    const char *month = st ? NULL : qr_dbres_text(r, 0, 11);
+    long long charged = st ? 0 : j.charged;
+    const char *month = st || !j.has_month ? NULL : j.month;
     if (!st && printed) {
         qr_joblog_entry_t e = {p->user_id,  "print",    res->pages,
                                res->copies, res->color, res->duplex};
@@ -509,10 +546,7 @@ qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     if (!st)
         qr_audit_write(c, now, p->org_id, p->user_id, printed ? "job_printed" : "job_failed", id,
                        p->device_id);
-    if (!st)
-        st = qr_dbc_commit(c);
-    else if (open)
-        qr_dbc_rollback(c);
+    st = release_end(c, st, open);
     if (!st && printed) {
         /* Printed: the document has done its work and leaves the spool now. */
         char *dir = blob_dir(ctx, p->org_id);
@@ -520,8 +554,7 @@ qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
         free(dir);
     }
     if (!st)
-        select_job(c, id, out);
-    qr_dbres_free(r);
+        job_by_id(c, id, out);
     qr_db_release(c);
     return st;
 }

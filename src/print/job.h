@@ -6,14 +6,44 @@
 #ifndef QR_JOB_H
 #define QR_JOB_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "core/ctx.h"
 #include "core/error.h"
+#include "crypto/random.h"
 #include "tenancy/policy.h"
 
 typedef struct qr_job_upload qr_job_upload_t;
+
+/* A print job as stored (one row of print_jobs). Free the owned strings with qr_job_clear. */
+typedef struct qr_job {
+    char id[QR_ID_LEN + 1];
+    char *name; /* owned */
+    long long size;
+    char *status; /* "held", "released" or "printed"; owned */
+    long long copies;
+    int color, duplex; /* as asked for */
+    long long created_at, expires_at;
+    long long number; /* the IPP job-id, 1 to 2^31 - 1 */
+    long long pages;
+    int document_color;            /* the document has colour on it (PRN-2) */
+    char device_id[QR_ID_LEN + 1]; /* the device it was released at; "" when none */
+    int has_released_at;
+    long long released_at; /* when has_released_at */
+    char *reason;          /* why it is back on hold; NULL when none; owned */
+} qr_job_t;
+
+/* The settings a released job is printed with: the job's, with the org's force-mono and
+ * force-duplex applied. */
+typedef struct qr_print_settings {
+    long long pages, copies;
+    int color, duplex;
+} qr_print_settings_t;
+
+/* Frees the members of j and zeroes it; accepts a zeroed struct. */
+void qr_job_clear(qr_job_t *j);
+/* Frees a list of n jobs from qr_job_list; accepts NULL. */
+void qr_job_list_free(qr_job_t *v, size_t n);
 
 typedef struct qr_job_options {
     const char *name;
@@ -27,15 +57,23 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
                          long long declared_size, qr_job_upload_t **out, qr_err_t *err);
 /* Stores the next piece of the document. */
 qr_status_t qr_job_write(qr_job_upload_t *u, const void *data, size_t n, qr_err_t *err);
-/* Checks the document is a complete PDF, publishes it and records the job; frees u. */
-qr_status_t qr_job_commit(qr_job_upload_t *u, json_t **out, qr_err_t *err);
+/* Checks the document is a complete PDF, publishes it and records the job, filled into out
+ * (clear it with qr_job_clear); frees u in every case. */
+qr_status_t qr_job_commit(qr_job_upload_t *u, qr_job_t *out, qr_err_t *err);
 /* Discards an upload; frees u. Accepts NULL. */
 void qr_job_abort(qr_job_upload_t *u);
-/* The principal's own jobs: {"items": [...]}. */
-qr_status_t qr_job_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err);
-/* One own job. */
-qr_status_t qr_job_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
+/* The principal's own jobs, newest first: *items is a new array of *n jobs (free with
+ * qr_job_list_free). */
+qr_status_t qr_job_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_job_t **items, size_t *n,
+                        qr_err_t *err);
+/* One own job by id (clear out with qr_job_clear); QR_E_NOT_FOUND if it is not the
+ * principal's. */
+qr_status_t qr_job_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_job_t *out,
                        qr_err_t *err);
+/* One own job by its IPP job number, as qr_job_get; QR_E_NOT_FOUND if the principal has no
+ * job of that number. */
+qr_status_t qr_job_find_number(qr_ctx_t *ctx, const qr_principal_t *p, long long number,
+                               qr_job_t *out, qr_err_t *err);
 /* Deletes an own job and its document from disk. */
 qr_status_t qr_job_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 
@@ -60,14 +98,15 @@ typedef struct qr_print_result {
 /* PRN-3, PRN-4: releases an own held job at the device of the principal's panel session.
  * Refused (409) when the org's policy forbids it (policy_max_pages) or the monthly quota would
  * be exceeded (quota_exceeded); the pages are charged to the quota at once, so two devices
- * cannot both spend the last pages. *out is the job with "print": the settings to print with
- * (the job's, with force-mono and force-duplex applied). */
-qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
-                           qr_err_t *err);
+ * cannot both spend the last pages. Fills job (clear it with qr_job_clear) with the job as
+ * released and print with the settings to print it with. */
+qr_status_t qr_job_release(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_job_t *job,
+                           qr_print_settings_t *print, qr_err_t *err);
 /* The device's report on a job it released: printed (job log entry, quota corrected to what
- * was printed, document deleted) or failed (back on hold, quota refunded). */
+ * was printed, document deleted) or failed (back on hold, quota refunded). Fills out with
+ * the job afterwards (clear it with qr_job_clear). */
 qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                          const qr_print_result_t *res, json_t **out, qr_err_t *err);
+                          const qr_print_result_t *res, qr_job_t *out, qr_err_t *err);
 /* Puts released jobs without a report for QR_RELEASE_TIMEOUT back on hold; returns how many. */
 int qr_job_requeue_stale(qr_ctx_t *ctx);
 

@@ -3,7 +3,10 @@
 #include "print/quota.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/mem.h"
 
 #include "core/tz.h"
 #include "report/audit.h"
@@ -40,40 +43,62 @@ static qr_status_t quota_user(qr_dbc_t *c, const qr_principal_t *p, const char *
     return QR_OK;
 }
 
-static json_t *quota_json(const char *user_id, const char *username, int has_quota, long long quota,
-                          const char *month, long long used) {
-    json_t *o =
-        json_pack("{s:s, s:s, s:I}", "user_id", user_id, "month", month, "used", (json_int_t)used);
-    if (username)
-        json_object_set_new(o, "username", json_string(username));
-    json_object_set_new(o, "monthly_pages", has_quota ? json_integer(quota) : json_null());
-    json_object_set_new(o, "remaining",
-                        has_quota ? json_integer(quota > used ? quota - used : 0) : json_null());
-    return o;
+/* The one column list of a quota: user, username, quota, pages used in the month. Every
+ * query of a quota selects these, from users u (with print_quotas q and print_usage g). */
+#define QUOTA_COLUMNS "u.id, u.username, q.monthly_pages, g.pages"
+#define QUOTA_FROM                                                                                 \
+    " FROM users u LEFT JOIN print_quotas q ON q.user_id = u.id LEFT JOIN print_usage g ON "       \
+    "g.user_id = u.id AND g.month = ? "
+
+/* Row i of r (QUOTA_COLUMNS) for month into out; with_name keeps the username. */
+static void quota_from_row(const qr_dbres_t *r, int i, const char *month, int with_name,
+                           qr_quota_t *out) {
+    memset(out, 0, sizeof(*out));
+    snprintf(out->user_id, sizeof(out->user_id), "%s", qr_dbres_text(r, i, 0));
+    out->username = with_name ? qr_xstrdup(qr_dbres_text(r, i, 1)) : NULL;
+    out->has_quota = !qr_dbres_isnull(r, i, 2);
+    out->monthly_pages = out->has_quota ? qr_dbres_int(r, i, 2) : 0;
+    snprintf(out->month, sizeof(out->month), "%s", month);
+    out->used = qr_dbres_isnull(r, i, 3) ? 0 : qr_dbres_int(r, i, 3);
+}
+
+void qr_quota_clear(qr_quota_t *q) {
+    if (!q)
+        return;
+    free(q->username);
+    memset(q, 0, sizeof(*q));
+}
+
+void qr_quota_list_free(qr_quota_t *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++)
+        qr_quota_clear(&v[i]);
+    free(v);
+}
+
+long long qr_quota_remaining(const qr_quota_t *q) {
+    if (!q->has_quota)
+        return -1;
+    return q->monthly_pages > q->used ? q->monthly_pages - q->used : 0;
 }
 
 static qr_status_t read_quota(qr_dbc_t *c, int64_t now, const char *user_id, const char *tz,
-                              json_t **out) {
+                              qr_quota_t *out) {
     char month[8];
     qr_tz_month(tz, now, month);
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT q.monthly_pages, (SELECT pages FROM print_usage WHERE user_id "
-                             "= ? AND month = ?) FROM users u LEFT JOIN print_quotas q ON "
-                             "q.user_id = u.id WHERE u.id = ?",
-                             QR_TEXT(user_id), QR_TEXT(month), QR_TEXT(user_id));
+    qr_status_t st = qr_db_q(c, &r, NULL, "SELECT " QUOTA_COLUMNS QUOTA_FROM "WHERE u.id = ?",
+                             QR_TEXT(month), QR_TEXT(user_id));
     if (!st && qr_dbres_rows(r) == 1)
-        *out = quota_json(user_id, NULL, !qr_dbres_isnull(r, 0, 0), qr_dbres_int(r, 0, 0), month,
-                          qr_dbres_int(r, 0, 1));
+        quota_from_row(r, 0, month, 0, out);
     else if (!st)
         st = QR_E_NOT_FOUND;
     qr_dbres_free(r);
     return st;
 }
 
-qr_status_t qr_quota_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id, json_t **out,
-                         qr_err_t *err) {
-    *out = NULL;
+qr_status_t qr_quota_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
+                         qr_quota_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     char org_id[QR_ID_LEN + 1], tz[65];
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st = quota_user(c, p, user_id, QR_ACCESS_READ, org_id, tz, err);
@@ -86,8 +111,8 @@ qr_status_t qr_quota_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *use
 }
 
 qr_status_t qr_quota_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
-                         long long monthly_pages, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                         long long monthly_pages, qr_quota_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     if (monthly_pages > 10000000)
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "monthly_pages must be from 0 to 10000000, or null for no quota");
@@ -112,32 +137,29 @@ qr_status_t qr_quota_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *use
     return st;
 }
 
-qr_status_t qr_quota_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
-                          qr_err_t *err) {
-    *out = NULL;
+qr_status_t qr_quota_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, char month[8],
+                          qr_quota_t **items, size_t *n, qr_err_t *err) {
+    *items = NULL;
+    *n = 0;
+    month[0] = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_dbres_t *r = NULL, *o = NULL;
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_QUOTA, QR_ACCESS_READ, &ref, err);
     if (!st)
         st = qr_db_q(c, &o, NULL, "SELECT time_zone FROM orgs WHERE id = ?", QR_TEXT(ref.id));
-    char month[8];
     if (!st) {
         qr_tz_month(qr_dbres_text(o, 0, 0), qr_clock_now(ctx->clock), month);
         st = qr_db_q(c, &r, NULL,
-                     "SELECT u.id, u.username, q.monthly_pages, g.pages FROM users u LEFT JOIN "
-                     "print_quotas q ON q.user_id = u.id LEFT JOIN print_usage g ON g.user_id = "
-                     "u.id AND g.month = ? WHERE u.org_id = ? ORDER BY u.username",
+                     "SELECT " QUOTA_COLUMNS QUOTA_FROM "WHERE u.org_id = ? ORDER BY u.username",
                      QR_TEXT(month), QR_TEXT(ref.id));
     }
-    if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items,
-                                  quota_json(qr_dbres_text(r, i, 0), qr_dbres_text(r, i, 1),
-                                             !qr_dbres_isnull(r, i, 2), qr_dbres_int(r, i, 2),
-                                             month, qr_dbres_int(r, i, 3)));
-        *out = json_pack("{s:s, s:o}", "month", month, "items", items);
+    int rows = st ? 0 : qr_dbres_rows(r);
+    if (rows > 0) {
+        *items = qr_xcalloc((size_t)rows, sizeof(**items));
+        for (int i = 0; i < rows; i++)
+            quota_from_row(r, i, month, 1, &(*items)[i]);
+        *n = (size_t)rows;
     }
     qr_dbres_free(o);
     qr_dbres_free(r);

@@ -2,27 +2,53 @@
 /* quire: the job log. */
 #include "report/joblog.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/mem.h"
 
 #include "report/audit.h"
 #include "store/db.h"
 #include "tenancy/org.h"
 
-#define LOG_COLS                                                                                   \
+/* The one column list of a job-log row; record_from_row reads it. */
+#define JOBLOG_COLUMNS                                                                             \
     "j.id, j.time, j.user_id, u.username, j.device_id, d.serial, j.type, j.pages, j.copies, "      \
     "j.color, j.duplex"
 
-static json_t *entry_json(const qr_dbres_t *r, int i) {
-    const char *uid = qr_dbres_text(r, i, 2), *uname = qr_dbres_text(r, i, 3);
-    const char *serial = qr_dbres_text(r, i, 5);
-    return json_pack("{s:I, s:I, s:o, s:o, s:s, s:o, s:s, s:I, s:I, s:b, s:b}", "id",
-                     (json_int_t)qr_dbres_int(r, i, 0), "time", (json_int_t)qr_dbres_int(r, i, 1),
-                     "user_id", uid ? json_string(uid) : json_null(), "username",
-                     uname ? json_string(uname) : json_null(), "device_id", qr_dbres_text(r, i, 4),
-                     "device_serial", serial ? json_string(serial) : json_null(), "type",
-                     qr_dbres_text(r, i, 6), "pages", (json_int_t)qr_dbres_int(r, i, 7), "copies",
-                     (json_int_t)qr_dbres_int(r, i, 8), "color", (int)qr_dbres_int(r, i, 9),
-                     "duplex", (int)qr_dbres_int(r, i, 10));
+/* Row i of a result holding JOBLOG_COLUMNS into *e. */
+static void record_from_row(const qr_dbres_t *r, int i, qr_joblog_record_t *e) {
+    memset(e, 0, sizeof(*e));
+    e->id = qr_dbres_int(r, i, 0);
+    e->time = qr_dbres_int(r, i, 1);
+    e->user_id = qr_dbres_strdup(r, i, 2);
+    e->username = qr_dbres_strdup(r, i, 3);
+    e->device_id = qr_dbres_strdup(r, i, 4);
+    e->device_serial = qr_dbres_strdup(r, i, 5);
+    e->type = qr_dbres_strdup(r, i, 6);
+    e->pages = qr_dbres_int(r, i, 7);
+    e->copies = qr_dbres_int(r, i, 8);
+    e->color = (int)qr_dbres_int(r, i, 9);
+    e->duplex = (int)qr_dbres_int(r, i, 10);
+}
+
+void qr_joblog_record_clear(qr_joblog_record_t *e) {
+    if (!e)
+        return;
+    free(e->user_id);
+    free(e->username);
+    free(e->device_id);
+    free(e->device_serial);
+    free(e->type);
+    memset(e, 0, sizeof(*e));
+}
+
+void qr_joblog_list_free(qr_joblog_record_t *v, size_t n) {
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        qr_joblog_record_clear(&v[i]);
+    free(v);
 }
 
 qr_status_t qr__joblog_insert(qr_dbc_t *c, const char *org_id, const char *device_id, int64_t now,
@@ -40,9 +66,9 @@ qr_status_t qr__joblog_insert(qr_dbc_t *c, const char *org_id, const char *devic
     return st;
 }
 
-qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
-                             const qr_joblog_entry_t *e, json_t **out, qr_err_t *err) {
-    *out = NULL;
+qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_principal_t *d, const qr_joblog_entry_t *e,
+                             long long *id, long long *at, qr_err_t *err) {
+    *id = *at = 0;
     if (strcmp(e->type, "print") != 0 && strcmp(e->type, "copy") != 0 &&
         strcmp(e->type, "scan") != 0)
         return qr_err_set(err, QR_E_INVALID, NULL, "type must be print, copy or scan");
@@ -62,55 +88,57 @@ qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
         qr_dbres_free(r);
         r = NULL;
     }
-    long long id = 0;
     if (!st)
-        st = qr__joblog_insert(c, d->org_id, d->device_id, now, e, &id);
+        st = qr__joblog_insert(c, d->org_id, d->device_id, now, e, id);
     if (!st)
-        *out = json_pack("{s:I, s:I}", "id", (json_int_t)id, "time", (json_int_t)now);
+        *at = now;
     qr_dbres_free(r);
     qr_db_release(c);
     return st;
 }
 
 static qr_status_t list(qr_dbc_t *c, const char *org_id, const char *user_id, int64_t from,
-                        int64_t to, int limit, json_t **out) {
+                        int64_t to, int limit, qr_joblog_record_t **items, size_t *n) {
     qr_dbres_t *r = NULL;
     qr_status_t st =
         qr_db_q(c, &r, NULL,
-                "SELECT " LOG_COLS " FROM job_log j LEFT JOIN users u ON u.id = j.user_id "
+                "SELECT " JOBLOG_COLUMNS " FROM job_log j LEFT JOIN users u ON u.id = j.user_id "
                 "LEFT JOIN devices d ON d.id = j.device_id WHERE j.org_id = ? AND "
                 "(CAST(? AS TEXT) IS NULL OR j.user_id = ?) AND j.time >= ? AND j.time <= ? "
                 "ORDER BY j.id DESC LIMIT ?",
                 QR_TEXT(org_id), QR_TEXT(user_id), QR_TEXT(user_id), QR_INT(from),
                 QR_INT(to ? to : INT64_MAX), QR_INT(limit));
-    if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, entry_json(r, i));
-        *out = json_pack("{s:o}", "items", items);
+    if (!st && qr_dbres_rows(r) > 0) {
+        *n = (size_t)qr_dbres_rows(r);
+        *items = qr_xcalloc(*n, sizeof(**items));
+        for (size_t i = 0; i < *n; i++)
+            record_from_row(r, (int)i, &(*items)[i]);
     }
     qr_dbres_free(r);
     return st;
 }
 
 qr_status_t qr_joblog_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int64_t from,
-                           int64_t to, int limit, json_t **out, qr_err_t *err) {
-    *out = NULL;
+                           int64_t to, int limit, qr_joblog_record_t **items, size_t *n,
+                           qr_err_t *err) {
+    *items = NULL;
+    *n = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_REPORTS, QR_ACCESS_READ, &ref, err);
     if (!st)
-        st = list(c, ref.id, NULL, from, to, limit, out);
+        st = list(c, ref.id, NULL, from, to, limit, items, n);
     qr_db_release(c);
     return st;
 }
 
 qr_status_t qr_joblog_mine(qr_ctx_t *ctx, const qr_principal_t *p, int64_t from, int64_t to,
-                           int limit, json_t **out, qr_err_t *err) {
+                           int limit, qr_joblog_record_t **items, size_t *n, qr_err_t *err) {
     (void)err;
-    *out = NULL;
+    *items = NULL;
+    *n = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_status_t st = list(c, p->org_id, p->user_id, from, to, limit, out);
+    qr_status_t st = list(c, p->org_id, p->user_id, from, to, limit, items, n);
     qr_db_release(c);
     return st;
 }

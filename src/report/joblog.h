@@ -5,14 +5,15 @@
 #ifndef QR_JOBLOG_H
 #define QR_JOBLOG_H
 
-#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/ctx.h"
 #include "core/error.h"
-#include "device/device.h"
 #include "tenancy/policy.h"
 
+/* What a device (or the domain, for a released print job or a delivered scan) reports: the
+ * input of qr_joblog_report and qr__joblog_insert. */
 typedef struct qr_joblog_entry {
     const char *user_id; /* may be NULL (a walk-up copy without login) */
     const char *type;    /* "print", "copy" or "scan" */
@@ -20,20 +21,40 @@ typedef struct qr_joblog_entry {
     int color, duplex;
 } qr_joblog_entry_t;
 
-/* Records an entry reported by device d. The user must belong to the device's org. */
-qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_device_principal_t *d,
-                             const qr_joblog_entry_t *e, json_t **out, qr_err_t *err);
+/* A recorded entry of the log, as read from its row (qr_joblog_list, qr_joblog_mine). The
+ * name qr_joblog_entry_t stays the input above, which print/ and scan/ fill positionally. */
+typedef struct qr_joblog_record {
+    long long id, time;
+    char *user_id, *username; /* owned; NULL for a walk-up copy without login */
+    char *device_id;          /* owned */
+    char *device_serial;      /* owned; NULL once the device is deleted */
+    char *type;               /* owned: "print", "copy" or "scan" */
+    long long pages, copies;
+    int color, duplex;
+} qr_joblog_record_t;
+
+/* Frees the members of e and zeroes it; accepts a zeroed struct. */
+void qr_joblog_record_clear(qr_joblog_record_t *e);
+/* Frees a list of n records; accepts NULL. */
+void qr_joblog_list_free(qr_joblog_record_t *v, size_t n);
+
+/* Records an entry reported by device d (a principal of kind QR_PRINCIPAL_DEVICE). The user
+ * must belong to the device's org. *id is the new entry's number, *at its time. */
+qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_principal_t *d, const qr_joblog_entry_t *e,
+                             long long *id, long long *at, qr_err_t *err);
 struct qr_dbc;
 /* Inserts an entry on connection c (inside the caller's transaction); *id its number. For
  * domain code that logs as part of a larger change (a released print job). */
 qr_status_t qr__joblog_insert(struct qr_dbc *c, const char *org_id, const char *device_id,
                               int64_t now, const qr_joblog_entry_t *e, long long *id);
 /* The log of org_id between from and to (Unix seconds, inclusive, 0 = open), newest first,
- * at most limit entries: {"items": [...]}. Needs report access to the org (TEN-3). */
+ * at most limit entries: *items (free with qr_joblog_list_free) and *n. Needs report access
+ * to the org (TEN-3). */
 qr_status_t qr_joblog_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int64_t from,
-                           int64_t to, int limit, json_t **out, qr_err_t *err);
-/* The principal's own entries (REP-2). */
+                           int64_t to, int limit, qr_joblog_record_t **items, size_t *n,
+                           qr_err_t *err);
+/* The principal's own entries (REP-2), as qr_joblog_list. */
 qr_status_t qr_joblog_mine(qr_ctx_t *ctx, const qr_principal_t *p, int64_t from, int64_t to,
-                           int limit, json_t **out, qr_err_t *err);
+                           int limit, qr_joblog_record_t **items, size_t *n, qr_err_t *err);
 
 #endif

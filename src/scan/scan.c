@@ -24,6 +24,7 @@
 #include "store/blob.h"
 #include "store/datakey.h"
 #include "store/db.h"
+#include "store/upload.h"
 #include "tenancy/org.h"
 
 #define MAX_SCAN_NAME 100
@@ -37,10 +38,8 @@
 struct qr_scan_upload {
     qr_ctx_t *ctx;
     qr_principal_t p;
-    qr_blob_writer_t *w;
+    qr_blob_upload_t up; /* the file, under a random blob id */
     char scan_id[QR_ID_LEN + 1];
-    char blob_id[QR_ID_LEN + 16];
-    long long size, max;
     int seq;
 };
 
@@ -266,24 +265,17 @@ qr_status_t qr_scan_file_begin(qr_ctx_t *ctx, const qr_principal_t *p, const cha
     qr_db_release(c);
     if (st)
         return st;
-    unsigned char key[32];
-    if ((st = qr_datakey_get(ctx, p->org_id, key, err)))
-        return st;
     qr_scan_upload_t *u = qr_xcalloc(1, sizeof(*u));
     u->ctx = ctx;
     u->p = *p;
-    u->max = max - held;
     u->seq = seq;
     snprintf(u->scan_id, sizeof(u->scan_id), "%s", scan_id);
     /* A random blob id: two uploads racing for one seq never share a file. */
-    char rnd[QR_ID_LEN + 1];
-    qr_random_id(rnd);
-    snprintf(u->blob_id, sizeof(u->blob_id), "%s", rnd);
     char *dir = qr__scan_blob_dir(ctx, p->org_id);
-    st = qr_mkdirs(dir, 0700, err);
-    if (!st)
-        st = qr_blob_create(dir, u->blob_id, key, &u->w, err);
-    OPENSSL_cleanse(key, sizeof(key));
+    char too_large[64];
+    snprintf(too_large, sizeof(too_large), "a scan may hold at most %d MiB in all",
+             ctx->cfg->max_scan_mb);
+    st = qr_blob_upload_begin(&u->up, ctx, p->org_id, dir, max - held, too_large, err);
     free(dir);
     if (st) {
         qr_scan_file_abort(u);
@@ -294,11 +286,7 @@ qr_status_t qr_scan_file_begin(qr_ctx_t *ctx, const qr_principal_t *p, const cha
 }
 
 qr_status_t qr_scan_file_write(qr_scan_upload_t *u, const void *data, size_t n, qr_err_t *err) {
-    if (u->size + (long long)n > u->max)
-        return qr_err_set(err, QR_E_TOO_LARGE, NULL, "a scan may hold at most %d MiB in all",
-                          u->ctx->cfg->max_scan_mb);
-    u->size += (long long)n;
-    return qr_blob_write(u->w, data, n, err);
+    return qr_blob_upload_write(&u->up, data, n, err);
 }
 
 /* Reads a whole blob into memory (at most max bytes); *data is new (caller frees). */
@@ -355,16 +343,15 @@ qr_status_t qr_scan_file_commit(qr_scan_upload_t *u, json_t **out, qr_err_t *err
     qr_dbres_t *r = NULL;
     qr_scan_limits_t lim;
     qr_scan_limits_init(&lim);
-    char *dir = qr__scan_blob_dir(ctx, u->p.org_id);
-    qr_status_t st = u->size == 0 ? qr_err_set(err, QR_E_INVALID, "invalid_image",
-                                               "the file is empty: send a JPEG, PNG, TIFF or PDF")
-                                  : qr_blob_commit(u->w, err);
-    u->w = NULL;
+    qr_status_t st = u->up.size == 0
+                         ? qr_err_set(err, QR_E_INVALID, "invalid_image",
+                                      "the file is empty: send a JPEG, PNG, TIFF or PDF")
+                         : qr_blob_upload_publish(&u->up, err);
     int stored = !st;
     /* What cannot be read is refused now, not discovered by a worker later; read back through
      * the decrypting reader so the plaintext never touches disk. */
     if (!st)
-        st = qr__scan_read_blob(ctx, u->p.org_id, u->blob_id, u->max, &data, &len, err);
+        st = qr__scan_read_blob(ctx, u->p.org_id, u->up.id, u->up.max, &data, &len, err);
     if (!st)
         st = qr_scan_probe(data, len, &lim, &format, &pages, err);
     free(data);
@@ -388,7 +375,7 @@ qr_status_t qr_scan_file_commit(qr_scan_upload_t *u, json_t **out, qr_err_t *err
                      "INSERT INTO scan_files (scan_id, kind, seq, org_id, blob_id, size, format, "
                      "pages) VALUES (?, 'in', ?, ?, ?, ?, ?, ?)",
                      QR_TEXT(u->scan_id), QR_INT(u->seq + tries), QR_TEXT(u->p.org_id),
-                     QR_TEXT(u->blob_id), QR_INT(u->size), QR_TEXT(format), QR_INT(pages));
+                     QR_TEXT(u->up.id), QR_INT(u->up.size), QR_TEXT(format), QR_INT(pages));
         if (st != QR_E_CONFLICT)
             break;
         st = tries < 7 ? QR_OK : st;
@@ -399,21 +386,20 @@ qr_status_t qr_scan_file_commit(qr_scan_upload_t *u, json_t **out, qr_err_t *err
         st = qr_db_q(c, NULL, NULL,
                      "UPDATE scans SET files_in = files_in + 1, pages_in = pages_in + ?, bytes_in "
                      "= bytes_in + ?, updated_at = ? WHERE id = ?",
-                     QR_INT(pages), QR_INT(u->size), QR_INT(qr_clock_now(ctx->clock)),
+                     QR_INT(pages), QR_INT(u->up.size), QR_INT(qr_clock_now(ctx->clock)),
                      QR_TEXT(u->scan_id));
     if (!st)
         st = qr_dbc_commit(c);
     if (!st)
         *out = json_pack("{s:s, s:i, s:I}", "format", format, "pages", pages, "size",
-                         (json_int_t)u->size);
+                         (json_int_t)u->up.size);
     else if (err && !err->status)
         qr_err_set(err, st, NULL, "the file could not be recorded");
 out:
     if (st && stored)
-        qr_blob_delete(dir, u->blob_id, NULL);
+        qr_blob_upload_delete(&u->up);
     qr_dbres_free(r);
     qr_db_release(c);
-    free(dir);
     qr_scan_file_abort(u);
     return st;
 }
@@ -421,7 +407,7 @@ out:
 void qr_scan_file_abort(qr_scan_upload_t *u) {
     if (!u)
         return;
-    qr_blob_abort(u->w);
+    qr_blob_upload_abort(&u->up);
     free(u);
 }
 

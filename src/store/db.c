@@ -153,6 +153,11 @@ const char *qr_dbres_text(const qr_dbres_t *r, int row, int col) {
     return r->cells[row * r->cols + col];
 }
 
+char *qr_dbres_strdup(const qr_dbres_t *r, int row, int col) {
+    const char *s = qr_dbres_text(r, row, col);
+    return s ? qr_xstrdup(s) : NULL;
+}
+
 long long qr_dbres_int(const qr_dbres_t *r, int row, int col) {
     const char *s = qr_dbres_text(r, row, col);
     if (!s)

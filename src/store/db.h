@@ -68,6 +68,8 @@ qr_db_kind_t qr_dbc_kind(const qr_dbc_t *c);
 int qr_dbres_rows(const qr_dbres_t *r);
 /* Value at row, column as text; NULL for SQL NULL. Owned by the result. */
 const char *qr_dbres_text(const qr_dbres_t *r, int row, int col);
+/* Value at row, column as a new string (caller frees), or NULL for SQL NULL. */
+char *qr_dbres_strdup(const qr_dbres_t *r, int row, int col);
 /* Value as an integer (0 for NULL or non-numeric). */
 long long qr_dbres_int(const qr_dbres_t *r, int row, int col);
 /* 1 if the value is SQL NULL. */

@@ -90,6 +90,10 @@ qr_access_t qr_policy_access(qr_role_t role, qr_resource_t res, qr_relation_t re
 
 int qr_policy_allows(const qr_principal_t *p, qr_resource_t res, qr_relation_t rel,
                      qr_access_t want) {
+    /* The matrix is about people: a device or API client token reaches tenant data only
+     * through the functions made for its kind, never through a role. */
+    if (p->kind != QR_PRINCIPAL_USER)
+        return want == QR_ACCESS_NONE;
     return qr_policy_access(p->role, res, rel) >= want;
 }
 

@@ -49,12 +49,28 @@ typedef enum qr_relation {
 
 typedef enum qr_access { QR_ACCESS_NONE = 0, QR_ACCESS_READ = 1, QR_ACCESS_WRITE = 2 } qr_access_t;
 
-/* Who is asking: resolved once at the api layer and passed down explicitly. */
+/* What kind of caller a principal is. Zero is a user, so that a zeroed principal (the
+ * login paths fill one field by field) stays what it always was. */
+typedef enum qr_principal_kind {
+    QR_PRINCIPAL_USER = 0, /* a person with a session (login, panel, OAuth code flow) */
+    QR_PRINCIPAL_DEVICE,   /* an MFP with its client-credentials token (no user, no role) */
+    QR_PRINCIPAL_CLIENT,   /* an org's API client with a client-credentials token */
+} qr_principal_kind_t;
+
+#define QR_SCOPES_MAX 128
+
+/* Who is asking: resolved once at the api layer (api/principal.c, the one authenticator)
+ * and passed down explicitly. A device or client principal has no user_id, session_id or
+ * org_path and carries QR_ROLE_GUEST_USER; only routes that accept its kind see it. */
 typedef struct qr_principal {
+    qr_principal_kind_t kind;
     char user_id[QR_ID_LEN + 1];
     char org_id[QR_ID_LEN + 1];
     char session_id[QR_ID_LEN + 1];
-    char device_id[QR_ID_LEN + 1]; /* set when the session was opened at a device's panel */
+    char device_id[QR_ID_LEN + 1]; /* the device itself, or the device whose panel opened the
+                                      user's session */
+    char client_id[QR_ID_LEN + 1]; /* the OAuth client a device or client token was issued to */
+    char scopes[QR_SCOPES_MAX];    /* space-separated scopes granted to the token ("" today) */
     char org_path[512];            /* materialized path of the principal's org */
     int org_depth;
     qr_role_t role;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: http — strict query-string parsing, Basic credentials, trusted proxies. */
+/* quire: http — strict query-string parsing, Basic credentials, trusted proxies; and the
+ * one authenticator's checks that need no database (api/principal.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "http/forwarded.h"
 #include "http/query.h"
 
@@ -163,11 +165,51 @@ static void test_forwarded_client(void **state) {
     qr_netset_destroy(lb);
 }
 
+/* AUTH-11: a request without a bearer token is refused before any token is looked at, with
+ * the message of the kind the route wants. */
+static void test_principal_needs_bearer(void **state) {
+    (void)state;
+    qr_principal_t p;
+    qr_err_t err = {QR_OK, NULL, ""};
+    memset(&p, 0x5a, sizeof(p));
+    assert_int_equal(qr_principal_authenticate(NULL, NULL, QR_ROUTE_AUTH, &p, &err),
+                     QR_E_UNAUTHORIZED);
+    assert_string_equal(err.msg, "a bearer access token is required");
+    assert_int_equal(p.kind, QR_PRINCIPAL_USER);
+    assert_string_equal(p.user_id, "");
+    assert_int_equal(qr_principal_authenticate(NULL, "Basic YTpi", QR_ROUTE_DEVICE, &p, &err),
+                     QR_E_UNAUTHORIZED);
+    assert_string_equal(err.msg, "a device bearer token is required");
+    assert_int_equal(
+        qr_principal_authenticate(NULL, "bearer", QR_ROUTE_AUTH | QR_ROUTE_DEVICE, &p, &err),
+        QR_E_UNAUTHORIZED);
+    assert_string_equal(err.msg, "a bearer access token is required");
+}
+
+/* AUTH-2: until a one-time password is replaced, only QR_ROUTE_ONE_TIME routes serve the
+ * user; devices and API clients have no password. */
+static void test_principal_one_time(void **state) {
+    (void)state;
+    qr_principal_t p;
+    qr_err_t err = {QR_OK, NULL, ""};
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(qr_principal_check_one_time(&p, QR_ROUTE_AUTH, &err), QR_OK);
+    p.must_change_password = 1;
+    assert_int_equal(qr_principal_check_one_time(&p, QR_ROUTE_AUTH, &err), QR_E_FORBIDDEN);
+    assert_string_equal(err.code, "password_change_required");
+    assert_int_equal(qr_principal_check_one_time(&p, 0, &err), QR_E_FORBIDDEN);
+    assert_int_equal(qr_principal_check_one_time(&p, QR_ROUTE_AUTH | QR_ROUTE_ONE_TIME, &err),
+                     QR_OK);
+    p.kind = QR_PRINCIPAL_DEVICE;
+    assert_int_equal(qr_principal_check_one_time(&p, QR_ROUTE_DEVICE, &err), QR_OK);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_query_accepted),   cmocka_unit_test(test_query_refused),
-        cmocka_unit_test(test_basic_decode),     cmocka_unit_test(test_netset_parse),
-        cmocka_unit_test(test_forwarded_client),
+        cmocka_unit_test(test_query_accepted),     cmocka_unit_test(test_query_refused),
+        cmocka_unit_test(test_basic_decode),       cmocka_unit_test(test_netset_parse),
+        cmocka_unit_test(test_forwarded_client),   cmocka_unit_test(test_principal_needs_bearer),
+        cmocka_unit_test(test_principal_one_time),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

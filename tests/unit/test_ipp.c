@@ -144,10 +144,10 @@ static ipp_t *exchange(const qr_principal_t *p, const qr_buf_t *body, size_t pie
 }
 
 static size_t njobs(void) {
-    json_t *list = NULL;
-    assert_int_equal(qr_job_list(&ctx, &root, &list, NULL), QR_OK);
-    size_t n = json_array_size(json_object_get(list, "items"));
-    json_decref(list);
+    qr_job_t *list = NULL;
+    size_t n = 0;
+    assert_int_equal(qr_job_list(&ctx, &root, &list, &n, NULL), QR_OK);
+    qr_job_list_free(list, n);
     return n;
 }
 
@@ -202,20 +202,18 @@ static void test_prn1_print_job_streams_and_maps_options(void **state) {
     assert_int_equal(ippGetInteger(ippFindAttribute(resp, "job-state", IPP_TAG_ENUM), 0),
                      IPP_JSTATE_HELD);
     ippDelete(resp);
-    json_t *list = NULL, *j, *found = NULL;
-    size_t i;
-    assert_int_equal(qr_job_list(&ctx, &root, &list, NULL), QR_OK);
-    json_array_foreach(json_object_get(list, "items"), i, j) {
-        if (json_integer_value(json_object_get(j, "number")) == number)
-            found = j;
-    }
-    assert_non_null(found);
-    assert_string_equal(json_string_value(json_object_get(found, "name")), "unit.pdf");
-    assert_int_equal(json_integer_value(json_object_get(found, "copies")), 4);
-    assert_true(json_is_true(json_object_get(found, "duplex")));
-    assert_true(json_is_false(json_object_get(found, "color")));
-    assert_int_equal(json_integer_value(json_object_get(found, "size")), sizeof(PDF) - 1);
-    json_decref(list);
+    qr_job_t found;
+    assert_int_equal(qr_job_find_number(&ctx, &root, number, &found, NULL), QR_OK);
+    assert_string_equal(found.name, "unit.pdf");
+    assert_string_equal(found.status, "held");
+    assert_int_equal(found.copies, 4);
+    assert_true(found.duplex);
+    assert_false(found.color);
+    assert_int_equal(found.size, sizeof(PDF) - 1);
+    qr_job_clear(&found);
+    /* A number that is not the user's is not found. */
+    assert_int_equal(qr_job_find_number(&ctx, &root, number == 1 ? 2 : number - 1, &found, NULL),
+                     QR_E_NOT_FOUND);
     qr_buf_free(&b);
     ippDelete(req);
 }

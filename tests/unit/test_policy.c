@@ -107,6 +107,28 @@ static void test_ten3_out_of_range_is_none(void **state) {
     assert_int_equal(qr_policy_access((qr_role_t)-1, QR_RES_ORG, QR_REL_SELF), N);
 }
 
+/* A device's or an API client's token is not a person: whatever role its principal carries,
+ * the matrix gives it nothing (TEN-3 is about people; those kinds have their own functions). */
+static void test_ten3_only_people_have_roles(void **state) {
+    (void)state;
+    qr_principal_kind_t kinds[] = {QR_PRINCIPAL_DEVICE, QR_PRINCIPAL_CLIENT};
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        for (int role = 0; role < QR_ROLE_COUNT; role++)
+            for (int res = 0; res < QR_RES_COUNT; res++)
+                for (int rel = 0; rel < QR_REL_COUNT; rel++) {
+                    qr_principal_t p = {0};
+                    p.kind = kinds[k];
+                    p.role = (qr_role_t)role;
+                    assert_false(qr_policy_allows(&p, (qr_resource_t)res, (qr_relation_t)rel,
+                                                  QR_ACCESS_READ));
+                    p.kind = QR_PRINCIPAL_USER;
+                    assert_int_equal(qr_policy_allows(&p, (qr_resource_t)res, (qr_relation_t)rel,
+                                                      QR_ACCESS_READ),
+                                     qr_policy_access((qr_role_t)role, (qr_resource_t)res,
+                                                      (qr_relation_t)rel) >= QR_ACCESS_READ);
+                }
+}
+
 static void test_roles_names_and_org_types(void **state) {
     (void)state;
     for (int r = 0; r < QR_ROLE_COUNT; r++)
@@ -268,6 +290,7 @@ int main(void) {
     int failed = cmocka_run_group_tests_name("TEN-3 matrix", cell_tests, NULL, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ten3_out_of_range_is_none),
+        cmocka_unit_test(test_ten3_only_people_have_roles),
         cmocka_unit_test(test_roles_names_and_org_types),
         cmocka_unit_test(test_ten2_relations_in_tree),
         cmocka_unit_test(test_ten2_scope_matches_matrix),

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: what the three files of the IPP queue share (not for use outside src/print):
+ * ipp.c (the request's life cycle, libcups codec glue, the request checks and the one IPP
+ * error responder), printer_ipp.c (the printer and its attributes) and job_ipp.c (the job
+ * operations, over the typed jobs of job.c). */
+#ifndef QR_IPP_PRIVATE_H
+#define QR_IPP_PRIVATE_H
+
+#include <cups/cups.h>
+#include <cups/ipp.h>
+
+#include "core/buf.h"
+#include "print/ipp.h"
+#include "print/job.h"
+
+#define QR__IPP_COPIES_MAX 999 /* as qr_job_begin allows */
+#define QR__IPP_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Where a request is. */
+enum {
+    QR__IPP_READING = 0,
+    QR__IPP_DOCUMENT,
+    QR__IPP_ANSWERED,
+    QR__IPP_NEED_AUTH,
+    QR__IPP_NOT_IPP
+};
+
+struct qr_ipp {
+    qr_ctx_t *ctx;
+    qr_principal_t p;
+    int authed;
+    long long declared;
+    qr_buf_t head;   /* the attribute part as received (plus the document's first bytes) */
+    size_t next_try; /* decode again once head holds this many bytes */
+    int state;
+    ipp_t *req, *resp;
+    ipp_t *unsup;      /* the unsupported-attributes group, kept apart until the answer */
+    char message[320]; /* status-message, if any */
+    qr_job_upload_t *upload;
+    qr_buf_t out; /* the encoded response */
+    qr_err_t err; /* with QR__IPP_NOT_IPP: why */
+};
+
+/* The printer's supported values (printer_ipp.c). */
+extern const char *const qr__ipp_formats[2];     /* document-format-supported */
+extern const char *const qr__ipp_sides[3];       /* sides-supported */
+extern const char *const qr__ipp_color_modes[3]; /* print-color-mode-supported */
+extern const int qr__ipp_operations[6];          /* operations-supported */
+
+/* ---- ipp.c: the responder and checks ---- */
+
+/* Sets the answer's status and status-message (msg may be NULL). */
+void qr__ipp_status(qr_ipp_t *x, ipp_status_t st, const char *msg);
+/* The one IPP error responder: answers with the IPP status of a failed domain call (a PDF
+ * that is not one: document-format-error; too large: request-entity-too-large; not found:
+ * not-found; anything else: internal-error) and its message. */
+void qr__ipp_fail(qr_ipp_t *x, const qr_err_t *err);
+/* Adds attr to the unsupported-attributes group of the answer. */
+void qr__ipp_unsupported(qr_ipp_t *x, ipp_attribute_t *attr);
+/* Copies the attributes of src that the request asked for (ra; NULL: all) into resp. */
+void qr__ipp_copy_requested(ipp_t *resp, ipp_t *src, cups_array_t *ra);
+/* 1 if s is one of the n strings of list. */
+int qr__ipp_in_list(const char *s, const char *const *list, int n);
+/* 1 if attr is one value of tag (or of tag2, when not zero). */
+int qr__ipp_one_of_type(ipp_attribute_t *attr, ipp_tag_t tag, ipp_tag_t tag2);
+
+/* ---- printer_ipp.c ---- */
+
+/* The queue's URI as clients reach it (ipps://host/ipp/print). Caller frees. */
+char *qr__ipp_printer_uri(qr_ctx_t *ctx);
+/* The index of a supported media name, or -1. */
+int qr__ipp_media_index(const char *s);
+/* Get-Printer-Attributes. */
+void qr__ipp_op_get_printer_attributes(qr_ipp_t *x);
+
+/* ---- job_ipp.c ---- */
+
+/* Get-Jobs: the user's own jobs. */
+void qr__ipp_op_get_jobs(qr_ipp_t *x);
+/* Get-Job-Attributes of an own job. */
+void qr__ipp_op_get_job_attributes(qr_ipp_t *x);
+/* Cancel-Job of an own held job. */
+void qr__ipp_op_cancel_job(qr_ipp_t *x);
+/* Print-Job (print 1) and Validate-Job (0): checks the job; Print-Job then opens the spool
+ * upload and the request goes on to QR__IPP_DOCUMENT. */
+void qr__ipp_op_create(qr_ipp_t *x, int print);
+/* Writes document bytes to the spool; on failure answers and drops the upload. */
+void qr__ipp_document(qr_ipp_t *x, const void *data, size_t n);
+/* Print-Job's document is complete: stores the job and answers with its attributes. */
+void qr__ipp_commit(qr_ipp_t *x);
+
+#endif

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quire: the IPP job operations beside the job (as PAPPL keeps job-ipp.c beside job.c):
+ * Print-Job and Validate-Job with their checks, Get-Jobs, Get-Job-Attributes and Cancel-Job
+ * over the user's own jobs (TEN-3), read from the typed jobs of job.c. */
+#include <cups/cups.h>
+#include <cups/ipp.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/mem.h"
+#include "print/ipp_private.h"
+#include "tenancy/user.h"
+
+#define NAME_MAX_BYTES 255 /* job-name and the other name values (RFC 8011 5.1.3) */
+
+/* The job template attributes a job may carry; the spool keeps copies, sides and
+ * print-color-mode, the MFP at release decides the rest. */
+static const char *const job_attrs[] = {"copies",           "sides",
+                                        "print-color-mode", "media",
+                                        "media-col",        "orientation-requested",
+                                        "print-quality",    "finishings",
+                                        "output-bin",       "printer-resolution",
+                                        "job-priority",     "multiple-document-handling"};
+
+/* The IPP state of a spool job: held until released at an MFP. */
+static ipp_jstate_t job_state(const char *st, const char **reason) {
+    if (strcmp(st, "held") == 0) {
+        *reason = "job-hold-until-specified";
+        return IPP_JSTATE_HELD;
+    }
+    if (strcmp(st, "released") == 0 || strcmp(st, "printed") == 0 || strcmp(st, "completed") == 0) {
+        *reason = "job-completed-successfully";
+        return IPP_JSTATE_COMPLETED;
+    }
+    if (strcmp(st, "canceled") == 0 || strcmp(st, "cancelled") == 0) {
+        *reason = "job-canceled-by-user";
+        return IPP_JSTATE_CANCELED;
+    }
+    if (strcmp(st, "refused") == 0 || strcmp(st, "failed") == 0) {
+        *reason = "aborted-by-system";
+        return IPP_JSTATE_ABORTED;
+    }
+    *reason = "job-printing";
+    return IPP_JSTATE_PROCESSING;
+}
+
+/* The job attributes of job (RFC 8011 5.3) into dst. */
+static void job_attributes(qr_ipp_t *x, ipp_t *dst, const qr_job_t *job, const char *owner) {
+    ipp_tag_t g = IPP_TAG_JOB;
+    int number = (int)job->number;
+    char *puri = qr__ipp_printer_uri(x->ctx);
+    char *juri = qr_xasprintf("%s/%d", puri, number);
+    const char *reason;
+    ipp_jstate_t state = job_state(job->status ? job->status : "", &reason);
+    ippAddInteger(dst, g, IPP_TAG_INTEGER, "job-id", number);
+    ippAddString(dst, g, IPP_TAG_URI, "job-uri", NULL, juri);
+    ippAddString(dst, g, IPP_TAG_URI, "job-printer-uri", NULL, puri);
+    ippAddString(dst, g, IPP_TAG_NAME, "job-name", NULL, job->name);
+    ippAddString(dst, g, IPP_TAG_NAME, "job-originating-user-name", NULL, owner);
+    ippAddInteger(dst, g, IPP_TAG_ENUM, "job-state", (int)state);
+    ippAddString(dst, g, IPP_TAG_KEYWORD, "job-state-reasons", NULL, reason);
+    if (state == IPP_JSTATE_HELD)
+        ippAddString(dst, g, IPP_TAG_TEXT, "job-state-message", NULL,
+                     "held in the cloud spool: release it at a printer of your organization");
+    ippAddInteger(dst, g, IPP_TAG_INTEGER, "job-k-octets", (int)((job->size + 1023) / 1024));
+    ippAddInteger(dst, g, IPP_TAG_INTEGER, "job-impressions", (int)job->pages);
+    ippAddInteger(dst, g, IPP_TAG_INTEGER, "copies", (int)job->copies);
+    ippAddString(dst, g, IPP_TAG_KEYWORD, "sides", NULL,
+                 job->duplex ? qr__ipp_sides[1] : qr__ipp_sides[0]);
+    ippAddString(dst, g, IPP_TAG_KEYWORD, "print-color-mode", NULL,
+                 job->color ? "color" : "monochrome");
+    ippAddString(dst, g, IPP_TAG_MIMETYPE, "document-format", NULL, qr__ipp_formats[0]);
+    ippAddInteger(dst, g, IPP_TAG_INTEGER, "job-printer-up-time", (int)qr_clock_now(x->ctx->clock));
+    ippAddInteger(dst, g, IPP_TAG_INTEGER, "time-at-creation", (int)job->created_at);
+    ippAddDate(dst, g, "date-time-at-creation", ippTimeToDate((time_t)job->created_at));
+    if (job->has_released_at) {
+        ippAddInteger(dst, g, IPP_TAG_INTEGER, "time-at-processing", (int)job->released_at);
+        ippAddInteger(dst, g, IPP_TAG_INTEGER, "time-at-completed", (int)job->released_at);
+    } else {
+        ippAddOutOfBand(dst, g, IPP_TAG_NOVALUE, "time-at-processing");
+        ippAddOutOfBand(dst, g, IPP_TAG_NOVALUE, "time-at-completed");
+    }
+    free(juri);
+    free(puri);
+}
+
+/* The authenticated user's name for job-originating-user-name. Caller frees. */
+static char *owner_name(qr_ipp_t *x) {
+    json_t *u = NULL;
+    qr_err_t err = {QR_OK, NULL, ""};
+    char *name = NULL;
+    if (qr_user_get(x->ctx, &x->p, x->p.user_id, &u, &err) == QR_OK)
+        name = qr_xstrdup(json_string_value(json_object_get(u, "username")));
+    json_decref(u);
+    return name ? name : qr_xstrdup(x->p.user_id);
+}
+
+/* One of the user's own jobs by its IPP job-id into job; non-zero (and a status) if there is
+ * none. */
+static int own_job(qr_ipp_t *x, int number, qr_job_t *job) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_job_find_number(x->ctx, &x->p, number, job, &err);
+    if (st == QR_E_NOT_FOUND)
+        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_FOUND, "no such job (or not yours)");
+    else if (st)
+        qr__ipp_status(x, IPP_STATUS_ERROR_INTERNAL, "the job list could not be read");
+    return st != QR_OK;
+}
+
+/* The job-id of a job operation: job-id with printer-uri, or the number at the end of
+ * job-uri. 0 (and a status) if neither is there or valid. */
+static int target_job(qr_ipp_t *x) {
+    ipp_attribute_t *a = ippFindAttribute(x->req, "job-id", IPP_TAG_ZERO);
+    if (a) {
+        if (ippGetGroupTag(a) != IPP_TAG_OPERATION || ippGetValueTag(a) != IPP_TAG_INTEGER ||
+            ippGetCount(a) != 1 || ippGetInteger(a, 0) < 1) {
+            qr__ipp_status(x, IPP_STATUS_ERROR_BAD_REQUEST, "job-id must be one integer from 1");
+            qr__ipp_unsupported(x, a);
+            return 0;
+        }
+        return ippGetInteger(a, 0);
+    }
+    a = ippFindAttribute(x->req, "job-uri", IPP_TAG_URI);
+    const char *s = a && ippGetCount(a) == 1 ? ippGetString(a, 0, NULL) : NULL;
+    const char *path = s ? strstr(s, QR_IPP_PATH "/") : NULL;
+    if (path) {
+        char *end = NULL;
+        long n = strtol(path + strlen(QR_IPP_PATH) + 1, &end, 10);
+        if (end && !*end && n >= 1 && n <= 0x7fffffffL)
+            return (int)n;
+    }
+    qr__ipp_status(x, IPP_STATUS_ERROR_BAD_REQUEST,
+                   "a job operation needs job-id (with printer-uri) or job-uri");
+    return 0;
+}
+
+/* The operation attributes of a job creation request (Print-Job, Validate-Job): fills
+ * name. Returns 0 when they are fine, else answers. */
+static int check_job_operation(qr_ipp_t *x, const char **name) {
+    ipp_attribute_t *a;
+    *name = NULL;
+    if ((a = ippFindAttribute(x->req, "compression", IPP_TAG_ZERO))) {
+        if (!qr__ipp_one_of_type(a, IPP_TAG_KEYWORD, 0) ||
+            strcmp(ippGetString(a, 0, NULL), "none") != 0) {
+            qr__ipp_status(x, IPP_STATUS_ERROR_COMPRESSION_NOT_SUPPORTED,
+                           "compression is not supported: send the document as it is");
+            qr__ipp_unsupported(x, a);
+            return 1;
+        }
+    }
+    if ((a = ippFindAttribute(x->req, "document-format", IPP_TAG_ZERO))) {
+        if (!qr__ipp_one_of_type(a, IPP_TAG_MIMETYPE, 0) ||
+            !qr__ipp_in_list(ippGetString(a, 0, NULL), qr__ipp_formats,
+                             QR__IPP_N(qr__ipp_formats))) {
+            qr__ipp_status(x, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
+                           "only application/pdf documents are accepted");
+            qr__ipp_unsupported(x, a);
+            return 1;
+        }
+    }
+    static const char *const names[] = {"job-name", "document-name", "requesting-user-name"};
+    for (int i = 0; i < QR__IPP_N(names); i++) {
+        a = ippFindAttribute(x->req, names[i], IPP_TAG_ZERO);
+        if (!a)
+            continue;
+        const char *v = qr__ipp_one_of_type(a, IPP_TAG_NAME, IPP_TAG_NAMELANG)
+                            ? ippGetString(a, 0, NULL)
+                            : NULL;
+        if (!v || strlen(v) > NAME_MAX_BYTES) {
+            qr__ipp_status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
+                           "names are one value of at most 255 bytes");
+            qr__ipp_unsupported(x, a);
+            return 1;
+        }
+        if (i < 2 && !*name)
+            *name = v;
+    }
+    return 0;
+}
+
+/* The value of a job template attribute the spool keeps (copies, sides, print-color-mode),
+ * noted in o: 1 if it is supported, 0 if not, -1 if n is none of them. s and v are the
+ * attribute's one keyword or name and one integer or enum (NULL, -1 if it has none). */
+static int kept_value(ipp_attribute_t *a, const char *n, const char *s, int v,
+                      qr_job_options_t *o) {
+    if (strcmp(n, "copies") == 0) {
+        o->copies = v;
+        return ippGetValueTag(a) == IPP_TAG_INTEGER && v >= 1 && v <= QR__IPP_COPIES_MAX;
+    }
+    if (strcmp(n, "sides") == 0) {
+        o->duplex = s && strncmp(s, "two-sided", 9) == 0;
+        return qr__ipp_in_list(s, qr__ipp_sides, QR__IPP_N(qr__ipp_sides));
+    }
+    if (strcmp(n, "print-color-mode") == 0) {
+        o->color = !(s && strcmp(s, "monochrome") == 0);
+        return qr__ipp_in_list(s, qr__ipp_color_modes, QR__IPP_N(qr__ipp_color_modes));
+    }
+    return -1;
+}
+
+/* 1 if the value of job template attribute n, one the MFP decides at release, is one the
+ * printer supports (s and v as for kept_value). */
+static int other_value_ok(ipp_attribute_t *a, const char *n, const char *s, int v) {
+    if (strcmp(n, "media") == 0)
+        return qr__ipp_media_index(s) >= 0;
+    if (strcmp(n, "media-col") == 0)
+        return qr__ipp_one_of_type(a, IPP_TAG_BEGIN_COLLECTION, 0);
+    if (strcmp(n, "orientation-requested") == 0)
+        return v >= IPP_ORIENT_PORTRAIT && v <= IPP_ORIENT_REVERSE_PORTRAIT;
+    if (strcmp(n, "print-quality") == 0)
+        return v >= IPP_QUALITY_DRAFT && v <= IPP_QUALITY_HIGH;
+    if (strcmp(n, "finishings") == 0)
+        return v == IPP_FINISHINGS_NONE;
+    if (strcmp(n, "output-bin") == 0)
+        return s && strcmp(s, "face-down") == 0;
+    if (strcmp(n, "job-priority") == 0)
+        return v >= 1 && v <= 100;
+    if (strcmp(n, "multiple-document-handling") == 0)
+        return s != NULL;
+    if (strcmp(n, "printer-resolution") == 0) {
+        ipp_res_t units;
+        int yres, xres = qr__ipp_one_of_type(a, IPP_TAG_RESOLUTION, 0)
+                             ? ippGetResolution(a, 0, &yres, &units)
+                             : 0;
+        return xres == 600 && yres == 600 && units == IPP_RES_PER_INCH;
+    }
+    return 1;
+}
+
+/* The job template attributes: fills o. Unknown attributes are ignored and reported;
+ * a bad value of a known one is refused. Returns 0 when the job may be created. */
+static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
+    int ignored = 0;
+    int fidelity = 0;
+    ipp_attribute_t *f = ippFindAttribute(x->req, "ipp-attribute-fidelity", IPP_TAG_BOOLEAN);
+    if (f)
+        fidelity = ippGetBoolean(f, 0);
+    o->copies = 1;
+    o->color = 1;
+    o->duplex = 0;
+    for (ipp_attribute_t *a = ippFirstAttribute(x->req); a; a = ippNextAttribute(x->req)) {
+        if (ippGetGroupTag(a) != IPP_TAG_JOB || !ippGetName(a))
+            continue;
+        const char *n = ippGetName(a);
+        if (!qr__ipp_in_list(n, job_attrs, QR__IPP_N(job_attrs))) {
+            ignored = 1;
+            continue;
+        }
+        const char *s =
+            qr__ipp_one_of_type(a, IPP_TAG_KEYWORD, IPP_TAG_NAME) ? ippGetString(a, 0, NULL) : NULL;
+        int v = qr__ipp_one_of_type(a, IPP_TAG_INTEGER, IPP_TAG_ENUM) ? ippGetInteger(a, 0) : -1;
+        int ok = kept_value(a, n, s, v, o);
+        if (ok < 0)
+            ok = other_value_ok(a, n, s, v);
+        if (!ok) {
+            qr__ipp_status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
+                           "a job attribute has a value this printer does not support; see the "
+                           "unsupported attributes and the printer's *-supported values");
+            qr__ipp_unsupported(x, a);
+            return 1;
+        }
+    }
+    if (!ignored)
+        return 0;
+    if (fidelity)
+        qr__ipp_status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
+                       "ipp-attribute-fidelity is true and some attributes are not supported");
+    else
+        ippSetStatusCode(x->resp, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
+    for (ipp_attribute_t *a = ippFirstAttribute(x->req); a; a = ippNextAttribute(x->req))
+        if (ippGetGroupTag(a) == IPP_TAG_JOB && ippGetName(a) &&
+            !qr__ipp_in_list(ippGetName(a), job_attrs, QR__IPP_N(job_attrs)))
+            qr__ipp_unsupported(x, a);
+    return fidelity;
+}
+
+static int compare_names(void *a, void *b, void *data) {
+    (void)data;
+    return strcmp(a, b);
+}
+
+void qr__ipp_op_get_jobs(qr_ipp_t *x) {
+    ipp_attribute_t *a = ippFindAttribute(x->req, "which-jobs", IPP_TAG_ZERO);
+    const char *which = "not-completed";
+    if (a) {
+        which = qr__ipp_one_of_type(a, IPP_TAG_KEYWORD, 0) ? ippGetString(a, 0, NULL) : "";
+        if (strcmp(which, "completed") != 0 && strcmp(which, "not-completed") != 0 &&
+            strcmp(which, "all") != 0) {
+            qr__ipp_status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
+                           "which-jobs is completed, not-completed or all");
+            qr__ipp_unsupported(x, a);
+            return;
+        }
+    }
+    int limit = 0;
+    if ((a = ippFindAttribute(x->req, "limit", IPP_TAG_ZERO))) {
+        limit = qr__ipp_one_of_type(a, IPP_TAG_INTEGER, 0) ? ippGetInteger(a, 0) : 0;
+        if (limit < 1) {
+            qr__ipp_status(x, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "limit is an integer from 1");
+            qr__ipp_unsupported(x, a);
+            return;
+        }
+    }
+    qr_job_t *jobs = NULL;
+    size_t njobs = 0;
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_job_list(x->ctx, &x->p, &jobs, &njobs, &err)) {
+        qr__ipp_status(x, IPP_STATUS_ERROR_INTERNAL, "the job list could not be read");
+        return;
+    }
+    cups_array_t *ra = NULL;
+    if (ippFindAttribute(x->req, "requested-attributes", IPP_TAG_ZERO)) {
+        ra = ippCreateRequestedArray(x->req);
+    } else {
+        ra = cupsArrayNew(compare_names, NULL);
+        cupsArrayAdd(ra, "job-id");
+        cupsArrayAdd(ra, "job-uri");
+    }
+    char *owner = owner_name(x);
+    int n = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        const char *reason;
+        int done = job_state(jobs[i].status ? jobs[i].status : "", &reason) >= IPP_JSTATE_CANCELED;
+        if ((strcmp(which, "completed") == 0 && !done) ||
+            (strcmp(which, "not-completed") == 0 && done))
+            continue;
+        if (limit && n >= limit)
+            break;
+        ipp_t *attrs = ippNew();
+        job_attributes(x, attrs, &jobs[i], owner);
+        if (n++)
+            ippAddSeparator(x->resp);
+        qr__ipp_copy_requested(x->resp, attrs, ra);
+        ippDelete(attrs);
+    }
+    free(owner);
+    cupsArrayDelete(ra);
+    qr_job_list_free(jobs, njobs);
+}
+
+void qr__ipp_op_get_job_attributes(qr_ipp_t *x) {
+    int number = target_job(x);
+    qr_job_t job;
+    if (!number || own_job(x, number, &job))
+        return;
+    char *owner = owner_name(x);
+    ipp_t *attrs = ippNew();
+    job_attributes(x, attrs, &job, owner);
+    cups_array_t *ra = ippCreateRequestedArray(x->req);
+    qr__ipp_copy_requested(x->resp, attrs, ra);
+    cupsArrayDelete(ra);
+    ippDelete(attrs);
+    free(owner);
+    qr_job_clear(&job);
+}
+
+void qr__ipp_op_cancel_job(qr_ipp_t *x) {
+    int number = target_job(x);
+    qr_job_t job;
+    if (!number || own_job(x, number, &job))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!job.status || strcmp(job.status, "held") != 0)
+        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, "the job was released already");
+    else if (qr_job_delete(x->ctx, &x->p, job.id, &err))
+        qr__ipp_fail(x, &err);
+    qr_job_clear(&job);
+}
+
+/* Print-Job and Validate-Job: checks the job; Print-Job then opens the spool upload. */
+void qr__ipp_op_create(qr_ipp_t *x, int print) {
+    const char *name;
+    qr_job_options_t o;
+    if (check_job_operation(x, &name) || check_job_template(x, &o))
+        return;
+    if (!print)
+        return;
+    o.name = name;
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_job_begin(x->ctx, &x->p, &o, x->declared, &x->upload, &err)) {
+        qr__ipp_fail(x, &err);
+        return;
+    }
+    x->state = QR__IPP_DOCUMENT;
+}
+
+/* Print-Job's document is complete: stores the job and answers with its attributes. */
+void qr__ipp_commit(qr_ipp_t *x) {
+    qr_job_t job;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_job_upload_t *u = x->upload;
+    x->upload = NULL;
+    if (qr_job_commit(u, &job, &err)) {
+        qr__ipp_fail(x, &err);
+        return;
+    }
+    static const char *const keep[] = {"job-id", "job-uri", "job-state", "job-state-reasons",
+                                       "job-state-message"};
+    ipp_t *attrs = ippNew();
+    job_attributes(x, attrs, &job, "");
+    for (ipp_attribute_t *a = ippFirstAttribute(attrs); a; a = ippNextAttribute(attrs))
+        if (qr__ipp_in_list(ippGetName(a), keep, QR__IPP_N(keep)))
+            ippCopyAttribute(x->resp, a, 0);
+    ippDelete(attrs);
+    qr_job_clear(&job);
+}
+
+/* Writes document bytes to the spool; on failure answers and drops the upload. */
+void qr__ipp_document(qr_ipp_t *x, const void *data, size_t n) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!n || qr_job_write(x->upload, data, n, &err) == QR_OK)
+        return;
+    qr_job_abort(x->upload);
+    x->upload = NULL;
+    x->state = QR__IPP_ANSWERED;
+    qr__ipp_fail(x, &err);
+}
