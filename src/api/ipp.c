@@ -11,7 +11,6 @@
 #include "http/query.h"
 #include "tenancy/org.h"
 #include "auth/login.h"
-#include "auth/session.h"
 #include "core/mem.h"
 #include "print/ipp.h"
 
@@ -75,11 +74,8 @@ static int split_basic(struct call *c, const char *s) {
 /* Starts the IPP exchange for an authenticated principal; not while its one-time password
  * awaits replacement. */
 static void start_ipp(qr_req_t *r, struct call *c, const qr_principal_t *p) {
-    if (p->must_change_password) {
-        qr_err_t err = {QR_OK, NULL, ""};
-        qr_err_set(&err, QR_E_FORBIDDEN, "password_change_required",
-                   "this account signed in with a one-time password: choose your own with POST "
-                   "/api/v1/me/password first");
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_principal_check_one_time(p, 0, &err)) {
         qr_req_reply_error(r, &err);
         return;
     }
@@ -122,9 +118,11 @@ static void begin(qr_req_t *r) {
         return;
     }
     if (strncasecmp(a, "Bearer ", 7) == 0) {
+        /* A user's token, through the one authenticator (the one-time rule is start_ipp's). */
         qr_principal_t p;
         qr_err_t err = {QR_OK, NULL, ""};
-        qr_status_t st = qr_session_authenticate(qr_req_ctx(r), a + 7, strlen(a + 7), &p, &err);
+        qr_status_t st = qr_principal_authenticate(qr_req_ctx(r), a,
+                                                   QR_ROUTE_AUTH | QR_ROUTE_ONE_TIME, &p, &err);
         if (st == QR_E_UNAUTHORIZED)
             unauthorized(r, "the access token is invalid, expired or revoked");
         else if (st)

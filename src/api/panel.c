@@ -62,24 +62,38 @@ void qr_api_me_pin_get(qr_req_t *r) {
     }
 }
 
+/* A card as its owner and admins see it: {"id", "user_id", "number" (masked), "created_at"}. */
+static json_t *card_json(const void *row) {
+    const qr_card_t *k = row;
+    return json_pack("{s:s, s:s, s:s, s:I}", "id", k->id, "user_id", k->user_id, "number",
+                     k->number, "created_at", (json_int_t)k->created_at);
+}
+
+/* The cards of user_id (NULL: the principal's own) as {"items": [...]}. */
+static void cards_list(qr_req_t *r, const char *user_id) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_card_t *v = NULL;
+    size_t n = 0;
+    qr_status_t st = qr_card_list_read(qr_req_ctx(r), qr_req_principal(r), user_id, &v, &n, &err);
+    qr_api_finish_items(r, st, &err, v, n, sizeof(*v), card_json);
+    free(v);
+}
+
 void qr_api_me_cards_add(qr_req_t *r) {
     static const char *const keys[] = {"number", NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     const char *number;
-    json_t *out = NULL;
+    qr_card_t k;
     qr_status_t st = qr_json_get_str(qr_req_body(r), "number", 1, 64, &number, &err);
     if (!st)
-        st = qr_card_register(qr_req_ctx(r), qr_req_principal(r), number, &out, &err);
-    qr_api_finish(r, st, &err, out, 201);
+        st = qr_card_add(qr_req_ctx(r), qr_req_principal(r), number, &k, &err);
+    qr_api_finish(r, st, &err, st ? NULL : card_json(&k), 201);
 }
 
 void qr_api_me_cards_list(qr_req_t *r) {
-    qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st = qr_card_list(qr_req_ctx(r), qr_req_principal(r), NULL, &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    cards_list(r, NULL);
 }
 
 void qr_api_me_cards_delete(qr_req_t *r) {
@@ -90,11 +104,7 @@ void qr_api_me_cards_delete(qr_req_t *r) {
 }
 
 void qr_api_user_cards_list(qr_req_t *r) {
-    qr_err_t err = {QR_OK, NULL, ""};
-    json_t *out = NULL;
-    qr_status_t st =
-        qr_card_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &out, &err);
-    qr_api_finish(r, st, &err, out, 200);
+    cards_list(r, qr_req_param(r, 0));
 }
 
 void qr_api_user_cards_delete(qr_req_t *r) {

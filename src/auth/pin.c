@@ -339,35 +339,6 @@ qr_status_t qr_card_list_read(qr_ctx_t *ctx, const qr_principal_t *p, const char
     return st;
 }
 
-static json_t *card_json(const qr_card_t *k) {
-    return json_pack("{s:s, s:s, s:s, s:I}", "id", k->id, "user_id", k->user_id, "number",
-                     k->number, "created_at", (json_int_t)k->created_at);
-}
-
-qr_status_t qr_card_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, json_t **out,
-                             qr_err_t *err) {
-    qr_card_t k;
-    qr_status_t st = qr_card_add(ctx, p, card, &k, err);
-    *out = st ? NULL : card_json(&k);
-    return st;
-}
-
-qr_status_t qr_card_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id, json_t **out,
-                         qr_err_t *err) {
-    qr_card_t *v = NULL;
-    size_t n = 0;
-    *out = NULL;
-    qr_status_t st = qr_card_list_read(ctx, p, user_id, &v, &n, err);
-    if (!st) {
-        json_t *items = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(items, card_json(&v[i]));
-        *out = json_pack("{s:o}", "items", items);
-    }
-    free(v);
-    return st;
-}
-
 qr_status_t qr_card_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
                            const char *card_id, qr_err_t *err) {
     int64_t now = qr_clock_now(ctx->clock);

@@ -44,13 +44,6 @@ qr_status_t qr_card_add(qr_ctx_t *ctx, const qr_principal_t *p, const char *card
 qr_status_t qr_card_list_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
                               qr_card_t **items, size_t *n, qr_err_t *err);
 
-/* qr_card_add and qr_card_list_read as JSON ({"id", "user_id", "number", "created_at"}; the
- * list as {"items": [...]}). Kept for api/panel.c until it builds its JSON from qr_card_t;
- * remove them then. */
-qr_status_t qr_card_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *card, json_t **out,
-                             qr_err_t *err);
-qr_status_t qr_card_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id, json_t **out,
-                         qr_err_t *err);
 /* Deletes a card of user_id (NULL: the principal's own). */
 qr_status_t qr_card_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
                            const char *card_id, qr_err_t *err);

@@ -89,12 +89,13 @@ static void job_attributes(qr_ipp_t *x, ipp_t *dst, const qr_job_t *job, const c
 
 /* The authenticated user's name for job-originating-user-name. Caller frees. */
 static char *owner_name(qr_ipp_t *x) {
-    json_t *u = NULL;
+    qr_user_t u;
     qr_err_t err = {QR_OK, NULL, ""};
     char *name = NULL;
-    if (qr_user_get(x->ctx, &x->p, x->p.user_id, &u, &err) == QR_OK)
-        name = qr_xstrdup(json_string_value(json_object_get(u, "username")));
-    json_decref(u);
+    if (qr_user_read(x->ctx, &x->p, x->p.user_id, &u, &err) == QR_OK) {
+        name = qr_xstrdup(u.username);
+        qr_user_clear(&u);
+    }
     return name ? name : qr_xstrdup(x->p.user_id);
 }
 

@@ -31,10 +31,8 @@ typedef enum {
 /* Everything one inspection touches. Heap-allocated, so that what fz_try changes survives the
  * longjmp of fz_catch (automatic variables would need volatile). */
 typedef struct run {
-    /* budget */
-    size_t used, cap;
-    int refused;    /* an allocation past the budget was refused */
-    int src_failed; /* the blob reader failed; MuPDF may have swallowed the error */
+    qr_pdf_budget_t budget; /* budget.refused: an allocation past the budget was refused */
+    int src_failed;         /* the blob reader failed; MuPDF may have swallowed the error */
     struct timespec deadline;
     fz_cookie cookie;
     /* source */
@@ -66,49 +64,52 @@ static int past_deadline(run_t *r) {
     return 0;
 }
 
-/* The allocator: every block carries its size, so the budget knows what is freed. After the
- * deadline nothing more is allocated either, which unwinds MuPDF quickly. */
-static void *budget_malloc(void *user, size_t n) {
-    run_t *r = user;
-    if (n > r->cap - r->used || past_deadline(r)) {
-        r->refused |= !r->cookie.abort;
+/* The budget's deadline check (qr_pdf_budget_t.past). */
+static int budget_past(void *arg) {
+    return past_deadline(arg);
+}
+
+void *qr_pdf_budget_malloc(void *user, size_t n) {
+    qr_pdf_budget_t *b = user;
+    if (n > b->cap - b->used || b->past(b->arg)) {
+        b->refused |= !*b->abort;
         return NULL;
     }
     unsigned char *p = malloc(n + ALIGN);
     if (!p)
         return NULL;
     memcpy(p, &n, sizeof(n));
-    r->used += n;
+    b->used += n;
     return p + ALIGN;
 }
 
-static void *budget_realloc(void *user, void *old, size_t n) {
-    run_t *r = user;
+void *qr_pdf_budget_realloc(void *user, void *old, size_t n) {
+    qr_pdf_budget_t *b = user;
     if (!old)
-        return budget_malloc(user, n);
+        return qr_pdf_budget_malloc(user, n);
     unsigned char *p = (unsigned char *)old - ALIGN;
     size_t was;
     memcpy(&was, p, sizeof(was));
-    if (n > was && (n - was > r->cap - r->used || r->cookie.abort)) {
-        r->refused |= !r->cookie.abort;
+    if (n > was && (n - was > b->cap - b->used || b->past(b->arg))) {
+        b->refused |= !*b->abort;
         return NULL;
     }
     unsigned char *q = realloc(p, n + ALIGN);
     if (!q)
         return NULL;
     memcpy(q, &n, sizeof(n));
-    r->used = r->used - was + n;
+    b->used = b->used - was + n;
     return q + ALIGN;
 }
 
-static void budget_free(void *user, void *ptr) {
-    run_t *r = user;
+void qr_pdf_budget_free(void *user, void *ptr) {
+    qr_pdf_budget_t *b = user;
     if (!ptr)
         return;
     unsigned char *p = (unsigned char *)ptr - ALIGN;
     size_t was;
     memcpy(&was, p, sizeof(was));
-    r->used -= was;
+    b->used -= was;
     free(p);
 }
 
@@ -303,7 +304,7 @@ static void inspect(fz_context *ctx, run_t *r, const qr_pdf_limits_t *lim) {
                 r->dev = NULL;
                 /* MuPDF goes on after some errors (a refused allocation, a broken read)
                  * with what it has: stop as soon as either happened. */
-                if (r->refused || r->src_failed)
+                if (r->budget.refused || r->src_failed)
                     fz_throw(ctx, FZ_ERROR_GENERIC, "memory or source");
             }
             fz_drop_page(ctx, r->page);
@@ -324,7 +325,7 @@ static void inspect(fz_context *ctx, run_t *r, const qr_pdf_limits_t *lim) {
         if (r->why == WHY_NONE || r->why == WHY_PAGE) {
             if (r->cookie.abort)
                 r->why = WHY_TIME;
-            else if (r->refused || fz_caught(ctx) == FZ_ERROR_MEMORY)
+            else if (r->budget.refused || fz_caught(ctx) == FZ_ERROR_MEMORY)
                 r->why = WHY_MEMORY;
             else if (r->why == WHY_NONE)
                 r->why = r->pages ? WHY_PAGE : WHY_UNREADABLE;
@@ -335,7 +336,7 @@ static void inspect(fz_context *ctx, run_t *r, const qr_pdf_limits_t *lim) {
      * or a failed read may be missing pages, so it is not trusted. */
     if (r->src_failed)
         r->why = WHY_SOURCE;
-    else if (r->refused && r->why != WHY_TIME)
+    else if (r->budget.refused && r->why != WHY_TIME)
         r->why = WHY_MEMORY;
 }
 
@@ -346,7 +347,10 @@ static qr_status_t run(run_t *r, const qr_pdf_limits_t *lim, qr_pdf_info_t *out,
         lim = &defaults;
     out->pages = 0;
     out->color = 0;
-    r->cap = lim->max_memory;
+    r->budget.cap = lim->max_memory;
+    r->budget.abort = &r->cookie.abort;
+    r->budget.past = budget_past;
+    r->budget.arg = r;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &r->deadline);
     r->deadline.tv_sec += (time_t)(lim->max_ms / 1000);
     r->deadline.tv_nsec += (long)(lim->max_ms % 1000) * 1000000L;
@@ -354,7 +358,8 @@ static qr_status_t run(run_t *r, const qr_pdf_limits_t *lim, qr_pdf_info_t *out,
         r->deadline.tv_sec++;
         r->deadline.tv_nsec -= 1000000000L;
     }
-    fz_alloc_context alloc = {r, budget_malloc, budget_realloc, budget_free};
+    fz_alloc_context alloc = {&r->budget, qr_pdf_budget_malloc, qr_pdf_budget_realloc,
+                              qr_pdf_budget_free};
     /* The store (MuPDF's cache of decoded resources) gets a quarter, so it is emptied long
      * before the budget is reached. */
     fz_context *ctx = lim->max_ms > 0 ? fz_new_context(&alloc, NULL, lim->max_memory / 4) : NULL;

@@ -41,4 +41,26 @@ qr_status_t qr_pdf_inspect(qr_blob_reader_t *r, const qr_pdf_limits_t *lim, qr_p
 qr_status_t qr_pdf_inspect_buffer(const void *data, size_t len, const qr_pdf_limits_t *lim,
                                   qr_pdf_info_t *out, qr_err_t *err);
 
+/* MuPDF's bounded allocator, the one for every fz_context of quire (this file's inspection and
+ * the scan intake): give MuPDF {budget, qr_pdf_budget_malloc, qr_pdf_budget_realloc,
+ * qr_pdf_budget_free} as its fz_alloc_context. Every block carries its size, so the budget
+ * knows what is freed. An allocation (or growth) past cap, or once past() says the deadline
+ * has passed, is refused; after the deadline nothing more is allocated, which unwinds MuPDF
+ * quickly. past(arg) returns 1 once the deadline has passed and then sets *abort (the
+ * fz_cookie's abort flag, so that the interpreter stops at its next operator). */
+typedef struct qr_pdf_budget {
+    size_t used, cap;
+    int refused;      /* an allocation past cap was refused (before the deadline) */
+    const int *abort; /* the fz_cookie's abort flag, set by past */
+    int (*past)(void *arg);
+    void *arg;
+} qr_pdf_budget_t;
+
+/* fz_alloc_context.malloc over a qr_pdf_budget_t (user); NULL when refused. */
+void *qr_pdf_budget_malloc(void *user, size_t n);
+/* fz_alloc_context.realloc over a qr_pdf_budget_t (user); NULL when refused. */
+void *qr_pdf_budget_realloc(void *user, void *old, size_t n);
+/* fz_alloc_context.free over a qr_pdf_budget_t (user); accepts NULL. */
+void qr_pdf_budget_free(void *user, void *ptr);
+
 #endif

@@ -3,7 +3,7 @@
  * from the headers (libjpeg for JPEG, Leptonica's parser and MuPDF for PNG, libtiff for every
  * TIFF directory, MuPDF for every PDF page at QR_SCAN_PDF_DPI) and is checked before a pixel is
  * decoded. Pixels are decoded one page at a time: libjpeg for JPEG (jpeg.c), MuPDF for PNG and
- * PDF pages (with a bounded allocator that also checks the deadline, as in src/print/pdf.c; its
+ * PDF pages (with the bounded allocator of src/print/pdf.c, which also checks the deadline; its
  * PNG decoder is silent, where libpng under Leptonica prints to stderr), Leptonica for TIFF. */
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <tiffio.h>
 
+#include "print/pdf.h"
 #include "scan/scan_private.h"
 
-#define ALIGN 16                            /* header in front of every MuPDF allocation */
 #define PDF_MEMORY_BASE ((size_t)256 << 20) /* MuPDF's budget beyond the page's pixmap */
 #define PDF_STORE ((size_t)32 << 20)        /* MuPDF's cache of decoded resources */
 #define MAX_SIDE 1000000.0                  /* a PDF page side in pixels past which it is absurd */
@@ -29,9 +29,8 @@ static const char *const fmt_names[] = {"jpeg", "png", "tiff", "pdf"};
 /* MuPDF's state for one PDF, JPEG or PNG. Heap-allocated, so that what fz_try changes survives
  * fz_catch. */
 typedef struct pdfsrc {
-    size_t used, cap;
-    int refused;  /* an allocation past the budget was refused */
-    int warnings; /* MuPDF's warnings: for JPEG and PNG, damage (a truncated file) */
+    qr_pdf_budget_t budget; /* budget.refused: an allocation past the budget was refused */
+    int warnings;           /* MuPDF's warnings: for JPEG and PNG, damage (a truncated file) */
     const qr__deadline_t *deadline;
     fz_cookie cookie;
     fz_context *ctx;
@@ -70,7 +69,7 @@ void qr__scan_quiet(void) {
     pthread_once(&quiet_once, quiet_init);
 }
 
-/* --- MuPDF with a budget (as src/print/pdf.c) --- */
+/* --- MuPDF with a budget (the allocator of src/print/pdf.c) --- */
 
 static int pdf_past(pdfsrc_t *s) {
     if (qr__deadline_passed(s->deadline)) {
@@ -80,48 +79,9 @@ static int pdf_past(pdfsrc_t *s) {
     return 0;
 }
 
-static void *budget_malloc(void *user, size_t n) {
-    pdfsrc_t *s = user;
-    if (n > s->cap - s->used || pdf_past(s)) {
-        s->refused |= !s->cookie.abort;
-        return NULL;
-    }
-    unsigned char *p = malloc(n + ALIGN);
-    if (!p)
-        return NULL;
-    memcpy(p, &n, sizeof(n));
-    s->used += n;
-    return p + ALIGN;
-}
-
-static void *budget_realloc(void *user, void *old, size_t n) {
-    pdfsrc_t *s = user;
-    if (!old)
-        return budget_malloc(user, n);
-    unsigned char *p = (unsigned char *)old - ALIGN;
-    size_t was;
-    memcpy(&was, p, sizeof(was));
-    if (n > was && (n - was > s->cap - s->used || pdf_past(s))) {
-        s->refused |= !s->cookie.abort;
-        return NULL;
-    }
-    unsigned char *q = realloc(p, n + ALIGN);
-    if (!q)
-        return NULL;
-    memcpy(q, &n, sizeof(n));
-    s->used = s->used - was + n;
-    return q + ALIGN;
-}
-
-static void budget_free(void *user, void *ptr) {
-    pdfsrc_t *s = user;
-    if (!ptr)
-        return;
-    unsigned char *p = (unsigned char *)ptr - ALIGN;
-    size_t was;
-    memcpy(&was, p, sizeof(was));
-    s->used -= was;
-    free(p);
+/* The budget's deadline check (qr_pdf_budget_t.past). */
+static int budget_past(void *arg) {
+    return pdf_past(arg);
 }
 
 static void mupdf_quiet(void *user, const char *message) {
@@ -146,11 +106,11 @@ static void pdf_close(pdfsrc_t *s) {
 static qr_status_t pdf_error(pdfsrc_t *s, long long max_ms, const char *what, qr_err_t *err) {
     if (s->cookie.abort)
         return qr__scan_timeout(err, max_ms);
-    if (s->refused)
+    if (s->budget.refused)
         return qr_err_set(err, QR_E_INVALID, "invalid_image",
                           "the PDF needs more than %zu MiB of memory to read; it may be damaged "
                           "or a decompression bomb",
-                          s->cap >> 20);
+                          s->budget.cap >> 20);
     return qr_err_set(err, QR_E_INVALID, "invalid_image", "the PDF is not readable: %s: %s", what,
                       s->msg);
 }
@@ -178,10 +138,14 @@ static qr_status_t mu_start(qr__intake_t *in, const qr_scan_limits_t *lim, qr_er
     in->pdf = s;
     s->deadline = in->deadline;
     long long px = lim->max_pixels > 0 ? lim->max_pixels : 0;
-    s->cap = PDF_MEMORY_BASE + (size_t)px * 4;
+    s->budget.cap = PDF_MEMORY_BASE + (size_t)px * 4;
+    s->budget.abort = &s->cookie.abort;
+    s->budget.past = budget_past;
+    s->budget.arg = s;
     if (qr__deadline_passed(s->deadline))
         return qr__scan_timeout(err, lim->max_ms);
-    fz_alloc_context alloc = {s, budget_malloc, budget_realloc, budget_free};
+    fz_alloc_context alloc = {&s->budget, qr_pdf_budget_malloc, qr_pdf_budget_realloc,
+                              qr_pdf_budget_free};
     s->ctx = fz_new_context(&alloc, NULL, PDF_STORE);
     if (!s->ctx) {
         if (s->cookie.abort)
@@ -303,7 +267,7 @@ static qr_status_t pdf_render(qr__intake_t *in, int i, PIX **out, qr_err_t *err)
         fz_run_page(ctx, page, dev, ctm, &s->cookie);
         fz_close_device(ctx, dev);
         /* MuPDF goes on after a refused allocation with what it has: not trusted. */
-        if (s->refused || s->cookie.abort)
+        if (s->budget.refused || s->cookie.abort)
             fz_throw(ctx, FZ_ERROR_GENERIC, "memory or time");
         pix = pix_of_pixmap(ctx, pm);
         if (!pix)
@@ -563,7 +527,7 @@ static qr_status_t image_decode(qr__intake_t *in, PIX **out, qr_err_t *err) {
         pixDestroy(&pix);
     }
     const char *name = "PNG";
-    if (pix && s->warnings == 0 && !s->refused) {
+    if (pix && s->warnings == 0 && !s->budget.refused) {
         int res = image_resolution(in);
         pixSetResolution(pix, res, res);
         *out = pix;
@@ -572,10 +536,10 @@ static qr_status_t image_decode(qr__intake_t *in, PIX **out, qr_err_t *err) {
     pixDestroy(&pix);
     if (s->cookie.abort)
         return qr__scan_timeout(err, in->max_ms);
-    if (s->refused)
+    if (s->budget.refused)
         return qr_err_set(err, QR_E_INVALID, "invalid_image",
                           "the %s image needs more than %zu MiB of memory to decode", name,
-                          s->cap >> 20);
+                          s->budget.cap >> 20);
     return qr_err_set(err, QR_E_INVALID, "invalid_image",
                       "the %s image is damaged or truncated; it cannot be decoded", name);
 }

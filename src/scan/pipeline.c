@@ -114,7 +114,27 @@ static qr_status_t out_of_memory(qr_err_t *err, int page) {
     return qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory processing page %d", page);
 }
 
-/* Runs the steps over one page (pix is consumed). */
+/* Recognizes the 1-bit page bin and appends its text to the scan's (pages apart by a form
+ * feed). */
+static qr_status_t recognize_page(scan_t *s, PIX *bin, int dpi, int page_no, qr_err_t *err) {
+    if (s->out->ocr_pages > 0) {
+        size_t n = strlen(s->out->text);
+        char *t = realloc(s->out->text, n + 2);
+        if (!t)
+            return out_of_memory(err, page_no);
+        s->out->text = t;
+        memcpy(t + n, "\f", 2);
+    }
+    qr_status_t rc =
+        qr__ocr_recognize(s->engine, bin, dpi, &s->deadline, s->lim->max_ms, &s->out->text, err);
+    if (!rc)
+        s->out->ocr_pages++;
+    return rc;
+}
+
+/* Runs the steps over one page (pix is consumed). Kept whole: its branches are the steps in
+ * their order, each a guarded pixel operation that can fail only for memory, so the order of
+ * the steps reads top to bottom (about 30 decision points). */
 static qr_status_t process_page(scan_t *s, PIX *pix, int page_no, qr_err_t *err) {
     const qr_scan_steps_t *st = s->steps;
     qr_status_t rc = QR_OK;
@@ -177,23 +197,8 @@ static qr_status_t process_page(scan_t *s, PIX *pix, int page_no, qr_err_t *err)
         rc = out_of_memory(err, page_no);
         goto out;
     }
-    if (s->need_ocr) {
-        if (s->out->ocr_pages > 0) {
-            size_t n = strlen(s->out->text);
-            char *t = realloc(s->out->text, n + 2);
-            if (!t) {
-                rc = out_of_memory(err, page_no);
-                goto out;
-            }
-            s->out->text = t;
-            memcpy(t + n, "\f", 2);
-        }
-        rc = qr__ocr_recognize(s->engine, bin, dpi, &s->deadline, s->lim->max_ms, &s->out->text,
-                               err);
-        if (rc)
-            goto out;
-        s->out->ocr_pages++;
-    }
+    if (s->need_ocr && (rc = recognize_page(s, bin, dpi, page_no, err)))
+        goto out;
     rc = qr__writer_add(s->writer, pix, s->need_ocr ? qr__ocr_api(s->engine) : NULL, err);
     if (!rc)
         s->out->pages_out++;
@@ -201,6 +206,87 @@ out:
     pixDestroy(&bin);
     pixDestroy(&gray);
     pixDestroy(&pix);
+    return rc;
+}
+
+/* Checks what a scan asks before any file is read: time, format, files, the OCR engine and
+ * its languages; sets s->need_ocr. */
+static qr_status_t check_request(scan_t *s, qr_ocr_engine_t *e, const qr_scan_input_t *in, int nin,
+                                 qr_err_t *err) {
+    const qr_scan_steps_t *steps = s->steps;
+    if (s->lim->max_ms <= 0)
+        return qr__scan_timeout(err, s->lim->max_ms);
+    if ((int)steps->format < 0 || steps->format >= QR_SCAN_FORMAT_COUNT)
+        return qr_err_set(err, QR_E_INVALID, "invalid_format",
+                          "unknown output format %d; allowed are pdf, pdf_text, pdfa, tiff, jpeg",
+                          (int)steps->format);
+    if (nin <= 0 || !in)
+        return qr_err_set(err, QR_E_INVALID, "no_pages", "the scan has no files");
+    s->need_ocr = steps->ocr || steps->format == QR_SCAN_PDF_TEXT || steps->format == QR_SCAN_PDFA;
+    if ((s->need_ocr || steps->auto_rotate) && !e)
+        return qr_err_set(err, QR_E_INTERNAL, NULL, "OCR and auto-rotation need an OCR engine");
+    if (s->need_ocr) {
+        char lang[sizeof(steps->language) + 1];
+        memcpy(lang, steps->language, sizeof(steps->language));
+        lang[sizeof(steps->language)] = '\0';
+        return qr__ocr_use(e, lang[0] ? lang : "eng", err);
+    }
+    return QR_OK;
+}
+
+/* Every file is checked (format, page count, page sizes) before any page is decoded; counts[i]
+ * gets file i's pages. */
+static qr_status_t check_files(scan_t *s, const qr_scan_input_t *in, int nin, int *counts,
+                               qr_err_t *err) {
+    long long total = 0;
+    for (int i = 0; i < nin; i++) {
+        qr__intake_t *cur = NULL;
+        qr_status_t rc =
+            qr__intake_open(in[i].data, in[i].len, s->lim, &s->deadline, &cur, &counts[i], err);
+        qr__intake_close(cur);
+        if (rc) {
+            name_file(err, i, nin);
+            return rc;
+        }
+        total += counts[i];
+        if (total > s->lim->max_pages)
+            return qr_err_set(err, QR_E_INVALID, "too_many_pages",
+                              "the scan's files have more than %d pages together; a scan may "
+                              "have at most %d",
+                              s->lim->max_pages, s->lim->max_pages);
+    }
+    return QR_OK;
+}
+
+/* Then the files are opened again one at a time, so only one is held open, and each page goes
+ * through the steps into the writer. */
+static qr_status_t run_files(scan_t *s, const qr_scan_input_t *in, int nin, const int *counts,
+                             qr_err_t *err) {
+    qr_scan_output_t *out = s->out;
+    qr__intake_t *cur = NULL;
+    qr_status_t rc = QR_OK;
+    for (int i = 0; !rc && i < nin; i++) {
+        int pages = 0;
+        rc = qr__intake_open(in[i].data, in[i].len, s->lim, &s->deadline, &cur, &pages, err);
+        if (rc) {
+            name_file(err, i, nin);
+            break;
+        }
+        for (int p = 0; !rc && p < pages && p < counts[i]; p++) {
+            PIX *pix = NULL;
+            rc = qr__intake_next(cur, &pix, err);
+            if (rc) {
+                name_file(err, i, nin);
+                break;
+            }
+            out->pages_in++;
+            rc = process_page(s, pix, out->pages_in, err);
+            if (!rc && qr__deadline_passed(&s->deadline))
+                rc = qr__scan_timeout(err, s->lim->max_ms);
+        }
+        qr__intake_close(cur);
+        cur = NULL;
+    }
     return rc;
 }
 
@@ -216,7 +302,6 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
     qr__scan_quiet();
     scan_t s = {.engine = e, .steps = steps, .lim = lim, .out = out};
     qr__deadline_set(&s.deadline, lim->max_ms, lim->cancel);
-    qr__intake_t *cur = NULL;
     int *counts = NULL;
     qr_status_t rc = QR_OK;
     out->barcodes = json_array();
@@ -225,89 +310,17 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
         rc = qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory");
         goto out;
     }
-    if (lim->max_ms <= 0) {
-        rc = qr__scan_timeout(err, lim->max_ms);
+    if ((rc = check_request(&s, e, in, nin, err)))
         goto out;
-    }
-    if ((int)steps->format < 0 || steps->format >= QR_SCAN_FORMAT_COUNT) {
-        rc = qr_err_set(err, QR_E_INVALID, "invalid_format",
-                        "unknown output format %d; allowed are pdf, pdf_text, pdfa, tiff, jpeg",
-                        (int)steps->format);
-        goto out;
-    }
-    if (nin <= 0 || !in) {
-        rc = qr_err_set(err, QR_E_INVALID, "no_pages", "the scan has no files");
-        goto out;
-    }
-    s.need_ocr = steps->ocr || steps->format == QR_SCAN_PDF_TEXT || steps->format == QR_SCAN_PDFA;
-    if ((s.need_ocr || steps->auto_rotate) && !e) {
-        rc = qr_err_set(err, QR_E_INTERNAL, NULL, "OCR and auto-rotation need an OCR engine");
-        goto out;
-    }
-    if (s.need_ocr) {
-        char lang[sizeof(steps->language) + 1];
-        memcpy(lang, steps->language, sizeof(steps->language));
-        lang[sizeof(steps->language)] = '\0';
-        rc = qr__ocr_use(e, lang[0] ? lang : "eng", err);
-        if (rc)
-            goto out;
-    }
-
-    /* Every file is checked (format, page count, page sizes) before any page is decoded; then
-     * the files are opened again one at a time, so only one is held open. */
     counts = calloc((size_t)nin, sizeof(*counts));
     if (!counts) {
         rc = qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory");
         goto out;
     }
-    long long total = 0;
-    for (int i = 0; i < nin; i++) {
-        rc = qr__intake_open(in[i].data, in[i].len, lim, &s.deadline, &cur, &counts[i], err);
-        qr__intake_close(cur);
-        cur = NULL;
-        if (rc) {
-            name_file(err, i, nin);
-            goto out;
-        }
-        total += counts[i];
-        if (total > lim->max_pages) {
-            rc = qr_err_set(err, QR_E_INVALID, "too_many_pages",
-                            "the scan's files have more than %d pages together; a scan may "
-                            "have at most %d",
-                            lim->max_pages, lim->max_pages);
-            goto out;
-        }
-    }
-
-    rc = qr__writer_create(steps->format, &s.writer, err);
-    if (rc)
+    if ((rc = check_files(&s, in, nin, counts, err)) ||
+        (rc = qr__writer_create(steps->format, &s.writer, err)) ||
+        (rc = run_files(&s, in, nin, counts, err)))
         goto out;
-    for (int i = 0; i < nin; i++) {
-        int pages = 0;
-        rc = qr__intake_open(in[i].data, in[i].len, lim, &s.deadline, &cur, &pages, err);
-        if (rc) {
-            name_file(err, i, nin);
-            goto out;
-        }
-        for (int p = 0; p < pages && p < counts[i]; p++) {
-            PIX *pix = NULL;
-            rc = qr__intake_next(cur, &pix, err);
-            if (rc) {
-                name_file(err, i, nin);
-                goto out;
-            }
-            out->pages_in++;
-            rc = process_page(&s, pix, out->pages_in, err);
-            if (rc)
-                goto out;
-            if (qr__deadline_passed(&s.deadline)) {
-                rc = qr__scan_timeout(err, lim->max_ms);
-                goto out;
-            }
-        }
-        qr__intake_close(cur);
-        cur = NULL;
-    }
     if (out->pages_out == 0) {
         rc = qr_err_set(err, QR_E_INVALID, "no_pages",
                         "every page of the scan is blank (%d pages read); nothing to deliver",
@@ -317,7 +330,6 @@ qr_status_t qr_scan_process(qr_ocr_engine_t *e, const qr_scan_input_t *in, int n
     rc = qr__writer_finish(s.writer, out, err);
 out:
     qr__writer_destroy(s.writer);
-    qr__intake_close(cur);
     free(counts);
     return rc;
 }

@@ -2,12 +2,10 @@
 /* quire: scans — start at the panel, upload, submit, status, download area, counters. */
 #include "scan/scan.h"
 
-#include <dirent.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +18,7 @@
 #include "scan/capture.h"
 #include "scan/index.h"
 #include "scan/pipeline.h"
+#include "scan/scan_private.h"
 #include "scan/worker.h"
 #include "store/blob.h"
 #include "store/datakey.h"
@@ -52,70 +51,89 @@ static json_t *parse(const char *s) {
     return j ? j : json_null();
 }
 
-static json_t *text_or_null(const qr_dbres_t *r, int i, int col) {
-    return qr_dbres_isnull(r, i, col) ? json_null() : json_string(qr_dbres_text(r, i, col));
+/* CAP-3: the required attributes of the workflow snapshot wf that index does not fill, into
+ * out (none while the scan is still uploading, queued or processing). */
+static void index_missing(const json_t *wf, const json_t *index, qr_scan_t *out) {
+    const char *status = out->status;
+    if (!strcmp(status, "uploading") || !strcmp(status, "queued") || !strcmp(status, "processing"))
+        return;
+    const json_t *attrs = json_object_get(wf, "attributes");
+    out->index_missing = qr_xcalloc(json_array_size(attrs) + 1, sizeof(char *));
+    size_t k;
+    json_t *a;
+    json_array_foreach(attrs, k, a) {
+        const char *name = json_string_value(json_object_get(a, "name"));
+        if (json_is_true(json_object_get(a, "required")) && !json_object_get(index, name))
+            out->index_missing[out->n_index_missing++] = qr_xstrdup(name);
+    }
 }
 
-/* The API form of a scan row (SCAN_COLS), with its documents (rows of scan_files 'out': seq,
- * size, format) if docs is given. */
-static json_t *scan_json(const qr_dbres_t *r, int i, const qr_dbres_t *docs) {
+/* The one reader of a scan row (SCAN_COLS). */
+static void scan_from_row(const qr_dbres_t *r, int i, qr_scan_t *out) {
+    memset(out, 0, sizeof(*out));
     json_t *wf = parse(qr_dbres_text(r, i, 2));
-    json_t *j = json_pack(
-        "{s:s, s:s, s:O, s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
-        qr_dbres_text(r, i, 0), "workflow_id", qr_dbres_text(r, i, 1), "workflow_name",
-        json_object_get(wf, "name") ? json_object_get(wf, "name") : json_null(), "name",
-        qr_dbres_text(r, i, 3), "folder", qr_dbres_text(r, i, 4), "index",
-        parse(qr_dbres_text(r, i, 5)), "status", qr_dbres_text(r, i, 6), "files",
-        (json_int_t)qr_dbres_int(r, i, 7), "pages_in", (json_int_t)qr_dbres_int(r, i, 8),
-        "pages_out", (json_int_t)qr_dbres_int(r, i, 9), "ocr_pages",
-        (json_int_t)qr_dbres_int(r, i, 10), "bytes_out", (json_int_t)qr_dbres_int(r, i, 11),
-        "created_at", (json_int_t)qr_dbres_int(r, i, 20), "updated_at",
-        (json_int_t)qr_dbres_int(r, i, 21), "expires_at", (json_int_t)qr_dbres_int(r, i, 22));
-    /* CAP-3: required attributes that neither the user nor a rule filled. */
-    json_t *missing = json_array();
-    const char *status = qr_dbres_text(r, i, 6);
-    if (strcmp(status, "uploading") && strcmp(status, "queued") && strcmp(status, "processing")) {
-        size_t k;
-        json_t *a, *idx = json_object_get(j, "index");
-        json_array_foreach(json_object_get(wf, "attributes"), k, a) {
-            const char *name = json_string_value(json_object_get(a, "name"));
-            if (json_is_true(json_object_get(a, "required")) && !json_object_get(idx, name))
-                json_array_append_new(missing, json_string(name));
-        }
-    }
-    json_object_set_new(j, "index_missing", missing);
+    snprintf(out->id, sizeof(out->id), "%s", qr_dbres_text(r, i, 0));
+    out->workflow_id = qr_dbres_strdup(r, i, 1);
+    out->workflow_name = qr_xstrdup(json_string_value(json_object_get(wf, "name")));
+    out->ocr = json_is_true(json_object_get(json_object_get(wf, "steps"), "ocr"));
+    out->name = qr_dbres_strdup(r, i, 3);
+    out->folder = qr_dbres_strdup(r, i, 4);
+    out->index = parse(qr_dbres_text(r, i, 5));
+    out->status = qr_dbres_strdup(r, i, 6);
+    out->files = qr_dbres_int(r, i, 7);
+    out->pages_in = qr_dbres_int(r, i, 8);
+    out->pages_out = qr_dbres_int(r, i, 9);
+    out->ocr_pages = qr_dbres_int(r, i, 10);
+    out->bytes_out = qr_dbres_int(r, i, 11);
+    out->barcodes = qr_dbres_isnull(r, i, 12) ? json_array() : parse(qr_dbres_text(r, i, 12));
+    out->error_code = qr_dbres_strdup(r, i, 13);
+    out->error_message = out->error_code ? qr_dbres_strdup(r, i, 14) : NULL;
+    out->delivery_status = qr_dbres_strdup(r, i, 15);
+    out->delivery_attempts = qr_dbres_int(r, i, 16);
+    out->has_delivery_next_at = !qr_dbres_isnull(r, i, 17);
+    out->delivery_next_at = qr_dbres_int(r, i, 17);
+    out->delivery_error = qr_dbres_strdup(r, i, 18);
+    out->location = qr_dbres_strdup(r, i, 19);
+    out->created_at = qr_dbres_int(r, i, 20);
+    out->updated_at = qr_dbres_int(r, i, 21);
+    out->expires_at = qr_dbres_int(r, i, 22);
+    out->device_id = qr_dbres_strdup(r, i, 23);
+    index_missing(wf, out->index, out);
     json_decref(wf);
-    json_object_set_new(j, "barcodes",
-                        qr_dbres_isnull(r, i, 12) ? json_array() : parse(qr_dbres_text(r, i, 12)));
-    json_object_set_new(j, "device_id", text_or_null(r, i, 23));
-    json_object_set_new(j, "error",
-                        qr_dbres_isnull(r, i, 13)
-                            ? json_null()
-                            : json_pack("{s:s, s:s}", "code", qr_dbres_text(r, i, 13), "message",
-                                        qr_dbres_text(r, i, 14)));
-    if (qr_dbres_isnull(r, i, 15)) {
-        json_object_set_new(j, "delivery", json_null());
-    } else {
-        json_t *d = json_pack("{s:s, s:I, s:o, s:o}", "status", qr_dbres_text(r, i, 15), "attempts",
-                              (json_int_t)qr_dbres_int(r, i, 16), "error", text_or_null(r, i, 18),
-                              "location", text_or_null(r, i, 19));
-        json_object_set_new(d, "next_attempt_at",
-                            qr_dbres_isnull(r, i, 17) ? json_null()
-                                                      : json_integer(qr_dbres_int(r, i, 17)));
-        json_object_set_new(j, "delivery", d);
+}
+
+void qr_scan_clear(qr_scan_t *s) {
+    if (!s)
+        return;
+    free(s->workflow_id);
+    free(s->workflow_name);
+    free(s->name);
+    free(s->folder);
+    free(s->status);
+    json_decref(s->index);
+    for (size_t i = 0; i < s->n_index_missing; i++)
+        free(s->index_missing[i]);
+    free(s->index_missing);
+    json_decref(s->barcodes);
+    free(s->device_id);
+    free(s->error_code);
+    free(s->error_message);
+    free(s->delivery_status);
+    free(s->delivery_error);
+    free(s->location);
+    for (size_t i = 0; i < s->n_documents; i++) {
+        free(s->documents[i].name);
+        free(s->documents[i].format);
+        free(s->documents[i].blob_id);
     }
-    if (docs) {
-        json_t *items = json_array();
-        for (int k = 0; k < qr_dbres_rows(docs); k++) {
-            char *name = qr_xasprintf("%s%s", qr_dbres_text(r, i, 3), qr_dbres_text(docs, k, 2));
-            json_array_append_new(
-                items, json_pack("{s:I, s:s, s:I}", "n", (json_int_t)qr_dbres_int(docs, k, 0),
-                                 "name", name, "size", (json_int_t)qr_dbres_int(docs, k, 1)));
-            free(name);
-        }
-        json_object_set_new(j, "documents", items);
-    }
-    return j;
+    free(s->documents);
+    memset(s, 0, sizeof(*s));
+}
+
+void qr_scan_list_free(qr_scan_t *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++)
+        qr_scan_clear(&v[i]);
+    free(v);
 }
 
 /* A document name: 1 to 100 bytes, no '/', '\' or control characters, not "." or "..". */
@@ -129,25 +147,23 @@ static int valid_name(const char *s) {
     return 1;
 }
 
-qr_status_t qr_scan_create(qr_ctx_t *ctx, const qr_principal_t *p, json_t *body, json_t **out,
-                           qr_err_t *err) {
-    *out = NULL;
-    static const char *const keys[] = {"workflow_id", "name", "folder", "index", NULL};
-    const char *wid, *name = NULL, *folder = "";
+qr_status_t qr_scan_check_panel(const qr_principal_t *p, qr_err_t *err) {
+    if (!p->device_id[0])
+        return qr_err_set(err, QR_E_FORBIDDEN, "panel_only",
+                          "scans start at a printer's panel: log in there first");
+    return QR_OK;
+}
+
+qr_status_t qr_scan_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_scan_start_input_t *in,
+                           qr_scan_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    const char *wid = in->workflow_id, *name = in->name, *folder = in->folder;
     json_t *wf = NULL, *values = NULL, *filled = json_object();
     char *wf_text = NULL, *values_text = NULL, *defname = NULL;
     qr_dbc_t *c = NULL;
     qr_dbres_t *r = NULL;
     qr_status_t st;
-    if (!p->device_id[0]) {
-        st = qr_err_set(err, QR_E_FORBIDDEN, "panel_only",
-                        "scans start at a printer's panel: log in there first");
-        goto out;
-    }
-    if ((st = qr_json_check_keys(body, keys, err)) ||
-        (st = qr_json_get_str(body, "workflow_id", 1, 64, &wid, err)) ||
-        (st = qr_json_get_str(body, "name", 0, 1024, &name, err)) ||
-        (st = qr_json_get_str(body, "folder", 0, 1024, &folder, err)))
+    if ((st = qr_scan_check_panel(p, err)))
         goto out;
     if (!folder)
         folder = "";
@@ -172,8 +188,8 @@ qr_status_t qr_scan_create(qr_ctx_t *ctx, const qr_principal_t *p, json_t *body,
         json_object_set_new(filled, json_string_value(json_object_get(rule, "attribute")),
                             json_true());
     }
-    if ((st = qr_index_check_values(json_object_get(wf, "attributes"),
-                                    json_object_get(body, "index"), filled, &values, err)))
+    if ((st = qr_index_check_values(json_object_get(wf, "attributes"), in->index, filled, &values,
+                                    err)))
         goto out;
     long long now = qr_clock_now(ctx->clock);
     if (!name) {
@@ -204,7 +220,7 @@ qr_status_t qr_scan_create(qr_ctx_t *ctx, const qr_principal_t *p, json_t *body,
     if (!st)
         st = qr_db_q(c, &r, NULL, "SELECT " SCAN_COLS " FROM scans WHERE id = ?", QR_TEXT(id));
     if (!st)
-        *out = scan_json(r, 0, NULL);
+        scan_from_row(r, 0, out);
     else
         qr_err_set(err, st, NULL, "the scan could not be recorded");
 out:
@@ -411,59 +427,69 @@ void qr_scan_file_abort(qr_scan_upload_t *u) {
     free(u);
 }
 
-qr_status_t qr_scan_submit(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
-                           qr_err_t *err) {
-    *out = NULL;
-    long long now = qr_clock_now(ctx->clock);
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL, *o = NULL, *u = NULL;
-    json_t *wf = NULL;
-    qr_status_t st = qr_dbc_begin(c);
-    if (!st)
-        st = own_scan(c, p, id, &r, err);
-    if (st)
-        goto out;
-    if (strcmp(qr_dbres_text(r, 0, 6), "uploading") != 0) {
-        st = qr_err_set(err, QR_E_CONFLICT, "not_uploading", "the scan was submitted already");
-        goto out;
-    }
-    if (qr_dbres_int(r, 0, 7) == 0) {
-        st = qr_err_set(err, QR_E_INVALID, "no_pages",
-                        "the scan has no pages: upload at least one file first");
-        goto out;
-    }
-    wf = parse(qr_dbres_text(r, 0, 2));
-    long long need = json_is_true(json_object_get(json_object_get(wf, "steps"), "ocr"))
-                         ? qr_dbres_int(r, 0, 8)
-                         : 0;
-    /* TEN-5: the org's OCR pages this month, counted in its time zone; the org row is locked
-     * on PostgreSQL (SQLite's write transaction is already exclusive). */
-    st = qr_db_q(c, &o, NULL,
-                 qr_dbc_kind(c) == QR_DB_PG
-                     ? "SELECT lic_ocr_pages, time_zone FROM orgs WHERE id = ? FOR UPDATE"
-                     : "SELECT lic_ocr_pages, time_zone FROM orgs WHERE id = ?",
-                 QR_TEXT(p->org_id));
+/* TEN-5: checks that need more OCR pages fit the org's monthly limit; month gets the org's
+ * current month (in its time zone). The org row is locked on PostgreSQL (SQLite's write
+ * transaction is already exclusive). */
+static qr_status_t ocr_fits(qr_dbc_t *c, const char *org_id, long long now, long long need,
+                            char month[8], qr_err_t *err) {
+    qr_dbres_t *o = NULL, *u = NULL;
+    qr_status_t st = qr_db_q(c, &o, NULL,
+                             qr_dbc_kind(c) == QR_DB_PG
+                                 ? "SELECT lic_ocr_pages, time_zone FROM orgs WHERE id = ? FOR "
+                                   "UPDATE"
+                                 : "SELECT lic_ocr_pages, time_zone FROM orgs WHERE id = ?",
+                             QR_TEXT(org_id));
     if (!st && qr_dbres_rows(o) != 1)
         st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "the organization was deleted");
     if (st)
         goto out;
-    char month[8];
     qr_tz_month(qr_dbres_text(o, 0, 1), now, month);
     long long limit = qr_dbres_int(o, 0, 0);
     st = qr_db_q(c, &u, NULL,
                  "SELECT ocr_pages + reserved_pages FROM scan_usage WHERE org_id = ? AND month = ?",
-                 QR_TEXT(p->org_id), QR_TEXT(month));
+                 QR_TEXT(org_id), QR_TEXT(month));
     if (st)
         goto out;
     long long used = qr_dbres_rows(u) ? qr_dbres_int(u, 0, 0) : 0;
-    if (need > 0 && used + need > limit) {
+    if (need > 0 && used + need > limit)
         st = qr_err_set(err, QR_E_CONFLICT, "ocr_limit_exceeded",
                         "this scan needs %lld OCR page%s, but the organization's license allows "
                         "%lld per month and %lld %s used or reserved in %s; ask your provider to "
                         "raise it, or use a workflow without OCR",
                         need, need == 1 ? "" : "s", limit, used, used == 1 ? "is" : "are", month);
+out:
+    qr_dbres_free(o);
+    qr_dbres_free(u);
+    return st;
+}
+
+qr_status_t qr_scan_submit(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_scan_t *out,
+                           qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    long long now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_scan_t cur;
+    memset(&cur, 0, sizeof(cur));
+    qr_status_t st = qr_dbc_begin(c);
+    if (!st)
+        st = own_scan(c, p, id, &r, err);
+    if (st)
+        goto out;
+    scan_from_row(r, 0, &cur);
+    if (strcmp(cur.status, "uploading") != 0) {
+        st = qr_err_set(err, QR_E_CONFLICT, "not_uploading", "the scan was submitted already");
         goto out;
     }
+    if (cur.files == 0) {
+        st = qr_err_set(err, QR_E_INVALID, "no_pages",
+                        "the scan has no pages: upload at least one file first");
+        goto out;
+    }
+    long long need = cur.ocr ? cur.pages_in : 0;
+    char month[8];
+    if ((st = ocr_fits(c, p->org_id, now, need, month, err)))
+        goto out;
     /* The state change first: of two submits racing, only one changes the row. */
     long long changed = 0;
     st = qr_db_q(c, NULL, &changed,
@@ -490,22 +516,23 @@ qr_status_t qr_scan_submit(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
         st = qr_dbc_commit(c);
     if (st)
         goto out;
-    *out = scan_json(r, 0, NULL);
+    scan_from_row(r, 0, out);
     qr_audit_write(c, now, p->org_id, p->user_id, "scan_submitted", id, "");
     qr_scan_workers_wake(ctx->scanq);
 out:
     if (st && err && !err->status)
         qr_err_set(err, st, NULL, "the scan could not be queued");
-    json_decref(wf);
+    qr_scan_clear(&cur);
     qr_dbres_free(r);
-    qr_dbres_free(o);
-    qr_dbres_free(u);
     qr_db_release(c);
     return st;
 }
 
-qr_status_t qr_scan_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, qr_err_t *err) {
+qr_status_t qr_scan_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_scan_t **items, size_t *n,
+                         qr_err_t *err) {
     (void)err;
+    *items = NULL;
+    *n = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_db_q(c, &r, NULL,
@@ -513,36 +540,63 @@ qr_status_t qr_scan_list(qr_ctx_t *ctx, const qr_principal_t *p, json_t **out, q
                              "ORDER BY created_at DESC, id",
                              QR_TEXT(p->org_id), QR_TEXT(p->user_id));
     if (!st) {
-        json_t *items = json_array();
-        for (int i = 0; i < qr_dbres_rows(r); i++)
-            json_array_append_new(items, scan_json(r, i, NULL));
-        *out = json_pack("{s:o}", "items", items);
+        int rows = qr_dbres_rows(r);
+        *items = qr_xcalloc((size_t)rows + 1, sizeof(**items));
+        for (int i = 0; i < rows; i++)
+            scan_from_row(r, i, &(*items)[i]);
+        *n = (size_t)rows;
     }
     qr_dbres_free(r);
     qr_db_release(c);
     return st;
 }
 
-/* The documents of a scan: seq, size, format (the suffix), blob_id, pages. */
-static qr_status_t documents(qr_dbc_t *c, const char *id, qr_dbres_t **d) {
-    return qr_db_q(c, d, NULL,
-                   "SELECT seq, size, format, blob_id, pages FROM scan_files WHERE scan_id = ? AND "
-                   "kind = 'out' ORDER BY seq",
-                   QR_TEXT(id));
+/* Reads the documents of scan s (scan_files 'out', by number) into s. */
+static qr_status_t documents(qr_dbc_t *c, qr_scan_t *s) {
+    qr_dbres_t *d = NULL;
+    qr_status_t st = qr_db_q(c, &d, NULL,
+                             "SELECT seq, size, format, blob_id, pages FROM scan_files WHERE "
+                             "scan_id = ? AND kind = 'out' ORDER BY seq",
+                             QR_TEXT(s->id));
+    if (!st) {
+        int rows = qr_dbres_rows(d);
+        s->has_documents = 1;
+        s->documents = qr_xcalloc((size_t)rows + 1, sizeof(*s->documents));
+        for (int k = 0; k < rows; k++) {
+            qr_scan_doc_t *doc = &s->documents[k];
+            doc->n = qr_dbres_int(d, k, 0);
+            doc->size = qr_dbres_int(d, k, 1);
+            doc->format = qr_dbres_strdup(d, k, 2);
+            doc->blob_id = qr_dbres_strdup(d, k, 3);
+            doc->pages = qr_dbres_int(d, k, 4);
+            doc->name = qr_xasprintf("%s%s", s->name, doc->format);
+        }
+        s->n_documents = (size_t)rows;
+    }
+    qr_dbres_free(d);
+    return st;
 }
 
-qr_status_t qr_scan_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
-                        qr_err_t *err) {
-    *out = NULL;
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL, *d = NULL;
+/* Reads an own scan with its documents into *out (404 if it is not the principal's). */
+static qr_status_t own_scan_documents(qr_dbc_t *c, const qr_principal_t *p, const char *id,
+                                      qr_scan_t *out, qr_err_t *err) {
+    qr_dbres_t *r = NULL;
     qr_status_t st = own_scan(c, p, id, &r, err);
-    if (!st)
-        st = documents(c, id, &d);
-    if (!st)
-        *out = scan_json(r, 0, d);
+    if (!st) {
+        scan_from_row(r, 0, out);
+        st = documents(c, out);
+    }
     qr_dbres_free(r);
-    qr_dbres_free(d);
+    return st;
+}
+
+qr_status_t qr_scan_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_scan_t *out,
+                        qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = own_scan_documents(c, p, id, out, err);
+    if (st)
+        qr_scan_clear(out);
     qr_db_release(c);
     return st;
 }
@@ -635,40 +689,38 @@ qr_status_t qr_scan_document(qr_ctx_t *ctx, const qr_principal_t *p, const char 
     *reader = NULL;
     *name = NULL;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_dbres_t *r = NULL, *d = NULL;
+    qr_scan_t s;
+    memset(&s, 0, sizeof(s));
     unsigned char key[32];
-    qr_status_t st = own_scan(c, p, id, &r, err);
-    if (!st)
-        st = documents(c, id, &d);
-    int k = -1;
-    for (int i = 0; !st && i < qr_dbres_rows(d); i++)
-        if (qr_dbres_int(d, i, 0) == n)
-            k = i;
-    if (!st && k < 0)
+    qr_status_t st = own_scan_documents(c, p, id, &s, err);
+    const qr_scan_doc_t *doc = NULL;
+    for (size_t i = 0; !st && i < s.n_documents; i++)
+        if (s.documents[i].n == n)
+            doc = &s.documents[i];
+    if (!st && !doc)
         st = qr_err_set(err, QR_E_NOT_FOUND, NULL,
                         "the scan has no document %d in the download area", n);
     if (!st)
         st = qr_datakey_get(ctx, p->org_id, key, err);
     if (!st) {
         char *dir = qr__scan_blob_dir(ctx, p->org_id);
-        st = qr_blob_open(dir, qr_dbres_text(d, k, 3), key, reader, err);
+        st = qr_blob_open(dir, doc->blob_id, key, reader, err);
         OPENSSL_cleanse(key, sizeof(key));
         free(dir);
     }
     if (!st) {
-        *size = qr_dbres_int(d, k, 1);
-        *mime = mime_of(qr_dbres_text(d, k, 2));
-        *name = qr_xasprintf("%s%s", qr_dbres_text(r, 0, 3), qr_dbres_text(d, k, 2));
+        *size = doc->size;
+        *mime = mime_of(doc->format);
+        *name = qr_xstrdup(doc->name);
     }
-    qr_dbres_free(r);
-    qr_dbres_free(d);
+    qr_scan_clear(&s);
     qr_db_release(c);
     return st;
 }
 
-qr_status_t qr_scan_usage(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, json_t **out,
-                          qr_err_t *err) {
-    *out = NULL;
+qr_status_t qr_scan_usage(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                          qr_scan_usage_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_dbres_t *o = NULL, *u = NULL;
@@ -676,22 +728,22 @@ qr_status_t qr_scan_usage(qr_ctx_t *ctx, const qr_principal_t *p, const char *or
     if (!st)
         st = qr_db_q(c, &o, NULL, "SELECT lic_ocr_pages, time_zone FROM orgs WHERE id = ?",
                      QR_TEXT(ref.id));
-    char month[8] = "";
     if (!st) {
-        qr_tz_month(qr_dbres_text(o, 0, 1), qr_clock_now(ctx->clock), month);
+        qr_tz_month(qr_dbres_text(o, 0, 1), qr_clock_now(ctx->clock), out->month);
         st = qr_db_q(c, &u, NULL,
                      "SELECT ocr_pages, reserved_pages, documents, bytes FROM scan_usage WHERE "
                      "org_id = ? AND month = ?",
-                     QR_TEXT(ref.id), QR_TEXT(month));
+                     QR_TEXT(ref.id), QR_TEXT(out->month));
     }
     if (!st) {
-        int has = qr_dbres_rows(u) == 1;
-        *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "org_id", ref.id, "month", month,
-                         "ocr_pages", (json_int_t)(has ? qr_dbres_int(u, 0, 0) : 0),
-                         "ocr_pages_reserved", (json_int_t)(has ? qr_dbres_int(u, 0, 1) : 0),
-                         "documents", (json_int_t)(has ? qr_dbres_int(u, 0, 2) : 0), "bytes",
-                         (json_int_t)(has ? qr_dbres_int(u, 0, 3) : 0), "ocr_pages_per_month",
-                         (json_int_t)qr_dbres_int(o, 0, 0));
+        snprintf(out->org_id, sizeof(out->org_id), "%s", ref.id);
+        if (qr_dbres_rows(u) == 1) {
+            out->ocr_pages = qr_dbres_int(u, 0, 0);
+            out->ocr_pages_reserved = qr_dbres_int(u, 0, 1);
+            out->documents = qr_dbres_int(u, 0, 2);
+            out->bytes = qr_dbres_int(u, 0, 3);
+        }
+        out->ocr_pages_per_month = qr_dbres_int(o, 0, 0);
     }
     qr_dbres_free(o);
     qr_dbres_free(u);
@@ -704,11 +756,18 @@ void qr__scan_refund(qr_dbc_t *c, const char *org_id, const char *month, long lo
 }
 
 /* 1 if a scan file row refers to blob id. */
-static int blob_known(qr_dbc_t *c, const char *id) {
+/* A stored file still belongs to a scan (its name is the blob id, before any suffix); on a
+ * database error it is kept. */
+static int blob_known(void *cls, const char *name) {
+    char id[QR_ID_LEN + 16];
+    snprintf(id, sizeof(id), "%.*s", (int)sizeof(id) - 1, name);
+    char *dot = strchr(id, '.');
+    if (dot)
+        *dot = 0;
     qr_dbres_t *r = NULL;
-    int yes =
-        qr_db_q(c, &r, NULL, "SELECT 1 FROM scan_files WHERE blob_id = ?", QR_TEXT(id)) != QR_OK ||
-        qr_dbres_rows(r) > 0;
+    int yes = qr_db_q(cls, &r, NULL, "SELECT 1 FROM scan_files WHERE blob_id = ?", QR_TEXT(id)) !=
+                  QR_OK ||
+              qr_dbres_rows(r) > 0;
     qr_dbres_free(r);
     return yes;
 }
@@ -738,35 +797,7 @@ int qr_scan_sweep(qr_ctx_t *ctx) {
     /* Files no scan refers to: interrupted uploads and what a kill -9 between storing and
      * recording left. Only files older than a minute, so work in progress is left alone. */
     char *root = qr_xasprintf("%s/scans", ctx->cfg->data_dir);
-    DIR *orgs = opendir(root);
-    struct dirent *o;
-    while (orgs && (o = readdir(orgs))) {
-        if (o->d_name[0] == '.')
-            continue;
-        char *dir = qr_xasprintf("%s/%s", root, o->d_name);
-        DIR *d = opendir(dir);
-        struct dirent *f;
-        while (d && (f = readdir(d))) {
-            if (f->d_name[0] == '.')
-                continue;
-            char *path = qr_xasprintf("%s/%s", dir, f->d_name);
-            struct stat sb;
-            char id[QR_ID_LEN + 16];
-            snprintf(id, sizeof(id), "%.*s", (int)sizeof(id) - 1, f->d_name);
-            char *dot = strchr(id, '.');
-            if (dot)
-                *dot = 0;
-            if (stat(path, &sb) == 0 && time(NULL) - sb.st_mtime > 60 && !blob_known(c, id) &&
-                unlink(path) == 0)
-                removed++;
-            free(path);
-        }
-        if (d)
-            closedir(d);
-        free(dir);
-    }
-    if (orgs)
-        closedir(orgs);
+    removed += qr_blob_upload_sweep(root, 61, blob_known, c);
     free(root);
     qr_db_release(c);
     return removed;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: what the scan pipeline's files share (intake.c, image.c, ocr.c, output.c,
- * pipeline.c); nothing here is for other modules. */
+/* quire: what the scan module's files share (the pipeline's intake.c, image.c, ocr.c, output.c,
+ * pipeline.c; scan.c with worker.c); nothing here is for other modules. */
 #ifndef QR_SCAN_PRIVATE_H
 #define QR_SCAN_PRIVATE_H
 
@@ -8,7 +8,10 @@
 #include <tesseract/capi.h>
 #include <time.h>
 
+#include "core/ctx.h"
+#include "core/error.h"
 #include "scan/pipeline.h"
+#include "store/db.h"
 
 #define QR_SCAN_DEFAULT_DPI 300 /* when an image does not say its resolution */
 #define QR_SCAN_MIN_DPI 50      /* resolutions below (or above MAX) are treated as unknown */
@@ -107,5 +110,19 @@ qr_status_t qr__writer_add(qr__writer_t *w, PIX *pix, TessBaseAPI *api, qr_err_t
 qr_status_t qr__writer_finish(qr__writer_t *w, qr_scan_output_t *out, qr_err_t *err);
 /* Frees a writer; accepts NULL. */
 void qr__writer_destroy(qr__writer_t *w);
+
+/* What scan.c shares with the workers (worker.c). */
+
+/* Reads and decrypts blob_id of org_id into *data (a new buffer, caller frees; *len its size);
+ * a blob past max bytes is refused. */
+qr_status_t qr__scan_read_blob(qr_ctx_t *ctx, const char *org_id, const char *blob_id,
+                               long long max, unsigned char **data, size_t *len, qr_err_t *err);
+/* Removes the blobs of scan id's files of kind ("in", "out"; NULL: all) from disk (rows stay). */
+void qr__scan_delete_files(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *id,
+                           const char *kind);
+/* CAP-5: gives back pages reserved in month (YYYY-MM) of org_id's OCR limit. */
+void qr__scan_refund(qr_dbc_t *c, const char *org_id, const char *month, long long pages);
+/* The MIME type of a document by its name's suffix (".pdf", ".tif", else JPEG; static). */
+const char *qr__scan_mime(const char *suffix);
 
 #endif

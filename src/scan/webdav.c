@@ -579,49 +579,15 @@ static void cancel_put(qr_conn_t *c) {
 
 /* ---- the connector --------------------------------------------------------------------- */
 
-static qr_status_t webdav_open(const json_t *settings, const char *secret, const char *folder,
-                               const char *name, const char *mime, long long size, qr_conn_t **out,
-                               qr_err_t *err) {
+/* Each level of folder: MKCOL base/a/, base/a/b/ (201 made, 405 already there). The whole
+ * folder is checked before the first request, so a bad one creates nothing. *dir gets the
+ * folder's URL (a new string, also on failure). */
+static qr_status_t make_folders(qr_conn_t *c, const char *folder, char **dir, qr_err_t *err) {
     qr_status_t st = QR_OK;
-    qr_conn_t *c = NULL;
-    char *dir = NULL, *url = NULL, *cand = NULL;
-    long code;
-    *out = NULL;
-    if (!folder)
-        folder = "";
-    if (!mime || !*mime)
-        mime = "application/octet-stream";
-    st = check_segment(name ? name : "", name ? strlen(name) : 0, "document name", err);
-    if (st)
-        goto out;
-    if (strlen(folder) > MAX_FOLDER_LEN) {
-        st = qr_err_set(err, QR_E_INVALID, NULL, "folder is longer than %d bytes", MAX_FOLDER_LEN);
-        goto out;
-    }
-    if (strlen(mime) > MAX_MIME_LEN || has_ctl(mime, strlen(mime))) {
-        st = qr_err_set(err, QR_E_INVALID, NULL,
-                        "content type must be at most %d printable characters", MAX_MIME_LEN);
-        goto out;
-    }
-    c = qr_xcalloc(1, sizeof(*c));
-    st = parse_settings(settings, secret, &c->d, err);
-    if (st)
-        goto out;
-    c->secret = secret ? qr_xstrdup(secret) : NULL;
-    c->size = size < 0 ? -1 : size;
-    c->multi = curl_multi_init();
-    c->easy = curl_easy_init();
-    if (!c->multi || !c->easy) {
-        st = qr_err_set(err, QR_E_INTERNAL, NULL, "libcurl could not be initialized");
-        goto out;
-    }
-
-    /* Each level of folder: MKCOL base/a/, base/a/b/ (201 made, 405 already there). The whole
-     * folder is checked before the first request, so a bad one creates nothing. */
     for (int pass = 0; pass < 2; pass++) {
         int depth = 0;
-        free(dir);
-        dir = qr_xstrdup(c->d.base);
+        free(*dir);
+        *dir = qr_xstrdup(c->d.base);
         for (const char *p = folder; *p;) {
             const char *end = strchr(p, '/');
             size_t n = end ? (size_t)(end - p) : strlen(p);
@@ -631,32 +597,37 @@ static qr_status_t webdav_open(const json_t *settings, const char *secret, const
                     st = qr_err_set(err, QR_E_INVALID, NULL, "folder has more than %d levels",
                                     MAX_FOLDER_DEPTH);
                 if (st)
-                    goto out;
+                    return st;
             } else if (n) {
-                char *next = append_escaped(dir, p, n, "/");
-                free(dir);
-                dir = next;
-                code = simple_request(c, "MKCOL", dir);
-                if (c->result != CURLE_OK || (code != 201 && code != 405)) {
-                    st = request_error(c, "MKCOL", dir, err);
-                    goto out;
-                }
+                char *next = append_escaped(*dir, p, n, "/");
+                free(*dir);
+                *dir = next;
+                long code = simple_request(c, "MKCOL", *dir);
+                if (c->result != CURLE_OK || (code != 201 && code != 405))
+                    return request_error(c, "MKCOL", *dir, err);
             }
             p += n;
             if (*p == '/')
                 p++;
         }
     }
+    return QR_OK;
+}
 
-    /* A free name: HEAD says 404; then the PUT with If-None-Match: * guards the race. A server
-     * that honours it answers 412 before any body byte (Expect: 100-continue), and the next
-     * name is tried; once the body has started, nothing is retried here. */
+/* A free name in dir: HEAD says 404; then the PUT with If-None-Match: * guards the race. A
+ * server that honours it answers 412 before any body byte (Expect: 100-continue), and the next
+ * name is tried; once the body has started, nothing is retried here. */
+static qr_status_t start_document(qr_conn_t *c, const char *dir, const char *name, const char *mime,
+                                  qr_err_t *err) {
+    qr_status_t st = QR_OK;
+    char *url = NULL, *cand = NULL;
+    long code;
     for (int try = 1;; try++) {
         if (try > MAX_NAME_TRIES) {
             st = qr_err_set(err, QR_E_CONFLICT, NULL,
                             "WebDAV: %d documents named like '%.64s' already exist in %s",
                             MAX_NAME_TRIES, name, dir);
-            goto out;
+            break;
         }
         free(cand);
         free(url);
@@ -666,7 +637,7 @@ static qr_status_t webdav_open(const json_t *settings, const char *secret, const
         if (c->result != CURLE_OK || (code >= 300 && code != 404 && code != 410 &&
                                       !(code < 400 && redirects_to_folder(c, url)))) {
             st = request_error(c, "HEAD", url, err);
-            goto out;
+            break;
         }
         if (code != 404 && code != 410)
             continue; /* taken: a file (2xx), or a folder of that name (3xx to url/) */
@@ -674,7 +645,7 @@ static qr_status_t webdav_open(const json_t *settings, const char *secret, const
         c->url = qr_xstrdup(url);
         if (start_put(c, mime)) {
             st = qr_err_set(err, QR_E_INTERNAL, NULL, "libcurl could not start the PUT");
-            goto out;
+            break;
         }
         if (!c->done)
             break; /* the server wants the body */
@@ -690,8 +661,58 @@ static qr_status_t webdav_open(const json_t *settings, const char *secret, const
             st = qr_err_set(err, QR_E_INVALID, NULL,
                             "WebDAV PUT %s: the server answered %ld before the document was sent",
                             c->url, code);
+        break;
+    }
+    free(url);
+    free(cand);
+    return st;
+}
+
+/* The arguments of open that do not depend on the destination. */
+static qr_status_t check_open(const char *folder, const char *name, const char *mime,
+                              qr_err_t *err) {
+    qr_status_t st = check_segment(name ? name : "", name ? strlen(name) : 0, "document name", err);
+    if (st)
+        return st;
+    if (strlen(folder) > MAX_FOLDER_LEN)
+        return qr_err_set(err, QR_E_INVALID, NULL, "folder is longer than %d bytes",
+                          MAX_FOLDER_LEN);
+    if (strlen(mime) > MAX_MIME_LEN || has_ctl(mime, strlen(mime)))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "content type must be at most %d printable characters", MAX_MIME_LEN);
+    return QR_OK;
+}
+
+static qr_status_t webdav_open(const json_t *settings, const char *secret, const char *folder,
+                               const char *name, const char *mime, long long size, qr_conn_t **out,
+                               qr_err_t *err) {
+    qr_conn_t *c = NULL;
+    char *dir = NULL;
+    *out = NULL;
+    if (!folder)
+        folder = "";
+    if (!mime || !*mime)
+        mime = "application/octet-stream";
+    qr_status_t st = check_open(folder, name, mime, err);
+    if (st)
+        goto out;
+    c = qr_xcalloc(1, sizeof(*c));
+    st = parse_settings(settings, secret, &c->d, err);
+    if (st)
+        goto out;
+    c->secret = qr_xstrdup(secret);
+    c->size = size < 0 ? -1 : size;
+    c->multi = curl_multi_init();
+    c->easy = curl_easy_init();
+    if (!c->multi || !c->easy) {
+        st = qr_err_set(err, QR_E_INTERNAL, NULL, "libcurl could not be initialized");
         goto out;
     }
+    st = make_folders(c, folder, &dir, err);
+    if (!st)
+        st = start_document(c, dir, name, mime, err);
+    if (st)
+        goto out;
     *out = c;
     c = NULL;
 out:
@@ -699,8 +720,6 @@ out:
         cancel_put(c);
     conn_free(c);
     free(dir);
-    free(url);
-    free(cand);
     return st;
 }
 

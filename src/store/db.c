@@ -155,7 +155,7 @@ const char *qr_dbres_text(const qr_dbres_t *r, int row, int col) {
 
 char *qr_dbres_strdup(const qr_dbres_t *r, int row, int col) {
     const char *s = qr_dbres_text(r, row, col);
-    return s ? qr_xstrdup(s) : NULL;
+    return qr_xstrdup(s);
 }
 
 long long qr_dbres_int(const qr_dbres_t *r, int row, int col) {

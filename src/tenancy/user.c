@@ -152,23 +152,6 @@ qr_status_t qr_user_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
     return st;
 }
 
-qr_status_t qr_user_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
-                        qr_err_t *err) {
-    qr_user_t u;
-    *out = NULL;
-    qr_status_t st = qr_user_read(ctx, p, id, &u, err);
-    if (st)
-        return st;
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:o, s:b}", "id", u.id,
-                     "org_id", u.org_id, "username", u.username, "email", u.email, "first_name",
-                     u.first_name, "last_name", u.last_name, "role", u.role, "active", u.active,
-                     "locked", u.locked, "created_at", (json_int_t)u.created_at, "pin",
-                     u.has_pin ? json_string("****") : json_null(), "password_change_required",
-                     u.must_change_password);
-    qr_user_clear(&u);
-    return st;
-}
-
 static void user_row(qr_dbc_t *c, const qr_dbres_t *r, int i, void *out, void *now) {
     (void)c;
     user_from_row(r, i, *(const int64_t *)now, out);

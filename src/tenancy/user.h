@@ -6,7 +6,6 @@
 #ifndef QR_USER_H
 #define QR_USER_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #include "core/ctx.h"
@@ -63,11 +62,6 @@ qr_status_t qr__user_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *i
 /* Reads a user: the principal itself or a user of an org whose users it may read. */
 qr_status_t qr_user_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_user_t *out,
                          qr_err_t *err);
-/* The client view of qr_user_read as a new JSON object (*out). Kept only for print/ipp.c,
- * which reads "username"; the api builds its JSON from qr_user_t (api/users.c). Remove once
- * ipp.c calls qr_user_read. */
-qr_status_t qr_user_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, json_t **out,
-                        qr_err_t *err);
 /* Lists the users of org_id by username into a new array *items of *n (qr_user_list_free). */
 qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                          qr_user_t **items, size_t *n, qr_err_t *err);
