@@ -42,7 +42,11 @@ LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c 
              src/report/*.c src/http/*.c src/api/*.c src/device/*.c src/print/*.c \
              src/scan/*.c src/admin/*.c) src/cmd/app.c
 LIB_ASM := src/auth/common_passwords.S
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(LIB_ASM:%.S=$(B)/obj/%.o)
+# The web portal (web/), built by scripts/web-build.mjs into $(B)/web/ (content-hashed names)
+# and into a generated C table that quired serves from memory (docs/design-notes.md).
+WEB_SRC := $(shell find web -type f) scripts/web-build.mjs package-lock.json
+WEB_C := $(B)/gen/web_assets.c
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(LIB_ASM:%.S=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o
 CLIENT_SRC := $(wildcard src/client/*.c)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -57,6 +61,13 @@ $(B)/obj/%.o: %.c
 $(B)/obj/%.o: %.S data/common-passwords.txt
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
+
+$(WEB_C): $(WEB_SRC)
+	node scripts/web-build.mjs $(B)/web $@
+
+$(B)/obj/gen/web_assets.o: $(WEB_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/libquire.a: $(LIB_OBJ)
 	@rm -f $@
@@ -117,9 +128,9 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Isrc -I$(PG_
 
 fuzz: $(FUZZ_BIN)
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_ASM)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_ASM) $(WEB_C)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIB_ASM) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIB_ASM) $(WEB_C) $(LDLIBS)
 
 bench: all
 	bench/run.sh

@@ -14,6 +14,10 @@
 #define D QR_ROUTE_DEVICE
 
 const qr_route_t qr_api_routes[] = {
+    {"GET", "/", qr_api_portal_page, 0, NULL, NULL},
+    {"GET", "/callback", qr_api_portal_page, 0, "code state iss error error_description", NULL},
+    {"GET", "/assets/{}", qr_api_portal_asset, 0, NULL, NULL},
+    {"POST", "/api/v1/auth/signout", qr_api_portal_signout, A | O, NULL, NULL},
     {"GET", "/healthz", qr_api_health, 0, NULL, NULL},
     {"GET", "/metrics", qr_api_metrics, 0, NULL, NULL},
     {"GET", "/.well-known/jwks.json", qr_api_jwks, 0, NULL, NULL},

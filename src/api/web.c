@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/portal.h"
 #include "auth/authorize.h"
 #include "auth/client.h"
 #include "auth/login.h"
+#include "auth/portal.h"
 #include "auth/recovery.h"
 #include "core/buf.h"
 #include "core/mem.h"
@@ -21,6 +23,10 @@
 #define SESSION_COOKIE "__Host-quire_session"
 #define CSRF_COOKIE "__Host-quire_csrf"
 #define RETURN_MAX 4096
+/* Styles (the portal's stylesheet) and its images from this origin, nothing else. (No
+ * form-action: Chromium applies it to the redirects after a form, which end at the
+ * application.) */
+#define SIGNIN_CSP "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'"
 #define AUTHORIZE_PARAMS                                                                           \
     "response_type client_id redirect_uri scope state nonce code_challenge "                       \
     "code_challenge_method prompt login_hint response_mode max_age ui_locales display "            \
@@ -92,7 +98,12 @@ static void page_start(qr_buf_t *b, const char *title) {
     qr_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                    "<meta name=\"viewport\" content=\"width=device-width\"><title>");
     html_escape(b, title);
-    qr_buf_puts(b, "</title></head><body><h1>");
+    /* The web portal's stylesheet (its design system); the page works without it. */
+    qr_buf_puts(b, "</title><link rel=\"stylesheet\" href=\"/assets/");
+    qr_buf_puts(b, qr_web_stylesheet);
+    qr_buf_puts(
+        b, "\"></head><body class=\"signin\"><main class=\"signin-card\">"
+           "<p class=\"brand\"><span class=\"logo\" aria-hidden=\"true\"></span>quire</p><h1>");
     html_escape(b, title);
     qr_buf_puts(b, "</h1>");
 }
@@ -133,7 +144,8 @@ static void page_back(qr_buf_t *b, const char *return_to, const char *label) {
 
 /* Ends the page, sends it and frees b. */
 static void page_send(qr_req_t *r, int status, qr_buf_t *b) {
-    qr_buf_puts(b, "</body></html>\n");
+    qr_buf_puts(b, "</main></body></html>\n");
+    qr_req_add_header(r, "Content-Security-Policy", SIGNIN_CSP);
     qr_req_reply_html(r, status, b->ptr);
     qr_buf_free(b);
 }
@@ -233,13 +245,32 @@ static int scope_ok(const char *scope) {
     return 1;
 }
 
+/* The org of a sign-in form: hidden when the application's client belongs to one org, else
+ * asked for (the web portal's client serves every org). */
+static void org_field(qr_buf_t *b, const char *slug, const char *return_to) {
+    qr_query_t q = {0};
+    qr_err_t qe = {QR_OK, NULL, ""};
+    const char *cid = NULL;
+    int ask = qr_query_parse(return_to, AUTHORIZE_PARAMS, &q, &qe) == QR_OK &&
+              (cid = qr_query_get(&q, "client_id")) && strcmp(cid, QR_PORTAL_CLIENT_ID) == 0;
+    qr_query_free(&q);
+    if (!ask) {
+        page_hidden(b, "org", slug);
+        return;
+    }
+    qr_buf_puts(b, "<p><label>Organization <input name=\"org\" autocomplete=\"organization\" "
+                   "required value=\"");
+    html_escape(b, slug);
+    qr_buf_puts(b, "\"></label></p>");
+}
+
 static void login_page(qr_req_t *r, int status, const char *slug, const char *return_to,
                        const char *error) {
     qr_buf_t b;
     page_start(&b, "Sign in to quire");
     page_alert(&b, error);
     form_start(r, &b, "/login");
-    page_hidden(&b, "org", slug);
+    org_field(&b, slug, return_to);
     page_hidden(&b, "return_to", return_to);
     qr_buf_puts(&b, "<p><label>Username <input name=\"username\" autocomplete=\"username\" "
                     "required></label></p><p><label>Password <input type=\"password\" "
@@ -255,6 +286,17 @@ static void login_page(qr_req_t *r, int status, const char *slug, const char *re
     qr_buf_puts(&b, "\">Forgot your password?</a></p>");
     qr_buf_free(&link);
     page_send(r, status, &b);
+}
+
+/* 1 if the browser has a live session (its cookie) of a person the client may sign in: one
+ * of the client's org, or of any org for the portal's client; fills uid, oid (the person's
+ * org), auth_time and the session's handle. */
+static int signed_in_for(qr_req_t *r, const qr_client_t *cl, char uid[QR_ID_LEN + 1],
+                         char oid[QR_ID_LEN + 1], int64_t *auth_time, char handle[65]) {
+    const char *cookie = qr_req_cookie(r, SESSION_COOKIE);
+    return cookie && strlen(cookie) < 100 &&
+           qr_web_session_check(qr_req_ctx(r), cookie, uid, oid, auth_time, handle) == QR_OK &&
+           (cl->any_org || strcmp(oid, cl->org_id) == 0);
 }
 
 void qr_api_authorize(qr_req_t *r) {
@@ -298,16 +340,15 @@ void qr_api_authorize(qr_req_t *r) {
         qr_client_clear(&cl);
         return;
     }
-    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1], handle[65];
+    char uid[QR_ID_LEN + 1], handle[65];
     int64_t auth_time = 0;
-    const char *cookie = qr_req_cookie(r, SESSION_COOKIE);
-    int signed_in = cookie && strlen(cookie) < 100 &&
-                    qr_web_session_check(ctx, cookie, uid, oid, &auth_time, handle) == QR_OK &&
-                    strcmp(oid, cl.org_id) == 0;
-    if (signed_in) {
+    /* The client as it issues codes: in the person's org (that of the portal's client's
+     * people, or the client's own). */
+    qr_client_t issuer = cl;
+    if (signed_in_for(r, &cl, uid, issuer.org_id, &auth_time, handle)) {
         char *code = NULL;
         qr_err_t e = {QR_OK, NULL, ""};
-        if (qr_authz_issue(ctx, &cl, uid, handle, redirect_uri, challenge, scope ? scope : "",
+        if (qr_authz_issue(ctx, &issuer, uid, handle, redirect_uri, challenge, scope ? scope : "",
                            nonce, auth_time, &code, &e) == QR_OK)
             back_to_client(r, redirect_uri, state, code, NULL, NULL);
         else
@@ -316,8 +357,9 @@ void qr_api_authorize(qr_req_t *r) {
     } else if (prompt && strcmp(prompt, "none") == 0) {
         back_to_client(r, redirect_uri, state, NULL, "login_required", "the user is not signed in");
     } else {
-        char slug[QR_ORG_SLUG_MAX + 1];
-        qr_authz_org_slug(ctx, cl.org_id, slug, sizeof(slug));
+        char slug[QR_ORG_SLUG_MAX + 1] = ""; /* none: the page asks for the org */
+        if (!cl.any_org)
+            qr_authz_org_slug(ctx, cl.org_id, slug, sizeof(slug));
         const char *target = qr_req_target_query(r);
         login_page(r, 200, slug, target ? target : "", NULL);
     }
@@ -572,7 +614,7 @@ static void forgot_form(qr_req_t *r, const char *slug, const char *return_to) {
     page_text(&b, "Enter your username. If your account has an email address, we send a link "
                   "there to choose a new password; it works once, within 30 minutes.");
     form_start(r, &b, "/forgot");
-    page_hidden(&b, "org", slug);
+    org_field(&b, slug, return_to);
     page_hidden(&b, "return_to", return_to);
     qr_buf_puts(&b, "<p><label>Username <input name=\"username\" autocomplete=\"username\" "
                     "required></label></p><p><button type=\"submit\">Send the link</button></p>"
@@ -582,7 +624,7 @@ static void forgot_form(qr_req_t *r, const char *slug, const char *return_to) {
 
 void qr_api_forgot_page(qr_req_t *r) {
     const char *slug = qr_req_query(r, "org"), *return_to = qr_req_query(r, "return_to");
-    if (!slug || !*slug || strlen(slug) > QR_ORG_SLUG_MAX || (return_to && !return_ok(return_to))) {
+    if (!slug || strlen(slug) > QR_ORG_SLUG_MAX || (return_to && !return_ok(return_to))) {
         page(r, 400, "Cannot reset here",
              "Open the sign-in page of your application and choose \"Forgot your password?\" "
              "there.");

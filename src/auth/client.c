@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/portal.h"
 #include "core/json.h"
 #include "core/text.h"
 #include "core/mem.h"
@@ -82,9 +83,12 @@ qr_status_t qr_client_lookup(qr_ctx_t *ctx, const char *id, qr_client_t *out) {
     memset(out, 0, sizeof(*out));
     if (!qr_id_is_valid(id))
         return QR_E_NOT_FOUND;
+    qr_status_t st;
+    if (qr_portal_client_get(ctx, id, out, &st))
+        return st;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
-    qr_status_t st =
+    st =
         qr_db_q(c, &r, NULL, "SELECT org_id, public, redirect_uris FROM oauth_clients WHERE id = ?",
                 QR_TEXT(id));
     if (!st && qr_dbres_rows(r) == 1) {

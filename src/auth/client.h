@@ -22,6 +22,7 @@ typedef struct qr_client {
     json_t *redirect_uris;         /* owned; release with qr_client_clear */
     char *name;                    /* owned */
     long long created_at;
+    int any_org; /* the web portal's client: people of every org use it */
 } qr_client_t;
 
 /* Frees what a qr_client_t owns. */

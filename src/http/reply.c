@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -181,8 +182,15 @@ enum MHD_Result qr__req_send(qr_req_t *r) {
     }
     if (!resp)
         return MHD_NO;
-    for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
-        MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    /* A handler's own Content-Security-Policy or Cache-Control (the web portal's) replaces
+     * the default one. */
+    for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++) {
+        int own = 0;
+        for (int k = 0; k < r->nextra && !own; k++)
+            own = strcasecmp(r->extra[k][0], security_headers[i][0]) == 0;
+        if (!own)
+            MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    }
     if (r->reply || r->content_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 r->content_type ? r->content_type
