@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "auth/keyring.h"
 #include "cmd/app.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "store/audit.h"
 #include "store/backup.h"
 #include "tenancy/org.h"
 
@@ -29,7 +31,11 @@ static int usage(FILE *f, int rc) {
                "  restore FILE\n"
                "      replace the database and the documents with those of backup FILE;\n"
                "      stop every server first, and keep the installation's master.key in\n"
-               "      the data directory (backups are encrypted with it)\n");
+               "      the data directory (backups are encrypted with it)\n"
+               "  audit verify [--org ID]\n"
+               "      check the audit log's hash chain of every organization (or of one):\n"
+               "      prints a line per organization and the first broken link; exit 1 if\n"
+               "      a link is broken\n");
     return rc;
 }
 
@@ -200,6 +206,73 @@ static int cmd_restore(const char *config_path, int argc, char **argv) {
     return rc;
 }
 
+/* One line per org of `quire audit verify`. */
+static void audit_line(const qr_audit_chain_t *ch, void *arg) {
+    (void)arg;
+    if (ch->broken) {
+        char when[32] = "";
+        time_t t = (time_t)ch->bad_time;
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("org %s: BROKEN at entry %lld (time %lld = %s, action %s): %s; %lld entries "
+               "before it hold\n",
+               ch->org_id, ch->bad_id, ch->bad_time, when, ch->bad_action, ch->why, ch->checked);
+    } else if (ch->unchained) {
+        printf("org %s: %lld entries predate the hash chain (chained at the org's next audit "
+               "event)\n",
+               ch->org_id, ch->unchained);
+    } else {
+        printf("org %s: %lld entries checked, chain intact, head %s\n", ch->org_id, ch->checked,
+               ch->head[0] ? ch->head : "-");
+    }
+}
+
+static int cmd_audit(const char *config_path, int argc, char **argv) {
+    const char *org_id = NULL;
+    if (argc < 1 || strcmp(argv[0], "verify") != 0) {
+        fprintf(stderr, "quire audit: expected 'verify [--org ID]'\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--org") == 0 && i + 1 < argc && !org_id) {
+            org_id = argv[++i];
+        } else {
+            fprintf(stderr, "quire audit verify: unknown argument '%s' (expected --org ID)\n",
+                    argv[i]);
+            return 2;
+        }
+    }
+    if (org_id && !qr_id_is_valid(org_id)) {
+        fprintf(stderr, "quire audit verify: '%s' is not an organization id (32 hex digits)\n",
+                org_id);
+        return 2;
+    }
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    int rc = 1, broken = 0;
+    if (open_app(&ctx, &cfg, config_path, &err)) {
+        close_app(&ctx, &cfg);
+        return err.status == QR_E_INVALID ? 2 : 1;
+    }
+    qr_status_t st = qr_audit_verify(ctx.db, org_id, audit_line, NULL, &broken);
+    if (st == QR_E_NOT_FOUND) {
+        fprintf(stderr, "quire audit verify: no organization with id %s\n", org_id);
+        rc = 2;
+    } else if (st) {
+        fprintf(stderr, "quire: could not read the audit log (see the log)\n");
+    } else {
+        if (broken)
+            printf("audit chain broken in %d organization%s\n", broken, broken == 1 ? "" : "s");
+        else
+            printf("audit chain intact\n");
+        rc = broken ? 1 : 0;
+    }
+    close_app(&ctx, &cfg);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     const char *config_path = NULL;
     int i = 1;
@@ -219,6 +292,8 @@ int main(int argc, char **argv) {
         return cmd_backup(config_path, argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "restore") == 0)
         return cmd_restore(config_path, argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "audit") == 0)
+        return cmd_audit(config_path, argc - i - 1, argv + i + 1);
     fprintf(stderr, "quire: unknown command '%s' (try --help)\n", argv[i]);
     return 2;
 }

@@ -75,6 +75,10 @@ qr_db_kind_t qr_dbc_kind(const qr_dbc_t *c) {
     return c->db->kind;
 }
 
+int qr_dbc_in_tx(const qr_dbc_t *c) {
+    return c->in_tx;
+}
+
 qr_dbc_t *qr_db_acquire(qr_db_t *db) {
     pthread_mutex_lock(&db->mu);
     for (;;) {

@@ -63,6 +63,8 @@ qr_status_t qr_dbc_commit(qr_dbc_t *c);
 void qr_dbc_rollback(qr_dbc_t *c);
 /* The backend of a connection. */
 qr_db_kind_t qr_dbc_kind(const qr_dbc_t *c);
+/* 1 if the connection has a transaction open (qr_dbc_begin). */
+int qr_dbc_in_tx(const qr_dbc_t *c);
 
 /* Number of rows in a result (0 for NULL). */
 int qr_dbres_rows(const qr_dbres_t *r);

@@ -346,6 +346,11 @@ static const char *const migrations[] = {
     /* 20: SEC-3 automatic backups: whose turn it is, for all servers of the database. */
     ("CREATE TABLE backup_turn (id INTEGER PRIMARY KEY, started_at BIGINT NOT NULL);"
      "INSERT INTO backup_turn (id, started_at) VALUES (1, 0);"),
+    /* issue 13, auditkeys (REP-4): the audit hash chain. Each entry carries the hash of the
+     * org's entry before it and its own (store/audit.c); entries written before this are
+     * NULL and get chained by their org's next audit write. */
+    ("ALTER TABLE audit ADD COLUMN prev_hash TEXT;"
+     "ALTER TABLE audit ADD COLUMN hash TEXT;"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
