@@ -15,8 +15,8 @@ extern const qr_route_t qr_api_routes[];
 extern const size_t qr_api_nroutes;
 
 /* Who is asking, as the guard (qr_api_guard) resolved it: a user for QR_ROUTE_AUTH routes, a
- * device for QR_ROUTE_DEVICE routes; a zeroed principal on routes without either. Borrowed
- * from the request. */
+ * device for QR_ROUTE_DEVICE routes, an API client (with its scopes) for QR_ROUTE_CLIENT
+ * routes; a zeroed principal on routes without any. Borrowed from the request. */
 const qr_principal_t *qr_req_principal(qr_req_t *r);
 /* The one authenticator: resolves an Authorization header value (may be NULL) into *p for
  * a route with the given flags: a user's access token (QR_ROUTE_AUTH; one-time password

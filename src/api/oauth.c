@@ -162,7 +162,9 @@ void qr_api_oauth_token(qr_req_t *r) {
             return;
         }
         json_t *out = NULL;
-        st = qr_oauth_client_token(qr_req_ctx(r), &cl, &out, &err);
+        st = qr_client_grant(qr_req_ctx(r), &cl, qr_req_form(r, "scope"), &err);
+        if (!st)
+            st = qr_oauth_client_token(qr_req_ctx(r), &cl, &out, &err);
         qr_api_finish(r, st, &err, out, 200);
         return;
     }
@@ -220,11 +222,25 @@ void qr_api_oauth_revoke(qr_req_t *r) {
     qr_req_reply_json(r, 200, NULL);
 }
 
-/* The client view of an API client (never its secret). */
+/* The client view of an API client (never its secret). An API key (REP-5) also shows its
+ * scopes, who created it and when it last got a token (null: never). */
 static json_t *client_json(const qr_client_t *cl) {
-    return json_pack("{s:s, s:s, s:s, s:I, s:b, s:O}", "client_id", cl->id, "org_id", cl->org_id,
-                     "name", cl->name, "created_at", (json_int_t)cl->created_at, "public",
-                     cl->is_public, "redirect_uris", cl->redirect_uris);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:b, s:O}", "client_id", cl->id, "org_id",
+                          cl->org_id, "name", cl->name, "created_at", (json_int_t)cl->created_at,
+                          "public", cl->is_public, "redirect_uris", cl->redirect_uris);
+    json_t *scopes = json_array();
+    for (const char *w = cl->scopes; *w;) {
+        size_t n = strcspn(w, " ");
+        json_array_append_new(scopes, json_stringn(w, n));
+        w += n;
+        w += strspn(w, " ");
+    }
+    json_object_set_new(o, "scopes", scopes);
+    json_object_set_new(o, "created_by",
+                        cl->created_by[0] ? json_string(cl->created_by) : json_null());
+    json_object_set_new(o, "last_used_at",
+                        cl->last_used_at ? json_integer(cl->last_used_at) : json_null());
+    return o;
 }
 
 static json_t *client_json_fn(const void *row) {
@@ -242,7 +258,7 @@ void qr_api_clients_list(qr_req_t *r) {
 }
 
 void qr_api_clients_create(qr_req_t *r) {
-    static const char *const keys[] = {"name", "redirect_uris", "public", NULL};
+    static const char *const keys[] = {"name", "redirect_uris", "public", "scopes", NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -256,7 +272,8 @@ void qr_api_clients_create(qr_req_t *r) {
         st = qr_json_get_bool(b, "public", 0, &is_public, NULL, &err);
     if (!st)
         st = qr_client_create(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), name,
-                              json_object_get(b, "redirect_uris"), is_public, &cl, &secret, &err);
+                              json_object_get(b, "redirect_uris"), is_public,
+                              json_object_get(b, "scopes"), &cl, &secret, &err);
     if (!st) {
         out = client_json(&cl);
         if (secret)

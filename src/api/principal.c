@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the one authenticator. Every caller of a route that needs one, a person (user
- * token), an MFP (device token) or later an API client, becomes one qr_principal_t here
+ * token), an MFP (device token) or an API client (an API key's token, whose principal carries
+ * the token's scopes for policy, REP-5), becomes one qr_principal_t here
  * before the handler runs; handlers only read qr_req_principal(r) and never look at the
  * Authorization header (IPP's Basic path and /metrics' static token are not principals and
  * stay with their handlers). */

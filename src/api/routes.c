@@ -12,6 +12,7 @@
 #define F (QR_ROUTE_FORM | QR_ROUTE_OAUTH)
 #define O QR_ROUTE_ONE_TIME
 #define D QR_ROUTE_DEVICE
+#define C QR_ROUTE_CLIENT /* also an API key's token, with the scope for it (REP-5) */
 
 const qr_route_t qr_api_routes[] = {
     {"GET", "/", qr_api_portal_page, 0, NULL, NULL},
@@ -65,7 +66,7 @@ const qr_route_t qr_api_routes[] = {
     {"PATCH", "/api/v1/orgs/{}", qr_api_orgs_patch, A | B, NULL, NULL},
     {"DELETE", "/api/v1/orgs/{}", qr_api_orgs_delete, A, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/audit", qr_api_org_audit, A, "limit", NULL},
-    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A | C, NULL, NULL},
     {"POST", "/api/v1/orgs/{}/users", qr_api_users_create, A | S | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/groups", qr_api_groups_list, A, NULL, NULL},
     {"POST", "/api/v1/orgs/{}/groups", qr_api_groups_create, A | B, NULL, NULL},
@@ -80,7 +81,7 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/device", qr_api_device_self, D, NULL, NULL},
     {"POST", "/api/v1/device/login", qr_api_panel_login, D | S | B, NULL, NULL},
     {"POST", "/api/v1/device/log", qr_api_device_log, D | B, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/log", qr_api_org_log, A, "from to limit", NULL},
+    {"GET", "/api/v1/orgs/{}/log", qr_api_org_log, A | C, "from to limit", NULL},
     {"GET", "/api/v1/me/log", qr_api_me_log, A, "from to limit", NULL},
     {"POST", "/api/v1/jobs", qr_api_jobs_submit, A | QR_ROUTE_STREAM, "name copies color duplex",
      NULL},

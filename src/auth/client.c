@@ -66,7 +66,8 @@ void qr_client_list_free(qr_client_t *v, size_t n) {
     free(v);
 }
 
-#define CLIENT_COLUMNS "id, org_id, name, created_at, public, redirect_uris"
+#define CLIENT_COLUMNS                                                                             \
+    "id, org_id, name, created_at, public, redirect_uris, scopes, created_by, last_used_at"
 
 /* Row i of a result selected with CLIENT_COLUMNS (an API client: no device). */
 static void client_from_row(const qr_dbres_t *r, int i, qr_client_t *out) {
@@ -77,6 +78,89 @@ static void client_from_row(const qr_dbres_t *r, int i, qr_client_t *out) {
     out->created_at = qr_dbres_int(r, i, 3);
     out->is_public = (int)qr_dbres_int(r, i, 4);
     out->redirect_uris = json_loads(qr_dbres_text(r, i, 5), 0, NULL);
+    snprintf(out->scopes, sizeof(out->scopes), "%s", qr_dbres_text(r, i, 6));
+    if (!qr_dbres_isnull(r, i, 7))
+        snprintf(out->created_by, sizeof(out->created_by), "%s", qr_dbres_text(r, i, 7));
+    out->last_used_at = qr_dbres_int(r, i, 8);
+}
+
+void qr_client_scopes_meet(const char *words, const char *allowed, char out[QR_SCOPES_MAX]) {
+    size_t n = 0;
+    out[0] = '\0';
+    const char *a = allowed;
+    while (*a) {
+        size_t len = strcspn(a, " ");
+        for (const char *w = words; *w;) {
+            size_t wl = strcspn(w, " ");
+            if (wl == len && memcmp(w, a, len) == 0 && n + len + 2 <= QR_SCOPES_MAX) {
+                if (n)
+                    out[n++] = ' ';
+                memcpy(out + n, a, len);
+                out[n += len] = '\0';
+                break;
+            }
+            w += wl;
+            w += strspn(w, " ");
+        }
+        a += len;
+        a += strspn(a, " ");
+    }
+}
+
+/* An API key's scopes (a JSON array) into out in canonical order (QR_CLIENT_SCOPES). */
+static qr_status_t check_scopes(json_t *scopes, int is_public, json_t *uris, char *out,
+                                qr_err_t *err) {
+    out[0] = '\0';
+    if (!scopes)
+        return QR_OK;
+    if (!json_is_array(scopes) || json_array_size(scopes) == 0)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "scopes must be an array of at least one of: " QR_CLIENT_SCOPES);
+    char words[QR_SCOPES_MAX] = "";
+    size_t i, n = 0;
+    json_t *v;
+    json_array_foreach(scopes, i, v) {
+        const char *sc = json_string_value(v);
+        if (!sc || !qr_policy_client_scope_known(sc))
+            return qr_err_set(
+                err, QR_E_INVALID, NULL,
+                "unknown scope %s%.40s%s: an API key's scopes are among: " QR_CLIENT_SCOPES,
+                sc ? "'" : "", sc ? sc : "(not a string)", sc ? "'" : "");
+        char one[QR_SCOPES_MAX];
+        qr_client_scopes_meet(sc, words, one);
+        if (one[0])
+            return qr_err_set(err, QR_E_INVALID, NULL, "scope '%s' is listed twice", sc);
+        n += (size_t)snprintf(words + n, sizeof(words) - n, "%s%s", n ? " " : "", sc);
+    }
+    if (is_public)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "an API key (scopes) is a confidential client: public must be false");
+    if (uris && json_array_size(uris) > 0)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "an API key (scopes) uses the client credentials grant only: it takes "
+                          "no redirect_uris");
+    qr_client_scopes_meet(words, QR_CLIENT_SCOPES, out);
+    return QR_OK;
+}
+
+int qr_client_keys_enabled(qr_dbc_t *c, const char *org_id) {
+    qr_dbres_t *r = NULL;
+    int ok = 0;
+    if (qr_db_q(c, &r, NULL, "SELECT parent_id, lic_features FROM orgs WHERE id = ?",
+                QR_TEXT(org_id)) == QR_OK &&
+        qr_dbres_rows(r) == 1) {
+        json_t *f = json_loads(qr_dbres_text(r, 0, 1), 0, NULL);
+        size_t i;
+        json_t *v;
+        ok = qr_dbres_isnull(r, 0, 0); /* the root provider: every feature */
+        json_array_foreach(f, i, v) {
+            if (json_is_string(v) && strcmp(json_string_value(v), "api_keys") == 0)
+                ok = 1;
+        }
+        json_decref(f);
+    }
+    qr_dbres_free(r);
+    return ok;
 }
 
 qr_status_t qr_client_lookup(qr_ctx_t *ctx, const char *id, qr_client_t *out) {
@@ -115,17 +199,25 @@ int qr_client_has_redirect(const qr_client_t *cl, const char *uri) {
 }
 
 qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                             const char *name, json_t *redirect_uris, int is_public,
+                             const char *name, json_t *redirect_uris, int is_public, json_t *scopes,
                              qr_client_t *out, char **secret, qr_err_t *err) {
     memset(out, 0, sizeof(*out));
     *secret = NULL;
+    char granted[QR_SCOPES_MAX];
     if (qr_text_check_label("name", name, 100, err) ||
-        check_redirects(redirect_uris, is_public, err))
+        check_redirects(redirect_uris, is_public, err) ||
+        check_scopes(scopes, is_public, redirect_uris, granted, err))
         return QR_E_INVALID;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CLIENTS, QR_ACCESS_WRITE, &ref, err);
+    if (!st && granted[0] && !qr_client_keys_enabled(c, ref.id))
+        st = qr_err_set(err, QR_E_FORBIDDEN, "feature_disabled",
+                        "API keys are not enabled for this organization: its provider must add "
+                        "the feature \"api_keys\" to its license");
+    if (!st)
+        st = qr_dbc_begin(c);
     if (!st) {
         char id[QR_ID_LEN + 1], hash[65];
         unsigned char raw[32];
@@ -136,12 +228,23 @@ qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char 
         char *uris = redirect_uris ? qr_json_dump(redirect_uris) : qr_xstrdup("[]");
         st = qr_db_q(c, NULL, NULL,
                      "INSERT INTO oauth_clients (id, org_id, name, secret_hash, created_by, "
-                     "created_at, redirect_uris, public) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     "created_at, redirect_uris, public, scopes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                     "?)",
                      QR_TEXT(id), QR_TEXT(ref.id), QR_TEXT(name), QR_TEXT(is_public ? "-" : hash),
-                     QR_TEXT(p->user_id), QR_INT(now), QR_TEXT(uris), QR_INT(is_public ? 1 : 0));
+                     QR_TEXT(p->user_id), QR_INT(now), QR_TEXT(uris), QR_INT(is_public ? 1 : 0),
+                     QR_TEXT(granted));
         if (!st) {
-            qr_audit_write(c, now, ref.id, p->user_id, "client_created", id, name);
+            char *detail = granted[0] ? qr_xasprintf("%s (scopes: %s)", name, granted) : NULL;
+            qr_audit_write(c, now, ref.id, p->user_id,
+                           granted[0] ? "api_key_created" : "client_created", id,
+                           detail ? detail : name);
+            free(detail);
+            st = qr_dbc_commit(c);
+        }
+        if (!st) {
             memcpy(out->id, id, sizeof(id));
+            memcpy(out->scopes, granted, sizeof(granted));
+            snprintf(out->created_by, sizeof(out->created_by), "%s", p->user_id);
             memcpy(out->org_id, ref.id, sizeof(ref.id));
             out->name = qr_xstrdup(name);
             out->created_at = now;
@@ -187,9 +290,13 @@ qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
     qr_dbres_t *r = NULL;
     qr_org_ref_t ref;
     qr_status_t st = qr_org_find_row(c, p, QR_RES_CLIENTS,
-                                     "SELECT k.org_id FROM oauth_clients k JOIN orgs o ON o.id = "
-                                     "k.org_id WHERE k.id = ? AND k.device_id IS NULL AND ",
+                                     "SELECT k.org_id, k.scopes FROM oauth_clients k JOIN orgs o "
+                                     "ON o.id = k.org_id WHERE k.id = ? AND k.device_id IS NULL "
+                                     "AND ",
                                      id, QR_ACCESS_WRITE, "client", &r, &ref, err);
+    int key = !st && qr_dbres_text(r, 0, 1)[0] != '\0';
+    if (!st)
+        st = qr_dbc_begin(c);
     if (!st)
         st = qr_db_q(c, NULL, NULL,
                      "DELETE FROM oauth_clients WHERE id = ? AND org_id = ? AND device_id IS NULL",
@@ -200,8 +307,11 @@ qr_status_t qr_client_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
                      "UPDATE sessions SET revoked = 1 WHERE client_id = ? AND org_id = ? AND "
                      "revoked = 0",
                      QR_TEXT(id), QR_TEXT(ref.id));
-    if (!st)
-        qr_audit_write(c, now, ref.id, p->user_id, "client_deleted", id, "");
+    if (!st) {
+        qr_audit_write(c, now, ref.id, p->user_id, key ? "api_key_revoked" : "client_deleted", id,
+                       "");
+        st = qr_dbc_commit(c);
+    }
     qr_dbres_free(r);
     qr_db_release(c);
     return st;
@@ -217,7 +327,8 @@ qr_status_t qr_client_authenticate(qr_ctx_t *ctx, const char *id, const char *se
         qr_dbres_t *r = NULL;
         /* A device's client works only while its device is enabled (DEV-3). */
         if (qr_db_q(c, &r, NULL,
-                    "SELECT k.org_id, k.secret_hash, k.device_id FROM oauth_clients k LEFT JOIN "
+                    "SELECT k.org_id, k.secret_hash, k.device_id, k.scopes FROM oauth_clients "
+                    "k LEFT JOIN "
                     "devices d ON d.id = k.device_id WHERE k.id = ? AND k.public = 0 AND "
                     "(k.device_id IS NULL OR d.enabled = 1)",
                     QR_TEXT(id)) == QR_OK &&
@@ -228,6 +339,7 @@ qr_status_t qr_client_authenticate(qr_ctx_t *ctx, const char *id, const char *se
             memcpy(out->org_id, qr_dbres_text(r, 0, 0), QR_ID_LEN);
             if (!qr_dbres_isnull(r, 0, 2))
                 memcpy(out->device_id, qr_dbres_text(r, 0, 2), QR_ID_LEN);
+            snprintf(out->scopes, sizeof(out->scopes), "%s", qr_dbres_text(r, 0, 3));
             st = QR_OK;
         }
         qr_dbres_free(r);
@@ -249,4 +361,43 @@ int qr_client_exists(qr_ctx_t *ctx, const char *id, const char *org_id) {
     qr_dbres_free(r);
     qr_db_release(c);
     return ok;
+}
+
+qr_status_t qr_client_grant(qr_ctx_t *ctx, qr_client_t *cl, const char *requested, qr_err_t *err) {
+    char granted[QR_SCOPES_MAX];
+    if (requested && requested[strspn(requested, " ")]) {
+        /* Every requested scope must be one of the client's (RFC 6749 5.2 invalid_scope). */
+        for (const char *w = requested + strspn(requested, " "); *w;) {
+            size_t n = strcspn(w, " ");
+            char one[QR_SCOPES_MAX];
+            snprintf(one, sizeof(one), "%.*s", (int)(n < 64 ? n : 64), w);
+            qr_client_scopes_meet(one, cl->scopes, granted);
+            if (n >= 64 || !granted[0])
+                return qr_err_set(err, QR_E_INVALID, "invalid_scope",
+                                  "scope '%s' is not granted to this client; it may ask for: %s",
+                                  one, cl->scopes[0] ? cl->scopes : "(no scope)");
+            w += n;
+            w += strspn(w, " ");
+        }
+        qr_client_scopes_meet(requested, cl->scopes, granted);
+    } else {
+        snprintf(granted, sizeof(granted), "%s", cl->scopes);
+    }
+    if (!cl->scopes[0] || cl->device_id[0])
+        return QR_OK;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = QR_OK;
+    if (!qr_client_keys_enabled(c, cl->org_id))
+        st = qr_err_set(err, QR_E_INVALID, "unauthorized_client",
+                        "API keys are not enabled for this organization: its provider must add "
+                        "the feature \"api_keys\" to its license");
+    else
+        st = qr_db_q(c, NULL, NULL,
+                     "UPDATE oauth_clients SET last_used_at = ? WHERE id = ? AND org_id = ?",
+                     QR_INT(now), QR_TEXT(cl->id), QR_TEXT(cl->org_id));
+    qr_db_release(c);
+    if (!st)
+        memcpy(cl->scopes, granted, sizeof(granted));
+    return st;
 }

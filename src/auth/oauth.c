@@ -22,12 +22,16 @@ qr_status_t qr_oauth_client_token(qr_ctx_t *ctx, const qr_client_t *cl, json_t *
                   (json_int_t)now, "exp", (json_int_t)(now + QR_ACCESS_TTL_S), "jti", jti);
     if (cl->device_id[0])
         json_object_set_new(claims, "device_id", json_string(cl->device_id));
+    if (cl->scopes[0])
+        json_object_set_new(claims, "scope", json_string(cl->scopes));
     char *tok = qr_keyring_sign(ctx, "at+jwt", claims);
     json_decref(claims);
     if (!tok)
         return qr_err_set(err, QR_E_CRYPTO, NULL, "could not sign the token");
     *out = json_pack("{s:s, s:s, s:i}", "access_token", tok, "token_type", "Bearer", "expires_in",
                      QR_ACCESS_TTL_S);
+    if (cl->scopes[0])
+        json_object_set_new(*out, "scope", json_string(cl->scopes));
     free(tok);
     return QR_OK;
 }

@@ -11,7 +11,8 @@
 #include "core/error.h"
 
 /* Client credentials grant (RFC 6749 4.4): an access token for the client itself, scoped to
- * its org; no refresh token. *out is the token response. */
+ * its org and carrying cl->scopes (the granted ones, qr_client_grant) as its "scope"; no
+ * refresh token. *out is the token response. */
 qr_status_t qr_oauth_client_token(qr_ctx_t *ctx, const qr_client_t *cl, json_t **out,
                                   qr_err_t *err);
 /* Introspects an access or refresh token for client cl: {"active": false} unless the token

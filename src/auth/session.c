@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "auth/client.h"
 #include "auth/keyring.h"
 #include "auth/login.h"
 #include "crypto/random.h"
@@ -289,10 +290,15 @@ qr_status_t qr_session_authenticate_client(qr_ctx_t *ctx, const char *token, siz
         qr_dbc_t *c = qr_db_acquire(ctx->db);
         qr_dbres_t *r = NULL;
         st = qr_db_q(c, &r, NULL,
-                     "SELECT o.path, o.depth FROM oauth_clients k JOIN orgs o ON o.id = k.org_id "
-                     "WHERE k.id = ? AND k.org_id = ? AND k.device_id IS NULL",
+                     "SELECT o.path, o.depth, k.scopes FROM oauth_clients k JOIN orgs o ON "
+                     "o.id = k.org_id WHERE k.id = ? AND k.org_id = ? AND k.device_id IS NULL",
                      QR_TEXT(cid), QR_TEXT(org));
         if (!st && qr_dbres_rows(r) != 1)
+            st = QR_E_UNAUTHORIZED;
+        /* An API key's token holds the scopes granted to it that the key still has, and only
+         * while the org's license has the feature (REP-5). */
+        const char *scope = json_string_value(json_object_get(claims, "scope"));
+        if (!st && scope && !qr_client_keys_enabled(c, org))
             st = QR_E_UNAUTHORIZED;
         if (!st) {
             memset(p, 0, sizeof(*p));
@@ -302,6 +308,7 @@ qr_status_t qr_session_authenticate_client(qr_ctx_t *ctx, const char *token, siz
             snprintf(p->org_id, sizeof(p->org_id), "%s", org);
             snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 0));
             p->org_depth = (int)qr_dbres_int(r, 0, 1);
+            qr_client_scopes_meet(scope ? scope : "", qr_dbres_text(r, 0, 2), p->scopes);
         }
         qr_dbres_free(r);
         qr_db_release(c);

@@ -351,6 +351,10 @@ static const char *const migrations[] = {
      * NULL and get chained by their org's next audit write. */
     ("ALTER TABLE audit ADD COLUMN prev_hash TEXT;"
      "ALTER TABLE audit ADD COLUMN hash TEXT;"),
+    /* issue 13, auditkeys (REP-5): API keys are OAuth clients with scopes (space-separated,
+     * '' for other clients) and the time they last got a token. */
+    ("ALTER TABLE oauth_clients ADD COLUMN scopes TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE oauth_clients ADD COLUMN last_used_at BIGINT;"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -221,7 +221,17 @@ qr_status_t qr_org_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *org
                                     "SELECT o.id, o.parent_id, o.path, o.depth, o.type FROM orgs o "
                                     "WHERE o.id = ? AND ",
                                     org_id, &r);
-    if (st == QR_E_NOT_FOUND)
+    if (st == QR_E_NOT_FOUND && p->kind == QR_PRINCIPAL_CLIENT && strcmp(org_id, p->org_id) == 0) {
+        /* An API key in its own org without the scope for this (REP-5, RFC 6750 3.1). */
+        const char *need = qr_policy_client_scope_for(res);
+        st = qr_err_set(err, QR_E_FORBIDDEN, "insufficient_scope",
+                        "this token's scopes (%s) do not allow this: %s%s",
+                        p->scopes[0] ? p->scopes : "none",
+                        need ? "it needs "
+                             : "API keys may "
+                               "only read users (users:read) and the job log (joblog:read)",
+                        need ? need : "");
+    } else if (st == QR_E_NOT_FOUND)
         qr_err_set(err, st, NULL, "organization not found");
     if (st)
         goto out;

@@ -88,10 +88,57 @@ qr_access_t qr_policy_access(qr_role_t role, qr_resource_t res, qr_relation_t re
     return (qr_access_t)matrix[role][res][rel];
 }
 
+/* What each API client scope lets a client read in its own org (REP-5). */
+static const struct {
+    const char *scope;
+    qr_resource_t res;
+} client_scopes[] = {
+    {"users:read", QR_RES_USERS},    /* the org's user accounts */
+    {"joblog:read", QR_RES_REPORTS}, /* the org's job log */
+};
+
+int qr_policy_client_scope_known(const char *scope) {
+    for (size_t i = 0; i < sizeof(client_scopes) / sizeof(client_scopes[0]); i++)
+        if (strcmp(scope, client_scopes[i].scope) == 0)
+            return 1;
+    return 0;
+}
+
+const char *qr_policy_client_scope_for(qr_resource_t res) {
+    for (size_t i = 0; i < sizeof(client_scopes) / sizeof(client_scopes[0]); i++)
+        if (client_scopes[i].res == res)
+            return client_scopes[i].scope;
+    return NULL;
+}
+
+/* 1 if the space-separated list has the word w. */
+static int has_word(const char *list, const char *w) {
+    size_t n = strlen(w);
+    for (const char *s = list; (s = strstr(s, w)) != NULL; s += n)
+        if ((s == list || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* An API client's access: read of one resource of its own org per scope it holds. */
+static int client_allows(const qr_principal_t *p, qr_resource_t res, qr_relation_t rel,
+                         qr_access_t want) {
+    if (want == QR_ACCESS_NONE)
+        return 1;
+    if (want != QR_ACCESS_READ || rel != QR_REL_SELF)
+        return 0;
+    for (size_t i = 0; i < sizeof(client_scopes) / sizeof(client_scopes[0]); i++)
+        if (client_scopes[i].res == res && has_word(p->scopes, client_scopes[i].scope))
+            return 1;
+    return 0;
+}
+
 int qr_policy_allows(const qr_principal_t *p, qr_resource_t res, qr_relation_t rel,
                      qr_access_t want) {
-    /* The matrix is about people: a device or API client token reaches tenant data only
-     * through the functions made for its kind, never through a role. */
+    /* The matrix is about people: a device token reaches tenant data only through the
+     * functions made for its kind, an API client only through its scopes, never a role. */
+    if (p->kind == QR_PRINCIPAL_CLIENT)
+        return client_allows(p, res, rel, want);
     if (p->kind != QR_PRINCIPAL_USER)
         return want == QR_ACCESS_NONE;
     return qr_policy_access(p->role, res, rel) >= want;

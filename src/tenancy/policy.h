@@ -70,12 +70,21 @@ typedef struct qr_principal {
     char device_id[QR_ID_LEN + 1]; /* the device itself, or the device whose panel opened the
                                       user's session */
     char client_id[QR_ID_LEN + 1]; /* the OAuth client a device or client token was issued to */
-    char scopes[QR_SCOPES_MAX];    /* space-separated scopes granted to the token ("" today) */
+    char scopes[QR_SCOPES_MAX];    /* a client's token: space-separated granted scopes */
     char org_path[512];            /* materialized path of the principal's org */
     int org_depth;
     qr_role_t role;
     int must_change_password; /* a one-time password awaits replacement (/api/v1/me/password) */
 } qr_principal_t;
+
+/* The scopes an API client (an API key, REP-5) may hold, in canonical order; each lets it
+ * read exactly one resource of its own org: users:read QR_RES_USERS, joblog:read
+ * QR_RES_REPORTS. Nothing else, and never a write. */
+#define QR_CLIENT_SCOPES "users:read joblog:read"
+/* 1 if scope is one of QR_CLIENT_SCOPES. */
+int qr_policy_client_scope_known(const char *scope);
+/* The scope that lets an API client read res, or NULL if none does. */
+const char *qr_policy_client_scope_for(qr_resource_t res);
 
 /* The matrix cell: what role may do to resource in an org standing at rel. */
 qr_access_t qr_policy_access(qr_role_t role, qr_resource_t res, qr_relation_t rel);

@@ -129,6 +129,42 @@ static void test_ten3_only_people_have_roles(void **state) {
                 }
 }
 
+/* REP-5: an API client reads exactly what its scopes name, in its own org only, and never
+ * writes; its role (whatever it says) gives it nothing; a look-alike scope gives nothing. */
+static void test_rep5_client_scopes(void **state) {
+    (void)state;
+    static const char *const lists[] = {"",
+                                        "users:read",
+                                        "joblog:read",
+                                        "users:read joblog:read",
+                                        "users:readx joblog:rea",
+                                        "users:write"};
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+        for (int res = 0; res < QR_RES_COUNT; res++)
+            for (int rel = 0; rel < QR_REL_COUNT; rel++)
+                for (int want = QR_ACCESS_READ; want <= QR_ACCESS_WRITE; want++) {
+                    qr_principal_t p = {0};
+                    p.kind = QR_PRINCIPAL_CLIENT;
+                    p.role = QR_ROLE_PROVIDER_ADMIN;
+                    snprintf(p.scopes, sizeof(p.scopes), "%s", lists[l]);
+                    int users = l == 1 || l == 3, joblog = l == 2 || l == 3;
+                    int expect =
+                        want == QR_ACCESS_READ && rel == QR_REL_SELF &&
+                        ((res == QR_RES_USERS && users) || (res == QR_RES_REPORTS && joblog));
+                    if (qr_policy_allows(&p, (qr_resource_t)res, (qr_relation_t)rel,
+                                         (qr_access_t)want) != expect)
+                        fail_msg("REP-5 scopes '%s' res %s rel %s want %d: expected %d", lists[l],
+                                 res_names[res], rel_names[rel], want, expect);
+                }
+    assert_true(qr_policy_client_scope_known("users:read"));
+    assert_true(qr_policy_client_scope_known("joblog:read"));
+    assert_false(qr_policy_client_scope_known("users:write"));
+    assert_false(qr_policy_client_scope_known(""));
+    assert_string_equal(qr_policy_client_scope_for(QR_RES_USERS), "users:read");
+    assert_string_equal(qr_policy_client_scope_for(QR_RES_REPORTS), "joblog:read");
+    assert_null(qr_policy_client_scope_for(QR_RES_AUDIT));
+}
+
 static void test_roles_names_and_org_types(void **state) {
     (void)state;
     for (int r = 0; r < QR_ROLE_COUNT; r++)
@@ -291,6 +327,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ten3_out_of_range_is_none),
         cmocka_unit_test(test_ten3_only_people_have_roles),
+        cmocka_unit_test(test_rep5_client_scopes),
         cmocka_unit_test(test_roles_names_and_org_types),
         cmocka_unit_test(test_ten2_relations_in_tree),
         cmocka_unit_test(test_ten2_scope_matches_matrix),
