@@ -365,6 +365,10 @@ int qr_client_exists(qr_ctx_t *ctx, const char *id, const char *org_id) {
 
 qr_status_t qr_client_grant(qr_ctx_t *ctx, qr_client_t *cl, const char *requested, qr_err_t *err) {
     char granted[QR_SCOPES_MAX];
+    /* Other clients (devices, code-flow apps) get a token without scope, whatever they ask
+     * (RFC 6749 3.3 lets the server ignore it), as before API keys. */
+    if (!cl->scopes[0] || cl->device_id[0])
+        return QR_OK;
     if (requested && requested[strspn(requested, " ")]) {
         /* Every requested scope must be one of the client's (RFC 6749 5.2 invalid_scope). */
         for (const char *w = requested + strspn(requested, " "); *w;) {
@@ -374,8 +378,8 @@ qr_status_t qr_client_grant(qr_ctx_t *ctx, qr_client_t *cl, const char *requeste
             qr_client_scopes_meet(one, cl->scopes, granted);
             if (n >= 64 || !granted[0])
                 return qr_err_set(err, QR_E_INVALID, "invalid_scope",
-                                  "scope '%s' is not granted to this client; it may ask for: %s",
-                                  one, cl->scopes[0] ? cl->scopes : "(no scope)");
+                                  "scope '%s' is not granted to this API key; it may ask for: %s",
+                                  one, cl->scopes);
             w += n;
             w += strspn(w, " ");
         }
@@ -383,8 +387,6 @@ qr_status_t qr_client_grant(qr_ctx_t *ctx, qr_client_t *cl, const char *requeste
     } else {
         snprintf(granted, sizeof(granted), "%s", cl->scopes);
     }
-    if (!cl->scopes[0] || cl->device_id[0])
-        return QR_OK;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st = QR_OK;

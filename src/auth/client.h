@@ -61,11 +61,12 @@ qr_status_t qr_client_authenticate(qr_ctx_t *ctx, const char *id, const char *se
 /* 1 if the client still exists (its tokens are valid only while it does). */
 int qr_client_exists(qr_ctx_t *ctx, const char *id, const char *org_id);
 
-/* The client credentials grant's scope (RFC 6749 3.3) for an authenticated client cl:
- * requested (space-separated, NULL or "" for all of the client's) must be a subset of
- * cl->scopes (400 invalid_scope naming them otherwise), and an API key's org must still have
- * the feature "api_keys" (400 unauthorized_client). On QR_OK cl->scopes is narrowed to the
- * granted scopes and the key's last_used_at is set to now. */
+/* The client credentials grant's scope (RFC 6749 3.3) for an authenticated client cl. For
+ * an API key, requested (space-separated, NULL or "" for all of the key's) must be a subset
+ * of cl->scopes (400 invalid_scope naming them otherwise), and its org must still have the
+ * feature "api_keys" (400 unauthorized_client); on QR_OK cl->scopes is narrowed to the
+ * granted scopes and the key's last_used_at is set to now. Other clients: QR_OK, requested
+ * ignored. */
 qr_status_t qr_client_grant(qr_ctx_t *ctx, qr_client_t *cl, const char *requested, qr_err_t *err);
 /* The scopes of words (space-separated) that are also in allowed, in allowed's order, into
  * out. */

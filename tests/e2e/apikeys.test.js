@@ -158,6 +158,20 @@ describe('API keys', () => {
         assert.match(r.json.message, /users:read/);
     });
 
+    test('REP-5 an OAuth client without scopes gets no scope by asking, and reads nothing', async () => {
+        const plain = await createKey(tree.cA.org, tree.cA.token, { name: 'code-flow app' });
+        assertStatus(plain, 201);
+        assert.deepEqual(plain.json.scopes, []);
+        const r = await form({ grant_type: 'client_credentials', scope: 'users:read joblog:read' },
+            [plain.json.client_id, plain.json.client_secret]);
+        assertStatus(r, 200);
+        assert.equal(r.json.scope, undefined);
+        for (const what of ['users', 'log'])
+            assertError(await srv.request('GET', `/api/v1/orgs/${tree.cA.org.id}/${what}`,
+                { token: r.json.access_token }), 403, 'insufficient_scope', what);
+        assertStatus(await srv.request('DELETE', `/api/v1/clients/${plain.json.client_id}`, { token: tree.cA.token }), 204);
+    });
+
     test('REP-5 TEN-2 a key of org A never reads another org', async () => {
         const t = (await tokenFor(key)).access_token;
         for (const org of [tree.cB.org, tree.pA.org, tree.root.org]) {
