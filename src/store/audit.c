@@ -122,6 +122,10 @@ static qr_status_t chain_head(qr_dbc_t *c, const char *org_id, char prev[65]) {
 
 void qr_audit_write(qr_dbc_t *c, int64_t now, const char *org_id, const char *actor_id,
                     const char *action, const char *target_id, const char *detail) {
+    if (!org_id || !action) {
+        qr_log_error("audit_failed", "an audit event without org or action was not recorded");
+        return;
+    }
     int own = !qr_dbc_in_tx(c);
     qr_status_t st = own ? qr_dbc_begin(c) : QR_OK;
     char prev[65] = "", hash[65];
