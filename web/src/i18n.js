@@ -332,6 +332,15 @@ export function setLang(l) {
   }
 }
 
+/**
+ * Adds an area's messages ({en: {...}, de: {...}}) to the catalogues; each page module calls it
+ * once when it loads, so every area keeps its strings beside its pages.
+ */
+export function addMessages(extra) {
+  for (const [l, msgs] of Object.entries(extra))
+    if (catalogues[l]) Object.assign(catalogues[l], msgs);
+}
+
 /** The message key in the current language (English if missing), with {name} filled. */
 export function t(key, vars = {}) {
   const s = catalogues[lang][key] ?? en[key] ?? key;

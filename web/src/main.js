@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, whenSignedOut } from './api.js';
 import { completeSignIn, expiresIn, renew, signIn, signOut } from './auth.js';
 import { getLang, languages, setLang, t } from './i18n.js';
-import { pages } from './pages.js';
+import { pages } from './registry.js';
 import { html, Notice } from './ui.js';
 
 const IDLE_MS = 15 * 60 * 1000; // AUTH-7: a browser session ends after 15 minutes idle
@@ -68,7 +68,7 @@ function Shell({ me, org, onSignOut, onLang }) {
     document.title = `${t(p.nav)} · quire`;
     if (headingRef.current) headingRef.current.focus();
   }, [page, getLang()]);
-  const visible = pages.filter((p) => !p.admin || me.role === 'customer_admin' || me.role === 'provider_admin');
+  const visible = pages.filter((p) => !p.roles || p.roles.includes(me.role));
   const P = pages.find((x) => x.path === page).view;
   return html`<div class="shell">
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); headingRef.current && headingRef.current.focus(); }}>${t('app.skip')}</a>

@@ -412,5 +412,5 @@ export const pages = [
   { path: 'pin', nav: 'nav.pin', view: Pin },
   { path: 'password', nav: 'nav.password', view: Password },
   { path: 'log', nav: 'nav.log', view: Log },
-  { path: 'users', nav: 'nav.users', view: Users, admin: true },
+  { path: 'users', nav: 'nav.users', view: Users, roles: ['customer_admin', 'provider_admin'] },
 ];

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
+// quire portal: every page of the application, in the order of the navigation. Each area's
+// module exports its pages: {path, nav (message key), view, roles (omitted: everyone)}. The
+// roles only choose what the navigation shows; the API enforces TEN-3 whatever is shown.
+import { pages as own } from './pages.js';
+
+export const pages = [...own];
