@@ -178,5 +178,9 @@ void qr_api_activate_page(qr_req_t *r);
 void qr_api_activate_submit(qr_req_t *r);
 void qr_api_reset_request(qr_req_t *r);
 void qr_api_link_complete(qr_req_t *r);
+/* Issue 13, the admin actions a dealer needs (users.c). */
+void qr_api_org_admins_list(qr_req_t *r);
+void qr_api_org_admins_add(qr_req_t *r);
+void qr_api_users_password_reset(qr_req_t *r);
 
 #endif

@@ -28,6 +28,12 @@ qr_status_t qr__account_insert(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, c
 qr_status_t qr_account_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                               const qr_user_input_t *in, qr_user_t *out, char **password,
                               qr_err_t *err);
+/* Adds an admin to org_id, a direct child of the principal's org, for its provider admin
+ * (QR_RES_ADMINS write; issue 13): given holds username, email and names; the role follows
+ * the child's type (customer_admin or provider_admin) and the account is invited by email
+ * (mail must be configured). Audited in both orgs. *out as qr_account_create. */
+qr_status_t qr_account_add_child_admin(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                                       const qr_user_input_t *given, qr_user_t *out, qr_err_t *err);
 /* Updates a user as an admin of its org into *out (caller clears). An admin cannot change
  * their own role or password here or deactivate themselves. A new password is checked
  * against AUTH-2 and unlocks; a role change, deactivation or password ends the sessions. */

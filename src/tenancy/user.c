@@ -141,6 +141,54 @@ out:
     return st;
 }
 
+int qr_user_role_is_admin(const char *role) {
+    int r = role ? qr_role_parse(role) : -1;
+    return r >= 0 && qr_role_is_admin((qr_role_t)r);
+}
+
+/* An admin account of a direct child org where p has want on QR_RES_ADMINS. */
+static qr_status_t resolve_child_admin(qr_dbc_t *c, const qr_principal_t *p, const char *id,
+                                       int64_t now, qr_user_t *out, qr_org_ref_t *ref,
+                                       qr_err_t *err) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_policy_find(c, p, QR_RES_ADMINS,
+                                    "SELECT " USER_COLUMNS " FROM users u JOIN orgs o ON o.id = "
+                                    "u.org_id WHERE u.id = ? AND u.role IN ('customer_admin', "
+                                    "'provider_admin') AND ",
+                                    id, &r);
+    if (!st) {
+        user_from_row(r, 0, now, out);
+        st = qr_org_resolve(c, p, out->org_id, QR_RES_ADMINS, QR_ACCESS_READ, ref, err);
+    } else if (st == QR_E_NOT_FOUND) {
+        qr_err_set(err, st, NULL, "user not found");
+    }
+    qr_dbres_free(r);
+    return st;
+}
+
+qr_status_t qr__user_resolve_assist(qr_dbc_t *c, const qr_principal_t *p, const char *id,
+                                    int64_t now, qr_user_t *out, qr_org_ref_t *ref, qr_err_t *err) {
+    qr_status_t st = qr__user_resolve(c, p, id, QR_ACCESS_WRITE, now, out, ref, err);
+    /* Not a user of one's own org: perhaps an admin of a direct child (TEN-3 stays strict
+     * for everyone else there). A user one may only read (oneself) keeps its 403. */
+    if (st == QR_E_NOT_FOUND) {
+        qr_user_clear(out);
+        st = resolve_child_admin(c, p, id, now, out, ref, err);
+    }
+    return st;
+}
+
+void qr__user_audit_assist(qr_dbc_t *c, const qr_principal_t *p, const qr_org_ref_t *ref,
+                           int64_t now, const char *action, const char *target) {
+    qr_audit_write(c, now, ref->id, p->user_id, action, target,
+                   ref->rel == QR_REL_CHILD ? "by the parent organization" : "");
+    if (ref->rel == QR_REL_CHILD) {
+        char child_action[64];
+        snprintf(child_action, sizeof(child_action), "child_%s", action);
+        qr_audit_write(c, now, p->org_id, p->user_id, child_action, target, ref->id);
+    }
+}
+
 qr_status_t qr_user_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_user_t *out,
                          qr_err_t *err) {
     qr_dbc_t *c = qr_db_acquire(ctx->db);
@@ -165,6 +213,19 @@ qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org
                                       "SELECT " USER_COLUMNS
                                       " FROM users u WHERE u.org_id = ? ORDER BY u.username",
                                       NULL, 0, sizeof(**items), user_row, &now, &v, n, err);
+    *items = v;
+    return st;
+}
+
+qr_status_t qr_user_list_admins(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                                qr_user_t **items, size_t *n, qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    void *v = NULL;
+    qr_status_t st =
+        qr_org_list_rows(ctx, p, org_id, QR_RES_ADMINS,
+                         "SELECT " USER_COLUMNS " FROM users u WHERE u.org_id = ? AND u.role IN "
+                         "('customer_admin', 'provider_admin') ORDER BY u.username",
+                         NULL, 0, sizeof(**items), user_row, &now, &v, n, err);
     *items = v;
     return st;
 }
@@ -199,7 +260,9 @@ qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_user_t u;
     qr_org_ref_t ref;
-    qr_status_t st = qr__user_resolve(c, p, id, QR_ACCESS_WRITE, now, &u, &ref, err);
+    qr_status_t st = qr__user_resolve_assist(c, p, id, now, &u, &ref, err);
+    if (!st)
+        st = qr_dbc_begin(c);
     if (!st)
         st = qr_db_q(c, NULL, NULL,
                      "UPDATE users SET fail_prev = NULL, fail_last = NULL, fail_prev2 = NULL, "
@@ -207,7 +270,9 @@ qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
                      "updated_at = ? WHERE id = ? AND org_id = ?",
                      QR_INT(now), QR_TEXT(id), QR_TEXT(ref.id));
     if (!st)
-        qr_audit_write(c, now, ref.id, p->user_id, "account_unlocked", id, "");
+        qr__user_audit_assist(c, p, &ref, now, "account_unlocked", id);
+    if (!st)
+        st = qr_dbc_commit(c);
     qr_user_clear(&u);
     qr_db_release(c);
     return st;

@@ -59,15 +59,34 @@ qr_status_t qr__user_read(qr_dbc_t *c, const char *id, int64_t now, qr_user_t *o
 qr_status_t qr__user_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *id, qr_access_t want,
                              int64_t now, qr_user_t *out, qr_org_ref_t *ref, qr_err_t *err);
 
+/* Finds a user the principal may help (issue 13): a user of its own org it may change
+ * (QR_RES_USERS write), or an admin account of a direct child (QR_RES_ADMINS read: the
+ * parent's provider admin or support). Anything else, deeper descendants and the child's
+ * other users included, is QR_E_NOT_FOUND. ref->rel tells which (QR_REL_CHILD: the parent's
+ * help, to be audited in both orgs). Fills *out (caller clears). */
+qr_status_t qr__user_resolve_assist(qr_dbc_t *c, const qr_principal_t *p, const char *id,
+                                    int64_t now, qr_user_t *out, qr_org_ref_t *ref, qr_err_t *err);
+/* Records action on target in org ref->id and, when it is the parent's help with a direct
+ * child (ref->rel is QR_REL_CHILD), as "child_<action>" in the principal's org too. */
+void qr__user_audit_assist(qr_dbc_t *c, const qr_principal_t *p, const qr_org_ref_t *ref,
+                           int64_t now, const char *action, const char *target);
+/* 1 if role (a role name) administers its org (customer_admin, provider_admin). */
+int qr_user_role_is_admin(const char *role);
+
 /* Reads a user: the principal itself or a user of an org whose users it may read. */
 qr_status_t qr_user_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_user_t *out,
                          qr_err_t *err);
 /* Lists the users of org_id by username into a new array *items of *n (qr_user_list_free). */
 qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                          qr_user_t **items, size_t *n, qr_err_t *err);
+/* Lists the admin accounts of org_id, a direct child of the principal's org (QR_RES_ADMINS
+ * read), by username into a new array *items of *n (qr_user_list_free). */
+qr_status_t qr_user_list_admins(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                                qr_user_t **items, size_t *n, qr_err_t *err);
 /* Deletes a user (not oneself). */
 qr_status_t qr_user_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
-/* Clears a lockout (AUTH-5 admin unlock). */
+/* Clears a lockout (AUTH-5 admin unlock): an admin of the user's org, or the parent's
+ * provider admin or support for an admin of a direct child (qr__user_resolve_assist). */
 qr_status_t qr_user_unlock(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 
 #endif

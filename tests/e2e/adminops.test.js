@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 13, the admin actions a dealer needs: a provider's help with a direct child's admins
+// (TEN-2/TEN-3 stay strict otherwise), `quire user reset-password`, admin-generated PINs
+// (AUTH-8), usernames unique after case folding and NFC (AUTH-3), device secret rotation
+// (DEV-3, AUTH-11). Against a real quired and a real SMTP server.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+    startServer, assertStatus, assertError, createOrgTree, createUser, tokenOf, strongPassword,
+    run, QUIRE, uniq,
+} from './lib/server.js';
+import { startMail, linkIn } from './lib/mail.js';
+
+let srv;
+let mail;
+let tree;
+
+before(async () => {
+    mail = await startMail();
+    srv = await startServer({ env: mail.env });
+    // root -> dealer (provider) -> cust (customer) and deeper (customer of a sub-dealer).
+    tree = await createOrgTree(srv, [
+        ['dealer', { type: 'provider', users: ['provider_support'] }],
+        ['cust', { parent: 'dealer', type: 'customer', users: ['customer_user', 'print_manager'] }],
+        ['sub', { parent: 'dealer', type: 'provider' }],
+        ['deep', { parent: 'sub', type: 'customer' }],
+        ['other', { type: 'customer' }],
+    ]);
+});
+
+after(async () => {
+    if (srv)
+        await srv.stop();
+    if (mail)
+        await mail.stop();
+});
+
+const as = (token, body) => (body === undefined ? { token } : { token, body });
+
+async function lockOut(user) {
+    for (let i = 0; i < 3; i++)
+        await srv.request('POST', '/api/v1/auth/login', { body: { org: user.slug, username: user.username, password: `Wrong-pass-${i}!` } });
+    const r = await srv.request('POST', '/api/v1/auth/login', { body: { org: user.slug, username: user.username, password: user.password } });
+    assertStatus(r, 401, `${user.username} is locked`);
+}
+
+async function auditOf(orgId, token) {
+    const a = await srv.request('GET', `/api/v1/orgs/${orgId}/audit?limit=500`, as(token));
+    assertStatus(a, 200, 'audit log');
+    return a.json.items;
+}
+
+describe('a provider helps a direct child with its admins', () => {
+    test('list the child admins, not its other users; deeper and other orgs are 404', async () => {
+        const dealer = tree.dealer;
+        const support = await tokenOf(srv, dealer.users.provider_support);
+        for (const [who, token] of [['admin', dealer.token], ['support', support]]) {
+            const r = await srv.request('GET', `/api/v1/orgs/${tree.cust.org.id}/admins`, as(token));
+            assertStatus(r, 200, `${who} lists the child's admins`);
+            assert.deepEqual(r.json.items.map((u) => u.username), [tree.cust.admin.username]);
+            const a = r.json.items[0];
+            for (const k of ['id', 'username', 'first_name', 'last_name', 'email', 'active', 'locked'])
+                assert.ok(k in a, `the admin entry has ${k}`);
+            assert.equal(a.locked, false);
+            assert.ok(!r.text.includes(tree.cust.users.customer_user.username), 'TEN-3: no ordinary user');
+            assert.ok(!('pin' in a), 'nothing about PINs');
+        }
+        // TEN-3 stays strict: the child's users, deeper descendants, other orgs.
+        assertError(await srv.request('GET', `/api/v1/orgs/${tree.cust.org.id}/users`, as(dealer.token)), 404, 'not_found');
+        assertError(await srv.request('GET', `/api/v1/orgs/${tree.deep.org.id}/admins`, as(dealer.token)), 404, 'not_found');
+        assertError(await srv.request('GET', `/api/v1/orgs/${tree.other.org.id}/admins`, as(dealer.token)), 404, 'not_found');
+        assertError(await srv.request('GET', `/api/v1/orgs/${tree.cust.org.id}/admins`, as(tree.cust.token)), 404, 'not_found');
+        const user = await tokenOf(srv, tree.cust.users.customer_user);
+        assertError(await srv.request('GET', `/api/v1/orgs/${tree.cust.org.id}/admins`, as(user)), 404, 'not_found');
+    });
+
+    test('AUTH-5 support unlocks the child admin; audited in both orgs; non-admins and deeper 404', async () => {
+        const admin = tree.cust.admin;
+        await lockOut(admin);
+        const support = await tokenOf(srv, tree.dealer.users.provider_support);
+        const l = await srv.request('GET', `/api/v1/orgs/${tree.cust.org.id}/admins`, as(support));
+        assert.equal(l.json.items[0].locked, true, 'the list shows the lock');
+        assertStatus(await srv.request('POST', `/api/v1/users/${admin.id}/unlock`, as(support)), 204, 'unlock');
+        tree.cust.token = await tokenOf(srv, admin);
+
+        // The child's ordinary user, a deeper admin, another org's admin: not found.
+        await lockOut(tree.cust.users.customer_user);
+        for (const u of [tree.cust.users.customer_user, tree.deep.admin, tree.other.admin])
+            assertError(await srv.request('POST', `/api/v1/users/${u.id}/unlock`, as(tree.dealer.token)), 404, 'not_found', u.username);
+
+        const child = await auditOf(tree.cust.org.id, tree.cust.token);
+        const supportId = tree.dealer.users.provider_support.id;
+        assert.ok(child.some((e) => e.action === 'account_unlocked' && e.actor_id === supportId && e.target_id === admin.id),
+            'audited in the child');
+        const own = await auditOf(tree.dealer.org.id, tree.dealer.token);
+        assert.ok(own.some((e) => e.action === 'child_account_unlocked' && e.actor_id === supportId && e.target_id === admin.id),
+            'audited in the provider');
+    });
+
+    test('AUTH-5 a reset link for the child admin by mail; no email is 409 naming the CLI', async () => {
+        const email = `custadmin-${uniq()}@example.com`;
+        const patch = await srv.request('PATCH', '/api/v1/me', as(tree.cust.token, { email }));
+        assertStatus(patch, 200, 'the admin sets an email');
+        const r = await srv.request('POST', `/api/v1/users/${tree.cust.admin.id}/password-reset`, as(tree.dealer.token));
+        assertStatus(r, 202, 'reset link sent');
+        assert.equal(r.json.delivery, 'email');
+        const msgs = await mail.waitFor(email);
+        const link = linkIn(msgs[0], '/reset');
+        assert.ok(link, 'the mail holds a reset link');
+        const fresh = strongPassword();
+        const done = await srv.request('POST', '/api/v1/auth/password-reset/complete', { body: { token: link.searchParams.get('token'), password: fresh } });
+        assertStatus(done, [200, 204], 'complete the reset');
+        tree.cust.admin.password = fresh;
+        tree.cust.token = await tokenOf(srv, tree.cust.admin);
+
+        const noMail = tree.sub.admin;
+        const e = await srv.request('POST', `/api/v1/users/${noMail.id}/password-reset`, as(tree.dealer.token));
+        assertError(e, 409, 'no_email');
+        assert.match(e.json.message, /quire user reset-password/);
+        assertError(await srv.request('POST', `/api/v1/users/${tree.deep.admin.id}/password-reset`, as(tree.dealer.token)), 404, 'not_found');
+        assertError(await srv.request('POST', `/api/v1/users/${tree.cust.users.customer_user.id}/password-reset`, as(tree.dealer.token)), 404, 'not_found');
+        const own = await auditOf(tree.dealer.org.id, tree.dealer.token);
+        assert.ok(own.some((x) => x.action === 'child_password_reset_sent' && x.target_id === tree.cust.admin.id));
+        const child = await auditOf(tree.cust.org.id, tree.cust.token);
+        assert.ok(child.some((x) => x.action === 'password_reset_sent' && x.target_id === tree.cust.admin.id));
+    });
+
+    test('a provider admin (not support) adds an invited admin to the child', async () => {
+        const email = `newadmin-${uniq()}@example.com`;
+        const username = `second.${uniq()}`;
+        const support = await tokenOf(srv, tree.dealer.users.provider_support);
+        assertError(await srv.request('POST', `/api/v1/orgs/${tree.cust.org.id}/admins`, as(support, { username, email })), 403, 'forbidden');
+        assertError(await srv.request('POST', `/api/v1/orgs/${tree.cust.org.id}/admins`, as(tree.dealer.token, { username, email, role: 'customer_user' })), 400, 'invalid_request');
+        assertError(await srv.request('POST', `/api/v1/orgs/${tree.deep.org.id}/admins`, as(tree.dealer.token, { username, email })), 404, 'not_found');
+        const r = await srv.request('POST', `/api/v1/orgs/${tree.cust.org.id}/admins`, as(tree.dealer.token, { username, email, first_name: 'Ada' }));
+        assertStatus(r, 201, 'admin added');
+        assert.equal(r.json.role, 'customer_admin');
+        assert.equal(r.json.invited, true);
+        assert.equal(r.json.active, false, 'active once the invitation is used');
+        const msgs = await mail.waitFor(email);
+        assert.ok(linkIn(msgs[0], '/activate'), 'an invitation link');
+        const l = await srv.request('GET', `/api/v1/orgs/${tree.cust.org.id}/admins`, as(tree.dealer.token));
+        assert.ok(l.json.items.some((u) => u.username === username));
+        const own = await auditOf(tree.dealer.org.id, tree.dealer.token);
+        assert.ok(own.some((x) => x.action === 'child_admin_added' && x.target_id === r.json.id));
+        const child = await auditOf(tree.cust.org.id, tree.cust.token);
+        assert.ok(child.some((x) => x.action === 'user_created' && x.target_id === r.json.id));
+    });
+});
