@@ -81,11 +81,21 @@ static qr_status_t check_new_user(const char *org_type, const qr_user_input_t *i
     return check_profile(in, err);
 }
 
+/* A random one-time password that satisfies AUTH-2 for username (caller wipes and frees). */
+static char *generate_password(qr_ctx_t *ctx, const char *username) {
+    char msg[256];
+    char *pw = NULL;
+    do {
+        free(pw);
+        pw = qr_random_password(GENERATED_PASSWORD_LEN);
+    } while (qr_password_check(pw, username, ctx->common, msg, sizeof(msg)));
+    return pw;
+}
+
 /* The password a new user starts with: none for an invitation, the given one (AUTH-2) or a
  * generated one (*generated, caller frees). *password points to the one to hash. */
 static qr_status_t choose_password(qr_ctx_t *ctx, const qr_user_input_t *in, const char **password,
                                    char **generated, qr_err_t *err) {
-    char msg[256];
     *password = in->password;
     if (in->invite) {
         if (in->password)
@@ -101,11 +111,7 @@ static qr_status_t choose_password(qr_ctx_t *ctx, const qr_user_input_t *in, con
     }
     if (in->password)
         return check_password(ctx, in->password, in->username, err);
-    do {
-        free(*generated);
-        *generated = qr_random_password(GENERATED_PASSWORD_LEN);
-    } while (qr_password_check(*generated, in->username, ctx->common, msg, sizeof(msg)));
-    *password = *generated;
+    *password = *generated = generate_password(ctx, in->username);
     return QR_OK;
 }
 
@@ -362,5 +368,62 @@ out:
     free(hash);
     qr_dbres_free(r);
     qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_account_reset_by_operator(qr_ctx_t *ctx, const char *slug, const char *username,
+                                         qr_user_t *out, char **password, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    *password = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    char *hash = NULL;
+    qr_status_t st = qr__user_find_by_name(c, slug, username, now, out, err);
+    if (st)
+        goto out;
+    *password = generate_password(ctx, out->username);
+    if (!(hash = hash_password(ctx, *password))) {
+        st = qr_err_set(err, QR_E_CRYPTO, NULL, "password hashing failed");
+        goto out;
+    }
+    if ((st = qr_dbc_begin(c)))
+        goto out;
+    /* One-time (replaced at first sign-in), unlocked (AUTH-5), every session and pending
+     * link or emailed code ended. */
+    st = qr_db_q(c, NULL, NULL,
+                 "UPDATE users SET pw_hash = ?, must_change_password = 1, fail_prev = NULL, "
+                 "fail_last = NULL, fail_prev2 = NULL, locked_until = NULL, updated_at = ? "
+                 "WHERE id = ? AND org_id = ?",
+                 QR_TEXT(hash), QR_INT(now), QR_TEXT(out->id), QR_TEXT(out->org_id));
+    static const char *const ends[] = {
+        "UPDATE sessions SET revoked = 1 WHERE user_id = ?",
+        "UPDATE web_sessions SET revoked = 1 WHERE user_id = ?",
+        "UPDATE mfa_challenges SET used = 1 WHERE user_id = ?",
+        "UPDATE account_tokens SET used = 1 WHERE user_id = ? AND purpose = 'reset'",
+    };
+    for (size_t i = 0; !st && i < sizeof(ends) / sizeof(ends[0]); i++)
+        st = qr_db_q(c, NULL, NULL, ends[i], QR_TEXT(out->id));
+    if (!st)
+        qr_audit_write(c, now, out->org_id, NULL, "password_reset_by_operator", out->id,
+                       "quire user reset-password");
+    if (!st)
+        st = qr_dbc_commit(c);
+    if (!st) {
+        char id[QR_ID_LEN + 1];
+        snprintf(id, sizeof(id), "%s", out->id);
+        qr_user_clear(out);
+        st = qr__user_read(c, id, now, out);
+    }
+out:
+    free(hash);
+    qr_db_release(c);
+    if (st) {
+        qr_user_clear(out);
+        if (*password) {
+            memset(*password, 0, strlen(*password));
+            free(*password);
+            *password = NULL;
+        }
+    }
     return st;
 }

@@ -39,6 +39,14 @@ qr_status_t qr_account_add_child_admin(qr_ctx_t *ctx, const qr_principal_t *p, c
  * against AUTH-2 and unlocks; a role change, deactivation or password ends the sessions. */
 qr_status_t qr_account_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
                               const qr_user_input_t *in, qr_user_t *out, qr_err_t *err);
+/* The operator's reset when no mail is configured (`quire user reset-password`, issue 13):
+ * finds username in the org with slug (as sign-in does), gives it a generated one-time
+ * password (*password, caller wipes and frees; replaced at first sign-in), unlocks it and
+ * ends its sessions, links and pending codes; audited with no actor. *out is the user
+ * afterwards (caller clears). QR_E_NOT_FOUND names what was not found. Hashes with
+ * Argon2id. */
+qr_status_t qr_account_reset_by_operator(qr_ctx_t *ctx, const char *slug, const char *username,
+                                         qr_user_t *out, char **password, qr_err_t *err);
 /* Updates the principal's own names and email (AUTH-12: nothing else) into *out. */
 qr_status_t qr_account_update_self(qr_ctx_t *ctx, const qr_principal_t *p,
                                    const qr_user_input_t *in, qr_user_t *out, qr_err_t *err);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "auth/account.h"
 #include "auth/keyring.h"
 #include "cmd/app.h"
 #include "core/log.h"
@@ -29,7 +30,11 @@ static int usage(FILE *f, int rc) {
                "  restore FILE\n"
                "      replace the database and the documents with those of backup FILE;\n"
                "      stop every server first, and keep the installation's master.key in\n"
-               "      the data directory (backups are encrypted with it)\n");
+               "      the data directory (backups are encrypted with it)\n"
+               "  user reset-password --org SLUG --user NAME [--json]\n"
+               "      give a user a one-time password (printed once, replaced at the first\n"
+               "      sign-in), unlock the account and end its sessions: for when the server\n"
+               "      sends no mail\n");
     return rc;
 }
 
@@ -200,6 +205,69 @@ static int cmd_restore(const char *config_path, int argc, char **argv) {
     return rc;
 }
 
+/* `quire user reset-password --org SLUG --user NAME [--json]` (issue 13). */
+static int cmd_user_reset(const char *config_path, int argc, char **argv) {
+    const char *slug = NULL, *name = NULL;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--org") == 0 && i + 1 < argc)
+            slug = argv[++i];
+        else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else {
+            fprintf(stderr, "quire user reset-password: unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!slug || !name || !*slug || !*name) {
+        fprintf(stderr, "quire user reset-password: --org SLUG and --user NAME are required\n");
+        return 2;
+    }
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_user_t u = {0};
+    char *password = NULL;
+    int rc = 1;
+    if (open_app(&ctx, &cfg, config_path, &err)) {
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+    } else if (qr_account_reset_by_operator(&ctx, slug, name, &u, &password, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+    } else {
+        if (json) {
+            printf("{\"user_id\":\"%s\",\"username\":", u.id);
+            json_string_out(u.username);
+            printf(",\"password\":");
+            json_string_out(password);
+            printf(",\"active\":%s}\n", u.active ? "true" : "false");
+        } else {
+            printf("organization: %s\nusername: %s\none-time password: %s\n", slug, u.username,
+                   password);
+            printf("the user replaces it at the first sign-in; their sessions have ended\n");
+            if (!u.active)
+                printf("note: the account is not active; an admin of the organization must "
+                       "activate it\n");
+        }
+        rc = 0;
+    }
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    qr_user_clear(&u);
+    close_app(&ctx, &cfg);
+    return rc;
+}
+
+static int cmd_user(const char *config_path, int argc, char **argv) {
+    if (argc >= 1 && strcmp(argv[0], "reset-password") == 0)
+        return cmd_user_reset(config_path, argc - 1, argv + 1);
+    fprintf(stderr, "quire user: expected 'reset-password'\n");
+    return 2;
+}
+
 int main(int argc, char **argv) {
     const char *config_path = NULL;
     int i = 1;
@@ -219,6 +287,8 @@ int main(int argc, char **argv) {
         return cmd_backup(config_path, argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "restore") == 0)
         return cmd_restore(config_path, argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "user") == 0)
+        return cmd_user(config_path, argc - i - 1, argv + i + 1);
     fprintf(stderr, "quire: unknown command '%s' (try --help)\n", argv[i]);
     return 2;
 }

@@ -141,9 +141,31 @@ out:
     return st;
 }
 
-int qr_user_role_is_admin(const char *role) {
-    int r = role ? qr_role_parse(role) : -1;
-    return r >= 0 && qr_role_is_admin((qr_role_t)r);
+qr_status_t qr__user_find_by_name(qr_dbc_t *c, const char *slug, const char *username, int64_t now,
+                                  qr_user_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL, "SELECT id FROM orgs WHERE slug = ?", QR_TEXT(slug));
+    if (!st && qr_dbres_rows(r) != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "no organization with slug '%s'", slug);
+    if (st)
+        goto out;
+    char org_id[QR_ID_LEN + 1];
+    snprintf(org_id, sizeof(org_id), "%s", qr_dbres_text(r, 0, 0));
+    qr_dbres_free(r);
+    r = NULL;
+    if ((st = qr_db_q(c, &r, NULL,
+                      "SELECT " USER_COLUMNS " FROM users u WHERE u.org_id = ? AND u.username = ?",
+                      QR_TEXT(org_id), QR_TEXT(username))))
+        goto out;
+    if (qr_dbres_rows(r) == 1)
+        user_from_row(r, 0, now, out);
+    else
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "no user '%s' in organization '%s'", username,
+                        slug);
+out:
+    qr_dbres_free(r);
+    return st;
 }
 
 /* An admin account of a direct child org where p has want on QR_RES_ADMINS. */

@@ -59,6 +59,10 @@ qr_status_t qr__user_read(qr_dbc_t *c, const char *id, int64_t now, qr_user_t *o
 qr_status_t qr__user_resolve(qr_dbc_t *c, const qr_principal_t *p, const char *id, qr_access_t want,
                              int64_t now, qr_user_t *out, qr_org_ref_t *ref, qr_err_t *err);
 
+/* Finds username in the org with slug, as sign-in does (no principal: for the operator's
+ * CLI), into *out (caller clears). QR_E_NOT_FOUND with a message naming what is missing. */
+qr_status_t qr__user_find_by_name(qr_dbc_t *c, const char *slug, const char *username, int64_t now,
+                                  qr_user_t *out, qr_err_t *err);
 /* Finds a user the principal may help (issue 13): a user of its own org it may change
  * (QR_RES_USERS write), or an admin account of a direct child (QR_RES_ADMINS read: the
  * parent's provider admin or support). Anything else, deeper descendants and the child's
@@ -70,8 +74,6 @@ qr_status_t qr__user_resolve_assist(qr_dbc_t *c, const qr_principal_t *p, const 
  * child (ref->rel is QR_REL_CHILD), as "child_<action>" in the principal's org too. */
 void qr__user_audit_assist(qr_dbc_t *c, const qr_principal_t *p, const qr_org_ref_t *ref,
                            int64_t now, const char *action, const char *target);
-/* 1 if role (a role name) administers its org (customer_admin, provider_admin). */
-int qr_user_role_is_admin(const char *role);
 
 /* Reads a user: the principal itself or a user of an org whose users it may read. */
 qr_status_t qr_user_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_user_t *out,

@@ -148,3 +148,53 @@ describe('a provider helps a direct child with its admins', () => {
         assert.ok(child.some((x) => x.action === 'user_created' && x.target_id === r.json.id));
     });
 });
+
+describe('quire user reset-password, for when no mail is configured', () => {
+    test('AUTH-5 a one-time password printed once; unlocks, ends sessions, must be changed, audited', async () => {
+        const org = tree.cust.org;
+        const u = await createUser(srv, tree.cust.token, org, { role: 'customer_user' });
+        const before = await srv.login(u.slug, u.username, u.password);
+        await lockOut(u);
+        const r = await run(QUIRE, ['user', 'reset-password', '--org', org.slug, '--user', u.username, '--json'], srv.env);
+        assert.equal(r.code, 0, r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.equal(out.user_id, u.id);
+        assert.equal(out.username, u.username);
+        assert.equal(typeof out.password, 'string');
+        assert.ok(out.password.length >= 8);
+
+        const refresh = await srv.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: before.refresh_token } });
+        assertStatus(refresh, 401, 'the old session has ended');
+        assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: u.slug, username: u.username, password: u.password } }), 401, 'old password');
+        const t = await srv.login(u.slug, u.username, out.password);
+        const me = await srv.request('GET', '/api/v1/me', as(t.access_token));
+        assert.equal(me.json.password_change_required, true, 'the one-time password must be replaced');
+        assertError(await srv.request('GET', '/api/v1/me/log', as(t.access_token)), 403, 'password_change_required');
+        const fresh = strongPassword();
+        assertStatus(await srv.request('POST', '/api/v1/me/password', as(t.access_token, { current_password: out.password, new_password: fresh })), 204);
+
+        const text = await run(QUIRE, ['user', 'reset-password', '--org', org.slug, '--user', u.username], srv.env);
+        assert.equal(text.code, 0, text.stderr);
+        assert.match(text.stdout, /one-time password: \S{8,}/);
+
+        const audit = await auditOf(org.id, tree.cust.token);
+        const rows = audit.filter((e) => e.action === 'password_reset_by_operator' && e.target_id === u.id);
+        assert.equal(rows.length, 2, 'each reset audited');
+        assert.ok(!JSON.stringify(audit).includes(out.password), 'no password in the audit log');
+    });
+
+    test('bad arguments exit 2 with one line; an unknown user or org exits 1 naming it', async () => {
+        for (const args of [['user'], ['user', 'reset-password'], ['user', 'reset-password', '--org', 'x'],
+            ['user', 'reset-password', '--org', 'x', '--user', 'y', '--bogus'], ['user', 'frobnicate']]) {
+            const r = await run(QUIRE, args, srv.env);
+            assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+            assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+        }
+        const nouser = await run(QUIRE, ['user', 'reset-password', '--org', tree.cust.org.slug, '--user', 'nobody.here'], srv.env);
+        assert.equal(nouser.code, 1);
+        assert.match(nouser.stderr, /no user 'nobody.here' in organization/);
+        const noorg = await run(QUIRE, ['user', 'reset-password', '--org', 'no-such-org', '--user', 'x'], srv.env);
+        assert.equal(noorg.code, 1);
+        assert.match(noorg.stderr, /no organization with slug 'no-such-org'/);
+    });
+});
