@@ -182,5 +182,7 @@ void qr_api_link_complete(qr_req_t *r);
 void qr_api_org_admins_list(qr_req_t *r);
 void qr_api_org_admins_add(qr_req_t *r);
 void qr_api_users_password_reset(qr_req_t *r);
+/* AUTH-8: an admin has a new PIN generated for a user (panel.c). */
+void qr_api_users_pin_generate(qr_req_t *r);
 
 #endif

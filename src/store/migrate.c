@@ -346,6 +346,9 @@ static const char *const migrations[] = {
     /* 20: SEC-3 automatic backups: whose turn it is, for all servers of the database. */
     ("CREATE TABLE backup_turn (id INTEGER PRIMARY KEY, started_at BIGINT NOT NULL);"
      "INSERT INTO backup_turn (id, started_at) VALUES (1, 0);"),
+    /* Issue 13 (adminops), AUTH-8: a PIN an admin had generated for a user who has no mail
+     * waits, sealed, to be shown to that user once (GET /api/v1/me/pin, "new": true). */
+    "ALTER TABLE users ADD COLUMN pin_pending INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

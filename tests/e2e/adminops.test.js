@@ -198,3 +198,102 @@ describe('quire user reset-password, for when no mail is configured', () => {
         assert.match(noorg.stderr, /no organization with slug 'no-such-org'/);
     });
 });
+
+/** Registers a device in org (its provider raises the license first); returns {id, client_id, client_secret}. */
+async function newDevice(org, adminToken, providerToken) {
+    assertStatus(await srv.request('PATCH', `/api/v1/orgs/${org.id}`, as(providerToken, { license: { devices: 5 } })), 200, 'license');
+    const d = await srv.request('POST', `/api/v1/orgs/${org.id}/devices`, as(adminToken, { serial: `SER-${uniq()}` }));
+    assertStatus(d, 201, 'device');
+    return d.json;
+}
+
+async function deviceToken(d) {
+    return srv.request('POST', '/oauth/token', {
+        rawBody: 'grant_type=client_credentials',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded',
+            Authorization: 'Basic ' + Buffer.from(`${d.client_id}:${d.client_secret}`).toString('base64') } });
+}
+
+async function panel(d, body) {
+    const t = await deviceToken(d);
+    assertStatus(t, 200, 'device token');
+    return srv.request('POST', '/api/v1/device/login', { token: t.json.access_token, body });
+}
+
+describe('AUTH-8 an admin has a new PIN generated for a user, never shown to the admin', () => {
+    let dev;
+    before(async () => {
+        dev = await newDevice(tree.cust.org, tree.cust.token, tree.dealer.token);
+    });
+
+    test('no email: shown once to the user at the next sign-in; the panel takes it at once', async () => {
+        const u = await createUser(srv, tree.cust.token, tree.cust.org, { role: 'customer_user' });
+        const r = await srv.request('POST', `/api/v1/users/${u.id}/pin`, as(tree.cust.token));
+        assertStatus(r, 202, 'generated');
+        assert.deepEqual(r.json, { delivery: 'next_sign_in' }, 'the admin learns how, not what');
+        const masked = await srv.request('GET', `/api/v1/users/${u.id}`, as(tree.cust.token));
+        assert.equal(masked.json.pin, '****');
+
+        const t = await tokenOf(srv, u);
+        const first = await srv.request('GET', '/api/v1/me/pin', as(t));
+        assertStatus(first, 200);
+        const lengths = (await srv.request('GET', `/api/v1/orgs/${tree.cust.org.id}`, as(tree.cust.token))).json.pin_lengths;
+        assert.match(first.json.pin, new RegExp(`^\\d{${Math.max(...lengths)}}$`), `the longest of ${lengths} is drawn`);
+        assert.equal(first.json.new, true, 'new once');
+        const again = await srv.request('GET', '/api/v1/me/pin', as(t));
+        assert.equal(again.json.pin, first.json.pin);
+        assert.equal(again.json.new, false);
+        const p = await panel(dev, { method: 'pin', username: u.username, pin: first.json.pin });
+        assertStatus(p, 200, 'the panel accepts the generated PIN');
+        assert.equal(p.json.user.id, u.id);
+
+        const audit = await auditOf(tree.cust.org.id, tree.cust.token);
+        const gen = audit.filter((e) => e.action === 'pin_generated' && e.target_id === u.id);
+        assert.equal(gen.length, 1);
+        assert.equal(gen[0].actor_id, tree.cust.admin.id);
+        assert.ok(!JSON.stringify(audit).includes(first.json.pin), 'no PIN in the audit log');
+    });
+
+    test('with an email: mailed to the user only', async () => {
+        const email = `pin-${uniq()}@example.com`;
+        const u = await createUser(srv, tree.cust.token, tree.cust.org, { role: 'customer_user', extra: { email } });
+        const r = await srv.request('POST', `/api/v1/users/${u.id}/pin`, as(tree.cust.token));
+        assertStatus(r, 202);
+        assert.deepEqual(r.json, { delivery: 'email' });
+        const msgs = await mail.waitFor(email);
+        assert.match(msgs[0].raw, /Subject: Your new quire PIN/);
+        const m = msgs[0].raw.match(/Your PIN: (\d+)/);
+        assert.ok(m, 'the mail holds the PIN');
+        const lengths = (await srv.request('GET', `/api/v1/orgs/${tree.cust.org.id}`, as(tree.cust.token))).json.pin_lengths;
+        assert.equal(m[1].length, Math.max(...lengths));
+        assertStatus(await panel(dev, { method: 'pin', username: u.username, pin: m[1] }), 200, 'panel login');
+        const t = await tokenOf(srv, u);
+        const own = await srv.request('GET', '/api/v1/me/pin', as(t));
+        assert.equal(own.json.pin, m[1]);
+        assert.equal(own.json.new, false, 'delivered by mail, not pending');
+    });
+
+    test('TEN-3 admins only: print manager, user, provider and other orgs are refused', async () => {
+        const target = await createUser(srv, tree.cust.token, tree.cust.org, { role: 'customer_user' });
+        const pm = await tokenOf(srv, tree.cust.users.print_manager);
+        assertError(await srv.request('POST', `/api/v1/users/${target.id}/pin`, as(pm)), 404, 'not_found', 'print manager');
+        const user = await tokenOf(srv, target);
+        assertError(await srv.request('POST', `/api/v1/users/${target.id}/pin`, as(user)), 403, 'forbidden', 'oneself');
+        assertError(await srv.request('POST', `/api/v1/users/${target.id}/pin`, as(tree.dealer.token)), 404, 'not_found', 'provider');
+        assertError(await srv.request('POST', `/api/v1/users/${target.id}/pin`, as(tree.other.token)), 404, 'not_found', 'other org');
+    });
+
+    test('pin_only mode: a unique PIN of the allowed length identifies the user at the panel', async () => {
+        const org = tree.other.org;
+        const d = await newDevice(org, tree.other.token, await srv.rootToken());
+        assertStatus(await srv.request('PATCH', `/api/v1/orgs/${org.id}`, as(tree.other.token, { pin_mode: 'pin_only', pin_lengths: [8] })), 200);
+        const u = await createUser(srv, tree.other.token, org, { role: 'customer_user' });
+        assertStatus(await srv.request('POST', `/api/v1/users/${u.id}/pin`, as(tree.other.token)), 202);
+        const t = await tokenOf(srv, u);
+        const pin = (await srv.request('GET', '/api/v1/me/pin', as(t))).json.pin;
+        assert.match(pin, /^\d{8}$/);
+        const p = await panel(d, { method: 'pin', pin });
+        assertStatus(p, 200);
+        assert.equal(p.json.user.id, u.id);
+    });
+});
