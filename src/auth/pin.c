@@ -323,9 +323,12 @@ qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "this organization signs in with username and "
                           "PIN: 'username' is required");
+    char *name_key = qr_user_name_key(username);
     st = qr_db_q(c, &r, NULL,
-                 "SELECT id, pin_lookup, active FROM users WHERE org_id = ? AND username = ?",
-                 QR_TEXT(org_id), QR_TEXT(username));
+                 "SELECT u.id, u.pin_lookup, u.active FROM users u WHERE u.org_id = ? "
+                 "AND " QR_USER_NAME_MATCH,
+                 QR_TEXT(org_id), QR_TEXT(username), QR_TEXT(name_key), QR_TEXT(username));
+    free(name_key);
     if (st || qr_dbres_rows(r) != 1) {
         qr_dbres_free(r);
         return st ? st

@@ -118,11 +118,14 @@ qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *userna
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
     char *tok = NULL;
-    if (qr_db_q(c, &r, NULL,
-                "SELECT u.id, u.org_id, u.email, o.name FROM users u JOIN orgs o ON o.id = "
-                "u.org_id WHERE o.slug = ? AND u.username = ? AND u.email <> ''",
-                QR_TEXT(slug), QR_TEXT(username)) == QR_OK &&
-        qr_dbres_rows(r) == 1 && !recently_sent(c, qr_dbres_text(r, 0, 0), now) &&
+    char *key = qr_user_name_key(username);
+    qr_status_t found =
+        qr_db_q(c, &r, NULL,
+                "SELECT u.id, u.org_id, u.email, o.name FROM users u JOIN orgs o "
+                "ON o.id = u.org_id WHERE o.slug = ? AND " QR_USER_NAME_MATCH " AND u.email <> ''",
+                QR_TEXT(slug), QR_TEXT(username), QR_TEXT(key), QR_TEXT(username));
+    free(key);
+    if (found == QR_OK && qr_dbres_rows(r) == 1 && !recently_sent(c, qr_dbres_text(r, 0, 0), now) &&
         (tok = qr_link_issue(c, qr_dbres_text(r, 0, 0), qr_dbres_text(r, 0, 1), QR_LINK_RESET,
                              now))) {
         qr_audit_write(c, now, qr_dbres_text(r, 0, 1), NULL, "password_reset_requested",

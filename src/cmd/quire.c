@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "store/backup.h"
 #include "tenancy/org.h"
+#include "tenancy/user.h"
 
 static int usage(FILE *f, int rc) {
     fprintf(f, "usage: quire [--config FILE] COMMAND\n"
@@ -34,7 +35,10 @@ static int usage(FILE *f, int rc) {
                "  user reset-password --org SLUG --user NAME [--json]\n"
                "      give a user a one-time password (printed once, replaced at the first\n"
                "      sign-in), unlock the account and end its sessions: for when the server\n"
-               "      sends no mail\n");
+               "      sends no mail\n"
+               "  user duplicates\n"
+               "      list the accounts whose usernames are the same but for case or Unicode\n"
+               "      form (made before such names were refused): org, username, id, created\n");
     return rc;
 }
 
@@ -261,10 +265,43 @@ static int cmd_user_reset(const char *config_path, int argc, char **argv) {
     return rc;
 }
 
+/* `quire user duplicates`: the legacy accounts whose usernames collide (AUTH-3, issue 13). */
+static int cmd_user_duplicates(const char *config_path, int argc, char **argv) {
+    if (argc != 0) {
+        fprintf(stderr, "quire user duplicates: unknown argument '%s'\n", argv[0]);
+        return 2;
+    }
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_user_dup_t *v = NULL;
+    size_t n = 0;
+    int rc = 1;
+    if (open_app(&ctx, &cfg, config_path, &err)) {
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+    } else if (qr_user_list_duplicates(&ctx, &v, &n, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+    } else {
+        /* One line per account: org slug, username, id, created (epoch seconds); the
+         * accounts of one colliding name follow each other, oldest first. */
+        for (size_t i = 0; i < n; i++)
+            printf("%s\t%s\t%s\t%lld\n", v[i].org_slug, v[i].user.username, v[i].user.id,
+                   v[i].user.created_at);
+        if (n == 0)
+            fprintf(stderr, "quire: no usernames collide\n");
+        rc = 0;
+    }
+    qr_user_dup_list_free(v, n);
+    close_app(&ctx, &cfg);
+    return rc;
+}
+
 static int cmd_user(const char *config_path, int argc, char **argv) {
     if (argc >= 1 && strcmp(argv[0], "reset-password") == 0)
         return cmd_user_reset(config_path, argc - 1, argv + 1);
-    fprintf(stderr, "quire user: expected 'reset-password'\n");
+    if (argc >= 1 && strcmp(argv[0], "duplicates") == 0)
+        return cmd_user_duplicates(config_path, argc - 1, argv + 1);
+    fprintf(stderr, "quire user: expected 'reset-password' or 'duplicates'\n");
     return 2;
 }
 

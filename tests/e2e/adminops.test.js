@@ -297,3 +297,56 @@ describe('AUTH-8 an admin has a new PIN generated for a user, never shown to the
         assert.equal(p.json.user.id, u.id);
     });
 });
+
+describe('AUTH-3 usernames are unique regardless of case and Unicode form', () => {
+    test('a colliding name is 409 naming the existing one; sign-in by any case finds the user', async () => {
+        const org = tree.cust.org;
+        const base = `ann.${uniq()}`;
+        const u = await createUser(srv, tree.cust.token, org, { role: 'customer_user', username: base });
+        const dup = await srv.request('POST', `/api/v1/orgs/${org.id}/users`, as(tree.cust.token, { username: base.toUpperCase(), role: 'customer_user', password: strongPassword() }));
+        assertError(dup, 409, 'conflict');
+        assert.ok(dup.json.message.includes(`'${base}'`), `names the existing username: ${dup.json.message}`);
+
+        const composed = `j\u00f6hn.${uniq()}`;
+        await createUser(srv, tree.cust.token, org, { role: 'customer_user', username: composed });
+        const decomposed = composed.normalize('NFD');
+        assert.notEqual(decomposed, composed, 'two encodings of the same name');
+        const d = await srv.request('POST', `/api/v1/orgs/${org.id}/users`, as(tree.cust.token, { username: decomposed, role: 'customer_user', password: strongPassword() }));
+        assertError(d, 409, 'conflict', 'NFD of an existing NFC name');
+
+        for (const name of [base.toUpperCase(), base[0].toUpperCase() + base.slice(1)]) {
+            const t = await srv.request('POST', '/api/v1/auth/login', { body: { org: org.slug, username: name, password: u.password } });
+            assertStatus(t, 200, `sign in as ${name}`);
+        }
+        // Other orgs keep their own namespace.
+        await createUser(srv, tree.other.token, tree.other.org, { role: 'customer_user', username: base.toUpperCase() });
+    });
+
+    test('legacy duplicates are reported at start, listed by quire user duplicates, and sign in by their exact name', async () => {
+        const org = tree.cust.org;
+        const base = `leg.${uniq()}`;
+        const first = await createUser(srv, tree.cust.token, org, { role: 'customer_user', username: base });
+        const second = await createUser(srv, tree.cust.token, org, { role: 'customer_user', username: `other.${uniq()}` });
+        // As an older quire wrote them: the same name in upper case, without the key column.
+        const legacyId = uniq(16);
+        await srv.sql(`UPDATE users SET username = '${base.toUpperCase()}', username_key = NULL, created_at = created_at + 1 WHERE id = '${second.id}'`);
+        await srv.sql(`UPDATE users SET id = '${legacyId}' WHERE id = '${second.id}'`);
+        await srv.restart();
+        const log = srv.logTail(200);
+        assert.match(log, new RegExp(`username_duplicates.*${org.slug}`), 'a log line for the org');
+
+        const r = await run(QUIRE, ['user', 'duplicates'], srv.env);
+        assert.equal(r.code, 0, r.stderr);
+        const lines = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+        assert.deepEqual(lines.map((l) => [l[0], l[1], l[2]]),
+            [[org.slug, base, first.id], [org.slug, base.toUpperCase(), legacyId]], 'both accounts, oldest first');
+
+        const exact = await srv.request('POST', '/api/v1/auth/login', { body: { org: org.slug, username: base.toUpperCase(), password: second.password } });
+        assertStatus(exact, 200, 'the legacy account by its exact name');
+        const me = await srv.request('GET', '/api/v1/me', as(exact.json.access_token));
+        assert.equal(me.json.id, legacyId);
+        const other = await srv.request('POST', '/api/v1/auth/login', { body: { org: org.slug, username: base[0].toUpperCase() + base.slice(1), password: first.password } });
+        assertStatus(other, 200, 'any other form finds the first account');
+        assert.equal((await srv.request('GET', '/api/v1/me', as(other.json.access_token))).json.id, first.id);
+    });
+});
