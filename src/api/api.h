@@ -184,5 +184,7 @@ void qr_api_org_admins_add(qr_req_t *r);
 void qr_api_users_password_reset(qr_req_t *r);
 /* AUTH-8: an admin has a new PIN generated for a user (panel.c). */
 void qr_api_users_pin_generate(qr_req_t *r);
+/* DEV-3, AUTH-11: a device's new client id and secret (devices.c). */
+void qr_api_devices_rotate_secret(qr_req_t *r);
 
 #endif

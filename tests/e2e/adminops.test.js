@@ -350,3 +350,49 @@ describe('AUTH-3 usernames are unique regardless of case and Unicode form', () =
         assert.equal((await srv.request('GET', '/api/v1/me', as(other.json.access_token))).json.id, first.id);
     });
 });
+
+describe('DEV-3, AUTH-11 a device secret is rotated: the old one and its tokens stop at once', () => {
+    test('the customer admin rotates; the new secret is shown once; old credentials and tokens refused', async () => {
+        const d = await newDevice(tree.cust.org, tree.cust.token, tree.dealer.token);
+        const oldTok = await deviceToken(d);
+        assertStatus(oldTok, 200);
+        assertStatus(await srv.request('GET', '/api/v1/device', as(oldTok.json.access_token)), 200, 'works before');
+
+        const r = await srv.request('POST', `/api/v1/devices/${d.id}/secret`, as(tree.cust.token));
+        assertStatus(r, 200, 'rotated');
+        assert.equal(r.json.id, d.id);
+        assert.equal(r.json.serial, d.serial);
+        assert.equal(typeof r.json.client_secret, 'string');
+        assert.notEqual(r.json.client_secret, d.client_secret);
+        assert.notEqual(r.json.client_id, d.client_id);
+
+        assertStatus(await srv.request('GET', '/api/v1/device', as(oldTok.json.access_token)), 401, 'the old token stops at once');
+        assertStatus(await deviceToken(d), [400, 401], 'the old secret is refused');
+        const fresh = { client_id: r.json.client_id, client_secret: r.json.client_secret };
+        const t = await deviceToken(fresh);
+        assertStatus(t, 200, 'the new secret works');
+        const self = await srv.request('GET', '/api/v1/device', as(t.json.access_token));
+        assertStatus(self, 200);
+        assert.equal(self.json.id, d.id);
+        const got = await srv.request('GET', `/api/v1/devices/${d.id}`, as(tree.cust.token));
+        assert.equal(got.json.client_id, r.json.client_id);
+        assert.ok(!('client_secret' in got.json), 'shown once');
+
+        const audit = await auditOf(tree.cust.org.id, tree.cust.token);
+        assert.ok(audit.some((e) => e.action === 'device_secret_rotated' && e.target_id === d.id && e.actor_id === tree.cust.admin.id));
+        assert.ok(!JSON.stringify(audit).includes(r.json.client_secret), 'no secret in the audit log');
+    });
+
+    test('TEN-3 devices: the provider admin may rotate; users, print managers and other orgs get 404', async () => {
+        const d = await newDevice(tree.cust.org, tree.cust.token, tree.dealer.token);
+        const r = await srv.request('POST', `/api/v1/devices/${d.id}/secret`, as(tree.dealer.token));
+        assertStatus(r, 200, 'provider admin');
+        const pm = await tokenOf(srv, tree.cust.users.print_manager);
+        assertError(await srv.request('POST', `/api/v1/devices/${d.id}/secret`, as(pm)), 404, 'not_found', 'print manager');
+        const user = await createUser(srv, tree.cust.token, tree.cust.org, { role: 'customer_user' });
+        assertError(await srv.request('POST', `/api/v1/devices/${d.id}/secret`, as(await tokenOf(srv, user))), 404, 'not_found', 'user');
+        assertError(await srv.request('POST', `/api/v1/devices/${d.id}/secret`, as(tree.other.token)), 404, 'not_found', 'other org');
+        const t = await deviceToken({ client_id: r.json.client_id, client_secret: r.json.client_secret });
+        assertStatus(t, 200, 'the provider-rotated secret works');
+    });
+});
