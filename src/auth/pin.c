@@ -126,8 +126,8 @@ qr_status_t qr_pin_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *pin, 
         goto out;
     }
     st = qr_db_q(c, NULL, NULL,
-                 "UPDATE users SET pin_lookup = ?, pin_sealed = ?, updated_at = ? WHERE id = ? AND "
-                 "org_id = ?",
+                 "UPDATE users SET pin_lookup = ?, pin_sealed = ?, pin_pending = 0, updated_at = ? "
+                 "WHERE id = ? AND org_id = ?",
                  QR_TEXT(key), QR_TEXT(sealed), QR_INT(now), QR_TEXT(p->user_id),
                  QR_TEXT(p->org_id));
     if (!st) {
