@@ -226,7 +226,8 @@ out:
     return st;
 }
 
-/* An admin account of a direct child org where p has want on QR_RES_ADMINS. */
+/* An admin account of a direct child org where p may read QR_RES_ADMINS (list, unlock, reset
+ * link); ref is resolved for read. */
 static qr_status_t resolve_child_admin(qr_dbc_t *c, const qr_principal_t *p, const char *id,
                                        int64_t now, qr_user_t *out, qr_org_ref_t *ref,
                                        qr_err_t *err) {
