@@ -178,5 +178,13 @@ void qr_api_activate_page(qr_req_t *r);
 void qr_api_activate_submit(qr_req_t *r);
 void qr_api_reset_request(qr_req_t *r);
 void qr_api_link_complete(qr_req_t *r);
+/* Issue 13, the admin actions a dealer needs (users.c). */
+void qr_api_org_admins_list(qr_req_t *r);
+void qr_api_org_admins_add(qr_req_t *r);
+void qr_api_users_password_reset(qr_req_t *r);
+/* AUTH-8: an admin has a new PIN generated for a user (panel.c). */
+void qr_api_users_pin_generate(qr_req_t *r);
+/* DEV-3, AUTH-11: a device's new client id and secret (devices.c). */
+void qr_api_devices_rotate_secret(qr_req_t *r);
 
 #endif

@@ -37,6 +37,23 @@ static qr_status_t parse(json_t *b, qr_device_input_t *in, int creating, qr_err_
     return QR_OK;
 }
 
+/* Answers a device with its client secret, shown this once after the device's own fields (or
+ * the error); wipes and frees secret and clears d. */
+static void finish_with_secret(qr_req_t *r, qr_status_t st, const qr_err_t *err, qr_device_t *d,
+                               char *secret, int ok_status) {
+    json_t *out = NULL;
+    if (!st) {
+        out = device_json(d);
+        json_object_set_new(out, "client_secret", json_string(secret));
+    }
+    qr_api_finish(r, st, err, out, ok_status);
+    if (secret) {
+        memset(secret, 0, strlen(secret));
+        free(secret);
+    }
+    qr_device_clear(d);
+}
+
 void qr_api_devices_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_device_t *items = NULL;
@@ -55,22 +72,20 @@ void qr_api_devices_create(qr_req_t *r) {
     qr_device_input_t in;
     qr_device_t d = {0};
     char *secret = NULL;
-    json_t *out = NULL;
     qr_status_t st = parse(qr_req_body(r), &in, 1, &err);
     if (!st)
         st = qr_device_register(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in, &d,
                                 &secret, &err);
-    if (!st) {
-        /* The client secret is shown this once, after the device's own fields. */
-        out = device_json(&d);
-        json_object_set_new(out, "client_secret", json_string(secret));
-    }
-    qr_api_finish(r, st, &err, out, 201);
-    if (secret) {
-        memset(secret, 0, strlen(secret));
-        free(secret);
-    }
-    qr_device_clear(&d);
+    finish_with_secret(r, st, &err, &d, secret, 201);
+}
+
+void qr_api_devices_rotate_secret(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_device_t d = {0};
+    char *secret = NULL;
+    qr_status_t st = qr_device_rotate_secret(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
+                                             &d, &secret, &err);
+    finish_with_secret(r, st, &err, &d, secret, 200);
 }
 
 void qr_api_devices_get(qr_req_t *r) {

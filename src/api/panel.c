@@ -54,8 +54,10 @@ void qr_api_me_pin_set(qr_req_t *r) {
 void qr_api_me_pin_get(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     char *pin = NULL;
-    qr_status_t st = qr_pin_get(qr_req_ctx(r), qr_req_principal(r), &pin, &err);
-    qr_api_finish(r, st, &err, st ? NULL : json_pack("{s:s}", "pin", pin), 200);
+    int pending = 0;
+    qr_status_t st = qr_pin_get(qr_req_ctx(r), qr_req_principal(r), &pin, &pending, &err);
+    qr_api_finish(r, st, &err, st ? NULL : json_pack("{s:s, s:b}", "pin", pin, "new", pending),
+                  200);
     if (pin) {
         memset(pin, 0, strlen(pin));
         free(pin);
@@ -112,4 +114,16 @@ void qr_api_user_cards_delete(qr_req_t *r) {
     qr_status_t st = qr_card_delete(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
                                     qr_req_param(r, 1), &err);
     qr_api_finish(r, st, &err, NULL, 204);
+}
+
+void qr_api_users_pin_generate(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_pin_delivery_t how = QR_PIN_NEXT_SIGN_IN;
+    qr_status_t st =
+        qr_pin_generate_for(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &how, &err);
+    qr_api_finish(
+        r, st, &err,
+        st ? NULL
+           : json_pack("{s:s}", "delivery", how == QR_PIN_BY_EMAIL ? "email" : "next_sign_in"),
+        202);
 }

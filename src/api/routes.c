@@ -137,6 +137,12 @@ const qr_route_t qr_api_routes[] = {
     {"DELETE", "/api/v1/groups/{}", qr_api_groups_delete, A, NULL, NULL},
     {"PUT", "/api/v1/groups/{}/members/{}", qr_api_groups_member_put, A, NULL, NULL},
     {"DELETE", "/api/v1/groups/{}/members/{}", qr_api_groups_member_delete, A, NULL, NULL},
+    /* Issue 13 (adminops): the parent's help with a direct child's admins. */
+    {"GET", "/api/v1/orgs/{}/admins", qr_api_org_admins_list, A, NULL, NULL},
+    {"POST", "/api/v1/orgs/{}/admins", qr_api_org_admins_add, A | S | B, NULL, NULL},
+    {"POST", "/api/v1/users/{}/password-reset", qr_api_users_password_reset, A, NULL, NULL},
+    {"POST", "/api/v1/users/{}/pin", qr_api_users_pin_generate, A, NULL, NULL},
+    {"POST", "/api/v1/devices/{}/secret", qr_api_devices_rotate_secret, A, NULL, NULL},
 };
 
 const size_t qr_api_nroutes = sizeof(qr_api_routes) / sizeof(qr_api_routes[0]);

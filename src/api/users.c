@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "auth/account.h"
+#include "auth/recovery.h"
 #include "core/json.h"
 #include "tenancy/user.h"
 
@@ -124,4 +125,54 @@ void qr_api_users_unlock(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
     qr_status_t st = qr_user_unlock(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
     qr_api_finish(r, st, &err, NULL, 204);
+}
+
+/* What the parent sees of a child's admin (issue 13): who it is and whether it can sign in;
+ * nothing about PINs or other users. */
+static json_t *admin_json_fn(const void *row) {
+    const qr_user_t *u = row;
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "id", u->id, "username",
+                     u->username, "first_name", u->first_name, "last_name", u->last_name, "email",
+                     u->email, "role", u->role, "active", u->active, "locked", u->locked,
+                     "password_change_required", u->must_change_password);
+}
+
+void qr_api_org_admins_list(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_user_t *items = NULL;
+    size_t n = 0;
+    qr_status_t st = qr_user_list_admins(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
+                                         &items, &n, &err);
+    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), admin_json_fn);
+    qr_user_list_free(items, n);
+}
+
+void qr_api_org_admins_add(qr_req_t *r) {
+    static const char *const keys[] = {"username", "email", "first_name", "last_name", NULL};
+    if (qr_api_check_body(r, keys, NULL))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_user_input_t in;
+    qr_user_t u = {0};
+    json_t *b = qr_req_body(r), *out = NULL;
+    qr_user_input_init(&in);
+    qr_status_t st;
+    if (!(st = qr_json_get_str(b, "username", 1, 256, &in.username, &err)) &&
+        !(st = qr_json_get_str(b, "email", 1, 254, &in.email, &err)) &&
+        !(st = qr_json_get_str(b, "first_name", 0, 256, &in.first_name, &err)) &&
+        !(st = qr_json_get_str(b, "last_name", 0, 256, &in.last_name, &err)))
+        st = qr_account_add_child_admin(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &in,
+                                        &u, &err);
+    if (!st) {
+        out = admin_json_fn(&u);
+        json_object_set_new(out, "invited", json_true());
+    }
+    qr_api_finish(r, st, &err, out, 201);
+    qr_user_clear(&u);
+}
+
+void qr_api_users_password_reset(qr_req_t *r) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_status_t st = qr_reset_send(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &err);
+    qr_api_finish(r, st, &err, st ? NULL : json_pack("{s:s}", "delivery", "email"), 202);
 }

@@ -81,11 +81,21 @@ static qr_status_t check_new_user(const char *org_type, const qr_user_input_t *i
     return check_profile(in, err);
 }
 
+/* A random one-time password that satisfies AUTH-2 for username (caller wipes and frees). */
+static char *generate_password(qr_ctx_t *ctx, const char *username) {
+    char msg[256];
+    char *pw = NULL;
+    do {
+        free(pw);
+        pw = qr_random_password(GENERATED_PASSWORD_LEN);
+    } while (qr_password_check(pw, username, ctx->common, msg, sizeof(msg)));
+    return pw;
+}
+
 /* The password a new user starts with: none for an invitation, the given one (AUTH-2) or a
  * generated one (*generated, caller frees). *password points to the one to hash. */
 static qr_status_t choose_password(qr_ctx_t *ctx, const qr_user_input_t *in, const char **password,
                                    char **generated, qr_err_t *err) {
-    char msg[256];
     *password = in->password;
     if (in->invite) {
         if (in->password)
@@ -101,11 +111,7 @@ static qr_status_t choose_password(qr_ctx_t *ctx, const qr_user_input_t *in, con
     }
     if (in->password)
         return check_password(ctx, in->password, in->username, err);
-    do {
-        free(*generated);
-        *generated = qr_random_password(GENERATED_PASSWORD_LEN);
-    } while (qr_password_check(*generated, in->username, ctx->common, msg, sizeof(msg)));
-    *password = *generated;
+    *password = *generated = generate_password(ctx, in->username);
     return QR_OK;
 }
 
@@ -131,36 +137,79 @@ qr_status_t qr__account_insert(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, c
     return st;
 }
 
-qr_status_t qr_account_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                              const qr_user_input_t *in, qr_user_t *out, char **password,
-                              qr_err_t *err) {
+/* Creates the user in the resolved org ref on c and audits it (for the parent's help with
+ * a child, in both orgs); the rest as qr_account_create. */
+static qr_status_t create_in(qr_ctx_t *ctx, qr_dbc_t *c, const qr_principal_t *p,
+                             const qr_org_ref_t *ref, const qr_user_input_t *in, int64_t now,
+                             qr_user_t *out, char **password, qr_err_t *err) {
+    char id[QR_ID_LEN + 1];
+    qr_status_t st = qr__account_insert(ctx, c, ref->id, ref->is_customer ? "customer" : "provider",
+                                        in, now, id, password, err);
+    if (st)
+        return st;
+    qr_audit_write(c, now, ref->id, p->user_id, "user_created", id, in->role);
+    if (ref->rel == QR_REL_CHILD)
+        qr_audit_write(c, now, p->org_id, p->user_id, "child_admin_added", id, ref->id);
+    if (in->invite && (st = qr_invite_send(ctx, id, err))) {
+        /* Nothing half-done: an invitation that cannot be sent leaves no account behind. */
+        qr_db_q(c, NULL, NULL, "DELETE FROM users WHERE id = ? AND org_id = ?", QR_TEXT(id),
+                QR_TEXT(ref->id));
+        return st;
+    }
+    return qr__user_read(c, id, now, out);
+}
+
+/* Resolves org_id for write on res and creates the user there (create_in). */
+static qr_status_t create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                          qr_resource_t res, const qr_user_input_t *in, qr_user_t *out,
+                          char **password, qr_err_t *err) {
     memset(out, 0, sizeof(*out));
     *password = NULL;
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
-    char id[QR_ID_LEN + 1];
-    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_USERS, QR_ACCESS_WRITE, &ref, err);
-    if (st)
-        goto out;
-    if ((st = qr__account_insert(ctx, c, ref.id, ref.is_customer ? "customer" : "provider", in, now,
-                                 id, password, err)))
-        goto out;
-    qr_audit_write(c, now, ref.id, p->user_id, "user_created", id, in->role);
-    if (in->invite && (st = qr_invite_send(ctx, id, err))) {
-        /* Nothing half-done: an invitation that cannot be sent leaves no account behind. */
-        qr_db_q(c, NULL, NULL, "DELETE FROM users WHERE id = ? AND org_id = ?", QR_TEXT(id),
-                QR_TEXT(ref.id));
-        goto out;
-    }
-    st = qr__user_read(c, id, now, out);
-out:
+    qr_status_t st = qr_org_resolve(c, p, org_id, res, QR_ACCESS_WRITE, &ref, err);
+    if (!st)
+        st = create_in(ctx, c, p, &ref, in, now, out, password, err);
     qr_db_release(c);
     if (st && *password) {
         memset(*password, 0, strlen(*password));
         free(*password);
         *password = NULL;
     }
+    return st;
+}
+
+qr_status_t qr_account_create(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                              const qr_user_input_t *in, qr_user_t *out, char **password,
+                              qr_err_t *err) {
+    return create(ctx, p, org_id, QR_RES_USERS, in, out, password, err);
+}
+
+qr_status_t qr_account_add_child_admin(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                                       const qr_user_input_t *given, qr_user_t *out,
+                                       qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    if (given->role || given->password || given->active >= 0)
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "an admin added for a child organization is invited by email: give "
+                          "username, email, first_name and last_name only");
+    /* The role follows the child's type; the person chooses the password (invitation). */
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_ADMINS, QR_ACCESS_WRITE, &ref, err);
+    qr_db_release(c);
+    if (st == QR_E_FORBIDDEN)
+        st = qr_err_set(err, st, NULL,
+                        "only a provider admin of the parent organization can add an admin");
+    if (st)
+        return st;
+    qr_user_input_t in = *given;
+    in.role = ref.is_customer ? "customer_admin" : "provider_admin";
+    in.invite = 1;
+    char *password = NULL;
+    st = create(ctx, p, org_id, QR_RES_ADMINS, &in, out, &password, err);
+    free(password); /* an invitation has none */
     return st;
 }
 
@@ -319,5 +368,62 @@ out:
     free(hash);
     qr_dbres_free(r);
     qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_account_reset_by_operator(qr_ctx_t *ctx, const char *slug, const char *username,
+                                         qr_user_t *out, char **password, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    *password = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    char *hash = NULL;
+    qr_status_t st = qr__user_find_by_name(c, slug, username, now, out, err);
+    if (st)
+        goto out;
+    *password = generate_password(ctx, out->username);
+    if (!(hash = hash_password(ctx, *password))) {
+        st = qr_err_set(err, QR_E_CRYPTO, NULL, "password hashing failed");
+        goto out;
+    }
+    if ((st = qr_dbc_begin(c)))
+        goto out;
+    /* One-time (replaced at first sign-in), unlocked (AUTH-5), every session and pending
+     * link or emailed code ended. */
+    st = qr_db_q(c, NULL, NULL,
+                 "UPDATE users SET pw_hash = ?, must_change_password = 1, fail_prev = NULL, "
+                 "fail_last = NULL, fail_prev2 = NULL, locked_until = NULL, updated_at = ? "
+                 "WHERE id = ? AND org_id = ?",
+                 QR_TEXT(hash), QR_INT(now), QR_TEXT(out->id), QR_TEXT(out->org_id));
+    static const char *const ends[] = {
+        "UPDATE sessions SET revoked = 1 WHERE user_id = ?",
+        "UPDATE web_sessions SET revoked = 1 WHERE user_id = ?",
+        "UPDATE mfa_challenges SET used = 1 WHERE user_id = ?",
+        "UPDATE account_tokens SET used = 1 WHERE user_id = ? AND purpose = 'reset'",
+    };
+    for (size_t i = 0; !st && i < sizeof(ends) / sizeof(ends[0]); i++)
+        st = qr_db_q(c, NULL, NULL, ends[i], QR_TEXT(out->id));
+    if (!st)
+        qr_audit_write(c, now, out->org_id, NULL, "password_reset_by_operator", out->id,
+                       "quire user reset-password");
+    if (!st)
+        st = qr_dbc_commit(c);
+    if (!st) {
+        char id[QR_ID_LEN + 1];
+        snprintf(id, sizeof(id), "%s", out->id);
+        qr_user_clear(out);
+        st = qr__user_read(c, id, now, out);
+    }
+out:
+    free(hash);
+    qr_db_release(c);
+    if (st) {
+        qr_user_clear(out);
+        if (*password) {
+            memset(*password, 0, strlen(*password));
+            free(*password);
+            *password = NULL;
+        }
+    }
     return st;
 }

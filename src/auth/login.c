@@ -24,6 +24,7 @@
 #include "crypto/random.h"
 #include "report/audit.h"
 #include "store/db.h"
+#include "tenancy/user.h"
 
 static const char BAD_LOGIN[] = "the organization, username or password is wrong, or the "
                                 "account is locked";
@@ -127,10 +128,12 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
                           "too many failed logins from your address; try again in a minute");
     }
     qr_dbres_t *r = NULL;
+    char *key = qr_user_name_key(username); /* any case or Unicode form (issue 13) */
     qr_status_t st = qr_db_q(c, &r, NULL,
                              "SELECT u.id, o.id, u.pw_hash, u.active FROM orgs o LEFT JOIN users "
-                             "u ON u.org_id = o.id AND u.username = ? WHERE o.slug = ?",
-                             QR_TEXT(username), QR_TEXT(slug));
+                             "u ON u.org_id = o.id AND " QR_USER_NAME_MATCH " WHERE o.slug = ?",
+                             QR_TEXT(username), QR_TEXT(key), QR_TEXT(username), QR_TEXT(slug));
+    free(key);
     if (!st && (qr_dbres_rows(r) != 1 || qr_dbres_isnull(r, 0, 0))) {
         qr_password_verify(ctx->dummy_hash, password);
         qr_throttle_add(ctx->throttle, c, source, now);

@@ -14,7 +14,9 @@
 #include "crypto/keys.h"
 #include "crypto/random.h"
 #include "report/audit.h"
+#include "core/mail.h"
 #include "tenancy/org.h"
+#include "tenancy/user.h"
 
 #define MAX_PARAMS 16
 
@@ -124,8 +126,8 @@ qr_status_t qr_pin_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *pin, 
         goto out;
     }
     st = qr_db_q(c, NULL, NULL,
-                 "UPDATE users SET pin_lookup = ?, pin_sealed = ?, updated_at = ? WHERE id = ? AND "
-                 "org_id = ?",
+                 "UPDATE users SET pin_lookup = ?, pin_sealed = ?, pin_pending = 0, updated_at = ? "
+                 "WHERE id = ? AND org_id = ?",
                  QR_TEXT(key), QR_TEXT(sealed), QR_INT(now), QR_TEXT(p->user_id),
                  QR_TEXT(p->org_id));
     if (!st) {
@@ -144,20 +146,144 @@ out:
     return st;
 }
 
-qr_status_t qr_pin_get(qr_ctx_t *ctx, const qr_principal_t *p, char **pin, qr_err_t *err) {
+qr_status_t qr_pin_get(qr_ctx_t *ctx, const qr_principal_t *p, char **pin, int *pending,
+                       qr_err_t *err) {
     *pin = NULL;
+    if (pending)
+        *pending = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
-    qr_status_t st =
-        qr_db_q(c, &r, NULL, "SELECT pin_sealed FROM users WHERE id = ? AND org_id = ?",
-                QR_TEXT(p->user_id), QR_TEXT(p->org_id));
+    qr_status_t st = qr_db_q(
+        c, &r, NULL, "SELECT pin_sealed, pin_pending FROM users WHERE id = ? AND org_id = ?",
+        QR_TEXT(p->user_id), QR_TEXT(p->org_id));
     size_t n = 0;
     if (!st && (qr_dbres_rows(r) != 1 || qr_dbres_isnull(r, 0, 0)))
         st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "you have no PIN yet");
     else if (!st && !(*pin = (char *)qr_aead_open(ctx->keys->secret_seal, p->user_id,
                                                   qr_dbres_text(r, 0, 0), &n)))
         st = qr_err_set(err, QR_E_CRYPTO, NULL, "the PIN cannot be opened");
+    /* An admin-generated PIN is delivered by this read: it is new once. */
+    long long cleared = 0;
+    if (!st && qr_dbres_int(r, 0, 1) != 0 &&
+        (st = qr_db_q(c, NULL, &cleared,
+                      "UPDATE users SET pin_pending = 0 WHERE id = ? AND org_id = ? AND "
+                      "pin_pending = 1",
+                      QR_TEXT(p->user_id), QR_TEXT(p->org_id))) == QR_OK &&
+        cleared == 1) {
+        qr_audit_write(c, qr_clock_now(ctx->clock), p->org_id, p->user_id, "pin_delivered",
+                       p->user_id, "next_sign_in");
+        if (pending)
+            *pending = 1;
+    }
+    if (st && *pin) {
+        memset(*pin, 0, strlen(*pin));
+        free(*pin);
+        *pin = NULL;
+    }
     qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+/* Draws a PIN for user_id of org_id under the org's rules (unused in the org in pin_only
+ * mode) into *out (caller wipes and frees). */
+static qr_status_t draw_for(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const char *user_id,
+                            char **out, qr_err_t *err) {
+    int pin_only;
+    unsigned lengths;
+    char key[65];
+    *out = NULL;
+    qr_status_t st = pin_policy(c, org_id, &pin_only, &lengths);
+    for (int tries = 0; !st && tries < 100; tries++) {
+        char *pin = random_pin(lengths);
+        lookup(ctx, org_id, "pin", pin, key);
+        qr_dbres_t *r = NULL;
+        st = qr_db_q(c, &r, NULL,
+                     "SELECT 1 FROM users WHERE org_id = ? AND pin_lookup = ? AND id <> ?",
+                     QR_TEXT(org_id), QR_TEXT(key), QR_TEXT(user_id));
+        int taken = pin_only && qr_dbres_rows(r) > 0;
+        qr_dbres_free(r);
+        if (!st && !taken) {
+            *out = pin;
+            return QR_OK;
+        }
+        memset(pin, 0, strlen(pin));
+        free(pin);
+    }
+    return st ? st
+              : qr_err_set(err, QR_E_CONFLICT, NULL,
+                           "no unused PIN could be drawn: allow longer PINs for this "
+                           "organization");
+}
+
+/* Queues the mail that gives user u of org_id its new PIN. */
+static qr_status_t mail_pin(qr_ctx_t *ctx, qr_dbc_t *c, const qr_user_t *u, const char *pin) {
+    qr_dbres_t *r = NULL;
+    qr_status_t st = qr_db_q(c, &r, NULL, "SELECT name FROM orgs WHERE id = ?", QR_TEXT(u->org_id));
+    if (st || qr_dbres_rows(r) != 1) {
+        qr_dbres_free(r);
+        return st ? st : QR_E_NOT_FOUND;
+    }
+    const char *org = qr_dbres_text(r, 0, 0);
+    char *text = qr_xasprintf("An administrator of %s had a new PIN made for your quire account "
+                              "\"%s\".\n\nYour PIN: %s\n\nUse it to sign in at the printers' "
+                              "panels; it replaces your previous PIN. You can see it again or "
+                              "change it on the PIN page of the portal. Nobody else was shown "
+                              "it.\n",
+                              org, u->username, pin);
+    /* The HTML part holds no name (nothing to escape): the PIN is digits. */
+    char *html = qr_xasprintf("<!DOCTYPE html><html><body><p>An administrator had a new PIN made "
+                              "for your quire account.</p><p>Your PIN: <strong>%s</strong></p>"
+                              "<p>Use it to sign in at the printers' panels; it replaces your "
+                              "previous PIN. Nobody else was shown it.</p></body></html>",
+                              pin);
+    st = qr_mailer_post(ctx->mailer, org, u->email, "Your new quire PIN", text, html);
+    memset(text, 0, strlen(text));
+    memset(html, 0, strlen(html));
+    free(text);
+    free(html);
+    qr_dbres_free(r);
+    return st;
+}
+
+qr_status_t qr_pin_generate_for(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
+                                qr_pin_delivery_t *delivery, qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_user_t u;
+    qr_org_ref_t ref;
+    char *pin = NULL, *sealed = NULL, key[65];
+    qr_status_t st = qr__user_resolve(c, p, user_id, QR_ACCESS_WRITE, now, &u, &ref, err);
+    if (st || (st = draw_for(ctx, c, ref.id, u.id, &pin, err)))
+        goto out;
+    lookup(ctx, ref.id, "pin", pin, key);
+    if (!(sealed = qr_aead_seal(ctx->keys->secret_seal, u.id, pin, strlen(pin)))) {
+        st = qr_err_set(err, QR_E_CRYPTO, NULL, "could not seal the PIN");
+        goto out;
+    }
+    *delivery = *u.email && qr_mail_enabled(ctx->cfg) ? QR_PIN_BY_EMAIL : QR_PIN_NEXT_SIGN_IN;
+    const char *how = *delivery == QR_PIN_BY_EMAIL ? "email" : "next_sign_in";
+    if ((st = qr_dbc_begin(c)))
+        goto out;
+    st = qr_db_q(c, NULL, NULL,
+                 "UPDATE users SET pin_lookup = ?, pin_sealed = ?, pin_pending = ?, updated_at = ? "
+                 "WHERE id = ? AND org_id = ?",
+                 QR_TEXT(key), QR_TEXT(sealed), QR_INT(*delivery == QR_PIN_NEXT_SIGN_IN),
+                 QR_INT(now), QR_TEXT(u.id), QR_TEXT(ref.id));
+    if (!st)
+        qr_audit_write(c, now, ref.id, p->user_id, "pin_generated", u.id, how);
+    /* The mail is queued before the commit: a full queue changes nothing. */
+    if (!st && *delivery == QR_PIN_BY_EMAIL && (st = mail_pin(ctx, c, &u, pin)))
+        qr_err_set(err, st, NULL, "the mail queue is full; try again soon");
+    if (!st)
+        st = qr_dbc_commit(c);
+out:
+    if (pin) {
+        memset(pin, 0, strlen(pin));
+        free(pin);
+    }
+    free(sealed);
+    qr_user_clear(&u);
     qr_db_release(c);
     return st;
 }
@@ -197,9 +323,12 @@ qr_status_t qr_pin_login(qr_ctx_t *ctx, qr_dbc_t *c, const char *org_id, const c
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "this organization signs in with username and "
                           "PIN: 'username' is required");
+    char *name_key = qr_user_name_key(username);
     st = qr_db_q(c, &r, NULL,
-                 "SELECT id, pin_lookup, active FROM users WHERE org_id = ? AND username = ?",
-                 QR_TEXT(org_id), QR_TEXT(username));
+                 "SELECT u.id, u.pin_lookup, u.active FROM users u WHERE u.org_id = ? "
+                 "AND " QR_USER_NAME_MATCH,
+                 QR_TEXT(org_id), QR_TEXT(username), QR_TEXT(name_key), QR_TEXT(username));
+    free(name_key);
     if (st || qr_dbres_rows(r) != 1) {
         qr_dbres_free(r);
         return st ? st

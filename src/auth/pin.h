@@ -18,8 +18,25 @@
  * user's PIN). *shown is the new PIN (caller frees). */
 qr_status_t qr_pin_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *pin, char **shown,
                        qr_err_t *err);
-/* The principal's own PIN (caller frees); QR_E_NOT_FOUND if none is set. */
-qr_status_t qr_pin_get(qr_ctx_t *ctx, const qr_principal_t *p, char **pin, qr_err_t *err);
+/* The principal's own PIN (caller frees); QR_E_NOT_FOUND if none is set. *pending (may be
+ * NULL) is 1 the first time an admin-generated PIN is read (qr_pin_generate_for): that read
+ * is its delivery, and later reads say 0. */
+qr_status_t qr_pin_get(qr_ctx_t *ctx, const qr_principal_t *p, char **pin, int *pending,
+                       qr_err_t *err);
+
+/* How qr_pin_generate_for delivered a PIN. */
+typedef enum qr_pin_delivery {
+    QR_PIN_BY_EMAIL = 0, /* mailed to the user's address */
+    QR_PIN_NEXT_SIGN_IN, /* kept sealed, shown to the user once by GET /api/v1/me/pin */
+} qr_pin_delivery_t;
+/* An admin of the user's org has a new PIN generated for user_id (AUTH-8, issue 13): drawn
+ * like qr_pin_set's (unique in pin_only mode, the org's longest allowed length), usable at
+ * the panel at once, and never shown to the admin: mailed to the user if the user has an
+ * email address and the server mail, else kept pending for the user's next sign-in.
+ * Audited without the PIN. A user the principal may not change: QR_E_NOT_FOUND /
+ * QR_E_FORBIDDEN as for other user changes. */
+qr_status_t qr_pin_generate_for(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
+                                qr_pin_delivery_t *delivery, qr_err_t *err);
 /* Finds the user for a PIN at a device of org_id. With username (user+PIN mode) the PIN
  * is checked for that user and a wrong one counts toward the lockout; without it
  * (pin_only mode) the PIN identifies the user. Fills uid. */

@@ -15,6 +15,8 @@
 #include "crypto/random.h"
 #include "report/audit.h"
 #include "store/db.h"
+#include "tenancy/org.h"
+#include "tenancy/user.h"
 
 static const char *const purposes[] = {"reset", "activate"};
 
@@ -116,11 +118,14 @@ qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *userna
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
     char *tok = NULL;
-    if (qr_db_q(c, &r, NULL,
-                "SELECT u.id, u.org_id, u.email, o.name FROM users u JOIN orgs o ON o.id = "
-                "u.org_id WHERE o.slug = ? AND u.username = ? AND u.email <> ''",
-                QR_TEXT(slug), QR_TEXT(username)) == QR_OK &&
-        qr_dbres_rows(r) == 1 && !recently_sent(c, qr_dbres_text(r, 0, 0), now) &&
+    char *key = qr_user_name_key(username);
+    qr_status_t found =
+        qr_db_q(c, &r, NULL,
+                "SELECT u.id, u.org_id, u.email, o.name FROM users u JOIN orgs o "
+                "ON o.id = u.org_id WHERE o.slug = ? AND " QR_USER_NAME_MATCH " AND u.email <> ''",
+                QR_TEXT(slug), QR_TEXT(username), QR_TEXT(key), QR_TEXT(username));
+    free(key);
+    if (found == QR_OK && qr_dbres_rows(r) == 1 && !recently_sent(c, qr_dbres_text(r, 0, 0), now) &&
         (tok = qr_link_issue(c, qr_dbres_text(r, 0, 0), qr_dbres_text(r, 0, 1), QR_LINK_RESET,
                              now))) {
         qr_audit_write(c, now, qr_dbres_text(r, 0, 1), NULL, "password_reset_requested",
@@ -138,6 +143,45 @@ qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *userna
     qr_dbres_free(r);
     qr_db_release(c);
     return QR_OK;
+}
+
+qr_status_t qr_reset_send(qr_ctx_t *ctx, const qr_principal_t *p, const char *user_id,
+                          qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_user_t u;
+    qr_org_ref_t ref;
+    char *tok = NULL;
+    qr_status_t st = qr__user_resolve_assist(c, p, user_id, now, &u, &ref, err);
+    if (st)
+        goto out;
+    if (!*u.email || !qr_mail_enabled(ctx->cfg)) {
+        st = qr_err_set(err, QR_E_CONFLICT, "no_email",
+                        "%s: the server's operator can set a one-time password with `quire "
+                        "user reset-password`",
+                        *u.email ? "this server sends no mail (smtp_url is not set)"
+                                 : "the account has no email address");
+        goto out;
+    }
+    if ((st = qr_db_q(c, &r, NULL, "SELECT name FROM orgs WHERE id = ?", QR_TEXT(ref.id))) ||
+        (st = qr_dbc_begin(c)))
+        goto out;
+    if (!(tok = qr_link_issue(c, u.id, ref.id, QR_LINK_RESET, now))) {
+        st = qr_err_set(err, QR_E_DB, NULL, "could not create the reset link");
+        goto out;
+    }
+    qr__user_audit_assist(c, p, &ref, now, "password_reset_sent", u.id);
+    if ((st = qr_dbc_commit(c)))
+        goto out;
+    if (send_link(ctx, u.email, qr_dbres_text(r, 0, 0), u.username, tok, QR_LINK_RESET, err))
+        st = qr_err_set(err, QR_E_BUSY, NULL, "the mail queue is full; try again soon");
+out:
+    free(tok);
+    qr_user_clear(&u);
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
 }
 
 qr_status_t qr_invite_send(qr_ctx_t *ctx, const char *user_id, qr_err_t *err) {

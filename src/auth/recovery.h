@@ -21,6 +21,14 @@ typedef enum qr_link_purpose { QR_LINK_RESET = 0, QR_LINK_ACTIVATE } qr_link_pur
  * case and never waits for the mail server, so neither answer nor timing reveals anything;
  * delivery failures are logged. */
 qr_status_t qr_reset_request(qr_ctx_t *ctx, const char *slug, const char *username, qr_err_t *err);
+struct qr_principal;
+/* Sends user_id a reset link on an admin's request (issue 13): an admin of the user's org, or
+ * the parent's provider admin or support for an admin of a direct child (anything else is
+ * QR_E_NOT_FOUND). The account needs an email address and the server mail (QR_E_CONFLICT
+ * naming `quire user reset-password` otherwise). The mail is queued; audited (in both orgs
+ * for the parent's help). */
+qr_status_t qr_reset_send(qr_ctx_t *ctx, const struct qr_principal *p, const char *user_id,
+                          qr_err_t *err);
 /* Mails an invitation (activation link) to a user who has none yet. */
 qr_status_t qr_invite_send(qr_ctx_t *ctx, const char *user_id, qr_err_t *err);
 /* Issues a link token for user_id on connection c, replacing any live one of the same

@@ -22,6 +22,7 @@
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "store/db.h"
+#include "tenancy/user.h"
 
 extern const char qr_common_passwords_data[];
 extern const unsigned long long qr_common_passwords_size;
@@ -64,6 +65,9 @@ qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path
     if ((st = qr_db_open(cfg->database, cfg->db_pool, &ctx->db, err)))
         return st;
     if ((st = qr_db_migrate(ctx->db, err)))
+        return st;
+    /* Issue 13: the usernames' comparison keys that SQL cannot compute (AUTH-3). */
+    if ((st = qr_user_backfill_keys(ctx->db, err)))
         return st;
     if ((st = qr_keyring_open(ctx, &ctx->keyring, err)))
         return st;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "auth/account.h"
 #include "auth/keyring.h"
 #include "cmd/app.h"
 #include "core/log.h"
@@ -15,6 +16,7 @@
 #include "store/audit.h"
 #include "store/backup.h"
 #include "tenancy/org.h"
+#include "tenancy/user.h"
 
 static int usage(FILE *f, int rc) {
     fprintf(f, "usage: quire [--config FILE] COMMAND\n"
@@ -35,7 +37,14 @@ static int usage(FILE *f, int rc) {
                "  audit verify [--org ID]\n"
                "      check the audit log's hash chain of every organization (or of one):\n"
                "      prints a line per organization and the first broken link; exit 1 if\n"
-               "      a link is broken\n");
+               "      a link is broken\n"
+               "  user reset-password --org SLUG --user NAME [--json]\n"
+               "      give a user a one-time password (printed once, replaced at the first\n"
+               "      sign-in), unlock the account and end its sessions: for when the server\n"
+               "      sends no mail\n"
+               "  user duplicates\n"
+               "      list the accounts whose usernames are the same but for case or Unicode\n"
+               "      form (made before such names were refused): org, username, id, created\n");
     return rc;
 }
 
@@ -273,6 +282,102 @@ static int cmd_audit(const char *config_path, int argc, char **argv) {
     return rc;
 }
 
+/* `quire user reset-password --org SLUG --user NAME [--json]` (issue 13). */
+static int cmd_user_reset(const char *config_path, int argc, char **argv) {
+    const char *slug = NULL, *name = NULL;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--org") == 0 && i + 1 < argc)
+            slug = argv[++i];
+        else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else {
+            fprintf(stderr, "quire user reset-password: unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!slug || !name || !*slug || !*name) {
+        fprintf(stderr, "quire user reset-password: --org SLUG and --user NAME are required\n");
+        return 2;
+    }
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_user_t u = {0};
+    char *password = NULL;
+    int rc = 1;
+    if (open_app(&ctx, &cfg, config_path, &err)) {
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+    } else if (qr_account_reset_by_operator(&ctx, slug, name, &u, &password, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+    } else {
+        if (json) {
+            printf("{\"user_id\":\"%s\",\"username\":", u.id);
+            json_string_out(u.username);
+            printf(",\"password\":");
+            json_string_out(password);
+            printf(",\"active\":%s}\n", u.active ? "true" : "false");
+        } else {
+            printf("organization: %s\nusername: %s\none-time password: %s\n", slug, u.username,
+                   password);
+            printf("the user replaces it at the first sign-in; their sessions have ended\n");
+            if (!u.active)
+                printf("note: the account is not active; an admin of the organization must "
+                       "activate it\n");
+        }
+        rc = 0;
+    }
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    qr_user_clear(&u);
+    close_app(&ctx, &cfg);
+    return rc;
+}
+
+/* `quire user duplicates`: the legacy accounts whose usernames collide (AUTH-3, issue 13). */
+static int cmd_user_duplicates(const char *config_path, int argc, char **argv) {
+    if (argc != 0) {
+        fprintf(stderr, "quire user duplicates: unknown argument '%s'\n", argv[0]);
+        return 2;
+    }
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_user_dup_t *v = NULL;
+    size_t n = 0;
+    int rc = 1;
+    if (open_app(&ctx, &cfg, config_path, &err)) {
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+    } else if (qr_user_list_duplicates(&ctx, &v, &n, &err)) {
+        fprintf(stderr, "quire: %s\n", err.msg);
+    } else {
+        /* One line per account: org slug, username, id, created (epoch seconds); the
+         * accounts of one colliding name follow each other, oldest first. */
+        for (size_t i = 0; i < n; i++)
+            printf("%s\t%s\t%s\t%lld\n", v[i].org_slug, v[i].user.username, v[i].user.id,
+                   v[i].user.created_at);
+        if (n == 0)
+            fprintf(stderr, "quire: no usernames collide\n");
+        rc = 0;
+    }
+    qr_user_dup_list_free(v, n);
+    close_app(&ctx, &cfg);
+    return rc;
+}
+
+static int cmd_user(const char *config_path, int argc, char **argv) {
+    if (argc >= 1 && strcmp(argv[0], "reset-password") == 0)
+        return cmd_user_reset(config_path, argc - 1, argv + 1);
+    if (argc >= 1 && strcmp(argv[0], "duplicates") == 0)
+        return cmd_user_duplicates(config_path, argc - 1, argv + 1);
+    fprintf(stderr, "quire user: expected 'reset-password' or 'duplicates'\n");
+    return 2;
+}
+
 int main(int argc, char **argv) {
     const char *config_path = NULL;
     int i = 1;
@@ -294,6 +399,8 @@ int main(int argc, char **argv) {
         return cmd_restore(config_path, argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "audit") == 0)
         return cmd_audit(config_path, argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "user") == 0)
+        return cmd_user(config_path, argc - i - 1, argv + i + 1);
     fprintf(stderr, "quire: unknown command '%s' (try --help)\n", argv[i]);
     return 2;
 }

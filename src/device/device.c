@@ -3,6 +3,7 @@
 #include "device/device.h"
 
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,29 @@ static qr_status_t validate(const qr_device_input_t *in, int creating, qr_err_t 
     return QR_OK;
 }
 
+/* Inserts the OAuth client cid of device device_id (serial) in org_id with a new secret, which
+ * is returned in *secret (a new string; the caller wipes and frees it). Only its SHA-256 is
+ * stored. */
+static qr_status_t add_client(qr_dbc_t *c, const char *cid, const char *org_id, const char *serial,
+                              const char *device_id, const char *user_id, int64_t now,
+                              char **secret) {
+    unsigned char raw[32];
+    char hash[65];
+    qr_random_bytes(raw, sizeof(raw));
+    *secret = qr_b64url_encode(raw, sizeof(raw));
+    OPENSSL_cleanse(raw, sizeof(raw));
+    qr_sha256_hex(*secret, strlen(*secret), hash);
+    char *name = qr_xasprintf("device %s", serial);
+    qr_status_t st =
+        qr_db_q(c, NULL, NULL,
+                "INSERT INTO oauth_clients (id, org_id, name, secret_hash, created_by, "
+                "created_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                QR_TEXT(cid), QR_TEXT(org_id), QR_TEXT(name), QR_TEXT(hash), QR_TEXT(user_id),
+                QR_INT(now), QR_TEXT(device_id));
+    free(name);
+    return st;
+}
+
 qr_status_t qr_device_register(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                                const qr_device_input_t *in, qr_device_t *out, char **client_secret,
                                qr_err_t *err) {
@@ -104,8 +128,8 @@ qr_status_t qr_device_register(qr_ctx_t *ctx, const qr_principal_t *p, const cha
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_dbres_t *r = NULL, *lic = NULL;
-    char id[QR_ID_LEN + 1], cid[QR_ID_LEN + 1], hash[65];
-    char *secret = NULL, *name = NULL;
+    char id[QR_ID_LEN + 1], cid[QR_ID_LEN + 1];
+    char *secret = NULL;
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_DEVICES, QR_ACCESS_WRITE, &ref, err);
     if (st || (st = qr_dbc_begin(c)))
         goto out;
@@ -129,11 +153,6 @@ qr_status_t qr_device_register(qr_ctx_t *ctx, const qr_principal_t *p, const cha
     }
     qr_random_id(id);
     qr_random_id(cid);
-    unsigned char raw[32];
-    qr_random_bytes(raw, sizeof(raw));
-    secret = qr_b64url_encode(raw, sizeof(raw));
-    qr_sha256_hex(secret, strlen(secret), hash);
-    name = qr_xasprintf("device %s", in->serial);
     st = qr_db_q(c, NULL, NULL,
                  "INSERT INTO devices (id, org_id, serial, model, hostname, ip, enabled, "
                  "client_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
@@ -145,11 +164,7 @@ qr_status_t qr_device_register(qr_ctx_t *ctx, const qr_principal_t *p, const cha
         goto out;
     }
     if (!st)
-        st = qr_db_q(c, NULL, NULL,
-                     "INSERT INTO oauth_clients (id, org_id, name, secret_hash, created_by, "
-                     "created_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     QR_TEXT(cid), QR_TEXT(ref.id), QR_TEXT(name), QR_TEXT(hash),
-                     QR_TEXT(p->user_id), QR_INT(now), QR_TEXT(id));
+        st = add_client(c, cid, ref.id, in->serial, id, p->user_id, now, &secret);
     if (!st)
         qr_audit_write(c, now, ref.id, p->user_id, "device_registered", id, in->serial);
     if (!st)
@@ -169,7 +184,6 @@ out:
         memset(secret, 0, strlen(secret));
         free(secret);
     }
-    free(name);
     qr_dbres_free(r);
     qr_dbres_free(lic);
     qr_db_release(c);
@@ -285,6 +299,59 @@ qr_status_t qr_device_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char 
             qr_audit_write(c, now, ref.id, p->user_id, "device_deleted", id, "");
         if (!st)
             st = qr_dbc_commit(c);
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_device_rotate_secret(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                                    qr_device_t *out, char **client_secret, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    *client_secret = NULL;
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_org_ref_t ref;
+    qr_dbres_t *r = NULL;
+    char cid[QR_ID_LEN + 1], *secret = NULL;
+    qr_status_t st = resolve(c, p, id, QR_ACCESS_WRITE, &r, &ref, err);
+    if (st || (st = qr_dbc_begin(c)))
+        goto out;
+    /* A new client replaces the old one: every token names its client, and a token of a
+     * client that is gone is refused (qr_device_authenticate), so the old secret and all it
+     * issued stop at the commit. */
+    qr_device_t old;
+    device_from_row(r, 0, &old);
+    qr_random_id(cid);
+    st = add_client(c, cid, ref.id, old.serial, id, p->user_id, now, &secret);
+    if (!st)
+        st = qr_db_q(c, NULL, NULL,
+                     "UPDATE devices SET client_id = ?, updated_at = ? WHERE id = ? AND org_id = ?",
+                     QR_TEXT(cid), QR_INT(now), QR_TEXT(id), QR_TEXT(ref.id));
+    if (!st)
+        st = qr_db_q(c, NULL, NULL, "DELETE FROM oauth_clients WHERE id = ? AND org_id = ?",
+                     QR_TEXT(old.client_id), QR_TEXT(ref.id));
+    if (!st)
+        st = qr_db_q(c, NULL, NULL, "UPDATE sessions SET revoked = 1 WHERE client_id = ?",
+                     QR_TEXT(old.client_id));
+    if (!st)
+        qr_audit_write(c, now, ref.id, p->user_id, "device_secret_rotated", id, old.serial);
+    qr_device_clear(&old);
+    if (!st)
+        st = qr_dbc_commit(c);
+    qr_dbres_free(r);
+    r = NULL;
+    if (!st &&
+        !(st = qr_db_q(c, &r, NULL, "SELECT " DEVICE_COLUMNS " FROM devices d WHERE d.id = ?",
+                       QR_TEXT(id)))) {
+        device_from_row(r, 0, out);
+        *client_secret = secret;
+        secret = NULL;
+    }
+out:
+    if (secret) {
+        OPENSSL_cleanse(secret, strlen(secret));
+        free(secret);
     }
     qr_dbres_free(r);
     qr_db_release(c);

@@ -52,6 +52,12 @@ qr_status_t qr_device_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
 /* Updates model, hostname, ip or enabled; *out (clear it) is the device afterwards. */
 qr_status_t qr_device_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
                              const qr_device_input_t *in, qr_device_t *out, qr_err_t *err);
+/* Rotates a device's credentials (DEV-3, AUTH-11; issue 13): a new OAuth client id and secret
+ * replace the old ones, which and every token issued with them stop working at once; needs
+ * device write access (TEN-3). *out (clear it) shows the new client_id; *client_secret is the
+ * new secret, shown this once (the caller wipes and frees it). Audited. */
+qr_status_t qr_device_rotate_secret(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                                    qr_device_t *out, char **client_secret, qr_err_t *err);
 /* Deletes a device with its credentials. */
 qr_status_t qr_device_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 /* Resolves a device's bearer token into a principal of kind QR_PRINCIPAL_DEVICE (org_id,

@@ -355,6 +355,18 @@ static const char *const migrations[] = {
      * '' for other clients) and the time they last got a token. */
     ("ALTER TABLE oauth_clients ADD COLUMN scopes TEXT NOT NULL DEFAULT '';"
      "ALTER TABLE oauth_clients ADD COLUMN last_used_at BIGINT;"),
+    /* Issue 13 (adminops), AUTH-8: a PIN an admin had generated for a user who has no mail
+     * waits, sealed, to be shown to that user once (GET /api/v1/me/pin, "new": true). */
+    "ALTER TABLE users ADD COLUMN pin_pending INTEGER NOT NULL DEFAULT 0;",
+    /* Issue 13 (adminops), AUTH-3: usernames are unique within an org after Unicode NFC and
+     * case folding. username_key is that form (written by quire at start for older rows,
+     * tenancy/user.c, since SQL cannot fold); rows that already collided are flagged
+     * username_key_dup = 1 (reported, not merged) and stay out of the unique index, so an
+     * install with duplicates still migrates. New names are also checked in code. */
+    ("ALTER TABLE users ADD COLUMN username_key TEXT;"
+     "ALTER TABLE users ADD COLUMN username_key_dup INTEGER NOT NULL DEFAULT 0;"
+     "CREATE UNIQUE INDEX users_username_key ON users(org_id, username_key) "
+     "WHERE username_key_dup = 0;"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -29,6 +29,7 @@ static const unsigned char matrix[QR_ROLE_COUNT][QR_RES_COUNT][QR_REL_COUNT] =
                 [QR_RES_AUDIT] = {R, N, N, N, N, N, N, N},
                 [QR_RES_CLIENTS] = {W, N, N, N, N, N, N, N},
                 [QR_RES_CAPTURE] = {W, N, N, N, N, N, N, N},
+                [QR_RES_ADMINS] = {N, W, N, N, N, N, N, N},
             },
         [QR_ROLE_PROVIDER_SUPPORT] =
             {
@@ -41,6 +42,7 @@ static const unsigned char matrix[QR_ROLE_COUNT][QR_RES_COUNT][QR_REL_COUNT] =
                 [QR_RES_CONTRACT] = {R, R, N, N, N, N, N, N},
                 [QR_RES_QUOTA] = {N, N, N, N, N, N, N, N},
                 [QR_RES_AUDIT] = {N, N, N, N, N, N, N, N},
+                [QR_RES_ADMINS] = {N, R, N, N, N, N, N, N},
             },
         [QR_ROLE_CUSTOMER_ADMIN] =
             {

@@ -31,6 +31,9 @@ typedef enum qr_resource {
     QR_RES_AUDIT,    /* the audit log */
     QR_RES_CLIENTS,  /* OAuth API clients (client credentials) of the org */
     QR_RES_CAPTURE,  /* scan workflows, document classes and destinations (CAP-1, TEN-6) */
+    QR_RES_ADMINS,   /* a direct child's admin accounts, for the parent's help (issue 13): list,
+                        unlock and send a reset link (read), add an admin (write); never the
+                        child's other users (TEN-3 users: no) */
     QR_RES_COUNT
 } qr_resource_t;
 

@@ -42,7 +42,7 @@ async function addOrg(key, parentKey, type) {
     const adminCaller = callers[`${parentKey}.provider_admin`];
     const o = await createOrg(srv, adminCaller.token, { parentId: parent.org.id, type, slug: `${key.toLowerCase()}-${uniq()}` });
     assert.equal(o.admin.role, type === 'provider' ? 'provider_admin' : 'customer_admin', `admin role of new ${type} org`);
-    const adminUser = { id: o.admin.id, username: o.admin.username, password: o.admin.password, slug: o.org.slug };
+    const adminUser = { id: o.admin.id, username: o.admin.username, role: o.admin.role, password: o.admin.password, slug: o.org.slug };
     orgs[key] = { key, parent: parentKey, org: o.org, users: [adminUser], groups: [] };
     addCaller(key, o.admin.role, adminUser, o.token);
     return orgs[key];
@@ -190,7 +190,13 @@ describe('TEN-2/TEN-3 users, groups and audit of other orgs', () => {
                         assertError(await srv.request('PATCH', base, { token: tok, body: { first_name: 'Mallory' } }), 404, 'not_found', what('PATCH user'));
                         assertError(await srv.request('PATCH', base, { token: tok, body: { role: validRole(key) } }), 404, 'not_found', what('PATCH user role'));
                         assertError(await srv.request('PATCH', base, { token: tok, body: { password: strongPassword() } }), 404, 'not_found', what('PATCH user password'));
-                        assertError(await srv.request('POST', `${base}/unlock`, { token: tok }), 404, 'not_found', what('unlock user'));
+                        // Issue 13: the one exception, a direct parent's provider admin or
+                        // support helping the child's admin account (nothing else of it).
+                        const helps = c.role.startsWith('provider_') && PARENT[key] === c.orgKey && ADMIN_ROLES.has(u.role);
+                        if (helps)
+                            assertStatus(await srv.request('POST', `${base}/unlock`, { token: tok }), 204, what('unlock child admin'));
+                        else
+                            assertError(await srv.request('POST', `${base}/unlock`, { token: tok }), 404, 'not_found', what('unlock user'));
                         assertError(await srv.request('DELETE', base, { token: tok }), 404, 'not_found', what('DELETE user'));
                     } else {
                         assertStatus(await srv.request('PATCH', base, { token: tok, body: { role: 'customer_admin' } }), [403, 404], what('PATCH user role'));

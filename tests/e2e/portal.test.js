@@ -327,6 +327,25 @@ describe('web portal', () => {
         await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
     });
 
+    test('AUTH-8 a PIN the admin had made is shown to the user once, at the next sign-in', async () => {
+        const u = await createUser(srv, cust.token, cust.org, { role: 'customer_user', extra: { first_name: 'Pia' } });
+        const g = await srv.request('POST', `/api/v1/users/${u.id}/pin`, { token: cust.token });
+        assertStatus(g, 202, 'generated');
+        assert.equal(g.json.delivery, 'next_sign_in');
+        const page = await browser.newPage({ javaScript: true });
+        await signIn(page, u);
+        const note = page.getByTestId('new-pin');
+        await note.waitFor();
+        const shown = (await note.textContent()).match(/\d{4,8}/)?.[0];
+        assert.ok(shown, 'the PIN is in the notice');
+        await axe(page, 'home with the new PIN');
+        await page.reload();
+        await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
+        await page.getByText('My print quota this month').waitFor();
+        assert.equal(await page.getByTestId('new-pin').count(), 0, 'shown once');
+        await page.close();
+    });
+
     test('AUTH-2 the password changes; the API\'s message stands next to the field', async () => {
         const page = await browser.newPage({ javaScript: true });
         await signIn(page, user);

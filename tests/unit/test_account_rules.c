@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "auth/account_rules.h"
+#include "tenancy/user.h"
 
 #define DEFAULT_LIST_PATH "data/common-passwords.txt"
 #define MSG_LEN 512
@@ -733,6 +734,37 @@ static void test_auth4_name_field_in_message(void **state) {
     assert_string_equal(msg, "");
 }
 
+/* AUTH-3, issue 13: usernames compare after case folding and Unicode NFC. */
+static void assert_same_key(const char *a, const char *b) {
+    char *ka = qr_user_name_key(a), *kb = qr_user_name_key(b);
+    assert_non_null(ka);
+    assert_non_null(kb);
+    if (strcmp(ka, kb) != 0)
+        fail_msg("AUTH-3 '%s' and '%s' must collide: keys '%s' and '%s'", a, b, ka, kb);
+    free(ka);
+    free(kb);
+}
+
+static void test_auth3_username_key_case_and_nfc(void **state) {
+    (void)state;
+    assert_same_key("alice", "Alice");
+    assert_same_key("alice", "ALICE");
+    assert_same_key("j\xc3\xb6hn", "jo\xcc\x88hn"); /* precomposed / combining */
+    assert_same_key("J\xc3\x96HN", "jo\xcc\x88hn"); /* and in upper case */
+    assert_same_key("stra\xc3\x9f"
+                    "e",
+                    "STRASSE");                                              /* full case folding */
+    assert_same_key("\xce\xa3\xce\xb9\xcf\x83", "\xcf\x83\xce\xb9\xcf\x82"); /* final sigma */
+    char *k = qr_user_name_key("JO\xcc\x88HN");
+    assert_string_equal(k, "j\xc3\xb6hn"); /* the key itself is NFC */
+    free(k);
+    char *a = qr_user_name_key("alice"), *b = qr_user_name_key("alicf");
+    assert_string_not_equal(a, b);
+    free(a);
+    free(b);
+    assert_null(qr_user_name_key("al\xffice")); /* not UTF-8: no key */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth2_password_7_chars_too_short),
@@ -783,6 +815,7 @@ int main(void) {
         cmocka_unit_test(test_auth4_name_length_boundaries),
         cmocka_unit_test(test_auth4_name_invalid_utf8_refused),
         cmocka_unit_test(test_auth4_name_field_in_message),
+        cmocka_unit_test(test_auth3_username_key_case_and_nfc),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -183,10 +183,49 @@ static void test_device_list_and_license(void **state) {
     qr_device_list_free(NULL, 0);
 }
 
+/* DEV-3, AUTH-11 (issue 13): a rotated device gets a new client and secret; the old client's
+ * tokens stop at once, the new client's work. */
+static void test_device_rotate_secret(void **state) {
+    (void)state;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_device_t *items = NULL, d = {0};
+    size_t n = 0;
+    assert_int_equal(qr_device_list(&ctx, &admin, org_id, &items, &n, &err), QR_OK);
+    assert_true(n >= 1);
+    char *old_bearer = device_token(&items[0]);
+    qr_principal_t dp;
+    char *secret = NULL;
+    assert_int_equal(qr_device_rotate_secret(&ctx, &admin, items[0].id, &d, &secret, &err), QR_OK);
+    assert_non_null(secret);
+    assert_true(strlen(secret) > 20);
+    assert_string_equal(d.id, items[0].id);
+    assert_string_not_equal(d.client_id, items[0].client_id);
+    assert_int_equal(qr_principal_authenticate(&ctx, old_bearer, QR_ROUTE_DEVICE, &dp, &err),
+                     QR_E_UNAUTHORIZED);
+    char *new_bearer = device_token(&d);
+    assert_int_equal(items[0].enabled, 1); /* SN-0, registered enabled */
+    assert_int_equal(qr_principal_authenticate(&ctx, new_bearer, QR_ROUTE_DEVICE, &dp, &err),
+                     QR_OK);
+    /* An unknown device: not found, nothing rotated. */
+    char *none = NULL;
+    qr_device_t nd = {0};
+    assert_int_equal(
+        qr_device_rotate_secret(&ctx, &admin, "0123456789abcdef0123456789abcdef", &nd, &none, &err),
+        QR_E_NOT_FOUND);
+    assert_null(none);
+    free(old_bearer);
+    free(new_bearer);
+    memset(secret, 0, strlen(secret));
+    free(secret);
+    qr_device_clear(&d);
+    qr_device_list_free(items, n);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_device_typed),
         cmocka_unit_test(test_device_list_and_license),
+        cmocka_unit_test(test_device_rotate_secret),
     };
     return cmocka_run_group_tests_name("device", tests, setup, teardown);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "fixture.h"
+#include "auth/account.h"
 #include "auth/login.h"
 #include "auth/session.h"
 #include "auth/throttle.h"
@@ -413,6 +414,36 @@ static void test_auth5_throttle_shared_and_swept(void **state) {
     qr_db_release(c);
 }
 
+/* Issue 13: the operator's reset (no mail) unlocks, ends the old password, is one-time, and
+ * finds the name in any case (AUTH-3) as sign-in does. */
+static void test_issue13_operator_reset_unlocks_one_time(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    for (int i = 0; i < 3; i++)
+        login("admin", "Wrong-pass-1!", &err);
+    assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED); /* locked */
+    qr_user_t u;
+    char *pw = NULL;
+    assert_int_equal(qr_account_reset_by_operator(&ctx, "root", "ADMIN", &u, &pw, &err), QR_OK);
+    assert_non_null(pw);
+    assert_string_equal(u.username, "admin");
+    assert_int_equal(u.must_change_password, 1);
+    assert_int_equal(u.locked, 0);
+    qr_user_clear(&u);
+    assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("Admin", pw, &err), QR_OK);
+    free(root_password);
+    root_password = pw;
+    assert_int_equal(qr_account_reset_by_operator(&ctx, "root", "nobody", &u, &pw, &err),
+                     QR_E_NOT_FOUND);
+    assert_null(pw);
+    assert_non_null(strstr(err.msg, "no user 'nobody'"));
+    assert_int_equal(qr_account_reset_by_operator(&ctx, "nowhere", "admin", &u, &pw, &err),
+                     QR_E_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "no organization with slug 'nowhere'"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth5_correct_password_logs_in),
@@ -430,6 +461,7 @@ int main(void) {
         cmocka_unit_test(test_auth5_throttle_per_source),
         cmocka_unit_test(test_auth5_throttle_ipv6_counts_per_64),
         cmocka_unit_test(test_auth5_throttle_shared_and_swept),
+        cmocka_unit_test(test_issue13_operator_reset_unlocks_one_time),
     };
     return cmocka_run_group_tests_name("login", tests, setup, teardown);
 }

@@ -37,7 +37,7 @@ static qr_access_t expected_self(qr_role_t role, qr_resource_t res) {
     case QR_ROLE_PROVIDER_SUPPORT:
         return res == QR_RES_ORG || res == QR_RES_DEVICES || res == QR_RES_CONTRACT ? R : N;
     case QR_ROLE_CUSTOMER_ADMIN: /* users, devices, reports, contract: yes; jobs: own only */
-        return res == QR_RES_JOBS                                                       ? N
+        return res == QR_RES_JOBS || res == QR_RES_ADMINS                               ? N
                : res == QR_RES_REPORTS || res == QR_RES_CONTRACT || res == QR_RES_AUDIT ? R
                                                                                         : W;
     case QR_ROLE_PRINT_MANAGER: /* print-quota settings only */
@@ -54,6 +54,10 @@ static qr_access_t expected_self(qr_role_t role, qr_resource_t res) {
 /* TEN-3's provider rows for a customer (child) org: devices yes, contract info yes (support:
  * read only), users/reports/job data no. */
 static qr_access_t expected_child(qr_role_t role, qr_resource_t res) {
+    /* Issue 13: the parent's help with a child's admin accounts (list, unlock, reset link:
+     * support too; adding an admin: provider admin only). */
+    if (res == QR_RES_ADMINS)
+        return role == QR_ROLE_PROVIDER_ADMIN ? W : role == QR_ROLE_PROVIDER_SUPPORT ? R : N;
     if (role == QR_ROLE_PROVIDER_ADMIN)
         return res == QR_RES_ORG || res == QR_RES_DEVICES || res == QR_RES_CONTRACT ? W : N;
     if (role == QR_ROLE_PROVIDER_SUPPORT)
@@ -87,7 +91,7 @@ struct cell {
 
 static const char *const res_names[QR_RES_COUNT] = {"org",     "users",   "groups",   "devices",
                                                     "reports", "jobs",    "contract", "quota",
-                                                    "audit",   "clients", "capture"};
+                                                    "audit",   "clients", "capture",  "admins"};
 static const char *const rel_names[QR_REL_COUNT] = {"self",   "child",    "deeper",  "tree",
                                                     "parent", "ancestor", "sibling", "unrelated"};
 

@@ -57,9 +57,12 @@ function fullName(u) {
 
 function Home({ me, org, headingRef }) {
   const quota = useApi('/api/v1/me/quota');
+  // AUTH-8: a PIN an admin had made for this user is shown here once, at the next sign-in.
+  const pin = useApi('/api/v1/me/pin');
   const q = quota.data;
   const pct = q && q.monthly_pages ? Math.min(100, Math.round((q.used / q.monthly_pages) * 100)) : 0;
   return html`<${Title} headingRef=${headingRef}>${t('home.title', { name: fullName(me) })}<//>
+    ${pin.data && pin.data.new && html`<${Notice}><span data-testid="new-pin">${t('home.newpin', { pin: pin.data.pin })}</span><//>`}
     <div class="cards">
       <section class="card" aria-labelledby="you-h">
         <h2 id="you-h">${t('home.you')}</h2>
@@ -220,7 +223,9 @@ function Pin({ org, headingRef }) {
   const cards = useApi('/api/v1/me/cards');
   const loadPin = async () => {
     try {
-      setPin((await api('GET', '/api/v1/me/pin')).pin);
+      const p = await api('GET', '/api/v1/me/pin');
+      setPin(p.pin);
+      if (p.new) setShown(true); // an admin-generated PIN, delivered by this read
     } catch (x) {
       setPin(x.status === 404 ? null : undefined);
       if (x.status !== 404) setErr({ text: errorText(x) });
