@@ -59,20 +59,20 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/me", qr_api_me_get, A | O, NULL, NULL},
     {"PATCH", "/api/v1/me", qr_api_me_patch, A | B, NULL, NULL},
     {"POST", "/api/v1/me/password", qr_api_me_password, A | O | S | B, NULL, NULL},
-    {"GET", "/api/v1/orgs", qr_api_orgs_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs", qr_api_orgs_list, A, "format", NULL},
     {"POST", "/api/v1/orgs", qr_api_orgs_create, A | S | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}", qr_api_orgs_get, A, NULL, NULL},
     {"PATCH", "/api/v1/orgs/{}", qr_api_orgs_patch, A | B, NULL, NULL},
     {"DELETE", "/api/v1/orgs/{}", qr_api_orgs_delete, A, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/audit", qr_api_org_audit, A, "limit", NULL},
-    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/users", qr_api_users_create, A | S | B, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/groups", qr_api_groups_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/groups", qr_api_groups_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/groups", qr_api_groups_create, A | B, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/clients", qr_api_clients_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/clients", qr_api_clients_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/clients", qr_api_clients_create, A | B, NULL, NULL},
     {"DELETE", "/api/v1/clients/{}", qr_api_clients_delete, A, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/devices", qr_api_devices_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/devices", qr_api_devices_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/devices", qr_api_devices_create, A | B, NULL, NULL},
     {"GET", "/api/v1/devices/{}", qr_api_devices_get, A, NULL, NULL},
     {"PATCH", "/api/v1/devices/{}", qr_api_devices_patch, A | B, NULL, NULL},
@@ -153,14 +153,61 @@ void qr_api_finish(qr_req_t *r, qr_status_t st, const qr_err_t *err, json_t *out
 
 void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
                          size_t n, size_t size, qr_api_json_fn fn) {
+    qr_api_finish_items_totals(r, st, err, rows, n, size, fn, NULL);
+}
+
+/* The CSV of a list: a header from the first item's keys, a row per item, and the totals
+ * row if totals is not NULL. An empty list without totals is an empty document (its columns
+ * come from the items). */
+static void finish_csv(qr_req_t *r, const json_t *items, const json_t *totals) {
+    qr_buf_t b;
+    qr_buf_init(&b, 64u * 1024 * 1024);
+    const json_t *first = json_array_size(items) ? json_array_get(items, 0) : totals;
+    json_t *cols = qr_csv_columns(first);
+    qr_status_t st = json_array_size(cols) ? qr_csv_header(&b, cols) : QR_OK;
+    size_t i;
+    const json_t *item;
+    json_array_foreach(items, i, item) {
+        if (!st)
+            st = qr_csv_row(&b, cols, item, NULL);
+    }
+    if (!st && totals && json_array_size(cols))
+        st = qr_csv_row(&b, cols, totals, "Total");
+    json_decref(cols);
     if (st) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        qr_err_set(&err, st, NULL, "the CSV answer is larger than 64 MiB; ask for fewer rows");
+        qr_req_reply_error(r, &err);
+    } else {
+        qr_api_reply_csv(r, b.ptr ? b.ptr : "", b.len);
+    }
+    qr_buf_free(&b);
+}
+
+void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                                size_t n, size_t size, qr_api_json_fn fn, json_t *totals) {
+    int csv = 0;
+    if (st) {
+        json_decref(totals);
         qr_req_reply_error(r, err);
+        return;
+    }
+    if (qr_api_format(r, &csv)) {
+        json_decref(totals);
         return;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, fn((const char *)rows + i * size));
-    qr_req_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    if (csv) {
+        finish_csv(r, items, totals);
+        json_decref(items);
+        json_decref(totals);
+    } else if (totals) {
+        qr_req_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "totals", totals));
+    } else {
+        qr_req_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    }
 }
 
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only) {
