@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the route table and the shared response helpers of the API. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -80,8 +84,10 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/device", qr_api_device_self, D, NULL, NULL},
     {"POST", "/api/v1/device/login", qr_api_panel_login, D | S | B, NULL, NULL},
     {"POST", "/api/v1/device/log", qr_api_device_log, D | B, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/log", qr_api_org_log, A, "from to limit", NULL},
-    {"GET", "/api/v1/me/log", qr_api_me_log, A, "from to limit", NULL},
+    {"GET", "/api/v1/orgs/{}/log", qr_api_org_log, A,
+     "from to limit after user device type color format", NULL},
+    {"GET", "/api/v1/me/log", qr_api_me_log, A, "from to limit after device type color format",
+     NULL},
     {"POST", "/api/v1/jobs", qr_api_jobs_submit, A | QR_ROUTE_STREAM, "name copies color duplex",
      NULL},
     {"POST", QR_IPP_PATH, qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL},
@@ -184,16 +190,16 @@ static void finish_csv(qr_req_t *r, const json_t *items, const json_t *totals) {
     qr_buf_free(&b);
 }
 
-void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
-                                size_t n, size_t size, qr_api_json_fn fn, json_t *totals) {
+/* The one list answer behind qr_api_finish_items*: the items, plus totals (a JSON member
+ * and the CSV "Total" row) and next (a JSON member only) when not NULL; steals both. */
+static void finish_list(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                        size_t n, size_t size, qr_api_json_fn fn, json_t *totals, json_t *next) {
     int csv = 0;
-    if (st) {
+    if (st || qr_api_format(r, &csv)) {
         json_decref(totals);
-        qr_req_reply_error(r, err);
-        return;
-    }
-    if (qr_api_format(r, &csv)) {
-        json_decref(totals);
+        json_decref(next);
+        if (st)
+            qr_req_reply_error(r, err);
         return;
     }
     json_t *items = json_array();
@@ -203,11 +209,72 @@ void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err
         finish_csv(r, items, totals);
         json_decref(items);
         json_decref(totals);
-    } else if (totals) {
-        qr_req_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "totals", totals));
-    } else {
-        qr_req_reply_json(r, 200, json_pack("{s:o}", "items", items));
+        json_decref(next);
+        return;
     }
+    json_t *out = json_pack("{s:o}", "items", items);
+    if (totals)
+        json_object_set_new(out, "totals", totals);
+    if (next)
+        json_object_set_new(out, "next", next);
+    qr_req_reply_json(r, 200, out);
+}
+
+void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                                size_t n, size_t size, qr_api_json_fn fn, json_t *totals) {
+    finish_list(r, st, err, rows, n, size, fn, totals, NULL);
+}
+
+void qr_api_finish_page(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                        size_t n, size_t size, qr_api_json_fn fn, long long next) {
+    char cursor[32];
+    snprintf(cursor, sizeof(cursor), "%lld", next);
+    finish_list(r, st, err, rows, n, size, fn, NULL, next > 0 ? json_string(cursor) : json_null());
+}
+
+/* Query parameter name as a whole number from lo to hi into *v (left alone if absent);
+ * answers 400 with msg and returns non-zero if it is not one. */
+static int query_number(qr_req_t *r, const char *name, long long lo, long long hi, long long *v,
+                        const char *msg) {
+    const char *q = qr_req_query(r, name);
+    if (!q)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long long x = strtoll(q, &end, 10);
+    if (*q && !*end && !errno && x >= lo && x <= hi) {
+        *v = x;
+        return 0;
+    }
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_err_set(&err, QR_E_INVALID, NULL, "%s", msg);
+    qr_req_reply_error(r, &err);
+    return 1;
+}
+
+int qr_api_page_query(qr_req_t *r, int max, int *limit, int *limit_given, long long *after) {
+    char msg[96];
+    long long l = 100, a = 0;
+    snprintf(msg, sizeof(msg), "limit must be an integer from 1 to %d", max);
+    if (query_number(r, "limit", 1, max, &l, msg) ||
+        query_number(r, "after", 1, INT64_MAX, &a,
+                     "after must be the \"next\" cursor of a previous page"))
+        return 1;
+    *limit = (int)l;
+    *limit_given = qr_req_query(r, "limit") != NULL;
+    *after = a;
+    return 0;
+}
+
+int qr_api_period_query(qr_req_t *r, int64_t *from, int64_t *to) {
+    static const char msg[] = "from and to are Unix times in seconds";
+    long long f = 0, t = 0;
+    if (query_number(r, "from", 0, INT64_MAX, &f, msg) ||
+        query_number(r, "to", 0, INT64_MAX, &t, msg))
+        return 1;
+    *from = f;
+    *to = t;
+    return 0;
 }
 
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only) {

@@ -346,6 +346,11 @@ static const char *const migrations[] = {
     /* 20: SEC-3 automatic backups: whose turn it is, for all servers of the database. */
     ("CREATE TABLE backup_turn (id INTEGER PRIMARY KEY, started_at BIGINT NOT NULL);"
      "INSERT INTO backup_turn (id, started_at) VALUES (1, 0);"),
+    /* issue 13, exports: the job log and audit listings filtered by device, actor or target
+     * and paged by keyset (REP-1, REP-4). */
+    ("CREATE INDEX job_log_org_device ON job_log(org_id, device_id, id);"
+     "CREATE INDEX audit_org_actor ON audit(org_id, actor_id, time, id);"
+     "CREATE INDEX audit_org_target ON audit(org_id, target_id, time, id);"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
