@@ -50,13 +50,14 @@ void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const
 void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
                                 size_t n, size_t size, qr_api_json_fn fn, json_t *totals);
 /* A keyset page (REP-1): as qr_api_finish_items, the JSON with "next": the cursor of the next
- * page as a string ("after" of the next request), null on the last page (next 0). */
+ * page (the "after" of the next request), null on the last page (next NULL). */
 void qr_api_finish_page(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
-                        size_t n, size_t size, qr_api_json_fn fn, long long next);
-/* Reads a page's `limit` (default 100, 1 to max) and `after` (the "next" of a previous
- * page; *after 0 if absent) from the query; *limit_given tells whether limit was there. A
- * bad value is answered 400 and the function returns non-zero. */
-int qr_api_page_query(qr_req_t *r, int max, int *limit, int *limit_given, long long *after);
+                        size_t n, size_t size, qr_api_json_fn fn, const char *next);
+/* Reads a page's `limit` (default 100, 1 to max) and `after` (the "next" cursor of a previous
+ * page: nparts positive integers joined by '.', into v; zeroes if absent) from the query;
+ * *limit_given tells whether limit was there. A bad value is answered 400 and the function
+ * returns non-zero. */
+int qr_api_page_query(qr_req_t *r, int max, int *limit, int *limit_given, int nparts, long long *v);
 /* Reads a period's `from` and `to` (Unix seconds, inclusive; 0 if absent) from the query;
  * a bad value is answered 400 and the function returns non-zero. */
 int qr_api_period_query(qr_req_t *r, int64_t *from, int64_t *to);

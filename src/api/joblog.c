@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the job log: POST /api/v1/device/log (a device reports), GET /api/v1/orgs/{id}/log
  * (org admins) and GET /api/v1/me/log (a user's own entries). */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -91,7 +92,8 @@ static void log_get(qr_req_t *r, const char *org_id) {
     int limit, given, csv;
     long long after;
     if (filters(r, org_id != NULL, &f) ||
-        qr_api_page_query(r, QR_JOBLOG_PAGE_MAX, &limit, &given, &after) || qr_api_format(r, &csv))
+        qr_api_page_query(r, QR_JOBLOG_PAGE_MAX, &limit, &given, 1, &after) ||
+        qr_api_format(r, &csv))
         return;
     f.before = after;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -114,7 +116,9 @@ static void log_get(qr_req_t *r, const char *org_id) {
     long long next = 0;
     qr_status_t st =
         qr_joblog_page(ctx, qr_req_principal(r), org_id, &f, limit, &items, &n, &next, &err);
-    qr_api_finish_page(r, st, &err, items, n, sizeof(*items), record_json, next);
+    char cursor[32];
+    snprintf(cursor, sizeof(cursor), "%lld", next);
+    qr_api_finish_page(r, st, &err, items, n, sizeof(*items), record_json, next ? cursor : NULL);
     qr_joblog_list_free(items, n);
 }
 

@@ -68,7 +68,8 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/orgs/{}", qr_api_orgs_get, A, NULL, NULL},
     {"PATCH", "/api/v1/orgs/{}", qr_api_orgs_patch, A | B, NULL, NULL},
     {"DELETE", "/api/v1/orgs/{}", qr_api_orgs_delete, A, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/audit", qr_api_org_audit, A, "limit", NULL},
+    {"GET", "/api/v1/orgs/{}/audit", qr_api_org_audit, A,
+     "limit after action actor target from to format", NULL},
     {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/users", qr_api_users_create, A | S | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/groups", qr_api_groups_list, A, "format", NULL},
@@ -226,10 +227,8 @@ void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err
 }
 
 void qr_api_finish_page(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
-                        size_t n, size_t size, qr_api_json_fn fn, long long next) {
-    char cursor[32];
-    snprintf(cursor, sizeof(cursor), "%lld", next);
-    finish_list(r, st, err, rows, n, size, fn, NULL, next > 0 ? json_string(cursor) : json_null());
+                        size_t n, size_t size, qr_api_json_fn fn, const char *next) {
+    finish_list(r, st, err, rows, n, size, fn, NULL, next ? json_string(next) : json_null());
 }
 
 /* Query parameter name as a whole number from lo to hi into *v (left alone if absent);
@@ -252,17 +251,37 @@ static int query_number(qr_req_t *r, const char *name, long long lo, long long h
     return 1;
 }
 
-int qr_api_page_query(qr_req_t *r, int max, int *limit, int *limit_given, long long *after) {
+/* Parses a cursor of nparts positive integers joined by '.' into v; 0 if it is not one. */
+static int parse_cursor(const char *q, int nparts, long long *v) {
+    for (int i = 0; i < nparts; i++) {
+        char *end = NULL;
+        errno = 0;
+        v[i] = strtoll(q, &end, 10);
+        if (end == q || errno || v[i] < 1 || *end != (i + 1 < nparts ? '.' : '\0'))
+            return 0;
+        q = end + 1;
+    }
+    return 1;
+}
+
+int qr_api_page_query(qr_req_t *r, int max, int *limit, int *limit_given, int nparts,
+                      long long *v) {
     char msg[96];
-    long long l = 100, a = 0;
+    long long l = 100;
     snprintf(msg, sizeof(msg), "limit must be an integer from 1 to %d", max);
-    if (query_number(r, "limit", 1, max, &l, msg) ||
-        query_number(r, "after", 1, INT64_MAX, &a,
-                     "after must be the \"next\" cursor of a previous page"))
+    if (query_number(r, "limit", 1, max, &l, msg))
         return 1;
+    const char *after = qr_req_query(r, "after");
+    memset(v, 0, sizeof(*v) * (size_t)nparts);
+    if (after && !parse_cursor(after, nparts, v)) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        qr_err_set(&err, QR_E_INVALID, NULL,
+                   "after must be the \"next\" cursor of a previous page, as it was given");
+        qr_req_reply_error(r, &err);
+        return 1;
+    }
     *limit = (int)l;
     *limit_given = qr_req_query(r, "limit") != NULL;
-    *after = a;
     return 0;
 }
 

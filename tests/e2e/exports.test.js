@@ -279,3 +279,64 @@ describe('CSV answers (REP-1, REP-4)', () => {
             `REP-1 server memory stays flat: VmHWM grew ${grown} bytes for a ${r.raw.length}-byte export`);
     });
 });
+
+describe('audit log listing (REP-4)', () => {
+    test('REP-4 the audit log paged by keyset and filtered by action, actor, target and period', async () => {
+        const org = tree.cA.org.id;
+        const tok = tree.cA.token;
+        const groups = [];
+        for (let i = 0; i < 5; i++) {
+            const g = await srv.request('POST', `/api/v1/orgs/${org}/groups`, { token: tok, body: { name: `=cmd|calc ${i} ${uniq()}` } });
+            assertStatus(g, 201);
+            groups.push(g.json);
+        }
+        assertStatus(await srv.request('PATCH', `/api/v1/groups/${groups[0].id}`, { token: tok, body: { name: `-renamed ${uniq()}` } }), 200);
+        const whole = await srv.request('GET', `/api/v1/orgs/${org}/audit?limit=1000`, { token: tok });
+        assertStatus(whole, 200);
+        assert.equal(whole.json.next, null);
+        const all = whole.json.items;
+        const paged = await allPages(`/api/v1/orgs/${org}/audit?limit=3`, tok);
+        assert.deepEqual(idsOf(paged), idsOf(all), 'pages hold every event once, in the same order');
+        for (let i = 1; i < all.length; i++)
+            assert.ok(all[i - 1].time > all[i].time || (all[i - 1].time === all[i].time && all[i - 1].id > all[i].id), 'newest first');
+        const created = await allPages(`/api/v1/orgs/${org}/audit?action=group_created&limit=2`, tok);
+        assert.deepEqual(idsOf(created), idsOf(all.filter((e) => e.action === 'group_created')));
+        assert.equal(created.length, 5);
+        const target = await allPages(`/api/v1/orgs/${org}/audit?target=${groups[0].id}`, tok);
+        assert.deepEqual(target.map((e) => e.action).sort(), ['group_created', 'group_renamed']);
+        const adminId = tree.cA.admin.id;
+        const byAdmin = await allPages(`/api/v1/orgs/${org}/audit?actor=${adminId}&limit=4`, tok);
+        assert.deepEqual(idsOf(byAdmin), idsOf(all.filter((e) => e.actor_id === adminId)));
+        const t0 = all.find((e) => e.action === 'group_renamed').time;
+        const period = await allPages(`/api/v1/orgs/${org}/audit?from=${t0}&to=${t0}`, tok);
+        assert.deepEqual(idsOf(period), idsOf(all.filter((e) => e.time === t0)));
+        assert.match((await srv.request('GET', `/api/v1/orgs/${org}/audit?after=12`, { token: tok })).json.message, /next/);
+        assertStatus(await srv.request('GET', `/api/v1/orgs/${org}/audit?limit=1001`, { token: tok }), 400);
+        // TEN-3: the org's own admins only.
+        assertStatus(await srv.request('GET', `/api/v1/orgs/${org}/audit`, { token: await tokenOf(srv, users[0]) }), 404, 'a user');
+        assertStatus(await srv.request('GET', `/api/v1/orgs/${org}/audit?format=csv`, { token: tree.cB.token }), 404, 'a sibling, CSV');
+    });
+
+    test('REP-4 the audit log as CSV, streamed, with user input guarded', async () => {
+        const org = tree.cA.org.id;
+        const tok = tree.cA.token;
+        const json = (await srv.request('GET', `/api/v1/orgs/${org}/audit?limit=1000`, { token: tok })).json.items;
+        const r = await srv.request('GET', `/api/v1/orgs/${org}/audit?format=csv`, { token: tok });
+        assertStatus(r, 200);
+        assert.equal(r.headers['content-type'], 'text/csv; charset=utf-8');
+        assert.match(r.headers['content-disposition'], /filename="audit\.csv"/);
+        const { header, items } = csvObjects(r);
+        assert.deepEqual(header, ['id', 'time', 'actor_id', 'action', 'target_id', 'detail']);
+        assert.deepEqual(items.map((e) => Number(e.id)), idsOf(json));
+        for (const e of items) {
+            const src = json.find((x) => x.id === Number(e.id));
+            const d = src.detail;
+            assert.equal(e.detail, /^[=+\-@\t\r]/.test(d) ? `'${d}` : d, 'REP-4 detail guarded');
+            assert.equal(e.actor_id, src.actor_id === null ? '' : src.actor_id, 'null is empty');
+        }
+        assert.ok(items.some((e) => e.detail.startsWith("'=cmd|calc")), 'a group name beginning with = is guarded');
+        assert.ok(items.some((e) => e.detail.startsWith("'-renamed")), 'and one beginning with -');
+        const f = await srv.request('GET', `/api/v1/orgs/${org}/audit?action=group_created&limit=2`, { token: tok, headers: { Accept: 'text/csv' } });
+        assert.deepEqual(csvObjects(f).items.map((e) => e.action), ['group_created', 'group_created']);
+    });
+});
