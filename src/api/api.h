@@ -81,6 +81,11 @@ qr_status_t qr_csv_header(qr_buf_t *b, const json_t *cols);
 /* Appends item's row: per column its value (null or missing empty, an array as JSON text);
  * first, if not NULL, replaces the first cell (the "Total" row). */
 qr_status_t qr_csv_row(qr_buf_t *b, const json_t *cols, const json_t *item, const char *first);
+/* The CSV of a list: a header from the first item's columns (qr_csv_columns), a row per item
+ * of the items array, and, if totals is not NULL, the "Total" row of its values in the same
+ * columns (for an empty list: an unnamed first column, then the totals' keys). An empty list
+ * without totals is an empty document. */
+qr_status_t qr_csv_list(qr_buf_t *b, const json_t *items, const json_t *totals);
 
 /* The answer format a list request asks for: `format=csv|json` in the query, else an Accept
  * header naming text/csv before application/json. *csv is 1 for CSV. A bad format value is

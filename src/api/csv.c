@@ -171,6 +171,32 @@ qr_status_t qr_csv_row(qr_buf_t *b, const json_t *cols, const json_t *item, cons
     return qr_csv_end_row(b);
 }
 
+qr_status_t qr_csv_list(qr_buf_t *b, const json_t *items, const json_t *totals) {
+    json_t *cols;
+    if (json_array_size(items)) {
+        cols = qr_csv_columns(json_array_get(items, 0));
+    } else {
+        /* No rows: the totals' own columns after an unnamed first one for "Total". */
+        cols = json_pack("[[s]]", "");
+        json_t *more = qr_csv_columns(totals);
+        json_array_extend(cols, more);
+        json_decref(more);
+    }
+    if (!totals && !json_array_size(items))
+        json_array_clear(cols);
+    qr_status_t st = json_array_size(cols) ? qr_csv_header(b, cols) : QR_OK;
+    size_t i;
+    const json_t *item;
+    json_array_foreach(items, i, item) {
+        if (!st)
+            st = qr_csv_row(b, cols, item, NULL);
+    }
+    if (!st && totals && json_array_size(cols))
+        st = qr_csv_row(b, cols, totals, "Total");
+    json_decref(cols);
+    return st;
+}
+
 int qr_api_format(qr_req_t *r, int *csv) {
     const char *f = qr_req_query(r, "format");
     *csv = 0;

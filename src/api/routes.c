@@ -163,27 +163,14 @@ void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const
     qr_api_finish_items_totals(r, st, err, rows, n, size, fn, NULL);
 }
 
-/* The CSV of a list: a header from the first item's keys, a row per item, and the totals
- * row if totals is not NULL. An empty list without totals is an empty document (its columns
- * come from the items). */
+/* Answers the CSV of a list (qr_csv_list). */
 static void finish_csv(qr_req_t *r, const json_t *items, const json_t *totals) {
     qr_buf_t b;
     qr_buf_init(&b, 64u * 1024 * 1024);
-    const json_t *first = json_array_size(items) ? json_array_get(items, 0) : totals;
-    json_t *cols = qr_csv_columns(first);
-    qr_status_t st = json_array_size(cols) ? qr_csv_header(&b, cols) : QR_OK;
-    size_t i;
-    const json_t *item;
-    json_array_foreach(items, i, item) {
-        if (!st)
-            st = qr_csv_row(&b, cols, item, NULL);
-    }
-    if (!st && totals && json_array_size(cols))
-        st = qr_csv_row(&b, cols, totals, "Total");
-    json_decref(cols);
-    if (st) {
+    if (qr_csv_list(&b, items, totals)) {
         qr_err_t err = {QR_OK, NULL, ""};
-        qr_err_set(&err, st, NULL, "the CSV answer is larger than 64 MiB; ask for fewer rows");
+        qr_err_set(&err, QR_E_TOO_LARGE, NULL,
+                   "the CSV answer is larger than 64 MiB; ask for fewer rows");
         qr_req_reply_error(r, &err);
     } else {
         qr_api_reply_csv(r, b.ptr ? b.ptr : "", b.len);

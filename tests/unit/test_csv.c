@@ -119,6 +119,33 @@ static void test_csv_columns_of_and_ceiling(void **state) {
     json_decref(cols);
 }
 
+static void test_csv_list_with_totals(void **state) {
+    (void)state;
+    json_error_t je;
+    json_t *items = json_loads("[{\"name\": \"@ann\", \"pages\": 3, \"color\": 1}, "
+                               "{\"name\": \"bob\", \"pages\": 4, \"color\": 0}]",
+                               0, &je);
+    json_t *totals = json_pack("{s:i, s:i}", "pages", 7, "color", 1);
+    qr_buf_t b;
+    qr_buf_init(&b, 1 << 20);
+    assert_int_equal(qr_csv_list(&b, items, totals), QR_OK);
+    assert_string_equal(b.ptr, "name,pages,color\r\n'@ann,3,1\r\nbob,4,0\r\nTotal,7,1\r\n");
+    qr_buf_free(&b);
+    /* No rows: the totals' own keys make the header, after the "Total" column. */
+    json_t *none = json_array();
+    qr_buf_init(&b, 1 << 20);
+    assert_int_equal(qr_csv_list(&b, none, totals), QR_OK);
+    assert_string_equal(b.ptr, ",pages,color\r\nTotal,7,1\r\n");
+    qr_buf_free(&b);
+    qr_buf_init(&b, 1 << 20);
+    assert_int_equal(qr_csv_list(&b, none, NULL), QR_OK);
+    assert_int_equal(b.len, 0);
+    qr_buf_free(&b);
+    json_decref(none);
+    json_decref(items);
+    json_decref(totals);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_plain_and_quoted),
@@ -126,6 +153,7 @@ int main(void) {
         cmocka_unit_test(test_csv_numbers_stay_numbers),
         cmocka_unit_test(test_csv_items_flattened),
         cmocka_unit_test(test_csv_columns_of_and_ceiling),
+        cmocka_unit_test(test_csv_list_with_totals),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }
