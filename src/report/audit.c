@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "report/cursor.h"
 #include "tenancy/org.h"
 
 #define AUDIT_COLUMNS "id, time, actor_id, action, target_id, detail"
@@ -100,15 +101,28 @@ qr_status_t qr_audit_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *or
 }
 
 struct qr_audit_cursor {
-    qr_ctx_t *ctx;
+    qr_batch_cursor_t b; /* first: read_batch gets it back as the cursor */
     char org[QR_ID_LEN + 1];
     char *action, *actor_id, *target_id; /* the filter's strings, owned */
     qr_audit_filter_t f;                 /* f.before_* move back batch by batch */
-    long long left;                      /* events still to read; -1 unlimited */
-    int done;
-    qr_audit_entry_t *batch;
-    size_t n;
 };
+
+static void free_batch(void *rows, size_t n) {
+    qr_audit_list_free(rows, n);
+}
+
+/* The cursor's next batch: want events before its keyset, which moves past them. */
+static qr_status_t read_batch(qr_batch_cursor_t *b, qr_dbc_t *c, int want, void **rows, size_t *n) {
+    qr_audit_cursor_t *cur = (qr_audit_cursor_t *)b;
+    qr_audit_entry_t *v = NULL;
+    qr_status_t st = query(c, cur->org, &cur->f, want, &v, n);
+    if (!st && *n) {
+        cur->f.before_time = v[*n - 1].time;
+        cur->f.before_id = v[*n - 1].id;
+    }
+    *rows = v;
+    return st;
+}
 
 qr_status_t qr_audit_open(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                           const qr_audit_filter_t *f, long long max, qr_audit_cursor_t **out,
@@ -121,48 +135,28 @@ qr_status_t qr_audit_open(qr_ctx_t *ctx, const qr_principal_t *p, const char *or
     if (st)
         return st;
     qr_audit_cursor_t *cur = qr_xcalloc(1, sizeof(*cur));
-    cur->ctx = ctx;
+    qr__batch_init(&cur->b, ctx, max, QR_AUDIT_BATCH, read_batch, free_batch, "the audit log");
     snprintf(cur->org, sizeof(cur->org), "%s", ref.id);
     cur->f = *f;
     cur->f.action = cur->action = qr_xstrdup(f->action);
     cur->f.actor_id = cur->actor_id = qr_xstrdup(f->actor_id);
     cur->f.target_id = cur->target_id = qr_xstrdup(f->target_id);
-    cur->left = max > 0 ? max : -1;
     *out = cur;
     return QR_OK;
 }
 
 qr_status_t qr_audit_next(qr_audit_cursor_t *cur, const qr_audit_entry_t **rows, size_t *n,
                           qr_err_t *err) {
-    qr_audit_list_free(cur->batch, cur->n);
-    cur->batch = NULL;
-    cur->n = 0;
-    *rows = NULL;
-    *n = 0;
-    if (cur->done || cur->left == 0)
-        return QR_OK;
-    int want = cur->left < 0 || cur->left > QR_AUDIT_BATCH ? QR_AUDIT_BATCH : (int)cur->left;
-    qr_dbc_t *c = qr_db_acquire(cur->ctx->db);
-    qr_status_t st = query(c, cur->org, &cur->f, want, &cur->batch, &cur->n);
-    qr_db_release(c);
-    if (st)
-        return qr_err_set(err, st, NULL, "reading the audit log failed");
-    cur->done = cur->n < (size_t)want;
-    if (cur->n) {
-        cur->f.before_time = cur->batch[cur->n - 1].time;
-        cur->f.before_id = cur->batch[cur->n - 1].id;
-        if (cur->left > 0)
-            cur->left -= (long long)cur->n;
-    }
-    *rows = cur->batch;
-    *n = cur->n;
-    return QR_OK;
+    const void *v = NULL;
+    qr_status_t st = qr__batch_next(&cur->b, &v, n, err);
+    *rows = v;
+    return st;
 }
 
 void qr_audit_close(qr_audit_cursor_t *cur) {
     if (!cur)
         return;
-    qr_audit_list_free(cur->batch, cur->n);
+    qr__batch_clear(&cur->b);
     free(cur->action);
     free(cur->actor_id);
     free(cur->target_id);

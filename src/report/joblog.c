@@ -9,6 +9,7 @@
 #include "core/mem.h"
 
 #include "report/audit.h"
+#include "report/cursor.h"
 #include "store/db.h"
 #include "tenancy/org.h"
 
@@ -200,15 +201,26 @@ qr_status_t qr_joblog_mine(qr_ctx_t *ctx, const qr_principal_t *p, int64_t from,
 }
 
 struct qr_joblog_cursor {
-    qr_ctx_t *ctx;
+    qr_batch_cursor_t b; /* first: read_batch gets it back as the cursor */
     char org[QR_ID_LEN + 1];
     char *user_id, *device_id, *type; /* the filter's strings, owned */
     qr_joblog_filter_t f;             /* f.before moves back batch by batch */
-    long long left;                   /* entries still to read; -1 unlimited */
-    int done;
-    qr_joblog_record_t *batch;
-    size_t n;
 };
+
+static void free_batch(void *rows, size_t n) {
+    qr_joblog_list_free(rows, n);
+}
+
+/* The cursor's next batch: want entries before its keyset, which moves past them. */
+static qr_status_t read_batch(qr_batch_cursor_t *b, qr_dbc_t *c, int want, void **rows, size_t *n) {
+    qr_joblog_cursor_t *cur = (qr_joblog_cursor_t *)b;
+    qr_joblog_record_t *v = NULL;
+    qr_status_t st = query(c, cur->org, NULL, &cur->f, want, &v, n);
+    if (!st && *n)
+        cur->f.before = v[*n - 1].id;
+    *rows = v;
+    return st;
+}
 
 qr_status_t qr_joblog_open(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                            const qr_joblog_filter_t *f, long long max, qr_joblog_cursor_t **out,
@@ -223,46 +235,27 @@ qr_status_t qr_joblog_open(qr_ctx_t *ctx, const qr_principal_t *p, const char *o
         free(cur);
         return st;
     }
-    cur->ctx = ctx;
+    qr__batch_init(&cur->b, ctx, max, QR_JOBLOG_BATCH, read_batch, free_batch, "the job log");
     cur->f = *f;
     cur->f.user_id = cur->user_id = qr_xstrdup(user ? user : f->user_id);
     cur->f.device_id = cur->device_id = qr_xstrdup(f->device_id);
     cur->f.type = cur->type = qr_xstrdup(f->type);
-    cur->left = max > 0 ? max : -1;
     *out = cur;
     return QR_OK;
 }
 
 qr_status_t qr_joblog_next(qr_joblog_cursor_t *cur, const qr_joblog_record_t **rows, size_t *n,
                            qr_err_t *err) {
-    qr_joblog_list_free(cur->batch, cur->n);
-    cur->batch = NULL;
-    cur->n = 0;
-    *rows = NULL;
-    *n = 0;
-    if (cur->done || cur->left == 0)
-        return QR_OK;
-    int want = cur->left < 0 || cur->left > QR_JOBLOG_BATCH ? QR_JOBLOG_BATCH : (int)cur->left;
-    qr_dbc_t *c = qr_db_acquire(cur->ctx->db);
-    qr_status_t st = query(c, cur->org, NULL, &cur->f, want, &cur->batch, &cur->n);
-    qr_db_release(c);
-    if (st)
-        return qr_err_set(err, st, NULL, "reading the job log failed");
-    cur->done = cur->n < (size_t)want;
-    if (cur->n) {
-        cur->f.before = cur->batch[cur->n - 1].id;
-        if (cur->left > 0)
-            cur->left -= (long long)cur->n;
-    }
-    *rows = cur->batch;
-    *n = cur->n;
-    return QR_OK;
+    const void *v = NULL;
+    qr_status_t st = qr__batch_next(&cur->b, &v, n, err);
+    *rows = v;
+    return st;
 }
 
 void qr_joblog_close(qr_joblog_cursor_t *cur) {
     if (!cur)
         return;
-    qr_joblog_list_free(cur->batch, cur->n);
+    qr__batch_clear(&cur->b);
     free(cur->user_id);
     free(cur->device_id);
     free(cur->type);
