@@ -5,7 +5,9 @@
 #define QR_API_H
 
 #include <jansson.h>
+#include <stdint.h>
 
+#include "core/buf.h"
 #include "http/server.h"
 #include "tenancy/policy.h"
 
@@ -42,6 +44,72 @@ typedef json_t *(*qr_api_json_fn)(const void *row);
  * at rows]}, else the error. Borrows rows. */
 void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
                          size_t n, size_t size, qr_api_json_fn fn);
+/* As qr_api_finish_items, with the list's totals: JSON {"items": [...], "totals": totals},
+ * CSV the item rows and a last row whose first cell is "Total" and whose other cells are
+ * the totals' values of the same columns. Borrows rows; steals totals (may be NULL). */
+void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                                size_t n, size_t size, qr_api_json_fn fn, json_t *totals);
+/* A keyset page (REP-1): as qr_api_finish_items, the JSON with "next": the cursor of the next
+ * page (the "after" of the next request), null on the last page (next NULL). */
+void qr_api_finish_page(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                        size_t n, size_t size, qr_api_json_fn fn, const char *next);
+/* Reads a page's `limit` (default 100, 1 to max) and `after` (the "next" cursor of a previous
+ * page: nparts positive integers joined by '.', into v; zeroes if absent) from the query;
+ * *limit_given tells whether limit was there. A bad value is answered 400 and the function
+ * returns non-zero. */
+int qr_api_page_query(qr_req_t *r, int max, int *limit, int *limit_given, int nparts, long long *v);
+/* Reads a period's `from` and `to` (Unix seconds, inclusive; 0 if absent) from the query;
+ * a bad value is answered 400 and the function returns non-zero. */
+int qr_api_period_query(qr_req_t *r, int64_t *from, int64_t *to);
+
+/* CSV (src/api/csv.c; REP-1, REP-2, REP-4). RFC 4180 in UTF-8: CRLF line ends, a header row,
+ * a field quoted when it holds , " CR or LF (quotes doubled). A text cell beginning with
+ * = + - @ TAB or CR gets a leading ' (OWASP CSV injection: names are user input); numbers
+ * quire writes itself (JSON numbers) stay as they are, so -5 is a number and the text "-5"
+ * is '-5. Writers append to b (its ceiling bounds them: QR_E_TOO_LARGE); first is 1 for a
+ * row's first cell (no comma before it). */
+qr_status_t qr_csv_text(qr_buf_t *b, int first, const char *s);
+qr_status_t qr_csv_number(qr_buf_t *b, int first, long long v);
+qr_status_t qr_csv_end_row(qr_buf_t *b);
+/* The columns of an item object: a new array of key paths (arrays of keys), in the item's
+ * key order; a nested object's keys become columns named parent_child. */
+json_t *qr_csv_columns(const json_t *item);
+/* Columns of plain top-level keys, from a NULL-terminated list: a new array. */
+json_t *qr_csv_columns_of(const char *const *names);
+/* Appends the header row of cols (the key paths joined with _). */
+qr_status_t qr_csv_header(qr_buf_t *b, const json_t *cols);
+/* Appends item's row: per column its value (null or missing empty, an array as JSON text);
+ * first, if not NULL, replaces the first cell (the "Total" row). */
+qr_status_t qr_csv_row(qr_buf_t *b, const json_t *cols, const json_t *item, const char *first);
+/* The CSV of a list: a header from the first item's columns (qr_csv_columns), a row per item
+ * of the items array, and, if totals is not NULL, the "Total" row of its values in the same
+ * columns (for an empty list: an unnamed first column, then the totals' keys). An empty list
+ * without totals is an empty document. */
+qr_status_t qr_csv_list(qr_buf_t *b, const json_t *items, const json_t *totals);
+
+/* The answer format a list request asks for: `format=csv|json` in the query, else an Accept
+ * header naming text/csv before application/json. *csv is 1 for CSV. A bad format value is
+ * answered 400 (naming the allowed values) and the function returns non-zero. */
+int qr_api_format(qr_req_t *r, int *csv);
+/* Answers 200 with the len bytes of CSV at body (copied), text/csv; charset=utf-8, as an
+ * attachment named after the request path's last segment. */
+void qr_api_reply_csv(qr_req_t *r, const char *body, size_t len);
+/* A streamed export: a domain cursor read batch by batch (REP-1: a report of a million rows
+ * is sent without holding it in memory). */
+typedef struct qr_api_export {
+    void *cursor;
+    /* The next batch of rows (owned by the cursor until the next call): *n is 0 at the end. */
+    qr_status_t (*next)(void *cursor, const void **rows, size_t *n, qr_err_t *err);
+    void (*close)(void *cursor); /* frees the cursor; accepts NULL */
+    size_t size;                 /* bytes of one row */
+    qr_api_json_fn fn;           /* one row's JSON: its keys give the CSV cells */
+    const char *const *columns;  /* the header: fn's keys in order, NULL-terminated */
+} qr_api_export_t;
+/* Answers 200 with the CSV of every row of x's cursor, streamed (chunked, length unknown);
+ * takes the cursor (closed when the answer is done or abandoned). A batch that fails is
+ * logged and the connection cut short, so the client sees an incomplete answer. */
+void qr_api_reply_export(qr_req_t *r, const qr_api_export_t *x);
+
 struct qr_user;
 /* The client view of a user (tenancy/user.h), shared by /users, /me and an org's first admin:
  * a new object. */

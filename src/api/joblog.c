@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the job log: POST /api/v1/device/log (a device reports), GET /api/v1/orgs/{id}/log
  * (org admins) and GET /api/v1/me/log (a user's own entries). */
-#include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "api/api.h"
 #include "core/json.h"
@@ -21,31 +18,6 @@ static json_t *record_json(const void *row) {
         "device_serial", e->device_serial ? json_string(e->device_serial) : json_null(), "type",
         e->type, "pages", (json_int_t)e->pages, "copies", (json_int_t)e->copies, "color", e->color,
         "duplex", e->duplex);
-}
-
-/* Reads the period and size of a log listing from the query. */
-static int window(qr_req_t *r, int64_t *from, int64_t *to, int *limit) {
-    const char *names[3] = {"from", "to", "limit"};
-    long long v[3] = {0, 0, 100};
-    for (int i = 0; i < 3; i++) {
-        const char *q = qr_req_query(r, names[i]);
-        if (!q)
-            continue;
-        char *end = NULL;
-        errno = 0;
-        v[i] = strtoll(q, &end, 10);
-        if (!*q || *end || errno || v[i] < 0 || (i == 2 && (v[i] < 1 || v[i] > 1000))) {
-            qr_err_t err = {QR_OK, NULL, ""};
-            qr_err_set(&err, QR_E_INVALID, NULL,
-                       "from and to are Unix times in seconds; limit is from 1 to 1000");
-            qr_req_reply_error(r, &err);
-            return 1;
-        }
-    }
-    *from = v[0];
-    *to = v[1];
-    *limit = (int)v[2];
-    return 0;
 }
 
 void qr_api_device_log(qr_req_t *r) {
@@ -71,30 +43,89 @@ void qr_api_device_log(qr_req_t *r) {
                   201);
 }
 
-void qr_api_org_log(qr_req_t *r) {
-    int64_t from, to;
-    int limit;
-    if (window(r, &from, &to, &limit))
-        return;
+/* The CSV header of an export: record_json's keys, in its order. */
+static const char *const record_columns[] = {"id",        "time",          "user_id", "username",
+                                             "device_id", "device_serial", "type",    "pages",
+                                             "copies",    "color",         "duplex",  NULL};
+
+/* The export's view of the domain cursor. */
+static qr_status_t cursor_next(void *cur, const void **rows, size_t *n, qr_err_t *err) {
+    const qr_joblog_record_t *v = NULL;
+    qr_status_t st = qr_joblog_next(cur, &v, n, err);
+    *rows = v;
+    return st;
+}
+
+static void cursor_close(void *cur) {
+    qr_joblog_close(cur);
+}
+
+/* Reads a listing's filters from the query into f (user only where has_user). Answers 400
+ * and returns non-zero on a bad value. */
+static int filters(qr_req_t *r, int has_user, qr_joblog_filter_t *f) {
     qr_err_t err = {QR_OK, NULL, ""};
+    qr_joblog_filter_init(f);
+    if (qr_api_period_query(r, &f->from, &f->to))
+        return 1;
+    f->user_id = has_user ? qr_req_query(r, "user") : NULL;
+    f->device_id = qr_req_query(r, "device");
+    f->type = qr_req_query(r, "type");
+    const char *color = qr_req_query(r, "color");
+    if (f->type && strcmp(f->type, "print") != 0 && strcmp(f->type, "copy") != 0 &&
+        strcmp(f->type, "scan") != 0)
+        qr_err_set(&err, QR_E_INVALID, NULL, "type must be print, copy or scan");
+    else if (color && strcmp(color, "true") != 0 && strcmp(color, "false") != 0)
+        qr_err_set(&err, QR_E_INVALID, NULL, "color must be true or false");
+    if (err.status) {
+        qr_req_reply_error(r, &err);
+        return 1;
+    }
+    if (color)
+        f->color = color[0] == 't';
+    return 0;
+}
+
+/* GET an org's log (org_id) or the user's own (org_id NULL): a page of JSON, or with CSV
+ * asked for every matching entry streamed (at most limit if limit is given). */
+static void log_get(qr_req_t *r, const char *org_id) {
+    qr_joblog_filter_t f;
+    int limit, given, csv;
+    long long after;
+    if (filters(r, org_id != NULL, &f) ||
+        qr_api_page_query(r, QR_JOBLOG_PAGE_MAX, &limit, &given, 1, &after) ||
+        qr_api_format(r, &csv))
+        return;
+    f.before = after;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_ctx_t *ctx = qr_req_ctx(r);
+    if (csv) {
+        qr_joblog_cursor_t *cur = NULL;
+        qr_status_t st =
+            qr_joblog_open(ctx, qr_req_principal(r), org_id, &f, given ? limit : 0, &cur, &err);
+        if (st) {
+            qr_req_reply_error(r, &err);
+            return;
+        }
+        qr_api_export_t x = {cur,         cursor_next,   cursor_close, sizeof(qr_joblog_record_t),
+                             record_json, record_columns};
+        qr_api_reply_export(r, &x);
+        return;
+    }
     qr_joblog_record_t *items = NULL;
     size_t n = 0;
-    qr_status_t st = qr_joblog_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), from,
-                                    to, limit, &items, &n, &err);
-    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), record_json);
+    long long next = 0;
+    qr_status_t st =
+        qr_joblog_page(ctx, qr_req_principal(r), org_id, &f, limit, &items, &n, &next, &err);
+    char cursor[32];
+    snprintf(cursor, sizeof(cursor), "%lld", next);
+    qr_api_finish_page(r, st, &err, items, n, sizeof(*items), record_json, next ? cursor : NULL);
     qr_joblog_list_free(items, n);
 }
 
+void qr_api_org_log(qr_req_t *r) {
+    log_get(r, qr_req_param(r, 0));
+}
+
 void qr_api_me_log(qr_req_t *r) {
-    int64_t from, to;
-    int limit;
-    if (window(r, &from, &to, &limit))
-        return;
-    qr_err_t err = {QR_OK, NULL, ""};
-    qr_joblog_record_t *items = NULL;
-    size_t n = 0;
-    qr_status_t st =
-        qr_joblog_mine(qr_req_ctx(r), qr_req_principal(r), from, to, limit, &items, &n, &err);
-    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), record_json);
-    qr_joblog_list_free(items, n);
+    log_get(r, NULL);
 }

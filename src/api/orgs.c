@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: /api/v1/orgs and the org's audit log. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,23 +236,56 @@ static json_t *audit_json_fn(const void *row) {
         "target_id", e->target_id ? json_string(e->target_id) : json_null(), "detail", e->detail);
 }
 
+/* The CSV header of an audit export: audit_json_fn's keys, in its order. */
+static const char *const audit_columns[] = {"id",        "time",   "actor_id", "action",
+                                            "target_id", "detail", NULL};
+
+/* The export's view of the domain cursor. */
+static qr_status_t audit_next(void *cur, const void **rows, size_t *n, qr_err_t *err) {
+    const qr_audit_entry_t *v = NULL;
+    qr_status_t st = qr_audit_next(cur, &v, n, err);
+    *rows = v;
+    return st;
+}
+
+static void audit_close(void *cur) {
+    qr_audit_close(cur);
+}
+
 void qr_api_org_audit(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
-    long limit = 100;
-    const char *q = qr_req_query(r, "limit");
-    if (q) {
-        char *end = NULL;
-        limit = strtol(q, &end, 10);
-        if (!*q || *end || limit < 1 || limit > 1000) {
-            qr_err_set(&err, QR_E_INVALID, NULL, "limit must be an integer from 1 to 1000");
+    qr_audit_filter_t f = {0};
+    int limit, given, csv;
+    long long after[2];
+    if (qr_api_period_query(r, &f.from, &f.to) ||
+        qr_api_page_query(r, QR_AUDIT_PAGE_MAX, &limit, &given, 2, after) || qr_api_format(r, &csv))
+        return;
+    f.action = qr_req_query(r, "action");
+    f.actor_id = qr_req_query(r, "actor");
+    f.target_id = qr_req_query(r, "target");
+    f.before_time = after[0];
+    f.before_id = after[1];
+    qr_ctx_t *ctx = qr_req_ctx(r);
+    const char *org_id = qr_req_param(r, 0);
+    if (csv) {
+        qr_audit_cursor_t *cur = NULL;
+        if (qr_audit_open(ctx, qr_req_principal(r), org_id, &f, given ? limit : 0, &cur, &err)) {
             qr_req_reply_error(r, &err);
             return;
         }
+        qr_api_export_t x = {cur,           audit_next,   audit_close, sizeof(qr_audit_entry_t),
+                             audit_json_fn, audit_columns};
+        qr_api_reply_export(r, &x);
+        return;
     }
     qr_audit_entry_t *items = NULL;
     size_t n = 0;
-    qr_status_t st = qr_audit_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0),
-                                   (int)limit, &items, &n, &err);
-    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), audit_json_fn);
+    long long next_time = 0, next_id = 0;
+    qr_status_t st = qr_audit_page(ctx, qr_req_principal(r), org_id, &f, limit, &items, &n,
+                                   &next_time, &next_id, &err);
+    char cursor[48];
+    snprintf(cursor, sizeof(cursor), "%lld.%lld", next_time, next_id);
+    qr_api_finish_page(r, st, &err, items, n, sizeof(*items), audit_json_fn,
+                       next_id ? cursor : NULL);
     qr_audit_list_free(items, n);
 }

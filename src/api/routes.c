@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the route table and the shared response helpers of the API. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -60,20 +64,21 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/me", qr_api_me_get, A | O, NULL, NULL},
     {"PATCH", "/api/v1/me", qr_api_me_patch, A | B, NULL, NULL},
     {"POST", "/api/v1/me/password", qr_api_me_password, A | O | S | B, NULL, NULL},
-    {"GET", "/api/v1/orgs", qr_api_orgs_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs", qr_api_orgs_list, A, "format", NULL},
     {"POST", "/api/v1/orgs", qr_api_orgs_create, A | S | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}", qr_api_orgs_get, A, NULL, NULL},
     {"PATCH", "/api/v1/orgs/{}", qr_api_orgs_patch, A | B, NULL, NULL},
     {"DELETE", "/api/v1/orgs/{}", qr_api_orgs_delete, A, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/audit", qr_api_org_audit, A, "limit", NULL},
-    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A | C, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/audit", qr_api_org_audit, A,
+     "limit after action actor target from to format", NULL},
+    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A | C, "format", NULL},
     {"POST", "/api/v1/orgs/{}/users", qr_api_users_create, A | S | B, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/groups", qr_api_groups_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/groups", qr_api_groups_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/groups", qr_api_groups_create, A | B, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/clients", qr_api_clients_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/clients", qr_api_clients_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/clients", qr_api_clients_create, A | B, NULL, NULL},
     {"DELETE", "/api/v1/clients/{}", qr_api_clients_delete, A, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/devices", qr_api_devices_list, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/devices", qr_api_devices_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/devices", qr_api_devices_create, A | B, NULL, NULL},
     {"GET", "/api/v1/devices/{}", qr_api_devices_get, A, NULL, NULL},
     {"PATCH", "/api/v1/devices/{}", qr_api_devices_patch, A | B, NULL, NULL},
@@ -81,8 +86,10 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/device", qr_api_device_self, D, NULL, NULL},
     {"POST", "/api/v1/device/login", qr_api_panel_login, D | S | B, NULL, NULL},
     {"POST", "/api/v1/device/log", qr_api_device_log, D | B, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/log", qr_api_org_log, A | C, "from to limit", NULL},
-    {"GET", "/api/v1/me/log", qr_api_me_log, A, "from to limit", NULL},
+    {"GET", "/api/v1/orgs/{}/log", qr_api_org_log, A | C,
+     "from to limit after user device type color format", NULL},
+    {"GET", "/api/v1/me/log", qr_api_me_log, A, "from to limit after device type color format",
+     NULL},
     {"POST", "/api/v1/jobs", qr_api_jobs_submit, A | QR_ROUTE_STREAM, "name copies color duplex",
      NULL},
     {"POST", QR_IPP_PATH, qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL},
@@ -160,14 +167,127 @@ void qr_api_finish(qr_req_t *r, qr_status_t st, const qr_err_t *err, json_t *out
 
 void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
                          size_t n, size_t size, qr_api_json_fn fn) {
-    if (st) {
-        qr_req_reply_error(r, err);
+    qr_api_finish_items_totals(r, st, err, rows, n, size, fn, NULL);
+}
+
+/* Answers the CSV of a list (qr_csv_list). */
+static void finish_csv(qr_req_t *r, const json_t *items, const json_t *totals) {
+    qr_buf_t b;
+    qr_buf_init(&b, 64u * 1024 * 1024);
+    if (qr_csv_list(&b, items, totals)) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        qr_err_set(&err, QR_E_TOO_LARGE, NULL,
+                   "the CSV answer is larger than 64 MiB; ask for fewer rows");
+        qr_req_reply_error(r, &err);
+    } else {
+        qr_api_reply_csv(r, b.ptr ? b.ptr : "", b.len);
+    }
+    qr_buf_free(&b);
+}
+
+/* The one list answer behind qr_api_finish_items*: the items, plus totals (a JSON member
+ * and the CSV "Total" row) and next (a JSON member only) when not NULL; steals both. */
+static void finish_list(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                        size_t n, size_t size, qr_api_json_fn fn, json_t *totals, json_t *next) {
+    int csv = 0;
+    if (st || qr_api_format(r, &csv)) {
+        json_decref(totals);
+        json_decref(next);
+        if (st)
+            qr_req_reply_error(r, err);
         return;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, fn((const char *)rows + i * size));
-    qr_req_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    if (csv) {
+        finish_csv(r, items, totals);
+        json_decref(items);
+        json_decref(totals);
+        json_decref(next);
+        return;
+    }
+    json_t *out = json_pack("{s:o}", "items", items);
+    if (totals)
+        json_object_set_new(out, "totals", totals);
+    if (next)
+        json_object_set_new(out, "next", next);
+    qr_req_reply_json(r, 200, out);
+}
+
+void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                                size_t n, size_t size, qr_api_json_fn fn, json_t *totals) {
+    finish_list(r, st, err, rows, n, size, fn, totals, NULL);
+}
+
+void qr_api_finish_page(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                        size_t n, size_t size, qr_api_json_fn fn, const char *next) {
+    finish_list(r, st, err, rows, n, size, fn, NULL, next ? json_string(next) : json_null());
+}
+
+/* Query parameter name as a whole number from lo to hi into *v (left alone if absent);
+ * answers 400 with msg and returns non-zero if it is not one. */
+static int query_number(qr_req_t *r, const char *name, long long lo, long long hi, long long *v,
+                        const char *msg) {
+    const char *q = qr_req_query(r, name);
+    if (!q)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long long x = strtoll(q, &end, 10);
+    if (*q && !*end && !errno && x >= lo && x <= hi) {
+        *v = x;
+        return 0;
+    }
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_err_set(&err, QR_E_INVALID, NULL, "%s", msg);
+    qr_req_reply_error(r, &err);
+    return 1;
+}
+
+/* Parses a cursor of nparts positive integers joined by '.' into v; 0 if it is not one. */
+static int parse_cursor(const char *q, int nparts, long long *v) {
+    for (int i = 0; i < nparts; i++) {
+        char *end = NULL;
+        errno = 0;
+        v[i] = strtoll(q, &end, 10);
+        if (end == q || errno || v[i] < 1 || *end != (i + 1 < nparts ? '.' : '\0'))
+            return 0;
+        q = end + 1;
+    }
+    return 1;
+}
+
+int qr_api_page_query(qr_req_t *r, int max, int *limit, int *limit_given, int nparts,
+                      long long *v) {
+    char msg[96];
+    long long l = 100;
+    snprintf(msg, sizeof(msg), "limit must be an integer from 1 to %d", max);
+    if (query_number(r, "limit", 1, max, &l, msg))
+        return 1;
+    const char *after = qr_req_query(r, "after");
+    memset(v, 0, sizeof(*v) * (size_t)nparts);
+    if (after && !parse_cursor(after, nparts, v)) {
+        qr_err_t err = {QR_OK, NULL, ""};
+        qr_err_set(&err, QR_E_INVALID, NULL,
+                   "after must be the \"next\" cursor of a previous page, as it was given");
+        qr_req_reply_error(r, &err);
+        return 1;
+    }
+    *limit = (int)l;
+    *limit_given = qr_req_query(r, "limit") != NULL;
+    return 0;
+}
+
+int qr_api_period_query(qr_req_t *r, int64_t *from, int64_t *to) {
+    static const char msg[] = "from and to are Unix times in seconds";
+    long long f = 0, t = 0;
+    if (query_number(r, "from", 0, INT64_MAX, &f, msg) ||
+        query_number(r, "to", 0, INT64_MAX, &t, msg))
+        return 1;
+    *from = f;
+    *to = t;
+    return 0;
 }
 
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only) {

@@ -23,6 +23,8 @@ static const char *const security_headers[][2] = {
     {"Cache-Control", "no-store"},
 };
 
+_Static_assert(QR_STREAM_SIZE_UNKNOWN == MHD_SIZE_UNKNOWN, "an unknown size is MHD's");
+
 static ssize_t out_read(void *cls, uint64_t pos, char *buf, size_t max) {
     (void)pos;
     struct out_stream *o = cls;

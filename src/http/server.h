@@ -115,7 +115,10 @@ int qr_req_answered(qr_req_t *r);
 /* Reads the next piece of a streamed answer into buf: bytes read, 0 at the end, -1 on an
  * error (the connection is then closed, so the client sees an incomplete answer). */
 typedef long (*qr_stream_read_fn)(void *cls, char *buf, size_t max);
-/* Answers with a body produced piece by piece (size bytes in all); free_fn(cls) runs when
+/* The size of a streamed answer whose length is not known in advance (sent chunked). */
+#define QR_STREAM_SIZE_UNKNOWN (~0ULL)
+/* Answers with a body produced piece by piece (size bytes in all, or
+ * QR_STREAM_SIZE_UNKNOWN); free_fn(cls) runs when
  * the answer is done or abandoned. */
 void qr_req_reply_stream(qr_req_t *r, int status, const char *content_type, unsigned long long size,
                          qr_stream_read_fn fn, void *cls, void (*free_fn)(void *));

@@ -47,14 +47,54 @@ struct qr_dbc;
  * domain code that logs as part of a larger change (a released print job). */
 qr_status_t qr__joblog_insert(struct qr_dbc *c, const char *org_id, const char *device_id,
                               int64_t now, const qr_joblog_entry_t *e, long long *id);
+/* What a listing of the log selects (REP-1): every field optional. */
+typedef struct qr_joblog_filter {
+    int64_t from, to;      /* Unix seconds, inclusive; 0 = open */
+    const char *user_id;   /* NULL = every user */
+    const char *device_id; /* NULL = every device */
+    const char *type;      /* "print", "copy", "scan", or NULL = every type */
+    int color;             /* 1 colour, 0 mono, -1 both */
+    long long before;      /* the keyset: only entries with a smaller id; 0 = from the newest */
+} qr_joblog_filter_t;
+
+/* The most entries of one page, and of one batch of an export. */
+#define QR_JOBLOG_PAGE_MAX 1000
+#define QR_JOBLOG_BATCH 1000
+
+/* Sets f to "everything": no period, no user, device or type, both colours, newest first. */
+void qr_joblog_filter_init(qr_joblog_filter_t *f);
+/* One page of the log of org_id (org_id NULL: the principal's own entries, REP-2), newest
+ * first: at most limit (1 to QR_JOBLOG_PAGE_MAX) entries matching f into *items (free with
+ * qr_joblog_list_free) and *n; *next is the id to pass as f->before for the next page, 0 if
+ * this is the last one. An org's log needs report access to it (TEN-3). */
+qr_status_t qr_joblog_page(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                           const qr_joblog_filter_t *f, int limit, qr_joblog_record_t **items,
+                           size_t *n, long long *next, qr_err_t *err);
 /* The log of org_id between from and to (Unix seconds, inclusive, 0 = open), newest first,
  * at most limit entries: *items (free with qr_joblog_list_free) and *n. Needs report access
- * to the org (TEN-3). */
+ * to the org (TEN-3). The first page of qr_joblog_page without other filters. */
 qr_status_t qr_joblog_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, int64_t from,
                            int64_t to, int limit, qr_joblog_record_t **items, size_t *n,
                            qr_err_t *err);
 /* The principal's own entries (REP-2), as qr_joblog_list. */
 qr_status_t qr_joblog_mine(qr_ctx_t *ctx, const qr_principal_t *p, int64_t from, int64_t to,
                            int limit, qr_joblog_record_t **items, size_t *n, qr_err_t *err);
+
+/* A cursor over every entry matching a filter (an export of any size): it reads keyset
+ * batches of QR_JOBLOG_BATCH entries, each on a pooled connection taken and released for
+ * that batch, so memory stays flat however long the log is. */
+typedef struct qr_joblog_cursor qr_joblog_cursor_t;
+/* Checks access as qr_joblog_page (org_id NULL: the principal's own entries) and opens a
+ * cursor over the entries matching f (copied), newest first, at most max of them (0: all)
+ * into *out (qr_joblog_close). */
+qr_status_t qr_joblog_open(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
+                           const qr_joblog_filter_t *f, long long max, qr_joblog_cursor_t **out,
+                           qr_err_t *err);
+/* The next batch: *rows (owned by the cursor, valid until the next call) and *n, 0 at the
+ * end. */
+qr_status_t qr_joblog_next(qr_joblog_cursor_t *cur, const qr_joblog_record_t **rows, size_t *n,
+                           qr_err_t *err);
+/* Frees the cursor and its batch; accepts NULL. */
+void qr_joblog_close(qr_joblog_cursor_t *cur);
 
 #endif

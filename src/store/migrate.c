@@ -367,6 +367,11 @@ static const char *const migrations[] = {
      "ALTER TABLE users ADD COLUMN username_key_dup INTEGER NOT NULL DEFAULT 0;"
      "CREATE UNIQUE INDEX users_username_key ON users(org_id, username_key) "
      "WHERE username_key_dup = 0;"),
+    /* issue 13, exports: the job log and audit listings filtered by device, actor or target
+     * and paged by keyset (REP-1, REP-4). */
+    ("CREATE INDEX job_log_org_device ON job_log(org_id, device_id, id);"
+     "CREATE INDEX audit_org_actor ON audit(org_id, actor_id, time, id);"
+     "CREATE INDEX audit_org_target ON audit(org_id, target_id, time, id);"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

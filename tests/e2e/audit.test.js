@@ -63,6 +63,7 @@ test('REP-4 security events and admin changes are audited with actor and target,
 
     const a = await srv.request('GET', `/api/v1/orgs/${org.id}/audit?limit=500`, as(admin));
     assertStatus(a, 200);
+    assert.equal(a.json.next, null, 'REP-4 every event on one page of 500 (paging: exports.test.js)');
     const items = a.json.items;
     const find = (action, pred = () => true) => items.filter((e) => e.action === action && pred(e));
     const adminId = cust.admin.id;

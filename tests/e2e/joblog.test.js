@@ -42,6 +42,7 @@ describe('job log', () => {
         const log = await srv.request('GET', `/api/v1/orgs/${tree.cA.org.id}/log`, { token: tree.cA.token });
         assertStatus(log, 200);
         assert.equal(log.json.items.length, 2);
+        assert.equal(log.json.next, null, 'REP-1 one page: no next cursor (paging: exports.test.js)');
         const [copy, print] = log.json.items;
         assert.equal(copy.type, 'copy');
         assert.equal(copy.user_id, null);

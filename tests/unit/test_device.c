@@ -79,6 +79,75 @@ static char *device_token(const qr_device_t *d) {
     return bearer;
 }
 
+/* REP-1: 2,500 more entries (every other one a print, every third colour) read by keyset
+ * pages and by the export cursor in batches of at most QR_JOBLOG_BATCH, newest first, each
+ * entry once. */
+static void joblog_pages_and_cursor(const char *device_id) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_dbc_t *c = qr_db_acquire(ctx.db);
+    assert_int_equal(
+        qr_db_q(c, NULL, NULL,
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 2500) "
+                "INSERT INTO job_log (org_id, time, user_id, device_id, type, pages, copies, "
+                "color, duplex) SELECT ?, 1000 + i, NULL, ?, CASE WHEN i % 2 = 0 THEN 'print' "
+                "ELSE 'scan' END, i, 1, CASE WHEN i % 3 = 0 THEN 1 ELSE 0 END, 0 FROM s",
+                QR_TEXT(org_id), QR_TEXT(device_id)),
+        QR_OK);
+    qr_db_release(c);
+    qr_joblog_filter_t f;
+    qr_joblog_filter_init(&f);
+    f.type = "print";
+    qr_joblog_cursor_t *cur = NULL;
+    assert_int_equal(qr_joblog_open(&ctx, &admin, org_id, &f, 0, &cur, &err), QR_OK);
+    const qr_joblog_record_t *rows = NULL;
+    size_t n = 0, total = 0, batches = 0;
+    long long last = INT64_MAX;
+    do {
+        assert_int_equal(qr_joblog_next(cur, &rows, &n, &err), QR_OK);
+        assert_true(n <= QR_JOBLOG_BATCH);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(rows[i].id < last);
+            assert_string_equal(rows[i].type, "print");
+            last = rows[i].id;
+        }
+        total += n;
+        batches += n > 0;
+    } while (n > 0);
+    assert_int_equal(total, 1250);
+    assert_int_equal(batches, 2);
+    qr_joblog_close(cur);
+
+    /* At most max entries; colour only. */
+    f.type = NULL;
+    f.color = 1;
+    assert_int_equal(qr_joblog_open(&ctx, &admin, org_id, &f, 700, &cur, &err), QR_OK);
+    total = 0;
+    do {
+        assert_int_equal(qr_joblog_next(cur, &rows, &n, &err), QR_OK);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(rows[i].color, 1);
+        total += n;
+    } while (n > 0);
+    assert_int_equal(total, 700);
+    qr_joblog_close(cur);
+
+    /* Pages of 300 with the keyset: 834 colour entries (833 + the copy above). */
+    qr_joblog_record_t *page = NULL;
+    long long next = 0;
+    total = 0;
+    f.before = 0;
+    do {
+        assert_int_equal(qr_joblog_page(&ctx, &admin, org_id, &f, 300, &page, &n, &next, &err),
+                         QR_OK);
+        total += n;
+        f.before = next;
+        qr_joblog_list_free(page, n);
+    } while (next);
+    assert_int_equal(total, 834);
+    assert_int_equal(qr_joblog_page(&ctx, &admin, org_id, &f, 1001, &page, &n, &next, &err),
+                     QR_E_INVALID);
+}
+
 static void test_device_typed(void **state) {
     (void)state;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -140,6 +209,7 @@ static void test_device_typed(void **state) {
     assert_int_equal(log[0].color, 1);
     assert_int_equal(log[0].duplex, 0);
     qr_joblog_list_free(log, n);
+    joblog_pages_and_cursor(d.id);
 
     /* DEV-3: a disabled device's token stops at once. */
     qr_device_input_init(&in);

@@ -142,6 +142,55 @@ static qr_principal_t root_admin(const char *org_id) {
 
 /* Issue 12: orgs, users, groups and audit entries come back as structs, and an org's first
  * admin is made with it (admin/org_setup.c) with a one-time password (TEN-1). */
+
+/* REP-4: 1,205 events of one action, many of them in the same second, read by keyset pages
+ * on (time, id) and by the export cursor in batches, newest first, each event once. */
+static void audit_pages_and_cursor(qr_ctx_t *c_ctx, const qr_principal_t *who, const char *org) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_dbc_t *c = qr_db_acquire(c_ctx->db);
+    assert_int_equal(qr_dbc_begin(c), QR_OK);
+    for (int i = 0; i < 1205; i++)
+        qr_audit_write(c, 5000 + i / 100, org, i % 2 ? who->user_id : NULL, "probe",
+                       i % 5 ? "t1" : "t2", "=detail");
+    assert_int_equal(qr_dbc_commit(c), QR_OK);
+    qr_db_release(c);
+    qr_audit_filter_t f = {0};
+    f.action = "probe";
+    qr_audit_cursor_t *cur = NULL;
+    assert_int_equal(qr_audit_open(c_ctx, who, org, &f, 0, &cur, &err), QR_OK);
+    const qr_audit_entry_t *rows = NULL;
+    size_t n = 0, total = 0;
+    long long lt = INT64_MAX, li = INT64_MAX;
+    do {
+        assert_int_equal(qr_audit_next(cur, &rows, &n, &err), QR_OK);
+        assert_true(n <= QR_AUDIT_BATCH);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(rows[i].time < lt || (rows[i].time == lt && rows[i].id < li));
+            lt = rows[i].time;
+            li = rows[i].id;
+        }
+        total += n;
+    } while (n > 0);
+    assert_int_equal(total, 1205);
+    qr_audit_close(cur);
+
+    /* Pages of 100, each ending inside a run of equal times; filtered by target. */
+    f.target_id = "t2";
+    qr_audit_entry_t *page = NULL;
+    long long nt = 0, ni = 0;
+    total = 0;
+    do {
+        assert_int_equal(qr_audit_page(c_ctx, who, org, &f, 100, &page, &n, &nt, &ni, &err), QR_OK);
+        for (size_t i = 0; i < n; i++)
+            assert_string_equal(page[i].target_id, "t2");
+        total += n;
+        f.before_time = nt;
+        f.before_id = ni;
+        qr_audit_list_free(page, n);
+    } while (ni);
+    assert_int_equal(total, 241);
+}
+
 static void test_ten1_typed_org_user_group_rows(void **state) {
     (void)state;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -210,6 +259,7 @@ static void test_ten1_typed_org_user_group_rows(void **state) {
     assert_string_equal(events[n - 1].action, "bootstrap");
     assert_null(events[n - 1].actor_id);
     qr_audit_list_free(events, n);
+    audit_pages_and_cursor(&ctx, &p, root);
 
     qr_org_t *orgs = NULL;
     assert_int_equal(qr_org_list(&ctx, &p, &orgs, &n, &err), QR_OK);
