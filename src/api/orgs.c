@@ -7,10 +7,16 @@
 #include "api/api.h"
 #include "core/json.h"
 #include "report/audit.h"
+#include "tenancy/license.h"
 #include "tenancy/org.h"
 #include "tenancy/user.h"
 
 static const char *const org_read_only[] = {"id", "type", "parent_id", "slug", "created_at", NULL};
+
+/* A license limit: a number, or null for unlimited. */
+static json_t *limit_json(long long v) {
+    return v == QR_LIC_UNLIMITED ? json_null() : json_integer((json_int_t)v);
+}
 
 /* The client view of an org; license and retention only if the reader may see them. */
 static json_t *org_json(const qr_org_t *g) {
@@ -29,9 +35,11 @@ static json_t *org_json(const qr_org_t *g) {
     if (!g->show_contract)
         return o;
     json_object_set_new(o, "license",
-                        json_pack("{s:I, s:I, s:I, s:O}", "devices", (json_int_t)g->lic_devices,
-                                  "ocr_pages_per_month", (json_int_t)g->lic_ocr_pages, "storage_mb",
-                                  (json_int_t)g->lic_storage_mb, "features", g->lic_features));
+                        json_pack("{s:o, s:o, s:o, s:o, s:O}", "devices",
+                                  limit_json(g->lic_devices), "ocr_pages_per_month",
+                                  limit_json(g->lic_ocr_pages), "storage_mb",
+                                  limit_json(g->lic_storage_mb), "users", limit_json(g->lic_users),
+                                  "features", g->lic_features));
     json_object_set_new(o, "retention",
                         json_pack("{s:I, s:I, s:I}", "print_jobs_days",
                                   (json_int_t)g->ret_print_days, "scan_documents_days",
@@ -76,21 +84,38 @@ static qr_status_t parse_print_policy(json_t *b, qr_org_input_t *in, qr_err_t *e
     return QR_OK;
 }
 
+/* Reads license limit key of lic into *v: absent leaves it unset, null is unlimited, else an
+ * integer from 0 to max. */
+static qr_status_t get_limit(json_t *lic, const char *key, long long max, long long *v,
+                             qr_err_t *err) {
+    json_t *x = json_object_get(lic, key);
+    if (json_is_null(x)) {
+        *v = QR_LIC_UNLIMITED;
+        return QR_OK;
+    }
+    if (x && (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > max))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "license.%s must be an integer from 0 to %lld, or null for unlimited",
+                          key, max);
+    if (x)
+        *v = json_integer_value(x);
+    return QR_OK;
+}
+
 /* Reads the optional "license" and "retention" objects (the contract). */
 static qr_status_t parse_contract(json_t *b, qr_org_input_t *in, qr_err_t *err) {
     qr_status_t st;
     json_t *lic = json_object_get(b, "license");
     if (lic) {
-        static const char *const keys[] = {"devices", "ocr_pages_per_month", "storage_mb",
-                                           "features", NULL};
+        static const char *const keys[] = {
+            "devices", "ocr_pages_per_month", "storage_mb", "users", "features", NULL};
         if (!json_is_object(lic))
             return qr_err_set(err, QR_E_INVALID, NULL, "field 'license' must be an object");
         if ((st = qr_json_check_keys(lic, keys, err)) ||
-            (st = qr_json_get_int(lic, "devices", 0, 0, 1000000, &in->lic_devices, NULL, err)) ||
-            (st = qr_json_get_int(lic, "ocr_pages_per_month", 0, 0, 1000000000, &in->lic_ocr_pages,
-                                  NULL, err)) ||
-            (st = qr_json_get_int(lic, "storage_mb", 0, 0, 1000000000, &in->lic_storage_mb, NULL,
-                                  err)))
+            (st = get_limit(lic, "devices", 1000000, &in->lic_devices, err)) ||
+            (st = get_limit(lic, "ocr_pages_per_month", 1000000000, &in->lic_ocr_pages, err)) ||
+            (st = get_limit(lic, "storage_mb", 1000000000, &in->lic_storage_mb, err)) ||
+            (st = get_limit(lic, "users", 1000000, &in->lic_users, err)))
             return st;
         in->lic_features = json_object_get(lic, "features");
     }

@@ -346,6 +346,19 @@ static const char *const migrations[] = {
     /* 20: SEC-3 automatic backups: whose turn it is, for all servers of the database. */
     ("CREATE TABLE backup_turn (id INTEGER PRIMARY KEY, started_at BIGINT NOT NULL);"
      "INSERT INTO backup_turn (id, started_at) VALUES (1, 0);"),
+    /* 21 (issue 13, licenses: TEN-5): -1 is "unlimited": the root provider's limits, storage
+     * everywhere (never enforced before) and the new user limit of existing orgs. print and
+     * scan, never enforced before, become features that every existing org has. */
+    ("ALTER TABLE orgs ADD COLUMN lic_users INTEGER NOT NULL DEFAULT -1;"
+     "UPDATE orgs SET lic_storage_mb = -1;"
+     "UPDATE orgs SET lic_devices = -1, lic_ocr_pages = -1, lic_features = '[\"print\", "
+     "\"scan\", \"federation\", \"connectors\", \"api_keys\"]' WHERE parent_id IS NULL;"
+     "UPDATE orgs SET lic_features = '[\"print\", \"scan\"]' WHERE lic_features NOT LIKE "
+     "'%\"%';"
+     "UPDATE orgs SET lic_features = '[\"print\", ' || substr(lic_features, 2) WHERE "
+     "lic_features NOT LIKE '%\"print\"%';"
+     "UPDATE orgs SET lic_features = '[\"scan\", ' || substr(lic_features, 2) WHERE "
+     "lic_features NOT LIKE '%\"scan\"%';"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "core/tz.h"
 #include "store/audit.h"
+#include "tenancy/license.h"
 
 int qr_org_slug_is_valid(const char *s) {
     size_t n = strlen(s);
@@ -26,13 +27,13 @@ int qr_org_slug_is_valid(const char *s) {
     "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
     "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email, o.pin_mode, o.pin_lengths, "    \
-    "o.time_zone, o.print_force_mono, o.print_force_duplex, o.print_max_pages"
+    "o.time_zone, o.print_force_mono, o.print_force_duplex, o.print_max_pages, o.lic_users"
 
 #define MAX_PARAMS 16
 
 void qr_org_input_init(qr_org_input_t *in) {
     memset(in, 0, sizeof(*in));
-    in->lic_devices = in->lic_ocr_pages = in->lic_storage_mb = -1;
+    in->lic_devices = in->lic_ocr_pages = in->lic_storage_mb = in->lic_users = QR_LIC_UNSET;
     in->ret_print_days = in->ret_scan_days = in->ret_audit_days = -1;
     in->mfa_email = in->print_force_mono = in->print_force_duplex = -1;
     in->print_max_pages = -1;
@@ -93,6 +94,7 @@ static void org_from_row(const qr_principal_t *p, const qr_dbres_t *r, int i, qr
     out->lic_devices = qr_dbres_int(r, i, 7);
     out->lic_ocr_pages = qr_dbres_int(r, i, 8);
     out->lic_storage_mb = qr_dbres_int(r, i, 9);
+    out->lic_users = qr_dbres_int(r, i, 24);
     out->lic_features = parse_array(qr_dbres_text(r, i, 10));
     out->ret_print_days = qr_dbres_int(r, i, 11);
     out->ret_scan_days = qr_dbres_int(r, i, 12);
@@ -139,6 +141,27 @@ static qr_status_t check_string_array(const char *field, json_t *a, size_t max_i
                 return qr_err_set(err, QR_E_INVALID, NULL,
                                   "each of '%s' must be 1 to 32 of a-z, 0-9 and _", field);
         }
+    }
+    return QR_OK;
+}
+
+/* Checks the license's features: known names (license.h), each at most once. */
+static qr_status_t check_features(json_t *a, qr_err_t *err) {
+    if (check_string_array("features", a, 8, 0, err))
+        return QR_E_INVALID;
+    unsigned seen = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        unsigned bit = qr_feature_bit(json_string_value(v));
+        if (!bit || (seen & bit)) {
+            char all[96];
+            qr_feature_names(QR_FEAT_ALL, all, sizeof(all));
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "features must list each of %s at most once; '%s' is %s", all,
+                              json_string_value(v), bit ? "repeated" : "unknown");
+        }
+        seen |= bit;
     }
     return QR_OK;
 }
@@ -198,7 +221,7 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
                           "portal_url must be empty or an https:// URL of at most 2048 bytes");
     if (in->admin_emails && check_string_array("admin_emails", in->admin_emails, 10, 1, err))
         return QR_E_INVALID;
-    if (in->lic_features && check_string_array("features", in->lic_features, 32, 0, err))
+    if (in->lic_features && check_features(in->lic_features, err))
         return QR_E_INVALID;
     if (in->pin_mode && strcmp(in->pin_mode, "user_pin") != 0 &&
         strcmp(in->pin_mode, "pin_only") != 0)
@@ -328,24 +351,75 @@ qr_status_t qr__org_check_new(qr_dbc_t *c, const qr_principal_t *p, const qr_org
     return QR_OK;
 }
 
+/* The feature bits of a validated array of names. */
+static unsigned features_mask(json_t *a) {
+    unsigned mask = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        mask |= qr_feature_bit(json_string_value(v));
+    }
+    return mask;
+}
+
+/* The stored form of feature bits: a JSON array of names. Returns a new string. */
+static char *features_text(unsigned mask) {
+    json_t *a = json_array();
+    for (unsigned bit = 1; bit <= QR_FEAT_ALL; bit <<= 1)
+        if (mask & bit)
+            json_array_append_new(a, json_string(qr_feature_name(bit)));
+    char *s = qr_json_dump(a);
+    json_decref(a);
+    return s;
+}
+
+/* A numeric limit of a new child: the given one, else 0 where zero_default, else unlimited
+ * if the parent's is, else 0. */
+static long long new_limit(long long given, long long parents, int zero_default) {
+    if (given != QR_LIC_UNSET)
+        return given;
+    return !zero_default && parents == QR_LIC_UNLIMITED ? QR_LIC_UNLIMITED : 0;
+}
+
+/* The license of a new child (TEN-5): what in gives, else the defaults: devices and OCR pages
+ * 0 for a customer; every other limit unlimited if the parent's is, else 0; the features print
+ * and scan as far as the parent has them. Checked against the parent's license. */
+static qr_status_t new_license(qr_dbc_t *c, const qr_org_input_t *in, const qr_org_ref_t *parent,
+                               qr_license_t *out, qr_err_t *err) {
+    qr_license_t pl;
+    qr_status_t st = qr_license_read(c, parent->id, &pl);
+    if (st)
+        return qr_err_set(err, st, NULL, "the parent organization could not be read");
+    int customer = strcmp(in->type, "customer") == 0;
+    out->devices = new_limit(in->lic_devices, pl.devices, customer);
+    out->ocr_pages = new_limit(in->lic_ocr_pages, pl.ocr_pages, customer);
+    out->storage_mb = new_limit(in->lic_storage_mb, pl.storage_mb, 0);
+    out->users = new_limit(in->lic_users, pl.users, 0);
+    out->features =
+        in->lic_features ? features_mask(in->lic_features) : (QR_FEAT_DEFAULT & pl.features);
+    return qr_license_check_grant(c, parent->id, NULL, out, err);
+}
+
 qr_status_t qr__org_insert_row(qr_dbc_t *c, const qr_org_input_t *in, const qr_org_ref_t *parent,
                                int64_t now, char id[QR_ID_LEN + 1], qr_err_t *err) {
+    qr_license_t lic;
+    qr_status_t st = new_license(c, in, parent, &lic, err);
+    if (st)
+        return st;
     qr_random_id(id);
     char *path = qr_xasprintf("%s%s/", parent->path, id);
     char *emails = dump_or(in->admin_emails, "[]");
-    char *features = dump_or(in->lic_features, "[]");
-    qr_status_t st = qr_db_q(
+    char *features = features_text(lic.features);
+    st = qr_db_q(
         c, NULL, NULL,
         "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, portal_url, "
-        "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_features, "
+        "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_users, lic_features, "
         "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         QR_TEXT(id), QR_TEXT(parent->id), QR_TEXT(path), QR_INT(parent->depth + 1),
         QR_TEXT(in->type), QR_TEXT(in->name), QR_TEXT(in->slug),
-        QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails),
-        QR_INT(in->lic_devices >= 0 ? in->lic_devices : 0),
-        QR_INT(in->lic_ocr_pages >= 0 ? in->lic_ocr_pages : 0),
-        QR_INT(in->lic_storage_mb >= 0 ? in->lic_storage_mb : 0), QR_TEXT(features),
+        QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails), QR_INT(lic.devices),
+        QR_INT(lic.ocr_pages), QR_INT(lic.storage_mb), QR_INT(lic.users), QR_TEXT(features),
         QR_INT(in->ret_print_days >= 0 ? in->ret_print_days : 7),
         QR_INT(in->ret_scan_days >= 0 ? in->ret_scan_days : 30),
         QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now), QR_INT(now));
@@ -398,10 +472,36 @@ qr_status_t qr_org_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_org_t **items
     return st;
 }
 
+/* 1 if the update touches the license. */
+static int changes_license(const qr_org_input_t *in) {
+    return in->lic_devices != QR_LIC_UNSET || in->lic_ocr_pages != QR_LIC_UNSET ||
+           in->lic_storage_mb != QR_LIC_UNSET || in->lic_users != QR_LIC_UNSET || in->lic_features;
+}
+
+/* TEN-5: the license org ref would have after the update in, checked against its parent's
+ * (and against what it uses). Call in the update's transaction. */
+static qr_status_t check_license_change(qr_dbc_t *c, const qr_org_ref_t *ref,
+                                        const qr_org_input_t *in, qr_err_t *err) {
+    qr_license_t l;
+    if (!changes_license(in))
+        return QR_OK;
+    if (!ref->parent_id[0])
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "the root provider's license is unlimited and cannot be changed");
+    qr_status_t st = qr_license_read(c, ref->id, &l);
+    if (st)
+        return qr_err_set(err, st, NULL, "the license could not be read");
+    l.devices = in->lic_devices != QR_LIC_UNSET ? in->lic_devices : l.devices;
+    l.ocr_pages = in->lic_ocr_pages != QR_LIC_UNSET ? in->lic_ocr_pages : l.ocr_pages;
+    l.storage_mb = in->lic_storage_mb != QR_LIC_UNSET ? in->lic_storage_mb : l.storage_mb;
+    l.users = in->lic_users != QR_LIC_UNSET ? in->lic_users : l.users;
+    l.features = in->lic_features ? features_mask(in->lic_features) : l.features;
+    return qr_license_check_grant(c, ref->parent_id, ref->id, &l, err);
+}
+
 /* 1 if the update touches license or retention (the contract, set by the parent). */
 static int changes_contract(const qr_org_input_t *in) {
-    return in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
-           in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
+    return changes_license(in) || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
            in->ret_audit_days >= 0;
 }
 
@@ -443,37 +543,41 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     if ((st = check_update_access(p, &ref, in, err)))
         goto out;
     emails = in->admin_emails ? qr_json_dump(in->admin_emails) : NULL;
-    features = in->lic_features ? qr_json_dump(in->lic_features) : NULL;
+    features = in->lic_features ? features_text(features_mask(in->lic_features)) : NULL;
     pin_lengths = in->pin_lengths ? qr_json_dump(in->pin_lengths) : NULL;
     if ((st = qr_dbc_begin(c)))
         goto out;
-    st = qr_db_q(
-        c, NULL, NULL,
-        "UPDATE orgs SET name = COALESCE(?, name), portal_url = COALESCE(?, portal_url), "
-        "admin_emails = COALESCE(?, admin_emails), "
-        "lic_devices = CASE WHEN ? >= 0 THEN ? ELSE lic_devices END, "
-        "lic_ocr_pages = CASE WHEN ? >= 0 THEN ? ELSE lic_ocr_pages END, "
-        "lic_storage_mb = CASE WHEN ? >= 0 THEN ? ELSE lic_storage_mb END, "
-        "lic_features = COALESCE(?, lic_features), "
-        "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
-        "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
-        "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
-        "mfa_email = CASE WHEN ? >= 0 THEN ? ELSE mfa_email END, "
-        "pin_mode = COALESCE(?, pin_mode), pin_lengths = COALESCE(?, pin_lengths), "
-        "time_zone = COALESCE(?, time_zone), "
-        "print_force_mono = CASE WHEN ? >= 0 THEN ? ELSE print_force_mono END, "
-        "print_force_duplex = CASE WHEN ? >= 0 THEN ? ELSE print_force_duplex END, "
-        "print_max_pages = CASE WHEN ? >= 0 THEN ? ELSE print_max_pages END, "
-        "updated_at = ? WHERE id = ?",
-        QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails), QR_INT(in->lic_devices),
-        QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages), QR_INT(in->lic_ocr_pages),
-        QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb), QR_TEXT(features),
-        QR_INT(in->ret_print_days), QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days),
-        QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days), QR_INT(in->ret_audit_days),
-        QR_INT(in->mfa_email), QR_INT(in->mfa_email), QR_TEXT(in->pin_mode), QR_TEXT(pin_lengths),
-        QR_TEXT(in->time_zone), QR_INT(in->print_force_mono), QR_INT(in->print_force_mono),
-        QR_INT(in->print_force_duplex), QR_INT(in->print_force_duplex), QR_INT(in->print_max_pages),
-        QR_INT(in->print_max_pages), QR_INT(now), QR_TEXT(ref.id));
+    if ((st = check_license_change(c, &ref, in, err)))
+        goto out;
+    st = qr_db_q(c, NULL, NULL,
+                 "UPDATE orgs SET name = COALESCE(?, name), portal_url = COALESCE(?, portal_url), "
+                 "admin_emails = COALESCE(?, admin_emails), "
+                 "lic_devices = CASE WHEN ? <> -2 THEN ? ELSE lic_devices END, "
+                 "lic_ocr_pages = CASE WHEN ? <> -2 THEN ? ELSE lic_ocr_pages END, "
+                 "lic_storage_mb = CASE WHEN ? <> -2 THEN ? ELSE lic_storage_mb END, "
+                 "lic_users = CASE WHEN ? <> -2 THEN ? ELSE lic_users END, "
+                 "lic_features = COALESCE(?, lic_features), "
+                 "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
+                 "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
+                 "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
+                 "mfa_email = CASE WHEN ? >= 0 THEN ? ELSE mfa_email END, "
+                 "pin_mode = COALESCE(?, pin_mode), pin_lengths = COALESCE(?, pin_lengths), "
+                 "time_zone = COALESCE(?, time_zone), "
+                 "print_force_mono = CASE WHEN ? >= 0 THEN ? ELSE print_force_mono END, "
+                 "print_force_duplex = CASE WHEN ? >= 0 THEN ? ELSE print_force_duplex END, "
+                 "print_max_pages = CASE WHEN ? >= 0 THEN ? ELSE print_max_pages END, "
+                 "updated_at = ? WHERE id = ?",
+                 QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails),
+                 QR_INT(in->lic_devices), QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages),
+                 QR_INT(in->lic_ocr_pages), QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb),
+                 QR_INT(in->lic_users), QR_INT(in->lic_users), QR_TEXT(features),
+                 QR_INT(in->ret_print_days), QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days),
+                 QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days), QR_INT(in->ret_audit_days),
+                 QR_INT(in->mfa_email), QR_INT(in->mfa_email), QR_TEXT(in->pin_mode),
+                 QR_TEXT(pin_lengths), QR_TEXT(in->time_zone), QR_INT(in->print_force_mono),
+                 QR_INT(in->print_force_mono), QR_INT(in->print_force_duplex),
+                 QR_INT(in->print_force_duplex), QR_INT(in->print_max_pages),
+                 QR_INT(in->print_max_pages), QR_INT(now), QR_TEXT(ref.id));
     if (st)
         goto out;
     const char *audit_org = ref.rel == QR_REL_SELF ? ref.id : p->org_id;
@@ -525,7 +629,7 @@ out:
 
 qr_status_t qr__org_ensure_root(qr_dbc_t *c, int64_t now, char id[QR_ID_LEN + 1], int *created) {
     qr_dbres_t *r = NULL;
-    char *path = NULL;
+    char *path = NULL, *all = NULL;
     *created = 0;
     qr_status_t st = qr_db_q(
         c, &r, NULL, "SELECT id FROM orgs WHERE parent_id IS NULL AND depth = ?", QR_INT(0));
@@ -537,13 +641,17 @@ qr_status_t qr__org_ensure_root(qr_dbc_t *c, int64_t now, char id[QR_ID_LEN + 1]
     }
     qr_random_id(id);
     path = qr_xasprintf("/%s/", id);
+    all = features_text(QR_FEAT_ALL);
     st = qr_db_q(c, NULL, NULL,
                  "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, created_at, "
-                 "updated_at) VALUES (?, NULL, ?, 0, 'provider', 'Root provider', 'root', ?, ?)",
-                 QR_TEXT(id), QR_TEXT(path), QR_INT(now), QR_INT(now));
+                 "updated_at, lic_devices, lic_ocr_pages, lic_storage_mb, lic_users, "
+                 "lic_features) VALUES (?, NULL, ?, 0, 'provider', 'Root provider', 'root', ?, "
+                 "?, -1, -1, -1, -1, ?)",
+                 QR_TEXT(id), QR_TEXT(path), QR_INT(now), QR_INT(now), QR_TEXT(all));
     *created = !st;
 out:
     free(path);
+    free(all);
     qr_dbres_free(r);
     return st;
 }

@@ -20,12 +20,13 @@
 /* 1 if s is a well-formed slug. */
 int qr_org_slug_is_valid(const char *s);
 
-/* Input of create and update. NULL strings and -1 numbers mean "not given". */
+/* Input of create and update. NULL strings and -1 numbers mean "not given"; for the license's
+ * numbers QR_LIC_UNSET means "not given" and QR_LIC_UNLIMITED (-1) "no limit" (license.h). */
 typedef struct qr_org_input {
     const char *parent_id, *type, *name, *slug, *portal_url;
     json_t *admin_emails; /* array of strings, borrowed */
-    long long lic_devices, lic_ocr_pages, lic_storage_mb;
-    json_t *lic_features; /* array of strings, borrowed */
+    long long lic_devices, lic_ocr_pages, lic_storage_mb, lic_users;
+    json_t *lic_features; /* array of feature names (license.h), borrowed */
     long long ret_print_days, ret_scan_days, ret_audit_days;
     int mfa_email;         /* AUTH-6 switch, -1 = not given */
     const char *pin_mode;  /* AUTH-8: "user_pin" or "pin_only" */
@@ -61,7 +62,7 @@ typedef struct qr_org {
     int print_force_mono, print_force_duplex;
     long long print_max_pages;
     int show_contract; /* p may read license and retention; else these are 0/NULL */
-    long long lic_devices, lic_ocr_pages, lic_storage_mb;
+    long long lic_devices, lic_ocr_pages, lic_storage_mb, lic_users; /* -1: unlimited */
     json_t *lic_features;
     long long ret_print_days, ret_scan_days, ret_audit_days;
 } qr_org_t;

@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "store/audit.h"
+#include "tenancy/license.h"
 
 #define USER_COLUMNS                                                                               \
     "u.id, u.org_id, u.username, u.email, u.first_name, u.last_name, u.role, u.active, "           \
@@ -58,7 +59,11 @@ qr_status_t qr__user_insert_row(qr_dbc_t *c, const char *org_id, const qr_user_i
                                 const char *pw_hash, int must_change_password, int64_t now,
                                 char id[QR_ID_LEN + 1], qr_err_t *err) {
     qr_random_id(id);
-    qr_status_t st = qr_db_q(
+    /* TEN-5: every account counts against the license's users, deactivated ones too. */
+    qr_status_t st = qr_license_check_users(c, org_id, err);
+    if (st)
+        return st;
+    st = qr_db_q(
         c, NULL, NULL,
         "INSERT INTO users (id, org_id, username, email, first_name, last_name, role, active, "
         "pw_hash, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
