@@ -40,6 +40,8 @@ static json_t *workflow_json(const qr_workflow_t *w) {
     json_object_set_new(j, "org_id", json_string(w->org_id));
     json_object_set_new(j, "created_at", json_integer(w->created_at));
     json_object_set_new(j, "updated_at", json_integer(w->updated_at));
+    if (w->warning)
+        json_object_set_new(j, "warning", json_string(w->warning));
     return j;
 }
 

@@ -210,3 +210,27 @@ describe('TEN-5 limits spent where used', () => {
         assert.equal(r.json.message, "the organization's license does not include the feature 'scan'; ask your provider to enable it");
     });
 });
+
+describe('TEN-5 a new customer\'s defaults are usable', () => {
+    test('TEN-5 an OCR workflow while the OCR allowance is 0 is created with a warning, shown in the list too', async () => {
+        assertStatus(await patchOrg(dealer.token, cA.org.id, { license: { ocr_pages_per_month: 0 } }), 200);
+        const wf = (body) => srv.request('POST', `/api/v1/orgs/${cA.org.id}/workflows`, { token: cA.token, body });
+        const ocr = await wf({ name: 'With OCR', format: 'pdf', steps: { ocr: true } });
+        assertStatus(ocr, 201);
+        assert.equal(ocr.json.warning, "OCR is on, but the organization's license allows 0 OCR pages per month: scans " +
+            'with this workflow will be refused until your provider raises license.ocr_pages_per_month, or turn OCR off');
+        const plain = await wf({ name: 'Without OCR', format: 'pdf', steps: { ocr: false } });
+        assertStatus(plain, 201);
+        assert.equal(plain.json.warning, undefined, 'no warning without OCR');
+        const list = await srv.request('GET', `/api/v1/orgs/${cA.org.id}/workflows`, { token: cA.token });
+        assertStatus(list, 200);
+        const byName = Object.fromEntries(list.json.items.map((w) => [w.name, w]));
+        assert.equal(byName['With OCR'].warning, ocr.json.warning);
+        assert.equal(byName['Without OCR'].warning, undefined);
+        // Once the provider grants OCR pages, the warning is gone.
+        assertStatus(await patchOrg(dealer.token, cA.org.id, { license: { ocr_pages_per_month: 10 } }), 200);
+        const g = await srv.request('GET', `/api/v1/workflows/${ocr.json.id}`, { token: cA.token });
+        assertStatus(g, 200);
+        assert.equal(g.json.warning, undefined);
+    });
+});
