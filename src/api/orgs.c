@@ -32,6 +32,10 @@ static json_t *org_json(const qr_org_t *g) {
                         json_pack("{s:b, s:b, s:I}", "force_mono", g->print_force_mono,
                                   "force_duplex", g->print_force_duplex, "max_pages_per_job",
                                   (json_int_t)g->print_max_pages));
+    if (g->show_rep)
+        json_object_set_new(o, "representative",
+                            json_pack("{s:s, s:s, s:s}", "name", g->rep_name, "email", g->rep_email,
+                                      "phone", g->rep_phone));
     if (!g->show_contract)
         return o;
     json_object_set_new(o, "license",
@@ -136,6 +140,22 @@ static qr_status_t parse_contract(json_t *b, qr_org_input_t *in, qr_err_t *err) 
     return QR_OK;
 }
 
+/* Reads the optional "representative" object (TEN-2): name, email, phone, each a string. */
+static qr_status_t parse_representative(json_t *b, qr_org_input_t *in, qr_err_t *err) {
+    static const char *const keys[] = {"name", "email", "phone", NULL};
+    json_t *rep = json_object_get(b, "representative");
+    qr_status_t st;
+    if (!rep)
+        return QR_OK;
+    if (!json_is_object(rep))
+        return qr_err_set(err, QR_E_INVALID, NULL, "field 'representative' must be an object");
+    if ((st = qr_json_check_keys(rep, keys, err)) ||
+        (st = qr_json_get_str(rep, "name", 0, 200 * 4, &in->rep_name, err)) ||
+        (st = qr_json_get_str(rep, "email", 0, 254, &in->rep_email, err)))
+        return st;
+    return qr_json_get_str(rep, "phone", 0, 32, &in->rep_phone, err);
+}
+
 /* Reads the plain fields and the optional nested "print_policy", "license" and "retention"
  * objects, in that order (the first error wins). */
 static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err_t *err) {
@@ -159,7 +179,7 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
         return st;
     in->pin_lengths = json_object_get(b, "pin_lengths");
     if ((st = qr_json_get_str(b, "time_zone", 0, 64, &in->time_zone, err)) ||
-        (st = parse_print_policy(b, in, err)))
+        (st = parse_print_policy(b, in, err)) || (st = parse_representative(b, in, err)))
         return st;
     return parse_contract(b, in, err);
 }
@@ -174,9 +194,9 @@ void qr_api_orgs_list(qr_req_t *r) {
 }
 
 void qr_api_orgs_create(qr_req_t *r) {
-    static const char *const keys[] = {
-        "parent_id",    "type",    "name",      "slug",  "portal_url",
-        "admin_emails", "license", "retention", "admin", NULL};
+    static const char *const keys[] = {"parent_id",  "type",           "name",    "slug",
+                                       "portal_url", "admin_emails",   "license", "retention",
+                                       "admin",      "representative", NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     json_t *b = qr_req_body(r);
@@ -232,9 +252,9 @@ void qr_api_orgs_get(qr_req_t *r) {
 }
 
 void qr_api_orgs_patch(qr_req_t *r) {
-    static const char *const keys[] = {
-        "name",     "portal_url",  "admin_emails", "license",      "retention", "mfa_email",
-        "pin_mode", "pin_lengths", "time_zone",    "print_policy", NULL};
+    static const char *const keys[] = {"name",      "portal_url",   "admin_emails",   "license",
+                                       "retention", "mfa_email",    "pin_mode",       "pin_lengths",
+                                       "time_zone", "print_policy", "representative", NULL};
     if (qr_api_check_body(r, keys, org_read_only))
         return;
     qr_err_t err = {QR_OK, NULL, ""};

@@ -358,7 +358,11 @@ static const char *const migrations[] = {
      "UPDATE orgs SET lic_features = '[\"print\", ' || substr(lic_features, 2) WHERE "
      "lic_features NOT LIKE '%\"print\"%';"
      "UPDATE orgs SET lic_features = '[\"scan\", ' || substr(lic_features, 2) WHERE "
-     "lic_features NOT LIKE '%\"scan\"%';"),
+     "lic_features NOT LIKE '%\"scan\"%';"
+     /* TEN-2: the representative's contact, read by the parent. */
+     "ALTER TABLE orgs ADD COLUMN rep_name TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE orgs ADD COLUMN rep_email TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE orgs ADD COLUMN rep_phone TEXT NOT NULL DEFAULT '';"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

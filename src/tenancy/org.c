@@ -27,7 +27,8 @@ int qr_org_slug_is_valid(const char *s) {
     "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
     "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email, o.pin_mode, o.pin_lengths, "    \
-    "o.time_zone, o.print_force_mono, o.print_force_duplex, o.print_max_pages, o.lic_users"
+    "o.time_zone, o.print_force_mono, o.print_force_duplex, o.print_max_pages, o.lic_users, "      \
+    "o.rep_name, o.rep_email, o.rep_phone"
 
 #define MAX_PARAMS 16
 
@@ -57,6 +58,9 @@ void qr_org_clear(qr_org_t *o) {
     free(o->pin_mode);
     json_decref(o->pin_lengths);
     free(o->time_zone);
+    free(o->rep_name);
+    free(o->rep_email);
+    free(o->rep_phone);
     json_decref(o->lic_features);
     memset(o, 0, sizeof(*o));
 }
@@ -88,6 +92,12 @@ static void org_from_row(const qr_principal_t *p, const qr_dbres_t *r, int i, qr
     out->print_force_duplex = qr_dbres_int(r, i, 22) != 0;
     out->print_max_pages = qr_dbres_int(r, i, 23);
     qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(r, i, 15), (int)qr_dbres_int(r, i, 16));
+    if (rel == QR_REL_SELF || rel == QR_REL_CHILD) {
+        out->show_rep = 1;
+        out->rep_name = qr_xstrdup(qr_dbres_text(r, i, 25));
+        out->rep_email = qr_xstrdup(qr_dbres_text(r, i, 26));
+        out->rep_phone = qr_xstrdup(qr_dbres_text(r, i, 27));
+    }
     if (!qr_policy_allows(p, QR_RES_CONTRACT, rel, QR_ACCESS_READ))
         return;
     out->show_contract = 1;
@@ -195,6 +205,25 @@ static qr_status_t validate_identity(const qr_org_input_t *in, int creating, qr_
     return QR_OK;
 }
 
+/* TEN-2: checks the representative's contact where given; "" clears a field. */
+static qr_status_t validate_rep(const qr_org_input_t *in, qr_err_t *err) {
+    const char *n = in->rep_name, *ph = in->rep_phone;
+    if (n && (strlen(n) > 200 || has_ctl(n)))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "representative.name must be at most 200 characters without control "
+                          "characters");
+    if (in->rep_email && in->rep_email[0] &&
+        check_email("representative.email", in->rep_email, err))
+        return QR_E_INVALID;
+    if (ph && ph[0] &&
+        (strlen(ph) > 32 || strspn(ph, "0123456789 +-().") != strlen(ph) ||
+         strcspn(ph, "0123456789") == strlen(ph)))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "representative.phone must be at most 32 of digits, spaces and + - ( ) "
+                          ". with at least one digit, e.g. +49 30 1234567");
+    return QR_OK;
+}
+
 /* Checks the allowed PIN lengths (AUTH-8): one or more of 4, 5, 6 and 8. */
 static qr_status_t validate_pin_lengths(json_t *a, qr_err_t *err) {
     size_t i;
@@ -220,6 +249,8 @@ static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *er
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "portal_url must be empty or an https:// URL of at most 2048 bytes");
     if (in->admin_emails && check_string_array("admin_emails", in->admin_emails, 10, 1, err))
+        return QR_E_INVALID;
+    if (validate_rep(in, err))
         return QR_E_INVALID;
     if (in->lic_features && check_features(in->lic_features, err))
         return QR_E_INVALID;
@@ -414,15 +445,18 @@ qr_status_t qr__org_insert_row(qr_dbc_t *c, const qr_org_input_t *in, const qr_o
         c, NULL, NULL,
         "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, portal_url, "
         "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_users, lic_features, "
-        "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at, rep_name, "
+        "rep_email, rep_phone) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         QR_TEXT(id), QR_TEXT(parent->id), QR_TEXT(path), QR_INT(parent->depth + 1),
         QR_TEXT(in->type), QR_TEXT(in->name), QR_TEXT(in->slug),
         QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails), QR_INT(lic.devices),
         QR_INT(lic.ocr_pages), QR_INT(lic.storage_mb), QR_INT(lic.users), QR_TEXT(features),
         QR_INT(in->ret_print_days >= 0 ? in->ret_print_days : 7),
         QR_INT(in->ret_scan_days >= 0 ? in->ret_scan_days : 30),
-        QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now), QR_INT(now));
+        QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now), QR_INT(now),
+        QR_TEXT(in->rep_name ? in->rep_name : ""), QR_TEXT(in->rep_email ? in->rep_email : ""),
+        QR_TEXT(in->rep_phone ? in->rep_phone : ""));
     if (st == QR_E_CONFLICT)
         qr_err_set(err, st, NULL, "the slug '%s' is already taken", in->slug);
     free(path);
@@ -510,9 +544,10 @@ static int changes_contract(const qr_org_input_t *in) {
 static qr_status_t check_update_access(const qr_principal_t *p, const qr_org_ref_t *ref,
                                        const qr_org_input_t *in, qr_err_t *err) {
     int contract = changes_contract(in);
-    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0 ||
-                 in->pin_mode || in->pin_lengths || in->time_zone || in->print_force_mono >= 0 ||
-                 in->print_force_duplex >= 0 || in->print_max_pages >= 0;
+    int record = in->name || in->portal_url || in->admin_emails || in->rep_name || in->rep_email ||
+                 in->rep_phone || in->mfa_email >= 0 || in->pin_mode || in->pin_lengths ||
+                 in->time_zone || in->print_force_mono >= 0 || in->print_force_duplex >= 0 ||
+                 in->print_max_pages >= 0;
     if ((record || !contract) && !qr_policy_allows(p, QR_RES_ORG, ref->rel, QR_ACCESS_WRITE))
         return qr_err_set(err, QR_E_FORBIDDEN, NULL,
                           "your role may view but not change this organization");
@@ -566,7 +601,8 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                  "print_force_mono = CASE WHEN ? >= 0 THEN ? ELSE print_force_mono END, "
                  "print_force_duplex = CASE WHEN ? >= 0 THEN ? ELSE print_force_duplex END, "
                  "print_max_pages = CASE WHEN ? >= 0 THEN ? ELSE print_max_pages END, "
-                 "updated_at = ? WHERE id = ?",
+                 "rep_name = COALESCE(?, rep_name), rep_email = COALESCE(?, rep_email), "
+                 "rep_phone = COALESCE(?, rep_phone), updated_at = ? WHERE id = ?",
                  QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails),
                  QR_INT(in->lic_devices), QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages),
                  QR_INT(in->lic_ocr_pages), QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb),
@@ -577,7 +613,8 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                  QR_TEXT(pin_lengths), QR_TEXT(in->time_zone), QR_INT(in->print_force_mono),
                  QR_INT(in->print_force_mono), QR_INT(in->print_force_duplex),
                  QR_INT(in->print_force_duplex), QR_INT(in->print_max_pages),
-                 QR_INT(in->print_max_pages), QR_INT(now), QR_TEXT(ref.id));
+                 QR_INT(in->print_max_pages), QR_TEXT(in->rep_name), QR_TEXT(in->rep_email),
+                 QR_TEXT(in->rep_phone), QR_INT(now), QR_TEXT(ref.id));
     if (st)
         goto out;
     const char *audit_org = ref.rel == QR_REL_SELF ? ref.id : p->org_id;
@@ -654,4 +691,30 @@ out:
     free(all);
     qr_dbres_free(r);
     return st;
+}
+
+int qr_org_sweep_audit(qr_ctx_t *ctx) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    long long total = 0;
+    /* Per org with expired rows: the newest id among them (the audit_org_when index). */
+    qr_status_t st = qr_db_q(c, &r, NULL,
+                             "SELECT o.id, MAX(a.id) FROM orgs o JOIN audit a ON a.org_id = o.id "
+                             "AND a.time < ? - 86400 * o.ret_audit_days GROUP BY o.id",
+                             QR_INT(now));
+    for (int i = 0; !st && i < qr_dbres_rows(r); i++) {
+        long long n = 0;
+        if (qr_db_q(c, NULL, &n, "DELETE FROM audit WHERE org_id = ? AND id <= ?",
+                    QR_TEXT(qr_dbres_text(r, i, 0)), QR_INT(qr_dbres_int(r, i, 1))) == QR_OK)
+            total += n;
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    if (total)
+        qr_log_info("audit_expired",
+                    "deleted %lld audit entries past their organization's "
+                    "retention (audit_days)",
+                    total);
+    return (int)total;
 }

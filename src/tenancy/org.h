@@ -25,6 +25,8 @@ int qr_org_slug_is_valid(const char *s);
 typedef struct qr_org_input {
     const char *parent_id, *type, *name, *slug, *portal_url;
     json_t *admin_emails; /* array of strings, borrowed */
+    /* TEN-2: the representative's contact ("" clears a field) */
+    const char *rep_name, *rep_email, *rep_phone;
     long long lic_devices, lic_ocr_pages, lic_storage_mb, lic_users;
     json_t *lic_features; /* array of feature names (license.h), borrowed */
     long long ret_print_days, ret_scan_days, ret_audit_days;
@@ -54,6 +56,10 @@ typedef struct qr_org {
     char parent_id[QR_ID_LEN + 1]; /* "" for the root */
     char *type, *name, *slug, *portal_url;
     json_t *admin_emails;
+    /* TEN-2: the representative's contact, shown to the org itself and its parent (show_rep);
+     * NULL otherwise */
+    int show_rep;
+    char *rep_name, *rep_email, *rep_phone;
     long long created_at;
     int mfa_email;
     char *pin_mode;
@@ -129,6 +135,12 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                           const qr_org_input_t *in, qr_org_t *out, qr_err_t *err);
 /* Deletes a child org that has no children of its own, with its users and groups. */
 qr_status_t qr_org_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
+
+/* TEN-8: applies each org's audit retention (ret_audit_days): deletes its audit rows older
+ * than that, as a whole prefix of its oldest rows (by id, so that a hash chain over the rest
+ * starts at the oldest remaining row). Run by quired's sweeper and the test clock. Returns
+ * the number of rows deleted. */
+int qr_org_sweep_audit(qr_ctx_t *ctx);
 
 /* qr_org_bootstrap (the root provider and its first admin) is admin/org_setup.h's. */
 

@@ -234,3 +234,66 @@ describe('TEN-5 a new customer\'s defaults are usable', () => {
         assert.equal(g.json.warning, undefined);
     });
 });
+
+describe('TEN-8 TEN-2 the organization record', () => {
+    test('TEN-2 the representative\'s contact is set, validated, and read by the org and its parent only', async () => {
+        const rep = { name: 'Maria Rossi', email: 'maria.rossi@example.com', phone: '+39 06 1234 5678' };
+        const r = await patchOrg(dealer.token, cA.org.id, { representative: rep });
+        assertStatus(r, 200);
+        assert.deepEqual(r.json.representative, rep);
+        // The org's own admin reads (and may change) it too.
+        const own = await srv.request('GET', `/api/v1/orgs/${cA.org.id}`, { token: cA.token });
+        assert.deepEqual(own.json.representative, rep);
+        const phone = await patchOrg(cA.token, cA.org.id, { representative: { phone: '+39 06 7654 3210' } });
+        assertStatus(phone, 200);
+        assert.deepEqual(phone.json.representative, { ...rep, phone: '+39 06 7654 3210' }, 'fields left out stay');
+        // The root provider sees the customer in its tree, but not its representative.
+        const deeper = await srv.request('GET', `/api/v1/orgs/${cA.org.id}`, { token: root });
+        assertStatus(deeper, 200);
+        assert.equal(deeper.json.representative, undefined, 'TEN-2 only the parent reads the contact');
+        const dealerOwn = await srv.request('GET', `/api/v1/orgs/${dealer.org.id}`, { token: root });
+        assert.ok(dealerOwn.json.representative, 'the root is the dealer\'s parent');
+        for (const [bad, re] of [
+            [{ email: 'not-an-email' }, /representative.email must be an email address/],
+            [{ phone: 'call me' }, /representative.phone must be at most 32 of digits/],
+            [{ fax: '1' }, /fax/],
+        ]) {
+            const x = await patchOrg(dealer.token, cA.org.id, { representative: bad });
+            assertError(x, 400, 'invalid_request');
+            assert.match(x.json.message, re);
+        }
+        const g = await srv.request('GET', `/api/v1/orgs/${cA.org.id}`, { token: dealer.token });
+        assert.deepEqual(g.json.representative, { ...rep, phone: '+39 06 7654 3210' }, 'bad input changes nothing');
+    });
+
+    test('TEN-8 audit retention is applied by the sweeper as the clock moves', async () => {
+        // Customer B keeps its audit log 2 days; Customer A the default 365.
+        assertStatus(await patchOrg(dealer.token, cB.org.id, { retention: { audit_days: 2 } }), 200);
+        const log = async (org, token) => {
+            const a = await srv.request('GET', `/api/v1/orgs/${org.id}/audit?limit=1000`, { token });
+            assertStatus(a, 200);
+            return a.json.items;
+        };
+        const before = await log(cB.org, cB.token);
+        assert.ok(before.length >= 3, 'Customer B has audit entries');
+        const beforeA = await log(cA.org, cA.token);
+        let tA;
+        await srv.advanceClock(86400 + 3600);
+        // A change one day later (by a fresh login: tokens live 15 minutes) stays when the
+        // older entries expire.
+        let tB = await tokenOf(srv, cB.admin);
+        const renamed = await patchOrg(tB, cB.org.id, { name: 'Customer B renamed' });
+        assertStatus(renamed, 200);
+        const mid = await log(cB.org, tB);
+        assert.ok(before.every((e) => mid.some((m) => m.id === e.id)), 'nothing expired after 1 day');
+        const now = await srv.advanceClock(86400);
+        tB = await tokenOf(srv, cB.admin);
+        const after = await log(cB.org, tB);
+        assert.ok(!after.some((e) => before.some((b) => b.id === e.id)), 'the entries older than 2 days are gone');
+        assert.ok(after.some((e) => e.action === 'org_updated' && e.target_id === cB.org.id), 'the newer change stays');
+        assert.ok(after.every((e) => e.time >= now - 2 * 86400), 'every entry left is within 2 days');
+        tA = await tokenOf(srv, cA.admin);
+        const afterA = await log(cA.org, tA);
+        assert.ok(afterA.length >= beforeA.length, 'Customer A (365 days) keeps its entries');
+    });
+});
