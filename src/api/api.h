@@ -178,5 +178,12 @@ void qr_api_activate_page(qr_req_t *r);
 void qr_api_activate_submit(qr_req_t *r);
 void qr_api_reset_request(qr_req_t *r);
 void qr_api_link_complete(qr_req_t *r);
+/* issue 13, TEN-7: /api/v1/regions (the root provider's admins) and /api/v1/me/settings. */
+void qr_api_regions_list(qr_req_t *r);
+void qr_api_regions_create(qr_req_t *r);
+void qr_api_regions_get(qr_req_t *r);
+void qr_api_regions_patch(qr_req_t *r);
+void qr_api_regions_delete(qr_req_t *r);
+void qr_api_me_settings(qr_req_t *r);
 
 #endif

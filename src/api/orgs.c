@@ -28,6 +28,7 @@ static json_t *org_json(const qr_org_t *g) {
     json_object_set_new(o, "pin_mode", json_string(g->pin_mode));
     json_object_set(o, "pin_lengths", g->pin_lengths);
     json_object_set_new(o, "time_zone", json_string(g->time_zone));
+    json_object_set_new(o, "region_id", g->region_id[0] ? json_string(g->region_id) : json_null());
     json_object_set_new(o, "print_policy",
                         json_pack("{s:b, s:b, s:I}", "force_mono", g->print_force_mono,
                                   "force_duplex", g->print_force_duplex, "max_pages_per_job",
@@ -181,6 +182,12 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
     if ((st = qr_json_get_str(b, "time_zone", 0, 64, &in->time_zone, err)) ||
         (st = parse_print_policy(b, in, err)) || (st = parse_representative(b, in, err)))
         return st;
+    /* TEN-7: the region, set by the parent; null leaves the org without one. */
+    json_t *region = json_object_get(b, "region_id");
+    if (json_is_null(region))
+        in->region_id = "";
+    else if ((st = qr_json_get_str(b, "region_id", 0, 64, &in->region_id, err)))
+        return st;
     return parse_contract(b, in, err);
 }
 
@@ -194,9 +201,9 @@ void qr_api_orgs_list(qr_req_t *r) {
 }
 
 void qr_api_orgs_create(qr_req_t *r) {
-    static const char *const keys[] = {"parent_id",  "type",           "name",    "slug",
-                                       "portal_url", "admin_emails",   "license", "retention",
-                                       "admin",      "representative", NULL};
+    static const char *const keys[] = {"parent_id",  "type",           "name",      "slug",
+                                       "portal_url", "admin_emails",   "license",   "retention",
+                                       "admin",      "representative", "region_id", NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     json_t *b = qr_req_body(r);
@@ -254,7 +261,8 @@ void qr_api_orgs_get(qr_req_t *r) {
 void qr_api_orgs_patch(qr_req_t *r) {
     static const char *const keys[] = {"name",      "portal_url",   "admin_emails",   "license",
                                        "retention", "mfa_email",    "pin_mode",       "pin_lengths",
-                                       "time_zone", "print_policy", "representative", NULL};
+                                       "time_zone", "print_policy", "representative", "region_id",
+                                       NULL};
     if (qr_api_check_body(r, keys, org_read_only))
         return;
     qr_err_t err = {QR_OK, NULL, ""};

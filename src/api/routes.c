@@ -136,6 +136,13 @@ const qr_route_t qr_api_routes[] = {
     {"DELETE", "/api/v1/groups/{}", qr_api_groups_delete, A, NULL, NULL},
     {"PUT", "/api/v1/groups/{}/members/{}", qr_api_groups_member_put, A, NULL, NULL},
     {"DELETE", "/api/v1/groups/{}/members/{}", qr_api_groups_member_delete, A, NULL, NULL},
+    /* issue 13, TEN-7: regions and the desktop client's settings */
+    {"GET", "/api/v1/regions", qr_api_regions_list, A, NULL, NULL},
+    {"POST", "/api/v1/regions", qr_api_regions_create, A | B, NULL, NULL},
+    {"GET", "/api/v1/regions/{}", qr_api_regions_get, A, NULL, NULL},
+    {"PATCH", "/api/v1/regions/{}", qr_api_regions_patch, A | B, NULL, NULL},
+    {"DELETE", "/api/v1/regions/{}", qr_api_regions_delete, A, NULL, NULL},
+    {"GET", "/api/v1/me/settings", qr_api_me_settings, A, NULL, NULL},
 };
 
 const size_t qr_api_nroutes = sizeof(qr_api_routes) / sizeof(qr_api_routes[0]);

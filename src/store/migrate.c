@@ -362,7 +362,20 @@ static const char *const migrations[] = {
      /* TEN-2: the representative's contact, read by the parent. */
      "ALTER TABLE orgs ADD COLUMN rep_name TEXT NOT NULL DEFAULT '';"
      "ALTER TABLE orgs ADD COLUMN rep_email TEXT NOT NULL DEFAULT '';"
-     "ALTER TABLE orgs ADD COLUMN rep_phone TEXT NOT NULL DEFAULT '';"),
+     "ALTER TABLE orgs ADD COLUMN rep_phone TEXT NOT NULL DEFAULT '';"
+     /* TEN-7: regions, managed by the root provider; each org belongs to at most one. */
+     "CREATE TABLE regions ("
+     "  id TEXT PRIMARY KEY,"
+     "  name TEXT NOT NULL UNIQUE,"
+     "  eula_url TEXT NOT NULL DEFAULT '',"
+     "  privacy_url TEXT NOT NULL DEFAULT '',"
+     "  desktop_client_url TEXT NOT NULL DEFAULT '',"
+     "  pin_lengths TEXT NOT NULL DEFAULT '[]',"
+     "  desktop_idle_minutes INTEGER NOT NULL DEFAULT 0,"
+     "  created_at BIGINT NOT NULL,"
+     "  updated_at BIGINT NOT NULL);"
+     "ALTER TABLE orgs ADD COLUMN region_id TEXT REFERENCES regions(id);"
+     "CREATE INDEX orgs_region ON orgs(region_id);"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

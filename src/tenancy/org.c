@@ -15,6 +15,7 @@
 #include "core/tz.h"
 #include "store/audit.h"
 #include "tenancy/license.h"
+#include "tenancy/region.h"
 
 int qr_org_slug_is_valid(const char *s) {
     size_t n = strlen(s);
@@ -28,7 +29,7 @@ int qr_org_slug_is_valid(const char *s) {
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
     "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email, o.pin_mode, o.pin_lengths, "    \
     "o.time_zone, o.print_force_mono, o.print_force_duplex, o.print_max_pages, o.lic_users, "      \
-    "o.rep_name, o.rep_email, o.rep_phone"
+    "o.rep_name, o.rep_email, o.rep_phone, o.region_id"
 
 #define MAX_PARAMS 16
 
@@ -91,6 +92,8 @@ static void org_from_row(const qr_principal_t *p, const qr_dbres_t *r, int i, qr
     out->print_force_mono = qr_dbres_int(r, i, 21) != 0;
     out->print_force_duplex = qr_dbres_int(r, i, 22) != 0;
     out->print_max_pages = qr_dbres_int(r, i, 23);
+    if (!qr_dbres_isnull(r, i, 28))
+        snprintf(out->region_id, sizeof(out->region_id), "%s", qr_dbres_text(r, i, 28));
     qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(r, i, 15), (int)qr_dbres_int(r, i, 16));
     if (rel == QR_REL_SELF || rel == QR_REL_CHILD) {
         out->show_rep = 1;
@@ -363,7 +366,10 @@ qr_status_t qr__org_check_new(qr_dbc_t *c, const qr_principal_t *p, const qr_org
                           "parent_id must be an id of 32 lowercase hexadecimal characters");
     if (validate(in, 1, err))
         return QR_E_INVALID;
-    qr_status_t st = qr_org_resolve(c, p, in->parent_id, QR_RES_ORG, QR_ACCESS_READ, parent, err);
+    qr_status_t st = qr__region_check_id(c, in->region_id, err);
+    if (st)
+        return st;
+    st = qr_org_resolve(c, p, in->parent_id, QR_RES_ORG, QR_ACCESS_READ, parent, err);
     if (st)
         return st;
     if (parent->is_customer)
@@ -446,8 +452,10 @@ qr_status_t qr__org_insert_row(qr_dbc_t *c, const qr_org_input_t *in, const qr_o
         "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, portal_url, "
         "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_users, lic_features, "
         "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at, rep_name, "
-        "rep_email, rep_phone) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rep_email, rep_phone, region_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "CASE WHEN ? IS NULL THEN (SELECT p.region_id FROM orgs p WHERE p.id = ?) "
+        "ELSE NULLIF(?, '') END)",
         QR_TEXT(id), QR_TEXT(parent->id), QR_TEXT(path), QR_INT(parent->depth + 1),
         QR_TEXT(in->type), QR_TEXT(in->name), QR_TEXT(in->slug),
         QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails), QR_INT(lic.devices),
@@ -456,7 +464,8 @@ qr_status_t qr__org_insert_row(qr_dbc_t *c, const qr_org_input_t *in, const qr_o
         QR_INT(in->ret_scan_days >= 0 ? in->ret_scan_days : 30),
         QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now), QR_INT(now),
         QR_TEXT(in->rep_name ? in->rep_name : ""), QR_TEXT(in->rep_email ? in->rep_email : ""),
-        QR_TEXT(in->rep_phone ? in->rep_phone : ""));
+        QR_TEXT(in->rep_phone ? in->rep_phone : ""), QR_TEXT(in->region_id), QR_TEXT(parent->id),
+        QR_TEXT(in->region_id));
     if (st == QR_E_CONFLICT)
         qr_err_set(err, st, NULL, "the slug '%s' is already taken", in->slug);
     free(path);
@@ -535,8 +544,8 @@ static qr_status_t check_license_change(qr_dbc_t *c, const qr_org_ref_t *ref,
 
 /* 1 if the update touches license or retention (the contract, set by the parent). */
 static int changes_contract(const qr_org_input_t *in) {
-    return changes_license(in) || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
-           in->ret_audit_days >= 0;
+    return changes_license(in) || in->region_id || in->ret_print_days >= 0 ||
+           in->ret_scan_days >= 0 || in->ret_audit_days >= 0;
 }
 
 /* Checks that p may make the update in to org ref: the org's own fields need org write
@@ -575,7 +584,8 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
     if (st)
         goto out;
-    if ((st = check_update_access(p, &ref, in, err)))
+    if ((st = check_update_access(p, &ref, in, err)) ||
+        (st = qr__region_check_id(c, in->region_id, err)))
         goto out;
     emails = in->admin_emails ? qr_json_dump(in->admin_emails) : NULL;
     features = in->lic_features ? features_text(features_mask(in->lic_features)) : NULL;
@@ -584,37 +594,39 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
         goto out;
     if ((st = check_license_change(c, &ref, in, err)))
         goto out;
-    st = qr_db_q(c, NULL, NULL,
-                 "UPDATE orgs SET name = COALESCE(?, name), portal_url = COALESCE(?, portal_url), "
-                 "admin_emails = COALESCE(?, admin_emails), "
-                 "lic_devices = CASE WHEN ? <> -2 THEN ? ELSE lic_devices END, "
-                 "lic_ocr_pages = CASE WHEN ? <> -2 THEN ? ELSE lic_ocr_pages END, "
-                 "lic_storage_mb = CASE WHEN ? <> -2 THEN ? ELSE lic_storage_mb END, "
-                 "lic_users = CASE WHEN ? <> -2 THEN ? ELSE lic_users END, "
-                 "lic_features = COALESCE(?, lic_features), "
-                 "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
-                 "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
-                 "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
-                 "mfa_email = CASE WHEN ? >= 0 THEN ? ELSE mfa_email END, "
-                 "pin_mode = COALESCE(?, pin_mode), pin_lengths = COALESCE(?, pin_lengths), "
-                 "time_zone = COALESCE(?, time_zone), "
-                 "print_force_mono = CASE WHEN ? >= 0 THEN ? ELSE print_force_mono END, "
-                 "print_force_duplex = CASE WHEN ? >= 0 THEN ? ELSE print_force_duplex END, "
-                 "print_max_pages = CASE WHEN ? >= 0 THEN ? ELSE print_max_pages END, "
-                 "rep_name = COALESCE(?, rep_name), rep_email = COALESCE(?, rep_email), "
-                 "rep_phone = COALESCE(?, rep_phone), updated_at = ? WHERE id = ?",
-                 QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails),
-                 QR_INT(in->lic_devices), QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages),
-                 QR_INT(in->lic_ocr_pages), QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb),
-                 QR_INT(in->lic_users), QR_INT(in->lic_users), QR_TEXT(features),
-                 QR_INT(in->ret_print_days), QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days),
-                 QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days), QR_INT(in->ret_audit_days),
-                 QR_INT(in->mfa_email), QR_INT(in->mfa_email), QR_TEXT(in->pin_mode),
-                 QR_TEXT(pin_lengths), QR_TEXT(in->time_zone), QR_INT(in->print_force_mono),
-                 QR_INT(in->print_force_mono), QR_INT(in->print_force_duplex),
-                 QR_INT(in->print_force_duplex), QR_INT(in->print_max_pages),
-                 QR_INT(in->print_max_pages), QR_TEXT(in->rep_name), QR_TEXT(in->rep_email),
-                 QR_TEXT(in->rep_phone), QR_INT(now), QR_TEXT(ref.id));
+    st = qr_db_q(
+        c, NULL, NULL,
+        "UPDATE orgs SET name = COALESCE(?, name), portal_url = COALESCE(?, portal_url), "
+        "admin_emails = COALESCE(?, admin_emails), "
+        "lic_devices = CASE WHEN ? <> -2 THEN ? ELSE lic_devices END, "
+        "lic_ocr_pages = CASE WHEN ? <> -2 THEN ? ELSE lic_ocr_pages END, "
+        "lic_storage_mb = CASE WHEN ? <> -2 THEN ? ELSE lic_storage_mb END, "
+        "lic_users = CASE WHEN ? <> -2 THEN ? ELSE lic_users END, "
+        "lic_features = COALESCE(?, lic_features), "
+        "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
+        "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
+        "ret_audit_days = CASE WHEN ? >= 0 THEN ? ELSE ret_audit_days END, "
+        "mfa_email = CASE WHEN ? >= 0 THEN ? ELSE mfa_email END, "
+        "pin_mode = COALESCE(?, pin_mode), pin_lengths = COALESCE(?, pin_lengths), "
+        "time_zone = COALESCE(?, time_zone), "
+        "print_force_mono = CASE WHEN ? >= 0 THEN ? ELSE print_force_mono END, "
+        "print_force_duplex = CASE WHEN ? >= 0 THEN ? ELSE print_force_duplex END, "
+        "print_max_pages = CASE WHEN ? >= 0 THEN ? ELSE print_max_pages END, "
+        "rep_name = COALESCE(?, rep_name), rep_email = COALESCE(?, rep_email), "
+        "rep_phone = COALESCE(?, rep_phone), "
+        "region_id = CASE WHEN ? IS NULL THEN region_id ELSE NULLIF(?, '') END, "
+        "updated_at = ? WHERE id = ?",
+        QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails), QR_INT(in->lic_devices),
+        QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages), QR_INT(in->lic_ocr_pages),
+        QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb), QR_INT(in->lic_users),
+        QR_INT(in->lic_users), QR_TEXT(features), QR_INT(in->ret_print_days),
+        QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days), QR_INT(in->ret_scan_days),
+        QR_INT(in->ret_audit_days), QR_INT(in->ret_audit_days), QR_INT(in->mfa_email),
+        QR_INT(in->mfa_email), QR_TEXT(in->pin_mode), QR_TEXT(pin_lengths), QR_TEXT(in->time_zone),
+        QR_INT(in->print_force_mono), QR_INT(in->print_force_mono), QR_INT(in->print_force_duplex),
+        QR_INT(in->print_force_duplex), QR_INT(in->print_max_pages), QR_INT(in->print_max_pages),
+        QR_TEXT(in->rep_name), QR_TEXT(in->rep_email), QR_TEXT(in->rep_phone),
+        QR_TEXT(in->region_id), QR_TEXT(in->region_id), QR_INT(now), QR_TEXT(ref.id));
     if (st)
         goto out;
     const char *audit_org = ref.rel == QR_REL_SELF ? ref.id : p->org_id;

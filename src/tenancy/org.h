@@ -27,6 +27,8 @@ typedef struct qr_org_input {
     json_t *admin_emails; /* array of strings, borrowed */
     /* TEN-2: the representative's contact ("" clears a field) */
     const char *rep_name, *rep_email, *rep_phone;
+    const char *region_id; /* TEN-7, set by the parent; "" = none; not given on create: the
+                              parent's */
     long long lic_devices, lic_ocr_pages, lic_storage_mb, lic_users;
     json_t *lic_features; /* array of feature names (license.h), borrowed */
     long long ret_print_days, ret_scan_days, ret_audit_days;
@@ -60,6 +62,7 @@ typedef struct qr_org {
      * NULL otherwise */
     int show_rep;
     char *rep_name, *rep_email, *rep_phone;
+    char region_id[QR_ID_LEN + 1]; /* TEN-7: "" if none */
     long long created_at;
     int mfa_email;
     char *pin_mode;
