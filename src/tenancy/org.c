@@ -179,6 +179,15 @@ static qr_status_t check_features(json_t *a, qr_err_t *err) {
     return QR_OK;
 }
 
+qr_status_t qr_org_check_url(const char *field, const char *url, qr_err_t *err) {
+    if (url && url[0] &&
+        (strncmp(url, "https://", 8) != 0 || strlen(url) > 2048 || strlen(url) < 9 ||
+         has_ctl(url) || strchr(url, ' ')))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "%s must be empty or an https:// URL of at most 2048 bytes", field);
+    return QR_OK;
+}
+
 /* Checks name, type and slug where given; on create, they are required. */
 static qr_status_t validate_identity(const qr_org_input_t *in, int creating, qr_err_t *err) {
     if (in->name) {
@@ -246,11 +255,8 @@ static qr_status_t validate_pin_lengths(json_t *a, qr_err_t *err) {
 static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *err) {
     if (validate_identity(in, creating, err))
         return QR_E_INVALID;
-    if (in->portal_url && in->portal_url[0] &&
-        (strncmp(in->portal_url, "https://", 8) != 0 || strlen(in->portal_url) > 2048 ||
-         strlen(in->portal_url) < 9 || has_ctl(in->portal_url) || strchr(in->portal_url, ' ')))
-        return qr_err_set(err, QR_E_INVALID, NULL,
-                          "portal_url must be empty or an https:// URL of at most 2048 bytes");
+    if (qr_org_check_url("portal_url", in->portal_url, err))
+        return QR_E_INVALID;
     if (in->admin_emails && check_string_array("admin_emails", in->admin_emails, 10, 1, err))
         return QR_E_INVALID;
     if (validate_rep(in, err))

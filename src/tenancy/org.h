@@ -19,6 +19,9 @@
 
 /* 1 if s is a well-formed slug. */
 int qr_org_slug_is_valid(const char *s);
+/* Checks a URL of the record (portal, a region's links): NULL or "" (not set), or an https://
+ * URL of at most 2048 bytes without spaces or control characters; 400 naming field. */
+qr_status_t qr_org_check_url(const char *field, const char *url, qr_err_t *err);
 
 /* Input of create and update. NULL strings and -1 numbers mean "not given"; for the license's
  * numbers QR_LIC_UNSET means "not given" and QR_LIC_UNLIMITED (-1) "no limit" (license.h). */

@@ -10,7 +10,9 @@
 
 #include "core/json.h"
 #include "core/mem.h"
+#include "core/text.h"
 #include "store/audit.h"
+#include "tenancy/org.h"
 
 #define REGION_COLUMNS                                                                             \
     "id, name, eula_url, privacy_url, desktop_client_url, pin_lengths, desktop_idle_minutes, "     \
@@ -88,36 +90,14 @@ static qr_status_t check_root_admin(const qr_principal_t *p, qr_err_t *err) {
     return QR_OK;
 }
 
-static int has_ctl(const char *s) {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return 1;
-    return 0;
-}
-
-static qr_status_t check_url(const char *field, const char *u, qr_err_t *err) {
-    if (u && u[0] &&
-        (strncmp(u, "https://", 8) != 0 || strlen(u) < 9 || strlen(u) > 2048 || has_ctl(u) ||
-         strchr(u, ' ')))
-        return qr_err_set(err, QR_E_INVALID, NULL,
-                          "%s must be empty or an https:// URL of at most 2048 bytes", field);
-    return QR_OK;
-}
-
 /* Checks the fields that are given; on create, name is required. */
 static qr_status_t validate(const qr_region_input_t *in, int creating, qr_err_t *err) {
-    if (in->name) {
-        size_t n = strlen(in->name);
-        if (n == 0 || n > 100 || has_ctl(in->name) || in->name[0] == ' ' || in->name[n - 1] == ' ')
-            return qr_err_set(err, QR_E_INVALID, NULL,
-                              "name must be 1 to 100 characters without control characters or "
-                              "leading or trailing spaces");
-    } else if (creating) {
-        return qr_err_set(err, QR_E_INVALID, NULL, "field 'name' is required");
-    }
-    if (check_url("eula_url", in->eula_url, err) ||
-        check_url("privacy_url", in->privacy_url, err) ||
-        check_url("desktop_client_url", in->desktop_client_url, err))
+    if (in->name ? qr_text_check_label("name", in->name, 100, err) != QR_OK
+                 : creating && qr_err_set(err, QR_E_INVALID, NULL, "field 'name' is required"))
+        return QR_E_INVALID;
+    if (qr_org_check_url("eula_url", in->eula_url, err) ||
+        qr_org_check_url("privacy_url", in->privacy_url, err) ||
+        qr_org_check_url("desktop_client_url", in->desktop_client_url, err))
         return QR_E_INVALID;
     if (in->pin_lengths) {
         size_t i;
