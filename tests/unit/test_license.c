@@ -16,6 +16,7 @@
 #include "cmd/app.h"
 #include "store/db.h"
 #include "tenancy/license.h"
+#include "tenancy/region.h"
 
 static qr_ctx_t ctx;
 static qr_config_t cfg;
@@ -207,11 +208,52 @@ static void test_license_storage_and_users(void **state) {
     qr_db_release(c);
 }
 
+static void test_region_pin_lengths(void **state) {
+    (void)state;
+    char text[48];
+    qr_pin_lengths_text((1u << 4) | (1u << 5) | (1u << 6) | (1u << 8), text, sizeof(text));
+    assert_string_equal(text, "4, 5, 6 or 8");
+    qr_pin_lengths_text(1u << 8, text, sizeof(text));
+    assert_string_equal(text, "8");
+    qr_pin_lengths_text((1u << 6) | (1u << 8), text, sizeof(text));
+    assert_string_equal(text, "6 or 8");
+    qr_dbc_t *c = qr_db_acquire(ctx.db);
+    unsigned org = (1u << 4) | (1u << 6), out = 0;
+    /* No region: the org's own lengths. */
+    assert_int_equal(qr_region_pin_lengths(c, cust_a, org, &out), QR_OK);
+    assert_int_equal(out, org);
+    assert_int_equal(qr_db_q(c, NULL, NULL,
+                             "INSERT INTO regions (id, name, pin_lengths, created_at, updated_at) "
+                             "VALUES ('g1', 'EU', '[6, 8]', 0, 0)"),
+                     QR_OK);
+    assert_int_equal(
+        qr_db_q(c, NULL, NULL, "UPDATE orgs SET region_id = 'g1' WHERE id = ?", QR_TEXT(cust_a)),
+        QR_OK);
+    /* The intersection; and the region's rule alone when they share none. */
+    assert_int_equal(qr_region_pin_lengths(c, cust_a, org, &out), QR_OK);
+    assert_int_equal(out, 1u << 6);
+    assert_int_equal(qr_region_pin_lengths(c, cust_a, 1u << 4, &out), QR_OK);
+    assert_int_equal(out, (1u << 6) | (1u << 8));
+    qr_region_t g;
+    int found = 0;
+    assert_int_equal(qr_region_of_org(c, cust_a, &g, &found), QR_OK);
+    assert_int_equal(found, 1);
+    assert_string_equal(g.name, "EU");
+    qr_region_clear(&g);
+    assert_int_equal(qr_region_of_org(c, cust_b, &g, &found), QR_OK);
+    assert_int_equal(found, 0);
+    assert_int_equal(
+        qr_db_q(c, NULL, NULL, "UPDATE orgs SET region_id = NULL WHERE id = ?", QR_TEXT(cust_a)),
+        QR_OK);
+    qr_db_release(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_license_features),
         cmocka_unit_test(test_license_binding),
         cmocka_unit_test(test_license_storage_and_users),
+        cmocka_unit_test(test_region_pin_lengths),
     };
     return cmocka_run_group_tests_name("license", tests, setup, teardown);
 }
