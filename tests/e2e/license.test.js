@@ -30,6 +30,22 @@ after(async () => {
         await srv.stop();
 });
 
+/** A minimal IPP Print-Job request (operation attributes, then the document). */
+function ippPrintJob(doc) {
+    const attr = (tag, name, value) => {
+        const h = Buffer.alloc(3);
+        h[0] = tag;
+        h.writeUInt16BE(name.length, 1);
+        const l = Buffer.alloc(2);
+        l.writeUInt16BE(Buffer.byteLength(value));
+        return Buffer.concat([h, Buffer.from(name), l, Buffer.from(value)]);
+    };
+    return Buffer.concat([Buffer.from([2, 0, 0, 2, 0, 0, 0, 7, 0x01]),
+        attr(0x47, 'attributes-charset', 'utf-8'), attr(0x48, 'attributes-natural-language', 'en'),
+        attr(0x45, 'printer-uri', `ipps://localhost:${srv.port}/ipp/print`),
+        attr(0x49, 'document-format', 'application/pdf'), Buffer.from([0x03]), doc]);
+}
+
 const patchOrg = (token, id, body) => srv.request('PATCH', `/api/v1/orgs/${id}`, { token, body });
 const sorted = (a) => [...a].sort();
 const submit = (token, body) => srv.request('POST', '/api/v1/jobs?name=doc.pdf',
@@ -188,6 +204,13 @@ describe('TEN-5 limits spent where used', () => {
         const r = await submit(t, pdfDoc({ contents: [text('nope')] }));
         assertError(r, 403, 'feature_disabled');
         assert.equal(r.json.message, "the organization's license does not include the feature 'print'; ask your provider to enable it");
+        // The IPP queue refuses the same: client-error-not-authorized (0x0403), the reason in
+        // status-message.
+        const ipp = await srv.request('POST', '/ipp/print', { rawBody: ippPrintJob(pdfDoc({ contents: [text('ipp')] })),
+            headers: { 'Content-Type': 'application/ipp', Authorization: `Bearer ${t}` } });
+        assertStatus(ipp, 200);
+        assert.equal(ipp.raw.readUInt16BE(2), 0x0403);
+        assert.ok(ipp.raw.includes("does not include the feature 'print'"), 'status-message names the feature');
         assertStatus(await patchOrg(dealer.token, cB.org.id, { license: { features: ['print'] } }), 200);
         assertStatus(await submit(t, pdfDoc({ contents: [text('yes')] })), 201);
     });
