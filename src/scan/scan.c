@@ -464,7 +464,7 @@ static qr_status_t ocr_fits(qr_dbc_t *c, const char *org_id, long long now, long
     if (st)
         goto out;
     long long used = qr_dbres_rows(u) ? qr_dbres_int(u, 0, 0) : 0;
-    if (need > 0 && used + need > limit)
+    if (need > 0 && limit != QR_LIC_UNLIMITED && used + need > limit)
         st = qr_err_set(err, QR_E_CONFLICT, "ocr_limit_exceeded",
                         "this scan needs %lld OCR page%s, but the organization's license allows "
                         "%lld per month and %lld %s used or reserved in %s; ask your provider to "

@@ -72,6 +72,16 @@ describe('TEN-5 defaults', () => {
             { devices: 0, ocr_pages_per_month: 0, storage_mb: null, users: null, features: ['print', 'scan'] });
         assertStatus(await srv.request('DELETE', `/api/v1/orgs/${c.org.id}`, { token: dealer.token }), 204);
     });
+
+    test('TEN-5 unlimited means no limit where spent: devices and the OCR allowance', async () => {
+        const d = await srv.request('POST', `/api/v1/orgs/${dealer.org.id}/devices`,
+            { token: dealer.token, body: { serial: `UNL-${uniq()}` } });
+        assertStatus(d, 201, 'an unlimited license registers devices');
+        const u = await srv.request('GET', `/api/v1/orgs/${dealer.org.id}/usage`, { token: dealer.token });
+        assertStatus(u, 200);
+        assert.equal(u.json.ocr_pages_per_month, null, 'unlimited OCR pages');
+        assertStatus(await srv.request('DELETE', `/api/v1/devices/${d.json.id}`, { token: dealer.token }), 204);
+    });
 });
 
 describe('TEN-5 licenses bind', () => {
