@@ -460,8 +460,8 @@ qr_status_t qr__org_insert_row(qr_dbc_t *c, const qr_org_input_t *in, const qr_o
         "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at, rep_name, "
         "rep_email, rep_phone, region_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "CASE WHEN ? IS NULL THEN (SELECT p.region_id FROM orgs p WHERE p.id = ?) "
-        "ELSE NULLIF(?, '') END)",
+        "CASE WHEN CAST(? AS TEXT) IS NULL THEN (SELECT p.region_id FROM orgs p WHERE p.id = ?) "
+        "ELSE NULLIF(CAST(? AS TEXT), '') END)",
         QR_TEXT(id), QR_TEXT(parent->id), QR_TEXT(path), QR_INT(parent->depth + 1),
         QR_TEXT(in->type), QR_TEXT(in->name), QR_TEXT(in->slug),
         QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails), QR_INT(lic.devices),
@@ -620,7 +620,8 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
         "print_max_pages = CASE WHEN ? >= 0 THEN ? ELSE print_max_pages END, "
         "rep_name = COALESCE(?, rep_name), rep_email = COALESCE(?, rep_email), "
         "rep_phone = COALESCE(?, rep_phone), "
-        "region_id = CASE WHEN ? IS NULL THEN region_id ELSE NULLIF(?, '') END, "
+        "region_id = CASE WHEN CAST(? AS TEXT) IS NULL THEN region_id ELSE NULLIF(CAST(? AS TEXT), "
+        "'') END, "
         "updated_at = ? WHERE id = ?",
         QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails), QR_INT(in->lic_devices),
         QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages), QR_INT(in->lic_ocr_pages),
@@ -717,10 +718,11 @@ int qr_org_sweep_audit(qr_ctx_t *ctx) {
     qr_dbres_t *r = NULL;
     long long total = 0;
     /* Per org with expired rows: the newest id among them (the audit_org_when index). */
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT o.id, MAX(a.id) FROM orgs o JOIN audit a ON a.org_id = o.id "
-                             "AND a.time < ? - 86400 * o.ret_audit_days GROUP BY o.id",
-                             QR_INT(now));
+    qr_status_t st =
+        qr_db_q(c, &r, NULL,
+                "SELECT o.id, MAX(a.id) FROM orgs o JOIN audit a ON a.org_id = o.id "
+                "AND a.time < CAST(? AS BIGINT) - 86400 * o.ret_audit_days GROUP BY o.id",
+                QR_INT(now));
     for (int i = 0; !st && i < qr_dbres_rows(r); i++) {
         long long n = 0;
         if (qr_db_q(c, NULL, &n, "DELETE FROM audit WHERE org_id = ? AND id <= ?",
