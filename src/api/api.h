@@ -254,5 +254,12 @@ void qr_api_users_password_reset(qr_req_t *r);
 void qr_api_users_pin_generate(qr_req_t *r);
 /* DEV-3, AUTH-11: a device's new client id and secret (devices.c). */
 void qr_api_devices_rotate_secret(qr_req_t *r);
+/* issue 13, TEN-7: /api/v1/regions (the root provider's admins) and /api/v1/me/settings. */
+void qr_api_regions_list(qr_req_t *r);
+void qr_api_regions_create(qr_req_t *r);
+void qr_api_regions_get(qr_req_t *r);
+void qr_api_regions_patch(qr_req_t *r);
+void qr_api_regions_delete(qr_req_t *r);
+void qr_api_me_settings(qr_req_t *r);
 
 #endif

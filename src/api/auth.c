@@ -42,6 +42,7 @@ void qr_api_test_clock(qr_req_t *r) {
     /* Moving the clock runs what the passing time would have run. */
     qr_job_sweep(ctx);
     qr_scan_sweep(ctx);
+    qr_org_sweep_audit(ctx);
     qr_scan_workers_wake(ctx->scanq);
     qr_backup_tick(ctx);
     if (ctx->upkeep)

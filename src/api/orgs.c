@@ -8,10 +8,16 @@
 #include "api/api.h"
 #include "core/json.h"
 #include "report/audit.h"
+#include "tenancy/license.h"
 #include "tenancy/org.h"
 #include "tenancy/user.h"
 
 static const char *const org_read_only[] = {"id", "type", "parent_id", "slug", "created_at", NULL};
+
+/* A license limit: a number, or null for unlimited. */
+static json_t *limit_json(long long v) {
+    return v == QR_LIC_UNLIMITED ? json_null() : json_integer((json_int_t)v);
+}
 
 /* The client view of an org; license and retention only if the reader may see them. */
 static json_t *org_json(const qr_org_t *g) {
@@ -23,16 +29,23 @@ static json_t *org_json(const qr_org_t *g) {
     json_object_set_new(o, "pin_mode", json_string(g->pin_mode));
     json_object_set(o, "pin_lengths", g->pin_lengths);
     json_object_set_new(o, "time_zone", json_string(g->time_zone));
+    json_object_set_new(o, "region_id", g->region_id[0] ? json_string(g->region_id) : json_null());
     json_object_set_new(o, "print_policy",
                         json_pack("{s:b, s:b, s:I}", "force_mono", g->print_force_mono,
                                   "force_duplex", g->print_force_duplex, "max_pages_per_job",
                                   (json_int_t)g->print_max_pages));
+    if (g->show_rep)
+        json_object_set_new(o, "representative",
+                            json_pack("{s:s, s:s, s:s}", "name", g->rep_name, "email", g->rep_email,
+                                      "phone", g->rep_phone));
     if (!g->show_contract)
         return o;
     json_object_set_new(o, "license",
-                        json_pack("{s:I, s:I, s:I, s:O}", "devices", (json_int_t)g->lic_devices,
-                                  "ocr_pages_per_month", (json_int_t)g->lic_ocr_pages, "storage_mb",
-                                  (json_int_t)g->lic_storage_mb, "features", g->lic_features));
+                        json_pack("{s:o, s:o, s:o, s:o, s:O}", "devices",
+                                  limit_json(g->lic_devices), "ocr_pages_per_month",
+                                  limit_json(g->lic_ocr_pages), "storage_mb",
+                                  limit_json(g->lic_storage_mb), "users", limit_json(g->lic_users),
+                                  "features", g->lic_features));
     json_object_set_new(o, "retention",
                         json_pack("{s:I, s:I, s:I}", "print_jobs_days",
                                   (json_int_t)g->ret_print_days, "scan_documents_days",
@@ -77,21 +90,38 @@ static qr_status_t parse_print_policy(json_t *b, qr_org_input_t *in, qr_err_t *e
     return QR_OK;
 }
 
+/* Reads license limit key of lic into *v: absent leaves it unset, null is unlimited, else an
+ * integer from 0 to max. */
+static qr_status_t get_limit(json_t *lic, const char *key, long long max, long long *v,
+                             qr_err_t *err) {
+    json_t *x = json_object_get(lic, key);
+    if (json_is_null(x)) {
+        *v = QR_LIC_UNLIMITED;
+        return QR_OK;
+    }
+    if (x && (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > max))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "license.%s must be an integer from 0 to %lld, or null for unlimited",
+                          key, max);
+    if (x)
+        *v = json_integer_value(x);
+    return QR_OK;
+}
+
 /* Reads the optional "license" and "retention" objects (the contract). */
 static qr_status_t parse_contract(json_t *b, qr_org_input_t *in, qr_err_t *err) {
     qr_status_t st;
     json_t *lic = json_object_get(b, "license");
     if (lic) {
-        static const char *const keys[] = {"devices", "ocr_pages_per_month", "storage_mb",
-                                           "features", NULL};
+        static const char *const keys[] = {
+            "devices", "ocr_pages_per_month", "storage_mb", "users", "features", NULL};
         if (!json_is_object(lic))
             return qr_err_set(err, QR_E_INVALID, NULL, "field 'license' must be an object");
         if ((st = qr_json_check_keys(lic, keys, err)) ||
-            (st = qr_json_get_int(lic, "devices", 0, 0, 1000000, &in->lic_devices, NULL, err)) ||
-            (st = qr_json_get_int(lic, "ocr_pages_per_month", 0, 0, 1000000000, &in->lic_ocr_pages,
-                                  NULL, err)) ||
-            (st = qr_json_get_int(lic, "storage_mb", 0, 0, 1000000000, &in->lic_storage_mb, NULL,
-                                  err)))
+            (st = get_limit(lic, "devices", 1000000, &in->lic_devices, err)) ||
+            (st = get_limit(lic, "ocr_pages_per_month", 1000000000, &in->lic_ocr_pages, err)) ||
+            (st = get_limit(lic, "storage_mb", 1000000000, &in->lic_storage_mb, err)) ||
+            (st = get_limit(lic, "users", 1000000, &in->lic_users, err)))
             return st;
         in->lic_features = json_object_get(lic, "features");
     }
@@ -110,6 +140,22 @@ static qr_status_t parse_contract(json_t *b, qr_org_input_t *in, qr_err_t *err) 
             return st;
     }
     return QR_OK;
+}
+
+/* Reads the optional "representative" object (TEN-2): name, email, phone, each a string. */
+static qr_status_t parse_representative(json_t *b, qr_org_input_t *in, qr_err_t *err) {
+    static const char *const keys[] = {"name", "email", "phone", NULL};
+    json_t *rep = json_object_get(b, "representative");
+    qr_status_t st;
+    if (!rep)
+        return QR_OK;
+    if (!json_is_object(rep))
+        return qr_err_set(err, QR_E_INVALID, NULL, "field 'representative' must be an object");
+    if ((st = qr_json_check_keys(rep, keys, err)) ||
+        (st = qr_json_get_str(rep, "name", 0, 200 * 4, &in->rep_name, err)) ||
+        (st = qr_json_get_str(rep, "email", 0, 254, &in->rep_email, err)))
+        return st;
+    return qr_json_get_str(rep, "phone", 0, 32, &in->rep_phone, err);
 }
 
 /* Reads the plain fields and the optional nested "print_policy", "license" and "retention"
@@ -135,7 +181,13 @@ static qr_status_t parse_org(json_t *b, qr_org_input_t *in, int creating, qr_err
         return st;
     in->pin_lengths = json_object_get(b, "pin_lengths");
     if ((st = qr_json_get_str(b, "time_zone", 0, 64, &in->time_zone, err)) ||
-        (st = parse_print_policy(b, in, err)))
+        (st = parse_print_policy(b, in, err)) || (st = parse_representative(b, in, err)))
+        return st;
+    /* TEN-7: the region, set by the parent; null leaves the org without one. */
+    json_t *region = json_object_get(b, "region_id");
+    if (json_is_null(region))
+        in->region_id = "";
+    else if ((st = qr_json_get_str(b, "region_id", 0, 64, &in->region_id, err)))
         return st;
     return parse_contract(b, in, err);
 }
@@ -150,9 +202,9 @@ void qr_api_orgs_list(qr_req_t *r) {
 }
 
 void qr_api_orgs_create(qr_req_t *r) {
-    static const char *const keys[] = {
-        "parent_id",    "type",    "name",      "slug",  "portal_url",
-        "admin_emails", "license", "retention", "admin", NULL};
+    static const char *const keys[] = {"parent_id",  "type",           "name",      "slug",
+                                       "portal_url", "admin_emails",   "license",   "retention",
+                                       "admin",      "representative", "region_id", NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     json_t *b = qr_req_body(r);
@@ -208,9 +260,10 @@ void qr_api_orgs_get(qr_req_t *r) {
 }
 
 void qr_api_orgs_patch(qr_req_t *r) {
-    static const char *const keys[] = {
-        "name",     "portal_url",  "admin_emails", "license",      "retention", "mfa_email",
-        "pin_mode", "pin_lengths", "time_zone",    "print_policy", NULL};
+    static const char *const keys[] = {"name",      "portal_url",   "admin_emails",   "license",
+                                       "retention", "mfa_email",    "pin_mode",       "pin_lengths",
+                                       "time_zone", "print_policy", "representative", "region_id",
+                                       NULL};
     if (qr_api_check_body(r, keys, org_read_only))
         return;
     qr_err_t err = {QR_OK, NULL, ""};

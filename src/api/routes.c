@@ -150,6 +150,13 @@ const qr_route_t qr_api_routes[] = {
     {"POST", "/api/v1/users/{}/password-reset", qr_api_users_password_reset, A, NULL, NULL},
     {"POST", "/api/v1/users/{}/pin", qr_api_users_pin_generate, A, NULL, NULL},
     {"POST", "/api/v1/devices/{}/secret", qr_api_devices_rotate_secret, A, NULL, NULL},
+    /* issue 13, TEN-7: regions and the desktop client's settings */
+    {"GET", "/api/v1/regions", qr_api_regions_list, A, NULL, NULL},
+    {"POST", "/api/v1/regions", qr_api_regions_create, A | B, NULL, NULL},
+    {"GET", "/api/v1/regions/{}", qr_api_regions_get, A, NULL, NULL},
+    {"PATCH", "/api/v1/regions/{}", qr_api_regions_patch, A | B, NULL, NULL},
+    {"DELETE", "/api/v1/regions/{}", qr_api_regions_delete, A, NULL, NULL},
+    {"GET", "/api/v1/me/settings", qr_api_me_settings, A, NULL, NULL},
 };
 
 const size_t qr_api_nroutes = sizeof(qr_api_routes) / sizeof(qr_api_routes[0]);

@@ -40,6 +40,8 @@ static json_t *workflow_json(const qr_workflow_t *w) {
     json_object_set_new(j, "org_id", json_string(w->org_id));
     json_object_set_new(j, "created_at", json_integer(w->created_at));
     json_object_set_new(j, "updated_at", json_integer(w->updated_at));
+    if (w->warning)
+        json_object_set_new(j, "warning", json_string(w->warning));
     return j;
 }
 
@@ -356,11 +358,12 @@ void qr_api_scans_document(qr_req_t *r) {
 
 /* The API form of an org's capture counters. */
 static json_t *usage_json(const qr_scan_usage_t *u) {
-    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "org_id", u->org_id, "month", u->month,
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "org_id", u->org_id, "month", u->month,
                      "ocr_pages", (json_int_t)u->ocr_pages, "ocr_pages_reserved",
                      (json_int_t)u->ocr_pages_reserved, "documents", (json_int_t)u->documents,
                      "bytes", (json_int_t)u->bytes, "ocr_pages_per_month",
-                     (json_int_t)u->ocr_pages_per_month);
+                     u->ocr_pages_per_month < 0 ? json_null()
+                                                : json_integer((json_int_t)u->ocr_pages_per_month));
 }
 
 void qr_api_org_usage(qr_req_t *r) {

@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "report/audit.h"
 #include "store/db.h"
+#include "tenancy/license.h"
 #include "tenancy/org.h"
 
 /* A redirect URI: https, or http on the loopback interface for native apps (RFC 8252 7.3);
@@ -143,26 +144,6 @@ static qr_status_t check_scopes(json_t *scopes, int is_public, json_t *uris, cha
     return QR_OK;
 }
 
-int qr_client_keys_enabled(qr_dbc_t *c, const char *org_id) {
-    qr_dbres_t *r = NULL;
-    int ok = 0;
-    if (qr_db_q(c, &r, NULL, "SELECT parent_id, lic_features FROM orgs WHERE id = ?",
-                QR_TEXT(org_id)) == QR_OK &&
-        qr_dbres_rows(r) == 1) {
-        json_t *f = json_loads(qr_dbres_text(r, 0, 1), 0, NULL);
-        size_t i;
-        json_t *v;
-        ok = qr_dbres_isnull(r, 0, 0); /* the root provider: every feature */
-        json_array_foreach(f, i, v) {
-            if (json_is_string(v) && strcmp(json_string_value(v), "api_keys") == 0)
-                ok = 1;
-        }
-        json_decref(f);
-    }
-    qr_dbres_free(r);
-    return ok;
-}
-
 qr_status_t qr_client_lookup(qr_ctx_t *ctx, const char *id, qr_client_t *out) {
     memset(out, 0, sizeof(*out));
     if (!qr_id_is_valid(id))
@@ -212,7 +193,7 @@ qr_status_t qr_client_create(qr_ctx_t *ctx, const qr_principal_t *p, const char 
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_org_ref_t ref;
     qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CLIENTS, QR_ACCESS_WRITE, &ref, err);
-    if (!st && granted[0] && !qr_client_keys_enabled(c, ref.id))
+    if (!st && granted[0] && !qr_license_has_feature(c, ref.id, "api_keys"))
         st = qr_err_set(err, QR_E_FORBIDDEN, "feature_disabled",
                         "API keys are not enabled for this organization: its provider must add "
                         "the feature \"api_keys\" to its license");
@@ -390,7 +371,7 @@ qr_status_t qr_client_grant(qr_ctx_t *ctx, qr_client_t *cl, const char *requeste
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_status_t st = QR_OK;
-    if (!qr_client_keys_enabled(c, cl->org_id))
+    if (!qr_license_has_feature(c, cl->org_id, "api_keys"))
         st = qr_err_set(err, QR_E_INVALID, "unauthorized_client",
                         "API keys are not enabled for this organization: its provider must add "
                         "the feature \"api_keys\" to its license");

@@ -71,8 +71,5 @@ qr_status_t qr_client_grant(qr_ctx_t *ctx, qr_client_t *cl, const char *requeste
 /* The scopes of words (space-separated) that are also in allowed, in allowed's order, into
  * out. */
 void qr_client_scopes_meet(const char *words, const char *allowed, char out[QR_SCOPES_MAX]);
-/* 1 if the license of org_id includes the feature "api_keys" (the root's has every feature).
- * Stands in for the license module's check until it is merged. */
-int qr_client_keys_enabled(qr_dbc_t *c, const char *org_id);
 
 #endif

@@ -17,6 +17,7 @@
 #include "core/mail.h"
 #include "tenancy/org.h"
 #include "tenancy/user.h"
+#include "tenancy/region.h"
 
 #define MAX_PARAMS 16
 
@@ -32,7 +33,8 @@ static void lookup(const qr_ctx_t *ctx, const char *org_id, const char *kind, co
     free(msg);
 }
 
-/* The org's PIN settings: mode and allowed lengths (bit n set: length n allowed). */
+/* The org's PIN settings: mode and allowed lengths (bit n set: length n allowed), the org's
+ * own intersected with its region's rule (TEN-7, applied at once). */
 static qr_status_t pin_policy(qr_dbc_t *c, const char *org_id, int *pin_only, unsigned *lengths) {
     qr_dbres_t *r = NULL;
     qr_status_t st = qr_db_q(c, &r, NULL, "SELECT pin_mode, pin_lengths FROM orgs WHERE id = ?",
@@ -51,6 +53,8 @@ static qr_status_t pin_policy(qr_dbc_t *c, const char *org_id, int *pin_only, un
         json_decref(a);
     }
     qr_dbres_free(r);
+    if (!st)
+        st = qr_region_pin_lengths(c, org_id, *lengths, lengths);
     return st;
 }
 
@@ -92,8 +96,12 @@ qr_status_t qr_pin_set(qr_ctx_t *ctx, const qr_principal_t *p, const char *pin, 
     if (pin) {
         size_t n = strlen(pin);
         if (n >= 16 || !(lengths & (1u << n)) || strspn(pin, "0123456789") != n) {
+            char allowed[48];
+            qr_pin_lengths_text(lengths, allowed, sizeof(allowed));
             st = qr_err_set(err, QR_E_INVALID, "invalid_pin",
-                            "a PIN is digits only, of a length your organization allows");
+                            "a PIN is digits only, of a length your organization allows: %s "
+                            "digits",
+                            allowed);
             goto out;
         }
         chosen = qr_xstrdup(pin);

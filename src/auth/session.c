@@ -16,6 +16,7 @@
 #include "crypto/random.h"
 #include "crypto/token.h"
 #include "report/audit.h"
+#include "tenancy/license.h"
 
 static char *new_access_token(qr_ctx_t *ctx, const char *user_id, const char *org_id,
                               const char *sid, int64_t now) {
@@ -298,7 +299,7 @@ qr_status_t qr_session_authenticate_client(qr_ctx_t *ctx, const char *token, siz
         /* An API key's token holds the scopes granted to it that the key still has, and only
          * while the org's license has the feature (REP-5). */
         const char *scope = json_string_value(json_object_get(claims, "scope"));
-        if (!st && scope && !qr_client_keys_enabled(c, org))
+        if (!st && scope && !qr_license_has_feature(c, org, "api_keys"))
             st = QR_E_UNAUTHORIZED;
         if (!st) {
             memset(p, 0, sizeof(*p));

@@ -93,6 +93,7 @@ static void *sweep_loop(void *arg) {
             break;
         pthread_mutex_unlock(&s->mu);
         int n = qr_job_sweep(s->ctx) + qr_scan_sweep(s->ctx);
+        qr_org_sweep_audit(s->ctx); /* TEN-8: audit retention */
         if (n)
             qr_log_info("sweep", "removed %d expired or orphaned documents", n);
         qr_dbc_t *c = qr_db_acquire(s->ctx->db);

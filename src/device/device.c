@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "report/audit.h"
 #include "store/db.h"
+#include "tenancy/license.h"
 #include "tenancy/org.h"
 
 /* The one column list of a device row; device_from_row reads it. */
@@ -144,7 +145,7 @@ qr_status_t qr_device_register(qr_ctx_t *ctx, const qr_principal_t *p, const cha
     if (st)
         goto out;
     long long allowed = qr_dbres_int(lic, 0, 0), used = qr_dbres_int(r, 0, 0);
-    if (used >= allowed) {
+    if (allowed != QR_LIC_UNLIMITED && used >= allowed) {
         st = qr_err_set(err, QR_E_CONFLICT, "license_exceeded",
                         "the license allows %lld device%s and %lld %s registered; ask your "
                         "provider to raise it",

@@ -90,6 +90,10 @@ void qr__ipp_fail(qr_ipp_t *x, const qr_err_t *err) {
         st = IPP_STATUS_ERROR_REQUEST_ENTITY;
     else if (err->status == QR_E_NOT_FOUND)
         st = IPP_STATUS_ERROR_NOT_FOUND;
+    else if (err->status == QR_E_FORBIDDEN) /* TEN-5: the feature "print" is off */
+        st = IPP_STATUS_ERROR_NOT_AUTHORIZED;
+    else if (err->status == QR_E_CONFLICT) /* TEN-5: the storage quota is full */
+        st = IPP_STATUS_ERROR_NOT_POSSIBLE;
     qr__ipp_status(x, st, err->msg);
 }
 

@@ -20,6 +20,7 @@
 #include "store/datakey.h"
 #include "store/db.h"
 #include "store/upload.h"
+#include "tenancy/license.h"
 
 /* The one column list of a job; job_from_row reads it. */
 #define JOB_COLUMNS                                                                                \
@@ -141,6 +142,15 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
         return qr_err_set(err, QR_E_TOO_LARGE, NULL, "%s", too_large);
     if (o->copies < 1 || o->copies > 999)
         return qr_err_set(err, QR_E_INVALID, NULL, "copies must be from 1 to 999");
+    /* TEN-5: the feature and the storage quota, before a byte is stored (the declared size
+     * when known; the real one again at commit). */
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = qr_license_require_feature(c, p->org_id, QR_FEAT_PRINT, err);
+    if (!st)
+        st = qr_license_check_storage(c, p->org_id, declared_size, err);
+    qr_db_release(c);
+    if (st)
+        return st;
     char *dir = blob_dir(ctx, p->org_id);
     qr_job_upload_t *u = qr_xcalloc(1, sizeof(*u));
     u->ctx = ctx;
@@ -149,7 +159,7 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
     u->color = o->color;
     u->duplex = o->duplex;
     u->name = qr_xstrdup(o->name && *o->name ? o->name : "document.pdf");
-    qr_status_t st = qr_blob_upload_begin(&u->up, ctx, p->org_id, dir, max, too_large, err);
+    st = qr_blob_upload_begin(&u->up, ctx, p->org_id, dir, max, too_large, err);
     free(dir);
     if (st) {
         qr_job_abort(u);
@@ -221,6 +231,12 @@ qr_status_t qr_job_commit(qr_job_upload_t *u, qr_job_t *out, qr_err_t *err) {
     }
     int64_t now = qr_clock_now(ctx->clock);
     qr_dbc_t *c = qr_db_acquire(ctx->db);
+    if ((st = qr_license_check_storage(c, u->p.org_id, u->up.size, err))) {
+        qr_blob_upload_delete(&u->up);
+        qr_db_release(c);
+        qr_job_abort(u);
+        return st;
+    }
     st = record(c, u, &info, now);
     if (!st)
         st = job_by_id(c, u->up.id, out);

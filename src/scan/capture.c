@@ -15,6 +15,7 @@
 #include "scan/connector.h"
 #include "scan/index.h"
 #include "scan/pipeline.h"
+#include "tenancy/license.h"
 #include "tenancy/org.h"
 
 #define MAX_NAME 100
@@ -147,6 +148,7 @@ void qr_capture_obj_clear(qr_capture_obj_t *o) {
         free(w->groups);
         free(w->class_id);
         free(w->destination_id);
+        free(w->warning);
     }
     memset(o, 0, sizeof(*o));
 }
@@ -225,6 +227,24 @@ static qr_status_t find(qr_dbc_t *c, const qr_principal_t *p, qr_capture_kind_t 
     }
     qr_dbres_free(r);
     return st;
+}
+
+/* TEN-5: sets the warning of each of the n workflows of one org in v that use OCR while the
+ * org's license allows 0 OCR pages a month (a new customer's default): its scans would be
+ * refused at submit, and the admin should know why before the first one. */
+static void add_warnings(qr_dbc_t *c, qr_capture_obj_t *v, size_t n) {
+    qr_license_t l;
+    if (n == 0 || v[0].kind != QR_CAPTURE_WORKFLOW ||
+        qr_license_read(c, v[0].u.workflow.org_id, &l) || l.ocr_pages != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        qr_workflow_t *w = &v[i].u.workflow;
+        if (json_is_true(json_object_get(w->steps, "ocr")) && !w->warning)
+            w->warning = qr_xstrdup("OCR is on, but the organization's license allows 0 OCR "
+                                    "pages per month: scans with this workflow will be refused "
+                                    "until your provider raises license.ocr_pages_per_month, or "
+                                    "turn OCR off");
+    }
 }
 
 /* 1 if a row of table with this id exists in org_id. */
@@ -639,7 +659,8 @@ qr_status_t qr_capture_create(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture
     if ((st = store(ctx, c, kind, 1, id, ref.id, norm, secret, now, err)))
         goto out;
     qr_audit_write(c, now, ref.id, p->user_id, "capture_created", id, nouns[kind]);
-    st = read_one(c, kind, id, out);
+    if (!(st = read_one(c, kind, id, out)))
+        add_warnings(c, out, 1);
 out:
     json_decref(norm);
     qr_db_release(c);
@@ -666,6 +687,7 @@ qr_status_t qr_capture_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_k
         for (int i = 0; i < rows; i++)
             obj_from_row(kind, r, i, &(*items)[i]);
         *n = (size_t)rows;
+        add_warnings(c, *items, *n);
     }
     qr_dbres_free(r);
     qr_db_release(c);
@@ -679,6 +701,8 @@ qr_status_t qr_capture_get(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture_ki
     qr_status_t st = find(c, p, kind, id, QR_ACCESS_READ, out, err);
     if (st)
         qr_capture_obj_clear(out);
+    else
+        add_warnings(c, out, 1);
     qr_db_release(c);
     return st;
 }
@@ -709,7 +733,8 @@ qr_status_t qr_capture_update(qr_ctx_t *ctx, const qr_principal_t *p, qr_capture
     if ((st = store(ctx, c, kind, 0, id, org_id, norm, secret, now, err)))
         goto out;
     qr_audit_write(c, now, org_id, p->user_id, "capture_updated", id, nouns[kind]);
-    st = read_one(c, kind, id, out);
+    if (!(st = read_one(c, kind, id, out)))
+        add_warnings(c, out, 1);
 out:
     qr_capture_obj_clear(&old);
     json_decref(cur);

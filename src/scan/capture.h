@@ -56,6 +56,9 @@ typedef struct qr_workflow {
     int enabled;
     char *class_id, *destination_id; /* NULL: none */
     long long created_at, updated_at;
+    /* TEN-5: why scans with it will be refused although it is valid (OCR on while the org's
+     * license allows 0 OCR pages a month), derived when read; NULL if nothing is wrong. */
+    char *warning;
 } qr_workflow_t;
 
 /* The definition of w as the database stores it (workflows.definition, a JSON document): its

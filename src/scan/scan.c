@@ -24,6 +24,7 @@
 #include "store/datakey.h"
 #include "store/db.h"
 #include "store/upload.h"
+#include "tenancy/license.h"
 #include "tenancy/org.h"
 
 #define MAX_SCAN_NAME 100
@@ -165,6 +166,13 @@ qr_status_t qr_scan_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_scan
     qr_status_t st;
     if ((st = qr_scan_check_panel(p, err)))
         goto out;
+    /* TEN-5: capture is a feature of the license. */
+    c = qr_db_acquire(ctx->db);
+    st = qr_license_require_feature(c, p->org_id, QR_FEAT_SCAN, err);
+    qr_db_release(c);
+    c = NULL;
+    if (st)
+        goto out;
     if (!folder)
         folder = "";
     if (name && !valid_name(name)) {
@@ -266,6 +274,9 @@ qr_status_t qr_scan_file_begin(qr_ctx_t *ctx, const qr_principal_t *p, const cha
                      "SELECT COUNT(*), COALESCE(MAX(seq), 0), COALESCE(SUM(size), 0) FROM "
                      "scan_files WHERE scan_id = ? AND kind = 'in'",
                      QR_TEXT(scan_id));
+    /* TEN-5: the storage quota, with the declared size when known (again at commit). */
+    if (!st)
+        st = qr_license_check_storage(c, p->org_id, declared_size, err);
     if (!st && qr_dbres_int(n, 0, 0) >= QR_SCAN_MAX_FILES)
         st = qr_err_set(err, QR_E_TOO_LARGE, "too_many_files", "a scan has at most %d files",
                         QR_SCAN_MAX_FILES);
@@ -386,6 +397,8 @@ qr_status_t qr_scan_file_commit(qr_scan_upload_t *u, json_t **out, qr_err_t *err
         st = qr_err_set(err, QR_E_INVALID, "too_many_pages",
                         "a scan has at most %d pages; this file would make it %lld",
                         QR_SCAN_MAX_PAGES, qr_dbres_int(r, 0, 1) + pages);
+    if (!st)
+        st = qr_license_check_storage(c, u->p.org_id, u->up.size, err);
     for (int tries = 0; !st && tries < 8; tries++) {
         st = qr_db_q(c, NULL, NULL,
                      "INSERT INTO scan_files (scan_id, kind, seq, org_id, blob_id, size, format, "
@@ -451,7 +464,7 @@ static qr_status_t ocr_fits(qr_dbc_t *c, const char *org_id, long long now, long
     if (st)
         goto out;
     long long used = qr_dbres_rows(u) ? qr_dbres_int(u, 0, 0) : 0;
-    if (need > 0 && used + need > limit)
+    if (need > 0 && limit != QR_LIC_UNLIMITED && used + need > limit)
         st = qr_err_set(err, QR_E_CONFLICT, "ocr_limit_exceeded",
                         "this scan needs %lld OCR page%s, but the organization's license allows "
                         "%lld per month and %lld %s used or reserved in %s; ask your provider to "

@@ -372,6 +372,36 @@ static const char *const migrations[] = {
     ("CREATE INDEX job_log_org_device ON job_log(org_id, device_id, id);"
      "CREATE INDEX audit_org_actor ON audit(org_id, actor_id, time, id);"
      "CREATE INDEX audit_org_target ON audit(org_id, target_id, time, id);"),
+    /* 21 (issue 13, licenses: TEN-5): -1 is "unlimited": the root provider's limits, storage
+     * everywhere (never enforced before) and the new user limit of existing orgs. print and
+     * scan, never enforced before, become features that every existing org has. */
+    ("ALTER TABLE orgs ADD COLUMN lic_users INTEGER NOT NULL DEFAULT -1;"
+     "UPDATE orgs SET lic_storage_mb = -1;"
+     "UPDATE orgs SET lic_devices = -1, lic_ocr_pages = -1, lic_features = '[\"print\", "
+     "\"scan\", \"federation\", \"connectors\", \"api_keys\"]' WHERE parent_id IS NULL;"
+     "UPDATE orgs SET lic_features = '[\"print\", \"scan\"]' WHERE lic_features NOT LIKE "
+     "'%\"%';"
+     "UPDATE orgs SET lic_features = '[\"print\", ' || substr(lic_features, 2) WHERE "
+     "lic_features NOT LIKE '%\"print\"%';"
+     "UPDATE orgs SET lic_features = '[\"scan\", ' || substr(lic_features, 2) WHERE "
+     "lic_features NOT LIKE '%\"scan\"%';"
+     /* TEN-2: the representative's contact, read by the parent. */
+     "ALTER TABLE orgs ADD COLUMN rep_name TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE orgs ADD COLUMN rep_email TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE orgs ADD COLUMN rep_phone TEXT NOT NULL DEFAULT '';"
+     /* TEN-7: regions, managed by the root provider; each org belongs to at most one. */
+     "CREATE TABLE regions ("
+     "  id TEXT PRIMARY KEY,"
+     "  name TEXT NOT NULL UNIQUE,"
+     "  eula_url TEXT NOT NULL DEFAULT '',"
+     "  privacy_url TEXT NOT NULL DEFAULT '',"
+     "  desktop_client_url TEXT NOT NULL DEFAULT '',"
+     "  pin_lengths TEXT NOT NULL DEFAULT '[]',"
+     "  desktop_idle_minutes INTEGER NOT NULL DEFAULT 0,"
+     "  created_at BIGINT NOT NULL,"
+     "  updated_at BIGINT NOT NULL);"
+     "ALTER TABLE orgs ADD COLUMN region_id TEXT REFERENCES regions(id);"
+     "CREATE INDEX orgs_region ON orgs(region_id);"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */

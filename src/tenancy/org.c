@@ -14,6 +14,8 @@
 #include "core/mem.h"
 #include "core/tz.h"
 #include "store/audit.h"
+#include "tenancy/license.h"
+#include "tenancy/region.h"
 
 int qr_org_slug_is_valid(const char *s) {
     size_t n = strlen(s);
@@ -26,13 +28,14 @@ int qr_org_slug_is_valid(const char *s) {
     "o.id, o.parent_id, o.type, o.name, o.slug, o.portal_url, o.admin_emails, o.lic_devices, "     \
     "o.lic_ocr_pages, o.lic_storage_mb, o.lic_features, o.ret_print_days, o.ret_scan_days, "       \
     "o.ret_audit_days, o.created_at, o.path, o.depth, o.mfa_email, o.pin_mode, o.pin_lengths, "    \
-    "o.time_zone, o.print_force_mono, o.print_force_duplex, o.print_max_pages"
+    "o.time_zone, o.print_force_mono, o.print_force_duplex, o.print_max_pages, o.lic_users, "      \
+    "o.rep_name, o.rep_email, o.rep_phone, o.region_id"
 
 #define MAX_PARAMS 16
 
 void qr_org_input_init(qr_org_input_t *in) {
     memset(in, 0, sizeof(*in));
-    in->lic_devices = in->lic_ocr_pages = in->lic_storage_mb = -1;
+    in->lic_devices = in->lic_ocr_pages = in->lic_storage_mb = in->lic_users = QR_LIC_UNSET;
     in->ret_print_days = in->ret_scan_days = in->ret_audit_days = -1;
     in->mfa_email = in->print_force_mono = in->print_force_duplex = -1;
     in->print_max_pages = -1;
@@ -56,6 +59,9 @@ void qr_org_clear(qr_org_t *o) {
     free(o->pin_mode);
     json_decref(o->pin_lengths);
     free(o->time_zone);
+    free(o->rep_name);
+    free(o->rep_email);
+    free(o->rep_phone);
     json_decref(o->lic_features);
     memset(o, 0, sizeof(*o));
 }
@@ -86,13 +92,22 @@ static void org_from_row(const qr_principal_t *p, const qr_dbres_t *r, int i, qr
     out->print_force_mono = qr_dbres_int(r, i, 21) != 0;
     out->print_force_duplex = qr_dbres_int(r, i, 22) != 0;
     out->print_max_pages = qr_dbres_int(r, i, 23);
+    if (!qr_dbres_isnull(r, i, 28))
+        snprintf(out->region_id, sizeof(out->region_id), "%s", qr_dbres_text(r, i, 28));
     qr_relation_t rel = qr_policy_relation(p, qr_dbres_text(r, i, 15), (int)qr_dbres_int(r, i, 16));
+    if (rel == QR_REL_SELF || rel == QR_REL_CHILD) {
+        out->show_rep = 1;
+        out->rep_name = qr_xstrdup(qr_dbres_text(r, i, 25));
+        out->rep_email = qr_xstrdup(qr_dbres_text(r, i, 26));
+        out->rep_phone = qr_xstrdup(qr_dbres_text(r, i, 27));
+    }
     if (!qr_policy_allows(p, QR_RES_CONTRACT, rel, QR_ACCESS_READ))
         return;
     out->show_contract = 1;
     out->lic_devices = qr_dbres_int(r, i, 7);
     out->lic_ocr_pages = qr_dbres_int(r, i, 8);
     out->lic_storage_mb = qr_dbres_int(r, i, 9);
+    out->lic_users = qr_dbres_int(r, i, 24);
     out->lic_features = parse_array(qr_dbres_text(r, i, 10));
     out->ret_print_days = qr_dbres_int(r, i, 11);
     out->ret_scan_days = qr_dbres_int(r, i, 12);
@@ -143,6 +158,36 @@ static qr_status_t check_string_array(const char *field, json_t *a, size_t max_i
     return QR_OK;
 }
 
+/* Checks the license's features: known names (license.h), each at most once. */
+static qr_status_t check_features(json_t *a, qr_err_t *err) {
+    if (check_string_array("features", a, 8, 0, err))
+        return QR_E_INVALID;
+    unsigned seen = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        unsigned bit = qr_feature_bit(json_string_value(v));
+        if (!bit || (seen & bit)) {
+            char all[96];
+            qr_feature_names(QR_FEAT_ALL, all, sizeof(all));
+            return qr_err_set(err, QR_E_INVALID, NULL,
+                              "features must list each of %s at most once; '%s' is %s", all,
+                              json_string_value(v), bit ? "repeated" : "unknown");
+        }
+        seen |= bit;
+    }
+    return QR_OK;
+}
+
+qr_status_t qr_org_check_url(const char *field, const char *url, qr_err_t *err) {
+    if (url && url[0] &&
+        (strncmp(url, "https://", 8) != 0 || strlen(url) > 2048 || strlen(url) < 9 ||
+         has_ctl(url) || strchr(url, ' ')))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "%s must be empty or an https:// URL of at most 2048 bytes", field);
+    return QR_OK;
+}
+
 /* Checks name, type and slug where given; on create, they are required. */
 static qr_status_t validate_identity(const qr_org_input_t *in, int creating, qr_err_t *err) {
     if (in->name) {
@@ -172,6 +217,25 @@ static qr_status_t validate_identity(const qr_org_input_t *in, int creating, qr_
     return QR_OK;
 }
 
+/* TEN-2: checks the representative's contact where given; "" clears a field. */
+static qr_status_t validate_rep(const qr_org_input_t *in, qr_err_t *err) {
+    const char *n = in->rep_name, *ph = in->rep_phone;
+    if (n && (strlen(n) > 200 || has_ctl(n)))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "representative.name must be at most 200 characters without control "
+                          "characters");
+    if (in->rep_email && in->rep_email[0] &&
+        check_email("representative.email", in->rep_email, err))
+        return QR_E_INVALID;
+    if (ph && ph[0] &&
+        (strlen(ph) > 32 || strspn(ph, "0123456789 +-().") != strlen(ph) ||
+         strcspn(ph, "0123456789") == strlen(ph)))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "representative.phone must be at most 32 of digits, spaces and + - ( ) "
+                          ". with at least one digit, e.g. +49 30 1234567");
+    return QR_OK;
+}
+
 /* Checks the allowed PIN lengths (AUTH-8): one or more of 4, 5, 6 and 8. */
 static qr_status_t validate_pin_lengths(json_t *a, qr_err_t *err) {
     size_t i;
@@ -191,14 +255,13 @@ static qr_status_t validate_pin_lengths(json_t *a, qr_err_t *err) {
 static qr_status_t validate(const qr_org_input_t *in, int creating, qr_err_t *err) {
     if (validate_identity(in, creating, err))
         return QR_E_INVALID;
-    if (in->portal_url && in->portal_url[0] &&
-        (strncmp(in->portal_url, "https://", 8) != 0 || strlen(in->portal_url) > 2048 ||
-         strlen(in->portal_url) < 9 || has_ctl(in->portal_url) || strchr(in->portal_url, ' ')))
-        return qr_err_set(err, QR_E_INVALID, NULL,
-                          "portal_url must be empty or an https:// URL of at most 2048 bytes");
+    if (qr_org_check_url("portal_url", in->portal_url, err))
+        return QR_E_INVALID;
     if (in->admin_emails && check_string_array("admin_emails", in->admin_emails, 10, 1, err))
         return QR_E_INVALID;
-    if (in->lic_features && check_string_array("features", in->lic_features, 32, 0, err))
+    if (validate_rep(in, err))
+        return QR_E_INVALID;
+    if (in->lic_features && check_features(in->lic_features, err))
         return QR_E_INVALID;
     if (in->pin_mode && strcmp(in->pin_mode, "user_pin") != 0 &&
         strcmp(in->pin_mode, "pin_only") != 0)
@@ -319,7 +382,10 @@ qr_status_t qr__org_check_new(qr_dbc_t *c, const qr_principal_t *p, const qr_org
                           "parent_id must be an id of 32 lowercase hexadecimal characters");
     if (validate(in, 1, err))
         return QR_E_INVALID;
-    qr_status_t st = qr_org_resolve(c, p, in->parent_id, QR_RES_ORG, QR_ACCESS_READ, parent, err);
+    qr_status_t st = qr__region_check_id(c, in->region_id, err);
+    if (st)
+        return st;
+    st = qr_org_resolve(c, p, in->parent_id, QR_RES_ORG, QR_ACCESS_READ, parent, err);
     if (st)
         return st;
     if (parent->is_customer)
@@ -338,27 +404,84 @@ qr_status_t qr__org_check_new(qr_dbc_t *c, const qr_principal_t *p, const qr_org
     return QR_OK;
 }
 
+/* The feature bits of a validated array of names. */
+static unsigned features_mask(json_t *a) {
+    unsigned mask = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        mask |= qr_feature_bit(json_string_value(v));
+    }
+    return mask;
+}
+
+/* The stored form of feature bits: a JSON array of names. Returns a new string. */
+static char *features_text(unsigned mask) {
+    json_t *a = json_array();
+    for (unsigned bit = 1; bit <= QR_FEAT_ALL; bit <<= 1)
+        if (mask & bit)
+            json_array_append_new(a, json_string(qr_feature_name(bit)));
+    char *s = qr_json_dump(a);
+    json_decref(a);
+    return s;
+}
+
+/* A numeric limit of a new child: the given one, else 0 where zero_default, else unlimited
+ * if the parent's is, else 0. */
+static long long new_limit(long long given, long long parents, int zero_default) {
+    if (given != QR_LIC_UNSET)
+        return given;
+    return !zero_default && parents == QR_LIC_UNLIMITED ? QR_LIC_UNLIMITED : 0;
+}
+
+/* The license of a new child (TEN-5): what in gives, else the defaults: devices and OCR pages
+ * 0 for a customer; every other limit unlimited if the parent's is, else 0; the features print
+ * and scan as far as the parent has them. Checked against the parent's license. */
+static qr_status_t new_license(qr_dbc_t *c, const qr_org_input_t *in, const qr_org_ref_t *parent,
+                               qr_license_t *out, qr_err_t *err) {
+    qr_license_t pl;
+    qr_status_t st = qr_license_read(c, parent->id, &pl);
+    if (st)
+        return qr_err_set(err, st, NULL, "the parent organization could not be read");
+    int customer = strcmp(in->type, "customer") == 0;
+    out->devices = new_limit(in->lic_devices, pl.devices, customer);
+    out->ocr_pages = new_limit(in->lic_ocr_pages, pl.ocr_pages, customer);
+    out->storage_mb = new_limit(in->lic_storage_mb, pl.storage_mb, 0);
+    out->users = new_limit(in->lic_users, pl.users, 0);
+    out->features =
+        in->lic_features ? features_mask(in->lic_features) : (QR_FEAT_DEFAULT & pl.features);
+    return qr_license_check_grant(c, parent->id, NULL, out, err);
+}
+
 qr_status_t qr__org_insert_row(qr_dbc_t *c, const qr_org_input_t *in, const qr_org_ref_t *parent,
                                int64_t now, char id[QR_ID_LEN + 1], qr_err_t *err) {
+    qr_license_t lic;
+    qr_status_t st = new_license(c, in, parent, &lic, err);
+    if (st)
+        return st;
     qr_random_id(id);
     char *path = qr_xasprintf("%s%s/", parent->path, id);
     char *emails = dump_or(in->admin_emails, "[]");
-    char *features = dump_or(in->lic_features, "[]");
-    qr_status_t st = qr_db_q(
+    char *features = features_text(lic.features);
+    st = qr_db_q(
         c, NULL, NULL,
         "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, portal_url, "
-        "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_features, "
-        "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "admin_emails, lic_devices, lic_ocr_pages, lic_storage_mb, lic_users, lic_features, "
+        "ret_print_days, ret_scan_days, ret_audit_days, created_at, updated_at, rep_name, "
+        "rep_email, rep_phone, region_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "CASE WHEN CAST(? AS TEXT) IS NULL THEN (SELECT p.region_id FROM orgs p WHERE p.id = ?) "
+        "ELSE NULLIF(CAST(? AS TEXT), '') END)",
         QR_TEXT(id), QR_TEXT(parent->id), QR_TEXT(path), QR_INT(parent->depth + 1),
         QR_TEXT(in->type), QR_TEXT(in->name), QR_TEXT(in->slug),
-        QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails),
-        QR_INT(in->lic_devices >= 0 ? in->lic_devices : 0),
-        QR_INT(in->lic_ocr_pages >= 0 ? in->lic_ocr_pages : 0),
-        QR_INT(in->lic_storage_mb >= 0 ? in->lic_storage_mb : 0), QR_TEXT(features),
+        QR_TEXT(in->portal_url ? in->portal_url : ""), QR_TEXT(emails), QR_INT(lic.devices),
+        QR_INT(lic.ocr_pages), QR_INT(lic.storage_mb), QR_INT(lic.users), QR_TEXT(features),
         QR_INT(in->ret_print_days >= 0 ? in->ret_print_days : 7),
         QR_INT(in->ret_scan_days >= 0 ? in->ret_scan_days : 30),
-        QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now), QR_INT(now));
+        QR_INT(in->ret_audit_days >= 0 ? in->ret_audit_days : 365), QR_INT(now), QR_INT(now),
+        QR_TEXT(in->rep_name ? in->rep_name : ""), QR_TEXT(in->rep_email ? in->rep_email : ""),
+        QR_TEXT(in->rep_phone ? in->rep_phone : ""), QR_TEXT(in->region_id), QR_TEXT(parent->id),
+        QR_TEXT(in->region_id));
     if (st == QR_E_CONFLICT)
         qr_err_set(err, st, NULL, "the slug '%s' is already taken", in->slug);
     free(path);
@@ -408,11 +531,37 @@ qr_status_t qr_org_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_org_t **items
     return st;
 }
 
+/* 1 if the update touches the license. */
+static int changes_license(const qr_org_input_t *in) {
+    return in->lic_devices != QR_LIC_UNSET || in->lic_ocr_pages != QR_LIC_UNSET ||
+           in->lic_storage_mb != QR_LIC_UNSET || in->lic_users != QR_LIC_UNSET || in->lic_features;
+}
+
+/* TEN-5: the license org ref would have after the update in, checked against its parent's
+ * (and against what it uses). Call in the update's transaction. */
+static qr_status_t check_license_change(qr_dbc_t *c, const qr_org_ref_t *ref,
+                                        const qr_org_input_t *in, qr_err_t *err) {
+    qr_license_t l;
+    if (!changes_license(in))
+        return QR_OK;
+    if (!ref->parent_id[0])
+        return qr_err_set(err, QR_E_FORBIDDEN, NULL,
+                          "the root provider's license is unlimited and cannot be changed");
+    qr_status_t st = qr_license_read(c, ref->id, &l);
+    if (st)
+        return qr_err_set(err, st, NULL, "the license could not be read");
+    l.devices = in->lic_devices != QR_LIC_UNSET ? in->lic_devices : l.devices;
+    l.ocr_pages = in->lic_ocr_pages != QR_LIC_UNSET ? in->lic_ocr_pages : l.ocr_pages;
+    l.storage_mb = in->lic_storage_mb != QR_LIC_UNSET ? in->lic_storage_mb : l.storage_mb;
+    l.users = in->lic_users != QR_LIC_UNSET ? in->lic_users : l.users;
+    l.features = in->lic_features ? features_mask(in->lic_features) : l.features;
+    return qr_license_check_grant(c, ref->parent_id, ref->id, &l, err);
+}
+
 /* 1 if the update touches license or retention (the contract, set by the parent). */
 static int changes_contract(const qr_org_input_t *in) {
-    return in->lic_devices >= 0 || in->lic_ocr_pages >= 0 || in->lic_storage_mb >= 0 ||
-           in->lic_features || in->ret_print_days >= 0 || in->ret_scan_days >= 0 ||
-           in->ret_audit_days >= 0;
+    return changes_license(in) || in->region_id || in->ret_print_days >= 0 ||
+           in->ret_scan_days >= 0 || in->ret_audit_days >= 0;
 }
 
 /* Checks that p may make the update in to org ref: the org's own fields need org write
@@ -420,9 +569,10 @@ static int changes_contract(const qr_org_input_t *in) {
 static qr_status_t check_update_access(const qr_principal_t *p, const qr_org_ref_t *ref,
                                        const qr_org_input_t *in, qr_err_t *err) {
     int contract = changes_contract(in);
-    int record = in->name || in->portal_url || in->admin_emails || in->mfa_email >= 0 ||
-                 in->pin_mode || in->pin_lengths || in->time_zone || in->print_force_mono >= 0 ||
-                 in->print_force_duplex >= 0 || in->print_max_pages >= 0;
+    int record = in->name || in->portal_url || in->admin_emails || in->rep_name || in->rep_email ||
+                 in->rep_phone || in->mfa_email >= 0 || in->pin_mode || in->pin_lengths ||
+                 in->time_zone || in->print_force_mono >= 0 || in->print_force_duplex >= 0 ||
+                 in->print_max_pages >= 0;
     if ((record || !contract) && !qr_policy_allows(p, QR_RES_ORG, ref->rel, QR_ACCESS_WRITE))
         return qr_err_set(err, QR_E_FORBIDDEN, NULL,
                           "your role may view but not change this organization");
@@ -450,20 +600,24 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     qr_status_t st = qr_org_resolve(c, p, id, QR_RES_ORG, QR_ACCESS_READ, &ref, err);
     if (st)
         goto out;
-    if ((st = check_update_access(p, &ref, in, err)))
+    if ((st = check_update_access(p, &ref, in, err)) ||
+        (st = qr__region_check_id(c, in->region_id, err)))
         goto out;
     emails = in->admin_emails ? qr_json_dump(in->admin_emails) : NULL;
-    features = in->lic_features ? qr_json_dump(in->lic_features) : NULL;
+    features = in->lic_features ? features_text(features_mask(in->lic_features)) : NULL;
     pin_lengths = in->pin_lengths ? qr_json_dump(in->pin_lengths) : NULL;
     if ((st = qr_dbc_begin(c)))
+        goto out;
+    if ((st = check_license_change(c, &ref, in, err)))
         goto out;
     st = qr_db_q(
         c, NULL, NULL,
         "UPDATE orgs SET name = COALESCE(?, name), portal_url = COALESCE(?, portal_url), "
         "admin_emails = COALESCE(?, admin_emails), "
-        "lic_devices = CASE WHEN ? >= 0 THEN ? ELSE lic_devices END, "
-        "lic_ocr_pages = CASE WHEN ? >= 0 THEN ? ELSE lic_ocr_pages END, "
-        "lic_storage_mb = CASE WHEN ? >= 0 THEN ? ELSE lic_storage_mb END, "
+        "lic_devices = CASE WHEN ? <> -2 THEN ? ELSE lic_devices END, "
+        "lic_ocr_pages = CASE WHEN ? <> -2 THEN ? ELSE lic_ocr_pages END, "
+        "lic_storage_mb = CASE WHEN ? <> -2 THEN ? ELSE lic_storage_mb END, "
+        "lic_users = CASE WHEN ? <> -2 THEN ? ELSE lic_users END, "
         "lic_features = COALESCE(?, lic_features), "
         "ret_print_days = CASE WHEN ? >= 0 THEN ? ELSE ret_print_days END, "
         "ret_scan_days = CASE WHEN ? >= 0 THEN ? ELSE ret_scan_days END, "
@@ -474,16 +628,22 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
         "print_force_mono = CASE WHEN ? >= 0 THEN ? ELSE print_force_mono END, "
         "print_force_duplex = CASE WHEN ? >= 0 THEN ? ELSE print_force_duplex END, "
         "print_max_pages = CASE WHEN ? >= 0 THEN ? ELSE print_max_pages END, "
+        "rep_name = COALESCE(?, rep_name), rep_email = COALESCE(?, rep_email), "
+        "rep_phone = COALESCE(?, rep_phone), "
+        "region_id = CASE WHEN CAST(? AS TEXT) IS NULL THEN region_id ELSE NULLIF(CAST(? AS TEXT), "
+        "'') END, "
         "updated_at = ? WHERE id = ?",
         QR_TEXT(in->name), QR_TEXT(in->portal_url), QR_TEXT(emails), QR_INT(in->lic_devices),
         QR_INT(in->lic_devices), QR_INT(in->lic_ocr_pages), QR_INT(in->lic_ocr_pages),
-        QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb), QR_TEXT(features),
-        QR_INT(in->ret_print_days), QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days),
-        QR_INT(in->ret_scan_days), QR_INT(in->ret_audit_days), QR_INT(in->ret_audit_days),
-        QR_INT(in->mfa_email), QR_INT(in->mfa_email), QR_TEXT(in->pin_mode), QR_TEXT(pin_lengths),
-        QR_TEXT(in->time_zone), QR_INT(in->print_force_mono), QR_INT(in->print_force_mono),
-        QR_INT(in->print_force_duplex), QR_INT(in->print_force_duplex), QR_INT(in->print_max_pages),
-        QR_INT(in->print_max_pages), QR_INT(now), QR_TEXT(ref.id));
+        QR_INT(in->lic_storage_mb), QR_INT(in->lic_storage_mb), QR_INT(in->lic_users),
+        QR_INT(in->lic_users), QR_TEXT(features), QR_INT(in->ret_print_days),
+        QR_INT(in->ret_print_days), QR_INT(in->ret_scan_days), QR_INT(in->ret_scan_days),
+        QR_INT(in->ret_audit_days), QR_INT(in->ret_audit_days), QR_INT(in->mfa_email),
+        QR_INT(in->mfa_email), QR_TEXT(in->pin_mode), QR_TEXT(pin_lengths), QR_TEXT(in->time_zone),
+        QR_INT(in->print_force_mono), QR_INT(in->print_force_mono), QR_INT(in->print_force_duplex),
+        QR_INT(in->print_force_duplex), QR_INT(in->print_max_pages), QR_INT(in->print_max_pages),
+        QR_TEXT(in->rep_name), QR_TEXT(in->rep_email), QR_TEXT(in->rep_phone),
+        QR_TEXT(in->region_id), QR_TEXT(in->region_id), QR_INT(now), QR_TEXT(ref.id));
     if (st)
         goto out;
     const char *audit_org = ref.rel == QR_REL_SELF ? ref.id : p->org_id;
@@ -535,7 +695,7 @@ out:
 
 qr_status_t qr__org_ensure_root(qr_dbc_t *c, int64_t now, char id[QR_ID_LEN + 1], int *created) {
     qr_dbres_t *r = NULL;
-    char *path = NULL;
+    char *path = NULL, *all = NULL;
     *created = 0;
     qr_status_t st = qr_db_q(
         c, &r, NULL, "SELECT id FROM orgs WHERE parent_id IS NULL AND depth = ?", QR_INT(0));
@@ -547,13 +707,44 @@ qr_status_t qr__org_ensure_root(qr_dbc_t *c, int64_t now, char id[QR_ID_LEN + 1]
     }
     qr_random_id(id);
     path = qr_xasprintf("/%s/", id);
+    all = features_text(QR_FEAT_ALL);
     st = qr_db_q(c, NULL, NULL,
                  "INSERT INTO orgs (id, parent_id, path, depth, type, name, slug, created_at, "
-                 "updated_at) VALUES (?, NULL, ?, 0, 'provider', 'Root provider', 'root', ?, ?)",
-                 QR_TEXT(id), QR_TEXT(path), QR_INT(now), QR_INT(now));
+                 "updated_at, lic_devices, lic_ocr_pages, lic_storage_mb, lic_users, "
+                 "lic_features) VALUES (?, NULL, ?, 0, 'provider', 'Root provider', 'root', ?, "
+                 "?, -1, -1, -1, -1, ?)",
+                 QR_TEXT(id), QR_TEXT(path), QR_INT(now), QR_INT(now), QR_TEXT(all));
     *created = !st;
 out:
     free(path);
+    free(all);
     qr_dbres_free(r);
     return st;
+}
+
+int qr_org_sweep_audit(qr_ctx_t *ctx) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    long long total = 0;
+    /* Per org with expired rows: the newest id among them (the audit_org_when index). */
+    qr_status_t st =
+        qr_db_q(c, &r, NULL,
+                "SELECT o.id, MAX(a.id) FROM orgs o JOIN audit a ON a.org_id = o.id "
+                "AND a.time < CAST(? AS BIGINT) - 86400 * o.ret_audit_days GROUP BY o.id",
+                QR_INT(now));
+    for (int i = 0; !st && i < qr_dbres_rows(r); i++) {
+        long long n = 0;
+        if (qr_db_q(c, NULL, &n, "DELETE FROM audit WHERE org_id = ? AND id <= ?",
+                    QR_TEXT(qr_dbres_text(r, i, 0)), QR_INT(qr_dbres_int(r, i, 1))) == QR_OK)
+            total += n;
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    if (total)
+        qr_log_info("audit_expired",
+                    "deleted %lld audit entries past their organization's "
+                    "retention (audit_days)",
+                    total);
+    return (int)total;
 }

@@ -19,13 +19,21 @@
 
 /* 1 if s is a well-formed slug. */
 int qr_org_slug_is_valid(const char *s);
+/* Checks a URL of the record (portal, a region's links): NULL or "" (not set), or an https://
+ * URL of at most 2048 bytes without spaces or control characters; 400 naming field. */
+qr_status_t qr_org_check_url(const char *field, const char *url, qr_err_t *err);
 
-/* Input of create and update. NULL strings and -1 numbers mean "not given". */
+/* Input of create and update. NULL strings and -1 numbers mean "not given"; for the license's
+ * numbers QR_LIC_UNSET means "not given" and QR_LIC_UNLIMITED (-1) "no limit" (license.h). */
 typedef struct qr_org_input {
     const char *parent_id, *type, *name, *slug, *portal_url;
     json_t *admin_emails; /* array of strings, borrowed */
-    long long lic_devices, lic_ocr_pages, lic_storage_mb;
-    json_t *lic_features; /* array of strings, borrowed */
+    /* TEN-2: the representative's contact ("" clears a field) */
+    const char *rep_name, *rep_email, *rep_phone;
+    const char *region_id; /* TEN-7, set by the parent; "" = none; not given on create: the
+                              parent's */
+    long long lic_devices, lic_ocr_pages, lic_storage_mb, lic_users;
+    json_t *lic_features; /* array of feature names (license.h), borrowed */
     long long ret_print_days, ret_scan_days, ret_audit_days;
     int mfa_email;         /* AUTH-6 switch, -1 = not given */
     const char *pin_mode;  /* AUTH-8: "user_pin" or "pin_only" */
@@ -53,6 +61,11 @@ typedef struct qr_org {
     char parent_id[QR_ID_LEN + 1]; /* "" for the root */
     char *type, *name, *slug, *portal_url;
     json_t *admin_emails;
+    /* TEN-2: the representative's contact, shown to the org itself and its parent (show_rep);
+     * NULL otherwise */
+    int show_rep;
+    char *rep_name, *rep_email, *rep_phone;
+    char region_id[QR_ID_LEN + 1]; /* TEN-7: "" if none */
     long long created_at;
     int mfa_email;
     char *pin_mode;
@@ -61,7 +74,7 @@ typedef struct qr_org {
     int print_force_mono, print_force_duplex;
     long long print_max_pages;
     int show_contract; /* p may read license and retention; else these are 0/NULL */
-    long long lic_devices, lic_ocr_pages, lic_storage_mb;
+    long long lic_devices, lic_ocr_pages, lic_storage_mb, lic_users; /* -1: unlimited */
     json_t *lic_features;
     long long ret_print_days, ret_scan_days, ret_audit_days;
 } qr_org_t;
@@ -128,6 +141,12 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                           const qr_org_input_t *in, qr_org_t *out, qr_err_t *err);
 /* Deletes a child org that has no children of its own, with its users and groups. */
 qr_status_t qr_org_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
+
+/* TEN-8: applies each org's audit retention (ret_audit_days): deletes its audit rows older
+ * than that, as a whole prefix of its oldest rows (by id, so that a hash chain over the rest
+ * starts at the oldest remaining row). Run by quired's sweeper and the test clock. Returns
+ * the number of rows deleted. */
+int qr_org_sweep_audit(qr_ctx_t *ctx);
 
 /* qr_org_bootstrap (the root provider and its first admin) is admin/org_setup.h's. */
 

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/audit.h"
+#include "tenancy/license.h"
 
 #define USER_COLUMNS                                                                               \
     "u.id, u.org_id, u.username, u.email, u.first_name, u.last_name, u.role, u.active, "           \
@@ -104,12 +105,16 @@ qr_status_t qr__user_insert_row(qr_dbc_t *c, const char *org_id, const qr_user_i
                                 const char *pw_hash, int must_change_password, int64_t now,
                                 char id[QR_ID_LEN + 1], qr_err_t *err) {
     qr_random_id(id);
+    /* TEN-5: every account counts against the license's users, deactivated ones too. */
+    qr_status_t st = qr_license_check_users(c, org_id, err);
+    if (st)
+        return st;
     char *key = qr_user_name_key(in->username);
     if (!key)
         return qr_err_set(err, QR_E_INVALID, "invalid_username",
                           "username must be valid UTF-8 of at most 64 characters");
     /* Checked here too, because legacy duplicates stay out of the unique index. */
-    qr_status_t st = taken_by(c, org_id, key, err);
+    st = taken_by(c, org_id, key, err);
     if (!st)
         st = qr_db_q(
             c, NULL, NULL,

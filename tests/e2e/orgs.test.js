@@ -30,6 +30,7 @@ const FULL = () => ({
         devices: 25,
         ocr_pages_per_month: 10000,
         storage_mb: 2048,
+        users: 50,
         features: ['print', 'scan'],
     },
     retention: { print_jobs_days: 7, scan_documents_days: 30, audit_days: 365 },
@@ -250,7 +251,7 @@ describe('TEN-8 organization record', () => {
         for (const k of ['id', 'parent_id', 'type', 'name', 'slug', 'portal_url', 'admin_emails', 'license', 'retention', 'created_at'])
             assert.ok(k in r.json, `field ${k} present`);
         assert.ok(Array.isArray(r.json.admin_emails));
-        for (const k of ['devices', 'ocr_pages_per_month', 'storage_mb', 'features'])
+        for (const k of ['devices', 'ocr_pages_per_month', 'storage_mb', 'users', 'features'])
             assert.ok(k in r.json.license, `license.${k} present`);
         for (const k of ['print_jobs_days', 'scan_documents_days', 'audit_days'])
             assert.ok(k in r.json.retention, `retention.${k} present`);
@@ -259,7 +260,7 @@ describe('TEN-8 organization record', () => {
 
     test('TEN-8 the parent provider admin updates every editable field', async () => {
         const fields = FULL();
-        fields.license = { devices: 3, ocr_pages_per_month: 50, storage_mb: 10, features: ['print'] };
+        fields.license = { devices: 3, ocr_pages_per_month: 50, storage_mb: 10, users: 20, features: ['print'] };
         const r = await srv.request('PATCH', `/api/v1/orgs/${rec.org.id}`,
             { token: prov.token, body: { name: 'Renamed GmbH', ...fields } });
         assertStatus(r, 200);
