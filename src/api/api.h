@@ -148,6 +148,12 @@ void qr_api_workflows_patch(qr_req_t *r);
 void qr_api_workflows_delete(qr_req_t *r);
 void qr_api_me_workflows(qr_req_t *r);
 void qr_api_scans_create(qr_req_t *r);
+/* Reports from the usage ledger (api/reports.c, issue 13). */
+void qr_api_report_users(qr_req_t *r);
+void qr_api_report_groups(qr_req_t *r);
+void qr_api_report_devices(qr_req_t *r);
+void qr_api_me_report(qr_req_t *r);
+void qr_api_org_subscriptions(qr_req_t *r);
 void qr_api_scans_file(qr_req_t *r);
 void qr_api_scans_submit(qr_req_t *r);
 void qr_api_scans_list(qr_req_t *r);

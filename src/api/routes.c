@@ -96,7 +96,7 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/users/{}/quota", qr_api_quota_get, A, NULL, NULL},
     {"PUT", "/api/v1/users/{}/quota", qr_api_quota_put, A | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/quotas", qr_api_org_quotas, A, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/usage", qr_api_org_usage, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/usage", qr_api_org_usage, A, "month", NULL},
     {"GET", "/api/v1/orgs/{}/classes", qr_api_classes_list, A, NULL, NULL},
     {"POST", "/api/v1/orgs/{}/classes", qr_api_classes_create, A | B, NULL, NULL},
     {"GET", "/api/v1/classes/{}", qr_api_classes_get, A, NULL, NULL},
@@ -136,6 +136,12 @@ const qr_route_t qr_api_routes[] = {
     {"DELETE", "/api/v1/groups/{}", qr_api_groups_delete, A, NULL, NULL},
     {"PUT", "/api/v1/groups/{}/members/{}", qr_api_groups_member_put, A, NULL, NULL},
     {"DELETE", "/api/v1/groups/{}/members/{}", qr_api_groups_member_delete, A, NULL, NULL},
+    /* issue 13: reports from the usage ledger (REP-1, REP-2, TEN-4). */
+    {"GET", "/api/v1/orgs/{}/reports/users", qr_api_report_users, A, "from to format", NULL},
+    {"GET", "/api/v1/orgs/{}/reports/groups", qr_api_report_groups, A, "from to format", NULL},
+    {"GET", "/api/v1/orgs/{}/reports/devices", qr_api_report_devices, A, "from to format", NULL},
+    {"GET", "/api/v1/me/report", qr_api_me_report, A, "from to format", NULL},
+    {"GET", "/api/v1/orgs/{}/subscriptions", qr_api_org_subscriptions, A, "month format", NULL},
 };
 
 const size_t qr_api_nroutes = sizeof(qr_api_routes) / sizeof(qr_api_routes[0]);

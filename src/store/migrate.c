@@ -346,6 +346,56 @@ static const char *const migrations[] = {
     /* 20: SEC-3 automatic backups: whose turn it is, for all servers of the database. */
     ("CREATE TABLE backup_turn (id INTEGER PRIMARY KEY, started_at BIGINT NOT NULL);"
      "INSERT INTO backup_turn (id, started_at) VALUES (1, 0);"),
+    /* 21 (issue 13, the usage ledger): what the job log counts, written in the same
+     * transaction as each job-log row. usage_daily per org, day (the org's calendar), user
+     * ('' for a walk-up copy) and device answers the customer reports over any period;
+     * usage_month per org and month answers the provider rollups (OCR pages, documents and
+     * bytes stay in scan_usage, joined by org and month); usage_active counts distinct users
+     * and devices of a month; usage_late the entries that arrived after their month closed
+     * (booked to the open month, kept here with the month they belong to). */
+    ("CREATE TABLE usage_daily ("
+     "  org_id TEXT NOT NULL,"
+     "  day TEXT NOT NULL,"
+     "  user_id TEXT NOT NULL,"
+     "  device_id TEXT NOT NULL,"
+     "  print_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  print_pages BIGINT NOT NULL DEFAULT 0,"
+     "  print_color BIGINT NOT NULL DEFAULT 0,"
+     "  print_duplex BIGINT NOT NULL DEFAULT 0,"
+     "  copy_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  copy_pages BIGINT NOT NULL DEFAULT 0,"
+     "  scan_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  scan_pages BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY (org_id, day, user_id, device_id));"
+     "CREATE TABLE usage_month ("
+     "  org_id TEXT NOT NULL,"
+     "  month TEXT NOT NULL,"
+     "  print_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  print_pages BIGINT NOT NULL DEFAULT 0,"
+     "  print_color BIGINT NOT NULL DEFAULT 0,"
+     "  print_duplex BIGINT NOT NULL DEFAULT 0,"
+     "  copy_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  copy_pages BIGINT NOT NULL DEFAULT 0,"
+     "  scan_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  scan_pages BIGINT NOT NULL DEFAULT 0,"
+     "  active_users BIGINT NOT NULL DEFAULT 0,"
+     "  active_devices BIGINT NOT NULL DEFAULT 0,"
+     "  late_entries BIGINT NOT NULL DEFAULT 0,"
+     "  late_pages BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY (org_id, month));"
+     "CREATE TABLE usage_active ("
+     "  org_id TEXT NOT NULL,"
+     "  month TEXT NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  ref TEXT NOT NULL,"
+     "  PRIMARY KEY (org_id, month, kind, ref));"
+     "CREATE TABLE usage_late ("
+     "  org_id TEXT NOT NULL,"
+     "  month TEXT NOT NULL,"
+     "  event_month TEXT NOT NULL,"
+     "  entries BIGINT NOT NULL DEFAULT 0,"
+     "  pages BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY (org_id, month, event_month));"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
