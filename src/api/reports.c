@@ -21,8 +21,9 @@ static void report_figures(json_t *o, const qr_usage_figures_t *f) {
     json_object_set_new(o, "scan_pages", json_integer(f->scan_pages));
 }
 
-/* All figures of a month (a rollup's own, subtree or child figures): a new object. */
-static json_t *month_figures(const qr_usage_figures_t *f) {
+/* All figures of a month (a rollup's own, subtree or child figures), with the registered
+ * users if counted (the subscription report): a new object. */
+static json_t *month_figures(const qr_usage_figures_t *f, int users) {
     json_t *o = json_object();
     report_figures(o, f);
     json_object_set_new(o, "copy_jobs", json_integer(f->copy_jobs));
@@ -32,7 +33,8 @@ static json_t *month_figures(const qr_usage_figures_t *f) {
     json_object_set_new(o, "bytes", json_integer(f->bytes));
     json_object_set_new(o, "active_users", json_integer(f->active_users));
     json_object_set_new(o, "active_devices", json_integer(f->active_devices));
-    json_object_set_new(o, "users", json_integer(f->users));
+    if (users)
+        json_object_set_new(o, "users", json_integer(f->users));
     json_object_set_new(o, "devices", json_integer(f->devices));
     json_object_set_new(o, "late_entries", json_integer(f->late_entries));
     json_object_set_new(o, "late_pages", json_integer(f->late_pages));
@@ -128,9 +130,9 @@ static json_t *child_json(const qr_usage_child_t *ch, int subscription) {
         json_object_set_new(o, "devices", json_integer(ch->own.devices));
         json_object_set_new(o, "users", json_integer(ch->own.users));
     } else {
-        json_object_set_new(o, "own", month_figures(&ch->own));
+        json_object_set_new(o, "own", month_figures(&ch->own, 0));
     }
-    json_object_set_new(o, "subtree", month_figures(&ch->subtree));
+    json_object_set_new(o, "subtree", month_figures(&ch->subtree, subscription));
     return o;
 }
 
@@ -151,8 +153,8 @@ static json_t *usage_json(const qr_usage_rollup_t *u) {
                           (json_int_t)u->own.ocr_reserved, "documents",
                           (json_int_t)u->own.documents, "bytes", (json_int_t)u->own.bytes,
                           "ocr_pages_per_month", (json_int_t)u->ocr_pages_per_month);
-    json_object_set_new(o, "own", month_figures(&u->own));
-    json_object_set_new(o, "subtree", month_figures(&u->subtree));
+    json_object_set_new(o, "own", month_figures(&u->own, 0));
+    json_object_set_new(o, "subtree", month_figures(&u->subtree, 0));
     json_object_set_new(o, "late", late_json(u));
     if (u->has_children) {
         json_t *a = json_array();
@@ -183,7 +185,7 @@ void qr_api_org_subscriptions(qr_req_t *r) {
         for (size_t i = 0; i < u.nchildren; i++)
             json_array_append_new(items, child_json(&u.children[i], 1));
         out = json_pack("{s:s, s:s, s:o, s:o}", "org_id", u.org_id, "month", u.month, "items",
-                        items, "totals", month_figures(&u.subtree));
+                        items, "totals", month_figures(&u.subtree, 1));
     }
     qr_api_finish(r, st, &err, out, 200);
     qr_usage_rollup_clear(&u);

@@ -256,37 +256,47 @@ static int row_cmp(const void *a, const void *b) {
     return strcmp(x->id ? x->id : "", y->id ? y->id : "");
 }
 
-/* The grouping query of each report: the row's id and name, then the counters. The
- * parameters are org, from, to (and the user for one's own). */
+/* The counters summed per key k (a user or device id) of an org's days (parameters: org,
+ * from, to, and the user for one's own), named c0..c7. The names are joined afterwards, to
+ * the few rows this gives, each join with its org condition (the last parameter). */
+#define COUNTER_SUMS_AS                                                                            \
+    "COALESCE(SUM(d.print_jobs), 0) AS c0, COALESCE(SUM(d.print_pages), 0) AS c1, "                \
+    "COALESCE(SUM(d.print_color), 0) AS c2, COALESCE(SUM(d.print_duplex), 0) AS c3, "              \
+    "COALESCE(SUM(d.copy_jobs), 0) AS c4, COALESCE(SUM(d.copy_pages), 0) AS c5, "                  \
+    "COALESCE(SUM(d.scan_jobs), 0) AS c6, COALESCE(SUM(d.scan_pages), 0) AS c7"
+#define PER_KEY(key, extra)                                                                        \
+    "(SELECT d." key " AS k, " COUNTER_SUMS_AS " FROM usage_daily d WHERE d.org_id = ? AND "       \
+    "d.day >= ? AND d.day <= ?" extra " GROUP BY d." key ") x"
+#define X_COLS "x.c0, x.c1, x.c2, x.c3, x.c4, x.c5, x.c6, x.c7"
+#define X_SUMS                                                                                     \
+    "SUM(x.c0), SUM(x.c1), SUM(x.c2), SUM(x.c3), SUM(x.c4), SUM(x.c5), SUM(x.c6), SUM(x.c7)"
+
+/* Each report's query: the row's id and name, then the counters. A user in two groups counts
+ * in both. */
 static const char *const report_sql[] = {
-    [QR_USAGE_BY_USER] = "SELECT d.user_id, u.username, " COUNTER_SUMS
-                         " FROM usage_daily d LEFT JOIN users u ON u.id = d.user_id WHERE "
-                         "d.org_id = ? AND d.day >= ? AND d.day <= ? GROUP BY d.user_id, "
-                         "u.username",
-    [QR_USAGE_BY_GROUP] = "SELECT g.id, g.name, " COUNTER_SUMS
-                          " FROM usage_daily d JOIN group_members m ON m.user_id = d.user_id "
-                          "JOIN user_groups g ON g.id = m.group_id AND g.org_id = d.org_id "
-                          "WHERE d.org_id = ? AND d.day >= ? AND d.day <= ? GROUP BY g.id, "
-                          "g.name",
-    [QR_USAGE_BY_DEVICE] = "SELECT d.device_id, v.serial, " COUNTER_SUMS
-                           " FROM usage_daily d LEFT JOIN devices v ON v.id = d.device_id WHERE "
-                           "d.org_id = ? AND d.day >= ? AND d.day <= ? GROUP BY d.device_id, "
-                           "v.serial",
+    [QR_USAGE_BY_USER] = "SELECT x.k, u.username, " X_COLS " FROM " PER_KEY(
+        "user_id", "") " LEFT JOIN users u ON u.id = x.k AND u.org_id = ?",
+    [QR_USAGE_BY_GROUP] = "SELECT g.id, g.name, " X_SUMS " FROM " PER_KEY(
+        "user_id", "") " JOIN group_members m ON m.user_id = x.k AND m.org_id = ? JOIN "
+                       "user_groups g ON g.id = m.group_id GROUP BY g.id, g.name",
+    [QR_USAGE_BY_DEVICE] = "SELECT x.k, v.serial, " X_COLS " FROM " PER_KEY(
+        "device_id", "") " LEFT JOIN devices v ON v.id = x.k AND v.org_id = ?",
 };
+/* One's own report, per device. */
+#define MINE_SQL                                                                                   \
+    "SELECT x.k, v.serial, " X_COLS " FROM " PER_KEY(                                              \
+        "device_id", " AND d.user_id = ?") " LEFT JOIN devices v ON v.id = x.k AND v.org_id = ?"
 
 /* Runs the report of org_id (of user_id if not NULL: by device only) and its totals. */
 static qr_status_t report_rows(qr_dbc_t *c, const char *org_id, const char *user_id,
                                qr_usage_by_t by, const qr_usage_period_t *pd,
                                qr_usage_row_t **items, size_t *n, qr_usage_figures_t *totals) {
     qr_dbres_t *r = NULL, *t = NULL;
-    const char *sql = user_id ? "SELECT d.device_id, v.serial, " COUNTER_SUMS
-                                " FROM usage_daily d LEFT JOIN devices v ON v.id = d.device_id "
-                                "WHERE d.org_id = ? AND d.day >= ? AND d.day <= ? AND d.user_id "
-                                "= ? GROUP BY d.device_id, v.serial"
-                              : report_sql[by];
-    qr_dbval_t params[4] = {QR_TEXT(org_id), QR_TEXT(pd->from), QR_TEXT(pd->to), QR_TEXT(user_id)};
+    qr_dbval_t params[5] = {QR_TEXT(org_id), QR_TEXT(pd->from), QR_TEXT(pd->to), QR_TEXT(user_id),
+                            QR_TEXT(org_id)};
     int np = user_id ? 4 : 3;
-    qr_status_t st = qr_dbc_exec(c, sql, params, np, &r, NULL);
+    params[np] = QR_TEXT(org_id);
+    qr_status_t st = qr_dbc_exec(c, user_id ? MINE_SQL : report_sql[by], params, np + 1, &r, NULL);
     if (!st)
         st = qr_dbc_exec(c,
                          user_id ? "SELECT " COUNTER_SUMS " FROM usage_daily d WHERE d.org_id = ? "
@@ -357,6 +367,7 @@ qr_status_t qr_usage_mine(qr_ctx_t *ctx, const qr_principal_t *p, const char *fr
 /* ---- provider rollups --------------------------------------------------------------------- */
 
 /* Every org of a subtree (the org first, then by path) with its month's figures. Parameters:
+ * whether to count registered users (the subscription report: an index count per org),
  * month, month, the org's id, its path and the path's upper bound. */
 #define ROLLUP_SQL                                                                                 \
     "SELECT o.id, o.name, o.type, o.depth, o.lic_devices, o.lic_ocr_pages, o.lic_storage_mb, "     \
@@ -365,8 +376,9 @@ qr_status_t qr_usage_mine(qr_ctx_t *ctx, const qr_principal_t *p, const char *fr
     "COALESCE(m.copy_pages, 0), COALESCE(m.scan_jobs, 0), COALESCE(m.scan_pages, 0), "             \
     "COALESCE(m.active_users, 0), COALESCE(m.active_devices, 0), COALESCE(m.late_entries, 0), "    \
     "COALESCE(m.late_pages, 0), COALESCE(s.ocr_pages, 0), COALESCE(s.reserved_pages, 0), "         \
-    "COALESCE(s.documents, 0), COALESCE(s.bytes, 0), (SELECT COUNT(*) FROM users u WHERE "         \
-    "u.org_id = o.id), (SELECT COUNT(*) FROM devices v WHERE v.org_id = o.id) FROM orgs o LEFT "   \
+    "COALESCE(s.documents, 0), COALESCE(s.bytes, 0), CASE WHEN ? = 1 THEN (SELECT COUNT(*) FROM "  \
+    "users u WHERE u.org_id = o.id) ELSE 0 END, (SELECT COUNT(*) FROM devices v WHERE v.org_id = " \
+    "o.id) FROM orgs o LEFT "                                                                      \
     "JOIN usage_month m ON m.org_id = o.id AND m.month = ? LEFT JOIN scan_usage s ON s.org_id = "  \
     "o.id AND s.month = ? WHERE o.id = ? OR (o.path > ? AND o.path < ?) ORDER BY o.path"
 
@@ -399,14 +411,14 @@ static void child_from_row(const qr_dbres_t *r, int i, qr_usage_child_t *ch) {
  * the direct children, each with its own figures and its subtree's sums (rows come by path,
  * so each deeper org follows the direct child it lies under). */
 static qr_status_t rollup_read(qr_dbc_t *c, const qr_org_ref_t *ref, const char *month,
-                               int children, qr_usage_rollup_t *out) {
+                               int children, int users, qr_usage_rollup_t *out) {
     char upper[sizeof(ref->path)];
     size_t pl = strlen(ref->path);
     snprintf(upper, sizeof(upper), "%s", ref->path);
     if (pl > 0)
         upper[pl - 1] = '0';
     qr_dbres_t *r = NULL, *l = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL, ROLLUP_SQL, QR_TEXT(month), QR_TEXT(month),
+    qr_status_t st = qr_db_q(c, &r, NULL, ROLLUP_SQL, QR_INT(users), QR_TEXT(month), QR_TEXT(month),
                              QR_TEXT(ref->id), QR_TEXT(ref->path), QR_TEXT(upper));
     int rows = st ? 0 : qr_dbres_rows(r);
     if (!st && (rows < 1 || strcmp(qr_dbres_text(r, 0, 0), ref->id) != 0))
@@ -485,7 +497,7 @@ qr_status_t qr_usage_rollup(qr_ctx_t *ctx, const qr_principal_t *p, const char *
         st = month_pick(c, ref.id, month, qr_clock_now(ctx->clock), m, err);
     /* TEN-4: a parent sees a child's sums; only an org's own people see its children. */
     if (!st)
-        st = rollup_read(c, &ref, m, ref.rel == QR_REL_SELF, out);
+        st = rollup_read(c, &ref, m, ref.rel == QR_REL_SELF, 0, out);
     qr_db_release(c);
     return st;
 }
@@ -508,7 +520,7 @@ qr_status_t qr_usage_subscriptions(qr_ctx_t *ctx, const qr_principal_t *p, const
     if (!st)
         st = month_pick(c, ref.id, month, qr_clock_now(ctx->clock), m, err);
     if (!st)
-        st = rollup_read(c, &ref, m, 1, out);
+        st = rollup_read(c, &ref, m, 1, 1, out);
     qr_db_release(c);
     return st;
 }

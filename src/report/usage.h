@@ -29,7 +29,7 @@ typedef struct qr_usage_figures {
     long long copy_jobs, copy_pages, scan_jobs, scan_pages;
     long long ocr_pages, ocr_reserved, documents, bytes;
     long long active_users, active_devices, late_entries, late_pages;
-    long long users, devices; /* registered now */
+    long long users, devices; /* registered now; users in the subscription report only */
 } qr_usage_figures_t;
 
 /* One row of a customer report: a user (id NULL: walk-up copies without login), a group or a
