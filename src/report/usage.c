@@ -366,7 +366,8 @@ qr_status_t qr_usage_mine(qr_ctx_t *ctx, const qr_principal_t *p, const char *fr
 
 /* ---- provider rollups --------------------------------------------------------------------- */
 
-/* Every org of a subtree (the org first, then by path) with its month's figures. Parameters:
+/* Every org of a subtree with its month's figures (and its path last; rows are put in path
+ * order here, cheaper than a collated sort in the database). Parameters:
  * whether to count registered users (the subscription report: an index count per org),
  * month, month, the org's id, its path and the path's upper bound. */
 #define ROLLUP_SQL                                                                                 \
@@ -378,9 +379,9 @@ qr_status_t qr_usage_mine(qr_ctx_t *ctx, const qr_principal_t *p, const char *fr
     "COALESCE(m.late_pages, 0), COALESCE(s.ocr_pages, 0), COALESCE(s.reserved_pages, 0), "         \
     "COALESCE(s.documents, 0), COALESCE(s.bytes, 0), CASE WHEN ? = 1 THEN (SELECT COUNT(*) FROM "  \
     "users u WHERE u.org_id = o.id) ELSE 0 END, (SELECT COUNT(*) FROM devices v WHERE v.org_id = " \
-    "o.id) FROM orgs o LEFT "                                                                      \
+    "o.id), o.path FROM orgs o LEFT "                                                              \
     "JOIN usage_month m ON m.org_id = o.id AND m.month = ? LEFT JOIN scan_usage s ON s.org_id = "  \
-    "o.id AND s.month = ? WHERE o.id = ? OR (o.path > ? AND o.path < ?) ORDER BY o.path"
+    "o.id AND s.month = ? WHERE o.id = ? OR (o.path > ? AND o.path < ?)"
 
 /* The figures of row i of ROLLUP_SQL. */
 static void rollup_figures(const qr_dbres_t *r, int i, qr_usage_figures_t *f) {
@@ -407,8 +408,18 @@ static void child_from_row(const qr_dbres_t *r, int i, qr_usage_child_t *ch) {
     ch->subtree = ch->own;
 }
 
+/* A row of ROLLUP_SQL by its path, for putting the subtree in path order. */
+struct path_row {
+    const char *path;
+    int row;
+};
+
+static int path_row_cmp(const void *a, const void *b) {
+    return strcmp(((const struct path_row *)a)->path, ((const struct path_row *)b)->path);
+}
+
 /* Reads the subtree of ref for month into out: own and subtree figures, and with children
- * the direct children, each with its own figures and its subtree's sums (rows come by path,
+ * the direct children, each with its own figures and its subtree's sums (in path order,
  * so each deeper org follows the direct child it lies under). */
 static qr_status_t rollup_read(qr_dbc_t *c, const qr_org_ref_t *ref, const char *month,
                                int children, int users, qr_usage_rollup_t *out) {
@@ -418,23 +429,32 @@ static qr_status_t rollup_read(qr_dbc_t *c, const qr_org_ref_t *ref, const char 
     if (pl > 0)
         upper[pl - 1] = '0';
     qr_dbres_t *r = NULL, *l = NULL;
+    struct path_row *order = NULL;
     qr_status_t st = qr_db_q(c, &r, NULL, ROLLUP_SQL, QR_INT(users), QR_TEXT(month), QR_TEXT(month),
                              QR_TEXT(ref->id), QR_TEXT(ref->path), QR_TEXT(upper));
     int rows = st ? 0 : qr_dbres_rows(r);
-    if (!st && (rows < 1 || strcmp(qr_dbres_text(r, 0, 0), ref->id) != 0))
+    if (!st && rows > 0) {
+        order = qr_xcalloc((size_t)rows, sizeof(*order));
+        for (int i = 0; i < rows; i++)
+            order[i] = (struct path_row){qr_dbres_text(r, i, 26), i};
+        qsort(order, (size_t)rows, sizeof(*order), path_row_cmp);
+    }
+    /* The org itself has the shortest path, a prefix of every other: it comes first. */
+    if (!st && (rows < 1 || strcmp(qr_dbres_text(r, order[0].row, 0), ref->id) != 0))
         st = QR_E_NOT_FOUND;
     if (st)
         goto out;
     snprintf(out->org_id, sizeof(out->org_id), "%s", ref->id);
     snprintf(out->month, sizeof(out->month), "%s", month);
-    out->ocr_pages_per_month = qr_dbres_int(r, 0, 5);
-    rollup_figures(r, 0, &out->own);
+    out->ocr_pages_per_month = qr_dbres_int(r, order[0].row, 5);
+    rollup_figures(r, order[0].row, &out->own);
     out->subtree = out->own;
     out->has_children = children;
     if (children)
         out->children = qr_xcalloc((size_t)rows, sizeof(*out->children));
     qr_usage_child_t *cur = NULL;
-    for (int i = 1; i < rows; i++) {
+    for (int k = 1; k < rows; k++) {
+        int i = order[k].row;
         qr_usage_figures_t f;
         rollup_figures(r, i, &f);
         figures_add(&out->subtree, &f);
@@ -463,6 +483,7 @@ static qr_status_t rollup_read(qr_dbc_t *c, const qr_org_ref_t *ref, const char 
         }
     }
 out:
+    free(order);
     qr_dbres_free(r);
     qr_dbres_free(l);
     return st;
