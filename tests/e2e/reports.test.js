@@ -210,6 +210,18 @@ describe('usage ledger and reports', () => {
         assert.deepEqual(log.json.items.map((e) => [e.pages, e.color]), [[3, false], [2, true]], 'logged mono and colour');
     });
 
+    test('PRN-4 an org that forces mono logs (and books) a colour document mono', async () => {
+        assertStatus(await srv.request('PATCH', `/api/v1/orgs/${tree.C2.org.id}`,
+            { token: tree.C2.token, body: { print_policy: { force_mono: true } } }), 200, 'force mono');
+        const r = await printViaRelease('carol', 'd3', { pages: 2, docColor: true, askColor: true });
+        assert.equal(r.print.color, false, 'released mono');
+        expect('C2', month1, { user: people.carol.id, device: dev.d3.device.id, type: 'print', pages: 2, color: false });
+        const log = await get(await tokenOf(srv, people.carol), '/api/v1/me/log');
+        assert.equal(log.json.items[0].color, false, 'logged mono although the device said colour');
+        assertStatus(await srv.request('PATCH', `/api/v1/orgs/${tree.C2.org.id}`,
+            { token: tree.C2.token, body: { print_policy: { force_mono: false } } }), 200);
+    });
+
     test('DEV-2 copies and scans from the device log, walk-up copies, other orgs', async () => {
         await log('C1', 'd2', { user: 'bob', type: 'copy', pages: 5 });
         expect('C1', month1, { user: people.bob.id, device: dev.d2.device.id, type: 'copy', pages: 5 });
