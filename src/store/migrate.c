@@ -400,7 +400,37 @@ static const char *const migrations[] = {
      "  event_month TEXT NOT NULL,"
      "  entries BIGINT NOT NULL DEFAULT 0,"
      "  pages BIGINT NOT NULL DEFAULT 0,"
-     "  PRIMARY KEY (org_id, month, event_month));"),
+     "  PRIMARY KEY (org_id, month, event_month));"
+     /* The log written before the ledger existed, booked by its UTC day and month (the
+      * org's time zone is not applied to that history). */
+     "INSERT INTO usage_daily (org_id, day, user_id, device_id, print_jobs, print_pages, "
+     "print_color, print_duplex, copy_jobs, copy_pages, scan_jobs, scan_pages) "
+     "SELECT org_id, {{UTCDAY}}, COALESCE(user_id, ''), device_id, "
+     "SUM(CASE WHEN type = 'print' THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN type = 'print' THEN CAST(pages AS BIGINT) * copies ELSE 0 END), "
+     "SUM(CASE WHEN type = 'print' AND color = 1 THEN CAST(pages AS BIGINT) * copies ELSE 0 END), "
+     "SUM(CASE WHEN type = 'print' AND duplex = 1 THEN CAST(pages AS BIGINT) * copies ELSE 0 END), "
+     "SUM(CASE WHEN type = 'copy' THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN type = 'copy' THEN CAST(pages AS BIGINT) * copies ELSE 0 END), "
+     "SUM(CASE WHEN type = 'scan' THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN type = 'scan' THEN CAST(pages AS BIGINT) * copies ELSE 0 END) "
+     "FROM job_log GROUP BY org_id, {{UTCDAY}}, COALESCE(user_id, ''), device_id;"
+     "INSERT INTO usage_active (org_id, month, kind, ref) "
+     "SELECT DISTINCT org_id, substr(day, 1, 7), 'user', user_id FROM usage_daily "
+     "WHERE user_id <> '';"
+     "INSERT INTO usage_active (org_id, month, kind, ref) "
+     "SELECT DISTINCT org_id, substr(day, 1, 7), 'device', device_id FROM usage_daily;"
+     "INSERT INTO usage_month (org_id, month, print_jobs, print_pages, print_color, "
+     "print_duplex, copy_jobs, copy_pages, scan_jobs, scan_pages, active_users, active_devices) "
+     "SELECT d.org_id, d.month, d.pj, d.pp, d.pc, d.pd, d.cj, d.cp, d.sj, d.sp, "
+     "(SELECT COUNT(*) FROM usage_active a WHERE a.org_id = d.org_id AND a.month = d.month "
+     "AND a.kind = 'user'), "
+     "(SELECT COUNT(*) FROM usage_active a WHERE a.org_id = d.org_id AND a.month = d.month "
+     "AND a.kind = 'device') "
+     "FROM (SELECT org_id, substr(day, 1, 7) AS month, SUM(print_jobs) AS pj, "
+     "SUM(print_pages) AS pp, SUM(print_color) AS pc, SUM(print_duplex) AS pd, "
+     "SUM(copy_jobs) AS cj, SUM(copy_pages) AS cp, SUM(scan_jobs) AS sj, "
+     "SUM(scan_pages) AS sp FROM usage_daily GROUP BY org_id, substr(day, 1, 7)) d;"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
@@ -408,6 +438,9 @@ static char *dialect(const char *sql, qr_db_kind_t kind) {
     static const char *const tokens[][3] = {
         {"{{AUTOID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
         {"{{CTEXT}}", "TEXT", "TEXT COLLATE \"C\""},
+        /* issue 13: a job-log row's UTC day, YYYY-MM-DD (the ledger's backfill). */
+        {"{{UTCDAY}}", "strftime('%Y-%m-%d', time, 'unixepoch')",
+         "to_char(to_timestamp(time) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"},
     };
     qr_buf_t b;
     qr_buf_init(&b, strlen(sql) * 2 + 64);
