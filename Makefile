@@ -141,6 +141,7 @@ bench: all
 	bench/scan.sh
 	bench/ipp.sh
 	bench/backup.sh
+	bench/reports.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

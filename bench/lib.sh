@@ -59,13 +59,15 @@ free_port() { # a port no one listens on, in 20000..59999
     die "no free port"
 }
 
-# Bootstraps and starts quired on QPORT (SQLite in D), waits until it answers, and sets
+# Bootstraps and starts quired on QPORT (SQLite in D, or BENCH_DATABASE), waits until it answers, and sets
 # BOOT, PW, ORG, LOGIN_BODY, QPID, CERT, KEY, Q, CURL (curl resolving localhost for QPORT and
 # the peer's port $1) and C (CURL with quired's certificate).
 bench_start_quired() {
     local peer_port=$1 up=0
     export QUIRE_DATA_DIR=$D/quire QUIRE_PORT=$QPORT QUIRE_LISTEN=127.0.0.1 QUIRE_THREADS=$QT
     unset QUIRE_CONFIG QUIRE_DATABASE
+    # A benchmark on PostgreSQL (bench/reports.sh) sets BENCH_DATABASE to its URL.
+    [ -z "${BENCH_DATABASE:-}" ] || export QUIRE_DATABASE=$BENCH_DATABASE
     mkdir -p "$QUIRE_DATA_DIR"
     BOOT=$(timeout 60 "$BIN/quire" bootstrap --json 2>"$D/bootstrap.err") ||
         { cat "$D/bootstrap.err" >&2; die "quire bootstrap failed"; }

@@ -49,6 +49,11 @@ void qr_api_finish_items(qr_req_t *r, qr_status_t st, const qr_err_t *err, const
  * the totals' values of the same columns. Borrows rows; steals totals (may be NULL). */
 void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
                                 size_t n, size_t size, qr_api_json_fn fn, json_t *totals);
+/* A report (REP-1, REP-3): as qr_api_finish_items_totals, with the fields of head (a new
+ * object, taken; may be NULL), e.g. the period, before "items" in the JSON form; the CSV form
+ * is the rows and the Total row. */
+void qr_api_finish_report(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                          size_t n, size_t size, qr_api_json_fn fn, json_t *totals, json_t *head);
 /* A keyset page (REP-1): as qr_api_finish_items, the JSON with "next": the cursor of the next
  * page (the "after" of the next request), null on the last page (next NULL). */
 void qr_api_finish_page(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
@@ -116,6 +121,8 @@ struct qr_user;
 json_t *qr_api_user_json(const struct qr_user *u);
 /* Checks the body's keys against allowed and fails with 403 read_only_field if one of
  * read_only is present. Replies and returns non-zero on error. */
+/* A license limit as JSON: the number, or null for QR_LIC_UNLIMITED (TEN-5). */
+json_t *qr_api_limit_json(long long v);
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only);
 
 /* A streamed upload route (a print job, a scanned file): what it accepts and the domain's
@@ -216,6 +223,12 @@ void qr_api_workflows_patch(qr_req_t *r);
 void qr_api_workflows_delete(qr_req_t *r);
 void qr_api_me_workflows(qr_req_t *r);
 void qr_api_scans_create(qr_req_t *r);
+/* Reports from the usage ledger (api/reports.c, issue 13). */
+void qr_api_report_users(qr_req_t *r);
+void qr_api_report_groups(qr_req_t *r);
+void qr_api_report_devices(qr_req_t *r);
+void qr_api_me_report(qr_req_t *r);
+void qr_api_org_subscriptions(qr_req_t *r);
 void qr_api_scans_file(qr_req_t *r);
 void qr_api_scans_submit(qr_req_t *r);
 void qr_api_scans_list(qr_req_t *r);

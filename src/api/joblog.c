@@ -22,13 +22,14 @@ static json_t *record_json(const void *row) {
 
 void qr_api_device_log(qr_req_t *r) {
     static const char *const keys[] = {"user_id", "type",   "pages", "copies",
-                                       "color",   "duplex", NULL};
+                                       "color",   "duplex", "time",  NULL};
     if (qr_api_check_body(r, keys, NULL))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_joblog_entry_t e = {0};
     json_t *b = qr_req_body(r);
     long long id = 0, at = 0;
+    int late = 0;
     e.copies = 1;
     qr_status_t st;
     if (!(st = qr_json_get_str(b, "user_id", 0, 64, &e.user_id, &err)) &&
@@ -36,10 +37,13 @@ void qr_api_device_log(qr_req_t *r) {
         !(st = qr_json_get_int(b, "pages", 1, 0, 1000000, &e.pages, NULL, &err)) &&
         !(st = qr_json_get_int(b, "copies", 0, 1, 10000, &e.copies, NULL, &err)) &&
         !(st = qr_json_get_bool(b, "color", 1, &e.color, NULL, &err)) &&
-        !(st = qr_json_get_bool(b, "duplex", 1, &e.duplex, NULL, &err)))
-        st = qr_joblog_report(qr_req_ctx(r), qr_req_principal(r), &e, &id, &at, &err);
+        !(st = qr_json_get_bool(b, "duplex", 1, &e.duplex, NULL, &err)) &&
+        !(st = qr_json_get_int(b, "time", 0, 1, INT64_MAX / 2, &e.time, NULL, &err)))
+        st = qr_joblog_report(qr_req_ctx(r), qr_req_principal(r), &e, &id, &at, &late, &err);
     qr_api_finish(r, st, &err,
-                  st ? NULL : json_pack("{s:I, s:I}", "id", (json_int_t)id, "time", (json_int_t)at),
+                  st ? NULL
+                     : json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "time", (json_int_t)at,
+                                 "late", late),
                   201);
 }
 

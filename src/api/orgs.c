@@ -15,7 +15,7 @@
 static const char *const org_read_only[] = {"id", "type", "parent_id", "slug", "created_at", NULL};
 
 /* A license limit: a number, or null for unlimited. */
-static json_t *limit_json(long long v) {
+json_t *qr_api_limit_json(long long v) {
     return v == QR_LIC_UNLIMITED ? json_null() : json_integer((json_int_t)v);
 }
 
@@ -42,10 +42,10 @@ static json_t *org_json(const qr_org_t *g) {
         return o;
     json_object_set_new(o, "license",
                         json_pack("{s:o, s:o, s:o, s:o, s:O}", "devices",
-                                  limit_json(g->lic_devices), "ocr_pages_per_month",
-                                  limit_json(g->lic_ocr_pages), "storage_mb",
-                                  limit_json(g->lic_storage_mb), "users", limit_json(g->lic_users),
-                                  "features", g->lic_features));
+                                  qr_api_limit_json(g->lic_devices), "ocr_pages_per_month",
+                                  qr_api_limit_json(g->lic_ocr_pages), "storage_mb",
+                                  qr_api_limit_json(g->lic_storage_mb), "users",
+                                  qr_api_limit_json(g->lic_users), "features", g->lic_features));
     json_object_set_new(o, "retention",
                         json_pack("{s:I, s:I, s:I}", "print_jobs_days",
                                   (json_int_t)g->ret_print_days, "scan_documents_days",

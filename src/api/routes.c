@@ -104,7 +104,7 @@ const qr_route_t qr_api_routes[] = {
     {"GET", "/api/v1/users/{}/quota", qr_api_quota_get, A, NULL, NULL},
     {"PUT", "/api/v1/users/{}/quota", qr_api_quota_put, A | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/quotas", qr_api_org_quotas, A, NULL, NULL},
-    {"GET", "/api/v1/orgs/{}/usage", qr_api_org_usage, A, NULL, NULL},
+    {"GET", "/api/v1/orgs/{}/usage", qr_api_org_usage, A, "month format", NULL},
     {"GET", "/api/v1/orgs/{}/classes", qr_api_classes_list, A, NULL, NULL},
     {"POST", "/api/v1/orgs/{}/classes", qr_api_classes_create, A | B, NULL, NULL},
     {"GET", "/api/v1/classes/{}", qr_api_classes_get, A, NULL, NULL},
@@ -157,6 +157,12 @@ const qr_route_t qr_api_routes[] = {
     {"PATCH", "/api/v1/regions/{}", qr_api_regions_patch, A | B, NULL, NULL},
     {"DELETE", "/api/v1/regions/{}", qr_api_regions_delete, A, NULL, NULL},
     {"GET", "/api/v1/me/settings", qr_api_me_settings, A, NULL, NULL},
+    /* issue 13: reports from the usage ledger (REP-1, REP-2, TEN-4). */
+    {"GET", "/api/v1/orgs/{}/reports/users", qr_api_report_users, A, "from to format", NULL},
+    {"GET", "/api/v1/orgs/{}/reports/groups", qr_api_report_groups, A, "from to format", NULL},
+    {"GET", "/api/v1/orgs/{}/reports/devices", qr_api_report_devices, A, "from to format", NULL},
+    {"GET", "/api/v1/me/report", qr_api_me_report, A, "from to format", NULL},
+    {"GET", "/api/v1/orgs/{}/subscriptions", qr_api_org_subscriptions, A, "month format", NULL},
 };
 
 const size_t qr_api_nroutes = sizeof(qr_api_routes) / sizeof(qr_api_routes[0]);
@@ -195,9 +201,11 @@ static void finish_csv(qr_req_t *r, const json_t *items, const json_t *totals) {
 /* The one list answer behind qr_api_finish_items*: the items, plus totals (a JSON member
  * and the CSV "Total" row) and next (a JSON member only) when not NULL; steals both. */
 static void finish_list(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
-                        size_t n, size_t size, qr_api_json_fn fn, json_t *totals, json_t *next) {
+                        size_t n, size_t size, qr_api_json_fn fn, json_t *totals, json_t *next,
+                        json_t *head) {
     int csv = 0;
     if (st || qr_api_format(r, &csv)) {
+        json_decref(head);
         json_decref(totals);
         json_decref(next);
         if (st)
@@ -209,12 +217,14 @@ static void finish_list(qr_req_t *r, qr_status_t st, const qr_err_t *err, const 
         json_array_append_new(items, fn((const char *)rows + i * size));
     if (csv) {
         finish_csv(r, items, totals);
+        json_decref(head);
         json_decref(items);
         json_decref(totals);
         json_decref(next);
         return;
     }
-    json_t *out = json_pack("{s:o}", "items", items);
+    json_t *out = head ? head : json_object();
+    json_object_set_new(out, "items", items);
     if (totals)
         json_object_set_new(out, "totals", totals);
     if (next)
@@ -224,12 +234,17 @@ static void finish_list(qr_req_t *r, qr_status_t st, const qr_err_t *err, const 
 
 void qr_api_finish_items_totals(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
                                 size_t n, size_t size, qr_api_json_fn fn, json_t *totals) {
-    finish_list(r, st, err, rows, n, size, fn, totals, NULL);
+    finish_list(r, st, err, rows, n, size, fn, totals, NULL, NULL);
+}
+
+void qr_api_finish_report(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
+                          size_t n, size_t size, qr_api_json_fn fn, json_t *totals, json_t *head) {
+    finish_list(r, st, err, rows, n, size, fn, totals, NULL, head);
 }
 
 void qr_api_finish_page(qr_req_t *r, qr_status_t st, const qr_err_t *err, const void *rows,
                         size_t n, size_t size, qr_api_json_fn fn, const char *next) {
-    finish_list(r, st, err, rows, n, size, fn, NULL, next ? json_string(next) : json_null());
+    finish_list(r, st, err, rows, n, size, fn, NULL, next ? json_string(next) : json_null(), NULL);
 }
 
 /* Query parameter name as a whole number from lo to hi into *v (left alone if absent);

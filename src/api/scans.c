@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: capture — /api/v1/orgs/{id}/{classes,destinations,workflows}, /api/v1/{classes,
  * destinations,workflows}/{id}, /api/v1/me/workflows, /api/v1/scans (start at the panel,
- * upload streamed files, submit, status, download area) and /api/v1/orgs/{id}/usage. */
+ * upload streamed files, submit, status, download area). The org's usage is api/reports.c's. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -354,22 +354,4 @@ void qr_api_scans_document(qr_req_t *r) {
     free(name);
     qr_req_add_header(r, "Content-Disposition", disp);
     qr_api_reply_blob(r, reader, size, mime);
-}
-
-/* The API form of an org's capture counters. */
-static json_t *usage_json(const qr_scan_usage_t *u) {
-    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "org_id", u->org_id, "month", u->month,
-                     "ocr_pages", (json_int_t)u->ocr_pages, "ocr_pages_reserved",
-                     (json_int_t)u->ocr_pages_reserved, "documents", (json_int_t)u->documents,
-                     "bytes", (json_int_t)u->bytes, "ocr_pages_per_month",
-                     u->ocr_pages_per_month < 0 ? json_null()
-                                                : json_integer((json_int_t)u->ocr_pages_per_month));
-}
-
-void qr_api_org_usage(qr_req_t *r) {
-    qr_err_t err = {QR_OK, NULL, ""};
-    qr_scan_usage_t u;
-    qr_status_t st =
-        qr_scan_usage(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &u, &err);
-    qr_api_finish(r, st, &err, st ? NULL : usage_json(&u), 200);
 }

@@ -10,5 +10,8 @@
 int qr_tz_valid(const char *name);
 /* The calendar month "YYYY-MM" at Unix time t in time zone name (UTC if unknown). */
 void qr_tz_month(const char *name, int64_t t, char out[8]);
+/* The calendar date "YYYY-MM-DD" at Unix time t in time zone name (UTC if unknown): the day
+ * the usage ledger books an event to. */
+void qr_tz_day(const char *name, int64_t t, char out[11]);
 
 #endif

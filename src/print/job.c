@@ -389,12 +389,13 @@ qr_status_t qr_job_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *
 /* A job with its org's print policy, for release and result: the columns and their row. */
 #define RELEASE_COLUMNS                                                                            \
     "j.status, j.pages, j.copies, j.color, j.duplex, o.print_force_mono, o.print_force_duplex, "   \
-    "o.print_max_pages, o.time_zone, j.device_id, j.charged, j.charged_month"
+    "o.print_max_pages, o.time_zone, j.device_id, j.charged, j.charged_month, j.doc_color"
 
 struct release_row {
     char status[16];
     long long pages, copies, max_pages, charged;
     int color, duplex, force_mono, force_duplex;
+    int doc_color; /* the document holds colour (what pdf.c found) */
     char time_zone[65];
     char device_id[QR_ID_LEN + 1]; /* "" when none */
     char month[8];                 /* charged_month; "" when none */
@@ -418,6 +419,7 @@ static void release_from_row(const qr_dbres_t *r, int i, struct release_row *out
     out->has_month = !qr_dbres_isnull(r, i, 11);
     if (out->has_month)
         snprintf(out->month, sizeof(out->month), "%s", qr_dbres_text(r, i, 11));
+    out->doc_color = (int)qr_dbres_int(r, i, 12);
 }
 
 /* Opens the transaction of a release or report on c (*open says it did) and loads the
@@ -463,7 +465,8 @@ static qr_status_t release_check(const struct release_row *j, qr_print_settings_
                                  qr_err_t *err) {
     print->pages = j->pages;
     print->copies = j->copies;
-    print->color = j->color && !j->force_mono;
+    /* Colour is what the document holds: a black-only document prints (and counts) mono. */
+    print->color = j->color && j->doc_color && !j->force_mono;
     print->duplex = j->duplex || j->force_duplex;
     long long charge = j->pages * j->copies;
     if (strcmp(j->status, "held") != 0)
@@ -546,8 +549,15 @@ qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
     long long charged = st ? 0 : j.charged;
     const char *month = st || !j.has_month ? NULL : j.month;
     if (!st && printed) {
-        qr_joblog_entry_t e = {p->user_id,  "print",    res->pages,
-                               res->copies, res->color, res->duplex};
+        /* Logged (and booked) colour only if the document holds colour and the org allows
+         * it, whatever the device says it used. */
+        qr_joblog_entry_t e = {p->user_id,
+                               "print",
+                               res->pages,
+                               res->copies,
+                               res->color && j.doc_color && !j.force_mono,
+                               res->duplex,
+                               0};
         st = qr_db_q(c, NULL, NULL,
                      "UPDATE print_jobs SET status = 'printed', reason = NULL WHERE id = ?",
                      QR_TEXT(id));

@@ -10,6 +10,7 @@
 
 #include "report/audit.h"
 #include "report/cursor.h"
+#include "report/usage.h"
 #include "store/db.h"
 #include "tenancy/org.h"
 
@@ -53,24 +54,35 @@ void qr_joblog_list_free(qr_joblog_record_t *v, size_t n) {
     free(v);
 }
 
-qr_status_t qr__joblog_insert(qr_dbc_t *c, const char *org_id, const char *device_id, int64_t now,
-                              const qr_joblog_entry_t *e, long long *id) {
+/* Writes the log row (its time the event's) and its ledger booking on c. */
+static qr_status_t joblog_write(qr_dbc_t *c, const char *org_id, const char *device_id, int64_t now,
+                                const qr_joblog_entry_t *e, long long *id, int *late) {
     qr_dbres_t *r = NULL;
+    int64_t event = e->time ? e->time : now;
     qr_status_t st = qr_db_q(
         c, &r, NULL,
         "INSERT INTO job_log (org_id, time, user_id, device_id, type, pages, "
         "copies, color, duplex) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        QR_TEXT(org_id), QR_INT(now), QR_TEXT(e->user_id), QR_TEXT(device_id), QR_TEXT(e->type),
+        QR_TEXT(org_id), QR_INT(event), QR_TEXT(e->user_id), QR_TEXT(device_id), QR_TEXT(e->type),
         QR_INT(e->pages), QR_INT(e->copies), QR_INT(e->color), QR_INT(e->duplex));
     if (!st && id)
         *id = qr_dbres_int(r, 0, 0);
     qr_dbres_free(r);
+    if (!st)
+        st = qr__usage_book(c, org_id, device_id, e, event, now, late);
     return st;
 }
 
+qr_status_t qr__joblog_insert(qr_dbc_t *c, const char *org_id, const char *device_id, int64_t now,
+                              const qr_joblog_entry_t *e, long long *id) {
+    int late = 0;
+    return joblog_write(c, org_id, device_id, now, e, id, &late);
+}
+
 qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_principal_t *d, const qr_joblog_entry_t *e,
-                             long long *id, long long *at, qr_err_t *err) {
+                             long long *id, long long *at, int *late, qr_err_t *err) {
     *id = *at = 0;
+    *late = 0;
     if (strcmp(e->type, "print") != 0 && strcmp(e->type, "copy") != 0 &&
         strcmp(e->type, "scan") != 0)
         return qr_err_set(err, QR_E_INVALID, NULL, "type must be print, copy or scan");
@@ -78,9 +90,12 @@ qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_principal_t *d, const qr_jo
         return qr_err_set(err, QR_E_INVALID, NULL,
                           "pages must be from 0 to 1000000 and copies from 1 to 10000");
     int64_t now = qr_clock_now(ctx->clock);
+    qr_status_t st = e->time ? qr_usage_check_time(e->time, now, err) : QR_OK;
+    if (st)
+        return st;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
     qr_dbres_t *r = NULL;
-    qr_status_t st = QR_OK;
+    int open = 0;
     if (e->user_id) {
         st = qr_db_q(c, &r, NULL, "SELECT id FROM users WHERE id = ? AND org_id = ?",
                      QR_TEXT(e->user_id), QR_TEXT(d->org_id));
@@ -90,11 +105,16 @@ qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_principal_t *d, const qr_jo
         qr_dbres_free(r);
         r = NULL;
     }
+    if (!st && !(st = qr_dbc_begin(c)))
+        open = 1;
     if (!st)
-        st = qr__joblog_insert(c, d->org_id, d->device_id, now, e, id);
+        st = joblog_write(c, d->org_id, d->device_id, now, e, id, late);
     if (!st)
-        *at = now;
-    qr_dbres_free(r);
+        st = qr_dbc_commit(c);
+    else if (open)
+        qr_dbc_rollback(c);
+    if (!st)
+        *at = e->time ? e->time : now;
     qr_db_release(c);
     return st;
 }

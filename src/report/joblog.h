@@ -19,6 +19,8 @@ typedef struct qr_joblog_entry {
     const char *type;    /* "print", "copy" or "scan" */
     long long pages, copies;
     int color, duplex;
+    long long time; /* when it happened (Unix seconds); 0: now. A device may report a past
+                       event (qr_usage_check_time); the ledger books it (report/usage.h) */
 } qr_joblog_entry_t;
 
 /* A recorded entry of the log, as read from its row (qr_joblog_list, qr_joblog_mine). The
@@ -38,13 +40,16 @@ void qr_joblog_record_clear(qr_joblog_record_t *e);
 /* Frees a list of n records; accepts NULL. */
 void qr_joblog_list_free(qr_joblog_record_t *v, size_t n);
 
-/* Records an entry reported by device d (a principal of kind QR_PRINCIPAL_DEVICE). The user
- * must belong to the device's org. *id is the new entry's number, *at its time. */
+/* Records an entry reported by device d (a principal of kind QR_PRINCIPAL_DEVICE) with its
+ * ledger booking in one transaction. The user must belong to the device's org; e->time, if
+ * given, within qr_usage_check_time's range. *id is the new entry's number, *at its time;
+ * *late is set when its month was closed (booked to the open month). */
 qr_status_t qr_joblog_report(qr_ctx_t *ctx, const qr_principal_t *d, const qr_joblog_entry_t *e,
-                             long long *id, long long *at, qr_err_t *err);
+                             long long *id, long long *at, int *late, qr_err_t *err);
 struct qr_dbc;
-/* Inserts an entry on connection c (inside the caller's transaction); *id its number. For
- * domain code that logs as part of a larger change (a released print job). */
+/* Inserts an entry on connection c (inside the caller's transaction) and books it into the
+ * usage ledger in the same transaction; *id its number. For domain code that logs as part of
+ * a larger change (a released print job). */
 qr_status_t qr__joblog_insert(struct qr_dbc *c, const char *org_id, const char *device_id,
                               int64_t now, const qr_joblog_entry_t *e, long long *id);
 /* What a listing of the log selects (REP-1): every field optional. */

@@ -731,39 +731,6 @@ qr_status_t qr_scan_document(qr_ctx_t *ctx, const qr_principal_t *p, const char 
     return st;
 }
 
-qr_status_t qr_scan_usage(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                          qr_scan_usage_t *out, qr_err_t *err) {
-    memset(out, 0, sizeof(*out));
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
-    qr_org_ref_t ref;
-    qr_dbres_t *o = NULL, *u = NULL;
-    qr_status_t st = qr_org_resolve(c, p, org_id, QR_RES_CONTRACT, QR_ACCESS_READ, &ref, err);
-    if (!st)
-        st = qr_db_q(c, &o, NULL, "SELECT lic_ocr_pages, time_zone FROM orgs WHERE id = ?",
-                     QR_TEXT(ref.id));
-    if (!st) {
-        qr_tz_month(qr_dbres_text(o, 0, 1), qr_clock_now(ctx->clock), out->month);
-        st = qr_db_q(c, &u, NULL,
-                     "SELECT ocr_pages, reserved_pages, documents, bytes FROM scan_usage WHERE "
-                     "org_id = ? AND month = ?",
-                     QR_TEXT(ref.id), QR_TEXT(out->month));
-    }
-    if (!st) {
-        snprintf(out->org_id, sizeof(out->org_id), "%s", ref.id);
-        if (qr_dbres_rows(u) == 1) {
-            out->ocr_pages = qr_dbres_int(u, 0, 0);
-            out->ocr_pages_reserved = qr_dbres_int(u, 0, 1);
-            out->documents = qr_dbres_int(u, 0, 2);
-            out->bytes = qr_dbres_int(u, 0, 3);
-        }
-        out->ocr_pages_per_month = qr_dbres_int(o, 0, 0);
-    }
-    qr_dbres_free(o);
-    qr_dbres_free(u);
-    qr_db_release(c);
-    return st;
-}
-
 void qr__scan_refund(qr_dbc_t *c, const char *org_id, const char *month, long long pages) {
     refund(c, org_id, month, pages);
 }

@@ -79,13 +79,6 @@ typedef struct qr_scan_start_input {
     json_t *index;
 } qr_scan_start_input_t;
 
-/* An org's capture counters this month (CAP-5). */
-typedef struct qr_scan_usage {
-    char org_id[QR_ID_LEN + 1];
-    char month[8]; /* YYYY-MM in the org's time zone */
-    long long ocr_pages, ocr_pages_reserved, documents, bytes, ocr_pages_per_month;
-} qr_scan_usage_t;
-
 /* Frees what s holds and zeroes it; accepts a zeroed struct. */
 void qr_scan_clear(qr_scan_t *s);
 /* Frees a list of n scans; accepts NULL. */
@@ -126,9 +119,6 @@ qr_status_t qr_scan_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *i
 qr_status_t qr_scan_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, int n,
                              struct qr_blob_reader **reader, long long *size, const char **mime,
                              char **name, qr_err_t *err);
-/* CAP-5: an org's counters this month and its OCR page limit (contract read access). */
-qr_status_t qr_scan_usage(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
-                          qr_scan_usage_t *out, qr_err_t *err);
 /* Removes scans past their retention or never submitted, with their files, and files that no
  * scan refers to. Returns how many files it removed. */
 int qr_scan_sweep(qr_ctx_t *ctx);

@@ -284,7 +284,7 @@ static qr_status_t job_count(qr_dbc_t *c, const job_t *j, const qr_scan_output_t
                 QR_INT(j->reserved_pages), QR_INT(j->reserved_pages), QR_INT(o->ocr_pages),
                 QR_INT(bytes), QR_TEXT(j->org_id), QR_TEXT(j->reserved_month));
     if (!st && j->device_id) {
-        qr_joblog_entry_t e = {j->user_id, "scan", o->pages_in, 1, 0, 0};
+        qr_joblog_entry_t e = {j->user_id, "scan", o->pages_in, 1, 0, 0, 0};
         st = qr__joblog_insert(c, j->org_id, j->device_id, now, &e, NULL);
     }
     return st;

@@ -402,6 +402,91 @@ static const char *const migrations[] = {
      "  updated_at BIGINT NOT NULL);"
      "ALTER TABLE orgs ADD COLUMN region_id TEXT REFERENCES regions(id);"
      "CREATE INDEX orgs_region ON orgs(region_id);"),
+    /* 21 (issue 13, the usage ledger): what the job log counts, written in the same
+     * transaction as each job-log row. usage_daily per org, day (the org's calendar), user
+     * ('' for a walk-up copy) and device answers the customer reports over any period;
+     * usage_month per org and month answers the provider rollups (OCR pages, documents and
+     * bytes stay in scan_usage, joined by org and month); usage_active counts distinct users
+     * and devices of a month; usage_late the entries that arrived after their month closed
+     * (booked to the open month, kept here with the month they belong to). */
+    ("CREATE TABLE usage_daily ("
+     "  org_id TEXT NOT NULL,"
+     "  day TEXT NOT NULL,"
+     "  user_id TEXT NOT NULL,"
+     "  device_id TEXT NOT NULL,"
+     "  print_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  print_pages BIGINT NOT NULL DEFAULT 0,"
+     "  print_color BIGINT NOT NULL DEFAULT 0,"
+     "  print_duplex BIGINT NOT NULL DEFAULT 0,"
+     "  copy_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  copy_pages BIGINT NOT NULL DEFAULT 0,"
+     "  scan_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  scan_pages BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY (org_id, day, user_id, device_id));"
+     /* The reports read an org's days from this index alone (no scattered table rows). */
+     "CREATE INDEX usage_daily_cover ON usage_daily(org_id, day, user_id, device_id, "
+     "print_jobs, print_pages, print_color, print_duplex, copy_jobs, copy_pages, scan_jobs, "
+     "scan_pages);"
+     "CREATE TABLE usage_month ("
+     "  org_id TEXT NOT NULL,"
+     "  month TEXT NOT NULL,"
+     "  print_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  print_pages BIGINT NOT NULL DEFAULT 0,"
+     "  print_color BIGINT NOT NULL DEFAULT 0,"
+     "  print_duplex BIGINT NOT NULL DEFAULT 0,"
+     "  copy_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  copy_pages BIGINT NOT NULL DEFAULT 0,"
+     "  scan_jobs BIGINT NOT NULL DEFAULT 0,"
+     "  scan_pages BIGINT NOT NULL DEFAULT 0,"
+     "  active_users BIGINT NOT NULL DEFAULT 0,"
+     "  active_devices BIGINT NOT NULL DEFAULT 0,"
+     "  late_entries BIGINT NOT NULL DEFAULT 0,"
+     "  late_pages BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY (org_id, month));"
+     "CREATE INDEX usage_month_month ON usage_month(month, org_id);"
+     "CREATE TABLE usage_active ("
+     "  org_id TEXT NOT NULL,"
+     "  month TEXT NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  ref TEXT NOT NULL,"
+     "  PRIMARY KEY (org_id, month, kind, ref));"
+     "CREATE TABLE usage_late ("
+     "  org_id TEXT NOT NULL,"
+     "  month TEXT NOT NULL,"
+     "  event_month TEXT NOT NULL,"
+     "  entries BIGINT NOT NULL DEFAULT 0,"
+     "  pages BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY (org_id, month, event_month));"
+     /* The log written before the ledger existed, booked by its UTC day and month (the
+      * org's time zone is not applied to that history). */
+     "INSERT INTO usage_daily (org_id, day, user_id, device_id, print_jobs, print_pages, "
+     "print_color, print_duplex, copy_jobs, copy_pages, scan_jobs, scan_pages) "
+     "SELECT org_id, {{UTCDAY}}, COALESCE(user_id, ''), device_id, "
+     "SUM(CASE WHEN type = 'print' THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN type = 'print' THEN CAST(pages AS BIGINT) * copies ELSE 0 END), "
+     "SUM(CASE WHEN type = 'print' AND color = 1 THEN CAST(pages AS BIGINT) * copies ELSE 0 END), "
+     "SUM(CASE WHEN type = 'print' AND duplex = 1 THEN CAST(pages AS BIGINT) * copies ELSE 0 END), "
+     "SUM(CASE WHEN type = 'copy' THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN type = 'copy' THEN CAST(pages AS BIGINT) * copies ELSE 0 END), "
+     "SUM(CASE WHEN type = 'scan' THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN type = 'scan' THEN CAST(pages AS BIGINT) * copies ELSE 0 END) "
+     "FROM job_log GROUP BY org_id, {{UTCDAY}}, COALESCE(user_id, ''), device_id;"
+     "INSERT INTO usage_active (org_id, month, kind, ref) "
+     "SELECT DISTINCT org_id, substr(day, 1, 7), 'user', user_id FROM usage_daily "
+     "WHERE user_id <> '';"
+     "INSERT INTO usage_active (org_id, month, kind, ref) "
+     "SELECT DISTINCT org_id, substr(day, 1, 7), 'device', device_id FROM usage_daily;"
+     "INSERT INTO usage_month (org_id, month, print_jobs, print_pages, print_color, "
+     "print_duplex, copy_jobs, copy_pages, scan_jobs, scan_pages, active_users, active_devices) "
+     "SELECT d.org_id, d.month, d.pj, d.pp, d.pc, d.pd, d.cj, d.cp, d.sj, d.sp, "
+     "(SELECT COUNT(*) FROM usage_active a WHERE a.org_id = d.org_id AND a.month = d.month "
+     "AND a.kind = 'user'), "
+     "(SELECT COUNT(*) FROM usage_active a WHERE a.org_id = d.org_id AND a.month = d.month "
+     "AND a.kind = 'device') "
+     "FROM (SELECT org_id, substr(day, 1, 7) AS month, SUM(print_jobs) AS pj, "
+     "SUM(print_pages) AS pp, SUM(print_color) AS pc, SUM(print_duplex) AS pd, "
+     "SUM(copy_jobs) AS cj, SUM(copy_pages) AS cp, SUM(scan_jobs) AS sj, "
+     "SUM(scan_pages) AS sp FROM usage_daily GROUP BY org_id, substr(day, 1, 7)) d;"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
@@ -409,6 +494,9 @@ static char *dialect(const char *sql, qr_db_kind_t kind) {
     static const char *const tokens[][3] = {
         {"{{AUTOID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
         {"{{CTEXT}}", "TEXT", "TEXT COLLATE \"C\""},
+        /* issue 13: a job-log row's UTC day, YYYY-MM-DD (the ledger's backfill). */
+        {"{{UTCDAY}}", "strftime('%Y-%m-%d', time, 'unixepoch')",
+         "to_char(to_timestamp(time) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"},
     };
     qr_buf_t b;
     qr_buf_init(&b, strlen(sql) * 2 + 64);

@@ -189,9 +189,11 @@ static void test_device_typed(void **state) {
     assert_string_equal(self.id, d.id);
     assert_non_null(self.org_name);
     qr_device_clear(&self);
-    qr_joblog_entry_t e = {NULL, "copy", 3, 2, 1, 0};
+    qr_joblog_entry_t e = {NULL, "copy", 3, 2, 1, 0, 0};
     long long id = 0, at = 0;
-    assert_int_equal(qr_joblog_report(&ctx, &dp, &e, &id, &at, &err), QR_OK);
+    int late = 0;
+    assert_int_equal(qr_joblog_report(&ctx, &dp, &e, &id, &at, &late, &err), QR_OK);
+    assert_false(late);
     assert_true(id > 0);
     qr_joblog_record_t *log = NULL;
     size_t n = 0;
