@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { spawn } from 'node:child_process';
-import { csvObjects } from './lib/csv.js';
+import { csvObjects, parseCsv } from './lib/csv.js';
 import { startServer, assertStatus, assertError, createOrgTree, createUser, tokenOf, uniq } from './lib/server.js';
 
 let srv;
