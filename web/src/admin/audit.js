@@ -15,8 +15,8 @@ addMessages({
     'audit.filters': 'Filters',
     'audit.action': 'Action',
     'audit.action.all': 'All actions',
-    'audit.from': 'From (date)',
-    'audit.to': 'To (date)',
+    'audit.since': 'From (date)',
+    'audit.until': 'To (date)',
     'audit.clear': 'Clear filters',
     'audit.count': '{n} of {total} loaded entries shown',
     'audit.more': 'Load more',
@@ -36,8 +36,8 @@ addMessages({
     'audit.filters': 'Filter',
     'audit.action': 'Aktion',
     'audit.action.all': 'Alle Aktionen',
-    'audit.from': 'Von (Datum)',
-    'audit.to': 'Bis (Datum)',
+    'audit.since': 'Von (Datum)',
+    'audit.until': 'Bis (Datum)',
     'audit.clear': 'Filter zurücksetzen',
     'audit.count': '{n} von {total} geladenen Einträgen angezeigt',
     'audit.more': 'Mehr laden',
@@ -107,8 +107,8 @@ function Audit({ me, headingRef }) {
         ${(a) => html`<select ...${a} value=${action} onChange=${(e) => setAction(e.currentTarget.value)}>
           <option value="">${t('audit.action.all')}</option>${actions.map((x) => html`<option value=${x}>${x}</option>`)}</select>`}
       <//>
-      <${Field} id="audit-from" label=${t('audit.from')}>${(a) => html`<input ...${a} type="date" value=${from} onInput=${(e) => setFrom(e.currentTarget.value)} />`}<//>
-      <${Field} id="audit-to" label=${t('audit.to')}>${(a) => html`<input ...${a} type="date" value=${to} onInput=${(e) => setTo(e.currentTarget.value)} />`}<//>
+      <${Field} id="audit-from" label=${t('audit.since')}>${(a) => html`<input ...${a} type="date" value=${from} onInput=${(e) => setFrom(e.currentTarget.value)} />`}<//>
+      <${Field} id="audit-to" label=${t('audit.until')}>${(a) => html`<input ...${a} type="date" value=${to} onInput=${(e) => setTo(e.currentTarget.value)} />`}<//>
       <div class="actions"><button type="button" class="btn" onClick=${() => { setAction(''); setFrom(''); setTo(''); }}>${t('audit.clear')}</button></div>
     </form>
     <p class="muted" role="status">${t('audit.count', { n: shown.length, total: items.length })}</p>
