@@ -63,9 +63,12 @@ after(async () => {
         await mail.stop();
 });
 
+/** Screenshots at 1920 and 375 px; at 375 px nothing may widen the page (tables scroll). */
 async function shot(p, name) {
     for (const [w, h, suffix] of [[1920, 1080, ''], [375, 812, '-375']]) {
         await p.setViewportSize({ width: w, height: h });
+        if (w === 375)
+            assert.ok(await p.evaluate(() => document.documentElement.scrollWidth) <= 375, `${name} fits 375 px`);
         await p.screenshot({ path: path.join(SHOTS, `${name}${suffix}.png`), fullPage: true });
     }
     await p.setViewportSize({ width: 1280, height: 800 });
