@@ -5,7 +5,8 @@ import { pages as users } from './users.js';
 import { pages as groups } from './groups.js';
 import { pages as devices } from './devices.js';
 import { pages as settings } from './settings.js';
+import { pages as capture } from './capture.js';
 import { pages as apikeys } from './apikeys.js';
 import { pages as audit } from './audit.js';
 
-export const pages = [...users, ...groups, ...devices, ...settings, ...apikeys, ...audit];
+export const pages = [...users, ...groups, ...devices, ...settings, ...capture, ...apikeys, ...audit];
