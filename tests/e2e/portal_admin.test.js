@@ -399,7 +399,7 @@ describe('web portal: the customer admin', () => {
         await signIn(p, manager);
         const nav = p.getByRole('navigation', { name: 'Main' });
         await nav.getByRole('link', { name: 'Print policies and quotas' }).waitFor();
-        for (const name of ['Users', 'Groups', 'Devices', 'Sign-in settings', 'API keys', 'Audit log'])
+        for (const name of ['Users', 'Groups', 'Devices', 'Sign-in settings', 'Capture setup', 'API keys', 'Audit log'])
             assert.equal(await nav.getByRole('link', { name, exact: true }).count(), 0, `no ${name} for a print manager`);
         await go(p, 'policies', 'Print quotas');
         assert.equal(await p.getByRole('heading', { name: 'Print policies' }).count(), 0, 'no policy form');
@@ -499,6 +499,65 @@ describe('web portal: the customer admin', () => {
         await shot(page, 'admin-audit');
     });
 
+    test('capture setup: a class with typed attributes, a WebDAV destination, a workflow (enable, disable, delete); errors at their fields; axe', async () => {
+        await go(page, 'capture', 'Capture setup');
+        await axe(page, 'capture');
+        await page.getByLabel('Class name').fill('Invoice');
+        await page.getByRole('button', { name: 'Add an attribute' }).click();
+        await page.getByLabel('Attribute 1: name').fill('bad name');
+        await page.getByRole('button', { name: 'Create class' }).click();
+        await page.locator('#class-attrs-error').waitFor();
+        await page.getByLabel('Attribute 1: name').fill('number');
+        await page.getByLabel('Required').check();
+        await page.getByRole('button', { name: 'Add an attribute' }).click();
+        await page.getByLabel('Attribute 2: name').fill('kind');
+        await page.getByLabel('Attribute 2: type').selectOption('list');
+        await page.getByLabel('Attribute 2: choices (comma-separated)').fill('Goods, Services');
+        await page.getByRole('button', { name: 'Create class' }).click();
+        await status('Document class Invoice created.').waitFor();
+        const cls = (await api('GET', `/api/v1/orgs/${cust.org.id}/classes`)).json.items.find((c) => c.name === 'Invoice');
+        assert.deepEqual(cls.attributes, [{ name: 'number', type: 'text', required: true },
+            { name: 'kind', type: 'list', required: false, values: ['Goods', 'Services'] }]);
+
+        await page.getByLabel('Destination name').fill('Files');
+        await page.getByLabel('Folder URL (https://…/)').fill('http://files.example.test/dav/');
+        await page.getByRole('button', { name: 'Create destination' }).click();
+        await page.locator('#dest-url-error').waitFor();
+        await page.getByLabel('Folder URL (https://…/)').fill('https://files.example.test/dav/scans/');
+        await page.getByLabel('User name (optional)').fill('scanner');
+        await page.getByLabel(/^Password \(optional/).fill('Dav-Secret-1');
+        await page.getByRole('button', { name: 'Create destination' }).click();
+        await status('Destination Files created.').waitFor();
+        const drow = page.locator('tr', { hasText: 'files.example.test' });
+        await drow.getByText('stored').waitFor();
+
+        await page.getByLabel('Workflow name').fill('Invoices in');
+        await page.getByLabel('File format').selectOption({ label: 'Searchable PDF' });
+        await page.getByLabel('Destination', { exact: true }).selectOption({ label: 'Files' });
+        await page.getByLabel('Document class', { exact: true }).selectOption({ label: 'Invoice' });
+        await page.getByRole('button', { name: 'Create workflow' }).click();
+        await status('Workflow Invoices in created.').waitFor();
+        const wf = (await api('GET', `/api/v1/orgs/${cust.org.id}/workflows`)).json.items.find((w) => w.name === 'Invoices in');
+        assert.equal(wf.class_id, cls.id);
+        assert.equal(wf.format, 'pdf_text');
+        const wrow = page.locator(`tr[data-workflow="${wf.id}"]`);
+        await wrow.getByText('Files').waitFor();
+        await wrow.getByRole('button', { name: 'Disable Invoices in' }).click();
+        await status('Workflow Invoices in disabled').waitFor();
+        assert.equal((await api('GET', `/api/v1/workflows/${wf.id}`)).json.enabled, false);
+        await axe(page, 'capture (filled)');
+        await shot(page, 'admin-capture');
+        await wrow.getByRole('button', { name: 'Enable Invoices in' }).click();
+        await status('Workflow Invoices in enabled.').waitFor();
+        await wrow.getByRole('button', { name: 'Delete' }).click();
+        await wrow.getByRole('button', { name: 'Yes, delete Invoices in' }).click();
+        await status('Invoices in deleted.').waitFor();
+        assertStatus(await api('GET', `/api/v1/workflows/${wf.id}`), 404, 'workflow deleted');
+        await drow.getByRole('button', { name: 'Delete' }).click();
+        await drow.getByRole('button', { name: 'Yes, delete Files' }).click();
+        await status('Files deleted.').waitFor();
+    });
+
     test('hostile names render as text (group, device model, API key name)', async () => {
         assertStatus(await api('POST', `/api/v1/orgs/${cust.org.id}/groups`, { name: EVIL }), 201, 'group');
         assertStatus(await api('POST', `/api/v1/orgs/${cust.org.id}/devices`, { serial: 'EVIL-1', model: EVIL }), 201, 'device');
@@ -522,10 +581,10 @@ describe('web portal: the customer admin', () => {
         await signIn(p, plain);
         const nav = p.getByRole('navigation', { name: 'Main' });
         await nav.getByRole('link', { name: 'Print jobs' }).waitFor();
-        for (const name of ['Users', 'Groups', 'Devices', 'Print policies and quotas', 'Sign-in settings', 'API keys', 'Audit log'])
+        for (const name of ['Users', 'Groups', 'Devices', 'Print policies and quotas', 'Sign-in settings', 'Capture setup', 'API keys', 'Audit log'])
             assert.equal(await nav.getByRole('link', { name, exact: true }).count(), 0, `no ${name} for a user`);
         for (const [hash, heading] of [['users', /^Users of/], ['groups', 'Groups'], ['devices', 'Devices'],
-            ['policies', 'Print policies and quotas'], ['api-keys', 'API keys'], ['audit', 'Audit log']]) {
+            ['policies', 'Print policies and quotas'], ['capture', 'Capture setup'], ['api-keys', 'API keys'], ['audit', 'Audit log']]) {
             await go(p, hash, heading);
             await p.getByRole('alert').filter({ hasText: /You may not see this page \(.*not found\)/ }).first().waitFor();
             await axe(p, `${hash} (refused)`);

@@ -178,7 +178,7 @@ function Classes({ org, run, err, classes }) {
       setAttrs([]);
       await classes.reload();
       return t('classes.created', { name: c.name });
-    }, { 'class-name': [/^invalid_request .*'?name'? /i, /name_taken/], 'class-attrs': [/attribute/i] });
+    }, { 'class-attrs': [/attribute/i], 'class-name': [/name/i] });
   };
   const remove = (c) =>
     run(async () => {
