@@ -119,6 +119,11 @@ async function secretDialog(p, title, what) {
     const values = await dialog.locator('input.secret').evaluateAll((xs) => xs.map((x) => x.value));
     await dialog.getByRole('button', { name: /^Copy / }).first().click();
     await dialog.getByText(/^(Copied\.|Copying failed)/).waitFor();
+    for (let i = 0; i < 6; i++) { // the keyboard stays in the modal dialog
+        await p.keyboard.press(i % 2 ? 'Shift+Tab' : 'Tab');
+        await p.keyboard.press('Tab');
+        assert.ok(await p.evaluate(() => !!document.activeElement.closest('[role="dialog"]')), 'focus in the dialog');
+    }
     await axe(p, `${what} (the secret dialog)`);
     await shot(p, `${what}-secret`);
     await p.keyboard.press('Escape');
@@ -328,6 +333,7 @@ describe('web portal: the customer admin', () => {
         await page.getByLabel('IP address (optional)').fill('10.0.0.21');
         await page.getByRole('button', { name: 'Register device' }).click();
         const [clientId, secret] = await secretDialog(page, 'Credentials of device HALL-1', 'admin-devices');
+        assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Register device', 'focus back to the opener');
         await status('Device HALL-1 registered.').waitFor();
         assertStatus(await deviceToken(clientId, secret), 200, 'the secret shown once works');
         const row = page.locator('tr', { hasText: 'HALL-1' });

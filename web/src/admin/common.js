@@ -61,14 +61,33 @@ function SecretRow({ id, label, value }) {
  * a copy button, the warning, and one button to close it. Escape closes it too. */
 export function SecretDialog({ title, hint, rows, onClose }) {
   const ref = useRef(null);
+  const box = useRef(null);
   useEffect(() => {
+    const opener = document.activeElement;
     if (ref.current) ref.current.focus();
-    const esc = (e) => e.key === 'Escape' && onClose();
-    addEventListener('keydown', esc);
-    return () => removeEventListener('keydown', esc);
+    const keys = (e) => {
+      if (e.key === 'Escape') onClose();
+      if (e.key !== 'Tab' || !box.current) return;
+      // Focus stays in the dialog while it is open (aria-modal).
+      const f = [...box.current.querySelectorAll('input, button')];
+      const i = f.indexOf(document.activeElement);
+      if (e.shiftKey && i <= 0) {
+        e.preventDefault();
+        f[f.length - 1].focus();
+      } else if (!e.shiftKey && i === f.length - 1) {
+        e.preventDefault();
+        f[0].focus();
+      }
+    };
+    addEventListener('keydown', keys);
+    return () => {
+      removeEventListener('keydown', keys);
+      // Back to what opened it, if it is still there.
+      if (opener && opener.isConnected && opener.focus) opener.focus();
+    };
   }, []);
   return html`<div class="backdrop">
-    <div class="dialog dialog-wide" role="dialog" aria-modal="true" aria-labelledby="secret-title" aria-describedby="secret-once">
+    <div class="dialog dialog-wide" ref=${box} role="dialog" aria-modal="true" aria-labelledby="secret-title" aria-describedby="secret-once">
       <h2 id="secret-title" tabindex="-1" ref=${ref}>${title}</h2>
       <p id="secret-once" class="notice notice-warn">${t('secret.once')}</p>
       ${hint && html`<p>${hint}</p>`}

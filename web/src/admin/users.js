@@ -287,6 +287,7 @@ function UserPanel({ me, org, user: u, roles, groups, onChanged, onClose }) {
     <${UserForm} key=${u.id} user=${u} roles=${roles}
       onDone=${async (body) => { await api('PATCH', `/api/v1/users/${u.id}`, body); await onChanged(); setMsg({ ok: t('users.saved', { name }) }); }} />
     <h3>${t('users.actions')}</h3>
+    <p class="muted">${u.pin ? t('users.pin.has') : t('users.pin.none')}</p>
     <div class="actions">
       ${!self && html`<button type="button" class="btn" onClick=${toggleActive}>${u.active ? t('users.deactivate', { name }) : t('users.activate', { name })}</button>`}
       ${u.locked && html`<button type="button" class="btn" onClick=${unlock}>${t('users.unlock', { name })}</button>`}
