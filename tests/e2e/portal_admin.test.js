@@ -564,12 +564,15 @@ describe('web portal: the customer admin', () => {
         await status('Files deleted.').waitFor();
     });
 
-    test('hostile names render as text (group, device model, API key name)', async () => {
+    test('hostile names render as text (group, device model, API key, document class, workflow, audit details)', async () => {
         assertStatus(await api('POST', `/api/v1/orgs/${cust.org.id}/groups`, { name: EVIL }), 201, 'group');
         assertStatus(await api('POST', `/api/v1/orgs/${cust.org.id}/devices`, { serial: 'EVIL-1', model: EVIL }), 201, 'device');
         assertStatus(await api('POST', `/api/v1/orgs/${cust.org.id}/clients`, { name: EVIL, scopes: ['users:read'] }), 201, 'api key');
+        assertStatus(await api('POST', `/api/v1/orgs/${cust.org.id}/classes`, { name: EVIL }), 201, 'document class');
+        assertStatus(await api('POST', `/api/v1/orgs/${cust.org.id}/workflows`, { name: EVIL, format: 'pdf' }), 201, 'workflow');
         for (const [hash, heading, sel] of [['groups', 'Groups', 'tbody td.name'], ['devices', 'Devices', 'tbody td.name'],
-            ['api-keys', 'API keys', 'tbody td.name']]) {
+            ['api-keys', 'API keys', 'tbody td.name'], ['capture', 'Capture setup', 'tr[data-class] td.name'],
+            ['capture', 'Capture setup', 'tr[data-workflow] td.name']]) {
             await go(page, hash, heading);
             const cell = page.locator(sel).filter({ hasText: 'window.__xss' });
             await cell.waitFor();
@@ -579,6 +582,9 @@ describe('web portal: the customer admin', () => {
         await go(page, 'groups', 'Groups');
         await page.getByRole('button', { name: `Members of ${EVIL}` }).click();
         await page.getByRole('heading', { name: `Members of ${EVIL}` }).waitFor();
+        await go(page, 'audit', 'Audit log'); // the names in the entries' details
+        await page.locator('tbody tr').first().waitFor();
+        assert.equal(await page.locator('tbody img, tbody script').count(), 0, 'audit: no element from a name');
         assert.equal(await page.evaluate(() => window.__xss), undefined, 'no script ran');
     });
 
