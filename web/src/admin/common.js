@@ -62,8 +62,10 @@ function SecretRow({ id, label, value }) {
 export function SecretDialog({ title, hint, rows, onClose }) {
   const ref = useRef(null);
   const box = useRef(null);
+  // What had the focus when the dialog appeared: taken while rendering, before any effect
+  // (effects may run a frame later, after a click inside the dialog).
+  const [opener] = useState(() => document.activeElement);
   useEffect(() => {
-    const opener = document.activeElement;
     if (ref.current) ref.current.focus();
     const keys = (e) => {
       if (e.key === 'Escape') onClose();
