@@ -7,7 +7,7 @@ import { fmtTime, t } from './i18n.js';
 import { Empty, errorText, Field, fieldError, html, Notice } from './ui.js';
 
 /** Loads path on mount and on reload(); {data, error, reload}. */
-function useApi(path) {
+export function useApi(path) {
   const [s, setS] = useState({ data: null, error: null });
   const reload = async () => {
     try {
@@ -24,7 +24,7 @@ function useApi(path) {
 
 /** The outcome of a form or an action: news, or the API's error (by field). run(fn, fields)
  * clears both, awaits fn (which may return the news) and catches its error. */
-function useOutcome() {
+export function useOutcome() {
   const [err, setErr] = useState({});
   const [news, setNews] = useState('');
   const run = async (fn, fields = {}) => {
@@ -42,11 +42,11 @@ function useOutcome() {
   return { err, news, run, setErr };
 }
 
-function Title({ headingRef, children }) {
+export function Title({ headingRef, children }) {
   return html`<h1 tabindex="-1" ref=${headingRef}>${children}</h1>`;
 }
 
-function Loading({ error }) {
+export function Loading({ error }) {
   if (error) return html`<${Notice} kind="error">${errorText(error)}<//>`;
   return html`<p class="loading" role="status">${t('app.loading')}</p>`;
 }
@@ -321,95 +321,6 @@ function Log({ headingRef }) {
           <td class="num">${l.pages}</td><td class="num">${l.copies}</td><td>${yn(l.color)}</td><td>${yn(l.duplex)}</td></tr>`)}</tbody></table></div>`}`;
 }
 
-const customerRoles = ['customer_admin', 'print_manager', 'customer_user', 'guest_user'];
-const providerRoles = ['provider_admin', 'provider_support'];
-const userFields = {
-  username: [/username/i],
-  password: [/password/i],
-  email: [/email/i],
-  first_name: [/first/i],
-  last_name: [/last/i],
-  role: [/role/i],
-};
-
-function UserForm({ user, roles, onDone, onCancel }) {
-  const blank = { username: '', first_name: '', last_name: '', email: '', role: roles[roles.length - 2] || roles[0], password: '' };
-  const [f, setF] = useState(
-    user ? { first_name: user.first_name, last_name: user.last_name, email: user.email, role: user.role } : blank,
-  );
-  const [err, setErr] = useState({});
-  const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
-  const p = user ? `edit-${user.id}` : 'new';
-  const submit = async (e) => {
-    e.preventDefault();
-    setErr({});
-    const body = { ...f };
-    if (!body.password) delete body.password;
-    try {
-      await onDone(body);
-      if (!user) setF(blank);
-    } catch (x) {
-      setErr(fieldError(x, userFields));
-    }
-  };
-  const input = (k, label, type = 'text', auto = 'off') => html`<${Field} id=${`${p}-${k}`} label=${label} error=${err.field === k && err.text}>
-      ${(a) => html`<input ...${a} type=${type} autocomplete=${auto} value=${f[k]} onInput=${set(k)} />`}<//>`;
-  return html`<form class="form-grid" onSubmit=${submit} novalidate>
-    ${!user && input('username', t('users.username'))}
-    ${input('first_name', t('users.first'))}
-    ${input('last_name', t('users.last'))}
-    ${input('email', t('users.email'), 'email')}
-    <${Field} id=${`${p}-role`} label=${t('users.role')} error=${err.field === 'role' && err.text}>
-      ${(a) => html`<select ...${a} value=${f.role} onChange=${set('role')}>${roles.map((r) => html`<option value=${r}>${t(`role.${r}`)}</option>`)}</select>`}
-    <//>
-    ${!user && input('password', t('users.password'), 'password', 'new-password')}
-    <div class="actions"><button class="btn btn-primary" type="submit">${user ? t('users.save') : t('users.add')}</button>
-      ${onCancel && html`<button class="btn" type="button" onClick=${onCancel}>${t('users.cancel')}</button>`}</div>
-    ${!err.field && err.text && html`<${Notice} kind="error">${err.text}<//>`}
-  </form>`;
-}
-
-function Users({ me, org, headingRef }) {
-  const users = useApi(`/api/v1/orgs/${me.org_id}/users`);
-  const [editing, setEditing] = useState(null);
-  const [msg, setMsg] = useState({});
-  const roles = org && org.type === 'provider' ? providerRoles : customerRoles;
-  const act = async (fn, ok) => {
-    setMsg({});
-    try {
-      await fn();
-      setMsg({ ok });
-      await users.reload();
-    } catch (x) {
-      setMsg({ error: errorText(x) });
-    }
-  };
-  const create = async (body) => {
-    const u = await api('POST', `/api/v1/orgs/${me.org_id}/users`, body);
-    setMsg({ ok: u.password ? t('users.generated', { name: u.username, password: u.password }) : t('users.created', { name: u.username }) });
-    await users.reload();
-  };
-  return html`<${Title} headingRef=${headingRef}>${t('users.title', { org: org ? org.name : '' })}<//>
-    <${Notice} kind="error">${msg.error}<//><${Notice}>${msg.ok}<//>
-    ${users.error ? html`<${Loading} error=${users.error} />` : html`
-    <section class="card" aria-labelledby="create-h"><h2 id="create-h">${t('users.create')}</h2>
-      <${UserForm} roles=${roles} onDone=${create} /></section>
-    <section aria-labelledby="users-h"><h2 id="users-h">${t('nav.users')}</h2>
-    ${!users.data ? html`<${Loading} />` : users.data.items.length === 0 ? html`<${Empty}>${t('users.empty')}<//>` : html`<div class="table-wrap"><table>
-      <thead><tr><th scope="col">${t('users.col.username')}</th><th scope="col">${t('users.col.name')}</th><th scope="col">${t('users.col.role')}</th><th scope="col">${t('users.col.state')}</th><th scope="col"><span class="sr-only">${t('users.col.actions')}</span></th></tr></thead>
-      <tbody>${users.data.items.map((u) => html`<tr data-user=${u.id}>
-        <td><bdi>${u.username}</bdi></td><td><bdi>${[u.first_name, u.last_name].filter(Boolean).join(' ')}</bdi></td><td>${t(`role.${u.role}`)}</td>
-        <td>${u.active ? t('users.active') : t('users.inactive')}${u.locked ? html` <span class="badge badge-failed">${t('users.locked')}</span>` : ''}</td>
-        <td class="row-actions">
-          <button class="btn btn-small" aria-label=${t('users.edit', { name: u.username })} onClick=${() => setEditing(editing === u.id ? null : u.id)}>✎</button>
-          ${u.id !== me.id && html`<button class="btn btn-small" onClick=${() => act(() => api('PATCH', `/api/v1/users/${u.id}`, { active: !u.active }), t('users.saved', { name: u.username }))}>${u.active ? t('users.deactivate', { name: '' }).trim() : t('users.activate', { name: '' }).trim()}<span class="sr-only"> ${u.username}</span></button>`}
-          ${u.locked && html`<button class="btn btn-small" aria-label=${t('users.unlock', { name: u.username })} onClick=${() => act(() => api('POST', `/api/v1/users/${u.id}/unlock`), t('users.unlocked', { name: u.username }))}>🔓</button>`}
-        </td></tr>
-        ${editing === u.id && html`<tr><td colspan="5"><${UserForm} user=${u} roles=${roles} onCancel=${() => setEditing(null)}
-          onDone=${async (body) => { await api('PATCH', `/api/v1/users/${u.id}`, body); setEditing(null); setMsg({ ok: t('users.saved', { name: u.username }) }); users.reload(); }} /></td></tr>`}`)}
-      </tbody></table></div>`}</section>`}`;
-}
-
 export const pages = [
   { path: '', nav: 'nav.home', view: Home },
   { path: 'jobs', nav: 'nav.jobs', view: Jobs },
@@ -417,5 +328,4 @@ export const pages = [
   { path: 'pin', nav: 'nav.pin', view: Pin },
   { path: 'password', nav: 'nav.password', view: Password },
   { path: 'log', nav: 'nav.log', view: Log },
-  { path: 'users', nav: 'nav.users', view: Users, roles: ['customer_admin', 'provider_admin'] },
 ];

@@ -3,5 +3,6 @@
 // module exports its pages: {path, nav (message key), view, roles (omitted: everyone)}. The
 // roles only choose what the navigation shows; the API enforces TEN-3 whatever is shown.
 import { pages as own } from './pages.js';
+import { pages as admin } from './admin/index.js';
 
-export const pages = [...own];
+export const pages = [...own, ...admin];
