@@ -43,8 +43,10 @@ function add(path) {
   if (assets.has(path)) return assets.get(path).name;
   let data = readFileSync(join(root, path));
   if (path.endsWith('.js') || path.endsWith('.mjs')) {
+    // Only the specifiers of import and export statements (at a line's start), never a
+    // string that happens to follow the word "from" (a message such as 'From…').
     const text = data.toString('utf8').replace(
-      /(\bfrom\s*|\bimport\s*)(["'])([^"']+)\2/g,
+      /^(\s*(?:(?:import|export)\b[^'"`;]*?\bfrom\s*|import\s*))(["'])([^"']+)\2/gm,
       (all, kw, q, spec) => {
         const dep = vendor[spec] ?? (spec.startsWith('.') ? join(dirname(path), spec) : null);
         if (!dep) throw new Error(`${path}: cannot resolve import '${spec}'`);

@@ -58,8 +58,8 @@ addMessages({
     'users.reset.sent': 'A password-reset link is on its way to {email} (at most one a minute).',
     'users.reset.noemail': 'A reset link needs an email address: add one under Details.',
     'users.pin': 'Generate a new PIN',
-    'users.pin.title': 'New PIN for {name}',
-    'users.pin.label': 'PIN',
+    'users.pin.emailed': 'A new PIN for {name} was generated and emailed to them; you never see it.',
+    'users.pin.nextsignin': 'A new PIN for {name} was generated; they will see it once at their next sign-in (you never see it).',
     'users.pin.has': 'Has a PIN',
     'users.pin.none': 'No PIN',
     'users.cards': 'ID cards',
@@ -125,8 +125,8 @@ addMessages({
     'users.reset.sent': 'Ein Link zum Zurücksetzen des Passworts geht an {email} (höchstens einer pro Minute).',
     'users.reset.noemail': 'Ein Link braucht eine E-Mail-Adresse: Tragen Sie unter Angaben eine ein.',
     'users.pin': 'Neue PIN erzeugen',
-    'users.pin.title': 'Neue PIN für {name}',
-    'users.pin.label': 'PIN',
+    'users.pin.emailed': 'Eine neue PIN für {name} wurde erzeugt und per E-Mail an die Person geschickt; Sie sehen sie nie.',
+    'users.pin.nextsignin': 'Eine neue PIN für {name} wurde erzeugt; die Person sieht sie einmal bei der nächsten Anmeldung (Sie sehen sie nie).',
     'users.pin.has': 'Hat eine PIN',
     'users.pin.none': 'Keine PIN',
     'users.cards': 'Ausweiskarten',
@@ -208,7 +208,6 @@ let pinRouteMissing = false; // POST /users/{id}/pin answered "no such resource"
 /** One user's panel: details, account actions, cards, groups. */
 function UserPanel({ me, org, user: u, roles, groups, onChanged, onClose }) {
   const [msg, setMsg] = useState({});
-  const [secret, setSecret] = useState(null);
   const [, setTick] = useState(0);
   const cards = useApi(`/api/v1/users/${u.id}/cards`);
   const ref = useRef(null);
@@ -255,9 +254,10 @@ function UserPanel({ me, org, user: u, roles, groups, onChanged, onClose }) {
         }
         throw x;
       }
-      if (r && r.pin) setSecret(r.pin);
+      // AUTH-8: the PIN goes to the user only (by email, or shown at their next sign-in);
+      // the admin learns how it travels, never the PIN.
       await onChanged();
-      return '';
+      return t(r && r.delivery === 'email' ? 'users.pin.emailed' : 'users.pin.nextsignin', { name: u.username });
     });
   const removeCard = (c) =>
     act(async () => {
@@ -306,7 +306,6 @@ function UserPanel({ me, org, user: u, roles, groups, onChanged, onClose }) {
       : groups.data.items.length === 0 ? html`<p class="muted">${t('users.groups.none')}</p>`
       : html`<div class="checks" role="group" aria-labelledby="groups-h">${groups.data.items.map((g) => html`<label>
           <input type="checkbox" checked=${g.members.includes(u.id)} onChange=${(e) => member(g, e.currentTarget.checked)} /> <bdi>${g.name}</bdi></label>`)}</div>`}
-    ${secret && html`<${SecretDialog} title=${t('users.pin.title', { name })} rows=${[{ label: t('users.pin.label'), value: secret }]} onClose=${() => setSecret(null)} />`}
   </section>`;
 }
 
