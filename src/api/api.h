@@ -109,6 +109,9 @@ typedef struct qr_api_export {
     size_t size;                 /* bytes of one row */
     qr_api_json_fn fn;           /* one row's JSON: its keys give the CSV cells */
     const char *const *columns;  /* the header: fn's keys in order, NULL-terminated */
+    /* Optional: writes one row's cells and line end straight into b, the same cells as fn's
+     * JSON would give (the hot path of a large export); NULL: through fn. */
+    qr_status_t (*csv)(qr_buf_t *b, const void *row);
 } qr_api_export_t;
 /* Answers 200 with the CSV of every row of x's cursor, streamed (chunked, length unknown);
  * takes the cursor (closed when the answer is done or abandoned). A batch that fails is
@@ -119,10 +122,10 @@ struct qr_user;
 /* The client view of a user (tenancy/user.h), shared by /users, /me and an org's first admin:
  * a new object. */
 json_t *qr_api_user_json(const struct qr_user *u);
-/* Checks the body's keys against allowed and fails with 403 read_only_field if one of
- * read_only is present. Replies and returns non-zero on error. */
 /* A license limit as JSON: the number, or null for QR_LIC_UNLIMITED (TEN-5). */
 json_t *qr_api_limit_json(long long v);
+/* Checks the body's keys against allowed and fails with 403 read_only_field if one of
+ * read_only is present. Replies and returns non-zero on error. */
 int qr_api_check_body(qr_req_t *r, const char *const *allowed, const char *const *read_only);
 
 /* A streamed upload route (a print job, a scanned file): what it accepts and the domain's

@@ -271,7 +271,12 @@ static qr_status_t export_fill(struct export *e) {
     if (n == 0)
         e->phase = 2;
     for (size_t i = 0; i < n && !st; i++) {
-        json_t *item = e->x.fn((const char *)rows + i * e->x.size);
+        const void *row = (const char *)rows + i * e->x.size;
+        if (e->x.csv) {
+            st = e->x.csv(&e->buf, row);
+            continue;
+        }
+        json_t *item = e->x.fn(row);
         st = qr_csv_row(&e->buf, e->cols, item, NULL);
         json_decref(item);
     }

@@ -20,6 +20,22 @@ static json_t *record_json(const void *row) {
         "duplex", e->duplex);
 }
 
+/* One entry as a CSV row: record_json's cells (null as empty, booleans as true/false),
+ * written without the JSON object in between (the export's hot path). */
+static qr_status_t record_csv(qr_buf_t *b, const void *row) {
+    const qr_joblog_record_t *e = row;
+    qr_status_t st;
+    if ((st = qr_csv_number(b, 1, e->id)) || (st = qr_csv_number(b, 0, e->time)) ||
+        (st = qr_csv_text(b, 0, e->user_id)) || (st = qr_csv_text(b, 0, e->username)) ||
+        (st = qr_csv_text(b, 0, e->device_id)) || (st = qr_csv_text(b, 0, e->device_serial)) ||
+        (st = qr_csv_text(b, 0, e->type)) || (st = qr_csv_number(b, 0, e->pages)) ||
+        (st = qr_csv_number(b, 0, e->copies)) ||
+        (st = qr_csv_text(b, 0, e->color ? "true" : "false")) ||
+        (st = qr_csv_text(b, 0, e->duplex ? "true" : "false")))
+        return st;
+    return qr_csv_end_row(b);
+}
+
 void qr_api_device_log(qr_req_t *r) {
     static const char *const keys[] = {"user_id", "type",   "pages", "copies",
                                        "color",   "duplex", "time",  NULL};
@@ -110,8 +126,8 @@ static void log_get(qr_req_t *r, const char *org_id) {
             qr_req_reply_error(r, &err);
             return;
         }
-        qr_api_export_t x = {cur,         cursor_next,   cursor_close, sizeof(qr_joblog_record_t),
-                             record_json, record_columns};
+        qr_api_export_t x = {cur,         cursor_next,    cursor_close, sizeof(qr_joblog_record_t),
+                             record_json, record_columns, record_csv};
         qr_api_reply_export(r, &x);
         return;
     }

@@ -326,8 +326,8 @@ void qr_api_org_audit(qr_req_t *r) {
             qr_req_reply_error(r, &err);
             return;
         }
-        qr_api_export_t x = {cur,           audit_next,   audit_close, sizeof(qr_audit_entry_t),
-                             audit_json_fn, audit_columns};
+        qr_api_export_t x = {cur,           audit_next,    audit_close, sizeof(qr_audit_entry_t),
+                             audit_json_fn, audit_columns, NULL};
         qr_api_reply_export(r, &x);
         return;
     }
