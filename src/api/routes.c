@@ -71,7 +71,7 @@ const qr_route_t qr_api_routes[] = {
     {"DELETE", "/api/v1/orgs/{}", qr_api_orgs_delete, A, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/audit", qr_api_org_audit, A,
      "limit after action actor target from to format", NULL},
-    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A | C, "format", NULL},
+    {"GET", "/api/v1/orgs/{}/users", qr_api_users_list, A | C, "format limit after q", NULL},
     {"POST", "/api/v1/orgs/{}/users", qr_api_users_create, A | S | B, NULL, NULL},
     {"GET", "/api/v1/orgs/{}/groups", qr_api_groups_list, A, "format", NULL},
     {"POST", "/api/v1/orgs/{}/groups", qr_api_groups_create, A | B, NULL, NULL},

@@ -53,13 +53,34 @@ static qr_status_t parse_user(json_t *b, qr_user_input_t *in, int creating, qr_e
     return QR_OK;
 }
 
+/* GET /orgs/{id}/users: every user, or with `limit` (1 to QR_USER_PAGE_MAX) a page after the
+ * username `after` with "next"; `q` searches username, names and email. */
 void qr_api_users_list(qr_req_t *r) {
     qr_err_t err = {QR_OK, NULL, ""};
+    const char *lim = qr_req_query(r, "limit"), *after = qr_req_query(r, "after");
+    const char *q = qr_req_query(r, "q");
+    char *end = NULL;
+    long limit = lim ? strtol(lim, &end, 10) : QR_USER_PAGE_MAX;
+    if (lim && (end == lim || *end || limit < 1 || limit > QR_USER_PAGE_MAX)) {
+        qr_err_set(&err, QR_E_INVALID, NULL, "limit must be a whole number from 1 to %d",
+                   QR_USER_PAGE_MAX);
+        qr_req_reply_error(r, &err);
+        return;
+    }
     qr_user_t *items = NULL;
     size_t n = 0;
-    qr_status_t st =
-        qr_user_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &items, &n, &err);
-    qr_api_finish_items(r, st, &err, items, n, sizeof(*items), user_json_fn);
+    if (!lim && !after && !q) {
+        qr_status_t st =
+            qr_user_list(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), &items, &n, &err);
+        qr_api_finish_items(r, st, &err, items, n, sizeof(*items), user_json_fn);
+        qr_user_list_free(items, n);
+        return;
+    }
+    char *next = NULL;
+    qr_status_t st = qr_user_page(qr_req_ctx(r), qr_req_principal(r), qr_req_param(r, 0), q, after,
+                                  (int)limit, &items, &n, &next, &err);
+    qr_api_finish_page(r, st, &err, items, n, sizeof(*items), user_json_fn, next);
+    free(next);
     qr_user_list_free(items, n);
 }
 

@@ -303,6 +303,50 @@ qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org
     return st;
 }
 
+/* q as a LIKE pattern matching it anywhere, lower-cased, with % _ and \ escaped by \:
+ * a new string. */
+static char *like_pattern(const char *q) {
+    qr_buf_t b;
+    qr_buf_init(&b, strlen(q) * 2 + 3);
+    qr_buf_append(&b, "%", 1);
+    for (const char *c = q; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            qr_buf_append(&b, "\\", 1);
+        char lc = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+        qr_buf_append(&b, &lc, 1);
+    }
+    qr_buf_append(&b, "%", 1);
+    return qr_buf_take(&b);
+}
+
+qr_status_t qr_user_page(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, const char *q,
+                         const char *after, int limit, qr_user_t **items, size_t *n, char **next,
+                         qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    char *pat = q && *q ? like_pattern(q) : NULL;
+    void *v = NULL;
+    *next = NULL;
+    /* One row more than asked tells whether there is a next page. */
+    const qr_dbval_t extra[] = {QR_TEXT(after), QR_TEXT(after), QR_TEXT(pat), QR_TEXT(pat),
+                                QR_TEXT(pat),   QR_TEXT(pat),   QR_TEXT(pat), QR_INT(limit + 1)};
+    qr_status_t st = qr_org_list_rows(
+        ctx, p, org_id, QR_RES_USERS,
+        "SELECT " USER_COLUMNS " FROM users u WHERE u.org_id = ? AND (CAST(? AS TEXT) IS NULL OR "
+        "u.username > ?) AND (CAST(? AS TEXT) IS NULL OR LOWER(u.username) LIKE ? ESCAPE '\\' OR "
+        "LOWER(u.first_name) LIKE ? ESCAPE '\\' OR LOWER(u.last_name) LIKE ? ESCAPE '\\' OR "
+        "LOWER(u.email) LIKE ? ESCAPE '\\') ORDER BY u.username LIMIT ?",
+        extra, (int)(sizeof(extra) / sizeof(extra[0])), sizeof(**items), user_row, &now, &v, n,
+        err);
+    *items = v;
+    if (!st && *n > (size_t)limit) {
+        qr_user_clear(&(*items)[limit]);
+        *n = (size_t)limit;
+        *next = qr_xstrdup((*items)[limit - 1].username);
+    }
+    free(pat);
+    return st;
+}
+
 qr_status_t qr_user_list_admins(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                                 qr_user_t **items, size_t *n, qr_err_t *err) {
     int64_t now = qr_clock_now(ctx->clock);

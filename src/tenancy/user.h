@@ -107,6 +107,15 @@ qr_status_t qr_user_read(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
 /* Lists the users of org_id by username into a new array *items of *n (qr_user_list_free). */
 qr_status_t qr_user_list(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,
                          qr_user_t **items, size_t *n, qr_err_t *err);
+/* The largest page of qr_user_page. */
+#define QR_USER_PAGE_MAX 1000
+/* A page of org_id's users (read access to users, TEN-3), by username: those whose username,
+ * first or last name or email holds q (case-insensitive; NULL: all), after the username
+ * `after` (NULL: from the start), at most limit. *next is a new string, the username to
+ * pass as `after` for the next page, or NULL on the last page. */
+qr_status_t qr_user_page(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, const char *q,
+                         const char *after, int limit, qr_user_t **items, size_t *n, char **next,
+                         qr_err_t *err);
 /* Lists the admin accounts of org_id, a direct child of the principal's org (QR_RES_ADMINS
  * read), by username into a new array *items of *n (qr_user_list_free). */
 qr_status_t qr_user_list_admins(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id,

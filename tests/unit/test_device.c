@@ -79,7 +79,10 @@ static char *device_token(const qr_device_t *d) {
     return bearer;
 }
 
-/* REP-1: 2,500 more entries (every other one a print, every third colour) read by keyset
+/* Entries for the cursor test: enough prints (every other entry) for two and a half batches. */
+#define CURSOR_ROWS (5 * QR_JOBLOG_BATCH)
+
+/* REP-1: CURSOR_ROWS more entries (every other one a print, every third colour) read by keyset
  * pages and by the export cursor in batches of at most QR_JOBLOG_BATCH, newest first, each
  * entry once. */
 static void joblog_pages_and_cursor(const char *device_id) {
@@ -87,11 +90,11 @@ static void joblog_pages_and_cursor(const char *device_id) {
     qr_dbc_t *c = qr_db_acquire(ctx.db);
     assert_int_equal(
         qr_db_q(c, NULL, NULL,
-                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 2500) "
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
                 "INSERT INTO job_log (org_id, time, user_id, device_id, type, pages, copies, "
                 "color, duplex) SELECT ?, 1000 + i, NULL, ?, CASE WHEN i % 2 = 0 THEN 'print' "
                 "ELSE 'scan' END, i, 1, CASE WHEN i % 3 = 0 THEN 1 ELSE 0 END, 0 FROM s",
-                QR_TEXT(org_id), QR_TEXT(device_id)),
+                QR_INT(CURSOR_ROWS), QR_TEXT(org_id), QR_TEXT(device_id)),
         QR_OK);
     qr_db_release(c);
     qr_joblog_filter_t f;
@@ -113,8 +116,8 @@ static void joblog_pages_and_cursor(const char *device_id) {
         total += n;
         batches += n > 0;
     } while (n > 0);
-    assert_int_equal(total, 1250);
-    assert_int_equal(batches, 2);
+    assert_int_equal(total, CURSOR_ROWS / 2);
+    assert_int_equal(batches, 3); /* two full batches and a half */
     qr_joblog_close(cur);
 
     /* At most max entries; colour only. */
@@ -131,7 +134,7 @@ static void joblog_pages_and_cursor(const char *device_id) {
     assert_int_equal(total, 700);
     qr_joblog_close(cur);
 
-    /* Pages of 300 with the keyset: 834 colour entries (833 + the copy above). */
+    /* Pages of 300 with the keyset: every third entry is colour, and the copy above. */
     qr_joblog_record_t *page = NULL;
     long long next = 0;
     total = 0;
@@ -143,7 +146,7 @@ static void joblog_pages_and_cursor(const char *device_id) {
         f.before = next;
         qr_joblog_list_free(page, n);
     } while (next);
-    assert_int_equal(total, 834);
+    assert_int_equal(total, CURSOR_ROWS / 3 + 1);
     assert_int_equal(qr_joblog_page(&ctx, &admin, org_id, &f, 1001, &page, &n, &next, &err),
                      QR_E_INVALID);
 }
