@@ -3,5 +3,7 @@
 // module exports its pages: {path, nav (message key), view, roles (omitted: everyone)}. The
 // roles only choose what the navigation shows; the API enforces TEN-3 whatever is shown.
 import { pages as own } from './pages.js';
+import { pages as provider } from './provider.js';
+import { pages as reports } from './reports.js';
 
-export const pages = [...own];
+export const pages = [...own, ...reports, ...provider];
