@@ -44,7 +44,8 @@ function add(path) {
   let data = readFileSync(join(root, path));
   if (path.endsWith('.js') || path.endsWith('.mjs')) {
     const text = data.toString('utf8').replace(
-      /(\bfrom\s*|\bimport\s*)(["'])([^"']+)\2/g,
+      // Only import and export statements (at a line's start), not words in the code's text.
+      /^(\s*(?:import|export)\b[^'";]*?\bfrom\s*|\s*import\s*)(["'])([^"']+)\2/gm,
       (all, kw, q, spec) => {
         const dep = vendor[spec] ?? (spec.startsWith('.') ? join(dirname(path), spec) : null);
         if (!dep) throw new Error(`${path}: cannot resolve import '${spec}'`);
