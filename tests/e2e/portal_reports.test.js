@@ -120,12 +120,10 @@ describe('portal: reports, provider and root pages', () => {
     test('TEN-5 a dealer creates a customer with a license in the browser; the admin password is shown once', async () => {
         page = await signIn({ ...dealer.admin, slug: dealer.admin.slug });
         await go(page, 'orgs', 'Organizations');
-        // The tree: the sub-dealer is a child; the deep customer below it after expanding.
-        await page.getByText('Sub Dealer South').waitFor();
-        await page.getByRole('button', { name: 'Show the organizations below Sub Dealer South' }).click();
-        await page.getByText(deep.org.name).waitFor();
-        await page.getByRole('button', { name: 'Hide the organizations below Sub Dealer South' }).press('Enter');
-        assert.equal(await page.getByText(deep.org.name).count(), 0, 'collapsed by keyboard');
+        // The tree: the sub-dealer is a direct child; what is below it is not the dealer's to see.
+        await page.locator('.tree-name', { hasText: 'Sub Dealer South' }).waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Show the organizations below Sub Dealer South' }).count(), 0);
+        assert.ok(!(await page.locator('main').textContent()).includes(deep.org.name), 'TEN-4 no deeper org in the tree');
         const form = page.locator('section', { has: page.getByRole('heading', { name: 'Create a child organization' }) });
         await form.getByLabel('Name', { exact: true }).fill(acme.name);
         await form.getByLabel('Sign-in name (slug)').fill(acme.slug);
@@ -178,7 +176,7 @@ describe('portal: reports, provider and root pages', () => {
         await edit.getByRole('button', { name: 'Cancel' }).click();
         // Support: the customer's admins.
         await page.getByRole('button', { name: `Admins ${acme.name}` }).click();
-        await page.getByRole('cell', { name: 'acme.admin' }).waitFor();
+        await page.getByRole('cell', { name: 'acme.admin', exact: true }).waitFor();
         await axe(page, 'a child\'s admins');
         await shot(page, 'provider-admins');
         await page.getByRole('button', { name: 'Send acme.admin a reset link' }).click();
@@ -191,12 +189,12 @@ describe('portal: reports, provider and root pages', () => {
         const d = await srv.request('POST', `/api/v1/orgs/${acmeOrg.id}/devices`, { token, body: { serial: 'ACME-MFP-1' } });
         assertStatus(d, 201, 'register a device');
         const dev = { device: d.json, token: await deviceToken(d.json) };
-        await printViaRelease(ada, dev, { pages: 3, copies: 2, color: false });
-        await printViaRelease(ada, dev, { pages: 2, copies: 1, color: true });
         // A hostile group name renders as text.
         const g = await srv.request('POST', `/api/v1/orgs/${acmeOrg.id}/groups`, { token, body: { name: EVIL.slice(0, 90) } });
         assertStatus(g, 201, 'group');
         assertStatus(await srv.request('PUT', `/api/v1/groups/${g.json.id}/members/${ada.id}`, { token }), 204, 'member');
+        await printViaRelease(ada, dev, { pages: 3, copies: 2, color: false });
+        await printViaRelease(ada, dev, { pages: 2, copies: 1, color: true });
 
         const p = await signIn(acmeAdmin);
         await go(p, 'reports', 'Reports');
@@ -326,7 +324,14 @@ describe('portal: reports, provider and root pages', () => {
         const csv = csvObjects(await downloaded(p, p.getByRole('button', { name: 'Download CSV' })));
         assert.ok(csv.items.some((x) => x.name === 'Dealer North'));
         await go(p, 'orgs', 'Organizations');
-        await p.getByText('Dealer North').waitFor();
+        await p.locator('.tree-name', { hasText: 'Dealer North' }).waitFor();
+        // Root sees the whole tree: expand and collapse (by keyboard) below the dealer.
+        await p.getByRole('button', { name: 'Show the organizations below Dealer North' }).click();
+        await p.getByRole('button', { name: 'Show the organizations below Sub Dealer South' }).click();
+        await p.locator('.tree-name', { hasText: deep.org.name }).waitFor();
+        await p.getByRole('button', { name: 'Hide the organizations below Dealer North' }).press('Enter');
+        assert.equal(await p.locator('.tree-name', { hasText: 'Sub Dealer South' }).count(), 0, 'collapsed by keyboard');
+        await p.getByRole('button', { name: 'Show the organizations below Dealer North' }).press('Enter');
         await axe(p, 'the whole tree (root)');
         await shot(p, 'root-orgs');
     });

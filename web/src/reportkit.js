@@ -168,7 +168,7 @@ const FIGS = [
 /** The figures table: a row per item (label(row) names it), the totals in the foot. */
 export function FigTable({ caption, head, rows, label, totals, extra = [] }) {
   const cols = [...extra.map(([f, n, num]) => [f, n, num, false]), ...FIGS.map(([k, m]) => [(r) => r[k] ?? 0, t(m), true, true])];
-  return html`<div class="table-wrap"><table class="figures">
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label=${caption}><table class="figures">
     <caption class="sr-only">${caption}</caption>
     <thead><tr><th scope="col">${head}</th>${cols.map(([, n, num]) => html`<th scope="col" class=${num ? 'num' : ''}>${n}</th>`)}</tr></thead>
     <tbody>${rows.map((r) => html`<tr><th scope="row" class="name"><bdi>${label(r)}</bdi></th>${cols.map(([f, , num]) => html`<td class=${num ? 'num' : ''}>${f(r)}</td>`)}</tr>`)}</tbody>
