@@ -77,7 +77,7 @@ export function useLoad(path) {
     if (!path) return;
     const c = new AbortController();
     ctl.current = c;
-    setS((o) => ({ data: o.data, error: null, busy: true, cancelled: false }));
+    setS({ data: null, error: null, busy: true, cancelled: false });
     try {
       const data = await api('GET', path, undefined, { signal: c.signal });
       if (ctl.current === c) setS({ data, error: null, busy: false, cancelled: false });
@@ -87,10 +87,14 @@ export function useLoad(path) {
       else setS({ data: null, error: e, busy: false, cancelled: false });
     }
   };
-  useEffect(() => {
-    load();
-    return () => ctl.current && ctl.current.abort();
-  }, [path]);
+  // A new path starts its request from this render (not from an effect, which the browser may
+  // postpone to the next frame); leaving the page cancels what is still running.
+  const last = useRef(undefined);
+  if (last.current !== path) {
+    last.current = path;
+    queueMicrotask(load);
+  }
+  useEffect(() => () => ctl.current && ctl.current.abort(), []);
   const cancel = () => ctl.current && ctl.current.abort();
   return { ...s, cancel, reload: load };
 }
@@ -189,7 +193,7 @@ export function BarChart({ id, what, rows }) {
   const gap = 10;
   const H = data.length * (bar + gap) + gap;
   const scale = (n) => (n / max) * (W - L - R);
-  const short = (s) => (s.length > 24 ? `${s.slice(0, 23)}…` : s);
+  const short = (s) => (String(s ?? '').length > 24 ? `${String(s).slice(0, 23)}…` : String(s ?? ''));
   return html`<figure class="chart">
     <svg viewBox=${`0 0 ${W} ${H}`} role="img" aria-labelledby=${`${id}-title`} preserveAspectRatio="xMinYMin meet">
       <title id=${`${id}-title`}>${t('rk.chart', { what })}</title>

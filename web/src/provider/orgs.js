@@ -74,9 +74,8 @@ addMessages({
     'admins.locked': 'Locked',
     'admins.active': 'Active',
     'admins.inactive': 'Inactive',
-    'admins.unlock': 'Unlock {name}',
+    'admins.unlock.short': 'Unlock',
     'admins.unlocked': '{name} was unlocked.',
-    'admins.reset': 'Send {name} a reset link',
     'admins.reset.short': 'Send reset link',
     'admins.resetsent': 'A password-reset link was sent to {name}.',
     'admins.add': 'Add an admin (invited by email)',
@@ -152,9 +151,8 @@ addMessages({
     'admins.locked': 'Gesperrt',
     'admins.active': 'Aktiv',
     'admins.inactive': 'Inaktiv',
-    'admins.unlock': '{name} entsperren',
+    'admins.unlock.short': 'Entsperren',
     'admins.unlocked': '{name} wurde entsperrt.',
-    'admins.reset': '{name} einen Link zum Zurücksetzen senden',
     'admins.reset.short': 'Link zum Zurücksetzen senden',
     'admins.resetsent': '{name} wurde ein Link zum Zurücksetzen des Passworts gesendet.',
     'admins.add': 'Admin hinzufügen (Einladung per E-Mail)',
@@ -363,8 +361,8 @@ function Admins({ org, onClose }) {
         <tbody>${list.data.items.map((u) => html`<tr><td><bdi>${u.username}</bdi></td><td><bdi>${u.email}</bdi></td>
           <td>${u.active ? t('admins.active') : t('admins.inactive')}${u.locked ? html` <span class="badge badge-failed">${t('admins.locked')}</span>` : ''}</td>
           <td class="row-actions">
-            ${u.locked && html`<button class="btn btn-small" aria-label=${t('admins.unlock', { name: u.username })} onClick=${() => act(() => api('POST', `/api/v1/users/${u.id}/unlock`), t('admins.unlocked', { name: u.username }))}>${t('admins.unlock', { name: '' }).trim()}</button>`}
-            <button class="btn btn-small" aria-label=${t('admins.reset', { name: u.username })} onClick=${() => act(() => api('POST', `/api/v1/users/${u.id}/password-reset`), t('admins.resetsent', { name: u.username }))}>${t('admins.reset.short')}</button>
+            ${u.locked && html`<button class="btn btn-small" onClick=${() => act(() => api('POST', `/api/v1/users/${u.id}/unlock`), t('admins.unlocked', { name: u.username }))}>${t('admins.unlock.short')}<span class="sr-only"> (<bdi>${u.username}</bdi>)</span></button>`}
+            <button class="btn btn-small" onClick=${() => act(() => api('POST', `/api/v1/users/${u.id}/password-reset`), t('admins.resetsent', { name: u.username }))}>${t('admins.reset.short')}<span class="sr-only"> (<bdi>${u.username}</bdi>)</span></button>
           </td></tr>`)}</tbody></table></div>`}
     <h3>${t('admins.add')}</h3>
     <form class="form-grid" onSubmit=${add} novalidate>
