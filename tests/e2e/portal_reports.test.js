@@ -227,6 +227,26 @@ describe('portal: reports, provider and root pages', () => {
         await drow.waitFor();
         assert.equal((await drow.locator('td').allTextContents())[0], '8');
         await shot(p, 'reports-devices');
+        // A slow answer: the spinner, then cancel; loading again shows the rows.
+        let release;
+        const held = new Promise((resolve) => { release = resolve; });
+        await p.route('**/reports/users?*', async (route) => { await held; await route.continue().catch(() => {}); });
+        await p.getByRole('tab', { name: 'Users' }).click();
+        await p.getByRole('status').filter({ hasText: 'Loading the report…' }).waitFor();
+        await axe(p, 'the report while it loads');
+        await p.getByRole('button', { name: 'Cancel' }).click();
+        await p.getByRole('status').filter({ hasText: 'Loading was cancelled.' }).waitFor();
+        release();
+        await p.unroute('**/reports/users?*');
+        await p.getByRole('button', { name: 'Load again' }).click();
+        await p.getByRole('row', { name: new RegExp(ada.username) }).waitFor();
+        // German.
+        await p.getByLabel('Language').selectOption('de');
+        await p.getByRole('heading', { level: 1, name: 'Berichte' }).waitFor();
+        await p.getByRole('tab', { name: 'Gruppen' }).waitFor();
+        await shot(p, 'reports-users-de');
+        await p.getByLabel('Sprache').selectOption('en');
+        await p.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
         // Last month: nothing.
         await p.getByLabel('Period').selectOption('last');
         await p.getByText('Nothing was printed, copied or scanned in this period.').waitFor();
