@@ -194,7 +194,8 @@ export function BarChart({ id, what, rows }) {
   const H = data.length * (bar + gap) + gap;
   const scale = (n) => (n / max) * (W - L - R);
   const short = (s) => (String(s ?? '').length > 24 ? `${String(s).slice(0, 23)}…` : String(s ?? ''));
-  return html`<figure class="chart">
+  // On a narrow screen the chart keeps its size and scrolls sideways (its text stays legible).
+  return html`<figure class="chart"><div class="chart-scroll" tabindex="0" role="region" aria-label=${t('rk.chart', { what })}>
     <svg viewBox=${`0 0 ${W} ${H}`} role="img" aria-labelledby=${`${id}-title`} preserveAspectRatio="xMinYMin meet">
       <title id=${`${id}-title`}>${t('rk.chart', { what })}</title>
       ${data.map((r, i) => {
@@ -208,9 +209,9 @@ export function BarChart({ id, what, rows }) {
           <text class="chart-value" x=${L + wm + wc + 6} y=${y + bar / 2} dominant-baseline="middle">${r.mono + r.color}</text>
         </g>`;
       })}
-    </svg>
-    <figcaption class="legend"><span class="key key-mono" aria-hidden="true"></span>${t('rk.mono')}
-      <span class="key key-color" aria-hidden="true"></span>${t('rk.color')}</figcaption>
+    </svg></div>
+    <figcaption class="legend"><span class="legend-item"><span class="key key-mono" aria-hidden="true"></span>${t('rk.mono')}</span>
+      <span class="legend-item"><span class="key key-color" aria-hidden="true"></span>${t('rk.color')}</span></figcaption>
   </figure>`;
 }
 
