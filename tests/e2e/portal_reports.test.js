@@ -264,6 +264,18 @@ describe('portal: reports, provider and root pages', () => {
         assert.equal(log.items[0].pages, '2');
         await axe(p, 'the job log');
         await shot(p, 'joblog');
+        // Keyset paging: 50 more entries (walk-up copies), "load more" fetches the rest.
+        for (let i = 0; i < 50; i++)
+            assertStatus(await srv.request('POST', '/api/v1/device/log', { token: dev.token, body: { type: 'copy', pages: 1, copies: 1, color: false, duplex: false } }), 201, 'device log');
+        await p.getByLabel('Colour', { exact: true }).selectOption('');
+        await p.getByRole('button', { name: 'Show' }).click();
+        await p.getByText('50 entries shown').waitFor();
+        await p.getByRole('button', { name: 'Load more' }).click();
+        await p.getByText('52 entries shown').waitFor();
+        assert.equal(await p.getByRole('button', { name: 'Load more' }).count(), 0, 'the last page');
+        await p.getByLabel('Type').selectOption('print');
+        await p.getByRole('button', { name: 'Show' }).click();
+        await p.getByText('2 entries shown').waitFor();
 
         // The user's own report.
         const u = await signIn(ada);
