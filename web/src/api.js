@@ -16,10 +16,10 @@ export function whenSignedOut(fn) {
   onSignedOut = fn;
 }
 
-async function send(method, path, body) {
+async function send(method, path, body, signal) {
   const headers = { Authorization: `Bearer ${token()}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
 }
 
 async function failure(res) {
@@ -27,13 +27,15 @@ async function failure(res) {
   return new ApiError(res.status, j.error || 'error', j.message || `HTTP ${res.status}`);
 }
 
-/** Calls the API; resolves to the JSON answer (null for 204), rejects with an ApiError. */
-export async function api(method, path, body) {
+/** Calls the API; resolves to the JSON answer (null for 204), rejects with an ApiError (an
+ * AbortError when opts.signal, an AbortController's, cancelled it). */
+export async function api(method, path, body, opts = {}) {
   let res;
   try {
-    res = await send(method, path, body);
-    if (res.status === 401 && (await renew())) res = await send(method, path, body);
-  } catch {
+    res = await send(method, path, body, opts.signal);
+    if (res.status === 401 && (await renew())) res = await send(method, path, body, opts.signal);
+  } catch (e) {
+    if (e && e.name === 'AbortError') throw e;
     throw new ApiError(0, 'network', '');
   }
   if (res.status === 401) {

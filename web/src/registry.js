@@ -4,5 +4,7 @@
 // roles only choose what the navigation shows; the API enforces TEN-3 whatever is shown.
 import { pages as own } from './pages.js';
 import { pages as admin } from './admin/index.js';
+import { pages as provider } from './provider.js';
+import { pages as reports } from './reports.js';
 
-export const pages = [...own, ...admin];
+export const pages = [...own, ...reports, ...admin, ...provider];
