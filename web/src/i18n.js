@@ -281,8 +281,13 @@ export function setLang(l) {
  * once when it loads, so every area keeps its strings beside its pages.
  */
 export function addMessages(extra) {
-  for (const [l, msgs] of Object.entries(extra))
-    if (catalogues[l]) Object.assign(catalogues[l], msgs);
+  for (const [l, msgs] of Object.entries(extra)) {
+    if (!catalogues[l]) continue;
+    // Areas share one catalogue: a key defined twice would silently change another area's text.
+    for (const k of Object.keys(msgs))
+      if (k in catalogues[l] && catalogues[l][k] !== msgs[k]) throw new Error(`message ${k} (${l}) is defined twice`);
+    Object.assign(catalogues[l], msgs);
+  }
 }
 
 /** The message key in the current language (English if missing), with {name} filled. */

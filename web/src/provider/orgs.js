@@ -63,8 +63,8 @@ addMessages({
     'secret.title': 'Shown once',
     'secret.warn': 'Copy this password now: it is shown only this once. The admin must change it at the first sign-in.',
     'secret.admin': 'Admin {user} of {org}, password:',
-    'secret.copy': 'Copy',
-    'secret.copied': 'Copied.',
+    'orgs.secret.copy': 'Copy',
+    'orgs.secret.copied': 'Copied.',
     'secret.close': 'I have saved it',
     'admins.title': 'Admins of “{name}”',
     'admins.empty': 'This organization has no admin accounts.',
@@ -140,8 +140,8 @@ addMessages({
     'secret.title': 'Nur einmal angezeigt',
     'secret.warn': 'Kopieren Sie dieses Passwort jetzt: Es wird nur dieses eine Mal angezeigt. Der Admin muss es bei der ersten Anmeldung ändern.',
     'secret.admin': 'Admin {user} von {org}, Passwort:',
-    'secret.copy': 'Kopieren',
-    'secret.copied': 'Kopiert.',
+    'orgs.secret.copy': 'Kopieren',
+    'orgs.secret.copied': 'Kopiert.',
     'secret.close': 'Ich habe es gespeichert',
     'admins.title': 'Admins von „{name}“',
     'admins.empty': 'Diese Organisation hat keine Admin-Konten.',
@@ -262,9 +262,9 @@ export function SecretDialog({ label, secret, onClose }) {
     <p id="secret-warn" class="notice notice-warn">${t('secret.warn')}</p>
     <p><bdi>${label}</bdi></p>
     <p class="secret"><code data-testid="secret">${secret}</code></p>
-    <div class="actions"><button class="btn" onClick=${copy}>${t('secret.copy')}</button>
+    <div class="actions"><button class="btn" onClick=${copy}>${t('orgs.secret.copy')}</button>
       <button class="btn btn-primary" onClick=${onClose}>${t('secret.close')}</button></div>
-    ${copied && html`<p role="status">${t('secret.copied')}</p>`}
+    ${copied && html`<p role="status">${t('orgs.secret.copied')}</p>`}
   </div></div>`;
 }
 
