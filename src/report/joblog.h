@@ -64,7 +64,7 @@ typedef struct qr_joblog_filter {
 
 /* The most entries of one page, and of one batch of an export. */
 #define QR_JOBLOG_PAGE_MAX 1000
-#define QR_JOBLOG_BATCH 5000
+#define QR_JOBLOG_BATCH 2000
 
 /* Sets f to "everything": no period, no user, device or type, both colours, newest first. */
 void qr_joblog_filter_init(qr_joblog_filter_t *f);

@@ -57,6 +57,13 @@ function SecretRow({ id, label, value }) {
   </div>`;
 }
 
+// The element that last had the focus: a button disabled while its request runs drops the
+// focus to <body>, and the dialog that request opens must still return it there.
+let lastFocused = null;
+addEventListener('focusin', (e) => {
+  if (e.target !== document.body) lastFocused = e.target;
+});
+
 /** A modal dialog with credentials shown once (a device's secret, an API key's): each with
  * a copy button, the warning, and one button to close it. Escape closes it too. */
 export function SecretDialog({ title, hint, rows, onClose }) {
@@ -64,7 +71,9 @@ export function SecretDialog({ title, hint, rows, onClose }) {
   const box = useRef(null);
   // What had the focus when the dialog appeared: taken while rendering, before any effect
   // (effects may run a frame later, after a click inside the dialog).
-  const [opener] = useState(() => document.activeElement);
+  const [opener] = useState(() =>
+    document.activeElement && document.activeElement !== document.body ? document.activeElement : lastFocused,
+  );
   useEffect(() => {
     if (ref.current) ref.current.focus();
     const keys = (e) => {
