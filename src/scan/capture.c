@@ -296,10 +296,11 @@ static qr_status_t check_class(json_t *b, json_t **norm, qr_err_t *err) {
     qr_status_t st = qr_json_check_keys(b, keys, err);
     if (!st)
         st = check_name(b, &name, err);
+    /* No attributes given: an empty list (ours to free; the check only borrows it). */
+    json_t *none = json_object_get(b, "attributes") ? NULL : json_array();
     if (!st)
-        st = qr_index_check_attributes(
-            json_object_get(b, "attributes") ? json_object_get(b, "attributes") : json_array(),
-            &attrs, err);
+        st = qr_index_check_attributes(none ? none : json_object_get(b, "attributes"), &attrs, err);
+    json_decref(none);
     if (!st)
         *norm = json_pack("{s:s, s:o}", "name", name, "attributes", attrs);
     return st;

@@ -248,7 +248,9 @@ describe('CSV answers (REP-1, REP-4)', () => {
         const peerSeconds = Number(process.hrtime.bigint() - p0) / 1e9;
         t.diagnostic(`export ${(rows / seconds).toFixed(0)} rows/s; ${peer[0]} CSV of the same query `
             + `${(rows / peerSeconds).toFixed(0)} rows/s (${peerBytes} bytes); ratio ${(peerSeconds / seconds).toFixed(2)}`);
-        assert.ok(grown < r.raw.length / 3,
+        // Under AddressSanitizer freed memory waits in its quarantine, so VmHWM says nothing
+        // about the export there; the normal build answers the question.
+        if (!process.env.ASAN_OPTIONS) assert.ok(grown < r.raw.length / 3,
             `REP-1 server memory stays flat: VmHWM grew ${grown} bytes for a ${r.raw.length}-byte export`);
     });
 });
