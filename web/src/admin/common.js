@@ -93,8 +93,10 @@ export function SecretDialog({ title, hint, rows, onClose }) {
     addEventListener('keydown', keys);
     return () => {
       removeEventListener('keydown', keys);
-      // Back to what opened it, if it is still there.
-      if (opener && opener.isConnected && opener.focus) opener.focus();
+      // Back to what opened it: the element itself, or, if a re-render replaced it, the
+      // element that now has its id.
+      const back = opener && !opener.isConnected && opener.id ? document.getElementById(opener.id) : opener;
+      if (back && back.isConnected && back.focus) back.focus();
     };
   }, []);
   return html`<div class="backdrop">

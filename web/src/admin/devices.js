@@ -145,7 +145,7 @@ function Devices({ me, headingRef }) {
         ${input('model', t('devices.model'), { maxlength: 128 })}
         ${input('hostname', t('devices.hostname'), { maxlength: 253 })}
         ${input('ip', t('devices.ip'), { maxlength: 64, inputmode: 'decimal' })}
-        <div class="actions"><button class="btn btn-primary" type="submit">${t('devices.add')}</button></div>
+        <div class="actions"><button id="dev-register" class="btn btn-primary" type="submit">${t('devices.add')}</button></div>
       </form>
     </section>
     ${!devices.data ? html`<${Loading} />` : items.length === 0 ? html`<${Empty}>${t('devices.empty')}<//>` : html`<div class="table-wrap"><table>
