@@ -112,6 +112,14 @@ async function deviceToken(clientId, secret) {
 }
 
 /** The "shown once" dialog: its values, after checking the warning and the copy button. */
+// The focus lands on the element named name once the page has rendered (focus moves in a
+// render that follows the key press), or the assertion names where it is instead.
+async function focusOn(p, name) {
+    const at = () => p.evaluate(() => document.activeElement.getAttribute('aria-label') || document.activeElement.textContent);
+    await p.waitForFunction((n) => (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent) === n, name, { timeout: 5000 }).catch(() => {});
+    assert.equal(await at(), name, 'focus back to the button that asked for the secret');
+}
+
 async function secretDialog(p, title, what) {
     const dialog = p.getByRole('dialog', { name: title });
     await dialog.waitFor();
@@ -146,6 +154,7 @@ describe('web portal: the customer admin', () => {
         await page.getByLabel('Email', { exact: true }).fill('jane@example.test');
         await page.getByRole('button', { name: 'Create user' }).click();
         const [pw] = await secretDialog(page, 'One-time password for jane.doe', 'admin-users');
+        await focusOn(page, 'Create user');
         assert.equal(pw.length, 16, 'the generated password');
         assert.equal((await srv.request('POST', '/api/v1/auth/login',
             { body: { org: cust.org.slug, username: 'jane.doe', password: pw } })).status, 200, 'it signs in');
@@ -329,7 +338,7 @@ describe('web portal: the customer admin', () => {
         await page.getByLabel('IP address (optional)').fill('10.0.0.21');
         await page.getByRole('button', { name: 'Register device' }).click();
         const [clientId, secret] = await secretDialog(page, 'Credentials of device HALL-1', 'admin-devices');
-        assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Register device', 'focus back to the opener');
+        await focusOn(page, 'Register device');
         await status('Device HALL-1 registered.').waitFor();
         assertStatus(await deviceToken(clientId, secret), 200, 'the secret shown once works');
         const row = page.locator('tr', { hasText: 'HALL-1' });
@@ -357,6 +366,7 @@ describe('web portal: the customer admin', () => {
         if (await dialog.count()) {
             // Rotation gives the device a new client id with the new secret (AUTH-11).
             const [freshId, fresh] = await secretDialog(page, 'Credentials of device HALL-1', 'admin-devices-rotated');
+            await focusOn(page, 'New secret for HALL-1');
             assertStatus(await deviceToken(freshId, fresh), 200, 'the new credentials work');
             assert.equal((await deviceToken(clientId, secret)).status, 401, 'the old ones do not');
         } else {
@@ -460,6 +470,7 @@ describe('web portal: the customer admin', () => {
         await page.getByLabel('Read the job log (joblog:read)').check();
         await page.getByRole('button', { name: 'Create API key' }).click();
         const [clientId, secret] = await secretDialog(page, 'API key Billing export', 'admin-apikeys');
+        await focusOn(page, 'Create API key');
         await status('API key Billing export created.').waitFor();
         const tok = await deviceToken(clientId, secret);
         assertStatus(tok, 200, 'the key gets a token');

@@ -116,7 +116,7 @@ function ApiKeys({ me, headingRef }) {
             onChange=${(e) => setScopes(e.currentTarget.checked ? SCOPES.filter((x) => x === s || scopes.includes(x)) : scopes.filter((x) => x !== s))} /> ${t(`apikeys.scope.${s}`)}</label>`)}</div>
           ${err.field === 'scopes' && html`<p class="field-error" id="key-scopes-error">${err.text}</p>`}
         </fieldset>
-        <button class="btn btn-primary" type="submit">${t('apikeys.add')}</button>
+        <button id="key-add" class="btn btn-primary" type="submit">${t('apikeys.add')}</button>
       </form>
     </section>
     ${!clients.data ? html`<${Loading} />` : keys.length === 0 ? html`<${Empty}>${t('apikeys.empty')}<//>` : html`<div class="table-wrap"><table>
@@ -128,7 +128,7 @@ function ApiKeys({ me, headingRef }) {
       </tr>`)}</tbody></table></div>`}`}
     ${secret && html`<${SecretDialog} title=${t('apikeys.secret.title', { name: secret.name })} hint=${t('apikeys.secret.hint')}
       rows=${[{ label: t('apikeys.secret.id'), value: secret.client_id }, { label: t('apikeys.secret.secret'), value: secret.client_secret }]}
-      onClose=${() => setSecret(null)} />`}`;
+      returnTo="key-add" onClose=${() => setSecret(null)} />`}`;
 }
 
 export const pages = [{ path: 'api-keys', nav: 'nav.apikeys', view: ApiKeys, roles: ['customer_admin', 'provider_admin'] }];

@@ -57,23 +57,14 @@ function SecretRow({ id, label, value }) {
   </div>`;
 }
 
-// The element that last had the focus: a button disabled while its request runs drops the
-// focus to <body>, and the dialog that request opens must still return it there.
-let lastFocused = null;
-addEventListener('focusin', (e) => {
-  if (e.target !== document.body) lastFocused = e.target;
-});
-
 /** A modal dialog with credentials shown once (a device's secret, an API key's): each with
- * a copy button, the warning, and one button to close it. Escape closes it too. */
-export function SecretDialog({ title, hint, rows, onClose }) {
+ * a copy button, the warning, and one button to close it. Escape closes it too. Closing it
+ * puts the focus on the element with the id returnTo: the button that asked for the secret
+ * (named by the caller, because by the time the answer arrives the focus may be anywhere,
+ * and a re-render may have replaced that button). */
+export function SecretDialog({ title, hint, rows, onClose, returnTo }) {
   const ref = useRef(null);
   const box = useRef(null);
-  // What had the focus when the dialog appeared: taken while rendering, before any effect
-  // (effects may run a frame later, after a click inside the dialog).
-  const [opener] = useState(() =>
-    document.activeElement && document.activeElement !== document.body ? document.activeElement : lastFocused,
-  );
   useEffect(() => {
     if (ref.current) ref.current.focus();
     const keys = (e) => {
@@ -93,10 +84,8 @@ export function SecretDialog({ title, hint, rows, onClose }) {
     addEventListener('keydown', keys);
     return () => {
       removeEventListener('keydown', keys);
-      // Back to what opened it: the element itself, or, if a re-render replaced it, the
-      // element that now has its id.
-      const back = opener && !opener.isConnected && opener.id ? document.getElementById(opener.id) : opener;
-      if (back && back.isConnected && back.focus) back.focus();
+      const back = document.getElementById(returnTo);
+      if (back) back.focus();
     };
   }, []);
   return html`<div class="backdrop">

@@ -101,7 +101,7 @@ function Devices({ me, headingRef }) {
     run(async () => {
       const d = await api('POST', `/api/v1/orgs/${me.org_id}/devices`, body);
       setF(blank);
-      setSecret(d);
+      setSecret({ ...d, from: 'dev-register' });
       await devices.reload();
       return t('devices.registered', { serial: d.serial });
     }, deviceFields);
@@ -124,7 +124,7 @@ function Devices({ me, headingRef }) {
         }
         throw x;
       }
-      setSecret({ serial: d.serial, client_id: r.client_id || d.client_id, client_secret: r.client_secret });
+      setSecret({ serial: d.serial, client_id: r.client_id || d.client_id, client_secret: r.client_secret, from: `dev-rotate-${d.id}` });
       return t('devices.rotated', { serial: d.serial });
     });
   const remove = (d) =>
@@ -156,12 +156,12 @@ function Devices({ me, headingRef }) {
         <td>${fmtTime(d.created_at)}</td>
         <td class="row-actions">
           <button type="button" class="btn btn-small" aria-label=${t(d.enabled ? 'devices.disable.of' : 'devices.enable.of', { serial: d.serial })} onClick=${() => toggle(d)}>${d.enabled ? t('devices.disable') : t('devices.enable')}</button>
-          ${!rotateMissing && html`<button type="button" class="btn btn-small" aria-label=${t('devices.rotate.of', { serial: d.serial })} onClick=${() => rotate(d)}>${t('devices.rotate')}</button>`}
+          ${!rotateMissing && html`<button type="button" id=${`dev-rotate-${d.id}`} class="btn btn-small" aria-label=${t('devices.rotate.of', { serial: d.serial })} onClick=${() => rotate(d)}>${t('devices.rotate')}</button>`}
           <${ConfirmButton} label=${t('devices.delete')} action=${t('devices.delete.action', { serial: d.serial })} onConfirm=${() => remove(d)} />
         </td></tr>`)}</tbody></table></div>`}`}
     ${secret && html`<${SecretDialog} title=${t('devices.secret.title', { serial: secret.serial })} hint=${t('devices.secret.hint')}
       rows=${[{ label: t('devices.secret.id'), value: secret.client_id }, { label: t('devices.secret.secret'), value: secret.client_secret }]}
-      onClose=${() => setSecret(null)} />`}`;
+      returnTo=${secret.from} onClose=${() => setSecret(null)} />`}`;
 }
 
 export const pages = [{ path: 'devices', nav: 'nav.devices', view: Devices, roles: ['customer_admin'] }];

@@ -197,7 +197,7 @@ function UserForm({ user, roles, onDone, onCancel }) {
     <//>
     ${!user && !invite && input('password', t('users.password'), 'password', 'new-password')}
     ${!user && html`<div class="checks"><label><input type="checkbox" checked=${invite} onChange=${(e) => setInvite(e.currentTarget.checked)} /> ${t('users.invite')}</label></div>`}
-    <div class="actions"><button class="btn btn-primary" type="submit">${user ? t('users.save') : t('users.add')}</button>
+    <div class="actions"><button id=${`${p}-submit`} class="btn btn-primary" type="submit">${user ? t('users.save') : t('users.add')}</button>
       ${onCancel && html`<button class="btn" type="button" onClick=${onCancel}>${t('users.cancel')}</button>`}</div>
     ${!err.field && err.text && html`<${Notice} kind="error">${err.text}<//>`}
   </form>`;
@@ -356,7 +356,7 @@ function Users({ me, org, headingRef }) {
         <td><button type="button" class="btn btn-small" aria-label=${t('users.manage', { name: u.username })} aria-expanded=${open === u.id ? 'true' : 'false'} onClick=${() => setOpen(open === u.id ? null : u.id)}>${t('users.manage.short')}</button></td>
       </tr>`)}
       </tbody></table></div>`}</section>`}
-    ${onetime && html`<${SecretDialog} title=${t('users.onetime', { name: onetime.username })} rows=${[{ label: t('users.onetime.label'), value: onetime.password }]} onClose=${() => setOnetime(null)} />`}`;
+    ${onetime && html`<${SecretDialog} title=${t('users.onetime', { name: onetime.username })} rows=${[{ label: t('users.onetime.label'), value: onetime.password }]} returnTo="new-submit" onClose=${() => setOnetime(null)} />`}`;
 }
 
 export const pages = [{ path: 'users', nav: 'nav.users', view: Users, roles: ['customer_admin', 'provider_admin'] }];
