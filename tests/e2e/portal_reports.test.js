@@ -318,7 +318,10 @@ describe('portal: reports, provider and root pages', () => {
         await axe(page, 'the customers\' devices');
         await shot(page, 'provider-devices');
 
-        // A dealer is not root: the regions page shows the API's 403 message.
+        // A dealer is not root: its navigation has no Regions, and the page typed by hand
+        // shows the API's 403 message.
+        await page.waitForFunction(() => document.querySelector('.topbar .org').textContent !== ''); // the org has loaded
+        assert.equal(await page.getByRole('navigation').getByRole('link', { name: 'Regions' }).count(), 0, 'no Regions for a dealer');
         await go(page, 'regions', 'Regions');
         await page.getByRole('alert').filter({ hasText: /regions are managed by the root provider/ }).waitFor();
     });
@@ -329,6 +332,7 @@ describe('portal: reports, provider and root pages', () => {
         assertStatus(r, 201, 'region');
         const p = await signIn(srv.root);
         await go(p, 'regions', 'Regions');
+        await p.getByRole('navigation').getByRole('link', { name: 'Regions' }).waitFor();
         await p.getByRole('button', { name: `Edit ${r.json.name}` }).click();
         const edit = p.locator('section', { has: p.getByRole('heading', { name: `Edit region “${r.json.name}”` }) });
         await edit.getByLabel('EULA URL').fill('https://example.com/eula');

@@ -68,7 +68,7 @@ function Shell({ me, org, onSignOut, onLang }) {
     document.title = `${t(p.nav)} · quire`;
     if (headingRef.current) headingRef.current.focus();
   }, [page, getLang()]);
-  const visible = pages.filter((p) => !p.roles || p.roles.includes(me.role));
+  const visible = pages.filter((p) => (!p.roles || p.roles.includes(me.role)) && (!p.when || p.when({ me, org })));
   const P = pages.find((x) => x.path === page).view;
   return html`<div class="shell">
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); headingRef.current && headingRef.current.focus(); }}>${t('app.skip')}</a>

@@ -165,4 +165,5 @@ function Regions({ headingRef }) {
       <section class="card" aria-labelledby="reg-new-h"><h2 id="reg-new-h">${t('regions.create')}</h2><${RegionForm} onDone=${create} /></section>`}`;
 }
 
-export const pages = [{ path: 'regions', nav: 'nav.regions', view: Regions, roles: ['provider_admin'] }];
+// Regions are the root provider's: a provider below it sees no such page (its API answers 403).
+export const pages = [{ path: 'regions', nav: 'nav.regions', view: Regions, roles: ['provider_admin'], when: ({ org }) => !!org && !org.parent_id }];
