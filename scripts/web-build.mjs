@@ -2,9 +2,11 @@
 // quire: builds the web portal (web/) for quired. ES modules stay ES modules (no bundler):
 // each file gets a content-hashed name, imports are rewritten to those names, the npm
 // libraries (Preact, htm) are copied from node_modules, and everything is written to
-// OUT_DIR (for a look) and as a C table (OUT_C) that is linked into quired.
+// OUT_DIR (for a look) and as a C table (OUT_C) that is linked into quired, each text file
+// also gzip-compressed once here, for the browsers that accept it.
 //   node scripts/web-build.mjs OUT_DIR OUT_C
 import { createHash } from 'node:crypto';
+import { constants, gzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -87,16 +89,25 @@ const c = [
   '#include "api/portal.h"',
   '',
 ];
-files.forEach((f, i) => {
-  const bytes = [];
-  for (let k = 0; k < f.data.length; k++) bytes.push(f.data[k]);
-  c.push(`static const unsigned char f${i}[] = {`);
-  for (let k = 0; k < bytes.length; k += 24) c.push('    ' + bytes.slice(k, k + 24).join(',') + ',');
+// A text file's gzip form, when it is smaller (images are compressed already).
+const gzipped = (f) => {
+  if (!/^(text\/|image\/svg)/.test(f.type)) return null;
+  const z = gzipSync(f.data, { level: constants.Z_BEST_COMPRESSION });
+  return z.length < f.data.length ? z : null;
+};
+const array = (name, data) => {
+  c.push(`static const unsigned char ${name}[] = {`);
+  for (let k = 0; k < data.length; k += 24) c.push('    ' + [...data.subarray(k, k + 24)].join(',') + ',');
   c.push('    0};');
+};
+files.forEach((f, i) => {
+  array(`f${i}`, f.data);
+  f.gz = gzipped(f);
+  if (f.gz) array(`z${i}`, f.gz);
 });
 c.push('const qr_web_asset_t qr_web_assets[] = {');
 files.forEach((f, i) => {
-  c.push(`    {"${f.name}", "${f.type}", f${i}, ${f.data.length}},`);
+  c.push(`    {"${f.name}", "${f.type}", f${i}, ${f.data.length}, ${f.gz ? `z${i}` : 'NULL'}, ${f.gz ? f.gz.length : 0}},`);
 });
 c.push('};');
 c.push(`const size_t qr_web_nassets = ${files.length};`);
@@ -104,5 +115,9 @@ c.push(`const char qr_web_stylesheet[] = "${assets.get('web/portal.css').name}";
 mkdirSync(dirname(outC), { recursive: true });
 writeFileSync(outC, c.join('\n') + '\n');
 let total = 0;
-for (const f of files) total += f.data.length;
-console.log(`web: ${files.length} files, ${total} bytes -> ${outDir}, ${outC}`);
+let gz = 0;
+for (const f of files) {
+  total += f.data.length;
+  gz += f.gz ? f.gz.length : f.data.length;
+}
+console.log(`web: ${files.length} files, ${total} bytes (${gz} gzip) -> ${outDir}, ${outC}`);

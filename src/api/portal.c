@@ -3,6 +3,7 @@
  * under /assets/, and its sign-out. Everything else the portal does goes through the JSON
  * API like any other client. */
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "api/portal.h"
@@ -22,6 +23,32 @@ static const qr_web_asset_t *find_asset(const char *name) {
     return NULL;
 }
 
+/* Whether a weight (RFC 9110 12.4.2: "0" to "0.000", or up to "1") of n bytes is zero. */
+static int zero_weight(const char *v, size_t n) {
+    return n > 0 && v[0] == '0' && strspn(v + 1, ".0") >= n - 1;
+}
+
+/* Whether an Accept-Encoding header value takes gzip (RFC 9110 12.5.3): "gzip" or "*",
+ * unless its weight is zero. */
+static int accepts_gzip(const char *h) {
+    while (h && *h) {
+        h += strspn(h, " \t,");
+        size_t n = strcspn(h, ";, \t");
+        int named = (n == 4 && strncasecmp(h, "gzip", 4) == 0) || (n == 1 && *h == '*');
+        const char *p = h + n + strspn(h + n, " \t");
+        if (*p == ';') {
+            p += 1 + strspn(p + 1, " \t");
+            if ((*p == 'q' || *p == 'Q') && p[1] == '=' &&
+                zero_weight(p + 2, strcspn(p + 2, ", \t;")))
+                named = 0;
+        }
+        if (named)
+            return 1;
+        h = p + strcspn(p, ",");
+    }
+    return 0;
+}
+
 static void send_asset(qr_req_t *r, const char *name, const char *cache) {
     const qr_web_asset_t *a = find_asset(name);
     if (!a) {
@@ -32,6 +59,14 @@ static void send_asset(qr_req_t *r, const char *name, const char *cache) {
     }
     qr_req_add_header(r, "Content-Security-Policy", PORTAL_CSP);
     qr_req_add_header(r, "Cache-Control", cache);
+    if (a->gzip) {
+        qr_req_add_header(r, "Vary", "Accept-Encoding");
+        if (accepts_gzip(qr_req_header(r, "Accept-Encoding"))) {
+            qr_req_add_header(r, "Content-Encoding", "gzip");
+            qr_req_reply_bytes(r, 200, a->content_type, a->gzip, a->gzip_len);
+            return;
+        }
+    }
     qr_req_reply_bytes(r, 200, a->content_type, a->data, a->len);
 }
 

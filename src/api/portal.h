@@ -11,6 +11,8 @@ typedef struct qr_web_asset {
     const char *content_type;
     const unsigned char *data;
     size_t len;
+    const unsigned char *gzip; /* the same bytes gzip-compressed, or NULL (not smaller) */
+    size_t gzip_len;
 } qr_web_asset_t;
 
 extern const qr_web_asset_t qr_web_assets[];

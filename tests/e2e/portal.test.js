@@ -7,6 +7,7 @@
 // it; hostile names render as text; axe-core finds no serious or critical violation on any
 // page. Screenshots go to a temporary directory (printed), never committed.
 
+import { gunzipSync } from 'node:zlib';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -110,7 +111,22 @@ describe('web portal', () => {
                 assert.equal(ah['cache-control'], 'public, max-age=31536000, immutable', p);
                 types.add(ah['content-type']);
             }
+            // Text is sent gzip-compressed to a client that takes it, as it is to one that
+            // does not (or refuses it with q=0), and caches keep the two apart.
+            assert.equal(ah['content-encoding'], undefined, `${p} without Accept-Encoding`);
+            const z = await srv.request('GET', p, { headers: { 'Accept-Encoding': 'br;q=1.0, gzip;q=0.8' } });
+            assert.equal(z.headers['content-encoding'], 'gzip', p);
+            assert.equal(z.headers.vary, 'Accept-Encoding', p);
+            assert.ok(gunzipSync(z.raw).equals(r.raw), `${p}: the same bytes once unzipped`);
+            const no = await srv.request('GET', p, { headers: { 'Accept-Encoding': 'gzip;q=0, identity' } });
+            assert.equal(no.headers['content-encoding'], undefined, `${p}: gzip;q=0 refuses it`);
+            assert.ok(no.raw.equals(r.raw), p);
         }
+        // What the browser fetched for its first load, as sent (compressed): the issue's
+        // budget for JavaScript and CSS is 120 KB.
+        let sent = 0;
+        for (const r of seen) if (/javascript|css/.test(r.headers()['content-type'] || '')) sent += (await r.request().sizes()).responseBodySize;
+        assert.ok(sent > 0 && sent <= 120 * 1024, `first load sent ${sent} bytes of JavaScript and CSS`);
         assert.deepEqual([...types].sort(), ['image/svg+xml', 'text/css; charset=utf-8', 'text/javascript; charset=utf-8']);
         const nothing = await srv.request('GET', `/assets/${'0'.repeat(32)}`);
         assert.equal(nothing.status, 404);

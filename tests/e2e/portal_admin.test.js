@@ -162,8 +162,9 @@ describe('web portal: the customer admin', () => {
         await page.locator('tr', { hasText: 'jane.doe' }).waitFor();
 
         await page.getByLabel('Search users').fill('ULLA');
-        await page.getByText(/^1 of \d+ users$/).waitFor();
+        await page.getByRole('status').filter({ hasText: /^Users 1–1$/ }).waitFor();
         assert.equal(await page.locator('tbody tr').count(), 1);
+        await page.locator('tbody tr', { hasText: 'ulla.user' }).waitFor();
         await page.getByLabel('Search users').fill('nobody-here');
         await page.getByText('No user matches “nobody-here”.').waitFor();
         await page.getByLabel('Search users').fill('');
@@ -180,6 +181,36 @@ describe('web portal: the customer admin', () => {
         assert.equal(ivan.active, false, 'inactive until activated');
         await page.locator('tr', { hasText: 'ivan.invited' }).getByText('Inactive').waitFor();
         await shot(page, 'admin-users');
+    });
+
+    test('users: the list comes from the server a page of 50 at a time; next, previous, and a search across every page', async () => {
+        const have = (await usersOf()).length;
+        const made = [];
+        for (let i = have; i < 57; i++) { // names sort after everyone the other tests use
+            const name = `zz-page-${String(i).padStart(2, '0')}`;
+            assertStatus(await api('POST', `/api/v1/orgs/${cust.org.id}/users`, { username: name, role: 'customer_user', password: 'Long-enough-pw-42' }), 201, name);
+            made.push(name);
+        }
+        const all = (await usersOf()).map((u) => u.username).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        await go(page, 'users', 'Users of Acme Admin GmbH');
+        await page.getByRole('status').filter({ hasText: 'Users 1–50; more on the next page' }).waitFor();
+        assert.equal(await page.locator('tbody tr').count(), 50);
+        assert.equal(await page.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
+        await page.getByRole('button', { name: 'Next page' }).click();
+        await page.getByRole('status').filter({ hasText: `Users 51–${all.length}` }).waitFor();
+        assert.deepEqual(await page.locator('tbody tr td:first-child').allTextContents(), all.slice(50), 'the second page, in order');
+        assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+        await page.getByRole('button', { name: 'Previous page' }).click();
+        await page.getByRole('status').filter({ hasText: 'Users 1–50; more on the next page' }).waitFor();
+        // The search finds a user of the second page from the first.
+        await page.getByLabel('Search users').fill(made[made.length - 1].toUpperCase());
+        await page.getByRole('status').filter({ hasText: /^Users 1–1$/ }).waitFor();
+        assert.deepEqual(await page.locator('tbody tr td:first-child').allTextContents(), [made[made.length - 1]]);
+        await page.getByLabel('Search users').fill('');
+        for (const name of made) {
+            const u = (await usersOf()).find((x) => x.username === name);
+            assertStatus(await api('DELETE', `/api/v1/users/${u.id}`), 204, `delete ${name}`);
+        }
     });
 
     test('users: edit, deactivate, activate, unlock, reset link, PIN, cards, groups, delete', async () => {

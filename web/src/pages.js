@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // quire portal: the pages. Each works on the JSON API only; what a role may do is the API's
 // decision (TEN-3): a refused request shows the API's message.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, download, uploadJob } from './api.js';
 import { fmtTime, t } from './i18n.js';
 import { Empty, errorText, Field, fieldError, html, Notice } from './ui.js';
@@ -9,12 +9,17 @@ import { Empty, errorText, Field, fieldError, html, Notice } from './ui.js';
 /** Loads path on mount and on reload(); {data, error, reload}. */
 export function useApi(path) {
   const [s, setS] = useState({ data: null, error: null });
+  // The path asked last: an answer to an earlier path (a search typed on) is dropped.
+  const latest = useRef(path);
+  latest.current = path;
   const reload = async () => {
+    let next;
     try {
-      setS({ data: await api('GET', path), error: null });
+      next = { data: await api('GET', path), error: null };
     } catch (e) {
-      setS({ data: null, error: e });
+      next = { data: null, error: e };
     }
+    if (latest.current === path) setS(next);
   };
   useEffect(() => {
     reload();

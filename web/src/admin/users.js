@@ -29,7 +29,10 @@ addMessages({
     'users.nomatch': 'No user matches “{q}”.',
     'users.search': 'Search users',
     'users.search.hint': 'By username, name or email.',
-    'users.count': '{n} of {total} users',
+    'users.range': 'Users {from}–{to}',
+    'users.range.more': 'Users {from}–{to}; more on the next page',
+    'users.prev': 'Previous page',
+    'users.next': 'Next page',
     'users.col.username': 'Username',
     'users.col.name': 'Name',
     'users.col.email': 'Email',
@@ -96,7 +99,10 @@ addMessages({
     'users.nomatch': 'Kein Benutzer passt zu „{q}“.',
     'users.search': 'Benutzer suchen',
     'users.search.hint': 'Nach Benutzername, Name oder E-Mail.',
-    'users.count': '{n} von {total} Benutzern',
+    'users.range': 'Benutzer {from}–{to}',
+    'users.range.more': 'Benutzer {from}–{to}; weitere auf der nächsten Seite',
+    'users.prev': 'Vorherige Seite',
+    'users.next': 'Nächste Seite',
     'users.col.username': 'Benutzername',
     'users.col.name': 'Name',
     'users.col.email': 'E-Mail',
@@ -309,17 +315,29 @@ function UserPanel({ me, org, user: u, roles, groups, onChanged, onClose }) {
   </section>`;
 }
 
-function matches(u, q) {
-  if (!q) return true;
-  const s = q.toLowerCase();
-  return [u.username, u.first_name, u.last_name, u.email].some((v) => String(v || '').toLowerCase().includes(s));
-}
+// A page of the user list: the server pages and searches (an org may have 100,000 users).
+const PAGE = 50;
+// How long typing pauses before the search goes to the server.
+const SEARCH_PAUSE_MS = 250;
 
 function Users({ me, org, headingRef }) {
-  const users = useApi(`/api/v1/orgs/${me.org_id}/users`);
+  const [q, setQ] = useState('');
+  const [query, setQuery] = useState('');
+  // The `after` cursor of each page before this one (empty: the first page).
+  const [cursors, setCursors] = useState([]);
+  useEffect(() => {
+    const id = setTimeout(() => {
+      setQuery(q.trim());
+      setCursors([]);
+    }, SEARCH_PAUSE_MS);
+    return () => clearTimeout(id);
+  }, [q]);
+  const qs = new URLSearchParams({ limit: String(PAGE) });
+  if (query) qs.set('q', query);
+  if (cursors.length) qs.set('after', cursors[cursors.length - 1]);
+  const users = useApi(`/api/v1/orgs/${me.org_id}/users?${qs}`);
   const groups = useApi(`/api/v1/orgs/${me.org_id}/groups`);
   const [open, setOpen] = useState(null);
-  const [q, setQ] = useState('');
   const [msg, setMsg] = useState({});
   const [onetime, setOnetime] = useState(null);
   const roles = org && org.type === 'provider' ? providerRoles : customerRoles;
@@ -331,7 +349,9 @@ function Users({ me, org, headingRef }) {
     await users.reload();
   };
   const items = users.data ? users.data.items : [];
-  const shown = items.filter((u) => matches(u, q.trim()));
+  const next = users.data && users.data.next;
+  const from = cursors.length * PAGE + 1;
+  const range = t(next ? 'users.range.more' : 'users.range', { from, to: from + items.length - 1 });
   const current = open && items.find((u) => u.id === open);
   return html`<${Title} headingRef=${headingRef}>${t('users.title', { org: org ? org.name : '' })}<//>
     <${Notice} kind="error">${msg.error}<//><${Notice}>${msg.ok}<//>
@@ -345,17 +365,21 @@ function Users({ me, org, headingRef }) {
       <${Field} id="user-search" label=${t('users.search')} hint=${t('users.search.hint')}>
         ${(a) => html`<input ...${a} type="search" value=${q} onInput=${(e) => setQ(e.currentTarget.value)} />`}
       <//>
-      ${users.data && html`<p class="muted" role="status">${t('users.count', { n: shown.length, total: items.length })}</p>`}
+      ${users.data && items.length > 0 && html`<p class="muted" role="status">${range}</p>`}
     </div>
-    ${!users.data ? html`<${Loading} />` : items.length === 0 ? html`<${Empty}>${t('users.empty')}<//>`
-      : shown.length === 0 ? html`<${Empty}>${t('users.nomatch', { q })}<//>` : html`<div class="table-wrap"><table>
+    ${!users.data ? html`<${Loading} />` : items.length === 0 ? html`<${Empty}>${query ? t('users.nomatch', { q: query }) : t('users.empty')}<//>`
+      : html`<div class="table-wrap"><table>
       <thead><tr><th scope="col">${t('users.col.username')}</th><th scope="col">${t('users.col.name')}</th><th scope="col">${t('users.col.email')}</th><th scope="col">${t('users.col.role')}</th><th scope="col">${t('users.col.state')}</th><th scope="col"><span class="sr-only">${t('users.col.actions')}</span></th></tr></thead>
-      <tbody>${shown.map((u) => html`<tr data-user=${u.id}>
+      <tbody>${items.map((u) => html`<tr data-user=${u.id}>
         <td class="name"><bdi>${u.username}</bdi></td><td class="name"><bdi>${fullName(u)}</bdi></td><td class="name"><bdi>${u.email}</bdi></td><td>${t(`role.${u.role}`)}</td>
         <td>${u.active ? t('users.active') : t('users.inactive')}${u.locked ? html` <span class="badge badge-failed">${t('users.locked')}</span>` : ''}</td>
         <td><button type="button" class="btn btn-small" aria-label=${t('users.manage', { name: u.username })} aria-expanded=${open === u.id ? 'true' : 'false'} onClick=${() => setOpen(open === u.id ? null : u.id)}>${t('users.manage.short')}</button></td>
       </tr>`)}
-      </tbody></table></div>`}</section>`}
+      </tbody></table></div>`}
+    ${(cursors.length > 0 || next) && html`<div class="actions pager">
+      <button type="button" class="btn" disabled=${cursors.length === 0} onClick=${() => setCursors(cursors.slice(0, -1))}>${t('users.prev')}</button>
+      <button type="button" class="btn" disabled=${!next} onClick=${() => setCursors([...cursors, next])}>${t('users.next')}</button>
+    </div>`}</section>`}
     ${onetime && html`<${SecretDialog} title=${t('users.onetime', { name: onetime.username })} rows=${[{ label: t('users.onetime.label'), value: onetime.password }]} returnTo="new-submit" onClose=${() => setOnetime(null)} />`}`;
 }
 
