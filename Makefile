@@ -142,6 +142,7 @@ bench: all
 	bench/ipp.sh
 	bench/backup.sh
 	bench/reports.sh
+	bench/portal.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -28,6 +28,11 @@ static inline qr_dbval_t qr_dbval_text(const char *s) {
     return v;
 }
 
+/* The text a user search looks in: the username, names and email as one string. The schema's
+ * trigram index (migrate.c) and the search (src/tenancy/user.c) spell it alike, so that
+ * PostgreSQL uses the index. */
+#define QR_USER_SEARCH_TEXT "username || ' ' || first_name || ' ' || last_name || ' ' || email"
+
 #define QR_TEXT(x) qr_dbval_text(x)
 #define QR_INT(x) ((qr_dbval_t){.type = 2, .i = (long long)(x), .s = NULL})
 #define QR_NULL ((qr_dbval_t){.type = 0, .i = 0, .s = NULL})

@@ -487,19 +487,54 @@ static const char *const migrations[] = {
      "SUM(print_pages) AS pp, SUM(print_color) AS pc, SUM(print_duplex) AS pd, "
      "SUM(copy_jobs) AS cj, SUM(copy_pages) AS cp, SUM(scan_jobs) AS sj, "
      "SUM(scan_pages) AS sp FROM usage_daily GROUP BY org_id, substr(day, 1, 7)) d;"),
+    /* issue 14, the user list's search (username, names and email, as one text) by a
+     * trigram index: SQLite's FTS5 trigram table kept by triggers, PostgreSQL's pg_trgm. */
+    "{{USER_SEARCH}}",
+};
+
+/* issue 14: the user search's trigram index (src/tenancy/user.c reads it). The FTS table
+ * carries the user's id, not SQLite's rowid, which VACUUM may renumber. */
+#define USER_SEARCH_NEW                                                                            \
+    "new.username || ' ' || new.first_name || ' ' || new.last_name || ' ' || new.email"
+#define USER_SEARCH_OLD                                                                            \
+    "old.username || ' ' || old.first_name || ' ' || old.last_name || ' ' || old.email"
+#define USER_SEARCH_SQLITE                                                                         \
+    "CREATE VIRTUAL TABLE user_search USING fts5(text, user_id UNINDEXED, tokenize = 'trigram');"  \
+    "INSERT INTO user_search (text, user_id) SELECT " QR_USER_SEARCH_TEXT ", id FROM users;"       \
+    "CREATE TRIGGER user_search_insert AFTER INSERT ON users BEGIN INSERT INTO user_search "       \
+    "(text, user_id) VALUES (" USER_SEARCH_NEW ", new.id); END;"                                   \
+    "CREATE TRIGGER user_search_update AFTER UPDATE OF username, first_name, last_name, email "    \
+    "ON users WHEN " USER_SEARCH_OLD " IS NOT " USER_SEARCH_NEW " BEGIN UPDATE user_search "       \
+    "SET text = " USER_SEARCH_NEW " WHERE user_id = old.id; END;"                                  \
+    "CREATE TRIGGER user_search_delete AFTER DELETE ON users BEGIN "                               \
+    "DELETE FROM user_search WHERE user_id = old.id; END;"
+#define USER_SEARCH_PG                                                                             \
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm;"                                                      \
+    "CREATE INDEX users_search ON users USING gin ((LOWER(" QR_USER_SEARCH_TEXT                    \
+    ")) gin_trgm_ops);"
+
+/* The dialect tokens: each with its SQLite and its PostgreSQL text. */
+static const char *const tokens[][3] = {
+    {"{{AUTOID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
+    {"{{CTEXT}}", "TEXT", "TEXT COLLATE \"C\""},
+    /* issue 13: a job-log row's UTC day, YYYY-MM-DD (the ledger's backfill). */
+    {"{{UTCDAY}}", "strftime('%Y-%m-%d', time, 'unixepoch')",
+     "to_char(to_timestamp(time) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"},
+    {"{{USER_SEARCH}}", USER_SEARCH_SQLITE, USER_SEARCH_PG},
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
 static char *dialect(const char *sql, qr_db_kind_t kind) {
-    static const char *const tokens[][3] = {
-        {"{{AUTOID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
-        {"{{CTEXT}}", "TEXT", "TEXT COLLATE \"C\""},
-        /* issue 13: a job-log row's UTC day, YYYY-MM-DD (the ledger's backfill). */
-        {"{{UTCDAY}}", "strftime('%Y-%m-%d', time, 'unixepoch')",
-         "to_char(to_timestamp(time) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"},
-    };
+    /* Room for the text with every token replaced by the longest replacement. */
+    size_t longest = 0, cap = strlen(sql) + 64;
+    for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
+        for (int k = 1; k <= 2; k++)
+            if (strlen(tokens[i][k]) > longest)
+                longest = strlen(tokens[i][k]);
+    for (const char *t = strstr(sql, "{{"); t; t = strstr(t + 2, "{{"))
+        cap += longest;
     qr_buf_t b;
-    qr_buf_init(&b, strlen(sql) * 2 + 64);
+    qr_buf_init(&b, cap);
     const char *p = sql;
     while (*p) {
         int hit = 0;

@@ -319,24 +319,66 @@ static char *like_pattern(const char *q) {
     return qr_buf_take(&b);
 }
 
+/* The page query, one text per shape so that each can seek the (org_id, username) index:
+ * with or without a cursor, and a search: none, through the trigram index (PostgreSQL's
+ * pg_trgm serves the LIKE itself; SQLite's FTS5 table user_search is asked first), or by
+ * reading the org's users in order until the page is full (SQLite, a common term). */
+#define PAGE_SELECT "SELECT " USER_COLUMNS " FROM users u WHERE u.org_id = ?"
+#define PAGE_AFTER " AND u.username > ?"
+#define PAGE_LIKE " AND LOWER(" QR_USER_SEARCH_TEXT ") LIKE ? ESCAPE '\\'"
+#define PAGE_FTS " AND u.id IN (SELECT user_id FROM user_search WHERE text LIKE ?)"
+#define PAGE_ORDER " ORDER BY u.username LIMIT ?"
+/* Up to this many matches in the whole installation, SQLite's search takes the matching ids
+ * from its trigram index (then sorts them); above it, the term is common and reading the
+ * org's users in order fills a page sooner. */
+#define FTS_NARROW 1000
+
+enum { SEARCH_NONE, SEARCH_LIKE, SEARCH_FTS };
+
+/* How to search for the LIKE pattern pat on c's database. SQLite's trigram index takes no
+ * ESCAPE clause: a pattern with an escaped character is read in order. */
+static int search_kind(qr_dbc_t *c, const char *pat) {
+    if (!pat)
+        return SEARCH_NONE;
+    if (qr_dbc_kind(c) == QR_DB_PG || strchr(pat, '\\'))
+        return SEARCH_LIKE;
+    qr_dbres_t *r = NULL;
+    long long hits = FTS_NARROW;
+    if (!qr_db_q(c, &r, NULL,
+                 "SELECT COUNT(*) FROM (SELECT 1 FROM user_search WHERE text LIKE ? LIMIT ?)",
+                 QR_TEXT(pat), QR_INT(FTS_NARROW)) &&
+        qr_dbres_rows(r) == 1)
+        hits = qr_dbres_int(r, 0, 0);
+    qr_dbres_free(r);
+    return hits < FTS_NARROW ? SEARCH_FTS : SEARCH_LIKE;
+}
+
 qr_status_t qr_user_page(qr_ctx_t *ctx, const qr_principal_t *p, const char *org_id, const char *q,
                          const char *after, int limit, qr_user_t **items, size_t *n, char **next,
                          qr_err_t *err) {
+    static const char *const sql[2][3] = {
+        {PAGE_SELECT PAGE_ORDER, PAGE_SELECT PAGE_LIKE PAGE_ORDER, PAGE_SELECT PAGE_FTS PAGE_ORDER},
+        {PAGE_SELECT PAGE_AFTER PAGE_ORDER, PAGE_SELECT PAGE_AFTER PAGE_LIKE PAGE_ORDER,
+         PAGE_SELECT PAGE_AFTER PAGE_FTS PAGE_ORDER},
+    };
     int64_t now = qr_clock_now(ctx->clock);
     char *pat = q && *q ? like_pattern(q) : NULL;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    int how = search_kind(c, pat);
+    qr_db_release(c);
     void *v = NULL;
     *next = NULL;
-    /* One row more than asked tells whether there is a next page. */
-    const qr_dbval_t extra[] = {QR_TEXT(after), QR_TEXT(after), QR_TEXT(pat), QR_TEXT(pat),
-                                QR_TEXT(pat),   QR_TEXT(pat),   QR_TEXT(pat), QR_INT(limit + 1)};
-    qr_status_t st = qr_org_list_rows(
-        ctx, p, org_id, QR_RES_USERS,
-        "SELECT " USER_COLUMNS " FROM users u WHERE u.org_id = ? AND (CAST(? AS TEXT) IS NULL OR "
-        "u.username > ?) AND (CAST(? AS TEXT) IS NULL OR LOWER(u.username) LIKE ? ESCAPE '\\' OR "
-        "LOWER(u.first_name) LIKE ? ESCAPE '\\' OR LOWER(u.last_name) LIKE ? ESCAPE '\\' OR "
-        "LOWER(u.email) LIKE ? ESCAPE '\\') ORDER BY u.username LIMIT ?",
-        extra, (int)(sizeof(extra) / sizeof(extra[0])), sizeof(**items), user_row, &now, &v, n,
-        err);
+    /* The parameters in the order of the chosen text; one row more than asked tells whether
+     * there is a next page. */
+    qr_dbval_t extra[3];
+    int k = 0;
+    if (after)
+        extra[k++] = QR_TEXT(after);
+    if (pat)
+        extra[k++] = QR_TEXT(pat);
+    extra[k++] = QR_INT(limit + 1);
+    qr_status_t st = qr_org_list_rows(ctx, p, org_id, QR_RES_USERS, sql[after ? 1 : 0][how], extra,
+                                      k, sizeof(**items), user_row, &now, &v, n, err);
     *items = v;
     if (!st && *n > (size_t)limit) {
         qr_user_clear(&(*items)[limit]);

@@ -5,7 +5,7 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertStatus, assertError, createOrgTree, createUser, tokenOf, uniq } from './lib/server.js';
+import { startServer, assertStatus, assertError, createOrg, createOrgTree, createUser, tokenOf, uniq } from './lib/server.js';
 
 let srv;
 let tree;
@@ -64,6 +64,22 @@ describe('the user list, paged and searched on the server', () => {
         assert.deepEqual(byName.json.items.map((u) => u.username), [made[3].username]);
         for (const q of ['%', '_', 'u0_'])
             assert.equal((await srv.request('GET', listUrl({ q }), { token: tree.C.token })).json.items.length, 0, `"${q}" is literal`);
+    });
+
+    test('the search follows renames and deletions at once; a first and last name together find the person; another org\'s users never', async () => {
+        const all = (await srv.request('GET', listUrl({}), { token: tree.C.token })).json.items;
+        const u = all.find((x) => x.username === made[5].username);
+        const find = async (q) => (await srv.request('GET', listUrl({ q }), { token: tree.C.token })).json.items.map((x) => x.username);
+        const name = `Quixotic-${Date.now().toString(36).replace(/[0-9]/g, (d) => 'abcdefghij'[d])}`; // letters only
+        assert.deepEqual(await find(name), [], 'not yet');
+        assertStatus(await srv.request('PATCH', `/api/v1/users/${u.id}`, { token: tree.C.token, body: { first_name: 'Rosa', last_name: name } }), 200, 'rename');
+        assert.deepEqual(await find(name.toLowerCase()), [u.username], 'the new name, at once');
+        assert.deepEqual(await find(`rosa ${name}`), [u.username], 'first and last name together');
+        const other = await createOrg(srv, tree.root.token, { parentId: tree.root.org.id, type: 'customer', name: `Other ${uniq()}` });
+        await createUser(srv, other.token, other.org, { role: 'customer_user', extra: { last_name: name } });
+        assert.deepEqual(await find(name), [u.username], 'a namesake in another org stays out');
+        assertStatus(await srv.request('DELETE', `/api/v1/users/${u.id}`, { token: tree.C.token }), 204, 'delete');
+        assert.deepEqual(await find(name), [], 'gone with the user');
     });
 
     test('a bad limit is refused with what is allowed; TEN-3 still decides who may list', async () => {
