@@ -74,11 +74,32 @@ async function waitFor(cond, ms = READY_TIMEOUT_MS) {
     return v;
 }
 
-/** A private dbus-daemon and avahi-daemon that publishes on the loopback interface only. */
-async function startAvahi(dir) {
+/** A private dbus-daemon: the "system bus" that quired, avahi-daemon and ippfind share
+ * through DBUS_SYSTEM_BUS_ADDRESS. startAvahi() then starts avahi-daemon on it, publishing on
+ * the loopback interface only. */
+async function startBus(dir) {
     const sock = path.join(dir, 'bus');
-    const conf = path.join(dir, 'avahi-daemon.conf');
-    fs.writeFileSync(conf, `[server]
+    const a = { bus: `unix:path=${sock}`, log: '', proc: null, exited: null };
+    a.dbus = spawn('dbus-daemon', ['--session', `--address=${a.bus}`, '--nofork', '--nopidfile', '--print-address=1'],
+        { stdio: ['ignore', 'pipe', 'ignore'] });
+    a.dbusExited = exitPromise(a.dbus);
+    a.stop = async () => {
+        if (a.proc)
+            await stopProcess(a.proc, a.exited);
+        await stopProcess(a.dbus, a.dbusExited);
+    };
+    if (!await waitFor(async () => fs.existsSync(sock))) {
+        await a.stop();
+        throw new Error('the private dbus-daemon did not start');
+    }
+    a.stopAvahi = async () => {
+        await stopProcess(a.proc, a.exited);
+        a.proc = null;
+        a.log = '';
+    };
+    a.startAvahi = async () => {
+        const conf = path.join(dir, 'avahi-daemon.conf');
+        fs.writeFileSync(conf, `[server]
 host-name=quire-e2e-${uniq(6)}
 use-ipv4=yes
 use-ipv6=no
@@ -94,25 +115,15 @@ publish-workstation=no
 [reflector]
 [rlimits]
 `);
-    const a = { bus: `unix:path=${sock}`, log: '' };
-    a.dbus = spawn('dbus-daemon', ['--session', `--address=${a.bus}`, '--nofork', '--nopidfile', '--print-address=1'],
-        { stdio: ['ignore', 'pipe', 'ignore'] });
-    a.dbusExited = exitPromise(a.dbus);
-    await waitFor(async () => fs.existsSync(sock));
-    a.proc = spawn('avahi-daemon', ['-f', conf, '--no-drop-root', '--no-chroot', '--no-rlimits'],
-        { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: a.bus }, stdio: ['ignore', 'pipe', 'pipe'] });
-    a.exited = exitPromise(a.proc);
-    a.proc.stdout.on('data', (d) => { a.log += d; });
-    a.proc.stderr.on('data', (d) => { a.log += d; });
-    a.stop = async () => {
-        await stopProcess(a.proc, a.exited);
-        await stopProcess(a.dbus, a.dbusExited);
+        a.proc = spawn('avahi-daemon', ['-f', conf, '--no-drop-root', '--no-chroot', '--no-rlimits'],
+            { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: a.bus }, stdio: ['ignore', 'pipe', 'pipe'] });
+        a.exited = exitPromise(a.proc);
+        a.proc.stdout.on('data', (d) => { a.log += d; });
+        a.proc.stderr.on('data', (d) => { a.log += d; });
+        if (!await waitFor(async () => /Server startup complete/.test(a.log) || a.proc.exitCode !== null) ||
+            a.proc.exitCode !== null)
+            throw new Error(`the private avahi-daemon did not start:\n${a.log}`);
     };
-    if (!await waitFor(async () => /Server startup complete/.test(a.log) || a.proc.exitCode !== null) ||
-        a.proc.exitCode !== null) {
-        await a.stop();
-        throw new Error(`the private avahi-daemon did not start:\n${a.log}`);
-    }
     return a;
 }
 
@@ -190,11 +201,16 @@ describe('DNS-SD: the queue discovered', () => {
     const skip = avahiSkipReason();
     test('PRN-1 with dnssd on, ippfind finds _ipps._tcp (_print, _universal) with the TXT keys the printer attributes call for',
         { skip: skip || false }, async () => {
-            const avahi = await startAvahi(work);
+            const avahi = await startBus(work);
             const name = `quire e2e ${uniq(4)}`;
             let srv;
             try {
+                // quired starts before the Avahi daemon: it says so once and advertises the
+                // queue when the daemon comes.
                 srv = await startServer({ env: { QUIRE_DNSSD: 'on', QUIRE_DNSSD_NAME: name, DBUS_SYSTEM_BUS_ADDRESS: avahi.bus } });
+                assert.ok(await waitFor(async () => srv.logTail(200).includes('"dnssd_waiting"')),
+                    `quired says it waits for Avahi:\n${srv.logTail()}`);
+                await avahi.startAvahi();
                 assert.ok(await waitFor(async () => srv.logTail(200).includes('"dnssd_advertised"')),
                     `quired says the queue is advertised:\n${srv.logTail()}\n${avahi.log}`);
                 const want = expectedTxt(await printerAttributes(srv, path.join(work, 'home')));
@@ -219,6 +235,13 @@ describe('DNS-SD: the queue discovered', () => {
                         assert.equal(vars[`TXT_${k.toUpperCase()}`], v, `${type}: TXT ${k}`);
                     assert.equal(vars.TXT_URF !== undefined, want.urf !== undefined, 'URF only with urf-supported');
                 }
+                // The daemon restarts: quired advertises the queue again.
+                const count = () => srv.logTail(400).split('"dnssd_advertised"').length - 1;
+                await avahi.stopAvahi();
+                await avahi.startAvahi();
+                assert.ok(await waitFor(async () => count() === 2), `advertised again:\n${srv.logTail()}`);
+                const again = await runBounded('ippfind', ['-T', String(IPPFIND_WAIT_S), '_ipps._tcp,_universal', '--name', `^${name}$`], env);
+                assert.equal(again.code, 0, `found after Avahi restarted: ${again.out}${again.err}`);
                 // quired withdraws the advertisement when it stops (a browser may see the
                 // cached record until Avahi's goodbye has expired it, about a second).
                 await srv.stop();
