@@ -69,22 +69,29 @@ describe('the README\'s CUPS recipe', { skip: cupsdSkipReason() || false }, () =
         assert.ok(lines.some((l) => l.startsWith('lpadmin ')) && lines.some((l) => l.startsWith('lp ')), lines.join('\n'));
         const env = cups.env();
         delete env.CUPS_ANYROOT; // as a fresh terminal has it: the self-signed certificate is trusted on first use
-        for (const line of lines) {
-            const cmd = line.replaceAll('USERNAME', encodeURIComponent(owner.username))
-                .replaceAll('ORG', owner.slug)
-                .replaceAll('PASSWORD', encodeURIComponent(owner.password))
-                .replaceAll('HOST:8443', `localhost:${srv.port}`);
-            const r = await runBounded('sh', ['-c', cmd], { env, cwd: work });
-            assert.equal(r.code, 0, `${line}\n${r.out}\n${cups.errorLog().slice(-3000)}`);
-        }
-        const token = await tokenOf(srv, owner);
-        let job = null;
-        for (let i = 0; i < POLL_TRIES && !job; i++) {
-            job = (await jobsOf(srv, token)).find((j) => j.name.endsWith('document.pdf'));
-            if (!job)
-                await pause(POLL_PACE_MS);
-        }
-        assert.ok(job, `the job is in the owner's spool\n${cups.errorLog().slice(-3000)}`);
+        const runRecipe = async () => {
+            for (const line of lines) {
+                const cmd = line.replaceAll('USERNAME', encodeURIComponent(owner.username))
+                    .replaceAll('ORG', owner.slug)
+                    .replaceAll('PASSWORD', encodeURIComponent(owner.password))
+                    .replaceAll('HOST:8443', `localhost:${srv.port}`);
+                const r = await runBounded('sh', ['-c', cmd], { env, cwd: work });
+                assert.equal(r.code, 0, `${line}\n${r.out}\n${cups.errorLog().slice(-3000)}`);
+            }
+        };
+        const arrived = async (n) => {
+            const token = await tokenOf(srv, owner);
+            let jobs = [];
+            for (let i = 0; i < POLL_TRIES && jobs.length < n; i++) {
+                jobs = (await jobsOf(srv, token)).filter((j) => j.name.endsWith('document.pdf'));
+                if (jobs.length < n)
+                    await pause(POLL_PACE_MS);
+            }
+            assert.equal(jobs.length, n, `the job is in the owner's spool\n${cups.errorLog().slice(-3000)}`);
+            return jobs;
+        };
+        await runRecipe();
+        const [job] = await arrived(1);
         assert.equal(job.status, 'held');
         // CUPS has nothing left waiting: the job was handed over.
         let pending = 'x';
@@ -94,6 +101,17 @@ describe('the README\'s CUPS recipe', { skip: cupsdSkipReason() || false }, () =
                 await pause(POLL_PACE_MS);
         }
         assert.equal(pending, '', 'no job is left in CUPS');
+
+        // docs/printing.md: after a password change, the same lines with the new password.
+        const t = await srv.login(owner.slug, owner.username, owner.password);
+        const fresh = `N3w:pass@${Date.now()}`;
+        const c = await srv.request('POST', '/api/v1/me/password', { token: t.access_token,
+            body: { current_password: owner.password, new_password: fresh } });
+        assert.equal(c.status, 204, c.text);
+        owner.password = fresh;
+        await runRecipe();
+        const both = await arrived(2);
+        assert.ok(both.every((j) => j.status === 'held'), JSON.stringify(both));
     });
 
     test('PRN-1 -o auth-info-required=username,password without credentials: lp\'s job waits in CUPS for authentication', async () => {
