@@ -36,6 +36,8 @@ MUPDF_LIBS := -lmupdf -lmupdf-third -lz -ljpeg -lopenjp2 -ljbig2dec -lfreetype -
 SCAN_LIBS := -ltesseract -llept -ltiff -lzbar -lgomp
 LDLIBS := -lmicrohttpd -ljansson -lsqlite3 -lpq -lcurl -lssl -lcrypto -largon2 -licui18n -licuuc \
           -licudata -lcups -larchive $(MUPDF_LIBS) $(SCAN_LIBS)
+# DNS-SD advertising of the IPP queue through the Avahi daemon (src/print/dnssd.c, issue 15).
+LDLIBS += -lavahi-client -lavahi-common
 LDFLAGS := $(SAN) -pthread
 
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \

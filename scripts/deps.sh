@@ -22,6 +22,10 @@ PKGS=(
     nginx wrk openssl ca-certificates nodejs chromium sqlite3
     # pmccabe: the function-size gate of `make lint` (scripts/complexity.sh)
     pmccabe
+    # libavahi-client-dev: quired advertises the IPP queue by DNS-SD through Avahi
+    # (src/print/dnssd.c); avahi-daemon: the private daemon that tests/e2e/dnssd.test.js runs
+    # for ippfind to find the queue in
+    libavahi-client-dev avahi-daemon
 )
 
 SUDO=()

@@ -13,6 +13,7 @@
 #include "cmd/app.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "print/dnssd.h"
 #include "store/audit.h"
 #include "store/backup.h"
 #include "tenancy/org.h"
@@ -44,7 +45,14 @@ static int usage(FILE *f, int rc) {
                "      sends no mail\n"
                "  user duplicates\n"
                "      list the accounts whose usernames are the same but for case or Unicode\n"
-               "      form (made before such names were refused): org, username, id, created\n");
+               "      form (made before such names were refused): org, username, id, created\n"
+               "  dnssd records ORG [--domain DOMAIN] [--name NAME]\n"
+               "      print the DNS-SD records (zone file fragment) that make the IPP queue\n"
+               "      discoverable in organization ORG's DNS zone (names relative to the zone,\n"
+               "      or under DOMAIN); the SRV record points at public_url's host and port\n"
+               "  dnssd mobileconfig ORG [--name NAME]\n"
+               "      print an Apple configuration profile with an AirPrint payload for the\n"
+               "      queue (iOS, iPadOS, macOS)\n");
     return rc;
 }
 
@@ -378,6 +386,92 @@ static int cmd_user(const char *config_path, int argc, char **argv) {
     return 2;
 }
 
+/* What `quire dnssd` was asked for. */
+struct dnssd_args {
+    int records; /* records (1) or mobileconfig (0) */
+    const char *slug, *domain, *name;
+};
+
+/* Parses `records|mobileconfig ORG [--domain DOMAIN] [--name NAME]`; 0, or 2 after one line on
+ * stderr. */
+static int dnssd_parse(int argc, char **argv, struct dnssd_args *a) {
+    memset(a, 0, sizeof(*a));
+    a->records = argc >= 1 && strcmp(argv[0], "records") == 0;
+    if (argc < 2 || (!a->records && strcmp(argv[0], "mobileconfig") != 0)) {
+        fprintf(stderr, "quire dnssd: expected 'records ORG' or 'mobileconfig ORG'\n");
+        return 2;
+    }
+    a->slug = argv[1];
+    for (int i = 2; i < argc; i++) {
+        if (a->records && strcmp(argv[i], "--domain") == 0 && i + 1 < argc && !a->domain)
+            a->domain = argv[++i];
+        else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc && !a->name)
+            a->name = argv[++i];
+        else {
+            fprintf(stderr, "quire dnssd %s: unknown argument '%s'\n", argv[0], argv[i]);
+            return 2;
+        }
+    }
+    size_t dl = a->domain ? strlen(a->domain) : 0;
+    if (a->domain && (dl == 0 || dl > 200 || a->domain[0] == '.' || a->domain[dl - 1] == '.' ||
+                      strspn(a->domain, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789-.") != dl)) {
+        fprintf(stderr, "quire dnssd records: --domain must be a DNS name such as example.com "
+                        "(letters, digits, '-' and '.', no trailing dot)\n");
+        return 2;
+    }
+    if (a->name && (!*a->name || strlen(a->name) > QR_DNSSD_LABEL_MAX)) {
+        fprintf(stderr, "quire dnssd: --name must have 1 to %d bytes\n", QR_DNSSD_LABEL_MAX);
+        return 2;
+    }
+    return 0;
+}
+
+/* `quire dnssd records|mobileconfig ORG [--domain DOMAIN] [--name NAME]` (issue 15): what an
+ * operator publishes so that a customer's computers and phones find the cloud queue. */
+static int cmd_dnssd(const char *config_path, int argc, char **argv) {
+    struct dnssd_args a;
+    if (dnssd_parse(argc, argv, &a))
+        return 2;
+    qr_ctx_t ctx;
+    qr_config_t cfg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_dnssd_txt_t txt = {NULL, 0};
+    char org_id[QR_ID_LEN + 1], *org_name = NULL, *instance = NULL, *out = NULL;
+    int rc = 1;
+    if (open_app(&ctx, &cfg, config_path, &err)) {
+        rc = err.status == QR_E_INVALID ? 2 : 1;
+        goto out;
+    }
+    if (qr_org_find_by_slug(&ctx, a.slug, org_id, &org_name, &err)) {
+        fprintf(stderr, "quire dnssd: %s\n", err.msg);
+        rc = err.status == QR_E_INVALID || err.status == QR_E_NOT_FOUND ? 2 : 1;
+        goto out;
+    }
+    instance = a.name ? qr_xstrdup(a.name) : qr_xasprintf("%s Secure Print", org_name);
+    if (a.records && !qr_dnssd_txt_build(&ctx, &txt, &err))
+        out = qr_dnssd_zone(&ctx, instance, a.domain, &txt, &err);
+    else if (!a.records)
+        out = qr_dnssd_mobileconfig(&ctx, instance, org_id, &err);
+    if (!out) {
+        fprintf(stderr, "quire dnssd: %s\n", err.msg);
+        goto out;
+    }
+    if (a.records)
+        printf("; DNS-SD records of the quire print queue for '%s' (%s): add them to %s%s\n",
+               org_name, a.slug, a.domain ? "the DNS zone " : "the organization's DNS zone",
+               a.domain ? a.domain : " (names relative to its origin)");
+    fputs(out, stdout);
+    rc = 0;
+out:
+    free(out);
+    free(instance);
+    free(org_name);
+    qr_dnssd_txt_clear(&txt);
+    close_app(&ctx, &cfg);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     const char *config_path = NULL;
     int i = 1;
@@ -401,6 +495,8 @@ int main(int argc, char **argv) {
         return cmd_audit(config_path, argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "user") == 0)
         return cmd_user(config_path, argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "dnssd") == 0)
+        return cmd_dnssd(config_path, argc - i - 1, argv + i + 1);
     fprintf(stderr, "quire: unknown command '%s' (try --help)\n", argv[i]);
     return 2;
 }

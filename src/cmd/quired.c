@@ -20,6 +20,7 @@
 #include "core/mem.h"
 #include "crypto/keys.h"
 #include "http/server.h"
+#include "print/dnssd.h"
 #include "print/job.h"
 #include "scan/scan.h"
 #include "scan/worker.h"
@@ -153,6 +154,7 @@ int main(int argc, char **argv) {
     int rc = 1;
     qr_http_t *http = NULL;
     qr_route_t *routes = NULL;
+    qr_dnssd_t *dnssd = NULL;
     struct sweeper sw = {NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
     pthread_t sweeper_thread;
     int sweeping = 0;
@@ -216,14 +218,19 @@ int main(int argc, char **argv) {
     sweeping = pthread_create(&sweeper_thread, NULL, sweep_loop, &sw) == 0;
     qr_log_info("listening", "serving https://%s:%d (database %s)", cfg.listen, qr_http_port(http),
                 strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database : "postgresql");
+    /* On-premises discovery (issue 15): the queue on the local network, if dnssd is on. */
+    dnssd = qr_dnssd_start(&ctx, qr_http_port(http));
     int sig = 0;
     sigwait(&set, &sig);
     qr_log_info("shutdown", "signal %d: finishing in-flight requests", sig);
+    qr_dnssd_stop(dnssd);
+    dnssd = NULL;
     /* The sweeper's upkeep uses the server: it stops first. */
     stop_sweeper(&sw, sweeper_thread, &sweeping);
     qr_http_stop(http, SHUTDOWN_GRACE_S);
     rc = 0;
 out:
+    qr_dnssd_stop(dnssd);
     qr_scan_workers_stop(ctx.scanq);
     ctx.scanq = NULL;
     stop_sweeper(&sw, sweeper_thread, &sweeping);

@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/mem.h"
 
-enum kind { K_STR, K_INT };
+enum kind { K_STR, K_INT, K_BOOL };
 
 struct key {
     const char *name;
@@ -25,6 +26,9 @@ struct key {
     { #n, K_STR, offsetof(qr_config_t, n), 0, 0 }
 #define I(n, lo, hi)                                                                               \
     { #n, K_INT, offsetof(qr_config_t, n), lo, hi }
+/* A switch: on/off (also 1/0, yes/no, true/false), stored as 1 or 0. */
+#define B(n)                                                                                       \
+    { #n, K_BOOL, offsetof(qr_config_t, n), 0, 1 }
 
 static const struct key keys[] = {
     S(listen),
@@ -57,7 +61,22 @@ static const struct key keys[] = {
     I(scan_workers, 0, 64),
     I(max_scan_mb, 1, 65536),
     I(scan_poll_ms, 10, 60000),
+    B(dnssd),
+    S(dnssd_name),
 };
+
+static int set_switch(int *field, const char *name, const char *value, char *err, size_t errlen) {
+    static const char *const on[] = {"on", "1", "yes", "true"}, *const off[] = {"off", "0", "no",
+                                                                                "false"};
+    for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+        if (strcasecmp(value, on[i]) == 0 || strcasecmp(value, off[i]) == 0) {
+            *field = strcasecmp(value, on[i]) == 0;
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "%s must be on or off, not '%s'", name, value);
+    return -1;
+}
 
 static int set_key(qr_config_t *cfg, const char *name, const char *value, char *err,
                    size_t errlen) {
@@ -71,6 +90,8 @@ static int set_key(qr_config_t *cfg, const char *name, const char *value, char *
             *sp = qr_xstrdup(value);
             return 0;
         }
+        if (keys[i].kind == K_BOOL)
+            return set_switch((int *)field, name, value, err, errlen);
         char *end = NULL;
         errno = 0;
         long v = strtol(value, &end, 10);
@@ -155,6 +176,8 @@ int qr_config_load(qr_config_t *cfg, const char *path, char *err, size_t errlen)
     cfg->scan_workers = ncpu > 0 && ncpu < 64 ? (int)ncpu : 2;
     cfg->max_scan_mb = 256;
     cfg->scan_poll_ms = 1000;
+    cfg->dnssd = 0;
+    cfg->dnssd_name = qr_xstrdup("");
 
     if (!path)
         path = getenv("QUIRE_CONFIG");

@@ -38,6 +38,8 @@ typedef struct qr_config {
     int backup_interval_hours;  /* automatic backups, default 24; 0 = off */
     int backup_keep_days;       /* backups older than this are deleted, default 7 */
     char *metrics_token;        /* bearer token for GET /metrics; "" = loopback clients only */
+    int dnssd;                  /* 1: advertise the IPP queue through Avahi (issue 15), default 0 */
+    char *dnssd_name;           /* its DNS-SD instance name; "" = "quire Secure Print" */
 } qr_config_t;
 
 /* Fills cfg with defaults, then reads the file at path (NULL: $QUIRE_CONFIG if set, else no

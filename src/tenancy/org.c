@@ -502,6 +502,31 @@ qr_status_t qr_org_get(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, q
     return st;
 }
 
+qr_status_t qr_org_find_by_slug(qr_ctx_t *ctx, const char *slug, char id[QR_ID_LEN + 1],
+                                char **name, qr_err_t *err) {
+    *name = NULL;
+    id[0] = '\0';
+    if (!qr_org_slug_is_valid(slug))
+        return qr_err_set(err, QR_E_INVALID, NULL,
+                          "'%s' is not an organization slug (3 to %d of a-z, 0-9 and '-')", slug,
+                          QR_ORG_SLUG_MAX);
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_dbres_t *r = NULL;
+    qr_status_t st =
+        qr_db_q(c, &r, NULL, "SELECT id, name FROM orgs WHERE slug = ?", QR_TEXT(slug));
+    if (!st && qr_dbres_rows(r) != 1)
+        st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "no organization with slug '%s'", slug);
+    else if (st)
+        qr_err_set(err, st, NULL, "the database could not be read");
+    if (!st) {
+        snprintf(id, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 0));
+        *name = qr_xstrdup(qr_dbres_text(r, 0, 1));
+    }
+    qr_dbres_free(r);
+    qr_db_release(c);
+    return st;
+}
+
 qr_status_t qr_org_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_org_t **items, size_t *n,
                         qr_err_t *err) {
     (void)err;

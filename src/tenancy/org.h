@@ -142,6 +142,12 @@ qr_status_t qr_org_update(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
 /* Deletes a child org that has no children of its own, with its users and groups. */
 qr_status_t qr_org_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 
+/* The org with slug, for the operator's CLI (`quire dnssd`; no principal): writes its id and a
+ * new copy of its name into *name (caller frees). QR_E_INVALID if slug is not a well-formed
+ * slug, QR_E_NOT_FOUND if no org has it; err says which. */
+qr_status_t qr_org_find_by_slug(qr_ctx_t *ctx, const char *slug, char id[QR_ID_LEN + 1],
+                                char **name, qr_err_t *err);
+
 /* TEN-8: applies each org's audit retention (ret_audit_days): deletes its audit rows older
  * than that, as a whole prefix of its oldest rows (by id, so that a hash chain over the rest
  * starts at the oldest remaining row). Run by quired's sweeper and the test clock. Returns
