@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+// heavy suite: 500,000 rows exported; run once, on the normal build against PostgreSQL (scripts/check.sh).
 // REP-1, REP-2, REP-4, TEN-3: the job log paged by keyset and filtered, every list as JSON or
 // CSV (RFC 4180, formula-injection guard), the job log and the audit log exported as CSV
 // streamed batch by batch in flat server memory.

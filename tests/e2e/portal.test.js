@@ -11,21 +11,18 @@ import { gunzipSync } from 'node:zlib';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { startServer, assertStatus, createOrg, createUser, strongPassword, REPO_ROOT } from './lib/server.js';
-import { startBrowser, startSite } from './lib/browser.js';
+import { portalKit, startBrowser, startSite } from './lib/browser.js';
 import { makePdf } from './lib/pdf.js';
 import { textPng } from './lib/scan.js';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const SHOTS = fs.mkdtempSync(path.join(os.tmpdir(), 'quire-portal-shots-'));
+const SHOTS = path.join(REPO_ROOT, 'build', 'screenshots');
 const EVIL = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">\u202Egnp.exe';
 
 let srv;
 let browser;
+let signIn, go, axe, shot; // portalKit's
 let cust;
 let user;
 let base;
@@ -34,6 +31,7 @@ before(async () => {
     srv = await startServer();
     browser = await startBrowser(srv);
     base = `https://localhost:${srv.port}`;
+    ({ signIn, go, axe, shot } = portalKit(browser, base, SHOTS));
     cust = await createOrg(srv, await srv.rootToken(), { parentId: srv.root.orgId, type: 'customer', name: 'Acme Print GmbH' });
     user = await createUser(srv, cust.token, cust.org, { role: 'customer_user', extra: { first_name: 'Ada', last_name: 'Lovelace' } });
     const q = await srv.request('PUT', `/api/v1/users/${user.id}/quota`, { token: cust.token, body: { monthly_pages: 200 } });
@@ -47,38 +45,6 @@ after(async () => {
     if (srv)
         await srv.stop();
 });
-
-async function shot(page, name) {
-    for (const [w, h] of [[1920, 1080], [375, 812]]) {
-        await page.setViewportSize({ width: w, height: h });
-        await page.screenshot({ path: path.join(SHOTS, `${name}-${w}.png`), fullPage: true });
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-/** axe-core on the page as it is: no serious or critical violation. */
-async function axe(page, what) {
-    await page.evaluate(AXE);
-    const res = await page.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ['violations'] }));
-    const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${what}`);
-}
-
-/** Signs in through the portal's button and quire's sign-in page. */
-async function signIn(page, who) {
-    await page.goto(`${base}/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Organization').fill(who.slug);
-    await page.getByLabel('Username').fill(who.username);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
-}
-
-async function go(page, hash, heading) {
-    await page.goto(`${base}/#/${hash}`);
-    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-}
 
 describe('web portal', () => {
     test('SEC-4 CSP, cache and security headers on the page and every asset', async () => {
@@ -175,7 +141,7 @@ describe('web portal', () => {
     test('a user signs in, uploads a PDF, sees it held, deletes it, sees the quota; every page passes axe', async () => {
         const page = await browser.newPage({ javaScript: true });
         const storage = [];
-        await signIn(page, user);
+        await signIn(user, page);
         assert.equal(new URL(page.url()).pathname, '/', 'the code left the address bar');
         await page.getByText('Acme Print GmbH').first().waitFor();
         await page.getByText('0 pages used of 200').waitFor();
@@ -248,7 +214,7 @@ describe('web portal', () => {
         assertStatus(await srv.request('POST', `/api/v1/scans/${s.json.id}/submit`, { token: panel }), 202, 'submit');
 
         const page = await browser.newPage({ javaScript: true });
-        await signIn(page, user);
+        await signIn(user, page);
         await go(page, 'scans', 'My scans and downloads');
         const row = page.locator('tr', { hasText: 'Plain scan' });
         await row.waitFor();
@@ -272,7 +238,7 @@ describe('web portal', () => {
             token: tok, rawBody: makePdf(), headers: { 'Content-Type': 'application/pdf' } });
         assertStatus(up, 201, 'job with a hostile name');
         const page = await browser.newPage({ javaScript: true });
-        await signIn(page, user);
+        await signIn(user, page);
         await go(page, 'jobs', 'My print jobs');
         const cell = page.locator(`tr[data-job="${up.json.id}"] td.name`);
         await cell.waitFor();
@@ -286,7 +252,7 @@ describe('web portal', () => {
 
     test('the admin manages the users of the org; a user is refused by the API', async () => {
         const page = await browser.newPage({ javaScript: true });
-        await signIn(page, cust.admin);
+        await signIn(cust.admin, page);
         await go(page, 'users', /Users of Acme Print GmbH/);
         await page.locator('tr', { hasText: user.username }).waitFor();
         const uname = `new.${Date.now().toString(36)}`;
@@ -318,7 +284,7 @@ describe('web portal', () => {
         await shot(page, 'users');
 
         const upage = await browser.newPage({ javaScript: true });
-        await signIn(upage, user);
+        await signIn(user, upage);
         assert.equal(await upage.getByRole('link', { name: 'Users' }).count(), 0, 'no Users link for a user');
         await upage.goto(`${base}/#/users`);
         await upage.getByRole('alert').filter({ hasText: 'You may not see this page' }).waitFor();
@@ -354,7 +320,7 @@ describe('web portal', () => {
         assertStatus(g, 202, 'generated');
         assert.equal(g.json.delivery, 'next_sign_in');
         const page = await browser.newPage({ javaScript: true });
-        await signIn(page, u);
+        await signIn(u, page);
         const note = page.getByTestId('new-pin');
         await note.waitFor();
         const shown = (await note.textContent()).match(/\d{4,8}/)?.[0];
@@ -369,7 +335,7 @@ describe('web portal', () => {
 
     test('AUTH-2 the password changes; the API\'s message stands next to the field', async () => {
         const page = await browser.newPage({ javaScript: true });
-        await signIn(page, user);
+        await signIn(user, page);
         await go(page, 'password', 'Change password');
         await page.getByLabel('Current password').fill('Wrong-password-1');
         await page.getByLabel('New password', { exact: true }).fill(strongPassword());
@@ -391,7 +357,7 @@ describe('web portal', () => {
             const a = r.headers().authorization;
             if (a && a.startsWith('Bearer ')) bearer = a.slice(7);
         });
-        await signIn(page, user);
+        await signIn(user, page);
         assert.ok(bearer, 'the portal used a bearer token');
         await page.getByRole('button', { name: 'Sign out' }).click();
         await page.getByText('You are signed out.').waitFor();
@@ -406,7 +372,7 @@ describe('web portal', () => {
 
     test('AUTH-12 another site cannot make the portal act (CSRF): cookies alone authorize nothing', async () => {
         const page = await browser.newPage({ javaScript: true });
-        await signIn(page, user);
+        await signIn(user, page);
         const evil = await startSite({
             '/csrf': `<!DOCTYPE html><title>evil</title><form id="f" method="post" action="${base}/api/v1/auth/signout"></form>`
                 + `<form id="g" method="post" action="${base}/api/v1/me/password" enctype="text/plain">`
@@ -439,7 +405,7 @@ describe('web portal', () => {
     test('AUTH-7 idle logout: a warning after 14 minutes, signed out at 15 (browser clock)', async () => {
         const page = await browser.newPage({ javaScript: true });
         await page.clock.install();
-        await signIn(page, user);
+        await signIn(user, page);
         await page.clock.fastForward('14:05');
         const dialog = page.getByRole('alertdialog', { name: 'Still there?' });
         await dialog.waitFor();

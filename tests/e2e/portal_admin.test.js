@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+// heavy suite: a long real-browser flow; run once, on the normal build against PostgreSQL (scripts/check.sh).
 // Issue 14, the customer admin's pages of the web portal, in a real browser (Debian's
 // Chromium through playwright-core) against a real quired: users (create with a one-time
 // password, invite, search, edit, deactivate, unlock, reset link, PIN, cards, groups), groups
@@ -13,19 +14,17 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { startServer, assertStatus, createOrg, createUser, replaceOneTimePassword, REPO_ROOT } from './lib/server.js';
-import { startBrowser } from './lib/browser.js';
+import { portalKit, startBrowser } from './lib/browser.js';
 import { startMail } from './lib/mail.js';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = path.join(REPO_ROOT, 'build', 'screenshots');
 const EVIL = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">\u202Egnp.exe';
 
 let srv;
 let mail;
 let browser;
+let signIn, go, axe, shot; // portalKit's
 let base;
 let root;
 let cust;
@@ -35,11 +34,11 @@ let plain;
 let page; // the customer admin's signed-in page
 
 before(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
     mail = await startMail();
     srv = await startServer({ env: { ...mail.env, QUIRE_LOGIN_THROTTLE_PER_MIN: '100000' } });
     browser = await startBrowser(srv);
     base = `https://localhost:${srv.port}`;
+    ({ signIn, go, axe, shot } = portalKit(browser, base, SHOTS));
     root = await srv.rootToken();
     cust = await createOrg(srv, root, { parentId: srv.root.orgId, type: 'customer', name: 'Acme Admin GmbH' });
     admin = cust.admin;
@@ -50,7 +49,7 @@ before(async () => {
         extra: { email: 'ulla@example.test', first_name: 'Ulla', last_name: 'User' } });
     page = await browser.newPage({ javaScript: true });
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    await signIn(page, admin);
+    await signIn(admin, page);
     console.log(`portal screenshots: ${SHOTS}`);
 });
 
@@ -62,43 +61,6 @@ after(async () => {
     if (mail)
         await mail.stop();
 });
-
-/** Screenshots at 1920 and 375 px; at 375 px nothing may widen the page (tables scroll). */
-async function shot(p, name) {
-    for (const [w, h, suffix] of [[1920, 1080, ''], [375, 812, '-375']]) {
-        await p.setViewportSize({ width: w, height: h });
-        if (w === 375)
-            assert.ok(await p.evaluate(() => document.documentElement.scrollWidth) <= 375, `${name} fits 375 px`);
-        await p.screenshot({ path: path.join(SHOTS, `${name}${suffix}.png`), fullPage: true });
-    }
-    await p.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function axe(p, what) {
-    await p.evaluate(AXE);
-    const res = await p.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ['violations'] }));
-    const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${what}`);
-}
-
-async function signIn(p, who) {
-    await p.goto(`${base}/`);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByLabel('Organization').fill(who.slug);
-    await p.getByLabel('Username').fill(who.username);
-    await p.getByLabel('Password').fill(who.password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
-}
-
-/** Opens a page by its address (the same address again: a reload, so that it loads afresh). */
-async function go(p, hash, heading) {
-    if (p.url() === `${base}/#/${hash}`)
-        await p.reload();
-    else
-        await p.goto(`${base}/#/${hash}`);
-    await p.getByRole('heading', { level: 1, name: heading }).waitFor();
-}
 
 const api = (method, url, body) => srv.request(method, url, { token: cust.token, body });
 const status = (text) => page.getByRole('status').filter({ hasText: text });
@@ -440,7 +402,7 @@ describe('web portal: the customer admin', () => {
 
     test('the print manager sees the quotas only, and sets them', async () => {
         const p = await browser.newPage({ javaScript: true });
-        await signIn(p, manager);
+        await signIn(manager, p);
         const nav = p.getByRole('navigation', { name: 'Main' });
         await nav.getByRole('link', { name: 'Print policies and quotas' }).waitFor();
         for (const name of ['Users', 'Groups', 'Devices', 'Sign-in settings', 'Capture setup', 'API keys', 'Audit log'])
@@ -640,7 +602,7 @@ describe('web portal: the customer admin', () => {
 
     test('a customer user sees none of these pages and gets the API\'s message at their addresses', async () => {
         const p = await browser.newPage({ javaScript: true });
-        await signIn(p, plain);
+        await signIn(plain, p);
         const nav = p.getByRole('navigation', { name: 'Main' });
         await nav.getByRole('link', { name: 'Print jobs' }).waitFor();
         for (const name of ['Users', 'Groups', 'Devices', 'Print policies and quotas', 'Sign-in settings', 'Capture setup', 'API keys', 'Audit log'])

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+// heavy suite: a long real-browser flow; run once, on the normal build against PostgreSQL (scripts/check.sh).
 // Issue 14 (reports, provider and root pages), TEN-3, TEN-4, TEN-5, TEN-7, REP-1, REP-3: the
 // portal in a real browser (Debian's Chromium through playwright-core). A dealer creates a
 // customer with a license in the browser; a license above the dealer's own is refused with
@@ -11,19 +12,17 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { startServer, assertStatus, createOrg, createUser, replaceOneTimePassword, tokenOf, uniq, REPO_ROOT } from './lib/server.js';
-import { startBrowser } from './lib/browser.js';
+import { portalKit, startBrowser } from './lib/browser.js';
 import { makePdf } from './lib/pdf.js';
 import { csvObjects } from './lib/csv.js';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = path.join(REPO_ROOT, 'build', 'screenshots');
 const EVIL = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">\u202Egnp.exe';
 
 let srv;
 let browser;
+let signIn, go, axe, shot; // portalKit's
 let base;
 let dealer;      // {org, admin, token}: a provider under root
 let deep;        // a customer below a sub-dealer: never named to the dealer
@@ -31,10 +30,10 @@ let sub;         // the sub-dealer (a direct child of the dealer, named)
 const acme = { name: 'Acme Print GmbH', slug: `acme-${uniq()}` };
 
 before(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
     srv = await startServer();
     browser = await startBrowser(srv);
     base = `https://localhost:${srv.port}`;
+    ({ signIn, go, axe, shot } = portalKit(browser, base, SHOTS));
     const root = await srv.rootToken();
     dealer = await createOrg(srv, root, { parentId: srv.root.orgId, type: 'provider', name: 'Dealer North' });
     assertStatus(await srv.request('PATCH', `/api/v1/orgs/${dealer.org.id}`, { token: root,
@@ -51,38 +50,6 @@ after(async () => {
     if (srv)
         await srv.stop();
 });
-
-async function shot(page, name) {
-    for (const [w, h] of [[1920, 1080], [375, 812]]) {
-        await page.setViewportSize({ width: w, height: h });
-        await page.screenshot({ path: path.join(SHOTS, `${name}${w === 375 ? '-375' : ''}.png`), fullPage: true });
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function axe(page, what) {
-    await page.evaluate(AXE);
-    const res = await page.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ['violations'] }));
-    const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${what}`);
-}
-
-async function signIn(who) {
-    const page = await browser.newPage({ javaScript: true });
-    await page.goto(`${base}/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Organization').fill(who.slug);
-    await page.getByLabel('Username').fill(who.username);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
-    return page;
-}
-
-async function go(page, hash, heading) {
-    await page.goto(`${base}/#/${hash}`);
-    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-}
 
 async function deviceToken(d) {
     const t = await srv.request('POST', '/oauth/token', {

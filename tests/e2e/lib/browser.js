@@ -4,11 +4,15 @@
 // quired's own certificate key (pinned by its SPKI hash), nothing else; and a plain-HTTP
 // "other site" on loopback plays the application that a sign-in returns to, or an attacker.
 
+import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
 
 const CHROMIUM = process.env.QUIRE_CHROMIUM || '/usr/bin/chromium';
 
@@ -69,5 +73,53 @@ export async function startSite(pages = {}) {
             server.closeAllConnections();
             server.close(resolve);
         }),
+    };
+}
+
+/**
+ * What the portal's browser tests share, for quired at base: signIn(who[, page]) signs who
+ * ({slug, username, password}) in through the pages, in page or a fresh profile's, and returns
+ * the page; go(page, hash, heading) opens a portal page (the same address again: a reload) and
+ * waits for its heading; axe(page, what) asserts no serious or critical axe-core violation;
+ * shot(page, name) asserts that nothing widens the page at 375 px and writes screenshots at
+ * 1920 and 375 px wide to shotsDir (for the guides and for a look, never a test's truth).
+ */
+export function portalKit(browser, base, shotsDir) {
+    const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    fs.mkdirSync(shotsDir, { recursive: true });
+    return {
+        async signIn(who, page = null) {
+            const p = page || (await browser.newPage({ javaScript: true }));
+            await p.goto(`${base}/`);
+            await p.getByRole('button', { name: 'Sign in' }).click();
+            await p.getByLabel('Organization').fill(who.slug);
+            await p.getByLabel('Username').fill(who.username);
+            await p.getByLabel('Password').fill(who.password);
+            await p.getByRole('button', { name: 'Sign in' }).click();
+            await p.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
+            return p;
+        },
+        async go(page, hash, heading) {
+            if (page.url() === `${base}/#/${hash}`)
+                await page.reload(); // the same address again: loaded afresh
+            else
+                await page.goto(`${base}/#/${hash}`);
+            await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        },
+        async axe(page, what) {
+            await page.evaluate(axeSource);
+            const res = await page.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ['violations'] }));
+            const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+            assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${what}`);
+        },
+        async shot(page, name) {
+            for (const [w, h, suffix] of [[1920, 1080, ''], [375, 812, '-375']]) {
+                await page.setViewportSize({ width: w, height: h });
+                if (w === 375) // nothing may widen the page (tables scroll in their own box)
+                    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 375, `${name} fits 375 px`);
+                await page.screenshot({ path: path.join(shotsDir, `${name}${suffix}.png`), fullPage: true });
+            }
+            await page.setViewportSize({ width: 1280, height: 800 });
+        },
     };
 }
