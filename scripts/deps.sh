@@ -22,6 +22,8 @@ PKGS=(
     nginx wrk openssl ca-certificates nodejs chromium sqlite3
     # pmccabe: the function-size gate of `make lint` (scripts/complexity.sh)
     pmccabe
+    # pngquant: shrinks the guides' screenshots (`make guides`, scripts/guides.mjs)
+    pngquant
 )
 
 SUDO=()

@@ -2,6 +2,7 @@
 /* quire: the web portal (web/): its page at / and /callback, its content-hashed assets
  * under /assets/, and its sign-out. Everything else the portal does goes through the JSON
  * API like any other client. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -32,6 +33,11 @@ static void send_asset(qr_req_t *r, const char *name, const char *cache) {
     }
     qr_req_add_header(r, "Content-Security-Policy", PORTAL_CSP);
     qr_req_add_header(r, "Cache-Control", cache);
+    if (a->download) { /* a guide's PDF: saved under its own name, not the hash */
+        char disposition[160];
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", a->download);
+        qr_req_add_header(r, "Content-Disposition", disposition);
+    }
     qr_req_reply_bytes(r, 200, a->content_type, a->data, a->len);
 }
 

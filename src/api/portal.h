@@ -11,6 +11,7 @@ typedef struct qr_web_asset {
     const char *content_type;
     const unsigned char *data;
     size_t len;
+    const char *download; /* the file name it downloads as (a guide's PDF), or NULL */
 } qr_web_asset_t;
 
 extern const qr_web_asset_t qr_web_assets[];

@@ -4,9 +4,11 @@
 // quired's own certificate key (pinned by its SPKI hash), nothing else; and a plain-HTTP
 // "other site" on loopback plays the application that a sign-in returns to, or an attacker.
 
+import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -70,4 +72,27 @@ export async function startSite(pages = {}) {
             server.close(resolve);
         }),
     };
+}
+
+/** Signs who ({slug, username, password}) in through the portal at base: its Sign in button,
+ * quire's sign-in page, and back on the portal's home page. */
+export async function portalSignIn(page, base, who) {
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Organization').fill(who.slug);
+    await page.getByLabel('Username').fill(who.username);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
+}
+
+let axeSource = null;
+
+/** axe-core (npm) on the page as it is: asserts no serious or critical violation. */
+export async function assertAxe(page, what) {
+    axeSource ??= fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    await page.evaluate(axeSource);
+    const res = await page.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${what}`);
 }
