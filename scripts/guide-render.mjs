@@ -4,11 +4,22 @@
 // as content-hashed assets) and for the PDFs (scripts/guides.mjs: images as files).
 import { Marked } from 'marked';
 
-/** The guides: key, Markdown source, the committed PDF and the name it downloads as. */
+/** The guides: key, Markdown source, the committed PDF and the name it downloads as, in
+ * English, and in the other languages it has been translated to (translations). */
 export const GUIDES = [
-  { key: 'user', md: 'docs/guides/user.md', pdf: 'docs/guides/quire-user-guide.pdf', download: 'quire-user-guide.pdf' },
-  { key: 'admin', md: 'docs/guides/admin.md', pdf: 'docs/guides/quire-admin-guide.pdf', download: 'quire-admin-guide.pdf' },
+  {
+    key: 'user', lang: 'en', md: 'docs/guides/user.md', pdf: 'docs/guides/quire-user-guide.pdf', download: 'quire-user-guide.pdf',
+    translations: [
+      { lang: 'de', md: 'docs/guides/user.de.md', pdf: 'docs/guides/quire-benutzerhandbuch.pdf', download: 'quire-benutzerhandbuch.pdf' },
+    ],
+  },
+  { key: 'admin', lang: 'en', md: 'docs/guides/admin.md', pdf: 'docs/guides/quire-admin-guide.pdf', download: 'quire-admin-guide.pdf', translations: [] },
 ];
+
+/** Every edition of every guide: {key, lang, md, pdf, download}. */
+export function editions() {
+  return GUIDES.flatMap((g) => [g, ...g.translations.map((t) => ({ ...t, key: g.key }))]);
+}
 
 const escape = (s) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -29,7 +40,8 @@ export function headings(md) {
 
 /**
  * Markdown to HTML. opts.shift: levels added to every heading (1 in the portal);
- * opts.image(src): the address of an image given by its path relative to docs/guides/;
+ * opts.image(src): the address of an image given by its path relative to docs/guides/ (null:
+ * leave the image out);
  * opts.idPrefix: before each heading's id (two guides on one page stay distinct).
  */
 export function renderGuide(md, { shift = 0, image = (src) => src, idPrefix = '' } = {}) {
@@ -41,7 +53,8 @@ export function renderGuide(md, { shift = 0, image = (src) => src, idPrefix = ''
         return `<h${level} id="${escape(idPrefix + slug(inner))}">${inner}</h${level}>\n`;
       },
       image({ href, text }) {
-        return `<img src="${escape(image(href))}" alt="${escape(text)}" loading="lazy">`;
+        const src = image(href);
+        return src === null ? '' : `<img src="${escape(src)}" alt="${escape(text)}" loading="lazy">`;
       },
       html() {
         return ''; // the guides are Markdown only: no raw HTML (CSP: no inline style or script)

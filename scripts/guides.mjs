@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { GUIDES, headings, renderGuide, slug } from './guide-render.mjs';
+import { editions, headings, renderGuide, slug } from './guide-render.mjs';
 import { assertStatus, createOrg, createUser, REPO_ROOT, startServer, tokenOf } from '../tests/e2e/lib/server.js';
 import { portalSignIn, startBrowser } from '../tests/e2e/lib/browser.js';
 import { makePdf } from '../tests/e2e/lib/pdf.js';
@@ -100,12 +100,18 @@ async function seed(srv) {
 
 // ---- the pictures ----
 
+/** The JPEG copy's file name of a screenshot (de/home -> de-home). */
+function jpegName(name) {
+  return name.replace(/\.png$/, '').replace(/^screenshots\//, '').replace(/\//g, '-');
+}
+
 async function shoot(page, name, { height = 800 } = {}) {
   await page.setViewportSize({ width: WIDTH, height });
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
   await page.waitForTimeout(150); // transitions settle
+  fs.mkdirSync(path.dirname(path.join(SHOTS, `${name}.png`)), { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  await page.screenshot({ path: path.join(JPEG, `${name}.jpg`), type: 'jpeg', quality: 82 });
+  await page.screenshot({ path: path.join(JPEG, `${jpegName(name)}.jpg`), type: 'jpeg', quality: 82 });
   log(`screenshot ${name}`);
 }
 
@@ -158,6 +164,19 @@ async function screenshots(srv, people) {
     await p.locator('article.guide h2').first().waitFor();
     await shoot(p, 'guides');
 
+    // The same in German, for the German user guide (screenshots/de/).
+    await p.getByLabel('Language').selectOption('de');
+    for (const [hash, heading, name] of [['', /Willkommen/, 'home'], ['jobs', 'Meine Druckaufträge', 'jobs'],
+      ['scans', 'Meine Scans und Downloads', 'scans'], ['pin', 'Meine PIN und Ausweiskarten', 'pin'],
+      ['password', 'Passwort ändern', 'password'], ['log', 'Mein Protokoll', 'log'], ['guides', 'Anleitungen', 'guides']]) {
+      await open(p, base, hash, heading);
+      if (name === 'guides') await p.locator('article.guide h2').first().waitFor();
+      await shoot(p, `de/${name}`, { height: name === 'jobs' ? 900 : 800 });
+    }
+    await p.getByRole('button', { name: 'Abmelden' }).click();
+    await p.getByRole('button', { name: 'Anmelden' }).waitFor();
+    await shoot(p, 'de/signed-out', { height: 560 });
+
     // The customer admin's pages.
     p = await newPage();
     await portalSignIn(p, base, people.admin);
@@ -191,7 +210,7 @@ async function screenshots(srv, people) {
     await browser.close();
   }
   // Smaller PNGs: 256 colours are plenty for pages of flat colour and text.
-  const pngs = fs.readdirSync(SHOTS).filter((f) => f.endsWith('.png')).map((f) => path.join(SHOTS, f));
+  const pngs = fs.readdirSync(SHOTS, { recursive: true }).filter((f) => f.endsWith('.png')).map((f) => path.join(SHOTS, f));
   try {
     execFileSync('pngquant', ['--force', '--skip-if-larger', '--strip', '--ext', '.png', '--quality', '70-95', ...pngs]);
   } catch (e) {
@@ -226,11 +245,11 @@ async function pdfs() {
   const browser = await chromium.launch({ executablePath: CHROMIUM });
   try {
     const page = await browser.newPage();
-    for (const g of GUIDES) {
+    for (const g of editions()) {
       const md = fs.readFileSync(path.join(REPO_ROOT, g.md), 'utf8');
       const title = headings(md).find((h) => h.depth === 1)?.text ?? g.key;
       const image = (src) => {
-        const jpg = path.join(JPEG, path.basename(src).replace(/\.png$/, '.jpg'));
+        const jpg = path.join(JPEG, `${jpegName(src)}.jpg`);
         return pathToFileURL(fs.existsSync(jpg) ? jpg : path.join(DIR, src)).href;
       };
       const body = renderGuide(md, { image });
@@ -238,8 +257,8 @@ async function pdfs() {
       const toc = headings(md).filter((h) => h.depth === 2)
         .map((h) => `<li><a href="#${slug(h.text)}">${h.text}</a></li>`).join('');
       const cut = body.indexOf('<h2');
-      const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>${PRINT_CSS}</style></head>
-<body><section class="cover">${cut < 0 ? body : body.slice(0, cut)}<nav class="toc"><h2>Contents</h2><ol>${toc}</ol></nav></section>
+      const html = `<!DOCTYPE html><html lang="${g.lang}"><head><meta charset="utf-8"><title>${title}</title><style>${PRINT_CSS}</style></head>
+<body><section class="cover">${cut < 0 ? body : body.slice(0, cut)}<nav class="toc"><h2>${g.lang === 'de' ? 'Inhalt' : 'Contents'}</h2><ol>${toc}</ol></nav></section>
 ${cut < 0 ? '' : body.slice(cut)}</body></html>`;
       const file = path.join(JPEG, `${g.key}.html`);
       fs.writeFileSync(file, html);
@@ -280,9 +299,10 @@ async function main() {
   }
   await pdfs();
   fs.rmSync(JPEG, { recursive: true, force: true });
+  const pngs = fs.readdirSync(SHOTS, { recursive: true }).filter((f) => f.endsWith('.png'));
   let total = 0;
-  for (const f of fs.readdirSync(SHOTS)) total += fs.statSync(path.join(SHOTS, f)).size;
-  log(`${fs.readdirSync(SHOTS).length} screenshots, ${total} bytes; run make to build them into quired`);
+  for (const f of pngs) total += fs.statSync(path.join(SHOTS, f)).size;
+  log(`${pngs.length} screenshots, ${total} bytes; run make to build them into quired`);
 }
 
 main().catch((e) => {

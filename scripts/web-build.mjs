@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { GUIDES, renderGuide } from './guide-render.mjs';
+import { editions, renderGuide } from './guide-render.mjs';
 
 const [outDir, outC] = process.argv.slice(2);
 if (!outDir || !outC) {
@@ -73,12 +73,20 @@ function add(path) {
   return name;
 }
 
-// The guides: each as an HTML fragment (fetched by web/src/guides.js when shown, so the
-// first load stays small), its screenshots, and its PDF with the name it downloads as.
+// The guides: each edition (English, and each translation) as an HTML fragment (fetched by
+// web/src/guides.js when shown, so the first load stays small), its screenshots, and its PDF
+// with the name it downloads as. guideFiles: {key: {en: {html, pdf, download}, de: ...}}.
 const guideIndex = {};
-for (const g of GUIDES) {
+for (const g of editions()) {
   const md = readFileSync(join(root, g.md), 'utf8');
-  const image = (src) => `/assets/${add(join(dirname(g.md), src))}`;
+  // A screenshot not taken yet (a new one, before `make guides` has run) is left out, with a
+  // warning: `make guides` needs a quired built from the Markdown that names it.
+  const image = (src) => {
+    const file = join(dirname(g.md), src);
+    if (existsSync(join(root, file))) return `/assets/${add(file)}`;
+    console.warn(`web-build: ${g.md} shows ${src}, which does not exist yet: run make guides`);
+    return null;
+  };
   const htmlPath = g.md.replace(/\.md$/, '.html');
   generated.set(htmlPath, Buffer.from(renderGuide(md, { shift: 1, image, idPrefix: `${g.key}-` }), 'utf8'));
   const entry = { html: `/assets/${add(htmlPath)}`, pdf: null, download: g.download };
@@ -86,7 +94,7 @@ for (const g of GUIDES) {
     entry.pdf = `/assets/${add(g.pdf)}`;
     assets.get(g.pdf).download = g.download;
   }
-  guideIndex[g.key] = entry;
+  guideIndex[g.key] = { ...guideIndex[g.key], [g.lang]: entry };
 }
 generated.set(
   'web/src/guides.gen.js',

@@ -4,7 +4,8 @@
 // provider roles also the admin guide, and the others do not. The page passes axe-core (no
 // serious or critical violation), its screenshots load, its links download PDFs that are PDFs
 // (%PDF, more than 3 pages by pdfinfo) under their own names, whose text (pdftotext) holds every
-// heading of the Markdown in docs/guides/; a guide's files carry the portal's CSP.
+// heading of the Markdown in docs/guides/; a guide's files carry the portal's CSP. In German,
+// the page and the user guide's German edition (and its PDF).
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,18 +124,31 @@ describe('portal: guides', () => {
             types.add(h['content-type']);
         }
         assert.ok(types.has('image/png') && types.has('text/html; charset=utf-8'), [...types].join(', '));
+        // German: the page, and the user guide in its German edition (the admin guide is English).
         await page.getByLabel('Language').selectOption('de');
         await page.getByRole('heading', { level: 1, name: 'Anleitungen' }).waitFor();
-        await page.getByRole('button', { name: 'Administratorhandbuch' }).waitFor();
+        await page.getByRole('heading', { level: 2, name: 'quire Benutzerhandbuch' }).waitFor();
+        assert.equal(await page.locator('article.guide').getAttribute('lang'), 'de');
+        const shown = (await page.locator('article.guide').locator('h2, h3, h4, h5').allTextContents()).map(squeeze);
+        assert.deepEqual(shown, headingsOf('user.de.md'), 'the German user guide, every heading');
         await page.getByRole('link', { name: 'Benutzerhandbuch als PDF herunterladen' }).waitFor();
         await assertAxe(page, 'the guides page in German');
+        await page.getByRole('button', { name: 'Administratorhandbuch' }).click();
+        await page.getByRole('heading', { level: 2, name: 'quire admin guide' }).waitFor();
+        assert.equal(await page.locator('article.guide').getAttribute('lang'), 'en');
     });
 
-    for (const [name, md, file] of [['User guide', 'user.md', 'quire-user-guide.pdf'], ['Admin guide', 'admin.md', 'quire-admin-guide.pdf']]) {
-        test(`the ${name} downloads as a PDF with every heading of ${md}`, async () => {
+    for (const [lang, name, md, file] of [['en', 'Download the User guide as PDF', 'user.md', 'quire-user-guide.pdf'],
+        ['en', 'Download the Admin guide as PDF', 'admin.md', 'quire-admin-guide.pdf'],
+        ['de', 'Benutzerhandbuch als PDF herunterladen', 'user.de.md', 'quire-benutzerhandbuch.pdf']]) {
+        test(`${file} downloads as a PDF with every heading of ${md}`, async () => {
             const page = await signIn(people.provider_admin);
             await openGuides(page);
-            const link = page.getByRole('link', { name: `Download the ${name} as PDF` });
+            if (lang === 'de') {
+                await page.getByLabel('Language').selectOption('de');
+                await page.getByRole('heading', { level: 1, name: 'Anleitungen' }).waitFor();
+            }
+            const link = page.getByRole('link', { name });
             const [dl] = await Promise.all([page.waitForEvent('download'), link.click()]);
             assert.equal(dl.suggestedFilename(), file);
             const pdf = await dl.path();

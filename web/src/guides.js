@@ -5,7 +5,7 @@
 // guide's HTML when it is shown, so the first load of the portal stays small.
 import { useEffect, useState } from 'preact/hooks';
 import { guideFiles } from './guides.gen.js';
-import { addMessages, t } from './i18n.js';
+import { addMessages, getLang, t } from './i18n.js';
 import { Title } from './pages.js';
 import { html, Notice } from './ui.js';
 
@@ -13,7 +13,7 @@ addMessages({
   en: {
     'nav.guides': 'Guides',
     'guides.title': 'Guides',
-    'guides.intro': 'How to work with quire, step by step, with pictures of the pages. The guides are in English.',
+    'guides.intro': 'How to work with quire, step by step, with pictures of the pages. The user guide is in English and German, the admin guide in English.',
     'guides.which': 'Guide',
     'guides.user': 'User guide',
     'guides.user.about': 'Signing in, printing, releasing at a printer, scans, PIN and cards, your log and quota.',
@@ -25,7 +25,7 @@ addMessages({
   de: {
     'nav.guides': 'Anleitungen',
     'guides.title': 'Anleitungen',
-    'guides.intro': 'So arbeiten Sie mit quire, Schritt für Schritt, mit Bildern der Seiten. Die Anleitungen sind auf Englisch.',
+    'guides.intro': 'So arbeiten Sie mit quire, Schritt für Schritt, mit Bildern der Seiten. Das Benutzerhandbuch gibt es auf Deutsch und Englisch, das Administratorhandbuch auf Englisch.',
     'guides.which': 'Anleitung',
     'guides.user': 'Benutzerhandbuch',
     'guides.user.about': 'Anmelden, drucken, am Drucker freigeben, Scans, PIN und Karten, Ihr Protokoll und Kontingent.',
@@ -43,34 +43,41 @@ export function guidesFor(role) {
   return ADMIN_ROLES.includes(role) ? ['user', 'admin'] : ['user'];
 }
 
+/** A guide's edition in the portal's language, else the English one: {lang, html, pdf, download}. */
+function edition(key) {
+  const lang = guideFiles[key][getLang()] ? getLang() : 'en';
+  return { lang, ...guideFiles[key][lang] };
+}
+
 // A guide's HTML, fetched once per page load (it is an immutable, content-hashed asset).
 const cache = new Map();
-async function loadGuide(key) {
-  if (!cache.has(key)) {
-    const res = await fetch(guideFiles[key].html, { credentials: 'same-origin' });
+async function loadGuide(url) {
+  if (!cache.has(url)) {
+    const res = await fetch(url, { credentials: 'same-origin' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    cache.set(key, await res.text());
+    cache.set(url, await res.text());
   }
-  return cache.get(key);
+  return cache.get(url);
 }
 
 function Guide({ which }) {
+  const ed = edition(which);
   const [state, setState] = useState({ html: null, error: null });
   useEffect(() => {
     let live = true;
     setState({ html: null, error: null });
-    loadGuide(which).then(
+    loadGuide(ed.html).then(
       (h) => live && setState({ html: h, error: null }),
       (e) => live && setState({ html: null, error: e }),
     );
     return () => {
       live = false;
     };
-  }, [which]);
+  }, [ed.html]);
   if (state.error) return html`<${Notice} kind="error">${t('guides.failed', { msg: state.error.message })}<//>`;
   if (state.html === null) return html`<p class="loading" role="status">${t('app.loading')}</p>`;
   // The guide's HTML is built from the repository's own Markdown (no raw HTML passes).
-  return html`<article class="guide" lang="en" aria-label=${t(`guides.${which}`)} dangerouslySetInnerHTML=${{ __html: state.html }}></article>`;
+  return html`<article class="guide" lang=${ed.lang} aria-label=${t(`guides.${which}`)} dangerouslySetInnerHTML=${{ __html: state.html }}></article>`;
 }
 
 function Guides({ me, headingRef }) {
@@ -84,7 +91,7 @@ function Guides({ me, headingRef }) {
           <button class="btn-link" aria-pressed=${k === which ? 'true' : 'false'} onClick=${() => setWhich(k)}>${t(`guides.${k}`)}</button>
         </h2>
         <p>${t(`guides.${k}.about`)}</p>
-        ${guideFiles[k].pdf && html`<a class="btn" href=${guideFiles[k].pdf} download=${guideFiles[k].download}>${t('guides.pdf', { name: t(`guides.${k}`) })}</a>`}
+        ${edition(k).pdf && html`<a class="btn" href=${edition(k).pdf} download=${edition(k).download} hreflang=${edition(k).lang}>${t('guides.pdf', { name: t(`guides.${k}`) })}</a>`}
       </div>`)}
     </div>
     <${Guide} which=${which} />`;
