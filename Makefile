@@ -6,6 +6,7 @@
 #   make SANITIZE=address,undefined   the sanitizer build (in build-asan/)
 #   make fuzz       libFuzzer targets (build-fuzz/)
 #   make bench      benchmarks (bench/README.md)
+#   make guides     new screenshots and PDFs of the guides (docs/guides/README.md; needs Chromium)
 #   make format     clang-format the C sources
 
 # Node.js 20 fetched by scripts/deps.sh when the system's is older (Debian 12 ships 18).
@@ -46,7 +47,8 @@ LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c 
 LIB_ASM := src/auth/common_passwords.S
 # The web portal (web/), built by scripts/web-build.mjs into $(B)/web/ (content-hashed names)
 # and into a generated C table that quired serves from memory (docs/design-notes.md).
-WEB_SRC := $(shell find web -type f) scripts/web-build.mjs package-lock.json
+WEB_SRC := $(shell find web docs/guides -type f) scripts/web-build.mjs scripts/guide-render.mjs \
+           package-lock.json
 WEB_C := $(B)/gen/web_assets.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o) $(LIB_ASM:%.S=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o
 CLIENT_SRC := $(wildcard src/client/*.c)
@@ -134,6 +136,12 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_ASM) $(WEB_C)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIB_ASM) $(WEB_C) $(LDLIBS)
 
+# The guides' screenshots (of this build's portal) and PDFs, committed in docs/guides/; the
+# make after it builds them into quired.
+guides: $(B)/quired $(B)/quire
+	QUIRE_BIN_DIR=$(B) node scripts/guides.mjs
+	$(MAKE) all
+
 bench: all
 	bench/run.sh
 	bench/oauth.sh
@@ -149,7 +157,7 @@ bench: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps run check lint format fuzz bench clean
+.PHONY: all deps run check lint format fuzz guides bench clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

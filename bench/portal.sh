@@ -89,7 +89,7 @@ while IFS=$'\t' read -r src name; do
     esac
     types+="location = /assets/$name { default_type $t; add_header Content-Security-Policy \"default-src 'self'\" always; } "
 done < <(jq -r 'to_entries[] | [.key, .value] | @tsv' "$BIN/web/manifest.json")
-(cd "$D/nginx/www" && gzip -9 -k index.html assets/*)
+# The build wrote each text file's gzip form beside it (NAME.gz): gzip_static sends those bytes.
 api GET "$FIRST" "$CX_TOKEN" >"$D/nginx/www/users.json"
 bench_start_nginx "gzip_static on; location / { default_type text/html; add_header Content-Security-Policy \"default-src 'self'\" always; } $types" /users.json
 

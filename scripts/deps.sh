@@ -26,6 +26,8 @@ PKGS=(
     # (src/print/dnssd.c); avahi-daemon: the private daemon that tests/e2e/dnssd.test.js runs
     # for ippfind to find the queue in
     libavahi-client-dev avahi-daemon
+    # pngquant: shrinks the guides' screenshots (`make guides`, scripts/guides.mjs)
+    pngquant
 )
 
 SUDO=()

@@ -2,6 +2,7 @@
 /* quire: the web portal (web/): its page at / and /callback, its content-hashed assets
  * under /assets/, and its sign-out. Everything else the portal does goes through the JSON
  * API like any other client. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -59,6 +60,11 @@ static void send_asset(qr_req_t *r, const char *name, const char *cache) {
     }
     qr_req_add_header(r, "Content-Security-Policy", PORTAL_CSP);
     qr_req_add_header(r, "Cache-Control", cache);
+    if (a->download) { /* a guide's PDF: saved under its own name, not the hash */
+        char disposition[160];
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", a->download);
+        qr_req_add_header(r, "Content-Disposition", disposition);
+    }
     if (a->gzip) {
         qr_req_add_header(r, "Vary", "Accept-Encoding");
         if (accepts_gzip(qr_req_header(r, "Accept-Encoding"))) {

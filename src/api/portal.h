@@ -13,6 +13,7 @@ typedef struct qr_web_asset {
     size_t len;
     const unsigned char *gzip; /* the same bytes gzip-compressed, or NULL (not smaller) */
     size_t gzip_len;
+    const char *download; /* the file name it downloads as (a guide's PDF), or NULL */
 } qr_web_asset_t;
 
 extern const qr_web_asset_t qr_web_assets[];

@@ -7,5 +7,6 @@ import { pages as own } from './pages.js';
 import { pages as admin } from './admin/index.js';
 import { pages as provider } from './provider.js';
 import { pages as reports } from './reports.js';
+import { pages as guides } from './guides.js';
 
-export const pages = [...own, ...reports, ...admin, ...provider];
+export const pages = [...own, ...reports, ...admin, ...provider, ...guides];

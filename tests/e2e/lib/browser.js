@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -76,27 +76,43 @@ export async function startSite(pages = {}) {
     };
 }
 
+/** Signs who ({slug, username, password}) in through the portal at base: its Sign in button,
+ * quire's sign-in page, and back on the portal's home page. */
+export async function portalSignIn(page, base, who) {
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Organization').fill(who.slug);
+    await page.getByLabel('Username').fill(who.username);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
+}
+
+let axeSource = null;
+
+/** axe-core (npm) on the page as it is: asserts no serious or critical violation. */
+export async function assertAxe(page, what) {
+    axeSource ??= fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    await page.evaluate(axeSource);
+    const res = await page.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${what}`);
+}
+
 /**
- * What the portal's browser tests share, for quired at base: signIn(who[, page]) signs who
- * ({slug, username, password}) in through the pages, in page or a fresh profile's, and returns
- * the page; go(page, hash, heading) opens a portal page (the same address again: a reload) and
- * waits for its heading; axe(page, what) asserts no serious or critical axe-core violation;
- * shot(page, name) asserts that nothing widens the page at 375 px and writes screenshots at
- * 1920 and 375 px wide to shotsDir (for the guides and for a look, never a test's truth).
+ * What the portal's browser tests share, for quired at base: signIn(who[, page]) signs who in
+ * (portalSignIn), in page or a fresh profile's, and returns the page; go(page, hash, heading)
+ * opens a portal page (the same address again: a reload) and waits for its heading;
+ * axe(page, what) is assertAxe; shot(page, name) asserts that nothing widens the page at
+ * 375 px and writes screenshots at 1920 and 375 px wide to shotsDir (for a look, never a
+ * test's truth).
  */
 export function portalKit(browser, base, shotsDir) {
-    const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
     fs.mkdirSync(shotsDir, { recursive: true });
     return {
         async signIn(who, page = null) {
             const p = page || (await browser.newPage({ javaScript: true }));
-            await p.goto(`${base}/`);
-            await p.getByRole('button', { name: 'Sign in' }).click();
-            await p.getByLabel('Organization').fill(who.slug);
-            await p.getByLabel('Username').fill(who.username);
-            await p.getByLabel('Password').fill(who.password);
-            await p.getByRole('button', { name: 'Sign in' }).click();
-            await p.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
+            await portalSignIn(p, base, who);
             return p;
         },
         async go(page, hash, heading) {
@@ -106,12 +122,7 @@ export function portalKit(browser, base, shotsDir) {
                 await page.goto(`${base}/#/${hash}`);
             await page.getByRole('heading', { level: 1, name: heading }).waitFor();
         },
-        async axe(page, what) {
-            await page.evaluate(axeSource);
-            const res = await page.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ['violations'] }));
-            const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-            assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${what}`);
-        },
+        axe: assertAxe,
         async shot(page, name) {
             for (const [w, h, suffix] of [[1920, 1080, ''], [375, 812, '-375']]) {
                 await page.setViewportSize({ width: w, height: h });
