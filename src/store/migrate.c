@@ -487,6 +487,18 @@ static const char *const migrations[] = {
      "SUM(print_pages) AS pp, SUM(print_color) AS pc, SUM(print_duplex) AS pd, "
      "SUM(copy_jobs) AS cj, SUM(copy_pages) AS cp, SUM(scan_jobs) AS sj, "
      "SUM(scan_pages) AS sp FROM usage_daily GROUP BY org_id, substr(day, 1, 7)) d;"),
+    /* Issue 15, part C (safe, fast Basic auth): users.auth_gen grows whenever what a
+     * remembered Basic credential proved is taken back (password change, lock, deactivation,
+     * role change), so every server's cache drops it at its next use; login_wrong holds,
+     * per user, an HMAC of each wrong password recently tried from one source (AUTH-5:
+     * the same wrong password repeated from the same source counts once). */
+    ("ALTER TABLE users ADD COLUMN auth_gen BIGINT NOT NULL DEFAULT 0;"
+     "CREATE TABLE login_wrong ("
+     "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  tag TEXT NOT NULL,"
+     "  at BIGINT NOT NULL,"
+     "  PRIMARY KEY (user_id, tag));"
+     "CREATE INDEX login_wrong_at ON login_wrong(at);"),
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
