@@ -370,7 +370,7 @@ for c in $CONNS; do
         echo "  $line"
     done
     echo "  c=$c Bearer / Basic: $(ratio "$(sv "q_bearer-$c" rps)" "$(sv "q_basic-$c" rps)")" \
-        "(what Argon2id per request costs)"
+        "(what Basic costs over a token, with the credential cache)"
 done
 echo
 echo "what the servers did with the jobs (all phases, warm-up and the sanity runs included):"
