@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, assertStatus, assertError, createOrgTree, createUser, strongPassword, uniq } from './lib/server.js';
+import { startServer, startPeer, assertStatus, createOrgTree, createUser, strongPassword, uniq } from './lib/server.js';
 
 const IPPTOOL_TIMEOUT_S = 20; // per IPP request (-T)
 const IPPTOOL_KILL_MS = 60000; // the whole run; ipptool ignores SIGTERM (DESIGN 5)
@@ -95,18 +95,18 @@ const basicOf = (u, password = u.password) =>
     'Basic ' + Buffer.from(`${u.slug}\\${u.username}:${password}`).toString('base64');
 
 /** POSTs raw IPP; resolves the HTTP answer plus the IPP status code and message (or null). */
-async function ipp(body, auth) {
+async function ipp(body, auth, server = srv) {
     const headers = { 'Content-Type': 'application/ipp' };
     if (auth)
         headers.Authorization = auth;
-    const r = await srv.request('POST', '/ipp/print', { rawBody: body, headers });
+    const r = await server.request('POST', '/ipp/print', { rawBody: body, headers });
     const isIpp = r.status === 200 && r.raw.length >= 8;
     r.ippStatus = isIpp ? r.raw.readUInt16BE(2) : null;
     r.ippMessage = isIpp ? statusMessage(r.raw) : null;
     return r;
 }
 
-const getJobs = (u, password) => ipp(ippRequest(OP.getJobs), basicOf(u, password));
+const getJobs = (u, password, server = srv) => ipp(ippRequest(OP.getJobs), basicOf(u, password), server);
 
 /** Runs ipptool with the user's credentials in the URI; resolves {code, out}. Bounded. */
 function ipptool(u, password, testFile) {
@@ -299,6 +299,24 @@ describe('Issue 15 the Basic credential cache', () => {
         assert.equal((await getJobs(u, fresh)).status, 401, 'refused after the admin reset');
         u.password = reset;
         assert.equal((await getJobs(u)).ippStatus, ST.ok, 'the reset password prints (a one-time password is refused below)');
+    });
+
+    test('two servers: a password changed through one ends the credential the other remembers', { skip: !process.env.QUIRE_TEST_PG_URL && 'servers share a database only on PostgreSQL' }, async () => {
+        await nextMinute();
+        const peer = await startPeer(srv);
+        try {
+            await peer.advanceClock(srv.clockOffset);
+            const u = await newUser();
+            assert.equal((await getJobs(u, u.password, peer)).ippStatus, ST.ok, 'remembered by the peer');
+            const t = await srv.login(u.slug, u.username, u.password);
+            const fresh = strongPassword();
+            assertStatus(await srv.request('POST', '/api/v1/me/password', { token: t.access_token,
+                body: { current_password: u.password, new_password: fresh } }), 204, 'changed through the first server');
+            assert.equal((await getJobs(u, u.password, peer)).status, 401, 'the peer refuses the old password at once');
+            assert.equal((await getJobs(u, fresh, peer)).ippStatus, ST.ok, 'and takes the new one');
+        } finally {
+            await peer.halt();
+        }
     });
 
     test('deactivation, deletion and a lock end a remembered credential at the next request', async () => {
