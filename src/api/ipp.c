@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: POST /ipp/print — the HTTP side of the IPP Everywhere queue (PRN-1): who is asking
  * (HTTP Basic through the login path, or a bearer access token), then the body streams into
- * the IPP request (src/print/ipp.c) and the IPP answer goes back as application/ipp. */
+ * the IPP request (src/print/ipp.c) and the IPP answer goes back as application/ipp.
+ *
+ * Issue 15: a Basic credential verified a few minutes ago is answered from the credential
+ * cache on the HTTP thread (no Argon2id); only a new one goes to the slow pool. Refusals
+ * speak as IPP clients show them: HTTP 401 with WWW-Authenticate where other credentials
+ * can help (wrong or unknown, and a locked account, which AUTH-5 answers alike); else the
+ * request is read and answered with an IPP status and a status-message (a one-time password
+ * to replace, a required emailed code, a throttled address). Never a JSON body. */
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +27,8 @@
 struct call {
     qr_ipp_t *ipp;
     char *slug, *username, *password; /* Basic credentials until they are checked */
+    qr_err_t refusal; /* status set: the IPP answer to every operation but the anonymous ones */
+    char denied[320]; /* set: the 401 message for every operation but the anonymous ones */
 };
 
 static void free_call(void *cls) {
@@ -36,9 +45,31 @@ static void free_call(void *cls) {
     free(c);
 }
 
+/* Other credentials can help: 401 and a challenge (the message in plain text for a person
+ * looking at the exchange; IPP clients prompt for credentials). */
 static void unauthorized(qr_req_t *r, const char *msg) {
     qr_req_add_header(r, "WWW-Authenticate", "Basic realm=\"quire\"");
-    qr_req_reply_json(r, 401, json_pack("{s:s, s:s}", "error", "unauthorized", "message", msg));
+    char *text = qr_xasprintf("%s\n", msg);
+    qr_req_reply_bytes(r, 401, "text/plain; charset=utf-8", text, strlen(text));
+    free(text);
+}
+
+/* Other credentials can help, but the answer waits until the IPP attributes have been read:
+ * a 401 before the request was sent shows in ipptool as "No request sent", one after it as
+ * client-error-not-authenticated. The request goes on without a user (Get-Printer-Attributes
+ * is answered as to anyone); the document after the attributes is never read. */
+static void deny(qr_req_t *r, struct call *c, const char *msg) {
+    snprintf(c->denied, sizeof(c->denied), "%s", msg);
+    c->ipp = qr_ipp_create(qr_req_ctx(r), NULL, qr_req_content_length(r));
+}
+
+/* Other credentials cannot help: the request is read without a user and every operation
+ * that needs one is answered with why (qr_ipp_refuse), as an IPP status. */
+static void refuse(qr_req_t *r, struct call *c, const qr_err_t *why) {
+    c->refusal = *why;
+    if (!c->refusal.msg[0])
+        qr_err_set(&c->refusal, why->status, why->code, "sign-in failed on the server");
+    c->ipp = qr_ipp_create(qr_req_ctx(r), NULL, qr_req_content_length(r));
 }
 
 /* Splits decoded Basic credentials "org\user:password" or "user@org:password" (the org's
@@ -76,10 +107,18 @@ static int split_basic(struct call *c, const char *s) {
 static void start_ipp(qr_req_t *r, struct call *c, const qr_principal_t *p) {
     qr_err_t err = {QR_OK, NULL, ""};
     if (qr_principal_check_one_time(p, 0, &err)) {
-        qr_req_reply_error(r, &err);
+        qr_err_set(&err, err.status, err.code,
+                   "this account has a one-time password: sign in at %s, choose your own "
+                   "password, then print with it",
+                   qr_req_ctx(r)->cfg->public_url);
+        refuse(r, c, &err);
         return;
     }
     c->ipp = qr_ipp_create(qr_req_ctx(r), p, qr_req_content_length(r));
+}
+
+static void forget_password(struct call *c) {
+    OPENSSL_cleanse(c->password, strlen(c->password));
 }
 
 /* Runs on the slow pool: the Basic credentials through the login path (AUTH-5). */
@@ -89,16 +128,30 @@ static void check_basic(qr_req_t *r) {
     qr_principal_t p;
     qr_status_t st = qr_login_basic(qr_req_ctx(r), c->slug, c->username, c->password,
                                     qr_req_source(r), &p, &err);
-    OPENSSL_cleanse(c->password, strlen(c->password));
-    if (st == QR_E_UNAUTHORIZED) {
-        unauthorized(r, err.msg);
+    forget_password(c);
+    if (st == QR_E_UNAUTHORIZED)
+        deny(r, c, err.msg);
+    else if (st)
+        refuse(r, c, &err);
+    else
+        start_ipp(r, c, &p);
+}
+
+/* Basic credentials: a remembered one at once, else the full check on the slow pool. */
+static void begin_basic(qr_req_t *r, struct call *c) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_principal_t p;
+    qr_status_t st = qr_login_basic_cached(qr_req_ctx(r), c->slug, c->username, c->password,
+                                           qr_req_source(r), &p, &err);
+    if (st == QR_E_NOT_FOUND) {
+        qr_req_defer(r, check_basic);
         return;
     }
-    if (st) {
-        qr_req_reply_error(r, &err);
-        return;
-    }
-    start_ipp(r, c, &p);
+    forget_password(c);
+    if (st)
+        refuse(r, c, &err);
+    else
+        start_ipp(r, c, &p);
 }
 
 static void begin(qr_req_t *r) {
@@ -124,33 +177,36 @@ static void begin(qr_req_t *r) {
         qr_status_t st = qr_principal_authenticate(qr_req_ctx(r), a,
                                                    QR_ROUTE_AUTH | QR_ROUTE_ONE_TIME, &p, &err);
         if (st == QR_E_UNAUTHORIZED)
-            unauthorized(r, "the access token is invalid, expired or revoked");
+            deny(r, c, "the access token is invalid, expired or revoked");
         else if (st)
-            qr_req_reply_error(r, &err);
+            refuse(r, c, &err);
         else
             start_ipp(r, c, &p);
         return;
     }
     if (strncasecmp(a, "Basic ", 6) != 0) {
-        unauthorized(r, "use HTTP Basic (org\\username and password) or a bearer access token");
+        deny(r, c, "use HTTP Basic (org\\username and password) or a bearer access token");
         return;
     }
     char dec[QR_BASIC_MAX];
     size_t colon = 0;
     if (qr_basic_decode(a, dec, sizeof(dec), &colon) < 0 || split_basic(c, dec)) {
         OPENSSL_cleanse(dec, sizeof(dec));
-        unauthorized(r, "the Basic credentials must be org\\username:password or "
-                        "username@org:password");
+        deny(r, c, "the Basic credentials must be org\\username:password or username@org:password");
         return;
     }
     OPENSSL_cleanse(dec, sizeof(dec));
-    qr_req_defer(r, check_basic);
+    begin_basic(r, c);
 }
 
 static void answer(qr_req_t *r, qr_ipp_next_t next) {
     struct call *c = qr_req_state(r);
-    if (next == QR_IPP_NEED_AUTH) {
-        unauthorized(r, "this operation needs a user: sign in with HTTP Basic or a bearer token");
+    if (next == QR_IPP_NEED_AUTH && c->refusal.status) {
+        qr_ipp_refuse(c->ipp, &c->refusal);
+    } else if (next == QR_IPP_NEED_AUTH) {
+        unauthorized(r, c->denied[0] ? c->denied
+                                     : "this operation needs a user: sign in with HTTP Basic or "
+                                       "a bearer token");
         return;
     }
     size_t len;

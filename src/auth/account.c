@@ -350,8 +350,8 @@ qr_status_t qr_account_set_password(qr_ctx_t *ctx, const qr_principal_t *p, cons
         goto out;
     /* The user chose it: a one-time password is replaced. */
     st = qr_db_q(c, NULL, NULL,
-                 "UPDATE users SET pw_hash = ?, must_change_password = 0, updated_at = ? WHERE "
-                 "id = ?",
+                 "UPDATE users SET pw_hash = ?, must_change_password = 0, auth_gen = auth_gen "
+                 "+ 1, updated_at = ? WHERE id = ?",
                  QR_TEXT(hash), QR_INT(now), QR_TEXT(p->user_id));
     /* Every other session of the user ends; the current one goes on. */
     if (!st)
@@ -392,8 +392,8 @@ qr_status_t qr_account_reset_by_operator(qr_ctx_t *ctx, const char *slug, const 
      * link or emailed code ended. */
     st = qr_db_q(c, NULL, NULL,
                  "UPDATE users SET pw_hash = ?, must_change_password = 1, fail_prev = NULL, "
-                 "fail_last = NULL, fail_prev2 = NULL, locked_until = NULL, updated_at = ? "
-                 "WHERE id = ? AND org_id = ?",
+                 "fail_last = NULL, fail_prev2 = NULL, locked_until = NULL, auth_gen = "
+                 "auth_gen + 1, updated_at = ? WHERE id = ? AND org_id = ?",
                  QR_TEXT(hash), QR_INT(now), QR_TEXT(out->id), QR_TEXT(out->org_id));
     static const char *const ends[] = {
         "UPDATE sessions SET revoked = 1 WHERE user_id = ?",

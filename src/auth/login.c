@@ -9,10 +9,12 @@
  * answers the same. */
 #include "auth/login.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/credcache.h"
 #include "auth/recovery.h"
 #include "auth/session.h"
 #include "auth/throttle.h"
@@ -20,6 +22,7 @@
 #include "core/mail.h"
 #include "core/metrics.h"
 #include "core/mem.h"
+#include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "report/audit.h"
@@ -55,10 +58,13 @@ int qr_login_claim(qr_dbc_t *c, const char *user_id, int64_t now, int *locked_no
         c, &r, NULL,
         "UPDATE users SET fail_prev2 = fail_prev, fail_prev = fail_last, fail_last = ?, "
         "locked_until = CASE WHEN fail_prev IS NOT NULL AND fail_prev > ? AND fail_last > ? "
-        "THEN ? ELSE locked_until END "
+        "THEN ? ELSE locked_until END, "
+        /* a lock ends every remembered Basic credential of the account (issue 15) */
+        "auth_gen = auth_gen + CASE WHEN fail_prev IS NOT NULL AND fail_prev > ? AND "
+        "fail_last > ? THEN 1 ELSE 0 END "
         "WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING locked_until",
         QR_INT(now), QR_INT(window), QR_INT(window), QR_INT(now + QR_LOCK_DURATION_S),
-        QR_TEXT(user_id), QR_INT(now));
+        QR_INT(window), QR_INT(window), QR_TEXT(user_id), QR_INT(now));
     if (st) {
         qr_dbres_free(r);
         return -1;
@@ -69,25 +75,105 @@ int qr_login_claim(qr_dbc_t *c, const char *user_id, int64_t now, int *locked_no
     return rows == 1;
 }
 
+/* AUTH-5 smart lockout: the tag of password tried for user_id from source, an HMAC under
+ * the lookup key (the same on every server of the database), as hex. Only tags of wrong
+ * passwords are kept, for QR_LOCK_WINDOW_S; the password itself is never stored. */
+static void wrong_tag(const qr_ctx_t *ctx, const char *user_id, const char *source,
+                      const char *password, char out[65]) {
+    char *msg = qr_xasprintf("wrong:%s:%zu:%s:%s", user_id, strlen(source), source, password);
+    unsigned char mac[32];
+    qr_hmac_sha256(ctx->keys->secret_lookup, QR_KEY_LEN, msg, strlen(msg), mac);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    OPENSSL_cleanse(msg, strlen(msg));
+    free(msg);
+}
+
+static void forget_tag(qr_dbc_t *c, const char *user_id, const char *tag) {
+    qr_db_q(c, NULL, NULL, "DELETE FROM login_wrong WHERE user_id = ? AND tag = ?",
+            QR_TEXT(user_id), QR_TEXT(tag));
+}
+
+/* Records tag as tried now, unless it was tried within the window. Returns 1 if it is new
+ * (the attempt counts toward the lockout), 0 if it repeats one, -1 on error. The insert is
+ * the atomic test, so of identical parallel attempts exactly one counts. */
+static int tag_is_new(qr_dbc_t *c, const char *user_id, const char *tag, int64_t now) {
+    long long fresh = 0;
+    if (qr_db_q(c, NULL, NULL, "DELETE FROM login_wrong WHERE user_id = ? AND at <= ?",
+                QR_TEXT(user_id), QR_INT(now - QR_LOCK_WINDOW_S)) ||
+        qr_db_q(c, NULL, &fresh,
+                "INSERT INTO login_wrong (user_id, tag, at) VALUES (?, ?, ?) ON CONFLICT "
+                "(user_id, tag) DO NOTHING",
+                QR_TEXT(user_id), QR_TEXT(tag), QR_INT(now)))
+        return -1;
+    return fresh == 1;
+}
+
+/* A locked account refuses unverified, after the same work as a verification (a dummy hash),
+ * so that the answer and its timing are a wrong password's. */
+static qr_status_t refuse_locked(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id,
+                                 const char *org_id, const char *password, const char *source,
+                                 int64_t now) {
+    qr_password_verify(ctx->dummy_hash, password);
+    qr_throttle_add(ctx->throttle, c, source, now);
+    qr_audit_write(c, now, org_id, NULL, "login_refused_locked", user_id, source);
+    return QR_E_UNAUTHORIZED;
+}
+
+/* An attempt that repeats a recent one from the same source (its password was wrong, or its
+ * twin is still being checked): verified with the same work, so it answers and costs the
+ * same, but it claims no lockout slot and is not counted again. A locked account still
+ * refuses it unverified. */
+static qr_status_t evaluate_repeat(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id,
+                                   const char *org_id, const char *hash, int active,
+                                   const char *password, const char *source, const char *tag,
+                                   int64_t now) {
+    qr_dbres_t *r = NULL;
+    if (qr_db_q(c, &r, NULL, "SELECT locked_until FROM users WHERE id = ?", QR_TEXT(user_id))) {
+        qr_dbres_free(r);
+        return QR_E_DB;
+    }
+    int locked =
+        qr_dbres_rows(r) != 1 || (!qr_dbres_isnull(r, 0, 0) && qr_dbres_int(r, 0, 0) > now);
+    qr_dbres_free(r);
+    if (locked)
+        return refuse_locked(ctx, c, user_id, org_id, password, source, now);
+    if (qr_password_verify(hash, password) && active) {
+        forget_tag(c, user_id, tag);
+        return QR_OK;
+    }
+    char *what = qr_xasprintf("%s: the same wrong password again, not counted", source);
+    qr_throttle_add(ctx->throttle, c, source, now);
+    qr_audit_write(c, now, org_id, user_id, "login_failed", user_id, what);
+    free(what);
+    return QR_E_UNAUTHORIZED;
+}
+
 /* The common path of every password entry point: claim, verify, account for the result.
  * Returns QR_OK if the password is right and the account may log in. */
 static qr_status_t evaluate(qr_ctx_t *ctx, qr_dbc_t *c, const char *user_id, const char *org_id,
                             const char *hash, int active, const char *password, const char *source,
                             int64_t now) {
+    char tag[65];
+    wrong_tag(ctx, user_id, source, password, tag);
+    int fresh = tag_is_new(c, user_id, tag, now);
+    if (fresh < 0)
+        return QR_E_DB;
+    if (!fresh)
+        return evaluate_repeat(ctx, c, user_id, org_id, hash, active, password, source, tag, now);
     int locked_now = 0;
     int claimed = qr_login_claim(c, user_id, now, &locked_now);
     if (claimed < 0)
         return QR_E_DB;
     if (!claimed) {
-        qr_password_verify(ctx->dummy_hash, password);
-        qr_throttle_add(ctx->throttle, c, source, now);
-        qr_audit_write(c, now, org_id, NULL, "login_refused_locked", user_id, source);
-        return QR_E_UNAUTHORIZED;
+        forget_tag(c, user_id, tag); /* not evaluated: not known to be wrong */
+        return refuse_locked(ctx, c, user_id, org_id, password, source, now);
     }
     /* A right password does not clear the failure record yet: with email MFA the code must
      * follow, and clearing here would give a password holder endless code guesses. The
      * caller clears it once every factor has passed (qr_login_clear). */
     if (qr_password_verify(hash, password) && active) {
+        forget_tag(c, user_id, tag);
         /* This attempt was recorded as a failure in advance: take it back, keeping the
          * failures before it. */
         qr_db_q(
@@ -118,10 +204,12 @@ void qr_login_failed(qr_dbc_t *c, const char *user_id, const char *org_id, const
 }
 
 /* The shared first step of every login by org, username and password: throttle, look up,
- * claim, verify. Fills uid and oid on success. */
-qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
-                            const char *password, const char *source, int64_t now,
-                            char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], qr_err_t *err) {
+ * claim, verify. Fills uid, oid and *gen (the user's auth generation read with the hash) on
+ * success. */
+static qr_status_t verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
+                          const char *password, const char *source, int64_t now,
+                          char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], int64_t *gen,
+                          qr_err_t *err) {
     if (qr_throttle_is_blocked(ctx->throttle, c, source, now, ctx->cfg->login_throttle_per_min)) {
         qr_metrics_inc(ctx->metrics, password_throttled);
         return qr_err_set(err, QR_E_THROTTLED, NULL,
@@ -129,10 +217,11 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
     }
     qr_dbres_t *r = NULL;
     char *key = qr_user_name_key(username); /* any case or Unicode form (issue 13) */
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT u.id, o.id, u.pw_hash, u.active FROM orgs o LEFT JOIN users "
-                             "u ON u.org_id = o.id AND " QR_USER_NAME_MATCH " WHERE o.slug = ?",
-                             QR_TEXT(username), QR_TEXT(key), QR_TEXT(username), QR_TEXT(slug));
+    qr_status_t st =
+        qr_db_q(c, &r, NULL,
+                "SELECT u.id, o.id, u.pw_hash, u.active, u.auth_gen FROM orgs o "
+                "LEFT JOIN users u ON u.org_id = o.id AND " QR_USER_NAME_MATCH " WHERE o.slug = ?",
+                QR_TEXT(username), QR_TEXT(key), QR_TEXT(username), QR_TEXT(slug));
     free(key);
     if (!st && (qr_dbres_rows(r) != 1 || qr_dbres_isnull(r, 0, 0))) {
         qr_password_verify(ctx->dummy_hash, password);
@@ -146,6 +235,7 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
     } else if (!st) {
         snprintf(uid, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 0));
         snprintf(oid, QR_ID_LEN + 1, "%s", qr_dbres_text(r, 0, 1));
+        *gen = qr_dbres_int(r, 0, 4);
         st = evaluate(ctx, c, uid, oid, qr_dbres_text(r, 0, 2), (int)qr_dbres_int(r, 0, 3),
                       password, source, now);
     }
@@ -156,9 +246,16 @@ qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const 
         qr_metrics_inc(ctx->metrics, password_ok);
     if (st == QR_E_UNAUTHORIZED)
         qr_err_set(err, st, "invalid_credentials", BAD_LOGIN);
-    else if (st)
+    else if (st && !err->msg[0])
         qr_err_set(err, st, NULL, "login failed on the server (see the log)");
     return st;
+}
+
+qr_status_t qr_login_verify(qr_ctx_t *ctx, qr_dbc_t *c, const char *slug, const char *username,
+                            const char *password, const char *source, int64_t now,
+                            char uid[QR_ID_LEN + 1], char oid[QR_ID_LEN + 1], qr_err_t *err) {
+    int64_t gen;
+    return verify(ctx, c, slug, username, password, source, now, uid, oid, &gen, err);
 }
 
 /* AUTH-6: if the user's org wants email MFA, creates a pending login and mails its
@@ -314,30 +411,34 @@ qr_status_t qr_login(qr_ctx_t *ctx, const char *slug, const char *username, cons
     return finish_tokens(ctx, c, st, uid, oid, source, now, out, err);
 }
 
-qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username,
-                           const char *password, const char *source, qr_principal_t *p,
-                           qr_err_t *err) {
-    memset(p, 0, sizeof(*p));
-    int64_t now = qr_clock_now(ctx->clock);
-    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
-    qr_dbc_t *c = qr_db_acquire(ctx->db);
+/* The principal a Basic credential of user uid in org oid stands for, read on c. With
+ * slug and gen (a cache hit), only while the user is still active, unlocked, of the org with
+ * that slug and at auth generation gen; else QR_E_NOT_FOUND. An org that requires an emailed
+ * code refuses (QR_E_FORBIDDEN). */
+static qr_status_t basic_principal(qr_dbc_t *c, const char *uid, const char *oid, const char *slug,
+                                   int64_t gen, int64_t now, qr_principal_t *p, qr_err_t *err) {
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_login_verify(ctx, c, slug, username, password, source, now, uid, oid, err);
-    if (!st)
-        st = qr_db_q(c, &r, NULL,
-                     "SELECT u.role, o.path, o.depth, o.mfa_email, u.must_change_password FROM "
-                     "users u JOIN orgs o ON "
-                     "o.id = u.org_id WHERE u.id = ? AND u.org_id = ?",
-                     QR_TEXT(uid), QR_TEXT(oid));
+    qr_status_t st = qr_db_q(
+        c, &r, NULL,
+        "SELECT u.role, o.path, o.depth, o.mfa_email, u.must_change_password, "
+        "CASE WHEN u.fail_last IS NULL THEN 0 ELSE 1 END FROM users u JOIN orgs o ON o.id = "
+        "u.org_id WHERE u.id = ? AND u.org_id = ? AND (CAST(? AS TEXT) IS NULL OR (o.slug = ? AND "
+        "u.auth_gen = ? AND u.active = 1 AND (u.locked_until IS NULL OR u.locked_until <= ?)))",
+        QR_TEXT(uid), QR_TEXT(oid), QR_TEXT(slug), QR_TEXT(slug), QR_INT(gen), QR_INT(now));
     int role = !st && qr_dbres_rows(r) == 1 ? qr_role_parse(qr_dbres_text(r, 0, 0)) : -1;
     if (!st && role < 0) {
-        st = qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials", BAD_LOGIN);
+        st = slug ? QR_E_NOT_FOUND
+                  : qr_err_set(err, QR_E_UNAUTHORIZED, "invalid_credentials", BAD_LOGIN);
     } else if (!st && qr_dbres_int(r, 0, 3)) {
         st = qr_err_set(err, QR_E_FORBIDDEN, "mfa_required",
                         "your organization requires a code sent by email at sign-in, which a "
-                        "printer dialog cannot ask for; use a bearer access token instead");
+                        "printer dialog cannot ask for; print with a bearer access token, or "
+                        "upload the document in the portal");
     } else if (!st) {
-        qr_login_clear(c, uid);
+        /* A complete login ends the failure count (a cache hit writes only when there is
+         * one to end). */
+        if (!slug || qr_dbres_int(r, 0, 5))
+            qr_login_clear(c, uid);
         snprintf(p->user_id, sizeof(p->user_id), "%s", uid);
         snprintf(p->org_id, sizeof(p->org_id), "%s", oid);
         snprintf(p->org_path, sizeof(p->org_path), "%s", qr_dbres_text(r, 0, 1));
@@ -345,9 +446,64 @@ qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username
         p->role = (qr_role_t)role;
         p->must_change_password = (int)qr_dbres_int(r, 0, 4);
     }
+    qr_dbres_free(r);
+    return st;
+}
+
+qr_status_t qr_login_basic_cached(qr_ctx_t *ctx, const char *slug, const char *username,
+                                  const char *password, const char *source, qr_principal_t *p,
+                                  qr_err_t *err) {
+    memset(p, 0, sizeof(*p));
+    if (!ctx->credcache)
+        return QR_E_NOT_FOUND;
+    int64_t now = qr_clock_now(ctx->clock);
+    unsigned char key[QR_CREDCACHE_KEY_LEN];
+    qr_credcache_entry_t e;
+    qr_credcache_key(ctx->credcache, slug, username, password, key);
+    if (!qr_credcache_get(ctx->credcache, key, now, &e))
+        return QR_E_NOT_FOUND;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = QR_OK;
+    /* A throttled source is refused even a remembered credential: else a throttled guesser
+     * could still test guesses against the cache. */
+    if (qr_throttle_is_blocked(ctx->throttle, c, source, now, ctx->cfg->login_throttle_per_min)) {
+        qr_metrics_inc(ctx->metrics, password_throttled);
+        st = qr_err_set(err, QR_E_THROTTLED, NULL,
+                        "too many failed logins from your address; try again in a minute");
+    } else {
+        st = basic_principal(c, e.user_id, e.org_id, slug, e.gen, now, p, err);
+    }
+    qr_db_release(c);
+    if (st == QR_E_NOT_FOUND) /* taken back since: the full check decides */
+        qr_credcache_drop(ctx->credcache, key);
+    return st;
+}
+
+qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username,
+                           const char *password, const char *source, qr_principal_t *p,
+                           qr_err_t *err) {
+    memset(p, 0, sizeof(*p));
+    int64_t now = qr_clock_now(ctx->clock);
+    char uid[QR_ID_LEN + 1], oid[QR_ID_LEN + 1];
+    int64_t gen = 0;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = verify(ctx, c, slug, username, password, source, now, uid, oid, &gen, err);
+    if (!st)
+        st = basic_principal(c, uid, oid, NULL, 0, now, p, err);
+    if (!st && ctx->credcache) {
+        /* Remembered at the generation read with the hash that was verified: a change made
+         * meanwhile has already moved it on. */
+        unsigned char key[QR_CREDCACHE_KEY_LEN];
+        qr_credcache_entry_t e;
+        memset(&e, 0, sizeof(e));
+        snprintf(e.user_id, sizeof(e.user_id), "%s", uid);
+        snprintf(e.org_id, sizeof(e.org_id), "%s", oid);
+        e.gen = gen;
+        qr_credcache_key(ctx->credcache, slug, username, password, key);
+        qr_credcache_put(ctx->credcache, key, now, &e);
+    }
     if (st && !err->msg[0])
         qr_err_set(err, st, NULL, "login failed on the server (see the log)");
-    qr_dbres_free(r);
     qr_db_release(c);
     return st;
 }
@@ -500,4 +656,10 @@ qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const ch
     qr_dbres_free(r);
     qr_db_release(c);
     return st == QR_E_UNAUTHORIZED ? QR_E_FORBIDDEN : st;
+}
+
+int qr_login_sweep(qr_dbc_t *c, int64_t now) {
+    long long n = 0;
+    qr_db_q(c, NULL, &n, "DELETE FROM login_wrong WHERE at <= ?", QR_INT(now - QR_LOCK_WINDOW_S));
+    return (int)n;
 }

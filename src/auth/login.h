@@ -77,11 +77,24 @@ void qr_login_clear(qr_dbc_t *c, const char *user_id);
 /* HTTP Basic authentication for one request (the IPP queue): checks username and password of
  * the org with slug exactly like a login (throttle, AUTH-5 lockout, Argon2id) and fills the
  * principal, without opening a session. An org that requires an emailed code (AUTH-6) gets
- * QR_E_FORBIDDEN: a password alone is not enough there; use a bearer token. Slow: call it
- * from the slow worker pool. */
+ * QR_E_FORBIDDEN: a password alone is not enough there; use a bearer token. A credential that
+ * passed is remembered in ctx->credcache (issue 15). Slow: call it from the slow worker
+ * pool. */
 qr_status_t qr_login_basic(qr_ctx_t *ctx, const char *slug, const char *username,
                            const char *password, const char *source, qr_principal_t *p,
                            qr_err_t *err);
+/* The fast path of qr_login_basic (issue 15): QR_OK and the principal if this credential
+ * passed qr_login_basic less than QR_CREDCACHE_TTL_S ago and its user is still active,
+ * unlocked and at the same auth generation (no password change, lock or deactivation since,
+ * on any server); QR_E_NOT_FOUND if the full check must run; QR_E_THROTTLED or
+ * QR_E_FORBIDDEN (err set) as qr_login_basic answers. No Argon2id: callable from any
+ * thread. */
+qr_status_t qr_login_basic_cached(qr_ctx_t *ctx, const char *slug, const char *username,
+                                  const char *password, const char *source, qr_principal_t *p,
+                                  qr_err_t *err);
+/* Deletes the wrong-password tags (AUTH-5 smart lockout) older than the lock window;
+ * returns how many. */
+int qr_login_sweep(qr_dbc_t *c, int64_t now);
 /* Checks the password of a known user with the same lockout accounting as a login. */
 qr_status_t qr_login_check_password(qr_ctx_t *ctx, const char *user_id, const char *org_id,
                                     const char *password, qr_err_t *err);

@@ -273,7 +273,7 @@ qr_status_t qr_link_complete(qr_ctx_t *ctx, const char *token, qr_link_purpose_t
     st = qr_db_q(
         c, NULL, NULL,
         "UPDATE users SET pw_hash = ?, fail_prev = NULL, fail_last = NULL, fail_prev2 = NULL, "
-        "locked_until = NULL, must_change_password = 0, "
+        "locked_until = NULL, must_change_password = 0, auth_gen = auth_gen + 1, "
         "active = CASE WHEN ? = 1 THEN 1 ELSE active END, "
         "updated_at = ? WHERE id = ?",
         QR_TEXT(hash), QR_INT(purpose == QR_LINK_ACTIVATE), QR_INT(now), QR_TEXT(uid));

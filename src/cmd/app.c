@@ -12,6 +12,7 @@
 
 #include "auth/account_rules.h"
 #include "auth/keyring.h"
+#include "auth/credcache.h"
 #include "auth/throttle.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -72,6 +73,7 @@ qr_status_t qr_app_open(qr_ctx_t *ctx, qr_config_t *cfg, const char *config_path
     if ((st = qr_keyring_open(ctx, &ctx->keyring, err)))
         return st;
     ctx->throttle = qr_throttle_create(60);
+    ctx->credcache = qr_credcache_create(QR_CREDCACHE_MAX, QR_CREDCACHE_TTL_S);
     ctx->slowq = qr_workq_create(cfg->hash_workers, cfg->hash_queue);
     ctx->mailer = qr_mailer_create(cfg);
     qr_argon2_params_t ap = {(unsigned)cfg->argon2_memory_kib, (unsigned)cfg->argon2_iterations};
@@ -88,6 +90,7 @@ void qr_app_close(qr_ctx_t *ctx, qr_config_t *cfg) {
     qr_workq_destroy(ctx->slowq);
     qr_mailer_destroy(ctx->mailer);
     qr_throttle_destroy(ctx->throttle);
+    qr_credcache_destroy(ctx->credcache);
     qr_keyring_destroy(ctx->keyring);
     qr_db_close(ctx->db);
     qr_common_passwords_destroy((qr_common_passwords_t *)ctx->common);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "auth/login.h"
 #include "auth/throttle.h"
 #include "cmd/app.h"
 #include "core/log.h"
@@ -99,6 +100,7 @@ static void *sweep_loop(void *arg) {
             qr_log_info("sweep", "removed %d expired or orphaned documents", n);
         qr_dbc_t *c = qr_db_acquire(s->ctx->db);
         qr_throttle_sweep(s->ctx->throttle, c, qr_clock_now(s->ctx->clock));
+        qr_login_sweep(c, qr_clock_now(s->ctx->clock)); /* AUTH-5 wrong-password tags */
         qr_db_release(c);
         qr_backup_tick(s->ctx); /* SEC-3: daily, by one server of the database */
         if (s->ctx->upkeep)

@@ -16,6 +16,7 @@ struct qr_keyring;
 struct qr_scan_workers;
 struct qr_mailer;
 struct qr_metrics;
+struct qr_credcache;
 
 typedef struct qr_ctx {
     const qr_config_t *cfg;
@@ -29,6 +30,7 @@ typedef struct qr_ctx {
     struct qr_keyring *keyring;               /* token signing keys */
     struct qr_scan_workers *scanq;            /* scan pipeline and delivery threads (or NULL) */
     struct qr_metrics *metrics;               /* counters for GET /metrics (OPS-3) */
+    struct qr_credcache *credcache; /* verified HTTP Basic credentials (issue 15), or NULL */
     char *dummy_hash; /* verified when there is no real hash, so timing reveals nothing */
     /* The server's periodic upkeep beyond the domain's sweeps (TLS certificate renewal and
      * reload), set by quired; moving the test clock runs it too. NULL elsewhere. */

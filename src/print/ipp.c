@@ -403,3 +403,17 @@ const void *qr_ipp_answer(qr_ipp_t *x, size_t *len, qr_err_t *err) {
     *len = x->out.len;
     return x->out.ptr;
 }
+
+void qr_ipp_refuse(qr_ipp_t *x, const qr_err_t *why) {
+    if (x->state != QR__IPP_NEED_AUTH)
+        return;
+    ipp_status_t st = IPP_STATUS_ERROR_INTERNAL;
+    if (why->status == QR_E_THROTTLED)
+        st = IPP_STATUS_ERROR_BUSY;
+    else if (why->status == QR_E_FORBIDDEN && why->code && strcmp(why->code, "mfa_required") == 0)
+        st = IPP_STATUS_ERROR_FORBIDDEN;
+    else if (why->status == QR_E_FORBIDDEN)
+        st = IPP_STATUS_ERROR_NOT_AUTHORIZED;
+    qr__ipp_status(x, st, why->msg);
+    x->state = QR__IPP_ANSWERED;
+}

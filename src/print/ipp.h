@@ -40,6 +40,14 @@ qr_ipp_next_t qr_ipp_finish(qr_ipp_t *x);
 /* The encoded IPP response (owned by x), or NULL when the body was not IPP at all; then err
  * says why (an HTTP-level error). */
 const void *qr_ipp_answer(qr_ipp_t *x, size_t *len, qr_err_t *err);
+/* Answers a request that qr_ipp_feed or qr_ipp_finish left at QR_IPP_NEED_AUTH with why
+ * instead (issue 15: credentials that were right but cannot print, which other credentials
+ * would not change): a one-time password to replace is client-error-not-authorized (a CUPS
+ * queue holds the job for new credentials), a required emailed code client-error-forbidden,
+ * a throttled address server-error-busy (retry later), anything else
+ * server-error-internal-error; why->msg is the status-message. qr_ipp_answer then returns
+ * the answer. */
+void qr_ipp_refuse(qr_ipp_t *x, const qr_err_t *why);
 /* Ends the request; an unfinished Print-Job leaves nothing stored. Accepts NULL. */
 void qr_ipp_destroy(qr_ipp_t *x);
 

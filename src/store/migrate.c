@@ -490,6 +490,18 @@ static const char *const migrations[] = {
     /* issue 14, the user list's search (username, names and email, as one text) by a
      * trigram index: SQLite's FTS5 trigram table kept by triggers, PostgreSQL's pg_trgm. */
     "{{USER_SEARCH}}",
+    /* Issue 15, part C (safe, fast Basic auth): users.auth_gen grows whenever what a
+     * remembered Basic credential proved is taken back (password change, lock, deactivation,
+     * role change), so every server's cache drops it at its next use; login_wrong holds,
+     * per user, an HMAC of each wrong password recently tried from one source (AUTH-5:
+     * the same wrong password repeated from the same source counts once). */
+    ("ALTER TABLE users ADD COLUMN auth_gen BIGINT NOT NULL DEFAULT 0;"
+     "CREATE TABLE login_wrong ("
+     "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  tag TEXT NOT NULL,"
+     "  at BIGINT NOT NULL,"
+     "  PRIMARY KEY (user_id, tag));"
+     "CREATE INDEX login_wrong_at ON login_wrong(at);"),
 };
 
 /* issue 14: the user search's trigram index (src/tenancy/user.c reads it). The FTS table

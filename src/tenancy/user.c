@@ -144,10 +144,14 @@ qr_status_t qr__user_update_row(qr_dbc_t *c, const char *id, const qr_user_input
         "fail_prev = CASE WHEN CAST(? AS TEXT) IS NULL THEN fail_prev ELSE NULL END, "
         "fail_last = CASE WHEN CAST(? AS TEXT) IS NULL THEN fail_last ELSE NULL END, "
         "locked_until = CASE WHEN CAST(? AS TEXT) IS NULL THEN locked_until ELSE NULL END, "
+        /* a new password, a role change or a deactivation ends remembered credentials */
+        "auth_gen = auth_gen + CASE WHEN CAST(? AS TEXT) IS NOT NULL OR CAST(? AS TEXT) IS NOT "
+        "NULL OR ? = 0 THEN 1 ELSE 0 END, "
         "updated_at = ? WHERE id = ?",
         QR_TEXT(in->email), QR_TEXT(in->first_name), QR_TEXT(in->last_name), QR_TEXT(in->role),
         QR_INT(in->active), QR_INT(in->active), QR_TEXT(pw_hash), QR_TEXT(pw_hash),
-        QR_TEXT(pw_hash), QR_TEXT(pw_hash), QR_INT(now), QR_TEXT(id));
+        QR_TEXT(pw_hash), QR_TEXT(pw_hash), QR_TEXT(pw_hash), QR_TEXT(in->role), QR_INT(in->active),
+        QR_INT(now), QR_TEXT(id));
 }
 
 qr_status_t qr__user_read(qr_dbc_t *c, const char *id, int64_t now, qr_user_t *out) {

@@ -41,7 +41,7 @@ test('REP-4 security events and admin changes are audited with actor and target,
     // change, refresh-token reuse, logout.
     const t = await srv.login(org.slug, u.username, u.password);
     for (let i = 0; i < 3; i++)
-        assertStatus(await srv.tryLogin(org.slug, u.username, 'Wrong-pass-1'), 401);
+        assertStatus(await srv.tryLogin(org.slug, u.username, `Wrong-pass-${i}`), 401);
     assertStatus(await srv.tryLogin(org.slug, u.username, u.password), 401, 'locked');
     // Someone guessing usernames (or typing a password into the username field).
     const typedName = `Nobody-Secret-${uniq()}`;

@@ -250,7 +250,7 @@ describe('authorization code flow', () => {
             code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 'lk' };
         assertStatus(await srv.request('GET', authorizeUrl(params), { headers: cookie }), 302, 'signed in before the lock');
         for (let i = 0; i < 3; i++)
-            assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username, password: 'Wrong-pass-1' } }), 401);
+            assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username, password: `Wrong-pass-${i}` } }), 401);
         const tok = await form('/oauth/token', { grant_type: 'authorization_code', code: s.url.searchParams.get('code'),
             redirect_uri: REDIRECT, client_id: client.client_id, code_verifier: s.verifier });
         assertStatus(tok, 400, 'a code issued before the lock');

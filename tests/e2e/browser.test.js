@@ -244,7 +244,7 @@ describe('email codes and password reset in Chromium', () => {
         const req = authRequest(org.clientId);
         await page.goto(req.url);
         for (let i = 0; i < 3; i++)
-            await fillLogin(page, u.username, 'Wrong-password-1');
+            await fillLogin(page, u.username, `Wrong-password-${i}`);
         await fillLogin(page, u.username, u.password);
         assert.match(await page.getByRole('alert').textContent(), /wrong, or the account is locked/, 'locked');
 

@@ -53,7 +53,7 @@ describe('email links', () => {
         const email = `reset-${Date.now()}@example.com`;
         const u = await newUser(email);
         for (let i = 0; i < 3; i++)
-            await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username: u.username, password: 'Wrong-pass-1' } });
+            await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username: u.username, password: `Wrong-pass-${i}` } });
         assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: srv.root.slug, username: u.username, password: u.password } }), 401, 'locked');
 
         const r = await srv.request('POST', '/api/v1/auth/password-reset', { body: { org: srv.root.slug, username: u.username } });
@@ -250,7 +250,7 @@ describe('email MFA', () => {
         const token = await adminToken();
         const u = await pendingUser(token);
         for (let i = 0; i < 3; i++)
-            assertStatus(await u.login('Wrong-pass-1'), 401, `wrong password ${i + 1}`);
+            assertStatus(await u.login(`Wrong-pass-${i}`), 401, `wrong password ${i + 1}`);
         assertStatus(await srv.request('POST', `/api/v1/users/${u.id}/unlock`, { token }), 204, 'admin unlock');
         const r = await u.redeem();
         assertStatus(r, 401, 'the code mailed before the lock no longer works');

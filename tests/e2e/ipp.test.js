@@ -378,7 +378,7 @@ describe('IPP Everywhere queue', () => {
         const gj = ippBytes({ op: OP.getJobs, items: opAttrs() });
         assert.equal((await post(gj, { auth: basic(u) })).ippStatus, ST.ok, 'right password works');
         for (let i = 0; i < 3; i++) {
-            const r = await post(gj, { auth: basic(u, 'Wrong-password-1!') });
+            const r = await post(gj, { auth: basic(u, `Wrong-password-${i}!`) });
             assert.equal(r.status, 401, `wrong password ${i + 1}`);
             assert.equal(r.headers['www-authenticate'], 'Basic realm="quire"');
         }

@@ -56,7 +56,7 @@ describe('OPS-3 metrics', () => {
         await srv.advanceClock(60 - (now % 60));
         const mid = await get();
         for (let i = 0; i < 3; i++)
-            assertStatus(await srv.tryLogin(u.slug, u.username, 'Wrong-Pass-9z!'), 401);
+            assertStatus(await srv.tryLogin(u.slug, u.username, `Wrong-Pass-${i}z!`), 401);
         assertStatus(await srv.tryLogin(u.slug, `nobody.${uniq()}`, 'Wrong-Pass-9z!'), 401);
         assertStatus(await srv.tryLogin(u.slug, u.username, u.password), 401, 'locked');
         assertError(await srv.tryLogin(u.slug, u.username, u.password), 429, 'too_many_requests', 'five failures: throttled');

@@ -43,11 +43,19 @@ describe('one-time bootstrap password', () => {
             parent_id: srv.root.orgId, type: 'customer', name: 'Too Early', slug: 'too-early' } });
         assertError(create, 403, 'password_change_required');
         assert.match(create.json.message, /POST \/api\/v1\/me\/password/);
-        // IPP with the one-time password, HTTP Basic: refused too.
-        const ipp = await srv.request('POST', '/ipp/print', { rawBody: Buffer.from([2, 0, 0, 11, 0, 0, 0, 1, 3]),
+        // IPP with the one-time password, HTTP Basic: refused too, as an IPP answer that IPP
+        // clients show (issue 15): client-error-not-authorized and a status-message.
+        const attr = (tag, name, value) => Buffer.concat([Buffer.from([tag, 0, name.length]), Buffer.from(name),
+            Buffer.from([0, value.length]), Buffer.from(value)]);
+        const getJobs = Buffer.concat([Buffer.from([2, 0, 0, 10, 0, 0, 0, 1, 1]), attr(0x47, 'attributes-charset', 'utf-8'),
+            attr(0x48, 'attributes-natural-language', 'en'), attr(0x45, 'printer-uri', `ipps://localhost:${srv.port}/ipp/print`),
+            Buffer.from([3])]);
+        const ipp = await srv.request('POST', '/ipp/print', { rawBody: getJobs,
             headers: { 'Content-Type': 'application/ipp',
                 Authorization: `Basic ${Buffer.from(`${srv.root.username}@${srv.root.slug}:${oneTime}`).toString('base64')}` } });
-        assertError(ipp, 403, 'password_change_required');
+        assertStatus(ipp, 200, 'an IPP answer');
+        assert.equal(ipp.raw.readUInt16BE(2), 0x0403, 'client-error-not-authorized');
+        assert.match(ipp.raw.toString(), /one-time password/);
 
         const same = await srv.request('POST', '/api/v1/me/password', { token: t.access_token,
             body: { current_password: oneTime, new_password: oneTime } });

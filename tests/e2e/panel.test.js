@@ -98,7 +98,7 @@ describe('panel login', () => {
     test('AUTH-5 wrong passwords at the panel count toward the lockout', async () => {
         const u = tree.cA.users.guest_user;
         for (let i = 0; i < 3; i++)
-            assertStatus(await panel({ method: 'password', username: u.username, password: 'Wrong-pass-1' }), 401, `wrong password ${i + 1}`);
+            assertStatus(await panel({ method: 'password', username: u.username, password: `Wrong-pass-${i}` }), 401, `wrong password ${i + 1}`);
         assertStatus(await panel({ method: 'password', username: u.username, password: u.password }), 401, 'locked: the right password is refused at the panel');
         assertStatus(await srv.request('POST', '/api/v1/auth/login', { body: { org: u.slug, username: u.username, password: u.password } }), 401, 'and at the login API');
         await srv.advanceClock(30 * 60);

@@ -193,7 +193,7 @@ describe('web portal: the customer admin', () => {
         const grp = await api('POST', `/api/v1/orgs/${cust.org.id}/groups`, { name: 'Floor 2' });
         assertStatus(grp, 201, 'group');
         for (let i = 0; i < 3; i++)
-            await srv.request('POST', '/api/v1/auth/login', { body: { org: cust.org.slug, username: 'jane.doe', password: 'Wrong-password-1' } });
+            await srv.request('POST', '/api/v1/auth/login', { body: { org: cust.org.slug, username: 'jane.doe', password: `Wrong-password-${i}` } });
         assert.equal((await srv.request('GET', `/api/v1/users/${jane.id}`, { token: cust.token })).json.locked, true, 'locked');
 
         await go(page, 'users', 'Users of Acme Admin GmbH');

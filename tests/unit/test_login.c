@@ -16,6 +16,7 @@
 
 #include "fixture.h"
 #include "auth/account.h"
+#include "auth/credcache.h"
 #include "auth/login.h"
 #include "auth/session.h"
 #include "auth/throttle.h"
@@ -66,7 +67,16 @@ static qr_status_t login(const char *user, const char *pw, qr_err_t *err) {
 static void unlock_admin(void) {
     qr_dbc_t *c = qr_db_acquire(ctx.db);
     qr_dbc_script(c, "UPDATE users SET fail_prev = NULL, fail_last = NULL, locked_until = NULL");
+    qr_dbc_script(c, "DELETE FROM login_wrong");
     qr_db_release(c);
+}
+
+/* A wrong password never tried before (AUTH-5 counts a repeated one once). */
+static const char *wrong_pw(void) {
+    static char buf[32];
+    static int n;
+    snprintf(buf, sizeof(buf), "Wrong-pass-%d", ++n);
+    return buf;
 }
 
 static void test_auth5_correct_password_logs_in(void **state) {
@@ -80,7 +90,7 @@ static void test_auth5_three_failures_lock_for_30_minutes(void **state) {
     unlock_admin();
     qr_err_t err = {QR_OK, NULL, ""};
     for (int i = 0; i < 3; i++)
-        assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+        assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
     qr_clock_advance(ctx.clock, 30 * 60 - 1); /* 29:59 after the lock: still locked */
     assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
@@ -92,11 +102,11 @@ static void test_auth5_window_boundary_14_59_locks(void **state) {
     (void)state;
     unlock_admin();
     qr_err_t err = {QR_OK, NULL, ""};
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     qr_clock_advance(ctx.clock, 7 * 60);
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     qr_clock_advance(ctx.clock, 7 * 60 + 59); /* third failure at 14:59 */
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
     qr_clock_advance(ctx.clock, 30 * 60);
 }
@@ -105,11 +115,11 @@ static void test_auth5_window_boundary_15_01_does_not_lock(void **state) {
     (void)state;
     unlock_admin();
     qr_err_t err = {QR_OK, NULL, ""};
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     qr_clock_advance(ctx.clock, 8 * 60);
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     qr_clock_advance(ctx.clock, 7 * 60 + 1); /* third failure at 15:01: the first fell out */
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     assert_int_equal(login("admin", root_password, &err), QR_OK);
 }
 
@@ -119,11 +129,11 @@ static void test_auth5_window_boundary_15_00_does_not_lock(void **state) {
     (void)state;
     unlock_admin();
     qr_err_t err = {QR_OK, NULL, ""};
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     qr_clock_advance(ctx.clock, 8 * 60);
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     qr_clock_advance(ctx.clock, 7 * 60); /* third failure at exactly 15:00 */
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     assert_int_equal(login("admin", root_password, &err), QR_OK);
 }
 
@@ -131,11 +141,11 @@ static void test_auth5_success_resets_the_count(void **state) {
     (void)state;
     unlock_admin();
     qr_err_t err = {QR_OK, NULL, ""};
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     assert_int_equal(login("admin", root_password, &err), QR_OK);
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
-    assert_int_equal(login("admin", "Wrong-pass-1", &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
     assert_int_equal(login("admin", root_password, &err), QR_OK);
 }
 
@@ -144,9 +154,9 @@ static void test_auth5_same_answer_for_unknown_wrong_and_locked(void **state) {
     unlock_admin();
     qr_err_t unknown = {QR_OK, NULL, ""}, wrong = {QR_OK, NULL, ""}, locked = {QR_OK, NULL, ""};
     assert_int_equal(login("nobody-here", "Wrong-pass-1", &unknown), QR_E_UNAUTHORIZED);
-    assert_int_equal(login("admin", "Wrong-pass-1", &wrong), QR_E_UNAUTHORIZED);
-    login("admin", "Wrong-pass-1", &wrong);
-    login("admin", "Wrong-pass-1", &wrong);
+    assert_int_equal(login("admin", wrong_pw(), &wrong), QR_E_UNAUTHORIZED);
+    login("admin", wrong_pw(), &wrong);
+    login("admin", wrong_pw(), &wrong);
     assert_int_equal(login("admin", root_password, &locked), QR_E_UNAUTHORIZED);
     assert_string_equal(qr_err_code(&unknown), qr_err_code(&wrong));
     assert_string_equal(qr_err_code(&unknown), qr_err_code(&locked));
@@ -201,9 +211,9 @@ static void test_auth5_same_timing_for_unknown_wrong_and_locked(void **state) {
     for (int i = 0; i < N; i++) {
         unlock_admin();
         unknown[i] = failed_login_us("nobody-here", "Wrong-pass-1");
-        wrong[i] = failed_login_us("admin", "Wrong-pass-1");
-        failed_login_us("admin", "Wrong-pass-1");
-        failed_login_us("admin", "Wrong-pass-1"); /* now locked */
+        wrong[i] = failed_login_us("admin", wrong_pw());
+        failed_login_us("admin", wrong_pw());
+        failed_login_us("admin", wrong_pw()); /* now locked */
         locked[i] = failed_login_us("admin", root_password);
     }
     qsort(unknown, N, sizeof(double), by_value);
@@ -240,9 +250,10 @@ static long long count_audit(const char *action) {
 }
 
 static void *guess(void *arg) {
-    (void)arg;
+    char pw[32];
+    snprintf(pw, sizeof(pw), "Wrong-guess-%d", (int)(intptr_t)arg);
     qr_err_t err = {QR_OK, NULL, ""};
-    login("admin", "Wrong-pass-1", &err);
+    login("admin", pw, &err);
     return NULL;
 }
 
@@ -252,7 +263,7 @@ static void test_auth5_50_parallel_attempts_evaluate_at_most_3(void **state) {
     long long before = count_audit("login_failed");
     pthread_t th[50];
     for (int i = 0; i < 50; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, guess, NULL), 0);
+        assert_int_equal(pthread_create(&th[i], NULL, guess, (void *)(intptr_t)i), 0);
     for (int i = 0; i < 50; i++)
         pthread_join(th[i], NULL);
     long long evaluated = count_audit("login_failed") - before;
@@ -421,7 +432,7 @@ static void test_issue13_operator_reset_unlocks_one_time(void **state) {
     unlock_admin();
     qr_err_t err = {QR_OK, NULL, ""};
     for (int i = 0; i < 3; i++)
-        login("admin", "Wrong-pass-1!", &err);
+        login("admin", wrong_pw(), &err);
     assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED); /* locked */
     qr_user_t u;
     char *pw = NULL;
@@ -444,6 +455,134 @@ static void test_issue13_operator_reset_unlocks_one_time(void **state) {
     assert_non_null(strstr(err.msg, "no organization with slug 'nowhere'"));
 }
 
+/* AUTH-5, issue 15 (smart lockout): a client retrying a stale password, the same wrong one
+ * from the same source, does not lock its user; the same password from other sources, and
+ * distinct ones, still count. Only an HMAC of the wrong password is stored. */
+static void test_auth5_same_wrong_password_from_one_source_counts_once(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(login("admin", "Stale-pass-1!", &err), QR_E_UNAUTHORIZED);
+    assert_string_equal(qr_err_code(&err), "invalid_credentials");
+    assert_int_equal(login("admin", root_password, &err), QR_OK);
+    qr_dbc_t *c = qr_db_acquire(ctx.db);
+    qr_dbres_t *r = NULL;
+    assert_int_equal(qr_db_q(c, &r, NULL, "SELECT tag FROM login_wrong"), QR_OK);
+    assert_int_equal(qr_dbres_rows(r), 1);
+    assert_int_equal(strlen(qr_dbres_text(r, 0, 0)), 64);
+    assert_null(strstr(qr_dbres_text(r, 0, 0), "Stale"));
+    qr_dbres_free(r);
+    qr_db_release(c);
+    /* The same password from two other sources counts twice, once more from the first
+     * source it does not count (not locked yet); from three new sources it locks. */
+    qr_tokens_t t;
+    const char *sources[] = {"192.0.2.2", SRC, "192.0.2.3"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(qr_login(&ctx, "root", "admin", "Stale-pass-1!", sources[i], &t, &err),
+                         QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", root_password, &err), QR_OK); /* 2 counted: not locked */
+    const char *more[] = {"192.0.2.4", "192.0.2.5", "192.0.2.6"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(qr_login(&ctx, "root", "admin", "Stale-pass-1!", more[i], &t, &err),
+                         QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED); /* locked */
+    qr_clock_advance(ctx.clock, 30 * 60);
+}
+
+/* The repeat is remembered for the lock window only: after 15 minutes it counts again. */
+static void test_auth5_repeat_counts_again_after_the_window(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(login("admin", "Stale-pass-2!", &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 15 * 60);
+    assert_int_equal(login("admin", "Stale-pass-2!", &err), QR_E_UNAUTHORIZED); /* counts */
+    qr_clock_advance(ctx.clock, 1);
+    assert_int_equal(login("admin", "Stale-pass-2!", &err), QR_E_UNAUTHORIZED); /* does not */
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(login("admin", wrong_pw(), &err), QR_E_UNAUTHORIZED); /* third: locked */
+    assert_int_equal(login("admin", root_password, &err), QR_E_UNAUTHORIZED);
+    qr_clock_advance(ctx.clock, 30 * 60);
+    qr_dbc_t *c = qr_db_acquire(ctx.db);
+    assert_true(qr_login_sweep(c, qr_clock_now(ctx.clock)) >= 1);
+    qr_db_release(c);
+}
+
+static void *stale_guess(void *arg) {
+    (void)arg;
+    qr_err_t err = {QR_OK, NULL, ""};
+    login("admin", "Stale-pass-3!", &err);
+    return NULL;
+}
+
+/* A queue sending the same stale password on 50 connections at once: one counts. */
+static void test_auth5_50_parallel_identical_attempts_do_not_lock(void **state) {
+    (void)state;
+    unlock_admin();
+    pthread_t th[50];
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, stale_guess, NULL), 0);
+    for (int i = 0; i < 50; i++)
+        pthread_join(th[i], NULL);
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(login("admin", root_password, &err), QR_OK);
+}
+
+static qr_status_t basic(const char *pw, int cached, qr_principal_t *p, qr_err_t *err) {
+    return cached ? qr_login_basic_cached(&ctx, "root", "admin", pw, SRC, p, err)
+                  : qr_login_basic(&ctx, "root", "admin", pw, SRC, p, err);
+}
+
+/* Issue 15: a verified Basic credential is remembered 5 minutes and dropped at once when the
+ * account is locked or its password changes; a wrong password is never remembered. */
+static void test_issue15_basic_credential_cache(void **state) {
+    (void)state;
+    unlock_admin();
+    qr_err_t err = {QR_OK, NULL, ""};
+    qr_principal_t p;
+    assert_int_equal(basic(root_password, 1, &p, &err), QR_E_NOT_FOUND);
+    assert_int_equal(basic(root_password, 0, &p, &err), QR_OK);
+    char uid[33];
+    snprintf(uid, sizeof(uid), "%s", p.user_id);
+    assert_int_equal(basic(root_password, 1, &p, &err), QR_OK);
+    assert_string_equal(p.user_id, uid);
+    assert_int_equal(p.role, QR_ROLE_PROVIDER_ADMIN); /* the bootstrap admin of root */
+    assert_int_equal(basic("Wrong-basic-1!", 1, &p, &err), QR_E_NOT_FOUND);
+    assert_int_equal(basic("Wrong-basic-1!", 0, &p, &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(basic("Wrong-basic-1!", 1, &p, &err), QR_E_NOT_FOUND);
+    /* Five minutes after the check the full check runs again. */
+    qr_clock_advance(ctx.clock, QR_CREDCACHE_TTL_S - 1);
+    assert_int_equal(basic(root_password, 1, &p, &err), QR_OK);
+    qr_clock_advance(ctx.clock, 1);
+    assert_int_equal(basic(root_password, 1, &p, &err), QR_E_NOT_FOUND);
+    assert_int_equal(basic(root_password, 0, &p, &err), QR_OK);
+    /* A lock ends it, and the unlock does not bring it back. */
+    for (int i = 0; i < 3; i++)
+        login("admin", wrong_pw(), &err);
+    assert_int_equal(basic(root_password, 1, &p, &err), QR_E_NOT_FOUND);
+    unlock_admin();
+    assert_int_equal(basic(root_password, 1, &p, &err), QR_E_NOT_FOUND);
+    /* A password change ends it at once: the old password is refused at the next request. */
+    assert_int_equal(basic(root_password, 0, &p, &err), QR_OK);
+    assert_int_equal(basic(root_password, 1, &p, &err), QR_OK);
+    qr_tokens_t t;
+    qr_principal_t me;
+    assert_int_equal(qr_login(&ctx, "root", "admin", root_password, SRC, &t, &err), QR_OK);
+    assert_int_equal(
+        qr_session_authenticate(&ctx, t.access_token, strlen(t.access_token), &me, &err), QR_OK);
+    const char *fresh = "Fresh-Basic-77!";
+    assert_int_equal(qr_account_set_password(&ctx, &me, root_password, fresh, &err), QR_OK);
+    qr_tokens_free(&t);
+    assert_int_equal(basic(root_password, 1, &p, &err), QR_E_NOT_FOUND);
+    assert_int_equal(basic(root_password, 0, &p, &err), QR_E_UNAUTHORIZED);
+    assert_int_equal(basic(fresh, 0, &p, &err), QR_OK);
+    assert_int_equal(basic(fresh, 1, &p, &err), QR_OK);
+    free(root_password);
+    root_password = strdup(fresh);
+    unlock_admin();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth5_correct_password_logs_in),
@@ -462,6 +601,10 @@ int main(void) {
         cmocka_unit_test(test_auth5_throttle_ipv6_counts_per_64),
         cmocka_unit_test(test_auth5_throttle_shared_and_swept),
         cmocka_unit_test(test_issue13_operator_reset_unlocks_one_time),
+        cmocka_unit_test(test_auth5_same_wrong_password_from_one_source_counts_once),
+        cmocka_unit_test(test_auth5_repeat_counts_again_after_the_window),
+        cmocka_unit_test(test_auth5_50_parallel_identical_attempts_do_not_lock),
+        cmocka_unit_test(test_issue15_basic_credential_cache),
     };
     return cmocka_run_group_tests_name("login", tests, setup, teardown);
 }
