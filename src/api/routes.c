@@ -94,6 +94,10 @@ const qr_route_t qr_api_routes[] = {
      NULL},
     {"POST", QR_IPP_PATH, qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL},
     {"POST", QR_IPP_PATH "/{n}", qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL}, /* a job's URI */
+    {"GET", QR_IPP_ICON_PATH "48.png", qr_api_printer_icon, 0, NULL, NULL},
+    {"GET", QR_IPP_ICON_PATH "128.png", qr_api_printer_icon, 0, NULL, NULL},
+    {"GET", QR_IPP_ICON_PATH "512.png", qr_api_printer_icon, 0, NULL, NULL},
+    {"GET", QR_IPP_HELP_PATH, qr_api_printer_help, 0, NULL, NULL},
     {"GET", "/api/v1/jobs", qr_api_jobs_list, A, NULL, NULL},
     {"GET", "/api/v1/jobs/{}", qr_api_jobs_get, A, NULL, NULL},
     {"DELETE", "/api/v1/jobs/{}", qr_api_jobs_delete, A, NULL, NULL},

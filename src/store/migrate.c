@@ -487,6 +487,10 @@ static const char *const migrations[] = {
      "SUM(print_pages) AS pp, SUM(print_color) AS pc, SUM(print_duplex) AS pd, "
      "SUM(copy_jobs) AS cj, SUM(copy_pages) AS cp, SUM(scan_jobs) AS sj, "
      "SUM(scan_pages) AS sp FROM usage_daily GROUP BY org_id, substr(day, 1, 7)) d;"),
+    /* issue 15, part A (IPP operations): the pages a job prints (IPP page-ranges, "1-3,7-7";
+     * NULL: all). Jobs created by IPP Create-Job wait for their document as 'incoming'; canceled
+     * and aborted jobs keep their row (status 'canceled' / 'aborted') until retention. */
+    "ALTER TABLE print_jobs ADD COLUMN page_ranges TEXT;",
 };
 
 /* Substitutes the dialect tokens. Returns a new string. */
