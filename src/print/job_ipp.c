@@ -17,6 +17,7 @@
 
 #include "core/mem.h"
 #include "print/ipp_private.h"
+#include "print/quota.h"
 #include "tenancy/user.h"
 
 #define NAME_MAX_BYTES 255 /* job-name and the other name values (RFC 8011 5.1.3) */
@@ -560,12 +561,33 @@ static void answer_job(qr_ipp_t *x, const qr_job_t *job) {
     ippDelete(attrs);
 }
 
+/* PRN-4 as a print client shows it: a user whose monthly quota is used up is told so when
+ * printing (as cupsd answers "Quota limit reached"), not only later at the MFP. Returns 0 when
+ * pages are left (or there is no quota), else answers client-error-not-possible. */
+static int check_quota(qr_ipp_t *x) {
+    qr_quota_t q;
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_quota_get(x->ctx, &x->p, NULL, &q, &err))
+        return 0; /* the release checks it again */
+    int used_up = qr_quota_remaining(&q) == 0;
+    if (used_up) {
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "your print quota for %s is used up (%lld of %lld pages): a job printed now "
+                 "cannot be released this month; ask your print manager to raise the quota",
+                 q.month, q.used, q.monthly_pages);
+        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, msg);
+    }
+    qr_quota_clear(&q);
+    return used_up;
+}
+
 /* Print-Job, Validate-Job and Create-Job: checks the job; Print-Job then opens the spool
  * upload, Create-Job records the job without its document. */
 void qr__ipp_op_create(qr_ipp_t *x, int kind) {
     const char *name;
     qr_job_options_t o;
-    if (check_job_operation(x, &name) || check_job_template(x, &o))
+    if (check_job_operation(x, &name) || check_job_template(x, &o) || check_quota(x))
         return;
     if (kind == QR__IPP_VALIDATE)
         return;

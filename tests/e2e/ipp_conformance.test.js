@@ -84,6 +84,16 @@ function ticket(name, text) {
     return name;
 }
 
+/** Runs a test file of ours as user; asserts that every one of its tests passed (ipptool
+ * exits 0 even when it cannot parse a file, so the passes are counted). Returns the run. */
+async function runTicket(user, file, extra = []) {
+    const r = await ipptool(dir, queueUri(srv, user), [file], extra);
+    const tests = (fs.readFileSync(path.join(dir, file), 'utf8').match(/^\s*NAME /gm) || []).length;
+    assert.equal(r.code, 0, `${file}:\n${r.out}`);
+    assert.deepEqual(counts(r.out), { pass: tests, fail: 0, skip: 0 }, `${file}:\n${r.out}`);
+    return r;
+}
+
 /** document-format-supported and compression-supported, as ipptool reads them. */
 async function printerAttributes(user) {
     const t = ticket('probe.test', `{
@@ -99,8 +109,7 @@ async function printerAttributes(user) {
     DISPLAY compression-supported
 }
 `);
-    const r = await ipptool(dir, queueUri(srv, user), [t]);
-    assert.equal(r.code, 0, r.out);
+    const r = await runTicket(user, t);
     const values = (name) => (r.out.match(new RegExp(`${name} \\([^)]*\\) = (.*)`)) || [null, ''])[1].split(',');
     return { formats: values('document-format-supported'), compression: values('compression-supported') };
 }
@@ -325,7 +334,7 @@ describe('a job\'s life through IPP', () => {
     ATTR integer job-id $job-id
     ATTR boolean last-document true
     FILE doc.pdf
-    STATUS client-error-multiple-document-jobs-not-supported
+    STATUS server-error-multiple-document-jobs-not-supported
 }
 {
     NAME "an empty Send-Document that closes the job"
@@ -350,8 +359,7 @@ describe('a job\'s life through IPP', () => {
     EXPECT job-state WITH-VALUE 4
 }
 `);
-        const r = await ipptool(dir, queueUri(srv, u), [t], ['-d', 'uniq=a1']);
-        assert.equal(r.code, 0, r.out);
+        await runTicket(u, t, ['-d', 'uniq=a1']);
         const token = await tokenOf(srv, u);
         const job = (await jobsOf(token)).find((j) => j.name === 'life-a1');
         assert.equal(job.status, 'held');
@@ -373,7 +381,7 @@ describe('a job\'s life through IPP', () => {
     STATUS successful-ok
 }
 `);
-        assert.equal((await ipptool(dir, queueUri(srv, u), [t], ['-d', 'uniq=b1'])).code, 0);
+        await runTicket(u, t, ['-d', 'uniq=b1']);
         const token = await tokenOf(srv, u);
         assert.equal((await jobsOf(token)).find((j) => j.name === 'never-b1').status, 'incoming');
         await srv.advanceClock(DOCUMENT_TIMEOUT_S - 10);
@@ -416,8 +424,7 @@ describe('a job\'s life through IPP', () => {
     EXPECT !job-hold-until
 }
 `);
-        const r = await ipptool(dir, queueUri(srv, u), [t], ['-d', 'uniq=c1']);
-        assert.equal(r.code, 0, r.out);
+        await runTicket(u, t, ['-d', 'uniq=c1']);
     });
 
     test('PRN-1 PRN-3 page-ranges: kept with the job, counted, passed to the device at release; completed jobs are listed', async () => {
@@ -450,7 +457,7 @@ describe('a job\'s life through IPP', () => {
     EXPECT page-ranges IN-GROUP unsupported-attributes-tag
 }
 `);
-        assert.equal((await ipptool(dir, queueUri(srv, u), [t], ['-d', 'uniq=d1'])).code, 0);
+        await runTicket(u, t, ['-d', 'uniq=d1']);
         const token = await tokenOf(srv, u);
         const job = (await jobsOf(token)).find((j) => j.name === 'ranges-d1');
         assert.equal(job.page_ranges, '2-3,5-5');
@@ -495,8 +502,7 @@ describe('a job\'s life through IPP', () => {
     STATUS client-error-not-possible
 }
 `);
-        const r = await ipptool(dir, queueUri(srv, u), [q]);
-        assert.equal(r.code, 0, r.out);
+        await runTicket(u, q);
     });
 
     test('PRN-5 TEN-3 Cancel-My-Jobs cancels one\'s own waiting jobs only; Cancel-Jobs is refused to everyone', async () => {
@@ -515,7 +521,7 @@ describe('a job\'s life through IPP', () => {
 }
 `);
         for (const [u, n] of [[owner, 'mine-1'], [owner, 'mine-2'], [other, 'theirs-1']])
-            assert.equal((await ipptool(dir, queueUri(srv, u), [print(n)])).code, 0);
+            await runTicket(u, print(n));
         const cancel = ticket('cancel-my.test', `{
     NAME "Cancel-Jobs"
     OPERATION Cancel-Jobs
@@ -535,15 +541,42 @@ describe('a job\'s life through IPP', () => {
     STATUS successful-ok
 }
 `);
-        for (const u of [owner, tree.cA.admin || owner]) {
-            const r = await ipptool(dir, queueUri(srv, u), [cancel]);
-            assert.equal(r.code, 0, r.out);
-        }
+        for (const u of [owner, tree.cA.admin])
+            await runTicket(u, cancel);
         const mine = await jobsOf(await tokenOf(srv, owner));
         for (const n of ['mine-1', 'mine-2'])
             assert.equal(mine.find((j) => j.name === n).status, 'canceled', `${n} canceled, still listed`);
         const theirs = await jobsOf(await tokenOf(srv, other));
         assert.equal(theirs.find((j) => j.name === 'theirs-1').status, 'held', 'another user\'s job is untouched');
+    });
+});
+
+describe('errors as a print client shows them', () => {
+    test('PRN-4 a used-up monthly quota refuses the job when it is printed, with a status-message that says so', async () => {
+        const u = tree.cA.users.guest_user;
+        assertStatus(await srv.request('PUT', `/api/v1/users/${u.id}/quota`, { token: tree.cA.token, body: { monthly_pages: 1 } }),
+            200, 'a quota of one page');
+        const print = (name, want) => ticket(`quota-${name}.test`, `{
+    NAME "Print-Job"
+    OPERATION Print-Job
+    GROUP operation-attributes-tag
+    ATTR charset attributes-charset utf-8
+    ATTR naturalLanguage attributes-natural-language en
+    ATTR uri printer-uri $uri
+    ATTR name job-name "${name}"
+    FILE doc.pdf
+    STATUS ${want}
+    DISPLAY status-message
+}
+`);
+        await runTicket(u, print('quota-e1', 'successful-ok'));
+        const items = (await srv.request('GET', '/api/v1/jobs', { token: await tokenOf(srv, u) })).json.items;
+        const job = items.find((j) => j.name === 'quota-e1');
+        assert.ok(await releaseAndPrint(await panelOf(u), job), 'the one page is printed');
+        const refused = await runTicket(u, print('quota-e2', 'client-error-not-possible'));
+        assert.match(refused.out, /status-message .*your print quota for \d{4}-\d{2} is used up \(1 of 1 pages\)/);
+        const jobs = (await srv.request('GET', '/api/v1/jobs', { token: await tokenOf(srv, u) })).json.items;
+        assert.ok(!jobs.some((j) => j.name === 'quota-e2'), 'nothing stored');
     });
 });
 
@@ -562,8 +595,7 @@ describe('the printer description points at what exists', () => {
 ${names.map((n) => `    DISPLAY ${n}`).join('\n')}
 }
 `);
-        const r = await ipptool(dir, queueUri(srv, tree.cA.users.customer_user), [t]);
-        assert.equal(r.code, 0, r.out);
+        const r = await runTicket(tree.cA.users.customer_user, t);
         return Object.fromEntries(names.map((n) => [n, (r.out.match(new RegExp(`${n} \\([^)]*\\) = (.*)`)) || [null, ''])[1]]));
     }
 
