@@ -325,6 +325,15 @@ void qr_job_abort(qr_job_upload_t *u) {
     free(u);
 }
 
+/* Deletes the document of the principal's job id from the spool and audits action on c. */
+static void drop_document(qr_ctx_t *ctx, qr_dbc_t *c, const qr_principal_t *p, const char *id,
+                          const char *action, int64_t now) {
+    char *dir = blob_dir(ctx, p->org_id);
+    qr_blob_delete(dir, id, NULL);
+    free(dir);
+    qr_audit_write(c, now, p->org_id, p->user_id, action, id, "");
+}
+
 qr_status_t qr_job_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
                           qr_job_t *out, qr_err_t *err) {
     memset(out, 0, sizeof(*out));
@@ -393,14 +402,8 @@ qr_status_t qr_job_cancel(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                         "the job is %s: only a job waiting for its document or for release can "
                         "be canceled",
                         strcmp(job.status, "released") == 0 ? "being printed" : job.status);
-    if (!st) {
-        /* The row stays for the owner's listings until its retention ends; the document
-         * goes now. */
-        char *dir = blob_dir(ctx, p->org_id);
-        qr_blob_delete(dir, id, NULL);
-        free(dir);
-        qr_audit_write(c, now, p->org_id, p->user_id, "job_canceled", id, "");
-    }
+    if (!st) /* the row stays for the owner's listings until its retention ends */
+        drop_document(ctx, c, p, id, "job_canceled", now);
     qr_db_release(c);
     qr_job_clear(&job);
     return st;
@@ -454,12 +457,8 @@ qr_status_t qr_job_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                              QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
     if (!st && changed != 1)
         st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
-    if (!st) {
-        char *dir = blob_dir(ctx, p->org_id);
-        qr_blob_delete(dir, id, NULL);
-        free(dir);
-        qr_audit_write(c, now, p->org_id, p->user_id, "job_deleted", id, "");
-    }
+    if (!st)
+        drop_document(ctx, c, p, id, "job_deleted", now);
     qr_db_release(c);
     return st;
 }

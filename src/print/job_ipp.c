@@ -166,6 +166,16 @@ static int own_job(qr_ipp_t *x, int number, qr_job_t *job) {
     return st != QR_OK;
 }
 
+/* The user's own jobs, newest first (free with qr_job_list_free); non-zero (and a status) if
+ * they could not be read. */
+static int own_jobs(qr_ipp_t *x, qr_job_t **jobs, size_t *n) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!qr_job_list(x->ctx, &x->p, jobs, n, &err))
+        return 0;
+    qr__ipp_status(x, IPP_STATUS_ERROR_INTERNAL, "the job list could not be read");
+    return 1;
+}
+
 /* The job-id of a job operation: job-id with printer-uri, or the number at the end of
  * job-uri. 0 (and a status) if neither is there or valid. */
 static int target_job(qr_ipp_t *x) {
@@ -417,11 +427,8 @@ void qr__ipp_op_get_jobs(qr_ipp_t *x) {
     }
     qr_job_t *jobs = NULL;
     size_t njobs = 0;
-    qr_err_t err = {QR_OK, NULL, ""};
-    if (qr_job_list(x->ctx, &x->p, &jobs, &njobs, &err)) {
-        qr__ipp_status(x, IPP_STATUS_ERROR_INTERNAL, "the job list could not be read");
+    if (own_jobs(x, &jobs, &njobs))
         return;
-    }
     cups_array_t *ra = NULL;
     if (ippFindAttribute(x->req, "requested-attributes", IPP_TAG_ZERO)) {
         ra = ippCreateRequestedArray(x->req);
@@ -523,11 +530,9 @@ void qr__ipp_op_cancel_my_jobs(qr_ipp_t *x) {
         return;
     qr_job_t *jobs = NULL;
     size_t njobs = 0;
-    qr_err_t err = {QR_OK, NULL, ""};
-    if (qr_job_list(x->ctx, &x->p, &jobs, &njobs, &err)) {
-        qr__ipp_status(x, IPP_STATUS_ERROR_INTERNAL, "the job list could not be read");
+    if (own_jobs(x, &jobs, &njobs))
         return;
-    }
+    qr_err_t err = {QR_OK, NULL, ""};
     for (size_t i = 0; i < njobs; i++) {
         int listed = !ids;
         for (int k = 0; ids && k < ippGetCount(ids); k++)

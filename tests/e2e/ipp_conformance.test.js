@@ -84,6 +84,21 @@ function ticket(name, text) {
     return name;
 }
 
+/** One ipptool test: its name, operation, the operation attributes every request starts with
+ * (charset, language, printer-uri), then body (GROUP, ATTR, FILE, STATUS, EXPECT lines). */
+function req(name, operation, body) {
+    return `{
+    NAME "${name}"
+    OPERATION ${operation}
+    GROUP operation-attributes-tag
+    ATTR charset attributes-charset utf-8
+    ATTR naturalLanguage attributes-natural-language en
+    ATTR uri printer-uri $uri
+${body.trim().split('\n').map((l) => `    ${l.trim()}`).join('\n')}
+}
+`;
+}
+
 /** Runs a test file of ours as user; asserts that every one of its tests passed (ipptool
  * exits 0 even when it cannot parse a file, so the passes are counted). Returns the run. */
 async function runTicket(user, file, extra = []) {
@@ -96,19 +111,12 @@ async function runTicket(user, file, extra = []) {
 
 /** document-format-supported and compression-supported, as ipptool reads them. */
 async function printerAttributes(user) {
-    const t = ticket('probe.test', `{
-    NAME "what the queue advertises"
-    OPERATION Get-Printer-Attributes
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+    const t = ticket('probe.test', req('what the queue advertises', 'Get-Printer-Attributes', `
     ATTR keyword requested-attributes document-format-supported,compression-supported
     STATUS successful-ok
     DISPLAY document-format-supported
     DISPLAY compression-supported
-}
-`);
+`));
     const r = await runTicket(user, t);
     const values = (name) => (r.out.match(new RegExp(`${name} \\([^)]*\\) = (.*)`)) || [null, ''])[1].split(',');
     return { formats: values('document-format-supported'), compression: values('compression-supported') };
@@ -284,13 +292,7 @@ describe('a job\'s life through IPP', () => {
 
     test('PRN-1 Create-Job, Send-Document, Close-Job: incoming, then held; one document per job', async () => {
         const u = tree.cA.users.customer_user;
-        const t = ticket('life.test', `{
-    NAME "Create-Job"
-    OPERATION Create-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const t = ticket('life.test', req('Create-Job', 'Create-Job', `
     ATTR name job-name "life-$uniq"
     GROUP job-attributes-tag
     ATTR integer copies 2
@@ -298,24 +300,10 @@ describe('a job\'s life through IPP', () => {
     EXPECT job-id OF-TYPE integer WITH-VALUE >0
     EXPECT job-state WITH-VALUE 4
     EXPECT job-state-reasons WITH-VALUE job-incoming
-}
-{
-    NAME "Close-Job before the document"
-    OPERATION Close-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('Close-Job before the document', 'Close-Job', `
     ATTR integer job-id $job-id
     STATUS client-error-not-possible
-}
-{
-    NAME "Send-Document"
-    OPERATION Send-Document
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('Send-Document', 'Send-Document', `
     ATTR integer job-id $job-id
     ATTR mimeMediaType document-format application/pdf
     ATTR boolean last-document true
@@ -323,42 +311,20 @@ describe('a job\'s life through IPP', () => {
     STATUS successful-ok
     EXPECT job-state WITH-VALUE 4
     EXPECT job-state-reasons WITH-VALUE job-hold-until-specified
-}
-{
-    NAME "a second document"
-    OPERATION Send-Document
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('a second document', 'Send-Document', `
     ATTR integer job-id $job-id
     ATTR boolean last-document true
     FILE doc.pdf
     STATUS server-error-multiple-document-jobs-not-supported
-}
-{
-    NAME "an empty Send-Document that closes the job"
-    OPERATION Send-Document
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('an empty Send-Document that closes the job', 'Send-Document', `
     ATTR integer job-id $job-id
     ATTR boolean last-document true
     STATUS successful-ok
-}
-{
-    NAME "Close-Job"
-    OPERATION Close-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('Close-Job', 'Close-Job', `
     ATTR integer job-id $job-id
     STATUS successful-ok
     EXPECT job-state WITH-VALUE 4
-}
-`);
+`));
         await runTicket(u, t, ['-d', 'uniq=a1']);
         const token = await tokenOf(srv, u);
         const job = (await jobsOf(token)).find((j) => j.name === 'life-a1');
@@ -370,17 +336,10 @@ describe('a job\'s life through IPP', () => {
 
     test('PRN-6 a created job whose document never comes is aborted after multiple-operation-time-out', async () => {
         const u = tree.cA.users.customer_user;
-        const t = ticket('timeout.test', `{
-    NAME "Create-Job"
-    OPERATION Create-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const t = ticket('timeout.test', req('Create-Job', 'Create-Job', `
     ATTR name job-name "never-$uniq"
     STATUS successful-ok
-}
-`);
+`));
         await runTicket(u, t, ['-d', 'uniq=b1']);
         const token = await tokenOf(srv, u);
         assert.equal((await jobsOf(token)).find((j) => j.name === 'never-b1').status, 'incoming');
@@ -395,13 +354,7 @@ describe('a job\'s life through IPP', () => {
 
     test('PRN-1 unsupported operation attributes (job-password, job-hold-until) are reported; indefinite is accepted', async () => {
         const u = tree.cA.users.customer_user;
-        const t = ticket('unsupported.test', `{
-    NAME "job-password and job-hold-until as operation attributes"
-    OPERATION Print-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const t = ticket('unsupported.test', req('job-password and job-hold-until as operation attributes', 'Print-Job', `
     ATTR name job-name "unsup-$uniq"
     ATTR octetString job-password "1234"
     ATTR keyword job-hold-until weekend
@@ -410,53 +363,31 @@ describe('a job\'s life through IPP', () => {
     EXPECT job-password IN-GROUP unsupported-attributes-tag
     EXPECT job-hold-until IN-GROUP unsupported-attributes-tag
     EXPECT job-state WITH-VALUE 4
-}
-{
-    NAME "job-hold-until indefinite: what every job gets"
-    OPERATION Print-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('job-hold-until indefinite: what every job gets', 'Print-Job', `
     ATTR keyword job-hold-until indefinite
     FILE doc.pdf
     STATUS successful-ok
     EXPECT !job-hold-until
-}
-`);
+`));
         await runTicket(u, t, ['-d', 'uniq=c1']);
     });
 
     test('PRN-1 PRN-3 page-ranges: kept with the job, counted, passed to the device at release; completed jobs are listed', async () => {
         const u = tree.cA.users.customer_user;
         fs.writeFileSync(path.join(dir, 'five.pdf'), makePdf({ pages: 5 }));
-        const t = ticket('ranges.test', `{
-    NAME "Print-Job with page-ranges"
-    OPERATION Print-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const t = ticket('ranges.test', req('Print-Job with page-ranges', 'Print-Job', `
     ATTR name job-name "ranges-$uniq"
     GROUP job-attributes-tag
     ATTR rangeOfInteger page-ranges 2-3,5-5
     FILE five.pdf
     STATUS successful-ok
-}
-{
-    NAME "page-ranges out of order"
-    OPERATION Print-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('page-ranges out of order', 'Print-Job', `
     GROUP job-attributes-tag
     ATTR rangeOfInteger page-ranges 3-4,1-2
     FILE five.pdf
     STATUS client-error-attributes-or-values-not-supported
     EXPECT page-ranges IN-GROUP unsupported-attributes-tag
-}
-`);
+`));
         await runTicket(u, t, ['-d', 'uniq=d1']);
         const token = await tokenOf(srv, u);
         const job = (await jobsOf(token)).find((j) => j.name === 'ranges-d1');
@@ -465,82 +396,40 @@ describe('a job\'s life through IPP', () => {
         const rel = await releaseAndPrint(await panelOf(u), job);
         assert.equal(rel.page_ranges, '2-3,5-5', 'the device gets the page ranges');
         assert.equal(rel.print.pages, 3);
-        const q = ticket('completed.test', `{
-    NAME "Get-Jobs which-jobs=completed"
-    OPERATION Get-Jobs
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const q = ticket('completed.test', req('Get-Jobs which-jobs=completed', 'Get-Jobs', `
     ATTR keyword which-jobs completed
     ATTR keyword requested-attributes job-id,job-state,job-impressions-completed,page-ranges
     STATUS successful-ok
     EXPECT job-id WITH-VALUE ${job.number}
     EXPECT job-state WITH-VALUE 9
-}
-{
-    NAME "Get-Job-Attributes of the printed job"
-    OPERATION Get-Job-Attributes
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('Get-Job-Attributes of the printed job', 'Get-Job-Attributes', `
     ATTR integer job-id ${job.number}
     STATUS successful-ok
     EXPECT job-state WITH-VALUE 9
     EXPECT job-impressions-completed WITH-VALUE 3
     EXPECT page-ranges WITH-VALUE 2-3
-}
-{
-    NAME "Cancel-Job of the printed job"
-    OPERATION Cancel-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('Cancel-Job of the printed job', 'Cancel-Job', `
     ATTR integer job-id ${job.number}
     STATUS client-error-not-possible
-}
-`);
+`));
         await runTicket(u, q);
     });
 
     test('PRN-5 TEN-3 Cancel-My-Jobs cancels one\'s own waiting jobs only; Cancel-Jobs is refused to everyone', async () => {
         const owner = tree.cA.users.customer_user;
         const other = tree.cA.users.guest_user;
-        const print = (name) => ticket(`p-${name}.test`, `{
-    NAME "Print-Job"
-    OPERATION Print-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const print = (name) => ticket(`p-${name}.test`, req('Print-Job', 'Print-Job', `
     ATTR name job-name "${name}"
     FILE doc.pdf
     STATUS successful-ok
-}
-`);
+`));
         for (const [u, n] of [[owner, 'mine-1'], [owner, 'mine-2'], [other, 'theirs-1']])
             await runTicket(u, print(n));
-        const cancel = ticket('cancel-my.test', `{
-    NAME "Cancel-Jobs"
-    OPERATION Cancel-Jobs
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const cancel = ticket('cancel-my.test', req('Cancel-Jobs', 'Cancel-Jobs', `
     STATUS client-error-forbidden
-}
-{
-    NAME "Cancel-My-Jobs"
-    OPERATION Cancel-My-Jobs
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+`) + req('Cancel-My-Jobs', 'Cancel-My-Jobs', `
     STATUS successful-ok
-}
-`);
+`));
         for (const u of [owner, tree.cA.admin])
             await runTicket(u, cancel);
         const mine = await jobsOf(await tokenOf(srv, owner));
@@ -556,19 +445,12 @@ describe('errors as a print client shows them', () => {
         const u = tree.cA.users.guest_user;
         assertStatus(await srv.request('PUT', `/api/v1/users/${u.id}/quota`, { token: tree.cA.token, body: { monthly_pages: 1 } }),
             200, 'a quota of one page');
-        const print = (name, want) => ticket(`quota-${name}.test`, `{
-    NAME "Print-Job"
-    OPERATION Print-Job
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const print = (name, want) => ticket(`quota-${name}.test`, req('Print-Job', 'Print-Job', `
     ATTR name job-name "${name}"
     FILE doc.pdf
     STATUS ${want}
     DISPLAY status-message
-}
-`);
+`));
         await runTicket(u, print('quota-e1', 'successful-ok'));
         const items = (await srv.request('GET', '/api/v1/jobs', { token: await tokenOf(srv, u) })).json.items;
         const job = items.find((j) => j.name === 'quota-e1');
@@ -583,18 +465,11 @@ describe('errors as a print client shows them', () => {
 describe('the printer description points at what exists', () => {
     /** The value(s) of a printer attribute, as ipptool displays them. */
     async function displayed(names) {
-        const t = ticket('describe.test', `{
-    NAME "printer description"
-    OPERATION Get-Printer-Attributes
-    GROUP operation-attributes-tag
-    ATTR charset attributes-charset utf-8
-    ATTR naturalLanguage attributes-natural-language en
-    ATTR uri printer-uri $uri
+        const t = ticket('describe.test', req('printer description', 'Get-Printer-Attributes', `
     ATTR keyword requested-attributes ${names.join(',')}
     STATUS successful-ok
-${names.map((n) => `    DISPLAY ${n}`).join('\n')}
-}
-`);
+    ${names.map((n) => `    DISPLAY ${n}`).join('\n')}
+`));
         const r = await runTicket(tree.cA.users.customer_user, t);
         return Object.fromEntries(names.map((n) => [n, (r.out.match(new RegExp(`${n} \\([^)]*\\) = (.*)`)) || [null, ''])[1]]));
     }
