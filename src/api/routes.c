@@ -90,8 +90,8 @@ const qr_route_t qr_api_routes[] = {
      "from to limit after user device type color format", NULL},
     {"GET", "/api/v1/me/log", qr_api_me_log, A, "from to limit after device type color format",
      NULL},
-    {"POST", "/api/v1/jobs", qr_api_jobs_submit, A | QR_ROUTE_STREAM, "name copies color duplex",
-     NULL},
+    {"POST", "/api/v1/jobs", qr_api_jobs_submit, A | QR_ROUTE_STREAM,
+     "name copies color duplex page_ranges", NULL},
     {"POST", QR_IPP_PATH, qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL},
     {"POST", QR_IPP_PATH "/{n}", qr_api_ipp, QR_ROUTE_STREAM, NULL, NULL}, /* a job's URI */
     {"GET", QR_IPP_ICON_PATH "48.png", qr_api_printer_icon, 0, NULL, NULL},

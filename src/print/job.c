@@ -135,6 +135,33 @@ static long long job_number(void) {
     return (long long)v;
 }
 
+/* Checks page ranges as a job keeps them: "FIRST-LAST" pairs from 1, ascending and not
+ * overlapping, separated by commas, at most QR_JOB_RANGES_MAX bytes (NULL: all pages). */
+static qr_status_t check_ranges(const char *ranges, qr_err_t *err) {
+    long long last = 0;
+    const char *s = ranges;
+    if (!ranges)
+        return QR_OK;
+    while (strlen(ranges) <= QR_JOB_RANGES_MAX && *s >= '0' && *s <= '9') {
+        char *end = NULL;
+        long long lo = strtoll(s, &end, 10);
+        long long hi =
+            *end == '-' && end[1] >= '0' && end[1] <= '9' ? strtoll(end + 1, &end, 10) : 0;
+        if (lo <= last || hi < lo || hi > 0x7fffffffLL)
+            break;
+        last = hi;
+        if (!*end)
+            return QR_OK;
+        if (*end != ',')
+            break;
+        s = end + 1;
+    }
+    return qr_err_set(err, QR_E_INVALID, NULL,
+                      "page ranges are FIRST-LAST pairs from 1, ascending and not overlapping, "
+                      "separated by commas (\"2-3,5-5\"), at most %d characters",
+                      QR_JOB_RANGES_MAX);
+}
+
 qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
                          long long declared_size, qr_job_upload_t **out, qr_err_t *err) {
     *out = NULL;
@@ -146,6 +173,8 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
         return qr_err_set(err, QR_E_TOO_LARGE, NULL, "%s", too_large);
     if (o->copies < 1 || o->copies > 999)
         return qr_err_set(err, QR_E_INVALID, NULL, "copies must be from 1 to 999");
+    if (check_ranges(o->page_ranges, err))
+        return err->status;
     /* TEN-5: the feature and the storage quota, before a byte is stored (the declared size
      * when known; the real one again at commit). */
     qr_dbc_t *c = qr_db_acquire(ctx->db);
@@ -339,6 +368,8 @@ qr_status_t qr_job_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_o
     memset(out, 0, sizeof(*out));
     if (o->copies < 1 || o->copies > 999)
         return qr_err_set(err, QR_E_INVALID, NULL, "copies must be from 1 to 999");
+    if (check_ranges(o->page_ranges, err))
+        return err->status;
     int64_t now = qr_clock_now(ctx->clock);
     char id[QR_ID_LEN + 1];
     qr_random_id(id);

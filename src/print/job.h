@@ -51,7 +51,8 @@ typedef struct qr_job_options {
     const char *name;
     long long copies;
     int color, duplex;
-    const char *page_ranges; /* ascending ranges "1-3,7-7" (QR_JOB_RANGES_MAX); NULL: all */
+    const char *page_ranges; /* "1-3,7-7": from 1, ascending, not overlapping, at most
+                              * QR_JOB_RANGES_MAX bytes (else QR_E_INVALID); NULL: all */
 } qr_job_options_t;
 
 /* The longest page_ranges text a job keeps. */

@@ -171,6 +171,17 @@ static void test_prn1_refused_uploads_leave_no_job(void **state) {
         qr_job_begin(&ctx, &root, &o, (long long)cfg.max_job_mb * 1048576 + 1, &u, &err),
         QR_E_TOO_LARGE);
     assert_null(u);
+    /* Page ranges: from 1, ascending, not overlapping, nothing else. */
+    static const char *const bad[] = {"0-1", "3-2", "2-3,1-1", "1-2,2-3", "1-2,",
+                                      "a",   "1",   "-1-2",    "1-2;3-4"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        o.page_ranges = bad[i];
+        assert_int_equal(qr_job_begin(&ctx, &root, &o, -1, &u, &err), QR_E_INVALID);
+        assert_non_null(strstr(err.msg, "ascending and not overlapping"));
+        assert_null(u);
+        assert_int_equal(qr_job_create(&ctx, &root, &o, &job, &err), QR_E_INVALID);
+    }
+    o.page_ranges = NULL;
     o.copies = 0;
     assert_int_equal(qr_job_begin(&ctx, &root, &o, -1, &u, &err), QR_E_INVALID);
     assert_string_equal(err.msg, "copies must be from 1 to 999");
