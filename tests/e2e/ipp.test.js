@@ -224,10 +224,12 @@ describe('IPP Everywhere queue', () => {
             const l = await runBounded('lp', ['-d', 'quire', '-t', 'lp-printed', 'doc.pdf'], env);
             assert.equal(l.code, 0, `lp: ${l.out}`);
             const token = await tokenOf(srv, owner);
+            // The ipps backend sends Create-Job, then the document with Send-Document: the job
+            // is listed (incoming) from the first and held once its document is in.
             let job = null;
-            for (let i = 0; i < 300 && !job; i++) {
+            for (let i = 0; i < 300 && job?.status !== 'held'; i++) {
                 job = (await jobsOf(token)).find((j) => j.name.endsWith('lp-printed')); // the backend prefixes the CUPS job id
-                if (!job)
+                if (job?.status !== 'held')
                     await pause(100);
             }
             assert.ok(job, `the job printed with lp is in the owner's spool\n${fs.readFileSync(path.join(dir, 'log/error_log'), 'utf8').slice(-3000)}`);
