@@ -44,7 +44,7 @@ LDFLAGS := $(SAN) -pthread
 LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c src/tenancy/*.c src/auth/*.c \
              src/report/*.c src/http/*.c src/api/*.c src/device/*.c src/print/*.c \
              src/scan/*.c src/admin/*.c) src/cmd/app.c
-LIB_ASM := src/auth/common_passwords.S
+LIB_ASM := src/auth/common_passwords.S src/api/printer_icons.S
 # The web portal (web/), built by scripts/web-build.mjs into $(B)/web/ (content-hashed names)
 # and into a generated C table that quired serves from memory (docs/design-notes.md).
 WEB_SRC := $(shell find web docs/guides -type f) scripts/web-build.mjs scripts/guide-render.mjs \
@@ -62,7 +62,7 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/obj/%.o: %.S data/common-passwords.txt
+$(B)/obj/%.o: %.S data/common-passwords.txt $(wildcard data/icons/*.png)
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 

@@ -240,6 +240,10 @@ void qr_api_scans_delete(qr_req_t *r);
 void qr_api_scans_document(qr_req_t *r);
 void qr_api_org_usage(qr_req_t *r);
 void qr_api_ipp(qr_req_t *r);
+/* GET /ipp/icons/printer-{48,128,512}.png: the queue's printer-icons (PNG). */
+void qr_api_printer_icon(qr_req_t *r);
+/* GET /help/print: the printer-more-info page, how to release a job. */
+void qr_api_printer_help(qr_req_t *r);
 void qr_api_org_log(qr_req_t *r);
 void qr_api_me_log(qr_req_t *r);
 void qr_api_me_pin_set(qr_req_t *r);

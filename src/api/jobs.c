@@ -24,6 +24,8 @@ static json_t *job_json(const qr_job_t *j) {
     json_object_set_new(o, "released_at",
                         j->has_released_at ? json_integer(j->released_at) : json_null());
     json_object_set_new(o, "reason", j->reason ? json_string(j->reason) : json_null());
+    json_object_set_new(o, "page_ranges",
+                        j->page_ranges ? json_string(j->page_ranges) : json_null());
     return o;
 }
 
@@ -63,7 +65,7 @@ static int query_bool(qr_req_t *r, const char *name, int *out) {
 
 /* The job's options from the query, then the spool upload. */
 static qr_status_t submit_begin(qr_req_t *r, long long size, void **state, qr_err_t *err) {
-    qr_job_options_t o = {qr_req_query(r, "name"), 1, 0, 0};
+    qr_job_options_t o = {qr_req_query(r, "name"), 1, 0, 0, qr_req_query(r, "page_ranges")};
     if (query_int(r, "copies", 1, &o.copies) || query_bool(r, "color", &o.color) ||
         query_bool(r, "duplex", &o.duplex) || (o.name && strlen(o.name) > 255))
         return qr_err_set(err, QR_E_INVALID, NULL,

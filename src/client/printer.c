@@ -4,6 +4,7 @@
 
 #include <cups/cups.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,25 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* page-ranges from the server's "1-3,7-7" (NULL or malformed: none, all pages print). */
+static void add_page_ranges(ipp_t *req, const char *ranges) {
+    ipp_attribute_t *a = NULL;
+    for (const char *s = ranges; s && *s;) {
+        char *end = NULL;
+        long lo = strtol(s, &end, 10);
+        long hi = end && *end == '-' ? strtol(end + 1, &end, 10) : lo;
+        if (!end || end == s || lo < 1 || hi < lo || hi > 0x7fffffffL)
+            break;
+        if (!a)
+            a = ippAddRange(req, IPP_TAG_JOB, "page-ranges", (int)lo, (int)hi);
+        else
+            ippSetRange(req, &a, ippGetCount(a), (int)lo, (int)hi);
+        if (*end != ',')
+            break;
+        s = end + 1;
+    }
+}
+
 /* The Print-Job request with the job template settings s (caller deletes it). */
 static ipp_t *print_request(const char *uri, const qr_print_settings_t *s) {
     ipp_t *req = ippNewRequest(IPP_OP_PRINT_JOB);
@@ -58,6 +78,7 @@ static ipp_t *print_request(const char *uri, const qr_print_settings_t *s) {
                  s->duplex ? "two-sided-long-edge" : "one-sided");
     ippAddString(req, IPP_TAG_JOB, IPP_TAG_KEYWORD, "print-color-mode", NULL,
                  s->color ? "color" : "monochrome");
+    add_page_ranges(req, s->page_ranges);
     return req;
 }
 

@@ -11,8 +11,9 @@ typedef struct qr_print_settings {
     const char *job_name;  /* job-name; may be NULL */
     const char *user_name; /* requesting-user-name; may be NULL */
     int copies;
-    int color;  /* print-color-mode color, else monochrome */
-    int duplex; /* sides two-sided-long-edge, else one-sided */
+    int color;               /* print-color-mode color, else monochrome */
+    int duplex;              /* sides two-sided-long-edge, else one-sided */
+    const char *page_ranges; /* "1-3,7-7" (ascending) as page-ranges; NULL: all pages */
 } qr_print_settings_t;
 
 /* Sends the size bytes readable from fd (a PDF, read from offset 0) to the printer at uri

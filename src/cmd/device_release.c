@@ -56,6 +56,7 @@ typedef struct release {
     int has_size;   /* the answer gave the document's size */
     long long size; /* then: its bytes */
     const char *name;
+    const char *page_ranges; /* the pages to print ("1-3,7-7"); NULL: all */
 } release_t;
 
 /* Reports the outcome of one print (POST /api/v1/jobs/{id}/result): printed, or failed for
@@ -112,6 +113,7 @@ static int release_request(panel_t *p, const char *id, qr_reply_t *r, release_t 
     rel->has_size = json_is_integer(size);
     rel->size = rel->has_size ? (long long)json_integer_value(size) : 0;
     rel->name = json_string_value(json_object_get(r->json, "name"));
+    rel->page_ranges = json_string_value(json_object_get(r->json, "page_ranges"));
     return 0;
 }
 
@@ -146,7 +148,8 @@ static char *print_document(panel_t *p, const char *id, const release_t *rel, lo
         return qr_xstrdup(err.msg);
     char *reason = download_document(p, id, rel, fd, size);
     if (!reason) {
-        qr_print_settings_t s = {rel->name, p->username, rel->copies, rel->color, rel->duplex};
+        qr_print_settings_t s = {rel->name,  p->username, rel->copies,
+                                 rel->color, rel->duplex, rel->page_ranges};
         if (qr_printer_print(p->o->printer, fd, *size, &s, p->o->timeout_s, job_id, &err))
             reason = qr_xstrdup(err.msg);
     }
@@ -157,7 +160,7 @@ static char *print_document(panel_t *p, const char *id, const release_t *rel, lo
 /* Releases one job, prints it and reports the result. */
 static int release_one(panel_t *p, const char *id) {
     qr_reply_t r = {0, NULL};
-    release_t rel;
+    release_t rel = {0};
     int rc = release_request(p, id, &r, &rel);
     if (rc)
         return rc;

@@ -249,8 +249,9 @@ static int check_request(qr_ipp_t *x) {
         known |= qr__ipp_operations[i] == op;
     if (!known) {
         qr__ipp_status(x, IPP_STATUS_ERROR_OPERATION_NOT_SUPPORTED,
-                       "supported: Print-Job, Validate-Job, Cancel-Job, Get-Job-Attributes, "
-                       "Get-Jobs, Get-Printer-Attributes");
+                       "supported: Print-Job, Validate-Job, Create-Job, Send-Document, "
+                       "Close-Job, Cancel-Job, Cancel-My-Jobs, Cancel-Jobs, Get-Job-Attributes, "
+                       "Get-Jobs, Get-Printer-Attributes, Identify-Printer");
         return 1;
     }
     return 0;
@@ -275,10 +276,28 @@ static void start(qr_ipp_t *x) {
         qr__ipp_op_get_printer_attributes(x);
         break;
     case IPP_OP_PRINT_JOB:
-        qr__ipp_op_create(x, 1);
+        qr__ipp_op_create(x, QR__IPP_PRINT);
         break;
     case IPP_OP_VALIDATE_JOB:
-        qr__ipp_op_create(x, 0);
+        qr__ipp_op_create(x, QR__IPP_VALIDATE);
+        break;
+    case IPP_OP_CREATE_JOB:
+        qr__ipp_op_create(x, QR__IPP_CREATE);
+        break;
+    case IPP_OP_SEND_DOCUMENT:
+        qr__ipp_op_send_document(x);
+        break;
+    case IPP_OP_CLOSE_JOB:
+        qr__ipp_op_close_job(x);
+        break;
+    case IPP_OP_CANCEL_MY_JOBS:
+        qr__ipp_op_cancel_my_jobs(x);
+        break;
+    case IPP_OP_CANCEL_JOBS:
+        qr__ipp_op_cancel_jobs(x);
+        break;
+    case IPP_OP_IDENTIFY_PRINTER:
+        qr__ipp_op_identify_printer(x);
         break;
     case IPP_OP_GET_JOBS:
         qr__ipp_op_get_jobs(x);

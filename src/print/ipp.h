@@ -18,6 +18,10 @@
 #define QR_IPP_ATTR_MAX (64 * 1024)
 /* The path of the queue on the HTTPS listener. */
 #define QR_IPP_PATH "/ipp/print"
+/* The printer's icons: this prefix plus 48.png, 128.png, 512.png (printer-icons). */
+#define QR_IPP_ICON_PATH "/ipp/icons/printer-"
+/* The page that explains how to release a job (printer-more-info). */
+#define QR_IPP_HELP_PATH "/help/print"
 
 typedef struct qr_ipp qr_ipp_t;
 

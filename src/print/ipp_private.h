@@ -37,15 +37,18 @@ struct qr_ipp {
     ipp_t *unsup;      /* the unsupported-attributes group, kept apart until the answer */
     char message[320]; /* status-message, if any */
     qr_job_upload_t *upload;
-    qr_buf_t out; /* the encoded response */
-    qr_err_t err; /* with QR__IPP_NOT_IPP: why */
+    int job_number;                     /* Send-Document: the job; 0 for Print-Job */
+    int close_only;                     /* Send-Document to a job that has its document */
+    char ranges[QR_JOB_RANGES_MAX + 1]; /* page-ranges as the job keeps them */
+    qr_buf_t out;                       /* the encoded response */
+    qr_err_t err;                       /* with QR__IPP_NOT_IPP: why */
 };
 
 /* The printer's supported values (printer_ipp.c). */
 extern const char *const qr__ipp_formats[2];     /* document-format-supported */
 extern const char *const qr__ipp_sides[3];       /* sides-supported */
 extern const char *const qr__ipp_color_modes[3]; /* print-color-mode-supported */
-extern const int qr__ipp_operations[6];          /* operations-supported */
+extern const int qr__ipp_operations[12];         /* operations-supported */
 
 /* ---- ipp.c: the responder and checks ---- */
 
@@ -72,6 +75,8 @@ char *qr__ipp_printer_uri(qr_ctx_t *ctx);
 int qr__ipp_media_index(const char *s);
 /* Get-Printer-Attributes. */
 void qr__ipp_op_get_printer_attributes(qr_ipp_t *x);
+/* Identify-Printer: a cloud queue has nothing to flash or show; answered, changes nothing. */
+void qr__ipp_op_identify_printer(qr_ipp_t *x);
 
 /* ---- job_ipp.c ---- */
 
@@ -81,12 +86,24 @@ void qr__ipp_op_get_jobs(qr_ipp_t *x);
 void qr__ipp_op_get_job_attributes(qr_ipp_t *x);
 /* Cancel-Job of an own held job. */
 void qr__ipp_op_cancel_job(qr_ipp_t *x);
-/* Print-Job (print 1) and Validate-Job (0): checks the job; Print-Job then opens the spool
- * upload and the request goes on to QR__IPP_DOCUMENT. */
-void qr__ipp_op_create(qr_ipp_t *x, int print);
+/* The job creation operations qr__ipp_op_create runs. */
+enum { QR__IPP_VALIDATE = 0, QR__IPP_PRINT, QR__IPP_CREATE };
+/* Print-Job, Validate-Job and Create-Job (kind): checks the job; Print-Job then opens the
+ * spool upload and the request goes on to QR__IPP_DOCUMENT; Create-Job records the job,
+ * which waits for its document. */
+void qr__ipp_op_create(qr_ipp_t *x, int kind);
+/* Send-Document: the document of a created job (one per job); goes on to QR__IPP_DOCUMENT. */
+void qr__ipp_op_send_document(qr_ipp_t *x);
+/* Close-Job: a job that has its document is complete already. */
+void qr__ipp_op_close_job(qr_ipp_t *x);
+/* Cancel-My-Jobs: the user's own jobs that wait (all, or those of job-ids). */
+void qr__ipp_op_cancel_my_jobs(qr_ipp_t *x);
+/* Cancel-Jobs: other users' jobs, which nobody may cancel (PRN-5): client-error-forbidden. */
+void qr__ipp_op_cancel_jobs(qr_ipp_t *x);
 /* Writes document bytes to the spool; on failure answers and drops the upload. */
 void qr__ipp_document(qr_ipp_t *x, const void *data, size_t n);
-/* Print-Job's document is complete: stores the job and answers with its attributes. */
+/* Print-Job's or Send-Document's document is complete: stores the job and answers with its
+ * attributes. */
 void qr__ipp_commit(qr_ipp_t *x);
 
 #endif

@@ -25,7 +25,7 @@
 /* The one column list of a job; job_from_row reads it. */
 #define JOB_COLUMNS                                                                                \
     "j.id, j.name, j.size, j.status, j.copies, j.color, j.duplex, j.created_at, j.expires_at, "    \
-    "j.number, j.pages, j.doc_color, j.device_id, j.released_at, j.reason"
+    "j.number, j.pages, j.doc_color, j.device_id, j.released_at, j.reason, j.page_ranges"
 
 struct qr_job_upload {
     qr_ctx_t *ctx;
@@ -34,6 +34,8 @@ struct qr_job_upload {
     char *name;
     long long copies;
     int color, duplex;
+    char *page_ranges;            /* NULL: all pages */
+    char incoming[QR_ID_LEN + 1]; /* the created job the document completes; "" for a new one */
 };
 
 static char *blob_dir(qr_ctx_t *ctx, const char *org_id) {
@@ -60,6 +62,7 @@ static void job_from_row(const qr_dbres_t *r, int i, qr_job_t *out) {
     out->has_released_at = !qr_dbres_isnull(r, i, 13);
     out->released_at = out->has_released_at ? qr_dbres_int(r, i, 13) : 0;
     out->reason = qr_dbres_isnull(r, i, 14) ? NULL : qr_xstrdup(qr_dbres_text(r, i, 14));
+    out->page_ranges = qr_dbres_isnull(r, i, 15) ? NULL : qr_xstrdup(qr_dbres_text(r, i, 15));
 }
 
 void qr_job_clear(qr_job_t *j) {
@@ -68,6 +71,7 @@ void qr_job_clear(qr_job_t *j) {
     free(j->name);
     free(j->status);
     free(j->reason);
+    free(j->page_ranges);
     memset(j, 0, sizeof(*j));
 }
 
@@ -131,6 +135,33 @@ static long long job_number(void) {
     return (long long)v;
 }
 
+/* Checks page ranges as a job keeps them: "FIRST-LAST" pairs from 1, ascending and not
+ * overlapping, separated by commas, at most QR_JOB_RANGES_MAX bytes (NULL: all pages). */
+static qr_status_t check_ranges(const char *ranges, qr_err_t *err) {
+    long long last = 0;
+    const char *s = ranges;
+    if (!ranges)
+        return QR_OK;
+    while (strlen(ranges) <= QR_JOB_RANGES_MAX && *s >= '0' && *s <= '9') {
+        char *end = NULL;
+        long long lo = strtoll(s, &end, 10);
+        long long hi =
+            *end == '-' && end[1] >= '0' && end[1] <= '9' ? strtoll(end + 1, &end, 10) : 0;
+        if (lo <= last || hi < lo || hi > 0x7fffffffLL)
+            break;
+        last = hi;
+        if (!*end)
+            return QR_OK;
+        if (*end != ',')
+            break;
+        s = end + 1;
+    }
+    return qr_err_set(err, QR_E_INVALID, NULL,
+                      "page ranges are FIRST-LAST pairs from 1, ascending and not overlapping, "
+                      "separated by commas (\"2-3,5-5\"), at most %d characters",
+                      QR_JOB_RANGES_MAX);
+}
+
 qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
                          long long declared_size, qr_job_upload_t **out, qr_err_t *err) {
     *out = NULL;
@@ -142,6 +173,8 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
         return qr_err_set(err, QR_E_TOO_LARGE, NULL, "%s", too_large);
     if (o->copies < 1 || o->copies > 999)
         return qr_err_set(err, QR_E_INVALID, NULL, "copies must be from 1 to 999");
+    if (check_ranges(o->page_ranges, err))
+        return err->status;
     /* TEN-5: the feature and the storage quota, before a byte is stored (the declared size
      * when known; the real one again at commit). */
     qr_dbc_t *c = qr_db_acquire(ctx->db);
@@ -159,6 +192,7 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
     u->color = o->color;
     u->duplex = o->duplex;
     u->name = qr_xstrdup(o->name && *o->name ? o->name : "document.pdf");
+    u->page_ranges = o->page_ranges ? qr_xstrdup(o->page_ranges) : NULL;
     st = qr_blob_upload_begin(&u->up, ctx, p->org_id, dir, max, too_large, err);
     free(dir);
     if (st) {
@@ -187,28 +221,88 @@ static qr_status_t inspect(qr_job_upload_t *u, qr_pdf_info_t *info, qr_err_t *er
     return st;
 }
 
-/* Records the job of a published, inspected document (the held job, its audit row) on c;
- * a clash of random job numbers is retried with another one. */
-static qr_status_t record(qr_dbc_t *c, qr_job_upload_t *u, const qr_pdf_info_t *info, int64_t now) {
+/* The pages of a document of pages pages that page ranges ("1-3,7-7", ascending, as
+ * job_ipp.c writes them; NULL: all) select. */
+static long long ranged_pages(const char *ranges, long long pages) {
+    if (!ranges)
+        return pages;
+    long long n = 0;
+    const char *s = ranges;
+    while (*s) {
+        char *end = NULL;
+        long long lo = strtoll(s, &end, 10);
+        long long hi = end && *end == '-' ? strtoll(end + 1, &end, 10) : lo;
+        if (!end || end == s)
+            break;
+        if (hi > pages)
+            hi = pages;
+        if (lo >= 1 && hi >= lo)
+            n += hi - lo + 1;
+        s = *end == ',' ? end + 1 : end;
+        if (*end != ',')
+            break;
+    }
+    return n;
+}
+
+/* One new row of print_jobs. */
+struct new_job {
+    const char *id, *status, *name, *page_ranges;
+    long long size, copies, pages;
+    int color, duplex, doc_color;
+};
+
+/* Records job j of the principal on c with a new random number (a clash of numbers is
+ * retried with another one); it expires after the org's print retention. */
+static qr_status_t insert_job(qr_dbc_t *c, const qr_principal_t *p, const struct new_job *j,
+                              int64_t now) {
     qr_dbres_t *r = NULL;
     qr_status_t st =
-        qr_db_q(c, &r, NULL, "SELECT ret_print_days FROM orgs WHERE id = ?", QR_TEXT(u->p.org_id));
+        qr_db_q(c, &r, NULL, "SELECT ret_print_days FROM orgs WHERE id = ?", QR_TEXT(p->org_id));
     long long days = !st && qr_dbres_rows(r) == 1 ? qr_dbres_int(r, 0, 0) : 7;
     qr_dbres_free(r);
     for (int tries = 0; !st && tries < 8; tries++) {
         st = qr_db_q(c, NULL, NULL,
                      "INSERT INTO print_jobs (id, org_id, user_id, name, size, status, copies, "
-                     "color, duplex, created_at, expires_at, number, pages, doc_color) VALUES (?, "
-                     "?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?, ?, ?)",
-                     QR_TEXT(u->up.id), QR_TEXT(u->p.org_id), QR_TEXT(u->p.user_id),
-                     QR_TEXT(u->name), QR_INT(u->up.size), QR_INT(u->copies), QR_INT(u->color),
-                     QR_INT(u->duplex), QR_INT(now), QR_INT(now + days * 86400),
-                     QR_INT(job_number()), QR_INT(info->pages), QR_INT(info->color));
+                     "color, duplex, created_at, expires_at, number, pages, doc_color, "
+                     "page_ranges) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     QR_TEXT(j->id), QR_TEXT(p->org_id), QR_TEXT(p->user_id), QR_TEXT(j->name),
+                     QR_INT(j->size), QR_TEXT(j->status), QR_INT(j->copies), QR_INT(j->color),
+                     QR_INT(j->duplex), QR_INT(now), QR_INT(now + days * 86400),
+                     QR_INT(job_number()), QR_INT(j->pages), QR_INT(j->doc_color),
+                     j->page_ranges ? QR_TEXT(j->page_ranges) : QR_NULL);
         if (st != QR_E_CONFLICT)
             break;
         st = tries < 7 ? QR_OK : st;
     }
     return st;
+}
+
+/* Records the job of a published, inspected document on c: a new held job, or the created
+ * job it completes (which then takes the document's id). */
+static qr_status_t record(qr_dbc_t *c, qr_job_upload_t *u, const qr_pdf_info_t *info, int64_t now,
+                          qr_err_t *err) {
+    long long pages = ranged_pages(u->page_ranges, info->pages);
+    if (!u->incoming[0]) {
+        struct new_job j = {u->up.id,  "held", u->name,  u->page_ranges, u->up.size,
+                            u->copies, pages,  u->color, u->duplex,      info->color};
+        qr_status_t st = insert_job(c, &u->p, &j, now);
+        return st ? qr_err_set(err, st, NULL, "the job could not be recorded") : QR_OK;
+    }
+    long long changed = 0;
+    qr_status_t st =
+        qr_db_q(c, NULL, &changed,
+                "UPDATE print_jobs SET id = ?, size = ?, status = 'held', pages = ?, "
+                "doc_color = ? WHERE id = ? AND org_id = ? AND user_id = ? AND status "
+                "= 'incoming'",
+                QR_TEXT(u->up.id), QR_INT(u->up.size), QR_INT(pages), QR_INT(info->color),
+                QR_TEXT(u->incoming), QR_TEXT(u->p.org_id), QR_TEXT(u->p.user_id));
+    if (st)
+        return qr_err_set(err, st, NULL, "the job could not be recorded");
+    if (changed != 1)
+        return qr_err_set(err, QR_E_CONFLICT, "not_incoming",
+                          "the job was canceled or timed out before its document arrived");
+    return QR_OK;
 }
 
 qr_status_t qr_job_commit(qr_job_upload_t *u, qr_job_t *out, qr_err_t *err) {
@@ -237,15 +331,14 @@ qr_status_t qr_job_commit(qr_job_upload_t *u, qr_job_t *out, qr_err_t *err) {
         qr_job_abort(u);
         return st;
     }
-    st = record(c, u, &info, now);
-    if (!st)
-        st = job_by_id(c, u->up.id, out);
+    st = record(c, u, &info, now, err);
+    if (!st && (st = job_by_id(c, u->up.id, out)))
+        qr_err_set(err, st, NULL, "the job could not be recorded");
     if (!st) {
         qr_audit_write(c, now, u->p.org_id, u->p.user_id, "job_submitted", u->up.id, "");
     } else {
         /* No row, no document: nothing accepted is left half-stored. */
         qr_blob_upload_delete(&u->up);
-        qr_err_set(err, st, NULL, "the job could not be recorded");
     }
     qr_db_release(c);
     qr_job_abort(u);
@@ -257,7 +350,94 @@ void qr_job_abort(qr_job_upload_t *u) {
         return;
     qr_blob_upload_abort(&u->up);
     free(u->name);
+    free(u->page_ranges);
     free(u);
+}
+
+/* Deletes the document of the principal's job id from the spool and audits action on c. */
+static void drop_document(qr_ctx_t *ctx, qr_dbc_t *c, const qr_principal_t *p, const char *id,
+                          const char *action, int64_t now) {
+    char *dir = blob_dir(ctx, p->org_id);
+    qr_blob_delete(dir, id, NULL);
+    free(dir);
+    qr_audit_write(c, now, p->org_id, p->user_id, action, id, "");
+}
+
+qr_status_t qr_job_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
+                          qr_job_t *out, qr_err_t *err) {
+    memset(out, 0, sizeof(*out));
+    if (o->copies < 1 || o->copies > 999)
+        return qr_err_set(err, QR_E_INVALID, NULL, "copies must be from 1 to 999");
+    if (check_ranges(o->page_ranges, err))
+        return err->status;
+    int64_t now = qr_clock_now(ctx->clock);
+    char id[QR_ID_LEN + 1];
+    qr_random_id(id);
+    struct new_job j = {id,
+                        "incoming",
+                        o->name && *o->name ? o->name : "document.pdf",
+                        o->page_ranges,
+                        0,
+                        o->copies,
+                        0,
+                        o->color,
+                        o->duplex,
+                        0};
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    qr_status_t st = qr_license_require_feature(c, p->org_id, QR_FEAT_PRINT, err);
+    if (!st && (st = insert_job(c, p, &j, now)))
+        qr_err_set(err, st, NULL, "the job could not be recorded");
+    if (!st && (st = job_by_id(c, id, out)))
+        qr_err_set(err, st, NULL, "the job could not be read back");
+    if (!st)
+        qr_audit_write(c, now, p->org_id, p->user_id, "job_created", id, "");
+    qr_db_release(c);
+    return st;
+}
+
+qr_status_t qr_job_begin_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                                  long long declared_size, qr_job_upload_t **out, qr_err_t *err) {
+    *out = NULL;
+    qr_job_t job;
+    qr_status_t st = qr_job_get(ctx, p, id, &job, err);
+    if (st)
+        return st;
+    if (strcmp(job.status, "incoming") != 0) {
+        st = qr_err_set(err, QR_E_CONFLICT, "not_incoming",
+                        "the job is %s: it does not wait for a document", job.status);
+        qr_job_clear(&job);
+        return st;
+    }
+    qr_job_options_t o = {job.name, job.copies, job.color, job.duplex, job.page_ranges};
+    st = qr_job_begin(ctx, p, &o, declared_size, out, err);
+    if (!st)
+        snprintf((*out)->incoming, sizeof((*out)->incoming), "%s", job.id);
+    qr_job_clear(&job);
+    return st;
+}
+
+qr_status_t qr_job_cancel(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err) {
+    int64_t now = qr_clock_now(ctx->clock);
+    qr_job_t job;
+    qr_status_t st = qr_job_get(ctx, p, id, &job, err);
+    if (st)
+        return st;
+    qr_dbc_t *c = qr_db_acquire(ctx->db);
+    long long changed = 0;
+    st = qr_db_q(c, NULL, &changed,
+                 "UPDATE print_jobs SET status = 'canceled', reason = 'canceled by its owner' "
+                 "WHERE id = ? AND org_id = ? AND user_id = ? AND status IN ('incoming', 'held')",
+                 QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
+    if (!st && changed != 1)
+        st = qr_err_set(err, QR_E_CONFLICT, "not_cancelable",
+                        "the job is %s: only a job waiting for its document or for release can "
+                        "be canceled",
+                        strcmp(job.status, "released") == 0 ? "being printed" : job.status);
+    if (!st) /* the row stays for the owner's listings until its retention ends */
+        drop_document(ctx, c, p, id, "job_canceled", now);
+    qr_db_release(c);
+    qr_job_clear(&job);
+    return st;
 }
 
 qr_status_t qr_job_list(qr_ctx_t *ctx, const qr_principal_t *p, qr_job_t **items, size_t *n,
@@ -308,12 +488,8 @@ qr_status_t qr_job_delete(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
                              QR_TEXT(id), QR_TEXT(p->org_id), QR_TEXT(p->user_id));
     if (!st && changed != 1)
         st = qr_err_set(err, QR_E_NOT_FOUND, NULL, "job not found");
-    if (!st) {
-        char *dir = blob_dir(ctx, p->org_id);
-        qr_blob_delete(dir, id, NULL);
-        free(dir);
-        qr_audit_write(c, now, p->org_id, p->user_id, "job_deleted", id, "");
-    }
+    if (!st)
+        drop_document(ctx, c, p, id, "job_deleted", now);
     qr_db_release(c);
     return st;
 }
@@ -338,11 +514,28 @@ static int blob_known(void *c, const char *name) {
     return job_exists(c, id);
 }
 
+/* Created jobs whose document did not come within QR_JOB_DOCUMENT_TIMEOUT become aborted
+ * (IPP multiple-operation-time-out-action abort-job); they stay listed until their
+ * retention ends. */
+static void abort_incoming(qr_dbc_t *c, int64_t now) {
+    qr_dbres_t *r = NULL;
+    if (qr_db_q(c, &r, NULL,
+                "UPDATE print_jobs SET status = 'aborted', reason = 'no document arrived within "
+                "the time allowed after the job was created' WHERE status = 'incoming' AND "
+                "created_at <= ? RETURNING id, org_id, user_id",
+                QR_INT(now - QR_JOB_DOCUMENT_TIMEOUT)) == QR_OK)
+        for (int i = 0; i < qr_dbres_rows(r); i++)
+            qr_audit_write(c, now, qr_dbres_text(r, i, 1), qr_dbres_text(r, i, 2), "job_aborted",
+                           qr_dbres_text(r, i, 0), "");
+    qr_dbres_free(r);
+}
+
 int qr_job_sweep(qr_ctx_t *ctx) {
     qr_job_requeue_stale(ctx);
     int64_t now = qr_clock_now(ctx->clock);
     int removed = 0;
     qr_dbc_t *c = qr_db_acquire(ctx->db);
+    abort_incoming(c, now);
     qr_dbres_t *r = NULL;
     if (qr_db_q(c, &r, NULL, "DELETE FROM print_jobs WHERE expires_at <= ? RETURNING id, org_id",
                 QR_INT(now)) == QR_OK) {

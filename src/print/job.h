@@ -20,7 +20,8 @@ typedef struct qr_job {
     char id[QR_ID_LEN + 1];
     char *name; /* owned */
     long long size;
-    char *status; /* "held", "released" or "printed"; owned */
+    char *status; /* "incoming" (created, no document yet), "held", "released", "printed",
+                   * "canceled" or "aborted" (no document came in time); owned */
     long long copies;
     int color, duplex; /* as asked for */
     long long created_at, expires_at;
@@ -31,6 +32,7 @@ typedef struct qr_job {
     int has_released_at;
     long long released_at; /* when has_released_at */
     char *reason;          /* why it is back on hold; NULL when none; owned */
+    char *page_ranges;     /* the pages to print ("1-3,7-7"); NULL: all; owned */
 } qr_job_t;
 
 /* The settings a released job is printed with: the job's, with the org's force-mono and
@@ -49,7 +51,29 @@ typedef struct qr_job_options {
     const char *name;
     long long copies;
     int color, duplex;
+    const char *page_ranges; /* "1-3,7-7": from 1, ascending, not overlapping, at most
+                              * QR_JOB_RANGES_MAX bytes (else QR_E_INVALID); NULL: all */
 } qr_job_options_t;
+
+/* The longest page_ranges text a job keeps. */
+#define QR_JOB_RANGES_MAX 512
+/* A job created without its document (IPP Create-Job) that receives none within this many
+ * seconds is aborted by the sweeper (IPP multiple-operation-time-out). */
+#define QR_JOB_DOCUMENT_TIMEOUT 300
+
+/* IPP Create-Job: records an own job that waits for its document ("incoming"), after the
+ * same checks as qr_job_begin (the feature, the options). Fills out (clear it). */
+qr_status_t qr_job_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
+                          qr_job_t *out, qr_err_t *err);
+/* IPP Send-Document: starts receiving the document of the principal's own incoming job id,
+ * as qr_job_begin; qr_job_commit then completes that job (held) instead of recording a new
+ * one. QR_E_CONFLICT ("not_incoming") if the job is no longer waiting for its document. */
+qr_status_t qr_job_begin_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
+                                  long long declared_size, qr_job_upload_t **out, qr_err_t *err);
+/* IPP Cancel-Job: cancels an own job that is incoming or held. Its document is deleted at
+ * once; the job stays, "canceled", until its retention ends. QR_E_CONFLICT ("not_cancelable")
+ * if it is being printed or already finished. */
+qr_status_t qr_job_cancel(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 
 /* Starts receiving a PDF for the principal; declared_size (-1 if unknown) is checked against
  * the size limit before anything is stored. */
@@ -110,7 +134,8 @@ qr_status_t qr_job_report(qr_ctx_t *ctx, const qr_principal_t *p, const char *id
 /* Puts released jobs without a report for QR_RELEASE_TIMEOUT back on hold; returns how many. */
 int qr_job_requeue_stale(qr_ctx_t *ctx);
 
-/* PRN-6 and crash safety: deletes jobs past their retention with their documents, and
+/* PRN-6 and crash safety: aborts created jobs whose document did not come within
+ * QR_JOB_DOCUMENT_TIMEOUT, deletes jobs past their retention with their documents, and
  * removes unfinished uploads and documents that no job refers to (what a kill -9 between
  * storing a document and recording its job leaves). Returns how many files it removed. */
 int qr_job_sweep(qr_ctx_t *ctx);

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* quire: the IPP job operations beside the job (as PAPPL keeps job-ipp.c beside job.c):
- * Print-Job and Validate-Job with their checks, Get-Jobs, Get-Job-Attributes and Cancel-Job
- * over the user's own jobs (TEN-3), read from the typed jobs of job.c. */
+ * Print-Job, Validate-Job, Create-Job and Send-Document with their checks, Close-Job,
+ * Get-Jobs, Get-Job-Attributes, Cancel-Job and Cancel-My-Jobs over the user's own jobs
+ * (TEN-3), read from the typed jobs of job.c; Cancel-Jobs, which would reach other users'
+ * jobs, is refused to everyone (PRN-5). A job's IPP life: created without a document it is
+ * pending-held (job-incoming); with its document pending-held until released at an MFP
+ * (job-hold-until-specified); processing while a device prints it; then completed, and
+ * canceled or aborted jobs stay visible as such until their retention ends. */
 #include <cups/cups.h>
 #include <cups/ipp.h>
 #include <jansson.h>
@@ -12,6 +17,7 @@
 
 #include "core/mem.h"
 #include "print/ipp_private.h"
+#include "print/quota.h"
 #include "tenancy/user.h"
 
 #define NAME_MAX_BYTES 255 /* job-name and the other name values (RFC 8011 5.1.3) */
@@ -23,28 +29,71 @@ static const char *const job_attrs[] = {"copies",           "sides",
                                         "media-col",        "orientation-requested",
                                         "print-quality",    "finishings",
                                         "output-bin",       "printer-resolution",
-                                        "job-priority",     "multiple-document-handling"};
+                                        "job-priority",     "multiple-document-handling",
+                                        "page-ranges",      "overrides"};
+
+/* Operation attributes that ask for something a secure-print queue does not do; they are
+ * ignored and reported in the unsupported group (RFC 8011 4.1.7). Every job is held until
+ * its owner releases it, so job-hold-until "indefinite" is what happens anyway and is not
+ * reported. */
+static const char *const ignored_operation_attrs[] = {"job-password", "job-password-encryption",
+                                                      "job-hold-until", "job-hold-until-time",
+                                                      "job-release-action"};
 
 /* The IPP state of a spool job: held until released at an MFP. */
 static ipp_jstate_t job_state(const char *st, const char **reason) {
-    if (strcmp(st, "held") == 0) {
-        *reason = "job-hold-until-specified";
-        return IPP_JSTATE_HELD;
+    static const struct {
+        const char *status, *reason;
+        ipp_jstate_t state;
+    } map[] = {
+        {"incoming", "job-incoming", IPP_JSTATE_HELD},
+        {"held", "job-hold-until-specified", IPP_JSTATE_HELD},
+        {"released", "job-printing", IPP_JSTATE_PROCESSING},
+        {"printed", "job-completed-successfully", IPP_JSTATE_COMPLETED},
+        {"canceled", "job-canceled-by-user", IPP_JSTATE_CANCELED},
+        {"aborted", "aborted-by-system", IPP_JSTATE_ABORTED},
+    };
+    for (int i = 0; i < QR__IPP_N(map); i++)
+        if (strcmp(st, map[i].status) == 0) {
+            *reason = map[i].reason;
+            return map[i].state;
+        }
+    *reason = "aborted-by-system";
+    return IPP_JSTATE_ABORTED;
+}
+
+/* The job-state-message of a job in state (NULL: none). */
+static const char *state_message(const qr_job_t *job, ipp_jstate_t state) {
+    if (job->status && strcmp(job->status, "incoming") == 0)
+        return "waiting for its document (Send-Document)";
+    if (state == IPP_JSTATE_HELD)
+        return "held in the cloud spool: release it at a printer of your organization";
+    if (state == IPP_JSTATE_PROCESSING)
+        return "being printed at a printer of your organization";
+    return job->reason;
+}
+
+/* The page-ranges a job keeps ("1-3,7-7") as rangeOfInteger values into dst. */
+static void add_page_ranges(ipp_t *dst, const char *ranges) {
+    int lo[QR_JOB_RANGES_MAX / 4], hi[QR_JOB_RANGES_MAX / 4], n = 0;
+    const char *s = ranges;
+    while (*s && n < QR__IPP_N(lo)) {
+        char *end = NULL;
+        long a = strtol(s, &end, 10);
+        long b = end && *end == '-' ? strtol(end + 1, &end, 10) : a;
+        if (!end || end == s || a < 1 || b < a || b > 0x7fffffffL)
+            break;
+        lo[n] = (int)a;
+        hi[n++] = (int)b;
+        if (*end != ',')
+            break;
+        s = end + 1;
     }
-    if (strcmp(st, "released") == 0 || strcmp(st, "printed") == 0 || strcmp(st, "completed") == 0) {
-        *reason = "job-completed-successfully";
-        return IPP_JSTATE_COMPLETED;
-    }
-    if (strcmp(st, "canceled") == 0 || strcmp(st, "cancelled") == 0) {
-        *reason = "job-canceled-by-user";
-        return IPP_JSTATE_CANCELED;
-    }
-    if (strcmp(st, "refused") == 0 || strcmp(st, "failed") == 0) {
-        *reason = "aborted-by-system";
-        return IPP_JSTATE_ABORTED;
-    }
-    *reason = "job-printing";
-    return IPP_JSTATE_PROCESSING;
+    if (!n)
+        return;
+    ipp_attribute_t *a = ippAddRange(dst, IPP_TAG_JOB, "page-ranges", lo[0], hi[0]);
+    for (int i = 1; i < n; i++)
+        ippSetRange(dst, &a, i, lo[i], hi[i]);
 }
 
 /* The job attributes of job (RFC 8011 5.3) into dst. */
@@ -62,11 +111,17 @@ static void job_attributes(qr_ipp_t *x, ipp_t *dst, const qr_job_t *job, const c
     ippAddString(dst, g, IPP_TAG_NAME, "job-originating-user-name", NULL, owner);
     ippAddInteger(dst, g, IPP_TAG_ENUM, "job-state", (int)state);
     ippAddString(dst, g, IPP_TAG_KEYWORD, "job-state-reasons", NULL, reason);
-    if (state == IPP_JSTATE_HELD)
-        ippAddString(dst, g, IPP_TAG_TEXT, "job-state-message", NULL,
-                     "held in the cloud spool: release it at a printer of your organization");
+    const char *msg = state_message(job, state);
+    if (msg)
+        ippAddString(dst, g, IPP_TAG_TEXT, "job-state-message", NULL, msg);
     ippAddInteger(dst, g, IPP_TAG_INTEGER, "job-k-octets", (int)((job->size + 1023) / 1024));
     ippAddInteger(dst, g, IPP_TAG_INTEGER, "job-impressions", (int)job->pages);
+    ippAddInteger(dst, g, IPP_TAG_INTEGER, "job-impressions-completed",
+                  state == IPP_JSTATE_COMPLETED ? (int)(job->pages * job->copies) : 0);
+    ippAddInteger(dst, g, IPP_TAG_INTEGER, "number-of-documents",
+                  job->status && strcmp(job->status, "incoming") == 0 ? 0 : 1);
+    if (job->page_ranges)
+        add_page_ranges(dst, job->page_ranges);
     ippAddInteger(dst, g, IPP_TAG_INTEGER, "copies", (int)job->copies);
     ippAddString(dst, g, IPP_TAG_KEYWORD, "sides", NULL,
                  job->duplex ? qr__ipp_sides[1] : qr__ipp_sides[0]);
@@ -111,6 +166,16 @@ static int own_job(qr_ipp_t *x, int number, qr_job_t *job) {
     return st != QR_OK;
 }
 
+/* The user's own jobs, newest first (free with qr_job_list_free); non-zero (and a status) if
+ * they could not be read. */
+static int own_jobs(qr_ipp_t *x, qr_job_t **jobs, size_t *n) {
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (!qr_job_list(x->ctx, &x->p, jobs, n, &err))
+        return 0;
+    qr__ipp_status(x, IPP_STATUS_ERROR_INTERNAL, "the job list could not be read");
+    return 1;
+}
+
 /* The job-id of a job operation: job-id with printer-uri, or the number at the end of
  * job-uri. 0 (and a status) if neither is there or valid. */
 static int target_job(qr_ipp_t *x) {
@@ -136,6 +201,29 @@ static int target_job(qr_ipp_t *x) {
     qr__ipp_status(x, IPP_STATUS_ERROR_BAD_REQUEST,
                    "a job operation needs job-id (with printer-uri) or job-uri");
     return 0;
+}
+
+/* 1 if a is job-hold-until "indefinite": what every job of the queue gets. */
+static int hold_indefinite(ipp_attribute_t *a) {
+    return strcmp(ippGetName(a), "job-hold-until") == 0 &&
+           qr__ipp_one_of_type(a, IPP_TAG_KEYWORD, IPP_TAG_NAME) &&
+           strcmp(ippGetString(a, 0, NULL), "indefinite") == 0;
+}
+
+/* The operation attributes a secure-print queue ignores, reported as unsupported with
+ * successful-ok-ignored-or-substituted-attributes (job-hold-until "indefinite" is what every
+ * job gets, so it is not). */
+static void report_ignored_operation_attrs(qr_ipp_t *x) {
+    for (ipp_attribute_t *a = ippFirstAttribute(x->req); a; a = ippNextAttribute(x->req)) {
+        const char *n = ippGetName(a);
+        if (ippGetGroupTag(a) != IPP_TAG_OPERATION || !n ||
+            !qr__ipp_in_list(n, ignored_operation_attrs, QR__IPP_N(ignored_operation_attrs)))
+            continue;
+        if (hold_indefinite(a))
+            continue;
+        qr__ipp_unsupported(x, a);
+        ippSetStatusCode(x->resp, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
+    }
 }
 
 /* The operation attributes of a job creation request (Print-Job, Validate-Job): fills
@@ -179,6 +267,7 @@ static int check_job_operation(qr_ipp_t *x, const char **name) {
         if (i < 2 && !*name)
             *name = v;
     }
+    report_ignored_operation_attrs(x);
     return 0;
 }
 
@@ -221,6 +310,8 @@ static int other_value_ok(ipp_attribute_t *a, const char *n, const char *s, int 
         return v >= 1 && v <= 100;
     if (strcmp(n, "multiple-document-handling") == 0)
         return s != NULL;
+    if (strcmp(n, "overrides") == 0) /* applied by the MFP's driver at release */
+        return ippGetValueTag(a) == IPP_TAG_BEGIN_COLLECTION;
     if (strcmp(n, "printer-resolution") == 0) {
         ipp_res_t units;
         int yres, xres = qr__ipp_one_of_type(a, IPP_TAG_RESOLUTION, 0)
@@ -229,6 +320,28 @@ static int other_value_ok(ipp_attribute_t *a, const char *n, const char *s, int 
         return xres == 600 && yres == 600 && units == IPP_RES_PER_INCH;
     }
     return 1;
+}
+
+/* page-ranges (PWG 5100.13: ascending, not overlapping, from 1) into x->ranges as the job
+ * keeps them ("1-3,7-7"). Returns 1 if the value is one the printer supports. */
+static int page_ranges_value(qr_ipp_t *x, ipp_attribute_t *a) {
+    int count = ippGetCount(a), last = 0;
+    size_t used = 0;
+    x->ranges[0] = 0;
+    if (ippGetValueTag(a) != IPP_TAG_RANGE)
+        return 0;
+    for (int i = 0; i < count; i++) {
+        int hi, lo = ippGetRange(a, i, &hi);
+        if (lo <= last || hi < lo)
+            return 0;
+        last = hi;
+        int w =
+            snprintf(x->ranges + used, sizeof(x->ranges) - used, "%s%d-%d", i ? "," : "", lo, hi);
+        if (w < 0 || (size_t)w >= sizeof(x->ranges) - used)
+            return 0;
+        used += (size_t)w;
+    }
+    return count > 0;
 }
 
 /* The job template attributes: fills o. Unknown attributes are ignored and reported;
@@ -242,18 +355,25 @@ static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
     o->copies = 1;
     o->color = 1;
     o->duplex = 0;
+    o->page_ranges = NULL;
+    x->ranges[0] = 0;
     for (ipp_attribute_t *a = ippFirstAttribute(x->req); a; a = ippNextAttribute(x->req)) {
         if (ippGetGroupTag(a) != IPP_TAG_JOB || !ippGetName(a))
             continue;
         const char *n = ippGetName(a);
+        const char *s =
+            qr__ipp_one_of_type(a, IPP_TAG_KEYWORD, IPP_TAG_NAME) ? ippGetString(a, 0, NULL) : NULL;
+        if (hold_indefinite(a))
+            continue; /* every job is held until its owner releases it */
         if (!qr__ipp_in_list(n, job_attrs, QR__IPP_N(job_attrs))) {
             ignored = 1;
             continue;
         }
-        const char *s =
-            qr__ipp_one_of_type(a, IPP_TAG_KEYWORD, IPP_TAG_NAME) ? ippGetString(a, 0, NULL) : NULL;
         int v = qr__ipp_one_of_type(a, IPP_TAG_INTEGER, IPP_TAG_ENUM) ? ippGetInteger(a, 0) : -1;
-        int ok = kept_value(a, n, s, v, o);
+        int ok =
+            strcmp(n, "page-ranges") == 0 ? page_ranges_value(x, a) : kept_value(a, n, s, v, o);
+        if (ok && x->ranges[0])
+            o->page_ranges = x->ranges;
         if (ok < 0)
             ok = other_value_ok(a, n, s, v);
         if (!ok) {
@@ -273,7 +393,7 @@ static int check_job_template(qr_ipp_t *x, qr_job_options_t *o) {
         ippSetStatusCode(x->resp, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
     for (ipp_attribute_t *a = ippFirstAttribute(x->req); a; a = ippNextAttribute(x->req))
         if (ippGetGroupTag(a) == IPP_TAG_JOB && ippGetName(a) &&
-            !qr__ipp_in_list(ippGetName(a), job_attrs, QR__IPP_N(job_attrs)))
+            !qr__ipp_in_list(ippGetName(a), job_attrs, QR__IPP_N(job_attrs)) && !hold_indefinite(a))
             qr__ipp_unsupported(x, a);
     return fidelity;
 }
@@ -307,11 +427,8 @@ void qr__ipp_op_get_jobs(qr_ipp_t *x) {
     }
     qr_job_t *jobs = NULL;
     size_t njobs = 0;
-    qr_err_t err = {QR_OK, NULL, ""};
-    if (qr_job_list(x->ctx, &x->p, &jobs, &njobs, &err)) {
-        qr__ipp_status(x, IPP_STATUS_ERROR_INTERNAL, "the job list could not be read");
+    if (own_jobs(x, &jobs, &njobs))
         return;
-    }
     cups_array_t *ra = NULL;
     if (ippFindAttribute(x->req, "requested-attributes", IPP_TAG_ZERO)) {
         ra = ippCreateRequestedArray(x->req);
@@ -358,29 +475,139 @@ void qr__ipp_op_get_job_attributes(qr_ipp_t *x) {
     qr_job_clear(&job);
 }
 
+/* Answers a failed cancel of job number: not possible when the job is past waiting. */
+static void cancel_failed(qr_ipp_t *x, const qr_err_t *err) {
+    if (err->status == QR_E_CONFLICT)
+        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, err->msg);
+    else
+        qr__ipp_fail(x, err);
+}
+
 void qr__ipp_op_cancel_job(qr_ipp_t *x) {
     int number = target_job(x);
     qr_job_t job;
     if (!number || own_job(x, number, &job))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
-    if (!job.status || strcmp(job.status, "held") != 0)
-        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, "the job was released already");
-    else if (qr_job_delete(x->ctx, &x->p, job.id, &err))
-        qr__ipp_fail(x, &err);
+    if (qr_job_cancel(x->ctx, &x->p, job.id, &err))
+        cancel_failed(x, &err);
     qr_job_clear(&job);
 }
 
-/* Print-Job and Validate-Job: checks the job; Print-Job then opens the spool upload. */
-void qr__ipp_op_create(qr_ipp_t *x, int print) {
+/* 1 if a job in status may still be canceled (it waits for its document or for release). */
+static int cancelable(const char *status) {
+    return status && (strcmp(status, "incoming") == 0 || strcmp(status, "held") == 0);
+}
+
+/* The job-ids of Cancel-My-Jobs: 1 if every one is the user's own job that may be canceled
+ * (else answers and returns 0). */
+static int check_job_ids(qr_ipp_t *x, ipp_attribute_t *ids) {
+    if (ippGetGroupTag(ids) != IPP_TAG_OPERATION || ippGetValueTag(ids) != IPP_TAG_INTEGER) {
+        qr__ipp_status(x, IPP_STATUS_ERROR_BAD_REQUEST, "job-ids is a list of integers");
+        qr__ipp_unsupported(x, ids);
+        return 0;
+    }
+    for (int i = 0; i < ippGetCount(ids); i++) {
+        qr_job_t job;
+        if (own_job(x, ippGetInteger(ids, i), &job))
+            return 0;
+        int ok = cancelable(job.status);
+        qr_job_clear(&job);
+        if (!ok) {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "job %d is being printed or finished: nothing was canceled",
+                     ippGetInteger(ids, i));
+            qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, msg);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void qr__ipp_op_cancel_my_jobs(qr_ipp_t *x) {
+    ipp_attribute_t *ids = ippFindAttribute(x->req, "job-ids", IPP_TAG_ZERO);
+    if (ids && !check_job_ids(x, ids))
+        return;
+    qr_job_t *jobs = NULL;
+    size_t njobs = 0;
+    if (own_jobs(x, &jobs, &njobs))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    for (size_t i = 0; i < njobs; i++) {
+        int listed = !ids;
+        for (int k = 0; ids && k < ippGetCount(ids); k++)
+            listed |= ippGetInteger(ids, k) == (int)jobs[i].number;
+        if (!listed || !cancelable(jobs[i].status))
+            continue;
+        /* A job released meanwhile is left alone: it is being printed. */
+        if (qr_job_cancel(x->ctx, &x->p, jobs[i].id, &err) && err.status != QR_E_CONFLICT) {
+            qr__ipp_fail(x, &err);
+            break;
+        }
+    }
+    qr_job_list_free(jobs, njobs);
+}
+
+void qr__ipp_op_cancel_jobs(qr_ipp_t *x) {
+    qr__ipp_status(x, IPP_STATUS_ERROR_FORBIDDEN,
+                   "Cancel-Jobs cancels every user's jobs, and nobody, administrators included, "
+                   "may touch another user's jobs here; cancel your own with Cancel-My-Jobs");
+}
+
+/* The answer to a job creation: the job's id, URI and state (RFC 8011 4.2.1.2). */
+static void answer_job(qr_ipp_t *x, const qr_job_t *job) {
+    static const char *const keep[] = {"job-id", "job-uri", "job-state", "job-state-reasons",
+                                       "job-state-message"};
+    ipp_t *attrs = ippNew();
+    job_attributes(x, attrs, job, "");
+    for (ipp_attribute_t *a = ippFirstAttribute(attrs); a; a = ippNextAttribute(attrs))
+        if (qr__ipp_in_list(ippGetName(a), keep, QR__IPP_N(keep)))
+            ippCopyAttribute(x->resp, a, 0);
+    ippDelete(attrs);
+}
+
+/* PRN-4 as a print client shows it: a user whose monthly quota is used up is told so when
+ * printing (as cupsd answers "Quota limit reached"), not only later at the MFP. Returns 0 when
+ * pages are left (or there is no quota), else answers client-error-not-possible. */
+static int check_quota(qr_ipp_t *x) {
+    qr_quota_t q;
+    qr_err_t err = {QR_OK, NULL, ""};
+    if (qr_quota_get(x->ctx, &x->p, NULL, &q, &err))
+        return 0; /* the release checks it again */
+    int used_up = qr_quota_remaining(&q) == 0;
+    if (used_up) {
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "your print quota for %s is used up (%lld of %lld pages): a job printed now "
+                 "cannot be released this month; ask your print manager to raise the quota",
+                 q.month, q.used, q.monthly_pages);
+        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, msg);
+    }
+    qr_quota_clear(&q);
+    return used_up;
+}
+
+/* Print-Job, Validate-Job and Create-Job: checks the job; Print-Job then opens the spool
+ * upload, Create-Job records the job without its document. */
+void qr__ipp_op_create(qr_ipp_t *x, int kind) {
     const char *name;
     qr_job_options_t o;
-    if (check_job_operation(x, &name) || check_job_template(x, &o))
+    if (check_job_operation(x, &name) || check_job_template(x, &o) || check_quota(x))
         return;
-    if (!print)
+    if (kind == QR__IPP_VALIDATE)
         return;
     o.name = name;
     qr_err_t err = {QR_OK, NULL, ""};
+    if (kind == QR__IPP_CREATE) {
+        qr_job_t job;
+        if (qr_job_create(x->ctx, &x->p, &o, &job, &err)) {
+            qr__ipp_fail(x, &err);
+            return;
+        }
+        answer_job(x, &job);
+        qr_job_clear(&job);
+        return;
+    }
     if (qr_job_begin(x->ctx, &x->p, &o, x->declared, &x->upload, &err)) {
         qr__ipp_fail(x, &err);
         return;
@@ -388,30 +615,106 @@ void qr__ipp_op_create(qr_ipp_t *x, int print) {
     x->state = QR__IPP_DOCUMENT;
 }
 
-/* Print-Job's document is complete: stores the job and answers with its attributes. */
+/* last-document of Send-Document (RFC 8011 4.3.1.1, required) into *last. Returns 0 when it
+ * is there and well formed, else answers. */
+static int last_document(qr_ipp_t *x, int *last) {
+    ipp_attribute_t *a = ippFindAttribute(x->req, "last-document", IPP_TAG_ZERO);
+    *last = 0;
+    if (!a || ippGetGroupTag(a) != IPP_TAG_OPERATION ||
+        !qr__ipp_one_of_type(a, IPP_TAG_BOOLEAN, 0)) {
+        qr__ipp_status(x, IPP_STATUS_ERROR_BAD_REQUEST,
+                       "Send-Document needs last-document, one boolean (true: the job's one "
+                       "document is complete)");
+        if (a)
+            qr__ipp_unsupported(x, a);
+        return 1;
+    }
+    *last = ippGetBoolean(a, 0);
+    return 0;
+}
+
+void qr__ipp_op_send_document(qr_ipp_t *x) {
+    const char *name;
+    int last;
+    int number = target_job(x);
+    qr_job_t job;
+    if (!number || last_document(x, &last) || check_job_operation(x, &name) ||
+        own_job(x, number, &job))
+        return;
+    qr_err_t err = {QR_OK, NULL, ""};
+    x->job_number = number;
+    if (strcmp(job.status, "held") == 0 && last) {
+        /* The job has its document: only an empty Send-Document that closes it is fine. */
+        x->close_only = 1;
+        x->state = QR__IPP_DOCUMENT;
+    } else if (strcmp(job.status, "held") == 0) {
+        qr__ipp_status(x, IPP_STATUS_ERROR_MULTIPLE_JOBS_NOT_SUPPORTED,
+                       "a job has one document here, and this job has it already: print the "
+                       "next document as a job of its own");
+    } else if (strcmp(job.status, "incoming") != 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "the job is %s: it takes no more documents",
+                 strcmp(job.status, "released") == 0 ? "being printed" : job.status);
+        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, msg);
+    } else if (qr_job_begin_document(x->ctx, &x->p, job.id, x->declared, &x->upload, &err)) {
+        qr__ipp_fail(x, &err);
+    } else {
+        x->state = QR__IPP_DOCUMENT;
+    }
+    qr_job_clear(&job);
+}
+
+void qr__ipp_op_close_job(qr_ipp_t *x) {
+    int number = target_job(x);
+    qr_job_t job;
+    if (!number || own_job(x, number, &job))
+        return;
+    if (strcmp(job.status, "incoming") == 0)
+        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE,
+                       "the job has no document yet: send it with Send-Document (or cancel the "
+                       "job)");
+    else if (!cancelable(job.status) && strcmp(job.status, "released") != 0)
+        qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, "the job is finished already");
+    else
+        answer_job(x, &job);
+    qr_job_clear(&job);
+}
+
+/* The document is complete: stores the job and answers with its attributes. */
 void qr__ipp_commit(qr_ipp_t *x) {
     qr_job_t job;
     qr_err_t err = {QR_OK, NULL, ""};
+    if (x->close_only) {
+        /* An empty Send-Document with last-document true to a job that has its document. */
+        if (!own_job(x, x->job_number, &job)) {
+            answer_job(x, &job);
+            qr_job_clear(&job);
+        }
+        return;
+    }
     qr_job_upload_t *u = x->upload;
     x->upload = NULL;
     if (qr_job_commit(u, &job, &err)) {
-        qr__ipp_fail(x, &err);
+        if (err.status == QR_E_CONFLICT && err.code && strcmp(err.code, "not_incoming") == 0)
+            qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, err.msg);
+        else
+            qr__ipp_fail(x, &err);
         return;
     }
-    static const char *const keep[] = {"job-id", "job-uri", "job-state", "job-state-reasons",
-                                       "job-state-message"};
-    ipp_t *attrs = ippNew();
-    job_attributes(x, attrs, &job, "");
-    for (ipp_attribute_t *a = ippFirstAttribute(attrs); a; a = ippNextAttribute(attrs))
-        if (qr__ipp_in_list(ippGetName(a), keep, QR__IPP_N(keep)))
-            ippCopyAttribute(x->resp, a, 0);
-    ippDelete(attrs);
+    answer_job(x, &job);
     qr_job_clear(&job);
 }
 
 /* Writes document bytes to the spool; on failure answers and drops the upload. */
 void qr__ipp_document(qr_ipp_t *x, const void *data, size_t n) {
     qr_err_t err = {QR_OK, NULL, ""};
+    if (n && x->close_only) {
+        x->state = QR__IPP_ANSWERED;
+        qr__ipp_status(x, IPP_STATUS_ERROR_MULTIPLE_JOBS_NOT_SUPPORTED,
+                       "a job has one document here, and this job has it already: print the "
+                       "next document as a job of its own");
+        return;
+    }
     if (!n || qr_job_write(x->upload, data, n, &err) == QR_OK)
         return;
     qr_job_abort(x->upload);

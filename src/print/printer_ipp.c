@@ -13,7 +13,6 @@
 #include "print/ipp_private.h"
 
 #define MEDIA_MARGIN 423 /* hundredths of mm: 1/6 inch, what office printers manage */
-#define OPERATION_TIMEOUT_S 60
 
 /* The queue's URI as clients reach it: the public URL with the ipps scheme. Caller frees. */
 char *qr__ipp_printer_uri(qr_ctx_t *ctx) {
@@ -40,9 +39,10 @@ static void printer_uuid(qr_ctx_t *ctx, char out[46]) {
 const char *const qr__ipp_formats[2] = {"application/pdf", "application/octet-stream"};
 const char *const qr__ipp_sides[3] = {"one-sided", "two-sided-long-edge", "two-sided-short-edge"};
 const char *const qr__ipp_color_modes[3] = {"auto", "color", "monochrome"};
-const int qr__ipp_operations[6] = {IPP_OP_PRINT_JOB,  IPP_OP_VALIDATE_JOB,
-                                   IPP_OP_CANCEL_JOB, IPP_OP_GET_JOB_ATTRIBUTES,
-                                   IPP_OP_GET_JOBS,   IPP_OP_GET_PRINTER_ATTRIBUTES};
+const int qr__ipp_operations[12] = {
+    IPP_OP_PRINT_JOB,   IPP_OP_VALIDATE_JOB,       IPP_OP_CREATE_JOB, IPP_OP_SEND_DOCUMENT,
+    IPP_OP_CANCEL_JOB,  IPP_OP_GET_JOB_ATTRIBUTES, IPP_OP_GET_JOBS,   IPP_OP_GET_PRINTER_ATTRIBUTES,
+    IPP_OP_CANCEL_JOBS, IPP_OP_CANCEL_MY_JOBS,     IPP_OP_CLOSE_JOB,  IPP_OP_IDENTIFY_PRINTER};
 static const struct {
     const char *name;
     int x, y; /* hundredths of mm */
@@ -126,6 +126,37 @@ static void add_media_attributes(ipp_t *a) {
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "media-type-supported", NULL, "stationery");
 }
 
+/* The public URL of path on this server (path starts with '/'). Caller frees. */
+static char *public_url(qr_ctx_t *ctx, const char *path) {
+    const char *u = ctx->cfg->public_url;
+    size_t n = strlen(u);
+    while (n && u[n - 1] == '/')
+        n--;
+    return qr_xasprintf("%.*s%s", (int)n, u, path);
+}
+
+/* printer-icons (PWG 5100.13: 48, 128 and 512 px PNG), printer-more-info (the page that says
+ * how to release a job) and the supplies (PWG 5100.13 printer-supply: a cloud queue has none,
+ * so one entry of class and type "other" whose level is unknown, -2 as RFC 3805 has it). */
+static void add_help_and_icons(ipp_t *a, qr_ctx_t *ctx) {
+    ipp_tag_t g = IPP_TAG_PRINTER;
+    char *icons[3] = {public_url(ctx, QR_IPP_ICON_PATH "48.png"),
+                      public_url(ctx, QR_IPP_ICON_PATH "128.png"),
+                      public_url(ctx, QR_IPP_ICON_PATH "512.png")};
+    ippAddStrings(a, g, IPP_TAG_URI, "printer-icons", 3, NULL, (const char *const *)icons);
+    for (int i = 0; i < 3; i++)
+        free(icons[i]);
+    char *help = public_url(ctx, QR_IPP_HELP_PATH);
+    ippAddString(a, g, IPP_TAG_URI, "printer-more-info", NULL, help);
+    static const char supply[] =
+        "index=1;class=other;type=other;unit=percent;maxcapacity=-2;level=-2;colorantname=unknown;";
+    ippAddOctetString(a, g, "printer-supply", supply, (int)strlen(supply));
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-supply-description", NULL,
+                 "no supplies: jobs print at your organization's printers");
+    ippAddString(a, g, IPP_TAG_URI, "printer-supply-info-uri", NULL, help);
+    free(help);
+}
+
 /* The printer description and status attributes (printer-*), in their place in the printer's
  * list. */
 static void add_printer_description(ipp_t *a, qr_ctx_t *ctx, int64_t now) {
@@ -147,7 +178,7 @@ static void add_printer_description(ipp_t *a, qr_ctx_t *ctx, int64_t now) {
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-location", NULL, "cloud spool");
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-make-and-model", NULL,
                  "quire Secure Print");
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_URI), "printer-more-info", NULL, ctx->cfg->public_url);
+    add_help_and_icons(a, ctx);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_NAME), "printer-name", NULL, "quire");
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-organization", NULL, "");
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_TEXT), "printer-organizational-unit", NULL, "");
@@ -180,6 +211,8 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
                                                "media-col",
                                                "orientation-requested",
                                                "output-bin",
+                                               "overrides",
+                                               "page-ranges",
                                                "print-color-mode",
                                                "print-quality",
                                                "printer-resolution",
@@ -200,6 +233,9 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
     ippAddInteger(a, g, IPP_TAG_ENUM, "finishings-supported", IPP_FINISHINGS_NONE);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_LANGUAGE), "generated-natural-language-supported",
                  NULL, "en");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "identify-actions-default", NULL, "display");
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "identify-actions-supported", NULL,
+                 "display");
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "ipp-features-supported", NULL,
                  "ipp-everywhere");
     ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "ipp-versions-supported",
@@ -215,7 +251,7 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_NAME), "job-sheets-supported", NULL, "none");
     add_media_attributes(a);
     ippAddBoolean(a, g, "multiple-document-jobs-supported", 0);
-    ippAddInteger(a, g, IPP_TAG_INTEGER, "multiple-operation-time-out", OPERATION_TIMEOUT_S);
+    ippAddInteger(a, g, IPP_TAG_INTEGER, "multiple-operation-time-out", QR_JOB_DOCUMENT_TIMEOUT);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "multiple-operation-time-out-action", NULL,
                  "abort-job");
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_LANGUAGE), "natural-language-configured", NULL, "en");
@@ -226,7 +262,10 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
                    orientations);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "output-bin-default", NULL, "face-down");
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "output-bin-supported", NULL, "face-down");
-    ippAddBoolean(a, g, "page-ranges-supported", 0);
+    static const char *const overrides[] = {"document-number", "pages"};
+    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "overrides-supported", QR__IPP_N(overrides),
+                  NULL, overrides);
+    ippAddBoolean(a, g, "page-ranges-supported", 1);
     ippAddInteger(a, g, IPP_TAG_INTEGER, "pages-per-minute", 30);
     ippAddInteger(a, g, IPP_TAG_INTEGER, "pages-per-minute-color", 30);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "pdl-override-supported", NULL, "attempted");
@@ -272,4 +311,20 @@ void qr__ipp_op_get_printer_attributes(qr_ipp_t *x) {
     qr__ipp_copy_requested(x->resp, attrs, ra);
     cupsArrayDelete(ra);
     ippDelete(attrs);
+}
+
+void qr__ipp_op_identify_printer(qr_ipp_t *x) {
+    ipp_attribute_t *a = ippFindAttribute(x->req, "identify-actions", IPP_TAG_ZERO);
+    for (int i = 0; a && i < ippGetCount(a); i++) {
+        const char *v = ippGetValueTag(a) == IPP_TAG_KEYWORD ? ippGetString(a, i, NULL) : NULL;
+        if (!v || strcmp(v, "display") != 0) {
+            /* Only "display" is supported; the rest is ignored and reported (RFC 8011 4.1.7). */
+            qr__ipp_unsupported(x, a);
+            ippSetStatusCode(x->resp, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
+            break;
+        }
+    }
+    qr__ipp_status(x, ippGetStatusCode(x->resp),
+                   "this is a cloud queue: your jobs wait in it until you release them at a "
+                   "printer of your organization, which is the one to look for");
 }

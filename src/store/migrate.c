@@ -502,6 +502,10 @@ static const char *const migrations[] = {
      "  at BIGINT NOT NULL,"
      "  PRIMARY KEY (user_id, tag));"
      "CREATE INDEX login_wrong_at ON login_wrong(at);"),
+    /* issue 15, part A (IPP operations): the pages a job prints (IPP page-ranges, "1-3,7-7";
+     * NULL: all). Jobs created by IPP Create-Job wait for their document as 'incoming'; canceled
+     * and aborted jobs keep their row (status 'canceled' / 'aborted') until retention. */
+    "ALTER TABLE print_jobs ADD COLUMN page_ranges TEXT;",
 };
 
 /* issue 14: the user search's trigram index (src/tenancy/user.c reads it). The FTS table

@@ -253,11 +253,12 @@ qr_status_t qr_license_check_grant(qr_dbc_t *c, const char *parent_id, const cha
 
 qr_status_t qr_license_storage_used(qr_dbc_t *c, const char *org_id, long long *bytes) {
     qr_dbres_t *r = NULL;
-    qr_status_t st = qr_db_q(c, &r, NULL,
-                             "SELECT (SELECT COALESCE(SUM(size), 0) FROM print_jobs WHERE org_id "
-                             "= ? AND status <> 'printed') + (SELECT COALESCE(SUM(size), 0) FROM "
-                             "scan_files WHERE org_id = ?)",
-                             QR_TEXT(org_id), QR_TEXT(org_id));
+    qr_status_t st =
+        qr_db_q(c, &r, NULL,
+                "SELECT (SELECT COALESCE(SUM(size), 0) FROM print_jobs WHERE org_id "
+                "= ? AND status IN ('held', 'released')) + (SELECT COALESCE(SUM(size), 0) FROM "
+                "scan_files WHERE org_id = ?)",
+                QR_TEXT(org_id), QR_TEXT(org_id));
     *bytes = st ? 0 : qr_dbres_int(r, 0, 0);
     qr_dbres_free(r);
     return st;

@@ -190,6 +190,24 @@ describe('quire-device: release and print', () => {
         printed = { id: sub.json.id, doc };
     });
 
+    test('PRN-1 PRN-3 page ranges chosen when printing reach the printer; only those pages are charged', async () => {
+        const t = await tokenOf(srv, user);
+        const doc = makePdf({ pages: 4, marker: `ranges-${Date.now()}` });
+        const bad = await submit(t, doc, '?name=ranges.pdf&page_ranges=3-4,1-2');
+        assertStatus(bad, 400, 'ranges out of order');
+        assert.match(bad.json.message, /ascending and not overlapping/);
+        const sub = await submit(t, doc, '?name=ranges.pdf&page_ranges=2-3');
+        assertStatus(sub, 201, 'submit');
+        assert.equal(sub.json.page_ranges, '2-3');
+        assert.equal(sub.json.pages, 2, 'pages 2 and 3 of 4');
+        const before = printer.jobs().length;
+        const r = await quireDevice(['release', ...login(), '--job', sub.json.id]);
+        assert.equal(r.code, 0, show(r));
+        const jobs = printer.jobs();
+        assert.equal(jobs.length, before + 1, `one new printer job:\n${printer.log().slice(-2000)}`);
+        assert.equal(jobs[jobs.length - 1].attrs.IPP_PAGE_RANGES, '2-3', 'page-ranges of the Print-Job');
+    });
+
     test('PRN-3 releasing a job that is no longer held is refused: exit 1 with the server\'s message', async () => {
         assert.ok(printed, 'needs the printed job of the test before');
         const before = printer.jobs().length;

@@ -567,7 +567,7 @@ static void test_printer_uri(void **state) {
 static void test_printer_unreachable(void **state) {
     (void)state;
     qr_err_t err = {QR_OK, NULL, ""};
-    qr_print_settings_t s = {"doc.pdf", "alice", 1, 0, 0};
+    qr_print_settings_t s = {"doc.pdf", "alice", 1, 0, 0, NULL};
     int job_id = -1, fds[2];
     assert_int_equal(pipe(fds), 0);
     /* Port 1 on loopback: nothing listens, the connection is refused at once. */

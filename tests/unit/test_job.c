@@ -100,7 +100,7 @@ static qr_status_t submit(const char *doc, size_t len, size_t piece, const qr_jo
 
 static void test_prn1_job_is_a_typed_row(void **state) {
     (void)state;
-    qr_job_options_t o = {"typed.pdf", 3, 1, 0};
+    qr_job_options_t o = {"typed.pdf", 3, 1, 0, NULL};
     qr_job_t job, again;
     qr_err_t err = {QR_OK, NULL, ""};
     assert_int_equal(submit(PDF, sizeof(PDF) - 1, 1, &o, &job, &err), QR_OK);
@@ -152,7 +152,7 @@ static void test_prn1_job_is_a_typed_row(void **state) {
 
 static void test_prn1_refused_uploads_leave_no_job(void **state) {
     (void)state;
-    qr_job_options_t o = {NULL, 1, 0, 0};
+    qr_job_options_t o = {NULL, 1, 0, 0, NULL};
     qr_job_t job;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_job_t *items = NULL;
@@ -171,6 +171,17 @@ static void test_prn1_refused_uploads_leave_no_job(void **state) {
         qr_job_begin(&ctx, &root, &o, (long long)cfg.max_job_mb * 1048576 + 1, &u, &err),
         QR_E_TOO_LARGE);
     assert_null(u);
+    /* Page ranges: from 1, ascending, not overlapping, nothing else. */
+    static const char *const bad[] = {"0-1", "3-2", "2-3,1-1", "1-2,2-3", "1-2,",
+                                      "a",   "1",   "-1-2",    "1-2;3-4"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        o.page_ranges = bad[i];
+        assert_int_equal(qr_job_begin(&ctx, &root, &o, -1, &u, &err), QR_E_INVALID);
+        assert_non_null(strstr(err.msg, "ascending and not overlapping"));
+        assert_null(u);
+        assert_int_equal(qr_job_create(&ctx, &root, &o, &job, &err), QR_E_INVALID);
+    }
+    o.page_ranges = NULL;
     o.copies = 0;
     assert_int_equal(qr_job_begin(&ctx, &root, &o, -1, &u, &err), QR_E_INVALID);
     assert_string_equal(err.msg, "copies must be from 1 to 999");
@@ -178,6 +189,71 @@ static void test_prn1_refused_uploads_leave_no_job(void **state) {
     assert_int_equal(qr_job_list(&ctx, &root, &items, &after, &err), QR_OK);
     qr_job_list_free(items, after);
     assert_int_equal(after, before);
+}
+
+/* Writes doc into the created job id; returns the commit's status (out filled on success). */
+static qr_status_t send_document(const char *id, const char *doc, size_t len, qr_job_t *out,
+                                 qr_err_t *err) {
+    qr_job_upload_t *u = NULL;
+    qr_status_t st = qr_job_begin_document(&ctx, &root, id, (long long)len, &u, err);
+    if (st)
+        return st;
+    if ((st = qr_job_write(u, doc, len, err))) {
+        qr_job_abort(u);
+        return st;
+    }
+    return qr_job_commit(u, out, err);
+}
+
+static void test_prn1_created_job_takes_its_one_document(void **state) {
+    (void)state;
+    qr_job_options_t o = {"created.pdf", 2, 0, 1, "1-1,3-4"};
+    qr_job_t job, done, again;
+    qr_err_t err = {QR_OK, NULL, ""};
+    assert_int_equal(qr_job_create(&ctx, &root, &o, &job, &err), QR_OK);
+    assert_string_equal(job.status, "incoming");
+    assert_int_equal(job.size, 0);
+    assert_int_equal(job.copies, 2);
+    assert_string_equal(job.page_ranges, "1-1,3-4");
+    /* The document completes the job: held, same IPP number, the document's id; the pages
+     * are those of the ranges that exist (page 1 of 1). */
+    assert_int_equal(send_document(job.id, PDF, sizeof(PDF) - 1, &done, &err), QR_OK);
+    assert_string_equal(done.status, "held");
+    assert_int_equal(done.number, job.number);
+    assert_int_equal(done.size, sizeof(PDF) - 1);
+    assert_int_equal(done.pages, 1);
+    assert_string_equal(done.page_ranges, "1-1,3-4");
+    assert_int_equal(qr_job_get(&ctx, &root, job.id, &again, &err), QR_E_NOT_FOUND);
+    /* One document per job. */
+    qr_job_upload_t *u = NULL;
+    assert_int_equal(qr_job_begin_document(&ctx, &root, done.id, -1, &u, &err), QR_E_CONFLICT);
+    assert_string_equal(qr_err_code(&err), "not_incoming");
+    assert_null(u);
+    /* Canceled: the row stays, the document goes; not twice. */
+    assert_int_equal(qr_job_cancel(&ctx, &root, done.id, &err), QR_OK);
+    assert_int_equal(qr_job_get(&ctx, &root, done.id, &again, &err), QR_OK);
+    assert_string_equal(again.status, "canceled");
+    qr_job_clear(&again);
+    qr_blob_reader_t *rd = NULL;
+    long long size = 0;
+    assert_int_not_equal(qr_job_document(&ctx, &root, done.id, &rd, &size, &err), QR_OK);
+    assert_null(rd);
+    assert_int_equal(qr_job_cancel(&ctx, &root, done.id, &err), QR_E_CONFLICT);
+    assert_string_equal(qr_err_code(&err), "not_cancelable");
+    qr_job_clear(&job);
+    qr_job_clear(&done);
+    /* A job canceled while its document comes in records nothing of it. */
+    assert_int_equal(qr_job_create(&ctx, &root, &o, &job, &err), QR_OK);
+    assert_int_equal(qr_job_begin_document(&ctx, &root, job.id, -1, &u, &err), QR_OK);
+    assert_int_equal(qr_job_write(u, PDF, sizeof(PDF) - 1, &err), QR_OK);
+    assert_int_equal(qr_job_cancel(&ctx, &root, job.id, &err), QR_OK);
+    assert_int_equal(qr_job_commit(u, &done, &err), QR_E_CONFLICT);
+    assert_string_equal(qr_err_code(&err), "not_incoming");
+    assert_int_equal(qr_job_get(&ctx, &root, job.id, &again, &err), QR_OK);
+    assert_string_equal(again.status, "canceled");
+    assert_int_equal(again.size, 0);
+    qr_job_clear(&again);
+    qr_job_clear(&job);
 }
 
 /* Knows every file but the one named cls. */
@@ -261,6 +337,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prn1_job_is_a_typed_row),
         cmocka_unit_test(test_prn1_refused_uploads_leave_no_job),
+        cmocka_unit_test(test_prn1_created_job_takes_its_one_document),
         cmocka_unit_test(test_sec2_upload_keeps_head_tail_and_limit),
         cmocka_unit_test(test_prn4_quota_is_a_typed_row),
     };
