@@ -279,8 +279,7 @@ static qr_status_t raster_step(qr_convert_t *c, qr_err_t *err) {
                           c->fmt == QR_DOC_PWG ? "PWG raster" : "Apple raster (URF)", magic);
         c->ras = cupsRasterOpenIO(raster_read, c, CUPS_RASTER_READ);
         if (!c->ras)
-            return refuse(c, err, "the raster document cannot be read: %s",
-                          raster_error());
+            return refuse(c, err, "the raster document cannot be read: %s", raster_error());
         c->rstate = R_HEADER;
         return QR_OK;
     }
