@@ -11,6 +11,7 @@
 #include "core/ctx.h"
 #include "core/error.h"
 #include "crypto/random.h"
+#include "print/convert.h"
 #include "tenancy/policy.h"
 
 typedef struct qr_job_upload qr_job_upload_t;
@@ -49,10 +50,13 @@ typedef struct qr_job_options {
     const char *name;
     long long copies;
     int color, duplex;
+    qr_doc_format_t format;       /* the document as sent; anything but PDF is converted */
+    qr_compression_t compression; /* gzip, deflate: inflated as it arrives */
 } qr_job_options_t;
 
-/* Starts receiving a PDF for the principal; declared_size (-1 if unknown) is checked against
- * the size limit before anything is stored. */
+/* Starts receiving a document for the principal (a PDF, or another format or compression
+ * that the converter turns into one as it arrives, convert.h); declared_size (-1 if unknown)
+ * is checked against the size limit before anything is stored. */
 qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
                          long long declared_size, qr_job_upload_t **out, qr_err_t *err);
 /* Stores the next piece of the document. */

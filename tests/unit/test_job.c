@@ -100,7 +100,7 @@ static qr_status_t submit(const char *doc, size_t len, size_t piece, const qr_jo
 
 static void test_prn1_job_is_a_typed_row(void **state) {
     (void)state;
-    qr_job_options_t o = {"typed.pdf", 3, 1, 0};
+    qr_job_options_t o = {"typed.pdf", 3, 1, 0, QR_DOC_PDF, QR_COMPRESSION_NONE};
     qr_job_t job, again;
     qr_err_t err = {QR_OK, NULL, ""};
     assert_int_equal(submit(PDF, sizeof(PDF) - 1, 1, &o, &job, &err), QR_OK);
@@ -152,7 +152,7 @@ static void test_prn1_job_is_a_typed_row(void **state) {
 
 static void test_prn1_refused_uploads_leave_no_job(void **state) {
     (void)state;
-    qr_job_options_t o = {NULL, 1, 0, 0};
+    qr_job_options_t o = {NULL, 1, 0, 0, QR_DOC_PDF, QR_COMPRESSION_NONE};
     qr_job_t job;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_job_t *items = NULL;
