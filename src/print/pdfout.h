@@ -10,7 +10,9 @@
 
 #include "core/error.h"
 
-#define QR_PDFOUT_DEFLATE_LEVEL 1 /* zlib level of pixel data: fastest; page images are flat */
+/* zlib level of the pixel data: the fastest. On 150 dpi text-like pages level 6 made PDFs 3.5x
+ * smaller in 3x the time; the client waits for the conversion, the spool holds the job briefly. */
+#define QR_PDFOUT_DEFLATE_LEVEL 1
 
 /* Where the PDF goes, piece by piece. */
 typedef qr_status_t (*qr_pdfout_sink_fn)(void *cls, const void *data, size_t n, qr_err_t *err);
