@@ -7,7 +7,7 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,10 +31,15 @@ before(async () => {
     fs.mkdirSync(path.join(work, 'home'));
     for (const f of ['document-a4.pdf', 'document-letter.pdf'])
         fs.writeFileSync(path.join(work, f), pdf());
-    // ipptool checks that every FILE exists before it runs a suite; these formats are not
-    // supported by the queue, so their tests are skipped.
-    for (const f of ['document-a4.ps', 'document-letter.ps', 'color.jpg', 'gray.jpg'])
+    // ipptool checks that every FILE exists before it runs a suite; PostScript is not
+    // supported by the queue, so its tests are skipped. The JPEG tests run (PRN-1) with JPEGs
+    // written by libjpeg (bench/rastergen.c).
+    for (const f of ['document-a4.ps', 'document-letter.ps'])
         fs.writeFileSync(path.join(work, f), 'not used\n');
+    execFileSync('cc', ['-std=c11', '-D_GNU_SOURCE', '-O2', path.join(REPO_ROOT, 'bench/rastergen.c'),
+        '-o', path.join(work, 'rastergen'), '-lcups', '-ljpeg']);
+    execFileSync(path.join(work, 'rastergen'), ['jpeg', 'color.jpg', '640', '480', '1'], { cwd: work });
+    execFileSync(path.join(work, 'rastergen'), ['jpeg', 'gray.jpg', '480', '640', '0'], { cwd: work });
     for (const f of ['ipp-1.1.test', 'ipp-2.0.test'])
         fs.copyFileSync(path.join(REPO_ROOT, 'tests/e2e/ipptool', f), path.join(work, f));
     fs.writeFileSync(path.join(work, 'doc.pdf'), pdf());
@@ -407,7 +412,8 @@ describe('IPP Everywhere queue', () => {
             ['no printer-uri', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs([], { printerUri: false }) }), doc]), ST.badRequest],
             ['document-format text/plain', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs([[TAG.mime, 'document-format', 'text/plain']]) }),
                 Buffer.from('hello\n')]), ST.formatNotSupported],
-            ['Validate-Job image/jpeg', ippBytes({ op: OP.validate, items: opAttrs([[TAG.mime, 'document-format', 'image/jpeg']]) }), ST.formatNotSupported],
+            ['Validate-Job image/gif', ippBytes({ op: OP.validate, items: opAttrs([[TAG.mime, 'document-format', 'image/gif']]) }), ST.formatNotSupported],
+            ['PWG raster that is not', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs([[TAG.mime, 'document-format', 'image/pwg-raster']]) }), doc]), ST.formatError],
             ['body is not a PDF', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs() }), Buffer.from('just text, not a PDF\n')]), ST.formatError],
             ['truncated PDF', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs() }), doc.subarray(0, doc.length - 8)]), ST.formatError],
             ['copies 0', Buffer.concat([ippBytes({ op: OP.print, items: [...opAttrs(), { group: TAG.job }, [TAG.integer, 'copies', 0]] }), doc]),
