@@ -315,22 +315,28 @@ static qr_status_t raster_run(qr_convert_t *c, qr_err_t *err) {
     return st;
 }
 
+/* Raster input: buffered up to twice the read-ahead whatever the size of the pieces, the
+ * reader run after each fill. */
 static qr_status_t raster_input(qr_convert_t *c, const void *data, size_t n, qr_err_t *err) {
-    if (c->rstate == R_DONE)
-        return QR_OK; /* bytes after the last page */
-    if (c->plen + n > c->pcap) {
-        size_t cap = c->pcap ? c->pcap : QR_CONVERT_READ_AHEAD;
-        while (cap < c->plen + n)
-            cap *= 2;
-        unsigned char *p = realloc(c->pend, cap);
-        if (!p)
+    if (!c->pend) {
+        c->pcap = 2 * QR_CONVERT_READ_AHEAD;
+        c->pend = malloc(c->pcap);
+        if (!c->pend)
             return qr_err_set(err, QR_E_INTERNAL, NULL, "out of memory for raster input");
-        c->pend = p;
-        c->pcap = cap;
     }
-    memcpy(c->pend + c->plen, data, n);
-    c->plen += n;
-    return raster_run(c, err);
+    const unsigned char *d = data;
+    qr_status_t st = QR_OK;
+    do {
+        if (c->rstate == R_DONE)
+            return QR_OK; /* bytes after the last page */
+        size_t take = c->pcap - c->plen < n ? c->pcap - c->plen : n;
+        memcpy(c->pend + c->plen, d, take);
+        c->plen += take;
+        d += take;
+        n -= take;
+        st = raster_run(c, err);
+    } while (!st && n);
+    return st;
 }
 
 /* ---- JPEG, PNG ---- */
