@@ -11,6 +11,7 @@
 #include <cups/raster.h>
 #include <mupdf/fitz.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +136,10 @@ static qr_status_t refuse_time(qr_convert_t *c, qr_err_t *err) {
 /* ---- raster (PWG, Apple) ---- */
 
 /* libcups' read callback: what is buffered. Short of input before the end (which the read
- * ahead rules out) it fails rather than wait. */
+ * ahead rules out) it fails rather than wait. A request to fill libcups' own buffer (64 KiB
+ * or more: its other reads are a header or a run of at most 128 pixels) gets one byte, so
+ * that libcups holds no input of ours: a page header is then where c->ppos is, and is
+ * checked before libcups reads it (raster_precheck). */
 static ssize_t raster_read(void *ctx, unsigned char *buf, size_t n) {
     qr_convert_t *c = ctx;
     size_t avail = c->plen - c->ppos;
@@ -143,6 +147,8 @@ static ssize_t raster_read(void *ctx, unsigned char *buf, size_t n) {
         c->starved = !c->eof;
         return c->eof ? 0 : -1;
     }
+    if (n >= QR_CONVERT_REFILL)
+        n = 1;
     if (n > avail)
         n = avail;
     memcpy(buf, c->pend + c->ppos, n);
@@ -234,9 +240,45 @@ static const char *raster_error(void) {
     return s ? s : "";
 }
 
+static unsigned be32(const unsigned char *p) {
+    return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3];
+}
+
+/* The size of the next page, read from its header where it waits in c->pend, before libcups
+ * reads it: libcups 2.4 allocates a line of whatever width a header claims (up to 4 GiB). */
+static qr_status_t raster_precheck(qr_convert_t *c, qr_err_t *err) {
+    const unsigned char *h = c->pend + c->ppos;
+    size_t avail = c->plen - c->ppos;
+    unsigned long long w, rows, bpl;
+    if (c->fmt == QR_DOC_PWG) {
+        if (avail < sizeof(cups_page_header2_t))
+            return QR_OK; /* the end, or a header cut short: libcups says which */
+        w = be32(h + offsetof(cups_page_header2_t, cupsWidth));
+        rows = be32(h + offsetof(cups_page_header2_t, cupsHeight));
+        bpl = be32(h + offsetof(cups_page_header2_t, cupsBytesPerLine));
+    } else {
+        if (avail < 32)
+            return QR_OK;
+        w = be32(h + 12); /* Apple raster's page header: bits per pixel first, width at 12 */
+        rows = be32(h + 16);
+        bpl = w * h[0] / 8;
+    }
+    if (w > QR_CONVERT_MAX_WIDTH || w * rows > (unsigned long long)c->lim.max_page_pixels ||
+        bpl > 8 * QR_CONVERT_MAX_WIDTH)
+        return refuse(c, err,
+                      "page %lld has %llux%llu pixels; a page may have at most %lld pixels and %d "
+                      "per line",
+                      qr_pdfout_pages(c->pdf) + 1, w, rows, c->lim.max_page_pixels,
+                      QR_CONVERT_MAX_WIDTH);
+    return QR_OK;
+}
+
 /* The next page's header: the page begins, or the document ends. */
 static qr_status_t raster_header(qr_convert_t *c, qr_err_t *err) {
     long long page = qr_pdfout_pages(c->pdf) + 1;
+    qr_status_t st = raster_precheck(c, err);
+    if (st)
+        return st;
     size_t errs = strlen(raster_error());
     memset(&c->h, 0, sizeof(c->h));
     if (!cupsRasterReadHeader2(c->ras, &c->h)) {
@@ -255,7 +297,7 @@ static qr_status_t raster_header(qr_convert_t *c, qr_err_t *err) {
                       "most %lld",
                       c->lim.max_pages, c->lim.max_pages);
     qr_pdfout_image_t img;
-    qr_status_t st = raster_image(c, &img, err);
+    st = raster_image(c, &img, err);
     if (st)
         return st;
     free(c->row);

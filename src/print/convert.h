@@ -23,9 +23,11 @@
 #define QR_CONVERT_MIN_DPI 50                         /* raster resolutions accepted */
 #define QR_CONVERT_MAX_DPI 2400
 /* Raster input is handed to libcups' reader only while this much of it is buffered (or the
- * document has ended): one line's compressed data (at most 2 bytes a pixel byte, plus one)
- * and one refill of the reader's own buffer (max(64 KiB, 2 lines)), twice over. */
-#define QR_CONVERT_READ_AHEAD ((size_t)4 * 2 * 8 * QR_CONVERT_MAX_WIDTH + 262144)
+ * document has ended): more than one line's compressed data (at most 2 bytes a pixel byte,
+ * plus one) and a page header, twice over. The reader's own buffer is refilled one byte at a
+ * time (its large reads go straight to the line), so it holds nothing between pages. */
+#define QR_CONVERT_READ_AHEAD ((size_t)2 * (2 * 8 * QR_CONVERT_MAX_WIDTH + 2) + 4096)
+#define QR_CONVERT_REFILL 65536 /* libcups asks this much or more only to fill its buffer */
 /* The page an image (JPEG, PNG) is printed on, in points (A4), and its margin: an image
  * larger than the printable area is scaled down to fit, a smaller one printed at its size
  * (IPP print-scaling "auto"), centred. */

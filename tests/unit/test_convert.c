@@ -442,6 +442,16 @@ static void corrupt(void **state) {
     expect_refused(&junk, QR_DOC_AUTO, QR_COMPRESSION_NONE, NULL, QR_E_INVALID, "none of PDF");
     expect_refused(&junk, QR_DOC_URF, QR_COMPRESSION_NONE, NULL, QR_E_INVALID, "\"UNIRAST\"");
     qr_buf_free(&junk);
+    /* page 2's header claims a line of 2 GiB: refused before libcups reads it (libcups 2.4
+     * would allocate the line) */
+    qr_buf_t two = raster(CUPS_RASTER_WRITE_PWG, "sgray_8", 2, 300, 400, 100, 0, 0);
+    unsigned char *h2 = memmem(two.ptr + 4 + 1796, two.len - 4 - 1796, two.ptr + 4, 1796);
+    assert_non_null(h2);
+    h2[offsetof(cups_page_header2_t, cupsWidth)] = 0x7f;
+    h2[offsetof(cups_page_header2_t, cupsBytesPerLine)] = 0x7f;
+    expect_refused(&two, QR_DOC_PWG, QR_COMPRESSION_NONE, NULL, QR_E_INVALID,
+                   "page 2 has 2130706732x400 pixels");
+    qr_buf_free(&two);
     /* a header with 3 bits per colour */
     qr_buf_t bad;
     qr_buf_init(&bad, OUT_MAX);
