@@ -75,6 +75,34 @@ trailer << /Root 1 0 R >>
 `);
 }
 
+/** A PNG of w x h RGB pixels, grey with a red square when color (made here: zlib + CRC-32). */
+function png(w, h, color) {
+    const chunk = (type, data) => {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(data.length);
+        const td = Buffer.concat([Buffer.from(type), data]);
+        const crc = Buffer.alloc(4);
+        crc.writeUInt32BE(zlib.crc32(td));
+        return Buffer.concat([len, td, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0);
+    ihdr.writeUInt32BE(h, 4);
+    ihdr[8] = 8; // bits
+    ihdr[9] = 2; // RGB
+    const rows = [];
+    for (let y = 0; y < h; y++) {
+        const row = Buffer.alloc(1 + 3 * w, 0x80);
+        row[0] = 0; // filter: none
+        for (let x = 0; color && x < w; x++)
+            if (x > w / 4 && x < w / 2 && y > h / 4 && y < h / 2)
+                row.set([255, 0, 0], 1 + 3 * x);
+        rows.push(row);
+    }
+    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+        chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
 function queueUri(user) {
     const cred = `${encodeURIComponent(`${user.username}@${user.slug}`)}:${encodeURIComponent(user.password)}`;
     return `ipps://${cred}@localhost:${srv.port}/ipp/print`;
@@ -256,7 +284,7 @@ describe('IPP intake of JPEG, PWG raster, Apple raster and compressed documents'
         assert.equal(blobCount(tree.cA.org.id), blobsBefore, 'no document was left behind');
     });
 
-    test('PRN-1 POST /api/v1/jobs takes JPEG and PWG raster by Content-Type; other types get 415', async () => {
+    test('PRN-1 POST /api/v1/jobs takes JPEG, PNG and PWG raster by Content-Type; other types get 415', async () => {
         const u = tree.cA.users.customer_user;
         const token = await tokenOf(srv, u);
         const jpg = fs.readFileSync(path.join(work, 'photo.jpg'));
@@ -264,6 +292,12 @@ describe('IPP intake of JPEG, PWG raster, Apple raster and compressed documents'
         assertStatus(r, 201, 'JPEG upload');
         assert.equal(r.json.pages, 1);
         assert.equal(r.json.document_color, true);
+        for (const [color, name] of [[true, 'rest-png-color'], [false, 'rest-png-gray']]) {
+            r = await srv.request('POST', `/api/v1/jobs?name=${name}`, { token, rawBody: png(300, 200, color), headers: { 'Content-Type': 'image/png' } });
+            assertStatus(r, 201, name);
+            assert.equal(r.json.pages, 1, name);
+            assert.equal(r.json.document_color, color, name);
+        }
         const pwg = fs.readFileSync(path.join(work, 'gray.pwg'));
         r = await srv.request('POST', '/api/v1/jobs?name=rest-pwg', { token, rawBody: pwg, headers: { 'Content-Type': 'image/pwg-raster' } });
         assertStatus(r, 201, 'PWG upload');
