@@ -109,12 +109,16 @@ __attribute__((format(printf, 3, 4))) static qr_status_t refuse(qr_convert_t *c,
     return c->err.status;
 }
 
-/* Records another failure (the sink's, an internal one) as it is. */
+/* Records another failure st (the sink's, an internal one) as err describes it (a sink that
+ * left err empty gets a message of its own). */
 static qr_status_t failed(qr_convert_t *c, qr_status_t st, qr_err_t *err) {
-    if (!c->err.status)
+    if (!c->err.status) {
         c->err = *err;
+        if (!c->err.status)
+            qr_err_set(&c->err, st, NULL, "the converted document could not be stored");
+    }
     *err = c->err;
-    return st ? c->err.status : st;
+    return c->err.status;
 }
 
 static long long ns_since(const struct timespec *t) {
