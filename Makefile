@@ -148,6 +148,7 @@ bench: all
 	bench/spool.sh
 	node bench/release.mjs
 	bench/pdf.sh
+	bench/raster.sh
 	bench/scan.sh
 	bench/ipp.sh
 	bench/backup.sh

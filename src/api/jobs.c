@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* quire: /api/v1/jobs — submit a PDF (streamed into the encrypted spool), list, read and
- * delete one's own jobs. */
+/* quire: /api/v1/jobs — submit a document (a PDF, or JPEG, PNG or raster converted to PDF,
+ * streamed into the encrypted spool), list, read and delete one's own jobs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +63,13 @@ static int query_bool(qr_req_t *r, const char *name, int *out) {
     return 0;
 }
 
-/* The job's options from the query, then the spool upload. */
+/* The job's options from the query and the document's format from its Content-Type (anything
+ * but PDF is converted as it arrives), then the spool upload. */
 static qr_status_t submit_begin(qr_req_t *r, long long size, void **state, qr_err_t *err) {
-    qr_job_options_t o = {qr_req_query(r, "name"), 1, 0, 0, qr_req_query(r, "page_ranges")};
+    qr_job_options_t o = {
+        qr_req_query(r, "name"), 1, 0, 0, qr_req_query(r, "page_ranges"), QR_DOC_PDF,
+        QR_COMPRESSION_NONE};
+    qr_convert_format(qr_req_header(r, "Content-Type"), &o.format);
     if (query_int(r, "copies", 1, &o.copies) || query_bool(r, "color", &o.color) ||
         query_bool(r, "duplex", &o.duplex) || (o.name && strlen(o.name) > 255))
         return qr_err_set(err, QR_E_INVALID, NULL,
@@ -95,11 +99,16 @@ static void submit_abort(void *u) {
 }
 
 void qr_api_jobs_submit(qr_req_t *r) {
-    static const char *const types[] = {"application/pdf", NULL};
+    static const char *const types[] = {"application/pdf",  "image/jpeg", "image/png",
+                                        "image/pwg-raster", "image/urf",  NULL};
     static const qr_api_upload_t upload = {
-        types,         "a print job is a PDF: send Content-Type: application/pdf",
-        submit_begin,  submit_write,
-        submit_commit, submit_abort};
+        types,
+        "a print job is a PDF, JPEG, PNG, PWG raster or Apple raster document: send "
+        "Content-Type: application/pdf, image/jpeg, image/png, image/pwg-raster or image/urf",
+        submit_begin,
+        submit_write,
+        submit_commit,
+        submit_abort};
     qr_api_upload(r, &upload);
 }
 

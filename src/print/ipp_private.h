@@ -45,7 +45,10 @@ struct qr_ipp {
 };
 
 /* The printer's supported values (printer_ipp.c). */
-extern const char *const qr__ipp_formats[2];     /* document-format-supported */
+extern const char *const qr__ipp_formats[6]; /* document-format-supported */
+#define QR__IPP_FORMATS_MESSAGE                                                                    \
+    "document-format is application/pdf, image/jpeg, image/png, image/pwg-raster, image/urf "      \
+    "or application/octet-stream (any of them)"
 extern const char *const qr__ipp_sides[3];       /* sides-supported */
 extern const char *const qr__ipp_color_modes[3]; /* print-color-mode-supported */
 extern const int qr__ipp_operations[12];         /* operations-supported */

@@ -31,12 +31,18 @@ struct qr_job_upload {
     qr_ctx_t *ctx;
     qr_principal_t p;
     qr_blob_upload_t up; /* the document; its blob id is the job's id */
+    qr_convert_t *conv;  /* in front of up when the document is sent in another format */
     char *name;
     long long copies;
     int color, duplex;
     char *page_ranges;            /* NULL: all pages */
     char incoming[QR_ID_LEN + 1]; /* the created job the document completes; "" for a new one */
 };
+
+/* The converter's sink: the PDF into the upload (qr_pdfout_sink_fn). */
+static qr_status_t upload_sink(void *cls, const void *data, size_t n, qr_err_t *err) {
+    return qr_blob_upload_write(cls, data, n, err);
+}
 
 static char *blob_dir(qr_ctx_t *ctx, const char *org_id) {
     return qr_xasprintf("%s/blobs/%s", ctx->cfg->data_dir, org_id);
@@ -199,11 +205,19 @@ qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_op
         qr_job_abort(u);
         return st;
     }
+    if (o->format != QR_DOC_PDF || o->compression != QR_COMPRESSION_NONE) {
+        qr_convert_limits_t lim = {QR_CONVERT_MAX_PAGES,  QR_CONVERT_MAX_PAGE_PIXELS,
+                                   QR_CONVERT_MAX_MS,     QR_CONVERT_MAX_IMAGE_BYTES,
+                                   QR_CONVERT_MAX_MEMORY, max};
+        u->conv = qr_convert_create(&lim, o->format, o->compression, upload_sink, &u->up);
+    }
     *out = u;
     return QR_OK;
 }
 
 qr_status_t qr_job_write(qr_job_upload_t *u, const void *data, size_t n, qr_err_t *err) {
+    if (u->conv)
+        return qr_convert_write(u->conv, data, n, err);
     return qr_blob_upload_write(&u->up, data, n, err);
 }
 
@@ -309,6 +323,10 @@ qr_status_t qr_job_commit(qr_job_upload_t *u, qr_job_t *out, qr_err_t *err) {
     memset(out, 0, sizeof(*out));
     qr_ctx_t *ctx = u->ctx;
     qr_pdf_info_t info = {0, 0};
+    if (u->conv && qr_convert_finish(u->conv, err)) {
+        qr_job_abort(u);
+        return err->status;
+    }
     if (!qr_blob_upload_starts_with(&u->up, "%PDF-", 5) ||
         !qr_blob_upload_tail_has(&u->up, "%%EOF", 5)) {
         qr_job_abort(u);
@@ -348,6 +366,7 @@ qr_status_t qr_job_commit(qr_job_upload_t *u, qr_job_t *out, qr_err_t *err) {
 void qr_job_abort(qr_job_upload_t *u) {
     if (!u)
         return;
+    qr_convert_destroy(u->conv);
     qr_blob_upload_abort(&u->up);
     free(u->name);
     free(u->page_ranges);
@@ -396,7 +415,8 @@ qr_status_t qr_job_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_o
 }
 
 qr_status_t qr_job_begin_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                                  long long declared_size, qr_job_upload_t **out, qr_err_t *err) {
+                                  const qr_job_options_t *doc, long long declared_size,
+                                  qr_job_upload_t **out, qr_err_t *err) {
     *out = NULL;
     qr_job_t job;
     qr_status_t st = qr_job_get(ctx, p, id, &job, err);
@@ -408,7 +428,13 @@ qr_status_t qr_job_begin_document(qr_ctx_t *ctx, const qr_principal_t *p, const 
         qr_job_clear(&job);
         return st;
     }
-    qr_job_options_t o = {job.name, job.copies, job.color, job.duplex, job.page_ranges};
+    qr_job_options_t o = {job.name,
+                          job.copies,
+                          job.color,
+                          job.duplex,
+                          job.page_ranges,
+                          doc ? doc->format : QR_DOC_PDF,
+                          doc ? doc->compression : QR_COMPRESSION_NONE};
     st = qr_job_begin(ctx, p, &o, declared_size, out, err);
     if (!st)
         snprintf((*out)->incoming, sizeof((*out)->incoming), "%s", job.id);

@@ -11,6 +11,7 @@
 #include "core/ctx.h"
 #include "core/error.h"
 #include "crypto/random.h"
+#include "print/convert.h"
 #include "tenancy/policy.h"
 
 typedef struct qr_job_upload qr_job_upload_t;
@@ -51,8 +52,10 @@ typedef struct qr_job_options {
     const char *name;
     long long copies;
     int color, duplex;
-    const char *page_ranges; /* "1-3,7-7": from 1, ascending, not overlapping, at most
-                              * QR_JOB_RANGES_MAX bytes (else QR_E_INVALID); NULL: all */
+    const char *page_ranges;      /* "1-3,7-7": from 1, ascending, not overlapping, at most
+                                   * QR_JOB_RANGES_MAX bytes (else QR_E_INVALID); NULL: all */
+    qr_doc_format_t format;       /* the document as sent; anything but PDF is converted */
+    qr_compression_t compression; /* gzip, deflate: inflated as it arrives */
 } qr_job_options_t;
 
 /* The longest page_ranges text a job keeps. */
@@ -66,17 +69,20 @@ typedef struct qr_job_options {
 qr_status_t qr_job_create(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
                           qr_job_t *out, qr_err_t *err);
 /* IPP Send-Document: starts receiving the document of the principal's own incoming job id,
- * as qr_job_begin; qr_job_commit then completes that job (held) instead of recording a new
- * one. QR_E_CONFLICT ("not_incoming") if the job is no longer waiting for its document. */
+ * as qr_job_begin, in the format and compression of doc (its other fields are the job's;
+ * NULL: a PDF as it is); qr_job_commit then completes that job (held) instead of recording a
+ * new one. QR_E_CONFLICT ("not_incoming") if the job is no longer waiting for its document. */
 qr_status_t qr_job_begin_document(qr_ctx_t *ctx, const qr_principal_t *p, const char *id,
-                                  long long declared_size, qr_job_upload_t **out, qr_err_t *err);
+                                  const qr_job_options_t *doc, long long declared_size,
+                                  qr_job_upload_t **out, qr_err_t *err);
 /* IPP Cancel-Job: cancels an own job that is incoming or held. Its document is deleted at
  * once; the job stays, "canceled", until its retention ends. QR_E_CONFLICT ("not_cancelable")
  * if it is being printed or already finished. */
 qr_status_t qr_job_cancel(qr_ctx_t *ctx, const qr_principal_t *p, const char *id, qr_err_t *err);
 
-/* Starts receiving a PDF for the principal; declared_size (-1 if unknown) is checked against
- * the size limit before anything is stored. */
+/* Starts receiving a document for the principal (a PDF, or another format or compression
+ * that the converter turns into one as it arrives, convert.h); declared_size (-1 if unknown)
+ * is checked against the size limit before anything is stored. */
 qr_status_t qr_job_begin(qr_ctx_t *ctx, const qr_principal_t *p, const qr_job_options_t *o,
                          long long declared_size, qr_job_upload_t **out, qr_err_t *err);
 /* Stores the next piece of the document. */

@@ -227,15 +227,18 @@ static void report_ignored_operation_attrs(qr_ipp_t *x) {
 }
 
 /* The operation attributes of a job creation request (Print-Job, Validate-Job): fills
- * name. Returns 0 when they are fine, else answers. */
-static int check_job_operation(qr_ipp_t *x, const char **name) {
+ * name, and the document's format and compression into o. Returns 0 when they are fine,
+ * else answers. */
+static int check_job_operation(qr_ipp_t *x, const char **name, qr_job_options_t *o) {
     ipp_attribute_t *a;
     *name = NULL;
+    o->format = QR_DOC_PDF;
+    o->compression = QR_COMPRESSION_NONE;
     if ((a = ippFindAttribute(x->req, "compression", IPP_TAG_ZERO))) {
         if (!qr__ipp_one_of_type(a, IPP_TAG_KEYWORD, 0) ||
-            strcmp(ippGetString(a, 0, NULL), "none") != 0) {
+            qr_convert_compression(ippGetString(a, 0, NULL), &o->compression)) {
             qr__ipp_status(x, IPP_STATUS_ERROR_COMPRESSION_NOT_SUPPORTED,
-                           "compression is not supported: send the document as it is");
+                           "compression is none, gzip or deflate");
             qr__ipp_unsupported(x, a);
             return 1;
         }
@@ -243,9 +246,10 @@ static int check_job_operation(qr_ipp_t *x, const char **name) {
     if ((a = ippFindAttribute(x->req, "document-format", IPP_TAG_ZERO))) {
         if (!qr__ipp_one_of_type(a, IPP_TAG_MIMETYPE, 0) ||
             !qr__ipp_in_list(ippGetString(a, 0, NULL), qr__ipp_formats,
-                             QR__IPP_N(qr__ipp_formats))) {
+                             QR__IPP_N(qr__ipp_formats)) ||
+            qr_convert_format(ippGetString(a, 0, NULL), &o->format)) {
             qr__ipp_status(x, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
-                           "only application/pdf documents are accepted");
+                           QR__IPP_FORMATS_MESSAGE);
             qr__ipp_unsupported(x, a);
             return 1;
         }
@@ -592,7 +596,7 @@ static int check_quota(qr_ipp_t *x) {
 void qr__ipp_op_create(qr_ipp_t *x, int kind) {
     const char *name;
     qr_job_options_t o;
-    if (check_job_operation(x, &name) || check_job_template(x, &o) || check_quota(x))
+    if (check_job_operation(x, &name, &o) || check_job_template(x, &o) || check_quota(x))
         return;
     if (kind == QR__IPP_VALIDATE)
         return;
@@ -638,7 +642,8 @@ void qr__ipp_op_send_document(qr_ipp_t *x) {
     int last;
     int number = target_job(x);
     qr_job_t job;
-    if (!number || last_document(x, &last) || check_job_operation(x, &name) ||
+    qr_job_options_t doc; /* the document's format and compression */
+    if (!number || last_document(x, &last) || check_job_operation(x, &name, &doc) ||
         own_job(x, number, &job))
         return;
     qr_err_t err = {QR_OK, NULL, ""};
@@ -656,7 +661,7 @@ void qr__ipp_op_send_document(qr_ipp_t *x) {
         snprintf(msg, sizeof(msg), "the job is %s: it takes no more documents",
                  strcmp(job.status, "released") == 0 ? "being printed" : job.status);
         qr__ipp_status(x, IPP_STATUS_ERROR_NOT_POSSIBLE, msg);
-    } else if (qr_job_begin_document(x->ctx, &x->p, job.id, x->declared, &x->upload, &err)) {
+    } else if (qr_job_begin_document(x->ctx, &x->p, job.id, &doc, x->declared, &x->upload, &err)) {
         qr__ipp_fail(x, &err);
     } else {
         x->state = QR__IPP_DOCUMENT;

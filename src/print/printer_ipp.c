@@ -36,7 +36,8 @@ static void printer_uuid(qr_ctx_t *ctx, char out[46]) {
              u[14], u[15]);
 }
 
-const char *const qr__ipp_formats[2] = {"application/pdf", "application/octet-stream"};
+const char *const qr__ipp_formats[6] = {"application/pdf", "application/octet-stream", "image/jpeg",
+                                        "image/png",       "image/pwg-raster",         "image/urf"};
 const char *const qr__ipp_sides[3] = {"one-sided", "two-sided-long-edge", "two-sided-short-edge"};
 const char *const qr__ipp_color_modes[3] = {"auto", "color", "monochrome"};
 const int qr__ipp_operations[12] = {
@@ -196,6 +197,27 @@ static void add_printer_description(ipp_t *a, qr_ctx_t *ctx, int64_t now) {
     free(uri);
 }
 
+/* What the intake converter (convert.c) takes as PWG and Apple raster (pwg-raster-document-*,
+ * urf-supported): the back of a duplex sheet as it is ("normal", URF DM1), which the spool's
+ * PDF keeps. */
+static void add_raster_attributes(ipp_t *a) {
+    ipp_tag_t g = IPP_TAG_PRINTER;
+    static const int dpi[] = {150, 300, 600};
+    int xres[3], yres[3];
+    for (int i = 0; i < 3; i++)
+        xres[i] = yres[i] = dpi[i];
+    ippAddResolutions(a, g, "pwg-raster-document-resolution-supported", 3, IPP_RES_PER_INCH, xres,
+                      yres);
+    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "pwg-raster-document-sheet-back", NULL,
+                 "normal");
+    static const char *const types[] = {"black_1", "cmyk_8", "sgray_8", "srgb_8", "srgb_16"};
+    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "pwg-raster-document-type-supported",
+                  QR__IPP_N(types), NULL, types);
+    static const char *const urf[] = {"V1.4",    "CP1",           "DM1",    "IS1",        "MT1",
+                                      "PQ3-4-5", "RS150-300-600", "SRGB24", "ADOBERGB24", "W8"};
+    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "urf-supported", QR__IPP_N(urf), NULL, urf);
+}
+
 /* Every printer attribute of the queue. They are the same for everyone: nothing in them
  * belongs to a tenant. */
 static ipp_t *printer_attributes(qr_ctx_t *ctx) {
@@ -222,7 +244,9 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
                   NULL, charsets);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_CHARSET), "charset-configured", NULL, "utf-8");
     ippAddBoolean(a, g, "color-supported", 1);
-    ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "compression-supported", NULL, "none");
+    static const char *const compressions[] = {"none", "gzip", "deflate"};
+    ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "compression-supported",
+                  QR__IPP_N(compressions), NULL, compressions);
     ippAddInteger(a, g, IPP_TAG_INTEGER, "copies-default", 1);
     ippAddRange(a, g, "copies-supported", 1, QR__IPP_COPIES_MAX);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_MIMETYPE), "document-format-default", NULL,
@@ -285,6 +309,7 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
     ippAddIntegers(a, g, IPP_TAG_ENUM, "print-quality-supported", QR__IPP_N(qualities), qualities);
     add_printer_description(a, ctx, now);
     ippAddInteger(a, g, IPP_TAG_INTEGER, "queued-job-count", 0);
+    add_raster_attributes(a);
     ippAddString(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "sides-default", NULL, qr__ipp_sides[0]);
     ippAddStrings(a, g, IPP_CONST_TAG(IPP_TAG_KEYWORD), "sides-supported", QR__IPP_N(qr__ipp_sides),
                   NULL, qr__ipp_sides);
@@ -301,8 +326,7 @@ void qr__ipp_op_get_printer_attributes(qr_ipp_t *x) {
     if (a &&
         (!qr__ipp_one_of_type(a, IPP_TAG_MIMETYPE, 0) ||
          !qr__ipp_in_list(ippGetString(a, 0, NULL), qr__ipp_formats, QR__IPP_N(qr__ipp_formats)))) {
-        qr__ipp_status(x, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
-                       "only application/pdf documents are accepted");
+        qr__ipp_status(x, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED, QR__IPP_FORMATS_MESSAGE);
         qr__ipp_unsupported(x, a);
         return;
     }

@@ -29,8 +29,7 @@ before(async () => {
     fs.mkdirSync(path.join(work, 'home'));
     for (const f of ['document-a4.pdf', 'document-letter.pdf'])
         fs.writeFileSync(path.join(work, f), pdf());
-    // ipptool checks that every FILE exists before it runs a suite; these formats are not
-    // supported by the queue, so their tests are skipped.
+    // ipptool checks that every FILE exists before it runs a suite.
     for (const f of ['document-a4.ps', 'document-letter.ps', 'color.jpg', 'gray.jpg'])
         fs.writeFileSync(path.join(work, f), 'not used\n');
     fs.writeFileSync(path.join(work, 'doc.pdf'), pdf());
@@ -381,7 +380,8 @@ describe('IPP Everywhere queue', () => {
             ['no printer-uri', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs([], { printerUri: false }) }), doc]), ST.badRequest],
             ['document-format text/plain', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs([[TAG.mime, 'document-format', 'text/plain']]) }),
                 Buffer.from('hello\n')]), ST.formatNotSupported],
-            ['Validate-Job image/jpeg', ippBytes({ op: OP.validate, items: opAttrs([[TAG.mime, 'document-format', 'image/jpeg']]) }), ST.formatNotSupported],
+            ['Validate-Job image/gif', ippBytes({ op: OP.validate, items: opAttrs([[TAG.mime, 'document-format', 'image/gif']]) }), ST.formatNotSupported],
+            ['PWG raster that is not', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs([[TAG.mime, 'document-format', 'image/pwg-raster']]) }), doc]), ST.formatError],
             ['body is not a PDF', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs() }), Buffer.from('just text, not a PDF\n')]), ST.formatError],
             ['truncated PDF', Buffer.concat([ippBytes({ op: OP.print, items: opAttrs() }), doc.subarray(0, doc.length - 8)]), ST.formatError],
             ['copies 0', Buffer.concat([ippBytes({ op: OP.print, items: [...opAttrs(), { group: TAG.job }, [TAG.integer, 'copies', 0]] }), doc]),

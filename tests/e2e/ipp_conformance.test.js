@@ -21,10 +21,11 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, assertStatus, createOrgTree, tokenOf } from './lib/server.js';
+import { startServer, assertStatus, createOrgTree, tokenOf, REPO_ROOT } from './lib/server.js';
 import { CUPS_TESTS, counts, failures, ipptool, queueUri } from './lib/ipptool.js';
 import { makePdf } from './lib/pdf.js';
 
@@ -59,9 +60,14 @@ before(async () => {
         fs.writeFileSync(path.join(dir, f), doc);
     fs.writeFileSync(path.join(work, 'data', 'testprint.ps'), doc);
     // ipptool checks that every FILE of a suite exists before it runs; the tests of formats
-    // the queue does not take are skipped by the files themselves.
-    for (const f of ['document-a4.ps', 'document-letter.ps', 'color.jpg', 'gray.jpg'])
+    // the queue does not take (PostScript) are skipped by the files themselves. The JPEG tests
+    // run (PRN-1) with JPEGs written by libjpeg (bench/rastergen.c).
+    for (const f of ['document-a4.ps', 'document-letter.ps'])
         fs.writeFileSync(path.join(dir, f), 'not used\n');
+    execFileSync('cc', ['-std=c11', '-D_GNU_SOURCE', '-O2', path.join(REPO_ROOT, 'bench/rastergen.c'),
+        '-o', path.join(work, 'rastergen'), '-lcups', '-ljpeg']);
+    execFileSync(path.join(work, 'rastergen'), ['jpeg', 'color.jpg', '640', '480', '1'], { cwd: dir });
+    execFileSync(path.join(work, 'rastergen'), ['jpeg', 'gray.jpg', '480', '640', '0'], { cwd: dir });
     assertStatus(await srv.request('PATCH', `/api/v1/orgs/${tree.cA.org.id}`,
         { token: tree.pA.token, body: { license: { devices: 1 } } }), 200, 'device license');
     const d = await srv.request('POST', `/api/v1/orgs/${tree.cA.org.id}/devices`,

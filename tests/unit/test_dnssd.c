@@ -46,9 +46,14 @@ static void test_txt_from_attributes(void **state) {
     assert_string_equal(qr_dnssd_txt_get(&t, "RP"), "ipp/print"); /* keys compare caselessly */
     assert_string_equal(qr_dnssd_txt_get(&t, "TLS"), "1.2");
     assert_string_equal(qr_dnssd_txt_get(&t, "air"), "username,password");
-    assert_string_equal(qr_dnssd_txt_get(&t, "adminurl"), "https://Print.Example.NET:8631/portal");
+    /* adminurl is printer-more-info: the page that says how to release a job */
+    assert_string_equal(qr_dnssd_txt_get(&t, "adminurl"),
+                        "https://Print.Example.NET:8631/portal/help/print");
     const char *pdl = qr_dnssd_txt_get(&t, "pdl");
     assert_non_null(strstr(pdl, "application/pdf"));
+    assert_non_null(strstr(pdl, "image/urf")); /* AirPrint: iOS lists a queue with URF only */
+    assert_non_null(strstr(pdl, "image/pwg-raster"));
+    assert_non_null(qr_dnssd_txt_get(&t, "URF"));
     assert_null(strstr(pdl, "octet-stream"));
     const char *uuid = qr_dnssd_txt_get(&t, "UUID");
     assert_int_equal(strlen(uuid), 36); /* without urn:uuid: */

@@ -228,6 +228,8 @@ static void test_prn1_refusals_store_nothing(void **state) {
         {"big", IPP_STATUS_ERROR_REQUEST_ENTITY},
         {"format", IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED},
         {"notpdf", IPP_STATUS_ERROR_DOCUMENT_FORMAT_ERROR},
+        {"notraster", IPP_STATUS_ERROR_DOCUMENT_FORMAT_ERROR},
+        {"compression", IPP_STATUS_ERROR_COMPRESSION_NOT_SUPPORTED},
         {"version", IPP_STATUS_ERROR_VERSION_NOT_SUPPORTED},
         {"op", IPP_STATUS_ERROR_OPERATION_NOT_SUPPORTED},
     };
@@ -243,7 +245,13 @@ static void test_prn1_refusals_store_nothing(void **state) {
                 ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "x-filler", NULL, filler);
         } else if (strcmp(cases[c].what, "format") == 0) {
             ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_MIMETYPE, "document-format", NULL,
+                         "image/gif");
+        } else if (strcmp(cases[c].what, "notraster") == 0) {
+            /* PRN-1: a PDF sent as PWG raster is refused by the converter */
+            ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_MIMETYPE, "document-format", NULL,
                          "image/pwg-raster");
+        } else if (strcmp(cases[c].what, "compression") == 0) {
+            ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "compression", NULL, "compress");
         } else if (strcmp(cases[c].what, "notpdf") == 0) {
             /* An ignored attribute first: the answer's groups must still be in order. */
             ippAddString(req, IPP_TAG_JOB, IPP_TAG_KEYWORD, "x-unknown", NULL, "ignored");

@@ -100,7 +100,7 @@ static qr_status_t submit(const char *doc, size_t len, size_t piece, const qr_jo
 
 static void test_prn1_job_is_a_typed_row(void **state) {
     (void)state;
-    qr_job_options_t o = {"typed.pdf", 3, 1, 0, NULL};
+    qr_job_options_t o = {"typed.pdf", 3, 1, 0, NULL, QR_DOC_PDF, QR_COMPRESSION_NONE};
     qr_job_t job, again;
     qr_err_t err = {QR_OK, NULL, ""};
     assert_int_equal(submit(PDF, sizeof(PDF) - 1, 1, &o, &job, &err), QR_OK);
@@ -152,7 +152,7 @@ static void test_prn1_job_is_a_typed_row(void **state) {
 
 static void test_prn1_refused_uploads_leave_no_job(void **state) {
     (void)state;
-    qr_job_options_t o = {NULL, 1, 0, 0, NULL};
+    qr_job_options_t o = {NULL, 1, 0, 0, NULL, QR_DOC_PDF, QR_COMPRESSION_NONE};
     qr_job_t job;
     qr_err_t err = {QR_OK, NULL, ""};
     qr_job_t *items = NULL;
@@ -195,7 +195,7 @@ static void test_prn1_refused_uploads_leave_no_job(void **state) {
 static qr_status_t send_document(const char *id, const char *doc, size_t len, qr_job_t *out,
                                  qr_err_t *err) {
     qr_job_upload_t *u = NULL;
-    qr_status_t st = qr_job_begin_document(&ctx, &root, id, (long long)len, &u, err);
+    qr_status_t st = qr_job_begin_document(&ctx, &root, id, NULL, (long long)len, &u, err);
     if (st)
         return st;
     if ((st = qr_job_write(u, doc, len, err))) {
@@ -207,7 +207,7 @@ static qr_status_t send_document(const char *id, const char *doc, size_t len, qr
 
 static void test_prn1_created_job_takes_its_one_document(void **state) {
     (void)state;
-    qr_job_options_t o = {"created.pdf", 2, 0, 1, "1-1,3-4"};
+    qr_job_options_t o = {"created.pdf", 2, 0, 1, "1-1,3-4", QR_DOC_PDF, QR_COMPRESSION_NONE};
     qr_job_t job, done, again;
     qr_err_t err = {QR_OK, NULL, ""};
     assert_int_equal(qr_job_create(&ctx, &root, &o, &job, &err), QR_OK);
@@ -226,7 +226,8 @@ static void test_prn1_created_job_takes_its_one_document(void **state) {
     assert_int_equal(qr_job_get(&ctx, &root, job.id, &again, &err), QR_E_NOT_FOUND);
     /* One document per job. */
     qr_job_upload_t *u = NULL;
-    assert_int_equal(qr_job_begin_document(&ctx, &root, done.id, -1, &u, &err), QR_E_CONFLICT);
+    assert_int_equal(qr_job_begin_document(&ctx, &root, done.id, NULL, -1, &u, &err),
+                     QR_E_CONFLICT);
     assert_string_equal(qr_err_code(&err), "not_incoming");
     assert_null(u);
     /* Canceled: the row stays, the document goes; not twice. */
@@ -244,7 +245,7 @@ static void test_prn1_created_job_takes_its_one_document(void **state) {
     qr_job_clear(&done);
     /* A job canceled while its document comes in records nothing of it. */
     assert_int_equal(qr_job_create(&ctx, &root, &o, &job, &err), QR_OK);
-    assert_int_equal(qr_job_begin_document(&ctx, &root, job.id, -1, &u, &err), QR_OK);
+    assert_int_equal(qr_job_begin_document(&ctx, &root, job.id, NULL, -1, &u, &err), QR_OK);
     assert_int_equal(qr_job_write(u, PDF, sizeof(PDF) - 1, &err), QR_OK);
     assert_int_equal(qr_job_cancel(&ctx, &root, job.id, &err), QR_OK);
     assert_int_equal(qr_job_commit(u, &done, &err), QR_E_CONFLICT);
