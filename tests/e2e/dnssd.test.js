@@ -334,9 +334,9 @@ describe('DNS-SD: quire dnssd records and mobileconfig (the cloud)', () => {
             keys[s.quoted.slice(0, i).toLowerCase()] = s.quoted.slice(i + 1);
         }
         // The same keys as the queue's attributes call for; the CLI reads them with its own
-        // public_url, so printer-more-info is that URL.
+        // public_url, so printer-more-info is that URL's page on releasing a job.
         const attrs = await printerAttributes(srv, path.join(work, 'home'));
-        const want = expectedTxt({ ...attrs, 'printer-more-info': `https://${host}:${publicPort}/` });
+        const want = expectedTxt({ ...attrs, 'printer-more-info': `https://${host}:${publicPort}/help/print` });
         for (const [k, v] of Object.entries(want))
             assert.equal(keys[k], v, `TXT ${k}`);
         for (const k of ['rp', 'ty', 'adminurl', 'pdl', 'color', 'duplex', 'tls', 'air', 'uuid', 'kind', 'note'])

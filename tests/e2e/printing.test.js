@@ -14,6 +14,7 @@ import path from 'node:path';
 import { startServer, createOrgTree, createUser, tokenOf, REPO_ROOT } from './lib/server.js';
 import { cupsdSkipReason, runBounded, startCupsd } from './lib/cups.js';
 import { makePdf } from './lib/pdf.js';
+import { textPng } from './lib/scan.js';
 
 const MARKER = '<!-- tests/e2e/printing.test.js runs this block';
 const POLL_TRIES = 300; // the job's arrival in the spool, paced
@@ -42,6 +43,7 @@ describe('the README\'s CUPS recipe', { skip: cupsdSkipReason() || false }, () =
     let tree;
     let work;
     let cups;
+    let lastOwner; // the user whose credentials the README's queue holds
     before(async () => {
         srv = await startServer();
         tree = await createOrgTree(srv, [
@@ -65,6 +67,7 @@ describe('the README\'s CUPS recipe', { skip: cupsdSkipReason() || false }, () =
     test('PRN-1 lpadmin and lp as the README writes them: the job arrives held in the user\'s spool', async () => {
         // A password with characters that must be percent-encoded in the URI.
         const owner = await createUser(srv, tree.cA.token, tree.cA.org, { role: 'customer_user', password: `Pr1nt:me@${Date.now()}%x!` });
+        lastOwner = owner;
         const lines = readmeRecipe();
         assert.ok(lines.some((l) => l.startsWith('lpadmin ')) && lines.some((l) => l.startsWith('lp ')), lines.join('\n'));
         const env = cups.env();
@@ -112,6 +115,43 @@ describe('the README\'s CUPS recipe', { skip: cupsdSkipReason() || false }, () =
         await runRecipe();
         const both = await arrived(2);
         assert.ok(both.every((j) => j.status === 'held'), JSON.stringify(both));
+    });
+
+    test('PRN-1 the README\'s queue prints a JPEG, a PNG, plain text and a PWG raster: each arrives held with its pages and colour', async () => {
+        // The queue "quire" of the test above, made by lpadmin -m everywhere: CUPS sends what
+        // the queue takes as it is (JPEG, PWG raster) and converts the rest (PNG, text) itself.
+        const gen = path.join(work, 'rastergen');
+        await runBounded('cc', ['-std=c11', '-D_GNU_SOURCE', '-O2', path.join(REPO_ROOT, 'bench/rastergen.c'), '-o', gen, '-lcups', '-ljpeg']);
+        assert.ok(fs.existsSync(gen), 'bench/rastergen.c builds');
+        await runBounded(gen, ['jpeg', 'photo.jpg', '800', '600', '1'], { cwd: work });
+        await runBounded(gen, ['pwg', 'scan.pwg', 'sgray_8', '3', '1275', '1650', '150', '0'], { cwd: work });
+        fs.writeFileSync(path.join(work, 'chart.png'), textPng(['quire chart'], 100));
+        fs.writeFileSync(path.join(work, 'notes.txt'), 'Minutes of the meeting\nnothing else\n');
+        for (const f of ['photo.jpg', 'scan.pwg'])
+            assert.ok(fs.existsSync(path.join(work, f)), `rastergen wrote ${f}`);
+        const expect = { 'photo.jpg': { pages: 1, color: true }, 'scan.pwg': { pages: 3, color: false },
+            'chart.png': { pages: 1, color: false }, 'notes.txt': { pages: 1, color: false } };
+        const env = cups.env();
+        for (const f of Object.keys(expect)) {
+            const r = await runBounded('lp', ['-d', 'quire', f], { env, cwd: work });
+            assert.equal(r.code, 0, `lp ${f}: ${r.out}`);
+        }
+        const owner = lastOwner;
+        const token = await tokenOf(srv, owner);
+        let jobs = [];
+        const mine = () => jobs.filter((j) => Object.keys(expect).some((f) => j.name.endsWith(f)));
+        for (let i = 0; i < POLL_TRIES && mine().length < 4; i++) {
+            jobs = await jobsOf(srv, token);
+            if (mine().length < 4)
+                await pause(POLL_PACE_MS);
+        }
+        assert.equal(mine().length, 4, `four jobs arrived: ${JSON.stringify(jobs.map((j) => j.name))}\n${cups.errorLog().slice(-3000)}`);
+        for (const j of mine()) {
+            const f = Object.keys(expect).find((k) => j.name.endsWith(k));
+            assert.equal(j.status, 'held', f);
+            assert.equal(j.pages, expect[f].pages, `${f}: pages`);
+            assert.equal(j.document_color, expect[f].color, `${f}: colour as the document holds it`);
+        }
     });
 
     test('PRN-1 -o auth-info-required=username,password without credentials: lp\'s job waits in CUPS for authentication', async () => {
