@@ -25,6 +25,7 @@
 #include "core/mem.h"
 #include "crypto/random.h"
 #include "print/ipp.h"
+#include "print/ipp_private.h"
 
 #define TXT_MAX 32             /* keys in the record */
 #define TXT_VALUE_MAX 250      /* a TXT string is at most 255 bytes, key and '=' included */
@@ -33,27 +34,6 @@
 #define OUT_MAX 65536          /* a zone fragment or a profile */
 
 /* ---- the printer's attributes, asked as a client would ---- */
-
-static ssize_t write_mem(void *cls, ipp_uchar_t *buf, size_t n) {
-    return qr_buf_append(cls, buf, n) == QR_OK ? (ssize_t)n : -1;
-}
-
-struct reader {
-    const unsigned char *p;
-    size_t len, pos;
-};
-
-static ssize_t read_mem(void *cls, ipp_uchar_t *buf, size_t n) {
-    struct reader *rd = cls;
-    size_t left = rd->len - rd->pos;
-    if (left == 0)
-        return -1;
-    if (n > left)
-        n = left;
-    memcpy(buf, rd->p + rd->pos, n);
-    rd->pos += n;
-    return (ssize_t)n;
-}
 
 /* The queue's printer attributes: an anonymous Get-Printer-Attributes (all) through print/ipp.c.
  * Returns a new ipp_t (ippDelete), or NULL. */
@@ -66,7 +46,7 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
     qr_buf_init(&enc, QR_IPP_ATTR_MAX);
     ipp_t *attrs = NULL;
     qr_ipp_t *x = NULL;
-    if (ippWriteIO(&enc, write_mem, 1, NULL, req) != IPP_STATE_DATA)
+    if (ippWriteIO(&enc, qr__ipp_write_mem, 1, NULL, req) != IPP_STATE_DATA)
         goto out;
     x = qr_ipp_create(ctx, NULL, (long long)enc.len);
     if (qr_ipp_feed(x, enc.ptr, enc.len) == QR_IPP_MORE && qr_ipp_finish(x) != QR_IPP_ANSWER)
@@ -76,8 +56,8 @@ static ipp_t *printer_attributes(qr_ctx_t *ctx) {
     if (!ans || len > GPA_ANSWER_MAX)
         goto out;
     attrs = ippNew();
-    struct reader rd = {ans, len, 0};
-    if (ippReadIO(&rd, read_mem, 1, NULL, attrs) != IPP_STATE_DATA ||
+    qr__ipp_reader_t rd = {ans, len, 0};
+    if (ippReadIO(&rd, qr__ipp_read_mem, 1, NULL, attrs) != IPP_STATE_DATA ||
         ippGetStatusCode(attrs) != IPP_STATUS_OK) {
         ippDelete(attrs);
         attrs = NULL;

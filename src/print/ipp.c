@@ -27,13 +27,8 @@
 
 #define FIRST_TRY 64 /* first attempt to decode once this many bytes are in */
 
-struct reader {
-    const unsigned char *p;
-    size_t len, pos;
-};
-
-static ssize_t read_mem(void *cls, ipp_uchar_t *buf, size_t n) {
-    struct reader *rd = cls;
+ssize_t qr__ipp_read_mem(void *cls, ipp_uchar_t *buf, size_t n) {
+    qr__ipp_reader_t *rd = cls;
     size_t left = rd->len - rd->pos;
     if (left == 0)
         return -1;
@@ -44,7 +39,7 @@ static ssize_t read_mem(void *cls, ipp_uchar_t *buf, size_t n) {
     return (ssize_t)n;
 }
 
-static ssize_t write_mem(void *cls, ipp_uchar_t *buf, size_t n) {
+ssize_t qr__ipp_write_mem(void *cls, ipp_uchar_t *buf, size_t n) {
     return qr_buf_append(cls, buf, n) == QR_OK ? (ssize_t)n : -1;
 }
 
@@ -339,8 +334,8 @@ static void undecodable(qr_ipp_t *x, int too_large) {
 static size_t try_decode(qr_ipp_t *x) {
     ippDelete(x->req);
     x->req = ippNew();
-    struct reader rd = {(const unsigned char *)x->head.ptr, x->head.len, 0};
-    if (ippReadIO(&rd, read_mem, 1, NULL, x->req) != IPP_STATE_DATA)
+    qr__ipp_reader_t rd = {(const unsigned char *)x->head.ptr, x->head.len, 0};
+    if (ippReadIO(&rd, qr__ipp_read_mem, 1, NULL, x->req) != IPP_STATE_DATA)
         return 0;
     return rd.pos;
 }
@@ -411,7 +406,7 @@ const void *qr_ipp_answer(qr_ipp_t *x, size_t *len, qr_err_t *err) {
     }
     if (!x->out.len) {
         ipp_t *a = assemble(x);
-        ipp_state_t st = ippWriteIO(&x->out, write_mem, 1, NULL, a);
+        ipp_state_t st = ippWriteIO(&x->out, qr__ipp_write_mem, 1, NULL, a);
         ippDelete(a);
         if (st != IPP_STATE_DATA) {
             if (err)

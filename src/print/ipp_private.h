@@ -55,6 +55,15 @@ extern const int qr__ipp_operations[12];         /* operations-supported */
 
 /* ---- ipp.c: the responder and checks ---- */
 
+/* IPP messages in memory, for ippReadIO and ippWriteIO: a reader over p[0..len) from pos,
+ * and a writer that appends to a qr_buf_t (cls). */
+typedef struct qr__ipp_reader {
+    const unsigned char *p;
+    size_t len, pos;
+} qr__ipp_reader_t;
+ssize_t qr__ipp_read_mem(void *cls, ipp_uchar_t *buf, size_t n);
+ssize_t qr__ipp_write_mem(void *cls, ipp_uchar_t *buf, size_t n);
+
 /* Sets the answer's status and status-message (msg may be NULL). */
 void qr__ipp_status(qr_ipp_t *x, ipp_status_t st, const char *msg);
 /* The one IPP error responder: answers with the IPP status of a failed domain call (a PDF
