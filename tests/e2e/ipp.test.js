@@ -7,12 +7,12 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, assertStatus, createOrgTree, createUser, tokenOf, freePort } from './lib/server.js';
+import { startServer, assertStatus, createOrgTree, createUser, tokenOf } from './lib/server.js';
 import { CUPS_TESTS, counts, ipptool as runIpptool, queueUri as ipptoolUri } from './lib/ipptool.js';
+import { cupsdSkipReason, runBounded, startCupsd } from './lib/cups.js';
 
 
 let srv;
@@ -61,33 +61,11 @@ function queueUri(user, suffix = '') {
     return ipptoolUri(srv, user, suffix);
 }
 
-/** Runs a command with a hard bound (SIGKILL); resolves {code, out}. */
-function runBounded(cmd, args, env, ms = 60000) {
-    return new Promise((resolve) => {
-        const p = spawn(cmd, args, { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        p.stdout.on('data', (d) => { out += d; });
-        p.stderr.on('data', (d) => { out += d; });
-        const timer = setTimeout(() => p.kill('SIGKILL'), ms);
-        p.on('error', (e) => { out += String(e); });
-        p.on('close', (code) => {
-            clearTimeout(timer);
-            resolve({ code, out });
-        });
-    });
-}
-
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs ipptool in the scratch directory. */
 function ipptool(uri, testFiles, extra = []) {
     return runIpptool(work, uri, testFiles, extra);
-}
-
-/** cupsd needs root here (it drops to the lp user for filters and backends). */
-function canRunCupsd() {
-    return process.getuid && process.getuid() === 0 && fs.existsSync('/usr/sbin/cupsd') &&
-        fs.existsSync('/usr/sbin/lpadmin') && fs.existsSync('/usr/lib/cups/backend/ipps');
 }
 
 // ---- raw IPP, for requests that no IPP client sends (bad versions, unknown operations) ----
@@ -186,41 +164,16 @@ describe('IPP Everywhere queue', () => {
     // A private cupsd (own configuration and spool directories, private port) with a queue
     // made by `lpadmin -m everywhere` from the printer's own attributes, and `lp` printing
     // to it: the CUPS ipps backend sends the job to quire with the user's credentials.
-    test('PRN-1 CUPS prints to the queue: lpadmin -m everywhere, then lp', { skip: !canRunCupsd() }, async () => {
+    test('PRN-1 CUPS prints to the queue: lpadmin -m everywhere, then lp', { skip: cupsdSkipReason() || false }, async () => {
         const owner = await createUser(srv, tree.cA.token, tree.cA.org, { role: 'customer_user' });
-        const dir = path.join(work, 'cups');
-        for (const d of ['spool', 'tmp', 'state', 'cache', 'log'])
-            fs.mkdirSync(path.join(dir, d), { recursive: true });
-        const port = await freePort();
-        fs.writeFileSync(path.join(dir, 'cups-files.conf'), [
-            `ServerRoot ${dir}`, `RequestRoot ${dir}/spool`, `TempDir ${dir}/tmp`, `StateDir ${dir}/state`,
-            `CacheDir ${dir}/cache`, `AccessLog ${dir}/log/access_log`, `ErrorLog ${dir}/log/error_log`,
-            `PageLog ${dir}/log/page_log`, 'ServerBin /usr/lib/cups', 'DataDir /usr/share/cups',
-            'User lp', 'Group lp', 'SystemGroup root', ''].join('\n'));
-        fs.writeFileSync(path.join(dir, 'cupsd.conf'), [
-            'LogLevel info', `Listen 127.0.0.1:${port}`, 'Browsing No', '<Location />', '  Order allow,deny',
-            '  Allow all', '</Location>',
-            // Only this test talks to this cupsd: no administrator authentication for lpadmin.
-            '<Policy default>', '  <Limit All>', '    Order deny,allow', '  </Limit>', '</Policy>', ''].join('\n'));
-        fs.chmodSync(work, 0o755);
-        for (const d of ['', 'spool', 'tmp', 'state', 'cache', 'log'])
-            fs.chmodSync(path.join(dir, d), 0o777);
-        const cupsd = spawn('cupsd', ['-f', '-c', path.join(dir, 'cupsd.conf'), '-s', path.join(dir, 'cups-files.conf')],
-            { stdio: 'ignore' });
-        const env = { ...process.env, CUPS_SERVER: `127.0.0.1:${port}`, HOME: path.join(work, 'home'), CUPS_ANYROOT: 'yes' };
+        const cups = await startCupsd(work, path.join(work, 'home'));
         try {
-            let up = false;
-            for (let i = 0; i < 100 && !up; i++) {
-                up = (await runBounded('lpstat', ['-r'], env, 10000)).out.includes('is running');
-                if (!up)
-                    await pause(100);
-            }
-            assert.ok(up, 'the private cupsd answers');
+            const env = cups.env();
             // The device URI carries the user's credentials (the ipps backend sends them as
             // HTTP Basic); the queue's PPD is made from quire's Get-Printer-Attributes.
-            const a = await runBounded('lpadmin', ['-p', 'quire', '-E', '-v', queueUri(owner), '-m', 'everywhere'], env);
+            const a = await runBounded('lpadmin', ['-p', 'quire', '-E', '-v', queueUri(owner), '-m', 'everywhere'], { env, cwd: work });
             assert.equal(a.code, 0, `lpadmin: ${a.out}`);
-            const l = await runBounded('lp', ['-d', 'quire', '-t', 'lp-printed', 'doc.pdf'], env);
+            const l = await runBounded('lp', ['-d', 'quire', '-t', 'lp-printed', 'doc.pdf'], { env, cwd: work });
             assert.equal(l.code, 0, `lp: ${l.out}`);
             const token = await tokenOf(srv, owner);
             // The ipps backend sends Create-Job, then the document with Send-Document: the job
@@ -231,13 +184,10 @@ describe('IPP Everywhere queue', () => {
                 if (job?.status !== 'held')
                     await pause(100);
             }
-            assert.ok(job, `the job printed with lp is in the owner's spool\n${fs.readFileSync(path.join(dir, 'log/error_log'), 'utf8').slice(-3000)}`);
+            assert.ok(job, `the job printed with lp is in the owner's spool\n${cups.errorLog().slice(-3000)}`);
             assert.equal(job.status, 'held');
         } finally {
-            cupsd.kill('SIGTERM');
-            const killer = setTimeout(() => cupsd.kill('SIGKILL'), 10000);
-            await new Promise((r) => (cupsd.exitCode !== null ? r() : cupsd.on('exit', r)));
-            clearTimeout(killer);
+            await cups.stop();
         }
     });
 
