@@ -326,8 +326,12 @@ function Users({ me, org, headingRef }) {
   // The `after` cursor of each page before this one (empty: the first page).
   const [cursors, setCursors] = useState([]);
   useEffect(() => {
+    // Only a changed search starts again at the first page (not the page's first render: a
+    // "next page" chosen meanwhile stands).
+    const term = q.trim();
+    if (term === query) return undefined;
     const id = setTimeout(() => {
-      setQuery(q.trim());
+      setQuery(term);
       setCursors([]);
     }, SEARCH_PAUSE_MS);
     return () => clearTimeout(id);
