@@ -376,9 +376,11 @@ static qr_status_t raster_input(qr_convert_t *c, const void *data, size_t n, qr_
         if (c->rstate == R_DONE)
             return QR_OK; /* bytes after the last page */
         size_t take = c->pcap - c->plen < n ? c->pcap - c->plen : n;
-        memcpy(c->pend + c->plen, d, take);
+        if (take) { /* at the end, data may be NULL */
+            memcpy(c->pend + c->plen, d, take);
+            d += take;
+        }
         c->plen += take;
-        d += take;
         n -= take;
         st = raster_run(c, err);
     } while (!st && n);
@@ -575,7 +577,8 @@ static qr_status_t sniff(qr_convert_t *c, const void *data, size_t n, qr_err_t *
     size_t take = sizeof(c->sniff) - c->sniff_len;
     if (take > n)
         take = n;
-    memcpy(c->sniff + c->sniff_len, data, take);
+    if (take) /* at the end, data may be NULL */
+        memcpy(c->sniff + c->sniff_len, data, take);
     c->sniff_len += take;
     if (c->sniff_len < sizeof(c->sniff) && !c->eof)
         return QR_OK;

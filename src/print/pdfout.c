@@ -50,7 +50,8 @@ static qr_status_t put(qr_pdfout_t *o, const void *data, size_t n, qr_err_t *err
         if (n > FLUSH_AT)
             return o->sink(o->cls, data, n, err);
     }
-    memcpy(o->buf + o->len, data, n);
+    if (n)
+        memcpy(o->buf + o->len, data, n);
     o->len += n;
     return QR_OK;
 }
